@@ -1,0 +1,134 @@
+// FlowKey: everything the switch can match on, extracted from a packet in one pass.
+//
+// The key is a fixed-layout struct whose members are ordered like the headers on the wire
+// (metadata, Ethernet, VLAN, L3, L4) and padded so that its size is a whole number of 64-bit
+// words. That layout is what makes the fast path cheap: a mask is another FlowKey, "masked
+// equality" is a loop of AND/XOR over words, and hashing a masked key never touches a byte the
+// mask does not cover (see flow/match.h, classifier/, datapath/).
+//
+// Conventions (they follow Open vSwitch's struct flow so flows mean the same thing):
+//  - all integers are in host byte order; MACs and IPv6 addresses are byte arrays in wire order;
+//  - vlan_tci carries 0x1000 (the CFI bit, "VLAN present") when the packet has an 802.1Q tag,
+//    so vlan_tci == 0 means "untagged" and dl_vlan=N matches tci (N|0x1000)/0x1fff;
+//  - dl_type is the innermost ethertype after VLAN tags;
+//  - for ARP, nw_src/nw_dst hold SPA/TPA and nw_proto holds the low byte of the opcode;
+//  - for ICMP/ICMPv6, tp_src/tp_dst hold type/code;
+//  - padding is always zero: code that builds keys starts from FlowKey{}.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+namespace nt {
+
+struct MacAddr {
+  std::array<uint8_t, 6> b{};
+
+  static MacAddr from_u64(uint64_t v) {
+    MacAddr m;
+    for (int i = 5; i >= 0; --i, v >>= 8) m.b[i] = static_cast<uint8_t>(v);
+    return m;
+  }
+  uint64_t to_u64() const {
+    uint64_t v = 0;
+    for (uint8_t x : b) v = v << 8 | x;
+    return v;
+  }
+  bool is_multicast() const { return b[0] & 1; }
+  bool is_broadcast() const { return to_u64() == 0xffffffffffffULL; }
+  bool is_zero() const { return to_u64() == 0; }
+  bool operator==(const MacAddr&) const = default;
+  std::string to_string() const;  // "fa:16:3e:fd:8a:ed"
+};
+static_assert(sizeof(MacAddr) == 6);
+
+// Ports with special meaning, numbered as in OpenFlow 1.0 / Open vSwitch.
+namespace ofp_port {
+inline constexpr uint32_t kMax = 0xff00;
+inline constexpr uint32_t kInPort = 0xfff8;
+inline constexpr uint32_t kTable = 0xfff9;
+inline constexpr uint32_t kNormal = 0xfffa;
+inline constexpr uint32_t kFlood = 0xfffb;
+inline constexpr uint32_t kAll = 0xfffc;
+inline constexpr uint32_t kController = 0xfffd;
+inline constexpr uint32_t kLocal = 0xfffe;
+inline constexpr uint32_t kNone = 0xffff;
+}  // namespace ofp_port
+
+inline constexpr uint16_t kEthTypeIp = 0x0800;
+inline constexpr uint16_t kEthTypeArp = 0x0806;
+inline constexpr uint16_t kEthTypeVlan = 0x8100;
+inline constexpr uint16_t kEthTypeQinQ = 0x88a8;
+inline constexpr uint16_t kEthTypeIpv6 = 0x86dd;
+inline constexpr uint8_t kIpProtoIcmp = 1;
+inline constexpr uint8_t kIpProtoTcp = 6;
+inline constexpr uint8_t kIpProtoUdp = 17;
+inline constexpr uint8_t kIpProtoGre = 47;
+inline constexpr uint8_t kIpProtoIcmpv6 = 58;
+inline constexpr uint16_t kVlanCfi = 0x1000;
+inline constexpr uint16_t kVlanVidMask = 0x0fff;
+inline constexpr uint16_t kVlanPcpMask = 0xe000;
+
+// nw_frag bits.
+inline constexpr uint8_t kFragAny = 1;    // the packet is a fragment
+inline constexpr uint8_t kFragLater = 2;  // ... and not the first one
+
+struct FlowKey {
+  // Metadata: tunnel, pipeline registers, ingress port.
+  uint64_t tun_id = 0;      // VXLAN VNI / GRE key of the tunnel the packet arrived on
+  uint32_t tun_src = 0;     // outer IPv4 source
+  uint32_t tun_dst = 0;     // outer IPv4 destination
+  uint64_t metadata = 0;    // OpenFlow metadata (write_metadata)
+  uint32_t regs[16] = {};   // reg0..reg15
+  uint32_t in_port = 0;     // OpenFlow port number
+  // Ethernet and VLAN.
+  uint16_t vlan_tci = 0;    // outer 802.1Q TCI | kVlanCfi if tagged
+  uint16_t dl_type = 0;     // innermost ethertype
+  MacAddr dl_dst;
+  MacAddr dl_src;
+  uint16_t vlan_tci2 = 0;   // inner (second) 802.1Q TCI | kVlanCfi, QinQ; not matchable
+  uint16_t pad1 = 0;
+  // Network layer.
+  uint32_t nw_src = 0;      // IPv4 source or ARP SPA
+  uint32_t nw_dst = 0;      // IPv4 destination or ARP TPA
+  uint8_t nw_proto = 0;     // IP protocol or ARP opcode
+  uint8_t nw_tos = 0;       // DSCP (high 6 bits) + ECN (low 2 bits)
+  uint8_t nw_ttl = 0;       // TTL / hop limit
+  uint8_t nw_frag = 0;      // kFragAny | kFragLater
+  // Transport layer.
+  uint16_t tp_src = 0;      // TCP/UDP source port or ICMP type
+  uint16_t tp_dst = 0;      // TCP/UDP destination port or ICMP code
+  MacAddr arp_sha;          // ARP source hardware address
+  MacAddr arp_tha;          // ARP target hardware address
+  uint32_t pad0 = 0;
+  // IPv6 addresses last: most masks never reach them.
+  std::array<uint8_t, 16> ipv6_src{};
+  std::array<uint8_t, 16> ipv6_dst{};
+
+  static constexpr size_t kWords = 22;
+
+  const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
+  uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
+  bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof o) == 0; }
+
+  bool is_ip() const { return dl_type == kEthTypeIp; }
+  bool is_ipv6() const { return dl_type == kEthTypeIpv6; }
+  bool is_arp() const { return dl_type == kEthTypeArp; }
+  bool has_vlan() const { return vlan_tci & kVlanCfi; }
+};
+static_assert(sizeof(FlowKey) == FlowKey::kWords * 8, "FlowKey must be whole 64-bit words");
+static_assert(std::is_trivially_copyable_v<FlowKey>);
+static_assert(std::has_unique_object_representations_v<FlowKey>, "FlowKey has no hidden padding");
+static_assert(offsetof(FlowKey, ipv6_src) % 8 == 0);
+
+std::string ipv4_to_string(uint32_t addr);  // host order -> "10.0.0.1"
+std::string ipv6_to_string(const std::array<uint8_t, 16>& addr);
+
+// Hash of all words of a key (used by the exact-match cache).
+uint64_t hash_words(const uint64_t* w, size_t n, uint64_t basis = 0);
+
+}  // namespace nt
