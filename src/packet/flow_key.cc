@@ -15,8 +15,7 @@ std::string MacAddr::to_string() const {
 
 std::string ipv4_to_string(uint32_t a) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-                a & 255);
+  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
   return buf;
 }
 

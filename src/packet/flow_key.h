@@ -64,6 +64,7 @@ inline constexpr uint16_t kEthTypeArp = 0x0806;
 inline constexpr uint16_t kEthTypeVlan = 0x8100;
 inline constexpr uint16_t kEthTypeQinQ = 0x88a8;
 inline constexpr uint16_t kEthTypeIpv6 = 0x86dd;
+inline constexpr uint16_t kEthTypeNone = 0x05ff;  // dl_type of 802.3 frames (length, not type)
 inline constexpr uint8_t kIpProtoIcmp = 1;
 inline constexpr uint8_t kIpProtoTcp = 6;
 inline constexpr uint8_t kIpProtoUdp = 17;
@@ -79,31 +80,31 @@ inline constexpr uint8_t kFragLater = 2;  // ... and not the first one
 
 struct FlowKey {
   // Metadata: tunnel, pipeline registers, ingress port.
-  uint64_t tun_id = 0;      // VXLAN VNI / GRE key of the tunnel the packet arrived on
-  uint32_t tun_src = 0;     // outer IPv4 source
-  uint32_t tun_dst = 0;     // outer IPv4 destination
-  uint64_t metadata = 0;    // OpenFlow metadata (write_metadata)
-  uint32_t regs[16] = {};   // reg0..reg15
-  uint32_t in_port = 0;     // OpenFlow port number
+  uint64_t tun_id = 0;     // VXLAN VNI / GRE key of the tunnel the packet arrived on
+  uint32_t tun_src = 0;    // outer IPv4 source
+  uint32_t tun_dst = 0;    // outer IPv4 destination
+  uint64_t metadata = 0;   // OpenFlow metadata (write_metadata)
+  uint32_t regs[16] = {};  // reg0..reg15
+  uint32_t in_port = 0;    // OpenFlow port number
   // Ethernet and VLAN.
-  uint16_t vlan_tci = 0;    // outer 802.1Q TCI | kVlanCfi if tagged
-  uint16_t dl_type = 0;     // innermost ethertype
+  uint16_t vlan_tci = 0;  // outer 802.1Q TCI | kVlanCfi if tagged
+  uint16_t dl_type = 0;   // innermost ethertype
   MacAddr dl_dst;
   MacAddr dl_src;
-  uint16_t vlan_tci2 = 0;   // inner (second) 802.1Q TCI | kVlanCfi, QinQ; not matchable
+  uint16_t vlan_tci2 = 0;  // inner (second) 802.1Q TCI | kVlanCfi, QinQ; not matchable
   uint16_t pad1 = 0;
   // Network layer.
-  uint32_t nw_src = 0;      // IPv4 source or ARP SPA
-  uint32_t nw_dst = 0;      // IPv4 destination or ARP TPA
-  uint8_t nw_proto = 0;     // IP protocol or ARP opcode
-  uint8_t nw_tos = 0;       // DSCP (high 6 bits) + ECN (low 2 bits)
-  uint8_t nw_ttl = 0;       // TTL / hop limit
-  uint8_t nw_frag = 0;      // kFragAny | kFragLater
+  uint32_t nw_src = 0;   // IPv4 source or ARP SPA
+  uint32_t nw_dst = 0;   // IPv4 destination or ARP TPA
+  uint8_t nw_proto = 0;  // IP protocol or ARP opcode
+  uint8_t nw_tos = 0;    // DSCP (high 6 bits) + ECN (low 2 bits)
+  uint8_t nw_ttl = 0;    // TTL / hop limit
+  uint8_t nw_frag = 0;   // kFragAny | kFragLater
   // Transport layer.
-  uint16_t tp_src = 0;      // TCP/UDP source port or ICMP type
-  uint16_t tp_dst = 0;      // TCP/UDP destination port or ICMP code
-  MacAddr arp_sha;          // ARP source hardware address
-  MacAddr arp_tha;          // ARP target hardware address
+  uint16_t tp_src = 0;  // TCP/UDP source port or ICMP type
+  uint16_t tp_dst = 0;  // TCP/UDP destination port or ICMP code
+  MacAddr arp_sha;      // ARP source hardware address
+  MacAddr arp_tha;      // ARP target hardware address
   uint32_t pad0 = 0;
   // IPv6 addresses last: most masks never reach them.
   std::array<uint8_t, 16> ipv6_src{};

@@ -32,6 +32,7 @@ class Packet {
   static constexpr size_t kHeadroom = 128;
   static constexpr size_t kDefaultCapacity = 2048;
 
+  // `capacity` is the largest frame the packet can hold; the buffer is kHeadroom + capacity.
   explicit Packet(size_t capacity = kDefaultCapacity);
   Packet(const Packet&) = delete;
   Packet& operator=(const Packet&) = delete;
@@ -54,7 +55,8 @@ class Packet {
   // Removes n bytes at offset `ofs` (how a VLAN tag is popped). False if out of range.
   bool remove_at(size_t ofs, size_t n);
   bool set_size(size_t n);  // truncate or extend within tailroom
-  void reset();             // empty, headroom restored, metadata cleared
+  size_t capacity() const { return cap_ - kHeadroom; }
+  void reset();  // empty, headroom restored, metadata cleared
 
   // Datapath metadata.
   uint32_t in_port = 0;  // datapath (odp) port number the packet arrived on
