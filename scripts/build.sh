@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Configures and builds one of Neutrino's build trees under build/:
+#   release  optimised programs and benchmarks (the main job uses this)
+#   asan     unit and scenario tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   fuzz     libFuzzer targets (clang)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kind=${1:-release}
+jobs=${JOBS:-$(nproc)}
+werror=${NT_WERROR:-OFF}
+case "$kind" in
+  release)
+    cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DNT_WERROR="$werror" >/dev/null
+    ;;
+  asan)
+    cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+      -DNT_SANITIZE=ON -DNT_BENCH=OFF -DNT_WERROR="$werror" >/dev/null
+    ;;
+  fuzz)
+    cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+      -DCMAKE_CXX_FLAGS="-O1 -fsanitize=fuzzer-no-link,address,undefined" -DNT_FUZZ=ON \
+      -DNT_BENCH=OFF -DNT_FUZZ_SECONDS="${NT_FUZZ_SECONDS:-30}" >/dev/null
+    ;;
+  *) echo "usage: $0 release|asan|fuzz" >&2; exit 2 ;;
+esac
+ninja -C "build/$kind" -j "$jobs"

@@ -1,0 +1,175 @@
+#include "datapath/datapath.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "flow/match.h"
+#include "packet/modify.h"
+#include "packet/tunnel.h"
+
+namespace nt {
+namespace {
+
+constexpr std::string_view kDropNames[] = {
+#define NT_DP_DROP_NAME(name, str) str,
+    NT_DP_DROPS(NT_DP_DROP_NAME)
+#undef NT_DP_DROP_NAME
+};
+
+}  // namespace
+
+std::string_view dp_drop_name(DpDrop d) { return kDropNames[static_cast<size_t>(d)]; }
+
+Datapath::Datapath(const Clock& clock, size_t pool_packets, size_t packet_capacity)
+    : clock_(clock), pool_(pool_packets, packet_capacity) {
+  ports_.resize(1);  // odp port 0 is never used
+  tx_.resize(1);
+}
+
+Datapath::~Datapath() = default;
+
+uint32_t Datapath::add_port(std::unique_ptr<DpPort> port) {
+  uint32_t no = 1;
+  while (no < ports_.size() && ports_[no]) ++no;
+  if (no == ports_.size()) {
+    ports_.emplace_back();
+    tx_.emplace_back();
+  }
+  port->odp_port = no;
+  ports_[no] = std::move(port);
+  return no;
+}
+
+void Datapath::remove_port(uint32_t odp_port) {
+  if (odp_port == 0 || odp_port >= ports_.size() || !ports_[odp_port]) return;
+  flush_tx();
+  ports_[odp_port].reset();
+  revalidate();
+}
+
+DpPort* Datapath::port(uint32_t odp_port) const {
+  return odp_port < ports_.size() ? ports_[odp_port].get() : nullptr;
+}
+
+DpPort* Datapath::port_by_name(std::string_view name) const {
+  for (const auto& p : ports_) {
+    if (p && p->name == name) return p.get();
+  }
+  return nullptr;
+}
+
+void Datapath::drop(Packet* pkt, DpDrop reason) {
+  ++stats_.drops[static_cast<size_t>(reason)];
+  pool_.put(pkt);
+}
+
+Megaflow* Datapath::classify(const FlowKey& key, Packet& pkt) {
+  if (Megaflow* mf = megaflows_.lookup(key)) {
+    ++stats_.megaflow_hits;
+    return mf;
+  }
+  ++stats_.misses;
+  if (!upcall_) return nullptr;
+  auto mf = std::make_unique<Megaflow>();
+  if (!upcall_->upcall(key, pkt, *mf)) return nullptr;
+  mf->origin = key;
+  key_and(mf->match.value, mf->match.mask);
+  mf->created = clock_.now_ms();
+  return megaflows_.insert(std::move(mf));
+}
+
+void Datapath::receive(uint32_t odp_port, PacketBatch& batch) {
+  DpPort* in = port(odp_port);
+  TimeMs now = clock_.now_ms();
+  for (Packet* pkt : batch) {
+    pkt->in_port = odp_port;
+    if (in) {
+      ++in->rx_packets;
+      in->rx_bytes += pkt->size();
+    }
+    FlowKey key;
+    ParseError err = flow_extract(*pkt, key);
+    if (err != ParseError::kOk) {
+      ++stats_.parse_errors[static_cast<size_t>(err)];
+      drop(pkt, DpDrop::kParse);
+      continue;
+    }
+    uint64_t h = hash_words(key.words(), FlowKey::kWords);
+    Megaflow* mf = emc_.lookup(key, h);
+    if (mf) {
+      ++stats_.emc_hits;
+    } else if ((mf = classify(key, *pkt)) != nullptr) {
+      emc_.insert(key, h, mf);
+    } else {
+      drop(pkt, DpDrop::kUpcallFailed);
+      continue;
+    }
+    ++mf->n_packets;
+    mf->n_bytes += pkt->size();
+    mf->used = now;
+    execute_actions(pkt, mf->actions);
+  }
+  batch.clear();
+  flush_tx();
+}
+
+bool Datapath::inject(uint32_t odp_port, const uint8_t* data, size_t len,
+                      const TunnelMeta* tunnel) {
+  Packet* p = pool_.get();
+  if (!p) {
+    ++stats_.drops[static_cast<size_t>(DpDrop::kPoolExhausted)];
+    return false;
+  }
+  if (!p->assign(data, len)) {
+    drop(p, DpDrop::kParse);
+    return false;
+  }
+  if (tunnel) p->tunnel = *tunnel;
+  PacketBatch b;
+  b.add(p);
+  receive(odp_port, b);
+  return true;
+}
+
+bool Datapath::receive_underlay(const uint8_t* frame, size_t len) {
+  Packet* p = pool_.get();
+  if (!p) {
+    ++stats_.drops[static_cast<size_t>(DpDrop::kPoolExhausted)];
+    return false;
+  }
+  TunnelInfo info;
+  if (!p->assign(frame, len) || tunnel_decap(*p, &info) != TunnelError::kOk) {
+    drop(p, DpDrop::kTunnelMalformed);
+    return false;
+  }
+  for (const auto& dp : ports_) {
+    auto* tp = dynamic_cast<TunnelPort*>(dp.get());
+    if (!tp) continue;
+    const TunnelConfig& c = tp->config();
+    if (c.kind == info.kind && c.remote_ip == p->tunnel.ip_src &&
+        (c.local_ip == 0 || c.local_ip == p->tunnel.ip_dst)) {
+      if (!c.key_flow && c.key != p->tunnel.tun_id) continue;
+      PacketBatch b;
+      b.add(p);
+      receive(tp->odp_port, b);
+      return true;
+    }
+  }
+  drop(p, DpDrop::kTunnelNoPort);
+  return false;
+}
+
+void Datapath::execute(uint32_t in_odp_port, const uint8_t* data, size_t len,
+                       const OdpActions& acts) {
+  Packet* p = pool_.get();
+  if (!p) {
+    ++stats_.drops[static_cast<size_t>(DpDrop::kPoolExhausted)];
+    return;
+  }
+  p->assign(data, len);
+  p->in_port = in_odp_port;
+  execute_actions(p, acts);
+  flush_tx();
+}
+
+}  // namespace nt

@@ -1,0 +1,171 @@
+// Executing datapath actions on packets, and the caches' housekeeping.
+#include <cstdio>
+#include <cstring>
+
+#include "datapath/datapath.h"
+#include "packet/modify.h"
+
+namespace nt {
+namespace {
+
+bool has_later_output(const OdpActions& acts, size_t i) {
+  for (size_t j = i + 1; j < acts.size(); ++j) {
+    if (acts[j].type == OdpType::kOutput || acts[j].type == OdpType::kUserspace) return true;
+  }
+  return false;
+}
+
+Packet* clone(PacketPool& pool, const Packet& src) {
+  Packet* c = pool.get();
+  if (!c) return nullptr;
+  c->assign(src.data(), src.size());
+  c->in_port = src.in_port;
+  c->tunnel = src.tunnel;
+  return c;
+}
+
+}  // namespace
+
+bool Datapath::apply_set(Packet& pkt, const OdpAction& a) {
+  switch (a.type) {
+    case OdpType::kPushVlan: return push_vlan(pkt, a.tpid, a.u16);
+    case OdpType::kPopVlan: return pop_vlan(pkt);
+    case OdpType::kSetEthSrc: return set_eth_src(pkt, a.mac);
+    case OdpType::kSetEthDst: return set_eth_dst(pkt, a.mac);
+    case OdpType::kSetIpv4Src: return set_ipv4_src(pkt, a.u32);
+    case OdpType::kSetIpv4Dst: return set_ipv4_dst(pkt, a.u32);
+    case OdpType::kSetIpv4Tos: return set_ipv4_tos(pkt, static_cast<uint8_t>(a.u32));
+    case OdpType::kSetIpv4Ttl: return set_ipv4_ttl(pkt, static_cast<uint8_t>(a.u32));
+    case OdpType::kSetL4Src: return set_l4_src(pkt, a.u16);
+    case OdpType::kSetL4Dst: return set_l4_dst(pkt, a.u16);
+    case OdpType::kSetArpOp: return set_arp_op(pkt, a.u16);
+    case OdpType::kSetArpSha: return set_arp_sha(pkt, a.mac);
+    case OdpType::kSetArpSpa: return set_arp_spa(pkt, a.u32);
+    case OdpType::kSetArpTha: return set_arp_tha(pkt, a.mac);
+    case OdpType::kSetArpTpa: return set_arp_tpa(pkt, a.u32);
+    case OdpType::kSetTunnel:
+      pkt.tunnel = a.tunnel;
+      return true;
+    case OdpType::kOutput:
+    case OdpType::kUserspace: return true;
+  }
+  return false;
+}
+
+void Datapath::execute_actions(Packet* pkt, const OdpActions& acts, size_t begin) {
+  for (size_t i = begin; i < acts.size(); ++i) {
+    const OdpAction& a = acts[i];
+    if (a.type != OdpType::kOutput && a.type != OdpType::kUserspace) {
+      if (!apply_set(*pkt, a)) return drop(pkt, DpDrop::kModifyFailed);
+      continue;
+    }
+    bool last = !has_later_output(acts, i);
+    if (a.type == OdpType::kUserspace) {
+      if (packet_in_) packet_in_(*pkt, a.u32);
+      if (last) return pool_.put(pkt);
+      continue;
+    }
+    if (last) return output(pkt, a.u32);
+    Packet* c = clone(pool_, *pkt);
+    if (!c) {
+      ++stats_.drops[static_cast<size_t>(DpDrop::kPoolExhausted)];
+      continue;
+    }
+    output(c, a.u32);
+  }
+  drop(pkt, DpDrop::kPipeline);
+}
+
+void Datapath::output(Packet* pkt, uint32_t odp_port) {
+  if (odp_port >= ports_.size() || !ports_[odp_port]) return drop(pkt, DpDrop::kNoSuchPort);
+  PacketBatch& b = tx_[odp_port];
+  if (b.count == 0) tx_pending_.push_back(odp_port);
+  b.add(pkt);
+  if (b.count == PacketBatch::kMax) ports_[odp_port]->send(b, pool_);
+}
+
+void Datapath::flush_tx() {
+  // A port's send may re-enter the datapath (an emulated wire to a local port), so take the
+  // pending list first.
+  while (!tx_pending_.empty()) {
+    uint32_t no = tx_pending_.back();
+    tx_pending_.pop_back();
+    if (no < ports_.size() && ports_[no] && tx_[no].count) ports_[no]->send(tx_[no], pool_);
+  }
+}
+
+void Datapath::push_stats() {
+  if (!upcall_) return;
+  megaflows_.for_each([&](Megaflow* mf) {
+    uint64_t dp = mf->n_packets - mf->pushed_packets;
+    uint64_t db = mf->n_bytes - mf->pushed_bytes;
+    if (dp == 0) return;
+    upcall_->push_stats(*mf, dp, db);
+    mf->pushed_packets = mf->n_packets;
+    mf->pushed_bytes = mf->n_bytes;
+  });
+}
+
+void Datapath::revalidate() {
+  push_stats();
+  emc_.clear();
+  if (!upcall_) return megaflows_.clear();
+  std::vector<Megaflow*> dead;
+  megaflows_.for_each([&](Megaflow* mf) {
+    Megaflow fresh;
+    if (!upcall_->revalidate(*mf, fresh)) return dead.push_back(mf);
+    key_and(fresh.match.value, fresh.match.mask);
+    if (!(fresh.match == mf->match) || !(fresh.actions == mf->actions)) {
+      return dead.push_back(mf);
+    }
+    mf->context = std::move(fresh.context);
+  });
+  for (Megaflow* mf : dead) megaflows_.remove(mf);
+}
+
+void Datapath::flush() {
+  push_stats();
+  emc_.clear();
+  megaflows_.clear();
+}
+
+std::string Datapath::format_coverage() const {
+  std::string s = "Event coverage (datapath):\n";
+  char buf[160];
+  auto line = [&](std::string_view name, uint64_t v) {
+    std::snprintf(buf, sizeof buf, "%-36.*s total: %llu\n", static_cast<int>(name.size()),
+                  name.data(), static_cast<unsigned long long>(v));
+    s += buf;
+  };
+  line("emc_hit", stats_.emc_hits);
+  line("megaflow_hit", stats_.megaflow_hits);
+  line("miss_upcall", stats_.misses);
+  for (size_t i = 0; i < stats_.drops.size(); ++i) {
+    if (stats_.drops[i]) line(dp_drop_name(static_cast<DpDrop>(i)), stats_.drops[i]);
+  }
+  for (size_t i = 1; i < stats_.parse_errors.size(); ++i) {
+    if (stats_.parse_errors[i]) {
+      line(parse_error_name(static_cast<ParseError>(i)), stats_.parse_errors[i]);
+    }
+  }
+  return s;
+}
+
+std::string Datapath::format_show() const {
+  std::string s;
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "  lookups: hit:%llu missed:%llu lost:%llu\n  flows: %zu\n",
+                static_cast<unsigned long long>(stats_.emc_hits + stats_.megaflow_hits),
+                static_cast<unsigned long long>(stats_.misses),
+                static_cast<unsigned long long>(stats_.lost), megaflows_.size());
+  s += buf;
+  for (size_t i = 1; i < ports_.size(); ++i) {
+    if (!ports_[i]) continue;
+    s += "  port " + std::to_string(i) + ": " + ports_[i]->name;
+    if (ports_[i]->type() != "dummy") s += " (" + std::string(ports_[i]->type()) + ")";
+    s += "\n";
+  }
+  return s;
+}
+
+}  // namespace nt

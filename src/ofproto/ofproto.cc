@@ -1,0 +1,125 @@
+#include "ofproto/ofproto.h"
+
+#include <algorithm>
+
+namespace nt {
+
+Ofproto::Ofproto(std::string name, const Clock& clock)
+    : name_(std::move(name)), clock_(clock), tables_(kNumTables) {}
+
+Ofproto::~Ofproto() = default;
+
+Result<uint32_t> Ofproto::add_port(OfPort port, std::optional<uint32_t> requested) {
+  if (find_port(port.name)) {
+    return make_error("port '" + port.name + "' already exists on " + name_,
+                      ErrorCode::kConflict);
+  }
+  uint32_t no = 0;
+  if (requested) {
+    no = *requested;
+    if (no == 0 || (no >= ofp_port::kMax && no != ofp_port::kLocal) || ports_.count(no)) {
+      return make_error("ofport " + std::to_string(no) + " is not available on " + name_,
+                        ErrorCode::kConflict);
+    }
+  } else {
+    for (no = 1; ports_.count(no); ++no) {
+    }
+  }
+  port.ofport = no;
+  port.vlan = PortVlan::resolve(port.vlan_config);
+  ports_.emplace(no, std::move(port));
+  ++version_;
+  return no;
+}
+
+Status Ofproto::del_port(std::string_view name) {
+  for (auto it = ports_.begin(); it != ports_.end(); ++it) {
+    if (it->second.name == name) {
+      mac_table_.flush_port(it->first);
+      ports_.erase(it);
+      ++version_;
+      return ok_status();
+    }
+  }
+  return make_error("no port named '" + std::string(name) + "' on " + name_,
+                    ErrorCode::kNotFound);
+}
+
+Status Ofproto::set_port_vlan(std::string_view name, const PortVlanConfig& cfg) {
+  auto no = port_by_name(name);
+  if (!no) return make_error("no port named '" + std::string(name) + "'", ErrorCode::kNotFound);
+  auto compiled = PortVlan::create(cfg);
+  if (!compiled.ok()) return compiled.error();
+  OfPort& p = ports_.at(*no);
+  p.vlan_config = cfg;
+  p.vlan = *compiled;
+  mac_table_.flush_port(*no);
+  ++version_;
+  return ok_status();
+}
+
+const OfPort* Ofproto::port(uint32_t ofport) const {
+  auto it = ports_.find(ofport);
+  return it == ports_.end() ? nullptr : &it->second;
+}
+
+OfPort* Ofproto::port(uint32_t ofport) {
+  auto it = ports_.find(ofport);
+  return it == ports_.end() ? nullptr : &it->second;
+}
+
+const OfPort* Ofproto::find_port(std::string_view name) const {
+  for (const auto& [no, p] : ports_) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::optional<uint32_t> Ofproto::port_by_name(std::string_view name) const {
+  const OfPort* p = find_port(name);
+  if (!p) return std::nullopt;
+  return p->ofport;
+}
+
+std::optional<std::string> Ofproto::name_by_port(uint32_t no) const {
+  const OfPort* p = port(no);
+  if (!p) return std::nullopt;
+  return p->name;
+}
+
+Rule* Ofproto::lookup(uint8_t table, const FlowKey& key, FlowKey* wc) const {
+  const Table& t = tables_[table];
+  ClsRule* r = t.cls.lookup(key, wc);
+  return r ? t.rules.find(r)->second.get() : nullptr;
+}
+
+RulePtr Ofproto::lookup_shared(const Rule* rule) const {
+  const Table& t = tables_[rule->table_id];
+  auto it = t.rules.find(&rule->cls);
+  return it == t.rules.end() ? nullptr : it->second;
+}
+
+size_t Ofproto::n_rules(uint8_t table) const { return tables_[table].cls.size(); }
+
+size_t Ofproto::n_rules() const {
+  size_t n = 0;
+  for (const Table& t : tables_) n += t.cls.size();
+  return n;
+}
+
+void Ofproto::insert_rule(RulePtr rule) {
+  Table& t = tables_[rule->table_id];
+  t.cls.insert(&rule->cls);
+  t.rules.emplace(&rule->cls, std::move(rule));
+  ++version_;
+}
+
+void Ofproto::remove_rule(Rule* rule) {
+  Table& t = tables_[rule->table_id];
+  t.cls.remove(&rule->cls);
+  rule->removed = true;
+  t.rules.erase(&rule->cls);  // cached megaflows may still hold a reference
+  ++version_;
+}
+
+}  // namespace nt

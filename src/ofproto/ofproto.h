@@ -1,0 +1,123 @@
+// Ofproto: one OpenFlow bridge — its ports, its 255 flow tables and its MAC learning table.
+//
+// This is the OpenFlow-semantics half of a bridge (Open vSwitch's ofproto.c): flow_mod with
+// add / modify / modify-strict / delete / delete-strict as OpenFlow 1.0 and ovs-ofctl define
+// them, cookies and cookie masks, counters, idle and hard timeouts driven by a Clock, the
+// learn action's add-or-refresh, and dump-flows formatted byte for byte like ovs-ofctl. It
+// does not move packets: xlate/ walks these tables for the datapath. Every change that could
+// alter a translation bumps version(), which is how cached megaflows know to revalidate.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "classifier/classifier.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "datapath/dp_port.h"
+#include "ofproto/mac_learning.h"
+#include "ofproto/rule.h"
+#include "ofproto/vlan_port.h"
+#include "openflow/flow_text.h"
+
+namespace nt {
+
+inline constexpr int kNumTables = 255;
+
+struct OfPort {
+  uint32_t ofport = 0;
+  std::string name;
+  std::string type;  // internal, system, tap, patch, vxlan, gre, dummy
+  MacAddr mac;
+  PortVlanConfig vlan_config;
+  PortVlan vlan;            // compiled from vlan_config
+  std::string peer;         // patch: the peer port's name
+  uint32_t odp_port = 0;    // datapath port (0: none, e.g. patch ports)
+  std::optional<TunnelConfig> tunnel;
+  bool no_flood = false;
+  uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;
+};
+
+enum class FlowModCommand { kAdd, kModify, kModifyStrict, kDelete, kDeleteStrict };
+
+struct DumpOptions {
+  bool no_stats = false;
+  bool names = false;
+};
+
+class Ofproto : public PortNamer {
+ public:
+  Ofproto(std::string name, const Clock& clock);
+  ~Ofproto() override;
+
+  const std::string& name() const { return name_; }
+  const Clock& clock() const { return clock_; }
+
+  // Ports. OpenFlow port numbers are assigned from 1 (LOCAL is 65534) unless requested.
+  Result<uint32_t> add_port(OfPort port, std::optional<uint32_t> requested = std::nullopt);
+  Status del_port(std::string_view name);
+  Status set_port_vlan(std::string_view name, const PortVlanConfig& cfg);
+  const OfPort* port(uint32_t ofport) const;
+  OfPort* port(uint32_t ofport);
+  const OfPort* find_port(std::string_view name) const;
+  const std::map<uint32_t, OfPort>& ports() const { return ports_; }
+  std::optional<uint32_t> port_by_name(std::string_view name) const override;
+  std::optional<std::string> name_by_port(uint32_t port) const override;
+
+  // Flow tables.
+  Status flow_mod(const FlowSpec& spec, FlowModCommand cmd);
+  // Rules selected as dump-flows / del-flows select them (non-strict unless `strict`).
+  std::vector<RulePtr> select(const FlowSpec& filter, bool strict) const;
+  // ovs-ofctl dump-flows body: one line per rule, ordered by table then priority (high first).
+  std::string dump_flows(const FlowSpec* filter, const DumpOptions& opts) const;
+  std::string format_rule(const Rule& rule, const DumpOptions& opts) const;
+  // Highest-priority rule in `table` matching `key`; ORs consulted bits into `wc`.
+  Rule* lookup(uint8_t table, const FlowKey& key, FlowKey* wc) const;
+  // The owning reference of a rule that is in a table (xlate caches keep these).
+  RulePtr lookup_shared(const Rule* rule) const;
+  size_t n_rules(uint8_t table) const;
+  size_t n_rules() const;
+
+  // learn: adds the flow, or refreshes an identical one (its hard timeout restarts at `when`,
+  // the time the packet that learned it was seen; now if not given).
+  void learn(const FlowSpec& spec, std::optional<TimeMs> when = std::nullopt);
+  // Removes rules whose idle or hard timeout has passed. Returns how many.
+  size_t expire();
+
+  MacLearningTable& mac_table() { return mac_table_; }
+  const MacLearningTable& mac_table() const { return mac_table_; }
+  // Bumped on every change that can alter a translation (flows, ports, VLANs).
+  uint64_t version() const { return version_ + mac_table_.version(); }
+  void bump_version() { ++version_; }
+
+ private:
+  struct Table {
+    Classifier cls;
+    std::unordered_map<const ClsRule*, RulePtr> rules;
+  };
+  Status add_flow(const FlowSpec& spec);
+  Status modify_flows(const FlowSpec& spec, bool strict);
+  Status delete_flows(const FlowSpec& spec, bool strict);
+  void insert_rule(RulePtr rule);
+  void remove_rule(Rule* rule);
+  bool selected(const Rule& r, const FlowSpec& f) const;
+
+  std::string name_;
+  const Clock& clock_;
+  std::map<uint32_t, OfPort> ports_;
+  std::vector<Table> tables_;
+  MacLearningTable mac_table_;
+  uint64_t version_ = 0;
+};
+
+// Builds the flow a learn action adds for a packet whose (current) key is `flow`.
+FlowSpec learned_flow(const LearnAction& learn, const FlowKey& flow);
+// ovs-ofctl's duration format: seconds, fraction with trailing zeros trimmed ("2688.94s").
+std::string format_duration(TimeMs ms);
+
+}  // namespace nt

@@ -1,0 +1,40 @@
+// An OpenFlow rule as a bridge holds it: match and priority (in the classifier), cookie,
+// timeouts, actions and counters.
+//
+// Rules are shared (std::shared_ptr) because cached megaflows keep references to the rules
+// they were translated through, to credit them with statistics later; a deleted rule is marked
+// `removed` and freed when the last cache entry lets go of it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "classifier/classifier.h"
+#include "common/clock.h"
+#include "openflow/actions.h"
+
+namespace nt {
+
+struct Rule {
+  ClsRule cls;  // match + priority
+  uint8_t table_id = 0;
+  uint64_t cookie = 0;
+  uint16_t idle_timeout = 0;
+  uint16_t hard_timeout = 0;
+  uint16_t importance = 0;
+  bool send_flow_rem = false;
+  ActionList actions;
+  TimeMs created = 0;   // duration is measured from here
+  TimeMs modified = 0;  // hard_timeout and hard_age count from here
+  TimeMs used = 0;      // idle_timeout and idle_age count from here
+  uint64_t n_packets = 0;
+  uint64_t n_bytes = 0;
+  bool removed = false;
+
+  const Match& match() const { return cls.match; }
+  uint16_t priority() const { return cls.priority; }
+};
+
+using RulePtr = std::shared_ptr<Rule>;
+
+}  // namespace nt

@@ -1,0 +1,130 @@
+#include "scenario/runner.h"
+
+#include <sstream>
+
+#include "common/strings.h"
+#include "packet/build.h"
+#include "packet/parse.h"
+#include "packet/tunnel.h"
+
+namespace nt {
+namespace {
+
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+// The rest of `command` after its first `n` words (flows contain spaces).
+std::string rest_after(const std::string& command, size_t n) {
+  size_t pos = 0;
+  for (size_t i = 0; i < n; ++i) {
+    pos = command.find_first_not_of(' ', pos);
+    pos = command.find(' ', pos);
+    if (pos == std::string::npos) return "";
+  }
+  return std::string(trim(std::string_view(command).substr(pos)));
+}
+
+Error usage(const std::string& what) { return make_error("usage: " + what); }
+
+}  // namespace
+
+void EmulatedUnderlay::transmit(const uint8_t* frame, size_t len) {
+  TunnelInfo info = tunnel_classify(frame, len);
+  std::string line = ipv4_to_string(info.ip_src) + " > " + ipv4_to_string(info.ip_dst) + ": ";
+  if (info.kind == TunnelKind::kVxlan) {
+    line += "VXLAN, vni " + std::to_string(info.key);
+  } else if (info.kind == TunnelKind::kGre) {
+    line += "GREv0, key=0x" + to_hex(info.key).substr(2);
+  } else {
+    line += "not a tunnel frame";
+  }
+  FlowKey inner;
+  if (info.ok() && flow_extract(frame + info.outer_len, info.inner_len, inner) == ParseError::kOk) {
+    line += ": " + format_flow(inner, nullptr, false);
+  }
+  log.push_back(line);
+  auto it = nodes_.find(info.ip_dst);
+  if (it == nodes_.end() || depth_ > 8) return;
+  ++depth_;
+  it->second->datapath().receive_underlay(frame, len);
+  it->second->maybe_revalidate();
+  --depth_;
+}
+
+ScenarioRunner::ScenarioRunner() {}
+
+Switch& ScenarioRunner::sw() {
+  if (!current_) {
+    auto n = std::make_unique<Node>();
+    n->name = "";
+    n->sw = std::make_unique<Switch>(clock_);
+    n->sw->set_underlay(&underlay_);
+    nodes_.push_back(std::move(n));
+    current_ = nodes_.back().get();
+  }
+  return *current_->sw;
+}
+
+std::string ScenarioRunner::prompt() const {
+  return current_ && !current_->name.empty() ? "[" + current_->name + "]$ " : "$ ";
+}
+
+std::string ScenarioRunner::display(const std::string& command) const {
+  static const std::map<std::string, std::string> kTools = {
+      {"add-br", "nvs-vsctl add-br"},         {"add-port", "nvs-vsctl add-port"},
+      {"add-flow", "nvs-ofctl add-flow"},     {"add-flows", "nvs-ofctl add-flows"},
+      {"mod-flows", "nvs-ofctl mod-flows"},   {"del-flows", "nvs-ofctl del-flows"},
+      {"del-flows-strict", "nvs-ofctl --strict del-flows"},
+      {"dump-flows", "nvs-ofctl dump-flows"}, {"trace", "nvs-appctl ofproto/trace"},
+      {"fdb", "nvs-appctl fdb/show"},         {"dpctl", "nvs-appctl dpctl/dump-flows"},
+      {"coverage", "nvs-appctl coverage/show"},
+      {"receive", "nvs-appctl netdev-dummy/receive"},
+  };
+  auto w = words(command);
+  if (w.empty()) return command;
+  auto it = kTools.find(w[0]);
+  if (it == kTools.end()) return command;
+  return it->second + command.substr(w[0].size());
+}
+
+Result<std::string> ScenarioRunner::execute(const std::string& command,
+                                            const std::vector<std::string>& body) {
+  Args a = words(command);
+  if (a.empty()) return std::string();
+  const std::string& c = a[0];
+  if (c == "node") return cmd_node(a);
+  if (c == "add-br") {
+    if (a.size() < 2) return usage("add-br BRIDGE [secure]");
+    auto r = sw().add_bridge(a[1], a.size() > 2 && a[2] == "secure");
+    if (!r.ok()) return r.error();
+    return std::string();
+  }
+  if (c == "add-port") return cmd_add_port(a);
+  if (c == "add-flow" || c == "add-flows" || c == "mod-flows" || c == "del-flows" ||
+      c == "del-flows-strict") {
+    Args full = a;
+    full.push_back(rest_after(command, 2));
+    return cmd_flows(full, body);
+  }
+  if (c == "dump-flows") return cmd_dump_flows(a);
+  if (c == "trace") {
+    Args full = a;
+    full.push_back(rest_after(command, 2));
+    return cmd_trace(full);
+  }
+  if (c == "inject") {
+    Args full = a;
+    full.push_back(rest_after(command, 3));
+    return cmd_inject(full);
+  }
+  if (c == "sent") return cmd_sent(a, false);
+  if (c == "sent-count") return cmd_sent(a, true);
+  return cmd_inspect(a);
+}
+
+}  // namespace nt

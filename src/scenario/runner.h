@@ -1,0 +1,61 @@
+// ScenarioRunner: the emulated nodes, their switches, the underlay between them, and one
+// method per scenario command (see scenario.h for the language).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "xlate/switch.h"
+
+namespace nt {
+
+// Carries outer (tunnel) frames between emulated nodes by outer destination IP, and keeps a
+// tcpdump-like line for each.
+class EmulatedUnderlay final : public Underlay {
+ public:
+  void attach(uint32_t ip, Switch* sw) { nodes_[ip] = sw; }
+  void transmit(const uint8_t* frame, size_t len) override;
+  std::vector<std::string> log;
+
+ private:
+  std::map<uint32_t, Switch*> nodes_;
+  int depth_ = 0;
+};
+
+class ScenarioRunner {
+ public:
+  ScenarioRunner();
+  Result<std::string> execute(const std::string& command, const std::vector<std::string>& body);
+  std::string prompt() const;
+  // How a command reads in the transcript: the nvs-* tool a user would type.
+  std::string display(const std::string& command) const;
+
+ private:
+  struct Node {
+    std::string name;
+    std::unique_ptr<Switch> sw;
+  };
+  using Args = std::vector<std::string>;
+  Result<std::string> cmd_node(const Args& a);
+  Result<std::string> cmd_add_port(const Args& a);
+  Result<std::string> cmd_flows(const Args& a, const std::vector<std::string>& body);
+  Result<std::string> cmd_dump_flows(const Args& a);
+  Result<std::string> cmd_trace(const Args& a);
+  Result<std::string> cmd_inject(const Args& a);
+  Result<std::string> cmd_sent(const Args& a, bool count_only);
+  Result<std::string> cmd_inspect(const Args& a);
+  Result<std::string> cmd_link(const Args& a);
+  Result<RecordingPort*> recording_port(const std::string& br, const std::string& port);
+  Switch& sw();
+
+  ManualClock clock_;
+  EmulatedUnderlay underlay_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  Node* current_ = nullptr;
+  std::map<RecordingPort*, size_t> sent_mark_;  // frames before this index were cleared
+};
+
+}  // namespace nt

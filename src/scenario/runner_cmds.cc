@@ -1,0 +1,141 @@
+// ScenarioRunner commands.
+#include <sstream>
+
+#include "common/strings.h"
+#include "packet/build.h"
+#include "packet/parse.h"
+#include "scenario/runner.h"
+
+namespace nt {
+namespace {
+
+Error usage(const std::string& what) { return make_error("usage: " + what); }
+
+std::pair<std::string, std::string> split_kv(const std::string& s) {
+  size_t eq = s.find('=');
+  if (eq == std::string::npos) return {s, ""};
+  return {s.substr(0, eq), s.substr(eq + 1)};
+}
+
+Result<uint16_t> parse_vid(const std::string& key, const std::string& v) {
+  auto n = parse_uint(v, 12);
+  if (!n) return make_error(key + ": '" + v + "' is not a VLAN ID (0-4095)");
+  return static_cast<uint16_t>(*n);
+}
+
+}  // namespace
+
+Result<std::string> ScenarioRunner::cmd_node(const Args& a) {
+  if (a.size() < 2) return usage("node NAME [vtep=IP]");
+  for (auto& n : nodes_) {
+    if (n->name == a[1]) {
+      current_ = n.get();
+      return std::string();
+    }
+  }
+  auto n = std::make_unique<Node>();
+  n->name = a[1];
+  n->sw = std::make_unique<Switch>(clock_);
+  n->sw->set_underlay(&underlay_);
+  for (size_t i = 2; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k != "vtep") return make_error("node: unknown option '" + k + "'");
+    auto ip = parse_ipv4_addr(v);
+    if (!ip) return make_error("node: vtep '" + v + "' is not an IPv4 address");
+    underlay_.attach(*ip, n->sw.get());
+  }
+  nodes_.push_back(std::move(n));
+  current_ = nodes_.back().get();
+  return std::string();
+}
+
+Result<std::string> ScenarioRunner::cmd_add_port(const Args& a) {
+  if (a.size() < 3) return usage("add-port BRIDGE PORT [type=T] [ofport=N] [tag=N] [K=V]...");
+  PortSpec spec;
+  spec.name = a[2];
+  for (size_t i = 3; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k == "type") {
+      spec.type = v;
+    } else if (k == "ofport") {
+      auto n = parse_uint(v, 16);
+      if (!n) return make_error("ofport: '" + v + "' is not a port number");
+      spec.ofport_request = static_cast<uint32_t>(*n);
+    } else if (k == "tag") {
+      auto vid = parse_vid(k, v);
+      if (!vid.ok()) return vid.error();
+      spec.vlan.tag = *vid;
+    } else if (k == "trunks") {
+      for (std::string_view t : split_top_level(v, ',')) {
+        auto vid = parse_vid(k, std::string(t));
+        if (!vid.ok()) return vid.error();
+        spec.vlan.trunks.push_back(*vid);
+      }
+    } else if (k == "vlan_mode") {
+      auto m = parse_vlan_mode(v);
+      if (!m.ok()) return m.error();
+      spec.vlan.mode = *m;
+    } else if (k == "mac") {
+      FlowKey tmp;
+      auto mac = parse_field_value(field_info(FieldId::kDlSrc), v);
+      if (!mac.ok()) return mac.error();
+      spec.mac = MacAddr::from_u64(static_cast<uint64_t>(*mac));
+    } else {
+      spec.options[k] = v;
+    }
+  }
+  auto r = sw().add_port(a[1], spec);
+  if (!r.ok()) return r.error();
+  return std::string();
+}
+
+Result<std::string> ScenarioRunner::cmd_flows(const Args& a,
+                                              const std::vector<std::string>& body) {
+  if (a.size() < 3) return usage(a[0] + " BRIDGE [FLOW]");
+  const std::string& c = a[0];
+  FlowModCommand cmd = c == "add-flow" || c == "add-flows" ? FlowModCommand::kAdd
+                       : c == "mod-flows"                  ? FlowModCommand::kModify
+                       : c == "del-flows"                  ? FlowModCommand::kDelete
+                                                           : FlowModCommand::kDeleteStrict;
+  std::vector<std::string> flows = body;
+  if (c != "add-flows") flows = {a.back()};
+  for (const std::string& f : flows) {
+    Status st = sw().flow_mod_text(a[1], f, cmd);
+    if (!st.ok()) return make_error(f + ": " + st.error().message, st.error().code);
+  }
+  return std::string();
+}
+
+Result<std::string> ScenarioRunner::cmd_dump_flows(const Args& a) {
+  if (a.size() < 2) return usage("dump-flows BRIDGE [--no-stats] [--names] [MATCH]");
+  DumpOptions opts;
+  std::string match;
+  for (size_t i = 2; i < a.size(); ++i) {
+    if (a[i] == "--no-stats") {
+      opts.no_stats = true;
+    } else if (a[i] == "--names") {
+      opts.names = true;
+    } else {
+      match += (match.empty() ? "" : ",") + a[i];
+    }
+  }
+  Ofproto* br = sw().bridge(a[1]);
+  if (!br) return make_error("no bridge named " + a[1], ErrorCode::kNotFound);
+  if (match.empty()) return sw().dump_flows(a[1], nullptr, opts);
+  auto filter = parse_flow(match, FlowTextMode::kDelete, br);
+  if (!filter.ok()) return filter.error();
+  return sw().dump_flows(a[1], &*filter, opts);
+}
+
+Result<std::string> ScenarioRunner::cmd_trace(const Args& a) {
+  if (a.size() < 3) return usage("trace BRIDGE FLOW [-generate]");
+  std::string flow = a.back();
+  bool generate = false;
+  if (size_t g = flow.find(" -generate"); g != std::string::npos) {
+    generate = true;
+    flow.erase(g);
+  }
+  return sw().trace(a[1], flow, generate);
+}
+
+}  // namespace nt

@@ -1,0 +1,164 @@
+// ScenarioRunner: packets in and out, and inspection commands.
+#include "common/strings.h"
+#include "packet/build.h"
+#include "packet/parse.h"
+#include "scenario/runner.h"
+
+namespace nt {
+namespace {
+
+Error usage(const std::string& what) { return make_error("usage: " + what); }
+
+}  // namespace
+
+Result<RecordingPort*> ScenarioRunner::recording_port(const std::string& br,
+                                                       const std::string& port) {
+  Ofproto* b = sw().bridge(br);
+  if (!b) return make_error("no bridge named " + br, ErrorCode::kNotFound);
+  const OfPort* p = b->find_port(port);
+  if (!p) return make_error("no port named " + port + " on " + br, ErrorCode::kNotFound);
+  auto* rp = dynamic_cast<RecordingPort*>(sw().dp_port(*b, p->ofport));
+  if (!rp) return make_error(port + " is not a dummy port, nothing is recorded");
+  return rp;
+}
+
+// link NODE1 BR1 PORT1 NODE2 BR2 PORT2: a cable between two dummy ports (eth1 to eth1).
+Result<std::string> ScenarioRunner::cmd_link(const Args& a) {
+  if (a.size() < 7) return usage("link NODE1 BRIDGE1 PORT1 NODE2 BRIDGE2 PORT2");
+  Node* ends[2] = {nullptr, nullptr};
+  for (auto& n : nodes_) {
+    if (n->name == a[1]) ends[0] = n.get();
+    if (n->name == a[4]) ends[1] = n.get();
+  }
+  if (!ends[0] || !ends[1]) return make_error("link: unknown node");
+  RecordingPort* ports[2];
+  Node* saved = current_;
+  for (int i = 0; i < 2; ++i) {
+    current_ = ends[i];
+    auto rp = recording_port(a[2 + 3 * i], a[3 + 3 * i]);
+    if (!rp.ok()) {
+      current_ = saved;
+      return rp.error();
+    }
+    ports[i] = *rp;
+  }
+  current_ = saved;
+  for (int i = 0; i < 2; ++i) {
+    Switch* peer = ends[1 - i]->sw.get();
+    std::string br = a[2 + 3 * (1 - i)], port = a[3 + 3 * (1 - i)];
+    ports[i]->on_send = [peer, br, port](const uint8_t* data, size_t len) {
+      static int depth = 0;
+      if (depth > 8) return;  // a forwarding loop between nodes: stop, as a wire would not
+      ++depth;
+      (void)peer->receive(br, port, data, len);
+      --depth;
+    };
+  }
+  return std::string();
+}
+
+Result<std::string> ScenarioRunner::cmd_inject(const Args& a) {
+  if (a.size() < 4) return usage("inject BRIDGE PORT FLOW");
+  Ofproto* br = sw().bridge(a[1]);
+  if (!br) return make_error("no bridge named " + a[1], ErrorCode::kNotFound);
+  auto m = parse_match(a.back(), br);
+  if (!m.ok()) return m.error();
+  const FlowKey& key = m->value;
+  Packet pkt;
+  if (!compose_packet(key, pkt, 56)) return make_error("inject: cannot build a packet for that flow");
+  TunnelMeta tun;
+  const TunnelMeta* tp = nullptr;
+  if (key.tun_id || key.tun_src || key.tun_dst) {
+    tun.tun_id = key.tun_id;
+    tun.ip_src = key.tun_src;
+    tun.ip_dst = key.tun_dst;
+    tun.valid = true;
+    tp = &tun;
+  }
+  Status st = sw().receive(a[1], a[2], pkt.data(), pkt.size(), tp);
+  if (!st.ok()) return st.error();
+  return std::string();
+}
+
+Result<std::string> ScenarioRunner::cmd_sent(const Args& a, bool count_only) {
+  if (a.size() < (count_only ? 4u : 3u)) {
+    return usage(count_only ? "sent-count BRIDGE PORT N" : "sent BRIDGE PORT");
+  }
+  auto rp = recording_port(a[1], a[2]);
+  if (!rp.ok()) return rp.error();
+  size_t from = sent_mark_[*rp];
+  size_t n = (*rp)->sent.size() - from;
+  if (count_only) {
+    auto want = parse_uint(a[3]);
+    if (!want) return make_error("sent-count: '" + a[3] + "' is not a number");
+    if (n != *want) {
+      return make_error(a[2] + " sent " + std::to_string(n) + " frames, expected " + a[3]);
+    }
+    return std::to_string(n) + " frames\n";
+  }
+  std::string out;
+  for (size_t i = from; i < (*rp)->sent.size(); ++i) {
+    const auto& f = (*rp)->sent[i];
+    FlowKey k;
+    ParseError e = flow_extract(f.data(), f.size(), k);
+    out += e == ParseError::kOk ? format_flow(k, nullptr, false)
+                                : std::string(parse_error_name(e));
+    out += "\n";
+  }
+  return out;
+}
+
+Result<std::string> ScenarioRunner::cmd_inspect(const Args& a) {
+  const std::string& c = a[0];
+  if (c == "receive") {
+    if (a.size() < 4) return usage("receive BRIDGE PORT HEX");
+    auto bytes = parse_hex_bytes(a[3]);
+    if (!bytes) return make_error("receive: '" + a[3] + "' is not hex bytes");
+    Status st = sw().receive(a[1], a[2], bytes->data(), bytes->size());
+    if (!st.ok()) return st.error();
+    return std::string();
+  }
+  if (c == "clear-sent") {
+    for (auto& n : nodes_) {
+      for (Ofproto* br : n->sw->bridges()) {
+        for (const auto& [no, p] : br->ports()) {
+          if (auto* rp = dynamic_cast<RecordingPort*>(n->sw->dp_port(*br, no))) {
+            sent_mark_[rp] = rp->sent.size();
+          }
+        }
+      }
+    }
+    underlay_.log.clear();
+    return std::string();
+  }
+  if (c == "link") return cmd_link(a);
+  if (c == "underlay") {
+    std::string out;
+    for (const std::string& l : underlay_.log) out += l + "\n";
+    return out;
+  }
+  if (c == "fdb") {
+    if (a.size() < 2) return usage("fdb BRIDGE");
+    Ofproto* br = sw().bridge(a[1]);
+    if (!br) return make_error("no bridge named " + a[1], ErrorCode::kNotFound);
+    sw().datapath().push_stats();
+    return br->mac_table().format_fdb_show(clock_.now_ms(), [br](uint32_t no) {
+      auto n = br->name_by_port(no);
+      return n ? *n : std::to_string(no);
+    });
+  }
+  if (c == "dpctl") return sw().format_dpctl_dump_flows();
+  if (c == "coverage") return sw().datapath().format_coverage();
+  if (c == "advance" || c == "run") {
+    if (c == "advance") {
+      auto s = a.size() > 1 ? parse_uint(a[1]) : std::nullopt;
+      if (!s) return usage("advance SECONDS");
+      clock_.advance_ms(static_cast<TimeMs>(*s) * 1000);
+    }
+    for (auto& n : nodes_) n->sw->run();
+    return std::string();
+  }
+  return make_error("unknown scenario command '" + c + "'");
+}
+
+}  // namespace nt

@@ -1,0 +1,150 @@
+#include "scenario/scenario.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "common/strings.h"
+#include "packet/build.h"
+#include "packet/parse.h"
+#include "packet/tunnel.h"
+#include "scenario/runner.h"
+
+namespace nt {
+namespace {
+
+struct Step {
+  int line = 0;
+  std::string command;
+  std::vector<std::string> body;  // add-flows lines
+  std::vector<std::string> contains;
+  std::vector<std::string> exact;
+  bool has_exact = false;
+  bool must_fail = false;
+  std::string fail_text;
+};
+
+std::string rtrim(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return std::string(s);
+}
+
+bool add_expectation(Step& st, std::string_view line) {
+  if (line.size() >= 1 && line[0] == '>') {
+    st.contains.push_back(std::string(trim(line.substr(1))));
+  } else if (line.size() >= 1 && line[0] == '=') {
+    st.has_exact = true;
+    st.exact.push_back(rtrim(line.size() > 1 ? line.substr(2) : ""));
+  } else if (line.size() >= 1 && line[0] == '!') {
+    st.must_fail = true;
+    st.fail_text = std::string(trim(line.substr(1)));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::vector<Step> parse_steps(const std::string& text) {
+  std::vector<Step> steps;
+  std::istringstream in(text);
+  std::string raw;
+  int n = 0;
+  bool in_body = false;
+  while (std::getline(in, raw)) {
+    ++n;
+    std::string_view line = trim(raw);
+    if (in_body) {
+      if (line == "end") {
+        in_body = false;
+      } else if (!line.empty() && line[0] != '#') {
+        steps.back().body.emplace_back(line);
+      }
+      continue;
+    }
+    if (line.empty() || line[0] == '#') continue;
+    if (!steps.empty() && add_expectation(steps.back(), line)) continue;
+    Step st;
+    st.line = n;
+    st.command = std::string(line);
+    in_body = starts_with(line, "add-flows ");
+    steps.push_back(std::move(st));
+  }
+  return steps;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string l;
+  while (std::getline(in, l)) out.push_back(rtrim(l));
+  return out;
+}
+
+// Checks a step's expectations; returns "" or what went wrong.
+std::string check(const Step& st, const Result<std::string>& r) {
+  if (st.must_fail) {
+    if (r.ok()) return "expected the command to fail, but it succeeded";
+    if (r.error().message.find(st.fail_text) == std::string::npos) {
+      return "error message '" + r.error().message + "' does not contain '" + st.fail_text + "'";
+    }
+    return "";
+  }
+  if (!r.ok()) return "command failed: " + r.error().message;
+  std::vector<std::string> lines = split_lines(*r);
+  if (st.has_exact && lines != st.exact) {
+    std::string msg = "output differs from the expected '=' lines; expected:\n";
+    for (const auto& l : st.exact) msg += "  | " + l + "\n";
+    msg += "got:\n";
+    for (const auto& l : lines) msg += "  | " + l + "\n";
+    return msg;
+  }
+  size_t at = 0;
+  for (const std::string& want : st.contains) {
+    while (at < lines.size() && std::string(trim(lines[at])) != want) ++at;
+    if (at == lines.size()) {
+      std::string msg = "expected line not found (in order): " + want + "\noutput was:\n";
+      for (const auto& l : lines) msg += "  | " + l + "\n";
+      return msg;
+    }
+    ++at;
+  }
+  return "";
+}
+
+}  // namespace
+
+ScenarioResult run_scenario(const std::string& text, const std::string& name) {
+  ScenarioResult res;
+  ScenarioRunner runner;
+  for (const Step& st : parse_steps(text)) {
+    Result<std::string> r = runner.execute(st.command, st.body);
+    res.transcript += runner.prompt() + runner.display(st.command) + "\n";
+    for (const std::string& b : st.body) res.transcript += b + "\n";
+    res.transcript += r.ok() ? *r : "error: " + r.error().message + "\n";
+    if (r.ok() && !r->empty() && r->back() != '\n') res.transcript += "\n";
+    std::string why = check(st, r);
+    if (!why.empty()) {
+      res.ok = false;
+      res.failures.push_back(name + ":" + std::to_string(st.line) + ": " + st.command + "\n" +
+                             why);
+    }
+  }
+  return res;
+}
+
+ScenarioResult run_scenario_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    ScenarioResult r;
+    r.ok = false;
+    r.failures.push_back(path + ": cannot open");
+    return r;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return run_scenario(ss.str(), path);
+}
+
+}  // namespace nt

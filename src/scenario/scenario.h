@@ -1,0 +1,43 @@
+// Scenarios: plain-text scripts that build switches, program flows, send packets and say what
+// must come out — the seed walkthrough as something a machine can check.
+//
+// A scenario is a list of commands, one per line, each optionally followed by expectations:
+//   node NAME [vtep=IP]          create (or switch to) an emulated node with its own datapath
+//   add-br BR [secure]           bridge with LOCAL port (standalone: priority=0 NORMAL flow)
+//   add-port BR PORT [type=T] [ofport=N] [tag=N] [trunks=1,2] [vlan_mode=M] [mac=M] [K=V]...
+//                                K=V are interface options (peer, remote_ip, local_ip, key...)
+//   add-flow BR FLOW | add-flows BR  (flows follow, one per line, up to a line "end")
+//   mod-flows BR FLOW | del-flows BR [MATCH] | del-flows-strict BR MATCH
+//   dump-flows BR [--no-stats] [MATCH]   trace BR FLOW [-generate]
+//   inject BR PORT FLOW          a packet built from FLOW enters PORT (tun_* set the tunnel)
+//   receive BR PORT HEX          raw frame enters PORT
+//   sent BR PORT                 frames PORT sent since the last clear (as flows, one per line)
+//   sent-count BR PORT N         expect N frames;  clear-sent
+//   link N1 BR1 P1 N2 BR2 P2      a cable between two dummy ports on two nodes
+//   underlay                     outer frames the emulated underlay carried (one per line)
+//   fdb BR | dpctl | coverage | advance SECONDS | run
+// Expectations after a command:
+//   "> text"  this line must appear in the output (in order with other "> " lines)
+//   "= text"  the output must be exactly these "= " lines
+//   "!"       the command must fail;  "! text" and its error message must contain text
+// '#' starts a comment line. Durations are deterministic: the clock is simulated.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace nt {
+
+struct ScenarioResult {
+  bool ok = true;
+  std::string transcript;  // commands and their output, like a shell session
+  std::vector<std::string> failures;  // "file:line: what went wrong"
+};
+
+ScenarioResult run_scenario(const std::string& text, const std::string& name);
+ScenarioResult run_scenario_file(const std::string& path);
+
+}  // namespace nt

@@ -1,0 +1,69 @@
+// neutrino: the front door. Today: running scenarios and the switch-core walkthrough.
+//
+//   neutrino demo [--quiet]            the seed walkthrough's switch pipelines, step by step
+//   neutrino scenario FILE... [--quiet] run scenario files; exit 1 if any expectation fails
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: neutrino demo [--quiet]\n"
+    "       neutrino scenario FILE... [--quiet]\n";
+
+int run_files(const std::vector<std::string>& files, bool quiet) {
+  int failed = 0;
+  for (const std::string& f : files) {
+    nt::ScenarioResult r = nt::run_scenario_file(f);
+    if (!quiet) {
+      std::printf("==== %s ====\n%s\n", f.c_str(), r.transcript.c_str());
+    }
+    for (const std::string& why : r.failures) std::fprintf(stderr, "FAILED %s\n", why.c_str());
+    if (!r.ok) ++failed;
+  }
+  std::printf("%zu passed, %d failed\n", files.size() - failed, failed);
+  return failed ? 1 : 0;
+}
+
+std::vector<std::string> demo_files() {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  fs::path dir = fs::path(NT_SOURCE_DIR) / "examples" / "switch-core";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".scn") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  bool quiet = std::find(args.begin(), args.end(), "--quiet") != args.end();
+  args.erase(std::remove(args.begin(), args.end(), "--quiet"), args.end());
+  if (args.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  if (args[0] == "demo") {
+    std::vector<std::string> files = demo_files();
+    if (files.empty()) {
+      std::fprintf(stderr, "neutrino: no walkthrough found under %s/examples/switch-core\n",
+                   NT_SOURCE_DIR);
+      return 1;
+    }
+    return run_files(files, quiet);
+  }
+  if (args[0] == "scenario" && args.size() > 1) {
+    return run_files(std::vector<std::string>(args.begin() + 1, args.end()), quiet);
+  }
+  std::fputs(kUsage, stderr);
+  return 2;
+}

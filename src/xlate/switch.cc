@@ -1,0 +1,176 @@
+#include "xlate/switch.h"
+
+#include <arpa/inet.h>
+
+#include "common/strings.h"
+
+namespace nt {
+
+std::optional<uint32_t> parse_ipv4_addr(std::string_view s) {
+  std::string str(trim(s));
+  if (str.size() >= 2 && str.front() == '"' && str.back() == '"') str = str.substr(1, str.size() - 2);
+  in_addr a;
+  if (inet_pton(AF_INET, str.c_str(), &a) != 1) return std::nullopt;
+  return ntohl(a.s_addr);
+}
+
+Switch::Switch(const Clock& clock, size_t pool_packets)
+    : clock_(clock), dp_(std::make_unique<Datapath>(clock, pool_packets)) {
+  dp_->set_upcall_handler(this);
+}
+
+Switch::~Switch() { dp_->set_upcall_handler(nullptr); }
+
+Result<Ofproto*> Switch::add_bridge(const std::string& name, bool secure) {
+  if (bridges_.count(name)) {
+    return make_error("bridge '" + name + "' already exists", ErrorCode::kConflict);
+  }
+  auto br = std::make_unique<Ofproto>(name, clock_);
+  Ofproto* raw = br.get();
+  bridges_.emplace(name, std::move(br));
+  PortSpec local;
+  local.name = name;
+  local.type = "internal";
+  local.ofport_request = ofp_port::kLocal;
+  if (auto r = add_port(name, local); !r.ok()) {
+    bridges_.erase(name);
+    return r.error();
+  }
+  if (!secure) {
+    auto spec = parse_flow("priority=0 actions=NORMAL", FlowTextMode::kAdd);
+    NT_TRY(raw->flow_mod(*spec, FlowModCommand::kAdd));
+  }
+  return raw;
+}
+
+Status Switch::del_bridge(const std::string& name) {
+  auto it = bridges_.find(name);
+  if (it == bridges_.end()) return make_error("no bridge named " + name, ErrorCode::kNotFound);
+  dp_->flush();
+  std::vector<std::string> names;
+  for (const auto& [no, p] : it->second->ports()) names.push_back(p.name);
+  for (const std::string& p : names) (void)del_port(name, p);
+  bridges_.erase(it);
+  return ok_status();
+}
+
+Ofproto* Switch::bridge(std::string_view name) const {
+  auto it = bridges_.find(name);
+  return it == bridges_.end() ? nullptr : it->second.get();
+}
+
+std::vector<Ofproto*> Switch::bridges() const {
+  std::vector<Ofproto*> v;
+  for (const auto& [n, b] : bridges_) v.push_back(b.get());
+  return v;
+}
+
+Result<std::unique_ptr<DpPort>> Switch::make_dp_port(const PortSpec& spec) {
+  auto opt = [&](const char* k) -> std::string {
+    auto it = spec.options.find(k);
+    return it == spec.options.end() ? "" : it->second;
+  };
+  if (spec.type == "sink" || opt("sink") == "true") return std::unique_ptr<DpPort>(new SinkPort);
+  if (spec.type != "vxlan" && spec.type != "gre") {
+    return std::unique_ptr<DpPort>(new RecordingPort(spec.type));
+  }
+  TunnelConfig cfg;
+  cfg.kind = spec.type == "vxlan" ? TunnelKind::kVxlan : TunnelKind::kGre;
+  auto remote = parse_ipv4_addr(opt("remote_ip"));
+  if (!remote) return make_error(spec.name + ": options:remote_ip must be an IPv4 address");
+  cfg.remote_ip = *remote;
+  if (!opt("local_ip").empty()) {
+    auto local = parse_ipv4_addr(opt("local_ip"));
+    if (!local) return make_error(spec.name + ": options:local_ip must be an IPv4 address");
+    cfg.local_ip = *local;
+  }
+  std::string key = !opt("out_key").empty() ? opt("out_key") : opt("key");
+  cfg.key_flow = key.empty() || key == "flow";
+  if (!cfg.key_flow) {
+    auto k = parse_uint(key, cfg.kind == TunnelKind::kVxlan ? 24 : 32);
+    if (!k) return make_error(spec.name + ": options:key must be 'flow' or a number that fits");
+    cfg.key = *k;
+  }
+  if (!opt("dst_port").empty()) {
+    auto p = parse_uint(opt("dst_port"), 16);
+    if (!p) return make_error(spec.name + ": options:dst_port must be a UDP port number");
+    cfg.dst_port = static_cast<uint16_t>(*p);
+  }
+  return std::unique_ptr<DpPort>(new TunnelPort(cfg, underlay_));
+}
+
+Result<uint32_t> Switch::add_port(const std::string& bridge_name, const PortSpec& spec) {
+  Ofproto* br = bridge(bridge_name);
+  if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
+  NT_TRY(validate(spec.vlan));
+  OfPort p;
+  p.name = spec.name;
+  p.type = spec.type;
+  p.vlan_config = spec.vlan;
+  p.mac = spec.mac ? *spec.mac
+                   : MacAddr::from_u64(0xaa5500000000ULL | (std::hash<std::string>{}(
+                                                                bridge_name + "/" + spec.name) &
+                                                            0xffffffffULL));
+  if (spec.type == "patch") {
+    auto it = spec.options.find("peer");
+    if (it == spec.options.end()) return make_error(spec.name + ": patch port needs options:peer");
+    p.peer = it->second;
+  } else {
+    auto dp = make_dp_port(spec);
+    if (!dp.ok()) return dp.error();
+    if (auto* tp = dynamic_cast<TunnelPort*>(dp->get())) p.tunnel = tp->config();
+    (*dp)->name = spec.name;
+    p.odp_port = dp_->add_port(std::move(*dp));
+  }
+  uint32_t odp = p.odp_port;
+  auto no = br->add_port(std::move(p), spec.ofport_request);
+  if (!no.ok()) {
+    if (odp) dp_->remove_port(odp);
+    return no.error();
+  }
+  if (odp) {
+    if (odp_to_of_.size() <= odp) odp_to_of_.resize(odp + 1);
+    odp_to_of_[odp] = PortRef{br, *no};
+  }
+  maybe_revalidate();
+  return no;
+}
+
+Status Switch::del_port(const std::string& bridge_name, const std::string& port) {
+  Ofproto* br = bridge(bridge_name);
+  if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
+  const OfPort* p = br->find_port(port);
+  if (!p) return make_error("no port named " + port, ErrorCode::kNotFound);
+  uint32_t odp = p->odp_port;
+  dp_->flush();
+  NT_TRY(br->del_port(port));
+  if (odp) {
+    dp_->remove_port(odp);
+    odp_to_of_[odp] = PortRef{};
+  }
+  return ok_status();
+}
+
+std::pair<Ofproto*, const OfPort*> Switch::patch_peer(const OfPort& port) const {
+  for (const auto& [name, br] : bridges_) {
+    const OfPort* peer = br->find_port(port.peer);
+    if (peer && peer->type == "patch" && peer->peer == port.name) return {br.get(), peer};
+  }
+  return {nullptr, nullptr};
+}
+
+DpPort* Switch::dp_port(const Ofproto& br, uint32_t ofport) const {
+  const OfPort* p = br.port(ofport);
+  return p && p->odp_port ? dp_->port(p->odp_port) : nullptr;
+}
+
+void Switch::set_underlay(Underlay* u) {
+  underlay_ = u;
+  for (const auto& [name, br] : bridges_) {
+    for (const auto& [no, p] : br->ports()) {
+      if (auto* tp = dynamic_cast<TunnelPort*>(dp_->port(p.odp_port))) tp->set_underlay(u);
+    }
+  }
+}
+
+}  // namespace nt

@@ -1,0 +1,102 @@
+// Switch: every bridge of one node on one datapath — Open vSwitch's ofproto-dpif.
+//
+// A Switch owns the node's Datapath and its bridges (Ofproto), maps datapath ports to
+// (bridge, OpenFlow port), answers the datapath's upcalls by translating (xlate), and keeps the
+// caches honest: after anything that can change a translation (a flow_mod, a learned flow, a
+// MAC learned or aged, a port added) it has the datapath revalidate its megaflows, and its
+// run() pushes statistics up to the rules, refreshes learned flows that are in use and
+// expires flows and MAC entries on the clock.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datapath/datapath.h"
+#include "ofproto/ofproto.h"
+#include "xlate/xlate.h"
+
+namespace nt {
+
+struct PortSpec {
+  std::string name;
+  std::string type = "dummy";  // dummy, internal, system, tap, patch, vxlan, gre, sink
+  std::map<std::string, std::string> options;  // peer, remote_ip, local_ip, key, ...
+  PortVlanConfig vlan;
+  std::optional<uint32_t> ofport_request;
+  std::optional<MacAddr> mac;
+};
+
+class Switch : public UpcallHandler {
+ public:
+  explicit Switch(const Clock& clock, size_t pool_packets = 4096);
+  ~Switch() override;
+
+  // A new bridge has its LOCAL internal port (named like the bridge) and, unless `secure`,
+  // the standalone-mode flow "priority=0 actions=NORMAL", as Open vSwitch does.
+  Result<Ofproto*> add_bridge(const std::string& name, bool secure = false);
+  Status del_bridge(const std::string& name);
+  Ofproto* bridge(std::string_view name) const;
+  std::vector<Ofproto*> bridges() const;
+
+  Result<uint32_t> add_port(const std::string& bridge, const PortSpec& spec);
+  Status del_port(const std::string& bridge, const std::string& port);
+  // The peer of a patch port: its bridge and OpenFlow port, or {nullptr, 0}.
+  std::pair<Ofproto*, const OfPort*> patch_peer(const OfPort& port) const;
+  DpPort* dp_port(const Ofproto& br, uint32_t ofport) const;
+
+  Status flow_mod(const std::string& bridge, const FlowSpec& spec, FlowModCommand cmd);
+  // Parses and applies one ovs-ofctl flow line in the given mode.
+  Status flow_mod_text(const std::string& bridge, std::string_view text, FlowModCommand cmd);
+  std::string dump_flows(const std::string& bridge, const FlowSpec* filter = nullptr,
+                         const DumpOptions& opts = {});
+
+  // ofproto/trace: translation of `flow_text` (a match; in_port required) in `bridge`.
+  // With `generate`, the packet is built and really processed (side effects included).
+  Result<std::string> trace(const std::string& bridge, std::string_view flow_text,
+                            bool generate = false);
+  // Injects a frame as received on a port (netdev-dummy/receive).
+  Status receive(const std::string& bridge, const std::string& port, const uint8_t* data,
+                 size_t len, const TunnelMeta* tunnel = nullptr);
+
+  // Periodic work: push stats, refresh learned flows, expire timeouts, revalidate.
+  void run();
+  // Revalidates the datapath if any bridge's version moved since the last check.
+  void maybe_revalidate();
+
+  Datapath& datapath() { return *dp_; }
+  const Datapath& datapath() const { return *dp_; }
+  const Clock& clock() const { return clock_; }
+  void set_underlay(Underlay* u);
+  std::string format_dpctl_dump_flows();
+
+  // UpcallHandler
+  bool upcall(const FlowKey& key, const Packet& pkt, Megaflow& flow) override;
+  bool revalidate(const Megaflow& flow, Megaflow& out) override;
+  void push_stats(Megaflow& flow, uint64_t packets, uint64_t bytes) override;
+
+ private:
+  struct PortRef {
+    Ofproto* bridge = nullptr;
+    uint32_t ofport = 0;
+  };
+  bool translate_megaflow(const FlowKey& key, const Packet* pkt, bool may_learn, Megaflow& mf);
+  Result<std::unique_ptr<DpPort>> make_dp_port(const PortSpec& spec);
+  uint64_t total_version() const;
+
+  const Clock& clock_;
+  std::unique_ptr<Datapath> dp_;
+  std::map<std::string, std::unique_ptr<Ofproto>, std::less<>> bridges_;
+  std::vector<PortRef> odp_to_of_;  // index: odp port
+  Underlay* underlay_ = nullptr;
+  uint64_t seen_version_ = 0;
+};
+
+// A packet's whole flow as ofproto/trace prints it on its "Flow:" line.
+std::string format_flow(const FlowKey& key, const PortNamer* names = nullptr,
+                        bool with_in_port = true);
+// Parses a dotted-quad into a host-order address.
+std::optional<uint32_t> parse_ipv4_addr(std::string_view s);
+
+}  // namespace nt

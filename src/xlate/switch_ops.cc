@@ -1,0 +1,138 @@
+// Switch: flow programming, upcalls, revalidation, statistics and trace.
+#include <cstdio>
+
+#include "packet/build.h"
+#include "xlate/switch.h"
+
+namespace nt {
+
+uint64_t Switch::total_version() const {
+  uint64_t v = 0;
+  for (const auto& [n, b] : bridges_) v += b->version();
+  return v;
+}
+
+void Switch::maybe_revalidate() {
+  uint64_t v = total_version();
+  if (v == seen_version_) return;
+  seen_version_ = v;
+  dp_->revalidate();
+  seen_version_ = total_version();  // revalidation itself has no side effects
+}
+
+Status Switch::flow_mod(const std::string& bridge_name, const FlowSpec& spec,
+                        FlowModCommand cmd) {
+  Ofproto* br = bridge(bridge_name);
+  if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
+  dp_->push_stats();
+  Status st = br->flow_mod(spec, cmd);
+  maybe_revalidate();
+  return st;
+}
+
+Status Switch::flow_mod_text(const std::string& bridge_name, std::string_view text,
+                             FlowModCommand cmd) {
+  Ofproto* br = bridge(bridge_name);
+  if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
+  FlowTextMode mode = cmd == FlowModCommand::kAdd ? FlowTextMode::kAdd
+                      : (cmd == FlowModCommand::kModify || cmd == FlowModCommand::kModifyStrict)
+                          ? FlowTextMode::kModify
+                          : FlowTextMode::kDelete;
+  auto spec = parse_flow(text, mode, br);
+  if (!spec.ok()) return spec.error();
+  return flow_mod(bridge_name, *spec, cmd);
+}
+
+std::string Switch::dump_flows(const std::string& bridge_name, const FlowSpec* filter,
+                               const DumpOptions& opts) {
+  Ofproto* br = bridge(bridge_name);
+  if (!br) return "";
+  dp_->push_stats();
+  return br->dump_flows(filter, opts);
+}
+
+bool Switch::translate_megaflow(const FlowKey& key, const Packet* pkt, bool may_learn,
+                                Megaflow& mf) {
+  if (key.in_port >= odp_to_of_.size() || !odp_to_of_[key.in_port].bridge) return false;
+  const PortRef& ref = odp_to_of_[key.in_port];
+  XlateIn in;
+  in.bridge = ref.bridge;
+  in.flow = key;
+  in.flow.in_port = ref.ofport;
+  in.may_learn = may_learn;
+  in.packet = pkt;
+  XlateOut out = xlate(*this, in);
+  mf.match.mask = out.wc;
+  mf.match.mask.in_port = 0xffffffff;
+  mf.match.value = key;
+  key_and(mf.match.value, mf.match.mask);
+  mf.actions = std::move(out.actions);
+  mf.context = std::move(out.cache);
+  return true;
+}
+
+bool Switch::upcall(const FlowKey& key, const Packet& pkt, Megaflow& mf) {
+  return translate_megaflow(key, &pkt, true, mf);
+}
+
+bool Switch::revalidate(const Megaflow& flow, Megaflow& out) {
+  return translate_megaflow(flow.origin, nullptr, false, out);
+}
+
+void Switch::push_stats(Megaflow& mf, uint64_t packets, uint64_t bytes) {
+  auto* xc = dynamic_cast<XlateCache*>(mf.context.get());
+  if (!xc) return;
+  for (const RulePtr& r : xc->rules) {
+    r->n_packets += packets;
+    r->n_bytes += bytes;
+    if (mf.used > r->used) r->used = mf.used;
+  }
+  for (XlateCache::LearnEntry& l : xc->learns) l.bridge->learn(l.flow, mf.used);
+  for (const XlateCache::NormalEntry& n : xc->normals) {
+    n.bridge->mac_table().learn(n.vlan, n.mac, n.port, mf.used);
+  }
+}
+
+void Switch::run() {
+  dp_->push_stats();
+  for (const auto& [n, b] : bridges_) b->expire();
+  maybe_revalidate();
+}
+
+Status Switch::receive(const std::string& bridge_name, const std::string& port,
+                       const uint8_t* data, size_t len, const TunnelMeta* tunnel) {
+  Ofproto* br = bridge(bridge_name);
+  if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
+  const OfPort* p = br->find_port(port);
+  if (!p || !p->odp_port) {
+    return make_error("no datapath port named " + port + " on " + bridge_name,
+                      ErrorCode::kNotFound);
+  }
+  dp_->inject(p->odp_port, data, len, tunnel);
+  maybe_revalidate();
+  return ok_status();
+}
+
+std::string Switch::format_dpctl_dump_flows() {
+  std::string s;
+  dp_->megaflows().for_each([&](Megaflow* mf) {
+    Match m = mf->match;
+    const PortRef* ref = m.value.in_port < odp_to_of_.size() ? &odp_to_of_[m.value.in_port]
+                                                             : nullptr;
+    std::string prefix = "in_port(" + std::to_string(m.value.in_port) + ")";
+    m.mask.in_port = 0;
+    m.value.in_port = 0;
+    std::string match = format_match(m, kDefaultPriority);
+    char buf[160];
+    std::snprintf(buf, sizeof buf, ", packets:%llu, bytes:%llu, used:%s",
+                  static_cast<unsigned long long>(mf->n_packets),
+                  static_cast<unsigned long long>(mf->n_bytes),
+                  mf->n_packets ? format_duration(clock_.now_ms() - mf->used).c_str() : "never");
+    s += prefix + (match.empty() ? "" : "," + match) + buf + ", actions:" +
+         format_odp_actions(mf->actions) + "\n";
+    (void)ref;
+  });
+  return s;
+}
+
+}  // namespace nt

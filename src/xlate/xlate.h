@@ -1,0 +1,68 @@
+// xlate: translating an OpenFlow pipeline walk into datapath actions plus a megaflow mask.
+//
+// Translation runs on a copy of the packet's FlowKey, never the packet. It walks a bridge's
+// tables (resubmit, goto_table), crosses patch ports into the peer bridge in the same pass,
+// runs NORMAL (MAC learning with VLAN access/trunk rules) and learn, and records two things as
+// it goes: every field it looked at is un-wildcarded in `wc` (so the megaflow built from it is
+// exactly as general as the decision was), and every header change is turned into datapath
+// actions lazily — only when the packet is about to be output (commit), and only as the
+// difference between what the packet is now and what the flow says it should be. Side effects
+// (learned flows, MAC entries, rule counters) go into an XlateCache attached to the megaflow so
+// the datapath can credit and refresh them later without translating again.
+//
+// With a trace sink, translation also writes what `ovs-appctl ofproto/trace` prints: each
+// bridge, each table with the rule that matched, each action, nested for resubmits.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datapath/megaflow.h"
+#include "datapath/odp_actions.h"
+#include "ofproto/ofproto.h"
+#include "openflow/flow_text.h"
+
+namespace nt {
+
+class Switch;
+
+// Side effects of one translation, replayed on cache hits (Open vSwitch's xlate_cache).
+struct XlateCache : MegaflowContext {
+  struct LearnEntry {
+    Ofproto* bridge;
+    FlowSpec flow;
+  };
+  struct NormalEntry {
+    Ofproto* bridge;
+    uint16_t vlan;
+    MacAddr mac;
+    uint32_t port;
+  };
+  std::vector<RulePtr> rules;
+  std::vector<LearnEntry> learns;
+  std::vector<NormalEntry> normals;
+};
+
+struct XlateIn {
+  Ofproto* bridge = nullptr;
+  FlowKey flow;             // in_port is an OpenFlow port of `bridge`
+  bool may_learn = true;    // false for traces and revalidation: no side effects
+  bool trace = false;
+  const Packet* packet = nullptr;
+};
+
+struct XlateOut {
+  OdpActions actions;
+  FlowKey wc;               // megaflow mask (in_port always exact)
+  FlowKey final_flow;
+  std::unique_ptr<XlateCache> cache;
+  std::string trace;        // the ofproto/trace body (bridges, tables, actions)
+  bool error = false;       // translation hit a limit (recursion, resubmits)
+};
+
+// `sw` resolves patch peers and datapath port numbers.
+XlateOut xlate(const Switch& sw, const XlateIn& in);
+
+}  // namespace nt

@@ -1,0 +1,151 @@
+// OpenFlow actions in translation: one overload per action, no catch-all (actions.h).
+#include <cstdio>
+
+#include "xlate/xlate_ctx.h"
+
+namespace nt::xlate_internal {
+namespace {
+
+bool is_vlan_field(const FieldInfo& f) {
+  return f.id == FieldId::kVlanVid || f.id == FieldId::kDlVlan || f.id == FieldId::kDlVlanPcp;
+}
+
+// Writes `v` under `mask` into field `f` of the flow, with OpenFlow's VLAN convention: setting
+// a VID or PCP marks the tag present. Returns false (and traces why) if prerequisites fail.
+bool write_field(Ctx& ctx, const FieldInfo& f, u128 v, u128 mask, std::string_view what) {
+  prereq_unwildcard(f.prereq, ctx.out.wc);
+  if (!prereqs_met(f.prereq, ctx.flow)) {
+    ctx.trace(std::string(what) + ": skipped, " + std::string(f.name) +
+              " prerequisites not met by the packet");
+    return false;
+  }
+  field_set_masked(ctx.flow, f, v, mask);
+  if (is_vlan_field(f)) ctx.flow.vlan_tci |= kVlanCfi;
+  return true;
+}
+
+void set_vlan_vid(Ctx& ctx, uint16_t vid) {
+  ctx.out.wc.vlan_tci |= kVlanCfi;
+  uint16_t tci = ctx.flow.vlan_tci & kVlanCfi ? ctx.flow.vlan_tci : kVlanCfi;
+  ctx.flow.vlan_tci = static_cast<uint16_t>((tci & ~kVlanVidMask) | (vid & kVlanVidMask));
+}
+
+void pop_vlan(Ctx& ctx) {
+  ctx.out.wc.vlan_tci2 = 0xffff;
+  ctx.flow.vlan_tci = ctx.flow.vlan_tci2;
+  ctx.flow.vlan_tci2 = 0;
+}
+
+void do_learn(Ctx& ctx, const LearnAction& l) {
+  for (const LearnSpec& sp : l.specs) {
+    bool reads = sp.kind == LearnSpec::Kind::kMatchField ||
+                 sp.kind == LearnSpec::Kind::kLoadField || sp.kind == LearnSpec::Kind::kOutput;
+    if (reads) subfield_unwildcard(ctx.out.wc, sp.src);
+  }
+  FlowSpec learned = learned_flow(l, ctx.flow);
+  if (ctx.tracing()) {
+    ctx.trace(" -> table=" + std::to_string(learned.table) + " " +
+              format_match(learned.match, learned.priority) +
+              " actions=" + format_actions(learned.actions));
+  }
+  if (ctx.in.may_learn) ctx.bridge->learn(learned);
+  if (ctx.out.cache) ctx.out.cache->learns.push_back({ctx.bridge, std::move(learned)});
+}
+
+void dec_ttl(Ctx& ctx) {
+  if (!ctx.flow.is_ip() && !ctx.flow.is_ipv6()) return;
+  ctx.out.wc.dl_type = 0xffff;
+  ctx.out.wc.nw_ttl = 0xff;
+  if (ctx.flow.nw_ttl <= 1) {
+    ctx.trace("dec_ttl: TTL expired, sent to controller (invalid_ttl) and stopped");
+    emit_userspace(ctx, 2 /* OFPR_INVALID_TTL */, 0);
+    ctx.exit = true;
+    return;
+  }
+  --ctx.flow.nw_ttl;
+}
+
+void set_l4(Ctx& ctx, FieldId id, uint16_t port) {
+  ctx.out.wc.dl_type = 0xffff;
+  ctx.out.wc.nw_proto = 0xff;
+  if ((ctx.flow.is_ip() || ctx.flow.is_ipv6()) &&
+      (ctx.flow.nw_proto == kIpProtoTcp || ctx.flow.nw_proto == kIpProtoUdp)) {
+    field_set(ctx.flow, field_info(id), port);
+  }
+}
+
+void set_ipv4(Ctx& ctx, uint32_t& field, uint32_t ip) {
+  ctx.out.wc.dl_type = 0xffff;
+  if (ctx.flow.is_ip()) field = ip;
+}
+
+}  // namespace
+
+void do_actions(Ctx& ctx, const ActionList& acts) {
+  for (size_t i = 0; i < acts.size() && !ctx.exit; ++i) {
+    const Action& act = acts[i];
+    bool last = i + 1 == acts.size();
+    ctx.trace(format_action(act));
+    std::visit(
+        Overloaded{
+            [&](const OutputAction& a) { xlate_output(ctx, a.port, a.max_len); },
+            [&](const OutputRegAction& a) {
+              subfield_unwildcard(ctx.out.wc, a.src);
+              xlate_output(ctx, static_cast<uint32_t>(subfield_get(ctx.flow, a.src)));
+            },
+            [&](const ControllerAction& a) { emit_userspace(ctx, a.reason, a.max_len); },
+            [&](const ResubmitAction& a) {
+              uint32_t saved = ctx.flow.in_port;
+              if (a.in_port != ofp_port::kInPort) ctx.flow.in_port = a.in_port;
+              xlate_table(ctx, a.table == 255 ? ctx.table_id : a.table, !last);
+              ctx.flow.in_port = saved;
+            },
+            [&](const GotoTableAction& a) { xlate_table(ctx, a.table, false); },
+            [&](const SetVlanVidAction& a) { set_vlan_vid(ctx, a.vid); },
+            [&](const SetVlanPcpAction& a) {
+              ctx.out.wc.vlan_tci |= kVlanCfi;
+              uint16_t tci = ctx.flow.vlan_tci & kVlanCfi ? ctx.flow.vlan_tci : kVlanCfi;
+              ctx.flow.vlan_tci = static_cast<uint16_t>((tci & ~kVlanPcpMask) | (a.pcp << 13));
+            },
+            [&](const StripVlanAction&) { pop_vlan(ctx); },
+            [&](const PopVlanAction&) { pop_vlan(ctx); },
+            [&](const PushVlanAction& a) {
+              ctx.flow.vlan_tci2 = ctx.flow.vlan_tci;
+              ctx.flow.vlan_tci = kVlanCfi | (ctx.flow.vlan_tci & ~kVlanCfi);
+              ctx.outer_tpid = a.ethertype;
+            },
+            [&](const SetFieldAction& a) {
+              write_field(ctx, *a.field, a.value, a.mask, "set_field");
+            },
+            [&](const RegLoadAction& a) {
+              write_field(ctx, *a.dst.field, a.value << a.dst.ofs, ones(a.dst.n_bits)
+                                                                       << a.dst.ofs,
+                          "load");
+            },
+            [&](const RegMoveAction& a) {
+              subfield_unwildcard(ctx.out.wc, a.src);
+              prereq_unwildcard(a.src.field->prereq, ctx.out.wc);
+              u128 v = subfield_get(ctx.flow, a.src);
+              write_field(ctx, *a.dst.field, v << a.dst.ofs, ones(a.dst.n_bits) << a.dst.ofs,
+                          "move");
+            },
+            [&](const SetEthSrcAction& a) { ctx.flow.dl_src = a.mac; },
+            [&](const SetEthDstAction& a) { ctx.flow.dl_dst = a.mac; },
+            [&](const SetIpv4SrcAction& a) { set_ipv4(ctx, ctx.flow.nw_src, a.ip); },
+            [&](const SetIpv4DstAction& a) { set_ipv4(ctx, ctx.flow.nw_dst, a.ip); },
+            [&](const SetL4SrcAction& a) { set_l4(ctx, FieldId::kTpSrc, a.port); },
+            [&](const SetL4DstAction& a) { set_l4(ctx, FieldId::kTpDst, a.port); },
+            [&](const DecTtlAction&) { dec_ttl(ctx); },
+            [&](const SetTunnelAction& a) { ctx.flow.tun_id = a.tun_id; },
+            [&](const WriteMetadataAction& a) {
+              ctx.flow.metadata = (ctx.flow.metadata & ~a.mask) | (a.value & a.mask);
+            },
+            [&](const NoteAction&) {},
+            [&](const LearnAction& a) { do_learn(ctx, a); },
+            [&](const std::monostate&) {},
+        },
+        act);
+  }
+}
+
+}  // namespace nt::xlate_internal

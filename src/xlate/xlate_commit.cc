@@ -1,0 +1,114 @@
+// Turning the difference between the packet as it is and the flow as it should be into
+// datapath actions, just before an output (Open vSwitch's commit_odp_actions).
+#include "xlate/xlate_ctx.h"
+
+namespace nt::xlate_internal {
+namespace {
+
+struct TagStack {
+  uint16_t tci[2];
+  int n = 0;
+};
+
+TagStack tags_of(const FlowKey& k) {
+  TagStack s;
+  if (k.vlan_tci & kVlanCfi) s.tci[s.n++] = k.vlan_tci;
+  if (s.n && (k.vlan_tci2 & kVlanCfi)) s.tci[s.n++] = k.vlan_tci2;
+  return s;
+}
+
+// base's tags (outer first) must become flow's: pop until base is a suffix of flow's stack,
+// then push flow's extra outer tags, innermost first.
+void commit_vlans(Ctx& ctx) {
+  TagStack b = tags_of(ctx.base);
+  TagStack f = tags_of(ctx.flow);
+  auto suffix = [&](int nb) {
+    if (nb > f.n) return false;
+    for (int i = 0; i < nb; ++i) {
+      if (b.tci[b.n - nb + i] != f.tci[f.n - nb + i]) return false;
+    }
+    return true;
+  };
+  int keep = b.n;
+  while (keep > 0 && !suffix(keep)) --keep;
+  for (int i = 0; i < b.n - keep; ++i) ctx.out.actions.push_back(odp_pop_vlan());
+  for (int i = f.n - keep - 1; i >= 0; --i) {
+    uint16_t tpid = (i == 0) ? ctx.outer_tpid : kEthTypeVlan;
+    ctx.out.actions.push_back(odp_push_vlan(tpid, f.tci[i] & ~kVlanCfi));
+  }
+  ctx.base.vlan_tci = ctx.flow.vlan_tci;
+  ctx.base.vlan_tci2 = ctx.flow.vlan_tci2;
+}
+
+void set_mac(Ctx& ctx, OdpType t, MacAddr& base, const MacAddr& want) {
+  if (base == want) return;
+  OdpAction a;
+  a.type = t;
+  a.mac = want;
+  ctx.out.actions.push_back(a);
+  base = want;
+}
+
+template <typename T>
+void set_u32(Ctx& ctx, OdpType t, T& base, T want) {
+  if (base == want) return;
+  OdpAction a;
+  a.type = t;
+  a.u32 = want;
+  ctx.out.actions.push_back(a);
+  base = want;
+}
+
+void set_u16(Ctx& ctx, OdpType t, uint16_t& base, uint16_t want) {
+  if (base == want) return;
+  OdpAction a;
+  a.type = t;
+  a.u16 = want;
+  ctx.out.actions.push_back(a);
+  base = want;
+}
+
+void commit_l3_l4(Ctx& ctx) {
+  FlowKey& b = ctx.base;
+  const FlowKey& f = ctx.flow;
+  if (f.is_ip()) {
+    set_u32(ctx, OdpType::kSetIpv4Src, b.nw_src, f.nw_src);
+    set_u32(ctx, OdpType::kSetIpv4Dst, b.nw_dst, f.nw_dst);
+    set_u32<uint8_t>(ctx, OdpType::kSetIpv4Tos, b.nw_tos, f.nw_tos);
+    set_u32<uint8_t>(ctx, OdpType::kSetIpv4Ttl, b.nw_ttl, f.nw_ttl);
+    if (f.nw_proto == kIpProtoTcp || f.nw_proto == kIpProtoUdp) {
+      set_u16(ctx, OdpType::kSetL4Src, b.tp_src, f.tp_src);
+      set_u16(ctx, OdpType::kSetL4Dst, b.tp_dst, f.tp_dst);
+    }
+  } else if (f.is_arp()) {
+    uint16_t op = b.nw_proto;
+    set_u16(ctx, OdpType::kSetArpOp, op, f.nw_proto);
+    b.nw_proto = f.nw_proto;
+    set_mac(ctx, OdpType::kSetArpSha, b.arp_sha, f.arp_sha);
+    set_u32(ctx, OdpType::kSetArpSpa, b.nw_src, f.nw_src);
+    set_mac(ctx, OdpType::kSetArpTha, b.arp_tha, f.arp_tha);
+    set_u32(ctx, OdpType::kSetArpTpa, b.nw_dst, f.nw_dst);
+  }
+}
+
+}  // namespace
+
+void commit(Ctx& ctx) {
+  set_mac(ctx, OdpType::kSetEthSrc, ctx.base.dl_src, ctx.flow.dl_src);
+  set_mac(ctx, OdpType::kSetEthDst, ctx.base.dl_dst, ctx.flow.dl_dst);
+  commit_l3_l4(ctx);
+  if (ctx.base.vlan_tci != ctx.flow.vlan_tci || ctx.base.vlan_tci2 != ctx.flow.vlan_tci2) {
+    commit_vlans(ctx);
+  }
+}
+
+void emit_userspace(Ctx& ctx, uint32_t reason, uint16_t max_len) {
+  commit(ctx);
+  OdpAction a;
+  a.type = OdpType::kUserspace;
+  a.u32 = reason;
+  a.u16 = max_len;
+  ctx.out.actions.push_back(a);
+}
+
+}  // namespace nt::xlate_internal
