@@ -5,12 +5,25 @@
 // stops as soon as no remaining subtable can beat the best match found. Every subtable
 // visited contributes its mask to the caller's wildcard accumulator: those are exactly the
 // bits the answer depended on, which is what makes a megaflow built from it correct.
+//
+// Staged lookup refines that: a subtable's mask is split into stages (metadata, L2, L3, L4,
+// in FlowKey order) and the subtable keeps, per stage, the set of hashes of its rules' values
+// over the stages so far. A key whose prefix hash is absent cannot match any rule there, so
+// the lookup stops at that stage and contributes only the bits of the stages it examined —
+// still every bit the answer depended on, and often far fewer (a miss on in_port leaves the
+// IP and port fields wildcarded in the megaflow).
+//
+// Invariants: a rule's match and priority do not change while it is in the classifier; every
+// subtable holds at least one rule; within a subtable, rules with the same masked value are
+// ordered by priority, highest first. Lookup never allocates. The classifier is not
+// thread-safe: callers serialise modifications against lookups.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "flow/match.h"
@@ -42,16 +55,29 @@ class Classifier {
   ClsRule* lookup(const FlowKey& key, FlowKey* wc = nullptr) const;
   // Calls fn for every rule whose match is at least as specific as `criteria` and agrees with
   // it on the bits `criteria` fixes (OpenFlow non-strict modify/delete).
+  // for_each_loose and for_each call fn on a snapshot taken first, so fn may remove (or
+  // insert) rules; a rule fn removes must not be destroyed if it has yet to be visited.
   void for_each_loose(const Match& criteria, const std::function<void(ClsRule*)>& fn) const;
   void for_each(const std::function<void(ClsRule*)>& fn) const;
+  // A rule with this `priority` that some packet could match together with `match` (the
+  // OpenFlow CHECK_OVERLAP test; an identical match counts), or nullptr.
+  ClsRule* find_overlap(const Match& match, uint16_t priority) const;
   size_t size() const { return n_rules_; }
+  bool empty() const { return n_rules_ == 0; }
   size_t n_subtables() const;
 
  private:
   struct Subtable;
-  std::vector<std::unique_ptr<Subtable>> subtables_;  // sorted by max_priority, descending
+  std::vector<std::unique_ptr<Subtable>> subtables_;      // sorted by max_priority, descending
+  std::unordered_multimap<uint64_t, Subtable*> by_mask_;  // hash of mask -> subtable
   size_t n_rules_ = 0;
+  uint64_t next_seq_ = 0;  // creation order, breaks ties between equal max priorities
   void sort_subtables();
+  Subtable* find_subtable(const FlowKey& mask) const;
+  Subtable* create_subtable(const FlowKey& mask);
+  void destroy_subtable(Subtable* st);
+  template <bool kWc>
+  ClsRule* lookup_impl(const FlowKey& key, FlowKey* wc) const;
 };
 
 }  // namespace nt
