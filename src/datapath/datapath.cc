@@ -95,11 +95,11 @@ void Datapath::receive(uint32_t odp_port, PacketBatch& batch) {
       continue;
     }
     uint64_t h = hash_words(key.words(), FlowKey::kWords);
-    Megaflow* mf = emc_.lookup(key, h);
+    Megaflow* mf = emc_enabled_ ? emc_.lookup(key, h) : nullptr;
     if (mf) {
       ++stats_.emc_hits;
     } else if ((mf = classify(key, *pkt)) != nullptr) {
-      emc_.insert(key, h, mf);
+      if (emc_enabled_) emc_.insert(key, h, mf);
     } else {
       drop(pkt, DpDrop::kUpcallFailed);
       continue;

@@ -102,6 +102,11 @@ class Datapath {
   void push_stats();
   void flush();  // drop every cached flow (after pushing stats)
 
+  // Benchmarks and tests can switch the exact-match cache off to measure megaflow hits.
+  void set_emc_enabled(bool on) {
+    emc_enabled_ = on;
+    emc_.clear();
+  }
   MegaflowTable& megaflows() { return megaflows_; }
   const DpStats& stats() const { return stats_; }
   PacketPool& pool() { return pool_; }
@@ -125,6 +130,7 @@ class Datapath {
   MegaflowTable megaflows_;
   ExactMatchCache emc_;
   UpcallHandler* upcall_ = nullptr;
+  bool emc_enabled_ = true;
   std::function<void(const Packet&, uint32_t)> packet_in_;
   DpStats stats_;
 };

@@ -46,7 +46,8 @@ std::vector<RulePtr> Ofproto::select(const FlowSpec& f, bool strict) const {
   }
   std::stable_sort(out.begin(), out.end(), [](const RulePtr& a, const RulePtr& b) {
     if (a->table_id != b->table_id) return a->table_id < b->table_id;
-    return a->priority() > b->priority();
+    if (a->priority() != b->priority()) return a->priority() > b->priority();
+    return a->seq < b->seq;
   });
   return out;
 }

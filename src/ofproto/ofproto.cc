@@ -109,6 +109,7 @@ size_t Ofproto::n_rules() const {
 
 void Ofproto::insert_rule(RulePtr rule) {
   Table& t = tables_[rule->table_id];
+  rule->seq = ++next_seq_;
   t.cls.insert(&rule->cls);
   t.rules.emplace(&rule->cls, std::move(rule));
   ++version_;

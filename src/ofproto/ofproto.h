@@ -113,6 +113,7 @@ class Ofproto : public PortNamer {
   std::vector<Table> tables_;
   MacLearningTable mac_table_;
   uint64_t version_ = 0;
+  uint64_t next_seq_ = 0;
 };
 
 // Builds the flow a learn action adds for a packet whose (current) key is `flow`.

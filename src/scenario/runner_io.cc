@@ -142,10 +142,7 @@ Result<std::string> ScenarioRunner::cmd_inspect(const Args& a) {
     Ofproto* br = sw().bridge(a[1]);
     if (!br) return make_error("no bridge named " + a[1], ErrorCode::kNotFound);
     sw().datapath().push_stats();
-    return br->mac_table().format_fdb_show(clock_.now_ms(), [br](uint32_t no) {
-      auto n = br->name_by_port(no);
-      return n ? *n : std::to_string(no);
-    });
+    return br->mac_table().format_fdb_show(clock_.now_ms());
   }
   if (c == "dpctl") return sw().format_dpctl_dump_flows();
   if (c == "coverage") return sw().datapath().format_coverage();

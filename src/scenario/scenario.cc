@@ -36,7 +36,7 @@ bool add_expectation(Step& st, std::string_view line) {
     st.contains.push_back(std::string(trim(line.substr(1))));
   } else if (line.size() >= 1 && line[0] == '=') {
     st.has_exact = true;
-    st.exact.push_back(rtrim(line.size() > 1 ? line.substr(2) : ""));
+    st.exact.push_back(std::string(trim(line.substr(1))));
   } else if (line.size() >= 1 && line[0] == '!') {
     st.must_fail = true;
     st.fail_text = std::string(trim(line.substr(1)));
@@ -93,7 +93,9 @@ std::string check(const Step& st, const Result<std::string>& r) {
   }
   if (!r.ok()) return "command failed: " + r.error().message;
   std::vector<std::string> lines = split_lines(*r);
-  if (st.has_exact && lines != st.exact) {
+  std::vector<std::string> trimmed;
+  for (const auto& l : lines) trimmed.emplace_back(trim(l));
+  if (st.has_exact && trimmed != st.exact) {
     std::string msg = "output differs from the expected '=' lines; expected:\n";
     for (const auto& l : st.exact) msg += "  | " + l + "\n";
     msg += "got:\n";

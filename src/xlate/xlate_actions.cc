@@ -21,6 +21,9 @@ bool write_field(Ctx& ctx, const FieldInfo& f, u128 v, u128 mask, std::string_vi
   }
   field_set_masked(ctx.flow, f, v, mask);
   if (is_vlan_field(f)) ctx.flow.vlan_tci |= kVlanCfi;
+  if (f.id == FieldId::kTunId && field_ones(f) == (mask & field_ones(f))) {
+    ctx.tun_id_written = true;
+  }
   return true;
 }
 
@@ -136,7 +139,10 @@ void do_actions(Ctx& ctx, const ActionList& acts) {
             [&](const SetL4SrcAction& a) { set_l4(ctx, FieldId::kTpSrc, a.port); },
             [&](const SetL4DstAction& a) { set_l4(ctx, FieldId::kTpDst, a.port); },
             [&](const DecTtlAction&) { dec_ttl(ctx); },
-            [&](const SetTunnelAction& a) { ctx.flow.tun_id = a.tun_id; },
+            [&](const SetTunnelAction& a) {
+              ctx.flow.tun_id = a.tun_id;
+              ctx.tun_id_written = true;
+            },
             [&](const WriteMetadataAction& a) {
               ctx.flow.metadata = (ctx.flow.metadata & ~a.mask) | (a.value & a.mask);
             },

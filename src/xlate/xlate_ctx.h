@@ -25,6 +25,7 @@ struct Ctx {
   int resubmits = 0;
   int indent = 0;  // trace indentation (spaces)
   bool exit = false;
+  bool tun_id_written = false;  // set_tunnel/load wrote tun_id: the packet's own is moot
 
   Ctx(const Switch& s, const XlateIn& i, XlateOut& o)
       : sw(s), in(i), out(o), bridge(i.bridge), flow(i.flow), base(i.flow) {}

@@ -50,7 +50,7 @@ void patch_output(Ctx& ctx, const OfPort& port) {
 
 void tunnel_output(Ctx& ctx, const OfPort& port, const DpPort& dp) {
   const TunnelConfig& cfg = *port.tunnel;
-  if (cfg.key_flow) ctx.out.wc.tun_id = ~uint64_t{0};
+  if (cfg.key_flow && !ctx.tun_id_written) ctx.out.wc.tun_id = ~uint64_t{0};
   TunnelMeta t;
   t.tun_id = cfg.key_flow ? ctx.flow.tun_id : cfg.key;
   t.ip_src = cfg.local_ip;
