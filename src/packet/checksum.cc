@@ -1,6 +1,8 @@
 #include "packet/checksum.h"
 
 #include "packet/bytes.h"
+#include "packet/packet.h"
+#include "packet/parse.h"
 
 namespace nt {
 
@@ -74,12 +76,7 @@ uint16_t csum_update32(uint16_t csum, uint32_t old_v, uint32_t new_v) {
   return csum_finish(sum);
 }
 
-}  // namespace nt
-
-#include "packet/packet.h"
-#include "packet/parse.h"
-
-namespace nt {
+// --- Whole-packet helpers.
 
 namespace {
 

@@ -46,15 +46,15 @@ uint16_t l4_checksum_ipv6(const std::array<uint8_t, 16>& src, const std::array<u
 uint16_t csum_update16(uint16_t csum, uint16_t old_v, uint16_t new_v);
 uint16_t csum_update32(uint16_t csum, uint32_t old_v, uint32_t new_v);
 
-}  // namespace nt
-
-// Whole-packet helpers (they parse the frame first; not for the fast path).
-namespace nt {
+// Whole-packet helpers (they parse the frame first; for tests, trace and building frames,
+// not for the fast path).
 class Packet;
 // Recomputes the IPv4 header checksum and the TCP/UDP/ICMP/ICMPv6 checksum from scratch
 // (transport only for unfragmented packets; a UDP checksum of 0 stays 0). False if the frame
 // does not parse.
 bool recompute_checksums(Packet& pkt);
-// True if every checksum recompute_checksums() would write is already correct.
+// True if every checksum recompute_checksums() would write is already correct (0x0000 and
+// 0xffff both count as zero).
 bool verify_checksums(const Packet& pkt);
+
 }  // namespace nt

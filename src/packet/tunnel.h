@@ -11,7 +11,9 @@
 //
 // Supported: VXLAN (RFC 7348; "I" flag required, 24-bit VNI) on a configurable UDP port, and
 // GRE (RFC 2784/2890) carrying transparent Ethernet bridging (0x6558) with optional checksum,
-// key and sequence fields; the GRE checksum is not verified. Outer IPv6 is not supported.
+// key and sequence fields. Not verified on receive (as the trusted underlay's job): the outer
+// IPv4 header checksum, a non-zero VXLAN UDP checksum, the GRE checksum. Outer IPv6 and
+// fragmented outer packets are not supported (kOuterFragment).
 #pragma once
 
 #include <cstddef>
