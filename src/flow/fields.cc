@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <array>
+#include <cctype>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
@@ -93,19 +94,28 @@ Result<u128> parse_ipv6(std::string_view s) {
   return v;
 }
 
+// "xx:xx:xx:xx:xx:xx", each byte one or two hex digits (sscanf's %x accepted overlong and
+// signed groups such as "-1" or "0x1").
 Result<u128> parse_mac(std::string_view s) {
-  unsigned b[6];
-  char tail;
-  std::string str(s);
-  if (std::sscanf(str.c_str(), "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-                  &tail) != 6) {
-    return make_error("invalid Ethernet address");
-  }
   u128 v = 0;
-  for (unsigned x : b) {
-    if (x > 255) return make_error("invalid Ethernet address");
-    v = v << 8 | x;
+  int groups = 0;
+  size_t i = 0;
+  while (groups < 6) {
+    int digits = 0;
+    unsigned byte = 0;
+    for (; i < s.size() && digits < 3 && std::isxdigit(static_cast<unsigned char>(s[i])); ++i) {
+      char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+      byte = byte * 16 + static_cast<unsigned>(c <= '9' ? c - '0' : c - 'a' + 10);
+      ++digits;
+    }
+    if (digits == 0 || digits > 2) return make_error("invalid Ethernet address");
+    v = v << 8 | byte;
+    if (++groups < 6) {
+      if (i >= s.size() || s[i] != ':') return make_error("invalid Ethernet address");
+      ++i;
+    }
   }
+  if (i != s.size()) return make_error("invalid Ethernet address");
   return v;
 }
 
@@ -279,7 +289,9 @@ Result<std::pair<u128, u128>> parse_field_value_masked(const FieldInfo& f, std::
       std::string_view word;
       uint8_t value, mask;
     };
-    static constexpr FragWord kWords[] = {{"no", 0, kFragAny},
+    // "no" pins both bits, as Open vSwitch's first "no" row (frag_handling in meta-flow.c):
+    // it then prints back as "no" and round-trips.
+    static constexpr FragWord kWords[] = {{"no", 0, kFragAny | kFragLater},
                                           {"yes", kFragAny, kFragAny},
                                           {"first", kFragAny, kFragAny | kFragLater},
                                           {"later", kFragAny | kFragLater, kFragAny | kFragLater},

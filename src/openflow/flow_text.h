@@ -36,6 +36,7 @@ struct FlowSpec {
   Match match;
   ActionList actions;
   bool actions_given = false;
+  bool operator==(const FlowSpec&) const = default;
 };
 
 enum class FlowTextMode {
@@ -44,14 +45,22 @@ enum class FlowTextMode {
   kDelete,  // actions forbidden; out_port and cookie masks allowed
 };
 
+// Parses one flow: "key=value" items separated by commas and/or white space — table=,
+// priority=, cookie=V[/M], idle_timeout=, hard_timeout=, importance=, send_flow_rem,
+// check_overlap, out_port=, match items — and, last, "actions=..." (everything after it).
+// The statistics dump-flows prints (duration=, n_packets=, n_bytes=, idle_age=, hard_age=) are
+// accepted and ignored, so a dump-flows line can be pasted back. For kAdd and kModify the
+// actions are also checked against the match (check_actions()).
 Result<FlowSpec> parse_flow(std::string_view text, FlowTextMode mode,
                             const PortNamer* names = nullptr);
+// The inverse of parse_flow(): "cookie=0x1,table=2,priority=5,ip actions=drop" with only the
+// keys that differ from their defaults, so parse_flow(format_flow(s, m), m) == s.
+std::string format_flow(const FlowSpec& spec, FlowTextMode mode, const PortNamer* names = nullptr);
 // Parses only a match ("in_port=1,dl_vlan=5,tcp,tp_dst=80"); used by trace and dump-flows
 // filters. Values for the shorthands and fields accumulate into one Match.
 Result<Match> parse_match(std::string_view text, const PortNamer* names = nullptr);
 // "priority=1,in_port=1" in Open vSwitch's match_format order; priority is omitted when it is
 // kDefaultPriority; an empty match with default priority formats as "".
-std::string format_match(const Match& match, uint16_t priority,
-                         const PortNamer* names = nullptr);
+std::string format_match(const Match& match, uint16_t priority, const PortNamer* names = nullptr);
 
 }  // namespace nt
