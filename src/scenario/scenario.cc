@@ -93,9 +93,11 @@ std::string check(const Step& st, const Result<std::string>& r) {
   }
   if (!r.ok()) return "command failed: " + r.error().message;
   std::vector<std::string> lines = split_lines(*r);
-  std::vector<std::string> trimmed;
+  std::vector<std::string> trimmed, exact = st.exact;
   for (const auto& l : lines) trimmed.emplace_back(trim(l));
-  if (st.has_exact && trimmed != st.exact) {
+  while (!trimmed.empty() && trimmed.back().empty()) trimmed.pop_back();
+  while (!exact.empty() && exact.back().empty()) exact.pop_back();
+  if (st.has_exact && trimmed != exact) {
     std::string msg = "output differs from the expected '=' lines; expected:\n";
     for (const auto& l : st.exact) msg += "  | " + l + "\n";
     msg += "got:\n";

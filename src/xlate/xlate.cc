@@ -35,8 +35,8 @@ void xlate_table(Ctx& ctx, uint8_t table, bool nested) {
     ctx.exit = true;
     return;
   }
-  int saved_indent = ctx.indent;
-  if (nested) ctx.indent += 4;
+  int saved_indent = ctx.indent, saved_table_indent = ctx.table_indent;
+  ctx.indent = ctx.table_indent = nested ? ctx.indent : ctx.table_indent;
   Rule* r = ctx.bridge->lookup(table, ctx.flow, &ctx.out.wc);
   ctx.trace(table_line(r, table));
   ctx.indent += 4;
@@ -52,6 +52,7 @@ void xlate_table(Ctx& ctx, uint8_t table, bool nested) {
     ctx.table_id = saved_table;
   }
   ctx.indent = saved_indent;
+  ctx.table_indent = saved_table_indent;
 }
 
 }  // namespace xlate_internal
@@ -68,7 +69,10 @@ XlateOut xlate(const Switch& sw, const XlateIn& in) {
   }
   xlate_table(ctx, 0, false);
   out.final_flow = ctx.flow;
-  // Tunnel metadata of the incoming packet is consulted only where it was un-wildcarded.
+  // Registers and metadata are pipeline state, zero whenever a packet enters: they are never
+  // part of a megaflow (Open vSwitch clears these "non-packet" fields the same way).
+  for (uint32_t& r : out.wc.regs) r = 0;
+  out.wc.metadata = 0;
   return out;
 }
 

@@ -6,7 +6,7 @@ namespace nt::xlate_internal {
 namespace {
 
 struct TagStack {
-  uint16_t tci[2];
+  uint16_t tci[2] = {0, 0};
   int n = 0;
 };
 

@@ -23,7 +23,8 @@ struct Ctx {
   uint8_t table_id = 0;
   int depth = 0;
   int resubmits = 0;
-  int indent = 0;  // trace indentation (spaces)
+  int indent = 0;        // trace indentation of actions (spaces)
+  int table_indent = 0;  // ... of the current table's line (a tail resubmit prints there)
   bool exit = false;
   bool tun_id_written = false;  // set_tunnel/load wrote tun_id: the packet's own is moot
 

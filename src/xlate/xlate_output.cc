@@ -25,7 +25,7 @@ void patch_output(Ctx& ctx, const OfPort& port) {
   FlowKey saved_flow = ctx.flow;
   Ofproto* saved_bridge = ctx.bridge;
   uint8_t saved_table = ctx.table_id;
-  int saved_indent = ctx.indent;
+  int saved_indent = ctx.indent, saved_table_indent = ctx.table_indent;
   ctx.flow.in_port = peer->ofport;
   ctx.flow.metadata = 0;
   for (uint32_t& r : ctx.flow.regs) r = 0;
@@ -38,11 +38,13 @@ void patch_output(Ctx& ctx, const OfPort& port) {
     ctx.trace(title);
     ctx.trace(std::string(title.size(), '-'));
   }
+  ctx.table_indent = ctx.indent;
   ++ctx.depth;
   xlate_table(ctx, 0, false);
   --ctx.depth;
   ctx.exit = false;
   ctx.indent = saved_indent;
+  ctx.table_indent = saved_table_indent;
   ctx.bridge = saved_bridge;
   ctx.table_id = saved_table;
   ctx.flow = saved_flow;
