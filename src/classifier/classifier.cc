@@ -12,6 +12,7 @@
 #include <bit>
 #include <cassert>
 #include <cstddef>
+#include <iterator>
 #include <map>
 #include <utility>
 
@@ -380,11 +381,23 @@ Classifier::~Classifier() = default;
 
 size_t Classifier::n_subtables() const { return subtables_.size(); }
 
-void Classifier::sort_subtables() {
-  std::sort(subtables_.begin(), subtables_.end(), [](const auto& a, const auto& b) {
+// Moves `st`, whose max_priority changed, to its place; the other subtables stay sorted by
+// max_priority (descending), then creation order. O(number of subtables), no full sort.
+void Classifier::reposition(Subtable* st) {
+  auto before = [](const Subtable* a, const Subtable* b) {
     if (a->max_priority != b->max_priority) return a->max_priority > b->max_priority;
     return a->seq < b->seq;
-  });
+  };
+  auto it = std::find_if(subtables_.begin(), subtables_.end(),
+                         [st](const auto& p) { return p.get() == st; });
+  while (it != subtables_.begin() && before(st, std::prev(it)->get())) {
+    std::iter_swap(it, std::prev(it));
+    --it;
+  }
+  while (std::next(it) != subtables_.end() && before(std::next(it)->get(), st)) {
+    std::iter_swap(it, std::next(it));
+    ++it;
+  }
 }
 
 Classifier::Subtable* Classifier::find_subtable(const FlowKey& mask) const {
@@ -424,7 +437,7 @@ void Classifier::insert(ClsRule* rule) {
   bool fresh = st->n_rules == 0;
   st->add(rule);
   ++n_rules_;
-  if (fresh || st->max_priority != old_max) sort_subtables();
+  if (fresh || st->max_priority != old_max) reposition(st);
 }
 
 void Classifier::remove(ClsRule* rule) {
@@ -437,7 +450,7 @@ void Classifier::remove(ClsRule* rule) {
   if (st->n_rules == 0) {
     destroy_subtable(st);
   } else if (st->max_priority != old_max) {
-    sort_subtables();
+    reposition(st);
   }
 }
 

@@ -72,7 +72,7 @@ class Classifier {
   std::unordered_multimap<uint64_t, Subtable*> by_mask_;  // hash of mask -> subtable
   size_t n_rules_ = 0;
   uint64_t next_seq_ = 0;  // creation order, breaks ties between equal max priorities
-  void sort_subtables();
+  void reposition(Subtable* st);
   Subtable* find_subtable(const FlowKey& mask) const;
   Subtable* create_subtable(const FlowKey& mask);
   void destroy_subtable(Subtable* st);

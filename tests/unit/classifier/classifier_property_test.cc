@@ -21,22 +21,22 @@ struct Tables {
   std::vector<std::unique_ptr<ClsRule>> owned;
 };
 
-// Inserts up to n random rules (skipping exact duplicates, as ofproto would replace them).
+// Inserts up to n random rules (skipping exact duplicates, as ofproto would replace them),
+// then checks that find_exact finds every rule.
 void fill(Tables& t, RandomFlows& gen, size_t n, uint16_t n_priorities) {
   for (size_t i = 0; i < n; ++i) {
     Match m = gen.random_match();
     auto prio = static_cast<uint16_t>(gen.below(n_priorities));
-    ClsRule* existing = t.cls.find_exact(m, prio);
-    bool ref_has = std::any_of(t.ref.rules.begin(), t.ref.rules.end(), [&](const ClsRule* r) {
-      return r->match == m && r->priority == prio;
-    });
-    ASSERT_EQ(existing != nullptr, ref_has);
-    if (existing) continue;
+    if (ClsRule* existing = t.cls.find_exact(m, prio)) {
+      ASSERT_TRUE(existing->match == m && existing->priority == prio);
+      continue;
+    }
     t.owned.push_back(cls_test::make_rule(m, prio));
     t.cls.insert(t.owned.back().get());
     t.ref.rules.push_back(t.owned.back().get());
   }
   ASSERT_EQ(t.cls.size(), t.ref.rules.size());
+  for (ClsRule* r : t.ref.rules) ASSERT_EQ(t.cls.find_exact(r->match, r->priority), r);
 }
 
 // key2 agrees with key on every bit of wc and is random elsewhere.
@@ -128,7 +128,7 @@ TEST_P(ClassifierProperty, AgreesWithLinearScanAndWildcardsAreSound) {
   const uint16_t n_priorities = seed % 3 == 0 ? 1 : (seed % 3 == 1 ? 8 : 1000);
   fill(t, gen, 2000, n_priorities);
   size_t hits = 0;
-  check_lookups(t, gen, 2000, &hits);
+  check_lookups(t, gen, 1500, &hits);
   check_misses(t, gen, 500);
   check_loose(t, gen, 200);
   check_overlaps(t, gen, 200, n_priorities);
@@ -137,7 +137,7 @@ TEST_P(ClassifierProperty, AgreesWithLinearScanAndWildcardsAreSound) {
 
   remove_some(t, gen, 0.6);
   fill(t, gen, 800, n_priorities);
-  check_lookups(t, gen, 1500, &hits);
+  check_lookups(t, gen, 1000, &hits);
   check_misses(t, gen, 300);
   check_loose(t, gen, 100);
 
