@@ -20,7 +20,14 @@ bool write_field(Ctx& ctx, const FieldInfo& f, u128 v, u128 mask, std::string_vi
     return false;
   }
   field_set_masked(ctx.flow, f, v, mask);
-  if (is_vlan_field(f)) ctx.flow.vlan_tci |= kVlanCfi;
+  // Whether a datapath action is needed depends on the packet's current value: the bits
+  // written are part of the megaflow (otherwise a packet that already had the value would
+  // install a flow without the rewrite for everyone else).
+  field_set_masked(ctx.out.wc, f, ~u128{0}, mask);
+  if (is_vlan_field(f)) {
+    ctx.flow.vlan_tci |= kVlanCfi;
+    ctx.out.wc.vlan_tci = 0xffff;
+  }
   if (f.id == FieldId::kTunId && field_ones(f) == (mask & field_ones(f))) {
     ctx.tun_id_written = true;
   }
@@ -28,12 +35,13 @@ bool write_field(Ctx& ctx, const FieldInfo& f, u128 v, u128 mask, std::string_vi
 }
 
 void set_vlan_vid(Ctx& ctx, uint16_t vid) {
-  ctx.out.wc.vlan_tci |= kVlanCfi;
+  ctx.out.wc.vlan_tci = 0xffff;
   uint16_t tci = ctx.flow.vlan_tci & kVlanCfi ? ctx.flow.vlan_tci : kVlanCfi;
   ctx.flow.vlan_tci = static_cast<uint16_t>((tci & ~kVlanVidMask) | (vid & kVlanVidMask));
 }
 
 void pop_vlan(Ctx& ctx) {
+  ctx.out.wc.vlan_tci = 0xffff;
   ctx.out.wc.vlan_tci2 = 0xffff;
   ctx.flow.vlan_tci = ctx.flow.vlan_tci2;
   ctx.flow.vlan_tci2 = 0;
@@ -74,12 +82,20 @@ void set_l4(Ctx& ctx, FieldId id, uint16_t port) {
   if ((ctx.flow.is_ip() || ctx.flow.is_ipv6()) &&
       (ctx.flow.nw_proto == kIpProtoTcp || ctx.flow.nw_proto == kIpProtoUdp)) {
     field_set(ctx.flow, field_info(id), port);
+    field_set(ctx.out.wc, field_info(id), 0xffff);
   }
 }
 
-void set_ipv4(Ctx& ctx, uint32_t& field, uint32_t ip) {
+void set_ipv4(Ctx& ctx, uint32_t FlowKey::*field, uint32_t ip) {
   ctx.out.wc.dl_type = 0xffff;
-  if (ctx.flow.is_ip()) field = ip;
+  if (!ctx.flow.is_ip()) return;
+  ctx.flow.*field = ip;
+  ctx.out.wc.*field = 0xffffffff;
+}
+
+void set_mac(Ctx& ctx, MacAddr FlowKey::*field, const MacAddr& mac) {
+  ctx.flow.*field = mac;
+  ctx.out.wc.*field = MacAddr::from_u64(0xffffffffffffULL);
 }
 
 }  // namespace
@@ -106,13 +122,14 @@ void do_actions(Ctx& ctx, const ActionList& acts) {
             [&](const GotoTableAction& a) { xlate_table(ctx, a.table, false); },
             [&](const SetVlanVidAction& a) { set_vlan_vid(ctx, a.vid); },
             [&](const SetVlanPcpAction& a) {
-              ctx.out.wc.vlan_tci |= kVlanCfi;
+              ctx.out.wc.vlan_tci = 0xffff;
               uint16_t tci = ctx.flow.vlan_tci & kVlanCfi ? ctx.flow.vlan_tci : kVlanCfi;
               ctx.flow.vlan_tci = static_cast<uint16_t>((tci & ~kVlanPcpMask) | (a.pcp << 13));
             },
             [&](const StripVlanAction&) { pop_vlan(ctx); },
             [&](const PopVlanAction&) { pop_vlan(ctx); },
             [&](const PushVlanAction& a) {
+              ctx.out.wc.vlan_tci = ctx.out.wc.vlan_tci2 = 0xffff;
               ctx.flow.vlan_tci2 = ctx.flow.vlan_tci;
               ctx.flow.vlan_tci = kVlanCfi | (ctx.flow.vlan_tci & ~kVlanCfi);
               ctx.outer_tpid = a.ethertype;
@@ -132,10 +149,10 @@ void do_actions(Ctx& ctx, const ActionList& acts) {
               write_field(ctx, *a.dst.field, v << a.dst.ofs, ones(a.dst.n_bits) << a.dst.ofs,
                           "move");
             },
-            [&](const SetEthSrcAction& a) { ctx.flow.dl_src = a.mac; },
-            [&](const SetEthDstAction& a) { ctx.flow.dl_dst = a.mac; },
-            [&](const SetIpv4SrcAction& a) { set_ipv4(ctx, ctx.flow.nw_src, a.ip); },
-            [&](const SetIpv4DstAction& a) { set_ipv4(ctx, ctx.flow.nw_dst, a.ip); },
+            [&](const SetEthSrcAction& a) { set_mac(ctx, &FlowKey::dl_src, a.mac); },
+            [&](const SetEthDstAction& a) { set_mac(ctx, &FlowKey::dl_dst, a.mac); },
+            [&](const SetIpv4SrcAction& a) { set_ipv4(ctx, &FlowKey::nw_src, a.ip); },
+            [&](const SetIpv4DstAction& a) { set_ipv4(ctx, &FlowKey::nw_dst, a.ip); },
             [&](const SetL4SrcAction& a) { set_l4(ctx, FieldId::kTpSrc, a.port); },
             [&](const SetL4DstAction& a) { set_l4(ctx, FieldId::kTpDst, a.port); },
             [&](const DecTtlAction&) { dec_ttl(ctx); },

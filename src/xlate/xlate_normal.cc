@@ -33,7 +33,7 @@ void learn_source(Ctx& ctx, uint16_t vlan, uint32_t in_port) {
 void xlate_normal(Ctx& ctx) {
   FlowKey& wc = ctx.out.wc;
   wc.in_port = 0xffffffff;
-  wc.vlan_tci |= kVlanCfi | kVlanVidMask;
+  wc.vlan_tci = 0xffff;  // VID decides the VLAN, PCP is carried to tagged outputs
   wc.dl_src = MacAddr::from_u64(0xffffffffffffULL);
   wc.dl_dst = MacAddr::from_u64(0xffffffffffffULL);
   uint32_t in_port = ctx.flow.in_port;
