@@ -18,6 +18,24 @@ constexpr std::string_view kDropNames[] = {
 
 }  // namespace
 
+// The exact-match cache's hash: a rotate-xor fold of the key's words (independent one-cycle
+// operations) and one avalanche. Registers and metadata (words 3..10) are always zero when a
+// packet arrives, so they are left out; the cache compares whole keys, so a collision costs a
+// miss, never a wrong answer.
+static uint64_t emc_hash(const FlowKey& key) {
+  const uint64_t* w = key.words();
+  uint64_t a = w[0] ^ (w[1] << 21 | w[1] >> 43) ^ (w[2] << 42 | w[2] >> 22);
+  uint64_t b = 0;
+  for (size_t i = 11; i < FlowKey::kWords; ++i) {
+    int r = static_cast<int>((i * 13) & 63);
+    b ^= r ? (w[i] << r | w[i] >> (64 - r)) : w[i];
+  }
+  uint64_t h = (a ^ b) * 0x9e3779b97f4a7c15ULL;
+  h ^= h >> 31;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  return h ^ (h >> 29);
+}
+
 std::string_view dp_drop_name(DpDrop d) { return kDropNames[static_cast<size_t>(d)]; }
 
 Datapath::Datapath(const Clock& clock, size_t pool_packets, size_t packet_capacity)
@@ -94,7 +112,8 @@ void Datapath::receive(uint32_t odp_port, PacketBatch& batch) {
       drop(pkt, DpDrop::kParse);
       continue;
     }
-    uint64_t h = hash_words(key.words(), FlowKey::kWords);
+    uint64_t h = emc_hash(key);
+    pkt->hash = static_cast<uint32_t>(h);
     Megaflow* mf = emc_enabled_ ? emc_.lookup(key, h) : nullptr;
     if (mf) {
       ++stats_.emc_hits;

@@ -36,6 +36,7 @@ void TunnelPort::send(PacketBatch& batch, PacketPool& pool) {
     e.tos = p->tunnel.ip_tos;
     e.key = cfg_.key_flow ? p->tunnel.tun_id : cfg_.key;
     e.udp_dst = cfg_.dst_port;
+    e.flow_hash = p->hash;
     bool ok = cfg_.kind == TunnelKind::kVxlan ? vxlan_encap(*p, e) : gre_encap(*p, e);
     if (!ok || !underlay_) {
       ++encap_errors;

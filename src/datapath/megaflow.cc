@@ -39,8 +39,13 @@ Megaflow* MegaflowTable::lookup(const FlowKey& key) {
 }
 
 void MegaflowTable::rank_subtables() {
-  std::stable_sort(subtables_.begin(), subtables_.end(),
-                   [](const auto& a, const auto& b) { return a->hits > b->hits; });
+  // Insertion sort: few subtables, already nearly sorted, and no allocation (std::stable_sort
+  // would allocate a buffer on the packet path).
+  for (size_t i = 1; i < subtables_.size(); ++i) {
+    for (size_t j = i; j > 0 && subtables_[j]->hits > subtables_[j - 1]->hits; --j) {
+      std::swap(subtables_[j], subtables_[j - 1]);
+    }
+  }
 }
 
 MegaflowTable::Subtable* MegaflowTable::find_subtable(const FlowKey& mask) {

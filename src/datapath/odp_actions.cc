@@ -34,7 +34,7 @@ OdpAction odp_pop_vlan() {
 OdpAction odp_set_tunnel(const TunnelMeta& t) {
   OdpAction a;
   a.type = OdpType::kSetTunnel;
-  std::memset(&a.tunnel, 0, sizeof a.tunnel);
+  a.tunnel = TunnelMeta{};
   a.tunnel.tun_id = t.tun_id;
   a.tunnel.ip_src = t.ip_src;
   a.tunnel.ip_dst = t.ip_dst;

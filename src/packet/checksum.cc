@@ -9,6 +9,9 @@ namespace nt {
 uint32_t csum_add(uint32_t sum, const uint8_t* data, size_t len) {
   uint64_t acc = sum;  // 64-bit accumulator: no carry can be lost before the fold
   size_t i = 0;
+  // 32-bit words folded later give the same one's-complement sum as 16-bit ones, in half
+  // the additions.
+  for (; i + 3 < len; i += 4) acc += load_be32(data + i);
   for (; i + 1 < len; i += 2) acc += load_be16(data + i);
   if (i < len) acc += uint32_t{data[i]} << 8;
   while (acc >> 32) acc = (acc & 0xffffffff) + (acc >> 32);

@@ -70,6 +70,7 @@ void Packet::reset() {
   head_ = kHeadroom;
   len_ = 0;
   in_port = 0;
+  hash = 0;
   tunnel = TunnelMeta{};
 }
 

@@ -60,6 +60,7 @@ class Packet {
 
   // Datapath metadata.
   uint32_t in_port = 0;  // datapath (odp) port number the packet arrived on
+  uint32_t hash = 0;     // flow hash computed on receive (tunnel source ports reuse it)
   TunnelMeta tunnel;
 
  private:

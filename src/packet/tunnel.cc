@@ -39,7 +39,12 @@ void write_outer_ipv4(uint8_t* ip, const TunnelEncap& e, uint8_t proto, size_t t
   store_be16(ip + 10, 0);
   store_be32(ip + 12, e.ip_src);
   store_be32(ip + 16, e.ip_dst);
-  store_be16(ip + 10, ipv4_header_checksum(ip, kIpLen));
+  // The checksum is summed from the values just written, not read back from memory (reading
+  // back freshly stored bytes as wider words stalls store-to-load forwarding).
+  uint32_t sum = 0x4500u + e.tos + static_cast<uint32_t>(total) + (e.df ? 0x4000u : 0u) +
+                 (uint32_t{e.ttl} << 8 | proto) + (e.ip_src >> 16) + (e.ip_src & 0xffff) +
+                 (e.ip_dst >> 16) + (e.ip_dst & 0xffff);
+  store_be16(ip + 10, csum_finish(sum));
 }
 
 }  // namespace
@@ -71,7 +76,10 @@ bool vxlan_encap(Packet& pkt, const TunnelEncap& e) {
   size_t inner = pkt.size();
   size_t total = kIpLen + kUdpLen + kVxlanLen + inner;
   if (total > kMaxIpTotal) return false;
-  uint16_t sport = tunnel_src_port(pkt.data(), inner);
+  constexpr uint32_t kRange = kTunnelSrcPortMax - kTunnelSrcPortMin + 1;
+  uint16_t sport = e.flow_hash
+                       ? static_cast<uint16_t>(kTunnelSrcPortMin + (e.flow_hash >> 8) % kRange)
+                       : tunnel_src_port(pkt.data(), inner);
   uint8_t* p = pkt.push_front(kVxlanEncapLen);
   if (!p) return false;
   write_outer_eth(p, e);

@@ -39,6 +39,7 @@ struct TunnelEncap {
   bool df = true;
   uint16_t udp_dst = kVxlanPort;  // VXLAN only
   uint64_t key = 0;               // VNI (low 24 bits) or GRE key (low 32 bits)
+  uint32_t flow_hash = 0;         // VXLAN: if non-zero, picks the UDP source port (no rehash)
 };
 
 // Prepends the outer headers. False (packet unchanged) if there is no room.
