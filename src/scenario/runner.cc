@@ -1,5 +1,6 @@
 #include "scenario/runner.h"
 
+#include <cstdio>
 #include <sstream>
 
 #include "common/strings.h"
@@ -48,6 +49,7 @@ void EmulatedUnderlay::transmit(const uint8_t* frame, size_t len) {
     line += ": " + format_flow(inner, nullptr, false);
   }
   log.push_back(line);
+  if (capture.is_open()) (void)capture.write(frame, len, clock ? clock->now_ms() * 1000 : 0);
   auto it = nodes_.find(info.ip_dst);
   if (it == nodes_.end() || depth_ > 8) return;
   ++depth_;
@@ -56,7 +58,12 @@ void EmulatedUnderlay::transmit(const uint8_t* frame, size_t len) {
   --depth_;
 }
 
-ScenarioRunner::ScenarioRunner() {}
+ScenarioRunner::ScenarioRunner() { underlay_.clock = &clock_; }
+
+ScenarioRunner::~ScenarioRunner() {
+  underlay_.capture.close();
+  if (!capture_path_.empty()) std::remove(capture_path_.c_str());
+}
 
 Switch& ScenarioRunner::sw() {
   if (!current_) {
@@ -122,6 +129,7 @@ Result<std::string> ScenarioRunner::execute(const std::string& command,
     full.push_back(rest_after(command, 3));
     return cmd_inject(full);
   }
+  if (c == "capture-underlay" || c == "tcpdump-underlay") return cmd_capture(a);
   if (c == "sent") return cmd_sent(a, false);
   if (c == "sent-count") return cmd_sent(a, true);
   return cmd_inspect(a);

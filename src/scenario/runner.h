@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "packet/pcap.h"
 #include "xlate/switch.h"
 
 namespace nt {
@@ -19,6 +20,8 @@ class EmulatedUnderlay final : public Underlay {
   void attach(uint32_t ip, Switch* sw) { nodes_[ip] = sw; }
   void transmit(const uint8_t* frame, size_t len) override;
   std::vector<std::string> log;
+  PcapWriter capture;  // when open, every outer frame is also written here
+  const Clock* clock = nullptr;
 
  private:
   std::map<uint32_t, Switch*> nodes_;
@@ -28,6 +31,7 @@ class EmulatedUnderlay final : public Underlay {
 class ScenarioRunner {
  public:
   ScenarioRunner();
+  ~ScenarioRunner();
   Result<std::string> execute(const std::string& command, const std::vector<std::string>& body);
   std::string prompt() const;
   // How a command reads in the transcript: the nvs-* tool a user would type.
@@ -48,6 +52,7 @@ class ScenarioRunner {
   Result<std::string> cmd_sent(const Args& a, bool count_only);
   Result<std::string> cmd_inspect(const Args& a);
   Result<std::string> cmd_link(const Args& a);
+  Result<std::string> cmd_capture(const Args& a);
   Result<RecordingPort*> recording_port(const std::string& br, const std::string& port);
   Switch& sw();
 
@@ -55,7 +60,8 @@ class ScenarioRunner {
   EmulatedUnderlay underlay_;
   std::vector<std::unique_ptr<Node>> nodes_;
   Node* current_ = nullptr;
-  std::map<RecordingPort*, size_t> sent_mark_;  // frames before this index were cleared
+  std::map<RecordingPort*, size_t> sent_mark_;
+  std::string capture_path_;  // temporary pcap of the underlay (capture-underlay)  // frames before this index were cleared
 };
 
 }  // namespace nt

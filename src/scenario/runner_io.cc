@@ -1,4 +1,9 @@
 // ScenarioRunner: packets in and out, and inspection commands.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
 #include "common/strings.h"
 #include "packet/build.h"
 #include "packet/parse.h"
@@ -55,6 +60,31 @@ Result<std::string> ScenarioRunner::cmd_link(const Args& a) {
     };
   }
   return std::string();
+}
+
+// capture-underlay: record every outer frame into a temporary pcap file from now on.
+// tcpdump-underlay: what `tcpdump -nn -e -vv -r` makes of that file (the real tcpdump).
+Result<std::string> ScenarioRunner::cmd_capture(const Args& a) {
+  if (a[0] == "capture-underlay") {
+    char tmpl[] = "/tmp/neutrino-underlay-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0) return make_error("capture-underlay: cannot create a temporary file");
+    close(fd);
+    capture_path_ = tmpl;
+    Status st = underlay_.capture.open(capture_path_);
+    if (!st.ok()) return st.error();
+    return std::string();
+  }
+  if (capture_path_.empty()) return make_error("tcpdump-underlay: no capture-underlay first");
+  std::string cmd = "tcpdump -nn -e -vv -r " + capture_path_ + " 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return make_error("tcpdump-underlay: cannot run tcpdump");
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof buf, p)) out += buf;
+  int rc = pclose(p);
+  if (rc != 0) return make_error("tcpdump-underlay: tcpdump failed (is it installed?)");
+  return out;
 }
 
 Result<std::string> ScenarioRunner::cmd_inject(const Args& a) {

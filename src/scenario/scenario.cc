@@ -17,7 +17,8 @@ struct Step {
   int line = 0;
   std::string command;
   std::vector<std::string> body;  // add-flows lines
-  std::vector<std::string> contains;
+  std::vector<std::string> contains;  // "> line" (whole line) or "~ text" (part of a line)
+  std::vector<bool> partial;
   std::vector<std::string> exact;
   bool has_exact = false;
   bool must_fail = false;
@@ -32,8 +33,9 @@ std::string rtrim(std::string_view s) {
 }
 
 bool add_expectation(Step& st, std::string_view line) {
-  if (line.size() >= 1 && line[0] == '>') {
+  if (line.size() >= 1 && (line[0] == '>' || line[0] == '~')) {
     st.contains.push_back(std::string(trim(line.substr(1))));
+    st.partial.push_back(line[0] == '~');
   } else if (line.size() >= 1 && line[0] == '=') {
     st.has_exact = true;
     st.exact.push_back(std::string(trim(line.substr(1))));
@@ -105,8 +107,12 @@ std::string check(const Step& st, const Result<std::string>& r) {
     return msg;
   }
   size_t at = 0;
-  for (const std::string& want : st.contains) {
-    while (at < lines.size() && std::string(trim(lines[at])) != want) ++at;
+  for (size_t k = 0; k < st.contains.size(); ++k) {
+    const std::string& want = st.contains[k];
+    auto hit = [&](const std::string& l) {
+      return st.partial[k] ? l.find(want) != std::string::npos : std::string(trim(l)) == want;
+    };
+    while (at < lines.size() && !hit(lines[at])) ++at;
     if (at == lines.size()) {
       std::string msg = "expected line not found (in order): " + want + "\noutput was:\n";
       for (const auto& l : lines) msg += "  | " + l + "\n";

@@ -14,10 +14,13 @@
 //   sent BR PORT                 frames PORT sent since the last clear (as flows, one per line)
 //   sent-count BR PORT N         expect N frames;  clear-sent
 //   link N1 BR1 P1 N2 BR2 P2      a cable between two dummy ports on two nodes
+//   capture-underlay             from now on also write outer frames to a temporary pcap
+//   tcpdump-underlay             the real `tcpdump -nn -e -vv -r` output for that pcap
 //   underlay                     outer frames the emulated underlay carried (one per line)
 //   fdb BR | dpctl | coverage | advance SECONDS | run
 // Expectations after a command:
-//   "> text"  this line must appear in the output (in order with other "> " lines)
+//   "> text"  this line must appear in the output (in order with other "> "/"~ " lines)
+//   "~ text"  some line must contain text (in order)
 //   "= text"  the output must be exactly these "= " lines
 //   "!"       the command must fail;  "! text" and its error message must contain text
 // '#' starts a comment line. Durations are deterministic: the clock is simulated.
