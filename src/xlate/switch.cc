@@ -65,15 +65,11 @@ std::vector<Ofproto*> Switch::bridges() const {
   return v;
 }
 
-Result<std::unique_ptr<DpPort>> Switch::make_dp_port(const PortSpec& spec) {
+Result<TunnelConfig> parse_tunnel_config(const PortSpec& spec) {
   auto opt = [&](const char* k) -> std::string {
     auto it = spec.options.find(k);
     return it == spec.options.end() ? "" : it->second;
   };
-  if (spec.type == "sink" || opt("sink") == "true") return std::unique_ptr<DpPort>(new SinkPort);
-  if (spec.type != "vxlan" && spec.type != "gre") {
-    return std::unique_ptr<DpPort>(new RecordingPort(spec.type));
-  }
   TunnelConfig cfg;
   cfg.kind = spec.type == "vxlan" ? TunnelKind::kVxlan : TunnelKind::kGre;
   auto remote = parse_ipv4_addr(opt("remote_ip"));
@@ -96,7 +92,18 @@ Result<std::unique_ptr<DpPort>> Switch::make_dp_port(const PortSpec& spec) {
     if (!p) return make_error(spec.name + ": options:dst_port must be a UDP port number");
     cfg.dst_port = static_cast<uint16_t>(*p);
   }
-  return std::unique_ptr<DpPort>(new TunnelPort(cfg, underlay_));
+  return cfg;
+}
+
+Result<std::unique_ptr<DpPort>> Switch::make_dp_port(const PortSpec& spec,
+                                                     const std::optional<TunnelConfig>& tunnel) {
+  if (port_factory_) return port_factory_(spec, tunnel);
+  auto sink = spec.options.find("sink");
+  if (spec.type == "sink" || (sink != spec.options.end() && sink->second == "true")) {
+    return std::unique_ptr<DpPort>(new SinkPort);
+  }
+  if (tunnel) return std::unique_ptr<DpPort>(new TunnelPort(*tunnel, underlay_));
+  return std::unique_ptr<DpPort>(new RecordingPort(spec.type));
 }
 
 Result<uint32_t> Switch::add_port(const std::string& bridge_name, const PortSpec& spec) {
@@ -116,9 +123,13 @@ Result<uint32_t> Switch::add_port(const std::string& bridge_name, const PortSpec
     if (it == spec.options.end()) return make_error(spec.name + ": patch port needs options:peer");
     p.peer = it->second;
   } else {
-    auto dp = make_dp_port(spec);
+    if (spec.type == "vxlan" || spec.type == "gre") {
+      auto cfg = parse_tunnel_config(spec);
+      if (!cfg.ok()) return cfg.error();
+      p.tunnel = *cfg;
+    }
+    auto dp = make_dp_port(spec, p.tunnel);
     if (!dp.ok()) return dp.error();
-    if (auto* tp = dynamic_cast<TunnelPort*>(dp->get())) p.tunnel = tp->config();
     (*dp)->name = spec.name;
     p.odp_port = dp_->add_port(std::move(*dp));
   }

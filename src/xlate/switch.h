@@ -8,7 +8,9 @@
 // expires flows and MAC entries on the clock.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +62,12 @@ class Switch : public UpcallHandler {
   Status receive(const std::string& bridge, const std::string& port, const uint8_t* data,
                  size_t len, const TunnelMeta* tunnel = nullptr);
 
+  // A batch a netdev received on datapath port `odp_port` (the packet I/O loop calls this).
+  void receive_batch(uint32_t odp_port, PacketBatch& batch) {
+    dp_->receive(odp_port, batch);
+    maybe_revalidate();
+  }
+
   // Periodic work: push stats, refresh learned flows, expire timeouts, revalidate.
   void run();
   // Revalidates the datapath if any bridge's version moved since the last check.
@@ -69,6 +77,12 @@ class Switch : public UpcallHandler {
   const Datapath& datapath() const { return *dp_; }
   const Clock& clock() const { return clock_; }
   void set_underlay(Underlay* u);
+  // Where datapath ports come from. The default makes in-memory ports (dummy ports that record
+  // what they send, counting sinks, vxlan/gre vports that encapsulate into the Underlay);
+  // neutrino-vswitchd installs the netdev providers (tap, AF_PACKET, kernel tunnel sockets).
+  using PortFactory = std::function<Result<std::unique_ptr<DpPort>>(
+      const PortSpec& spec, const std::optional<TunnelConfig>& tunnel)>;
+  void set_port_factory(PortFactory f) { port_factory_ = std::move(f); }
   std::string format_dpctl_dump_flows();
 
   // UpcallHandler
@@ -82,7 +96,8 @@ class Switch : public UpcallHandler {
     uint32_t ofport = 0;
   };
   bool translate_megaflow(const FlowKey& key, const Packet* pkt, bool may_learn, Megaflow& mf);
-  Result<std::unique_ptr<DpPort>> make_dp_port(const PortSpec& spec);
+  Result<std::unique_ptr<DpPort>> make_dp_port(const PortSpec& spec,
+                                               const std::optional<TunnelConfig>& tunnel);
   uint64_t total_version() const;
 
   const Clock& clock_;
@@ -90,9 +105,12 @@ class Switch : public UpcallHandler {
   std::map<std::string, std::unique_ptr<Ofproto>, std::less<>> bridges_;
   std::vector<PortRef> odp_to_of_;  // index: odp port
   Underlay* underlay_ = nullptr;
+  PortFactory port_factory_;
   uint64_t seen_version_ = 0;
 };
 
+// Reads a vxlan/gre port's options (remote_ip, local_ip, key/in_key/out_key, dst_port).
+Result<TunnelConfig> parse_tunnel_config(const PortSpec& spec);
 // A packet's whole flow as ofproto/trace prints it on its "Flow:" line.
 std::string format_flow(const FlowKey& key, const PortNamer* names = nullptr,
                         bool with_in_port = true);
