@@ -90,17 +90,19 @@ Status Ofproto::add_flow(const FlowSpec& spec) {
 
 Status Ofproto::modify_flows(const FlowSpec& spec, bool strict) {
   NT_TRY(check_actions(spec.actions, spec.match, spec.table));
-  FlowSpec sel = spec;
-  if (!spec.table_given) sel.table_given = false;
-  std::vector<RulePtr> rules = select(sel, strict);
+  std::vector<RulePtr> rules = select(spec, strict);
   if (rules.empty()) {
     // OpenFlow 1.0 (ovs-ofctl's default): a modify that matches nothing adds the flow,
     // unless a cookie mask was given.
     if (spec.cookie_mask) return ok_status();
     return add_flow(spec);
   }
+  // "cookie=V" without a mask is the modified flows' new cookie (ovs-ofctl mod-flows). FlowSpec
+  // cannot tell "cookie=0" from no cookie, so only a non-zero one is applied.
+  bool set_cookie = !spec.cookie_mask && spec.cookie;
   for (const RulePtr& r : rules) {
     r->actions = spec.actions;
+    if (set_cookie) r->cookie = spec.cookie;
     r->modified = clock_.now_ms();
   }
   ++version_;
