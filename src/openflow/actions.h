@@ -30,7 +30,10 @@ struct OutputRegAction {
   Subfield src;
   bool operator==(const OutputRegAction&) const = default;
 };
-// CONTROLLER, controller:max_len, controller(reason=...,max_len=...)
+// controller(reason=...,max_len=...) with a reason other than "action". As in Open vSwitch,
+// "CONTROLLER", "output:CONTROLLER", "controller:N" and "controller(max_len=N)" parse to
+// OutputAction{ofp_port::kController, N} instead (printed "CONTROLLER:N"), so consumers must
+// treat both as sending to the controller.
 struct ControllerAction {
   uint16_t max_len = 65535;
   uint8_t reason = 1;  // OFPR_ACTION
@@ -142,7 +145,8 @@ struct LearnSpec {
   Subfield dst;        // match/load destination (unused for kOutput)
   Subfield src;        // field source (kMatchField, kLoadField, kOutput)
   u128 value = 0;      // immediate (kMatchImmediate, kLoadImmediate)
-  bool src_is_dst = false;  // "NXM_OF_VLAN_TCI[0..11]" written without "=SRC"
+  bool src_is_dst = false;  // kMatchField with src == dst ("NXM_OF_VLAN_TCI[0..11]"); the
+                            // parser always sets src too, and prints it without "=SRC"
   bool operator==(const LearnSpec&) const = default;
 };
 

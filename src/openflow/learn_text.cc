@@ -176,7 +176,9 @@ void append_u16_arg(std::string& out, std::string_view name, uint16_t v, bool sh
 void append_spec(std::string& out, const LearnSpec& spec) {
   switch (spec.kind) {
     case Kind::kMatchImmediate:
-      if (spec.dst.whole()) {
+      // A whole field prints in its own syntax, except nw_frag values no keyword names.
+      if (spec.dst.whole() &&
+          (spec.dst.field->format != FieldFormat::kFrag || spec.value != kFragLater)) {
         out += mf_name(*spec.dst.field);
         out += '=';
         append_field_value(out, *spec.dst.field, spec.value, field_ones(*spec.dst.field), nullptr);

@@ -89,6 +89,16 @@ TEST(LearnText, ImmediateMatchesAndLoads) {
             "load:0x1234->NXM_NX_REG0[0..15],NXM_OF_ETH_SRC[])");
 }
 
+TEST(LearnText, FragImmediatesRoundTrip) {
+  EXPECT_EQ(format_actions(must_actions("learn(ip_frag=first,nw_frag=no)")),
+            "learn(table=1,ip_frag=first,ip_frag=no)");
+  // 2 has no keyword: it prints as raw bits rather than "ip_frag=<error>".
+  ActionList a = must_actions("learn(NXM_NX_IP_FRAG[]=2)");
+  std::string text = format_actions(a);
+  EXPECT_EQ(text, "learn(table=1,NXM_NX_IP_FRAG[]=0x2)");
+  EXPECT_EQ(must_actions(text), a);
+}
+
 TEST(LearnText, Errors) {
   EXPECT_NE(
       error_of(parse_actions("learn(NXM_OF_VLAN_TCI[0..11]=NXM_OF_ETH_SRC[])")).find("widths"),
