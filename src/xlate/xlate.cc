@@ -30,7 +30,7 @@ std::string table_line(const Rule* r, uint8_t table) {
 // resubmit that is not the last action returns to the caller's actions afterwards).
 void xlate_table(Ctx& ctx, uint8_t table, bool nested) {
   if (ctx.depth >= kMaxDepth || ++ctx.resubmits > kMaxResubmits) {
-    ctx.trace(">>>> over max translation depth " + std::to_string(kMaxDepth) + " <<<<");
+    NT_XTRACE(ctx, ">>>> over max translation depth " + std::to_string(kMaxDepth) + " <<<<");
     ctx.out.error = true;
     ctx.exit = true;
     return;
@@ -38,10 +38,10 @@ void xlate_table(Ctx& ctx, uint8_t table, bool nested) {
   int saved_indent = ctx.indent, saved_table_indent = ctx.table_indent;
   ctx.indent = ctx.table_indent = nested ? ctx.indent : ctx.table_indent;
   Rule* r = ctx.bridge->lookup(table, ctx.flow, &ctx.out.wc);
-  ctx.trace(table_line(r, table));
+  NT_XTRACE(ctx, table_line(r, table));
   ctx.indent += 4;
   if (!r) {
-    ctx.trace("drop");
+    NT_XTRACE(ctx, "drop");
   } else {
     if (ctx.out.cache) ctx.out.cache->rules.push_back(ctx.bridge->lookup_shared(r));
     uint8_t saved_table = ctx.table_id;

@@ -15,7 +15,7 @@ bool is_vlan_field(const FieldInfo& f) {
 bool write_field(Ctx& ctx, const FieldInfo& f, u128 v, u128 mask, std::string_view what) {
   prereq_unwildcard(f.prereq, ctx.out.wc);
   if (!prereqs_met(f.prereq, ctx.flow)) {
-    ctx.trace(std::string(what) + ": skipped, " + std::string(f.name) +
+    NT_XTRACE(ctx, std::string(what) + ": skipped, " + std::string(f.name) +
               " prerequisites not met by the packet");
     return false;
   }
@@ -55,7 +55,7 @@ void do_learn(Ctx& ctx, const LearnAction& l) {
   }
   FlowSpec learned = learned_flow(l, ctx.flow);
   if (ctx.tracing()) {
-    ctx.trace(" -> table=" + std::to_string(learned.table) + " " +
+    NT_XTRACE(ctx, " -> table=" + std::to_string(learned.table) + " " +
               format_match(learned.match, learned.priority) +
               " actions=" + format_actions(learned.actions));
   }
@@ -68,7 +68,7 @@ void dec_ttl(Ctx& ctx) {
   ctx.out.wc.dl_type = 0xffff;
   ctx.out.wc.nw_ttl = 0xff;
   if (ctx.flow.nw_ttl <= 1) {
-    ctx.trace("dec_ttl: TTL expired, sent to controller (invalid_ttl) and stopped");
+    NT_XTRACE(ctx, "dec_ttl: TTL expired, sent to controller (invalid_ttl) and stopped");
     emit_userspace(ctx, 2 /* OFPR_INVALID_TTL */, 0);
     ctx.exit = true;
     return;
@@ -104,7 +104,7 @@ void do_actions(Ctx& ctx, const ActionList& acts) {
   for (size_t i = 0; i < acts.size() && !ctx.exit; ++i) {
     const Action& act = acts[i];
     bool last = i + 1 == acts.size();
-    ctx.trace(format_action(act));
+    NT_XTRACE(ctx, format_action(act));
     std::visit(
         Overloaded{
             [&](const OutputAction& a) { xlate_output(ctx, a.port, a.max_len); },

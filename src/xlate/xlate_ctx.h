@@ -37,6 +37,13 @@ struct Ctx {
   }
 };
 
+// Appends a trace line; the text is only built when tracing (translation of real packets must
+// not pay for formatting).
+#define NT_XTRACE(ctx, ...)                        \
+  do {                                             \
+    if ((ctx).tracing()) (ctx).trace(__VA_ARGS__); \
+  } while (0)
+
 void do_actions(Ctx& ctx, const ActionList& acts);
 void xlate_table(Ctx& ctx, uint8_t table, bool nested);
 void xlate_output(Ctx& ctx, uint32_t port, uint16_t max_len = 0);

@@ -39,13 +39,13 @@ void xlate_normal(Ctx& ctx) {
   uint32_t in_port = ctx.flow.in_port;
   const OfPort* in = ctx.bridge->port(in_port);
   if (!in) {
-    ctx.trace(" -> no input port, dropping");
+    NT_XTRACE(ctx, " -> no input port, dropping");
     return;
   }
   bool tagged = ctx.flow.vlan_tci & kVlanCfi;
   auto vlan = in->vlan.input_vlan(tagged, ctx.flow.vlan_tci & kVlanVidMask);
   if (!vlan) {
-    ctx.trace(" -> dropping VLAN " + std::to_string(ctx.flow.vlan_tci & kVlanVidMask) +
+    NT_XTRACE(ctx, " -> dropping VLAN " + std::to_string(ctx.flow.vlan_tci & kVlanVidMask) +
               " packet received on port " + in->name + " not configured for trunking it");
     return;
   }
@@ -56,15 +56,15 @@ void xlate_normal(Ctx& ctx) {
     if (out) {
       const OfPort* p = ctx.bridge->port(*out);
       if (*out == in_port || !p) {
-        ctx.trace(" -> learned port is input port, dropping");
+        NT_XTRACE(ctx, " -> learned port is input port, dropping");
         return;
       }
-      ctx.trace(" -> forwarding to learned port");
+      NT_XTRACE(ctx, " -> forwarding to learned port");
       return output_normal(ctx, *p, *vlan);
     }
-    ctx.trace(" -> no learned MAC for destination, flooding");
+    NT_XTRACE(ctx, " -> no learned MAC for destination, flooding");
   } else {
-    ctx.trace(" -> multicast/broadcast destination, flooding");
+    NT_XTRACE(ctx, " -> multicast/broadcast destination, flooding");
   }
   for (const auto& [no, p] : ctx.bridge->ports()) {
     if (no == in_port || p.no_flood) continue;

@@ -19,7 +19,7 @@ void flood(Ctx& ctx, bool all) {
 void patch_output(Ctx& ctx, const OfPort& port) {
   auto [peer_br, peer] = ctx.sw.patch_peer(port);
   if (!peer_br) {
-    ctx.trace(" -> patch port " + port.name + " has no peer, dropping");
+    NT_XTRACE(ctx, " -> patch port " + port.name + " has no peer, dropping");
     return;
   }
   FlowKey saved_flow = ctx.flow;
@@ -35,8 +35,8 @@ void patch_output(Ctx& ctx, const OfPort& port) {
   if (ctx.tracing()) {
     std::string title = "bridge(\"" + peer_br->name() + "\")";
     ctx.out.trace += "\n";
-    ctx.trace(title);
-    ctx.trace(std::string(title.size(), '-'));
+    NT_XTRACE(ctx, title);
+    NT_XTRACE(ctx, std::string(title.size(), '-'));
   }
   ctx.table_indent = ctx.indent;
   ++ctx.depth;
@@ -77,7 +77,7 @@ void compose_output(Ctx& ctx, const OfPort& port) {
   if (port.type == "patch") return patch_output(ctx, port);
   DpPort* dp = ctx.sw.dp_port(*ctx.bridge, port.ofport);
   if (!dp) {
-    ctx.trace(" -> port " + port.name + " has no datapath port, dropping");
+    NT_XTRACE(ctx, " -> port " + port.name + " has no datapath port, dropping");
     return;
   }
   if (port.tunnel) return tunnel_output(ctx, port, *dp);
@@ -96,13 +96,13 @@ void xlate_output(Ctx& ctx, uint32_t no, uint16_t max_len) {
     case ofp_port::kNone: return;
     default:
       if (no == ctx.flow.in_port) {
-        ctx.trace(" -> skipping output to input port");
+        NT_XTRACE(ctx, " -> skipping output to input port");
         return;
       }
   }
   const OfPort* port = ctx.bridge->port(no);
   if (!port) {
-    ctx.trace(" -> output to nonexistent port " + std::to_string(no));
+    NT_XTRACE(ctx, " -> output to nonexistent port " + std::to_string(no));
     return;
   }
   compose_output(ctx, *port);
