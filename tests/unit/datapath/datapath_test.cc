@@ -1,0 +1,955 @@
+// The datapath: megaflow and exact-match caches, upcall/revalidate/push_stats against a fake
+// translator, execution of every datapath action on real frames, drop accounting, the text form
+// of datapath actions, and — with a counting operator new — that a cached flow's packets are
+// forwarded without a single allocation.
+#include "datapath/datapath.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <new>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "../../../bench/pipeline_common.h"
+#include "datapath/megaflow.h"
+#include "datapath/odp_actions.h"
+#include "flow/match.h"
+#include "packet/build.h"
+#include "packet/checksum.h"
+#include "packet/parse.h"
+#include "packet/tunnel.h"
+#include "xlate/switch.h"
+
+namespace {
+std::atomic<bool> g_counting{false};
+std::atomic<size_t> g_allocations{0};
+}  // namespace
+
+// Counts allocations while g_counting is on. GCC cannot see that this operator new pairs with
+// the malloc-based deletes below.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void* operator new(std::size_t n) {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace nt {
+namespace {
+
+constexpr TimeMs kT0 = 1'000'000;
+
+MacAddr mac(uint64_t v) { return MacAddr::from_u64(v); }
+const MacAddr kMacA = mac(0x505400000001);
+const MacAddr kMacB = mac(0x505400000002);
+const MacAddr kMacC = mac(0x505400000003);
+const MacAddr kAllOnes = mac(0xffffffffffff);
+
+constexpr uint32_t ip4(int a, int b, int c, int d) {
+  return uint32_t(a) << 24 | uint32_t(b) << 16 | uint32_t(c) << 8 | uint32_t(d);
+}
+
+FlowKey eth_key(const MacAddr& src, const MacAddr& dst) {
+  FlowKey k;
+  k.dl_src = src;
+  k.dl_dst = dst;
+  k.dl_type = kEthTypeIp;
+  k.nw_src = ip4(10, 0, 0, 1);
+  k.nw_dst = ip4(10, 0, 0, 2);
+  k.nw_proto = kIpProtoUdp;
+  k.nw_ttl = 64;
+  k.tp_src = 1234;
+  k.tp_dst = 53;
+  return k;
+}
+
+FlowKey tcp_key() {
+  FlowKey k = eth_key(kMacA, kMacB);
+  k.nw_proto = kIpProtoTcp;
+  k.tp_src = 40000;
+  k.tp_dst = 80;
+  return k;
+}
+
+FlowKey arp_key() {
+  FlowKey k;
+  k.dl_src = kMacA;
+  k.dl_dst = kAllOnes;
+  k.dl_type = kEthTypeArp;
+  k.nw_proto = 1;
+  k.nw_src = ip4(10, 0, 0, 1);
+  k.nw_dst = ip4(10, 0, 0, 2);
+  k.arp_sha = kMacA;
+  return k;
+}
+
+std::vector<uint8_t> frame_of(const FlowKey& k, size_t payload = 18) {
+  Packet p;
+  EXPECT_TRUE(compose_packet(k, p, payload));
+  return std::vector<uint8_t>(p.data(), p.data() + p.size());
+}
+
+// The key of a frame as the datapath would see it, without metadata.
+FlowKey key_of(const std::vector<uint8_t>& f) {
+  FlowKey k;
+  EXPECT_EQ(flow_extract(f.data(), f.size(), k), ParseError::kOk);
+  return k;
+}
+
+bool checksums_ok(const std::vector<uint8_t>& f) {
+  Packet p;
+  p.assign(f.data(), f.size());
+  return verify_checksums(p);
+}
+
+OdpAction set_mac_action(OdpType t, const MacAddr& m) {
+  OdpAction a;
+  a.type = t;
+  a.mac = m;
+  return a;
+}
+OdpAction set_u32_action(OdpType t, uint32_t v) {
+  OdpAction a;
+  a.type = t;
+  a.u32 = v;
+  return a;
+}
+OdpAction set_u16_action(OdpType t, uint16_t v) {
+  OdpAction a;
+  a.type = t;
+  a.u16 = v;
+  return a;
+}
+OdpAction userspace(uint32_t reason, uint16_t max_len) {
+  OdpAction a;
+  a.type = OdpType::kUserspace;
+  a.u32 = reason;
+  a.u16 = max_len;
+  return a;
+}
+
+std::unique_ptr<Megaflow> make_flow(const FlowKey& value, const FlowKey& mask, uint32_t out) {
+  auto mf = std::make_unique<Megaflow>();
+  mf->match.value = value;
+  mf->match.mask = mask;
+  key_and(mf->match.value, mf->match.mask);
+  mf->actions = {odp_output(out)};
+  return mf;
+}
+
+// ---- MegaflowTable --------------------------------------------------------------------------
+
+TEST(MegaflowTableTest, LooksUpAcrossSeveralMasks) {
+  MegaflowTable t;
+  FlowKey by_dst;
+  by_dst.dl_dst = kAllOnes;
+  FlowKey by_port;
+  by_port.in_port = 0xffffffff;
+  by_port.dl_type = 0xffff;
+  FlowKey by_ip;
+  by_ip.dl_type = 0xffff;
+  by_ip.nw_dst = 0xffffff00;
+
+  FlowKey k1 = eth_key(kMacA, kMacC);
+  FlowKey k2 = eth_key(kMacA, kMacB);
+  k2.in_port = 7;
+  k2.dl_type = kEthTypeArp;
+  FlowKey k3 = eth_key(kMacA, kMacB);
+  k3.nw_dst = ip4(192, 168, 1, 77);
+  Megaflow* f1 = t.insert(make_flow(k1, by_dst, 1));
+  Megaflow* f2 = t.insert(make_flow(k2, by_port, 2));
+  Megaflow* f3 = t.insert(make_flow(k3, by_ip, 3));
+  EXPECT_EQ(t.size(), 3u);
+  EXPECT_EQ(t.n_masks(), 3u);
+
+  FlowKey q = eth_key(kMacB, kMacC);  // only dl_dst matters for f1
+  q.nw_src = ip4(1, 2, 3, 4);
+  EXPECT_EQ(t.lookup(q), f1);
+  q = eth_key(kMacB, kMacB);
+  q.in_port = 7;
+  q.dl_type = kEthTypeArp;
+  EXPECT_EQ(t.lookup(q), f2);
+  q = eth_key(kMacB, kMacB);
+  q.nw_dst = ip4(192, 168, 1, 200);  // same /24
+  EXPECT_EQ(t.lookup(q), f3);
+  q.nw_dst = ip4(192, 168, 2, 77);
+  EXPECT_EQ(t.lookup(q), nullptr);
+
+  int seen = 0;
+  t.for_each([&](Megaflow* f) { seen += f == f1 || f == f2 || f == f3; });
+  EXPECT_EQ(seen, 3);
+}
+
+TEST(MegaflowTableTest, GrowsPastManyEntriesAndRemovalLeavesTheOthersFindable) {
+  MegaflowTable t;
+  FlowKey m1;
+  m1.nw_src = 0xffffffff;
+  m1.dl_type = 0xffff;
+  FlowKey m2;
+  m2.tp_dst = 0xffff;
+  m2.nw_proto = 0xff;
+  m2.dl_type = 0xffff;
+  constexpr int kN = 2000;
+  std::vector<Megaflow*> flows;
+  for (int i = 0; i < kN; ++i) {
+    FlowKey k = eth_key(kMacA, kMacB);
+    k.nw_src = ip4(10, 1, i >> 8, i & 0xff);
+    k.tp_dst = static_cast<uint16_t>(i);  // ignored by m1
+    flows.push_back(t.insert(make_flow(k, m1, static_cast<uint32_t>(i))));
+  }
+  for (int i = 0; i < 100; ++i) {
+    FlowKey k = eth_key(kMacA, kMacB);
+    k.nw_src = ip4(172, 16, 0, 1);
+    k.tp_dst = static_cast<uint16_t>(10000 + i);
+    flows.push_back(t.insert(make_flow(k, m2, static_cast<uint32_t>(kN + i))));
+  }
+  EXPECT_EQ(t.size(), size_t{kN + 100});
+  EXPECT_EQ(t.n_masks(), 2u);
+  auto find = [&](int i) -> Megaflow* {
+    FlowKey k = eth_key(kMacC, kMacC);
+    if (i < kN) {
+      k.nw_src = ip4(10, 1, i >> 8, i & 0xff);
+      k.tp_dst = 9;
+    } else {
+      k.nw_src = ip4(172, 16, 0, 1);
+      k.tp_dst = static_cast<uint16_t>(10000 + i - kN);
+    }
+    return t.lookup(k);
+  };
+  for (int i = 0; i < kN + 100; ++i) ASSERT_EQ(find(i), flows[i]) << i;
+
+  // Remove every third flow, in an order unrelated to insertion.
+  std::vector<int> order(flows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::shuffle(order.begin(), order.end(), std::mt19937(7));
+  std::set<int> removed;
+  for (int i : order) {
+    if (i % 3 == 0) {
+      t.remove(flows[i]);
+      removed.insert(i);
+    }
+  }
+  EXPECT_EQ(t.size(), flows.size() - removed.size());
+  for (int i = 0; i < kN + 100; ++i) {
+    if (removed.count(i)) {
+      EXPECT_EQ(find(i), nullptr) << i;
+    } else {
+      ASSERT_EQ(find(i), flows[i]) << i;
+      EXPECT_EQ(flows[i]->actions[0].u32, static_cast<uint32_t>(i));
+    }
+  }
+  // Emptying a mask's last flow removes the mask.
+  for (int i = kN; i < kN + 100; ++i) {
+    if (!removed.count(i)) t.remove(flows[i]);
+  }
+  EXPECT_EQ(t.n_masks(), 1u);
+  EXPECT_EQ(find(kN + 1), nullptr);
+  EXPECT_EQ(find(1), flows[1]);
+  t.clear();
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.n_masks(), 0u);
+  EXPECT_EQ(find(1), nullptr);
+}
+
+// ---- ExactMatchCache ------------------------------------------------------------------------
+
+TEST(ExactMatchCacheTest, HitsOnlyTheWholeKeyWithItsHash) {
+  ExactMatchCache emc;
+  Megaflow f1, f2;
+  FlowKey k1 = eth_key(kMacA, kMacB);
+  FlowKey k2 = k1;
+  k2.tp_src = 1235;
+  const uint64_t h = 0x1234;
+  EXPECT_EQ(emc.lookup(k1, h), nullptr);
+  emc.insert(k1, h, &f1);
+  EXPECT_EQ(emc.lookup(k1, h), &f1);
+  EXPECT_EQ(emc.lookup(k2, h), nullptr);                              // same hash, another key
+  EXPECT_EQ(emc.lookup(k1, h + ExactMatchCache::kEntries), nullptr);  // same slot, other hash
+  // A second key in the same slot replaces the first.
+  emc.insert(k2, h + ExactMatchCache::kEntries, &f2);
+  EXPECT_EQ(emc.lookup(k2, h + ExactMatchCache::kEntries), &f2);
+  EXPECT_EQ(emc.lookup(k1, h), nullptr);
+  // Other slots are independent.
+  emc.insert(k1, h + 1, &f1);
+  EXPECT_EQ(emc.lookup(k1, h + 1), &f1);
+  EXPECT_EQ(emc.lookup(k2, h + ExactMatchCache::kEntries), &f2);
+  emc.clear();
+  EXPECT_EQ(emc.lookup(k1, h + 1), nullptr);
+  EXPECT_EQ(emc.lookup(k2, h + ExactMatchCache::kEntries), nullptr);
+}
+
+// ---- Datapath with a fake translator --------------------------------------------------------
+
+struct FakeContext : MegaflowContext {
+  explicit FakeContext(int g) : generation(g) {}
+  int generation;
+};
+
+// A "pipeline" that looks at in_port and dl_dst only: its answer for a destination MAC comes
+// from `by_dst` (default: drop).
+class FakeTranslator : public UpcallHandler {
+ public:
+  bool upcall(const FlowKey& key, const Packet& pkt, Megaflow& flow) override {
+    ++upcalls;
+    last_upcall_size = pkt.size();
+    if (refuse) return false;
+    fill(key, flow);
+    return true;
+  }
+  bool revalidate(const Megaflow& flow, Megaflow& out) override {
+    ++revalidations;
+    if (gone.count(flow.origin.dl_dst.to_u64())) return false;
+    fill(flow.origin, out);
+    return true;
+  }
+  void push_stats(Megaflow& flow, uint64_t packets, uint64_t bytes) override {
+    ++push_calls;
+    per_dst[flow.origin.dl_dst.to_u64()].first += packets;
+    per_dst[flow.origin.dl_dst.to_u64()].second += bytes;
+  }
+
+  std::map<uint64_t, OdpActions> by_dst;
+  std::set<uint64_t> gone;
+  bool refuse = false;
+  bool match_src = false;  // also un-wildcard dl_src
+  int generation = 0;
+  int upcalls = 0, revalidations = 0, push_calls = 0;
+  size_t last_upcall_size = 0;
+  std::map<uint64_t, std::pair<uint64_t, uint64_t>> per_dst;  // packets, bytes
+
+ private:
+  void fill(const FlowKey& key, Megaflow& flow) {
+    flow.match.mask = FlowKey{};
+    flow.match.mask.in_port = 0xffffffff;
+    flow.match.mask.dl_dst = kAllOnes;
+    if (match_src) flow.match.mask.dl_src = kAllOnes;
+    flow.match.value = key;  // the datapath masks it
+    auto it = by_dst.find(key.dl_dst.to_u64());
+    flow.actions = it == by_dst.end() ? OdpActions{} : it->second;
+    flow.context = std::make_unique<FakeContext>(generation);
+  }
+};
+
+class DatapathTest : public ::testing::Test {
+ protected:
+  DatapathTest() : dp_(clock_, 256) {
+    dp_.set_upcall_handler(&fake_);
+    for (int i = 0; i < 4; ++i) {
+      auto p = std::make_unique<RecordingPort>();
+      p->name = "p" + std::to_string(i + 1);
+      ports_.push_back(p.get());
+      EXPECT_EQ(dp_.add_port(std::move(p)), static_cast<uint32_t>(i + 1));
+    }
+    dp_.set_packet_in_handler([this](const Packet& p, uint32_t reason) {
+      packet_ins_.push_back({std::vector<uint8_t>(p.data(), p.data() + p.size()), reason});
+      packet_in_tunnels_.push_back(p.tunnel);
+    });
+  }
+  RecordingPort& port(uint32_t odp) { return *ports_.at(odp - 1); }
+  void inject(uint32_t odp, const FlowKey& k) {
+    auto f = frame_of(k);
+    ASSERT_TRUE(dp_.inject(odp, f.data(), f.size()));
+  }
+  // Executes `acts` on the frame of `k` arriving on port 1; returns what port `out` sent.
+  std::vector<uint8_t> run(const FlowKey& k, const OdpActions& acts, uint32_t out = 2) {
+    auto f = frame_of(k);
+    size_t before = port(out).sent.size();
+    dp_.execute(1, f.data(), f.size(), acts);
+    EXPECT_EQ(port(out).sent.size(), before + 1);
+    return port(out).sent.empty() ? std::vector<uint8_t>{} : port(out).sent.back();
+  }
+  uint64_t drops(DpDrop d) const { return dp_.stats().drops[static_cast<size_t>(d)]; }
+
+  ManualClock clock_{kT0};
+  FakeTranslator fake_;
+  Datapath dp_;
+  std::vector<RecordingPort*> ports_;
+  std::vector<std::pair<std::vector<uint8_t>, uint32_t>> packet_ins_;
+  std::vector<TunnelMeta> packet_in_tunnels_;
+};
+
+TEST_F(DatapathTest, FirstPacketUpcallsAndInstallsSecondHitsTheExactMatchCache) {
+  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  FlowKey k = eth_key(kMacA, kMacB);
+  inject(1, k);
+  EXPECT_EQ(fake_.upcalls, 1);
+  EXPECT_EQ(dp_.stats().misses, 1u);
+  EXPECT_EQ(dp_.megaflows().size(), 1u);
+  ASSERT_EQ(port(2).sent.size(), 1u);
+  EXPECT_EQ(port(2).sent[0], frame_of(k));
+  EXPECT_EQ(fake_.last_upcall_size, frame_of(k).size());
+
+  // The installed megaflow: the masked key of the first packet, in_port as the odp port.
+  Megaflow* mf = nullptr;
+  dp_.megaflows().for_each([&](Megaflow* f) { mf = f; });
+  ASSERT_NE(mf, nullptr);
+  EXPECT_EQ(mf->match.value.in_port, 1u);
+  EXPECT_EQ(mf->match.value.dl_dst, kMacB);
+  EXPECT_EQ(mf->match.value.dl_src, MacAddr{});  // wildcarded bits are zero in the value
+  EXPECT_EQ(mf->origin.dl_src, kMacA);
+  EXPECT_EQ(mf->origin.in_port, 1u);
+  EXPECT_EQ(mf->created, kT0);
+
+  clock_.advance_ms(500);
+  inject(1, k);
+  EXPECT_EQ(fake_.upcalls, 1);
+  EXPECT_EQ(dp_.stats().emc_hits, 1u);
+  EXPECT_EQ(dp_.stats().megaflow_hits, 0u);
+  EXPECT_EQ(port(2).sent.size(), 2u);
+  EXPECT_EQ(mf->n_packets, 2u);
+  EXPECT_EQ(mf->n_bytes, 2 * frame_of(k).size());
+  EXPECT_EQ(mf->used, kT0 + 500);
+
+  // Another source: not in the EMC, but the same megaflow.
+  inject(1, eth_key(kMacC, kMacB));
+  EXPECT_EQ(fake_.upcalls, 1);
+  EXPECT_EQ(dp_.stats().megaflow_hits, 1u);
+  EXPECT_EQ(mf->n_packets, 3u);
+  // Another in_port: a miss.
+  inject(3, k);
+  EXPECT_EQ(fake_.upcalls, 2);
+  EXPECT_EQ(dp_.megaflows().size(), 2u);
+  EXPECT_EQ(port(2).sent.size(), 4u);
+  EXPECT_EQ(port(1).rx_packets, 3u);
+  EXPECT_EQ(port(3).rx_packets, 1u);
+}
+
+TEST_F(DatapathTest, WithTheExactMatchCacheOffPacketsHitTheMegaflow) {
+  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  dp_.set_emc_enabled(false);
+  FlowKey k = eth_key(kMacA, kMacB);
+  for (int i = 0; i < 5; ++i) inject(1, k);
+  EXPECT_EQ(fake_.upcalls, 1);
+  EXPECT_EQ(dp_.stats().emc_hits, 0u);
+  EXPECT_EQ(dp_.stats().megaflow_hits, 4u);
+  EXPECT_EQ(port(2).sent.size(), 5u);
+  dp_.set_emc_enabled(true);
+  inject(1, k);
+  inject(1, k);
+  EXPECT_EQ(dp_.stats().megaflow_hits, 5u);
+  EXPECT_EQ(dp_.stats().emc_hits, 1u);
+}
+
+TEST_F(DatapathTest, ABatchOfOneFlowUpcallsOnce) {
+  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  auto f = frame_of(eth_key(kMacA, kMacB));
+  PacketBatch b;
+  for (size_t i = 0; i < PacketBatch::kMax; ++i) {
+    Packet* p = dp_.pool().get();
+    ASSERT_NE(p, nullptr);
+    p->assign(f.data(), f.size());
+    b.add(p);
+  }
+  const size_t free_before = dp_.pool().available();
+  dp_.receive(1, b);
+  EXPECT_EQ(b.count, 0u);
+  EXPECT_EQ(fake_.upcalls, 1);
+  EXPECT_EQ(dp_.stats().emc_hits, PacketBatch::kMax - 1);
+  EXPECT_EQ(port(2).sent.size(), PacketBatch::kMax);
+  EXPECT_EQ(dp_.pool().available(), free_before + PacketBatch::kMax);  // all given back
+}
+
+TEST_F(DatapathTest, AFailedUpcallDropsAndInstallsNothing) {
+  fake_.refuse = true;
+  inject(1, eth_key(kMacA, kMacB));
+  EXPECT_EQ(dp_.megaflows().size(), 0u);
+  EXPECT_EQ(drops(DpDrop::kUpcallFailed), 1u);
+  fake_.refuse = false;
+  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  inject(1, eth_key(kMacA, kMacB));
+  EXPECT_EQ(fake_.upcalls, 2);
+  EXPECT_EQ(port(2).sent.size(), 1u);
+}
+
+TEST_F(DatapathTest, WithoutAnUpcallHandlerEveryMissIsDropped) {
+  dp_.set_upcall_handler(nullptr);
+  inject(1, eth_key(kMacA, kMacB));
+  EXPECT_EQ(drops(DpDrop::kUpcallFailed), 1u);
+  EXPECT_EQ(dp_.stats().misses, 1u);
+}
+
+TEST_F(DatapathTest, RevalidateKeepsUnchangedMegaflowsAndDropsChangedOnes) {
+  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  fake_.by_dst[kMacC.to_u64()] = {odp_output(3)};
+  FlowKey to_b = eth_key(kMacA, kMacB);
+  FlowKey to_c = eth_key(kMacA, kMacC);
+  FlowKey to_a = eth_key(kMacB, kMacA);  // drop
+  inject(1, to_b);
+  inject(1, to_c);
+  inject(1, to_a);
+  ASSERT_EQ(dp_.megaflows().size(), 3u);
+  std::map<uint64_t, Megaflow*> by_dst;
+  dp_.megaflows().for_each([&](Megaflow* f) { by_dst[f->origin.dl_dst.to_u64()] = f; });
+  Megaflow* kept = by_dst[kMacB.to_u64()];
+
+  // Nothing changed: everything stays, with the fresh translation's context.
+  fake_.generation = 1;
+  dp_.revalidate();
+  EXPECT_EQ(fake_.revalidations, 3);
+  EXPECT_EQ(dp_.megaflows().size(), 3u);
+  EXPECT_EQ(dynamic_cast<FakeContext*>(kept->context.get())->generation, 1);
+
+  // C's actions change and A's translation fails: those two go, B stays (the same entry).
+  fake_.by_dst[kMacC.to_u64()] = {odp_output(4)};
+  fake_.gone.insert(kMacA.to_u64());
+  dp_.revalidate();
+  EXPECT_EQ(dp_.megaflows().size(), 1u);
+  Megaflow* left = nullptr;
+  dp_.megaflows().for_each([&](Megaflow* f) { left = f; });
+  EXPECT_EQ(left, kept);
+
+  // The EMC no longer knows the dropped flows: C's next packet is translated afresh.
+  const int upcalls = fake_.upcalls;
+  inject(1, to_c);
+  EXPECT_EQ(fake_.upcalls, upcalls + 1);
+  EXPECT_EQ(port(4).sent.size(), 1u);
+  inject(1, to_b);
+  EXPECT_EQ(fake_.upcalls, upcalls + 1);
+
+  // A change of mask is a change too.
+  fake_.match_src = true;
+  dp_.revalidate();
+  EXPECT_EQ(dp_.megaflows().size(), 0u);
+}
+
+TEST_F(DatapathTest, PushStatsCreditsEachDeltaExactlyOnce) {
+  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  fake_.by_dst[kMacC.to_u64()] = {odp_output(3)};
+  FlowKey to_b = eth_key(kMacA, kMacB);
+  FlowKey to_c = eth_key(kMacA, kMacC);
+  const uint64_t len = frame_of(to_b).size();
+  for (int i = 0; i < 3; ++i) inject(1, to_b);
+  inject(1, to_c);
+  dp_.push_stats();
+  EXPECT_EQ(fake_.per_dst[kMacB.to_u64()], std::make_pair(uint64_t{3}, 3 * len));
+  EXPECT_EQ(fake_.per_dst[kMacC.to_u64()], std::make_pair(uint64_t{1}, len));
+  EXPECT_EQ(fake_.push_calls, 2);
+  // Nothing new: nothing credited.
+  dp_.push_stats();
+  EXPECT_EQ(fake_.push_calls, 2);
+  // Only the new packets; revalidation pushes first and does not push them twice.
+  inject(1, to_b);
+  inject(1, to_b);
+  dp_.revalidate();
+  dp_.push_stats();
+  EXPECT_EQ(fake_.per_dst[kMacB.to_u64()], std::make_pair(uint64_t{5}, 5 * len));
+  EXPECT_EQ(fake_.per_dst[kMacC.to_u64()], std::make_pair(uint64_t{1}, len));
+  EXPECT_EQ(fake_.push_calls, 3);
+  // flush() pushes what is left before it forgets the flows.
+  inject(1, to_c);
+  dp_.flush();
+  EXPECT_EQ(dp_.megaflows().size(), 0u);
+  EXPECT_EQ(fake_.per_dst[kMacC.to_u64()], std::make_pair(uint64_t{2}, 2 * len));
+}
+
+TEST_F(DatapathTest, MalformedFramesAreCountedUnderTheirParseReasonAndDropped) {
+  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  const size_t free_before = dp_.pool().available();
+  uint8_t short_eth[10] = {};
+  ASSERT_TRUE(dp_.inject(1, short_eth, sizeof short_eth));
+  auto ip = frame_of(eth_key(kMacA, kMacB));
+  ASSERT_TRUE(dp_.inject(1, ip.data(), 14 + 12));  // IPv4 header cut short
+  auto vlan_key = eth_key(kMacA, kMacB);
+  vlan_key.vlan_tci = kVlanCfi | 5;
+  auto tagged = frame_of(vlan_key);
+  ASSERT_TRUE(dp_.inject(1, tagged.data(), 14 + 2));  // half a VLAN tag
+  EXPECT_EQ(drops(DpDrop::kParse), 3u);
+  const auto& pe = dp_.stats().parse_errors;
+  EXPECT_EQ(pe[static_cast<size_t>(ParseError::kTruncatedEth)], 1u);
+  EXPECT_EQ(pe[static_cast<size_t>(ParseError::kTruncatedIpv4)], 1u);
+  EXPECT_EQ(pe[static_cast<size_t>(ParseError::kTruncatedVlan)], 1u);
+  EXPECT_EQ(fake_.upcalls, 0);
+  EXPECT_EQ(port(2).sent.size(), 0u);
+  EXPECT_EQ(dp_.pool().available(), free_before);
+  std::string cov = dp_.format_coverage();
+  EXPECT_NE(cov.find("drop_malformed_packet"), std::string::npos) << cov;
+  EXPECT_NE(cov.find("drop_truncated_eth"), std::string::npos) << cov;
+  EXPECT_NE(cov.find("drop_truncated_ipv4"), std::string::npos) << cov;
+  EXPECT_EQ(cov.find("drop_truncated_arp"), std::string::npos) << cov;
+}
+
+// ---- executing datapath actions -------------------------------------------------------------
+
+TEST_F(DatapathTest, PushVlanAndPopVlan) {
+  FlowKey k = eth_key(kMacA, kMacB);
+  auto out = run(k, {odp_push_vlan(kEthTypeVlan, 100 | 3 << 13), odp_output(2)});
+  FlowKey want = k;
+  want.vlan_tci = kVlanCfi | 100 | 3 << 13;
+  EXPECT_EQ(key_of(out), want);
+  EXPECT_EQ(out.size(), frame_of(k).size() + 4);
+  EXPECT_EQ(out[12], 0x81);
+  EXPECT_EQ(out[13], 0x00);
+
+  // An 802.1ad tag pushed on a tagged frame makes a two-tag stack.
+  FlowKey tagged = k;
+  tagged.vlan_tci = kVlanCfi | 10;
+  out = run(tagged, {odp_push_vlan(kEthTypeQinQ, 20), odp_output(2)});
+  want = k;
+  want.vlan_tci = kVlanCfi | 20;
+  want.vlan_tci2 = kVlanCfi | 10;
+  EXPECT_EQ(key_of(out), want);
+  EXPECT_EQ((out[12] << 8 | out[13]), kEthTypeQinQ);
+  EXPECT_EQ((out[16] << 8 | out[17]), kEthTypeVlan);
+
+  // pop_vlan removes the outer tag; twice removes both.
+  out = run(key_of(out), {odp_pop_vlan(), odp_output(2)});
+  want = k;
+  want.vlan_tci = kVlanCfi | 10;
+  EXPECT_EQ(key_of(out), want);
+  out = run(tagged, {odp_pop_vlan(), odp_output(2)});
+  EXPECT_EQ(out, frame_of(k));
+}
+
+TEST_F(DatapathTest, SetEthernetAddresses) {
+  FlowKey k = eth_key(kMacA, kMacB);
+  auto out = run(k, {set_mac_action(OdpType::kSetEthSrc, kMacC),
+                     set_mac_action(OdpType::kSetEthDst, kMacA), odp_output(2)});
+  FlowKey want = k;
+  want.dl_src = kMacC;
+  want.dl_dst = kMacA;
+  EXPECT_EQ(key_of(out), want);
+}
+
+TEST_F(DatapathTest, SetIpv4FieldsKeepsChecksumsValid) {
+  for (uint8_t proto : {kIpProtoUdp, kIpProtoTcp, kIpProtoIcmp}) {
+    FlowKey k = eth_key(kMacA, kMacB);
+    k.nw_proto = proto;
+    if (proto == kIpProtoIcmp) k.tp_src = 8, k.tp_dst = 0;
+    auto out = run(k, {set_u32_action(OdpType::kSetIpv4Src, ip4(172, 16, 0, 9)),
+                       set_u32_action(OdpType::kSetIpv4Dst, ip4(8, 8, 8, 8)),
+                       set_u32_action(OdpType::kSetIpv4Tos, 0xb8),
+                       set_u32_action(OdpType::kSetIpv4Ttl, 7), odp_output(2)});
+    FlowKey want = k;
+    want.nw_src = ip4(172, 16, 0, 9);
+    want.nw_dst = ip4(8, 8, 8, 8);
+    want.nw_tos = 0xb8;
+    want.nw_ttl = 7;
+    EXPECT_EQ(key_of(out), want) << int{proto};
+    EXPECT_TRUE(checksums_ok(out)) << int{proto};
+  }
+}
+
+TEST_F(DatapathTest, SetTransportPortsOnTcpAndUdp) {
+  for (FlowKey k : {tcp_key(), eth_key(kMacA, kMacB)}) {
+    auto out = run(k, {set_u16_action(OdpType::kSetL4Src, 1111),
+                       set_u16_action(OdpType::kSetL4Dst, 2222), odp_output(2)});
+    FlowKey want = k;
+    want.tp_src = 1111;
+    want.tp_dst = 2222;
+    EXPECT_EQ(key_of(out), want);
+    EXPECT_TRUE(checksums_ok(out));
+  }
+}
+
+TEST_F(DatapathTest, SetArpFields) {
+  FlowKey k = arp_key();
+  auto out =
+      run(k, {set_u16_action(OdpType::kSetArpOp, 2), set_mac_action(OdpType::kSetArpSha, kMacC),
+              set_u32_action(OdpType::kSetArpSpa, ip4(10, 0, 0, 2)),
+              set_mac_action(OdpType::kSetArpTha, kMacA),
+              set_u32_action(OdpType::kSetArpTpa, ip4(10, 0, 0, 1)), odp_output(2)});
+  FlowKey want = k;
+  want.nw_proto = 2;
+  want.arp_sha = kMacC;
+  want.nw_src = ip4(10, 0, 0, 2);
+  want.arp_tha = kMacA;
+  want.nw_dst = ip4(10, 0, 0, 1);
+  EXPECT_EQ(key_of(out), want);
+}
+
+TEST_F(DatapathTest, OutputToSeveralPortsClonesAndLaterEditsDoNotLeakBack) {
+  FlowKey k = eth_key(kMacA, kMacB);
+  auto f = frame_of(k);
+  const size_t free_before = dp_.pool().available();
+  dp_.execute(1, f.data(), f.size(),
+              {odp_output(2), odp_output(3), set_mac_action(OdpType::kSetEthDst, kMacC),
+               odp_output(4), odp_output(2)});
+  ASSERT_EQ(port(2).sent.size(), 2u);
+  ASSERT_EQ(port(3).sent.size(), 1u);
+  ASSERT_EQ(port(4).sent.size(), 1u);
+  EXPECT_EQ(port(2).sent[0], f);
+  EXPECT_EQ(port(3).sent[0], f);
+  FlowKey edited = k;
+  edited.dl_dst = kMacC;
+  EXPECT_EQ(key_of(port(4).sent[0]), edited);
+  EXPECT_EQ(key_of(port(2).sent[1]), edited);
+  EXPECT_EQ(dp_.pool().available(), free_before);  // every clone went back to the pool
+}
+
+TEST_F(DatapathTest, UserspaceCallsThePacketInHandler) {
+  FlowKey k = eth_key(kMacA, kMacB);
+  auto f = frame_of(k);
+  const size_t free_before = dp_.pool().available();
+  // In the middle: the handler sees the packet as edited so far, and forwarding goes on.
+  dp_.execute(1, f.data(), f.size(),
+              {set_mac_action(OdpType::kSetEthSrc, kMacC), userspace(1, 128), odp_output(2)});
+  ASSERT_EQ(packet_ins_.size(), 1u);
+  EXPECT_EQ(packet_ins_[0].second, 1u);
+  FlowKey edited = k;
+  edited.dl_src = kMacC;
+  EXPECT_EQ(key_of(packet_ins_[0].first), edited);
+  ASSERT_EQ(port(2).sent.size(), 1u);
+  EXPECT_EQ(key_of(port(2).sent[0]), edited);
+  // Last: the packet ends there, nothing is counted as a drop.
+  dp_.execute(1, f.data(), f.size(), {userspace(2, 0)});
+  ASSERT_EQ(packet_ins_.size(), 2u);
+  EXPECT_EQ(packet_ins_[1].second, 2u);
+  EXPECT_EQ(packet_ins_[1].first, f);
+  EXPECT_EQ(drops(DpDrop::kPipeline), 0u);
+  EXPECT_EQ(dp_.pool().available(), free_before);
+}
+
+TEST_F(DatapathTest, SetTunnelAttachesMetadataForLaterActions) {
+  TunnelMeta t;
+  t.tun_id = 0x64;
+  t.ip_src = ip4(192, 168, 0, 1);
+  t.ip_dst = ip4(192, 168, 0, 2);
+  t.tp_dst = 4789;
+  auto f = frame_of(eth_key(kMacA, kMacB));
+  dp_.execute(1, f.data(), f.size(), {odp_set_tunnel(t), userspace(1, 0)});
+  ASSERT_EQ(packet_in_tunnels_.size(), 1u);
+  EXPECT_TRUE(packet_in_tunnels_[0].valid);
+  EXPECT_EQ(packet_in_tunnels_[0].tun_id, 0x64u);
+  EXPECT_EQ(packet_in_tunnels_[0].ip_src, ip4(192, 168, 0, 1));
+  EXPECT_EQ(packet_in_tunnels_[0].ip_dst, ip4(192, 168, 0, 2));
+  EXPECT_EQ(packet_in_tunnels_[0].tp_dst, 4789);
+  EXPECT_EQ(packet_ins_[0].first, f);  // the frame itself is not touched
+}
+
+class CapturingUnderlay final : public Underlay {
+ public:
+  void transmit(const uint8_t* frame, size_t len) override {
+    frames.emplace_back(frame, frame + len);
+  }
+  std::vector<std::vector<uint8_t>> frames;
+};
+
+TEST_F(DatapathTest, TunnelPortEncapsulatesWithTheTunnelMetadataAndComesBackDecapsulated) {
+  CapturingUnderlay underlay;
+  TunnelConfig cfg;
+  cfg.local_ip = ip4(192, 168, 0, 1);
+  cfg.remote_ip = ip4(192, 168, 0, 2);
+  auto tp = std::make_unique<TunnelPort>(cfg, &underlay);
+  tp->name = "vxlan0";
+  const uint32_t vx = dp_.add_port(std::move(tp));
+  TunnelMeta t;
+  t.tun_id = 0x1234;
+  t.ip_dst = ip4(192, 168, 0, 2);
+  FlowKey k = eth_key(kMacA, kMacB);
+  auto f = frame_of(k);
+  dp_.execute(1, f.data(), f.size(), {odp_set_tunnel(t), odp_output(vx)});
+  ASSERT_EQ(underlay.frames.size(), 1u);
+  TunnelInfo info = tunnel_classify(underlay.frames[0].data(), underlay.frames[0].size());
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info.kind, TunnelKind::kVxlan);
+  EXPECT_EQ(info.key, 0x1234u);
+  EXPECT_EQ(info.ip_src, ip4(192, 168, 0, 1));  // from the port: the action left it 0
+  EXPECT_EQ(info.ip_dst, ip4(192, 168, 0, 2));
+
+  // The far side: the same frame from the remote VTEP lands on the tunnel port, decapsulated,
+  // with tun_id in the key the translator sees.
+  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  FlowKey outer_key = key_of(underlay.frames[0]);
+  std::vector<uint8_t> back = underlay.frames[0];
+  // Swap the outer IPv4 addresses so it comes from the remote end (checksum is unchanged).
+  for (int i = 0; i < 4; ++i) std::swap(back[26 + i], back[30 + i]);
+  ASSERT_EQ(outer_key.nw_src, ip4(192, 168, 0, 1));
+  ASSERT_TRUE(dp_.receive_underlay(back.data(), back.size()));
+  ASSERT_EQ(port(2).sent.size(), 1u);
+  EXPECT_EQ(port(2).sent[0], f);
+  Megaflow* mf = nullptr;
+  dp_.megaflows().for_each([&](Megaflow* m) { mf = m; });
+  ASSERT_NE(mf, nullptr);
+  EXPECT_EQ(mf->origin.in_port, vx);
+  EXPECT_EQ(mf->origin.tun_id, 0x1234u);
+  EXPECT_EQ(mf->origin.tun_src, ip4(192, 168, 0, 2));
+  // From an address no tunnel port knows: dropped with its reason.
+  ASSERT_FALSE(dp_.receive_underlay(underlay.frames[0].data(), underlay.frames[0].size()));
+  EXPECT_EQ(drops(DpDrop::kTunnelNoPort), 1u);
+}
+
+TEST_F(DatapathTest, FailuresAreDropsWithTheirReason) {
+  auto f = frame_of(arp_key());
+  const size_t free_before = dp_.pool().available();
+  dp_.execute(1, f.data(), f.size(), {});  // no actions: dropped by the pipeline
+  EXPECT_EQ(drops(DpDrop::kPipeline), 1u);
+  // An IPv4 rewrite of an ARP frame cannot be done.
+  dp_.execute(1, f.data(), f.size(),
+              {set_u32_action(OdpType::kSetIpv4Src, 1), odp_output(2), odp_output(3)});
+  EXPECT_EQ(drops(DpDrop::kModifyFailed), 1u);
+  EXPECT_TRUE(port(2).sent.empty());
+  // pop_vlan of an untagged frame neither.
+  dp_.execute(1, f.data(), f.size(), {odp_pop_vlan(), odp_output(2)});
+  EXPECT_EQ(drops(DpDrop::kModifyFailed), 2u);
+  // A port that does not exist.
+  dp_.execute(1, f.data(), f.size(), {odp_output(3), odp_output(77)});
+  EXPECT_EQ(drops(DpDrop::kNoSuchPort), 1u);
+  EXPECT_EQ(port(3).sent.size(), 1u);
+  EXPECT_EQ(dp_.pool().available(), free_before);
+  std::string cov = dp_.format_coverage();
+  EXPECT_NE(cov.find("drop_by_pipeline"), std::string::npos);
+  EXPECT_NE(cov.find("drop_header_edit_failed"), std::string::npos);
+  EXPECT_NE(cov.find("drop_no_such_port"), std::string::npos);
+}
+
+TEST_F(DatapathTest, PoolExhaustionIsCountedNotFatal) {
+  Datapath small(clock_, 2);
+  auto p = std::make_unique<RecordingPort>();
+  RecordingPort* rec = p.get();
+  small.add_port(std::move(p));
+  small.add_port(std::make_unique<RecordingPort>());
+  auto f = frame_of(eth_key(kMacA, kMacB));
+  // One packet, two clones needed, one left in the pool: one clone is lost.
+  small.execute(1, f.data(), f.size(), {odp_output(1), odp_output(2), odp_output(1)});
+  EXPECT_EQ(small.stats().drops[static_cast<size_t>(DpDrop::kPoolExhausted)], 1u);
+  EXPECT_EQ(rec->sent.size(), 2u);
+  EXPECT_EQ(small.pool().available(), 2u);
+}
+
+// ---- OdpAction ------------------------------------------------------------------------------
+
+TEST(OdpActionTest, EqualityIgnoresPaddingBytes) {
+  TunnelMeta t;
+  t.tun_id = 5;
+  t.ip_dst = 7;
+  OdpAction a = odp_set_tunnel(t);
+  OdpAction b = a;
+  ASSERT_TRUE(a == b);
+  // Scribble over the tunnel's padding (the bytes after its last member): the actions are the
+  // same, so revalidation must not think a megaflow's actions changed.
+  constexpr size_t kEnd = offsetof(TunnelMeta, valid) + sizeof(bool);
+  static_assert(kEnd < sizeof(TunnelMeta), "TunnelMeta has tail padding");
+  std::memset(reinterpret_cast<unsigned char*>(&a.tunnel) + kEnd, 0xa5, sizeof(TunnelMeta) - kEnd);
+  std::memset(reinterpret_cast<unsigned char*>(&b.tunnel) + kEnd, 0x5a, sizeof(TunnelMeta) - kEnd);
+  EXPECT_TRUE(a == b);
+  // Real differences still count.
+  b.tunnel.tun_id = 6;
+  EXPECT_FALSE(a == b);
+  b = a;
+  b.tunnel.tp_dst = 1;
+  EXPECT_FALSE(a == b);
+  EXPECT_FALSE(odp_output(1) == odp_output(2));
+  EXPECT_FALSE(odp_push_vlan(kEthTypeVlan, 1) == odp_push_vlan(kEthTypeQinQ, 1));
+}
+
+TEST(OdpActionTest, FormatsAsOpenVswitchDoes) {
+  EXPECT_EQ(format_odp_actions({}), "drop");
+  EXPECT_EQ(format_odp_actions({odp_push_vlan(kEthTypeVlan, 100), odp_output(3)}),
+            "push_vlan(vid=100,pcp=0),3");
+  EXPECT_EQ(format_odp_actions({odp_push_vlan(kEthTypeQinQ, 5 << 13 | 20), odp_output(1)}),
+            "push_vlan(tpid=0x88a8,vid=20,pcp=5),1");
+  EXPECT_EQ(format_odp_actions({odp_pop_vlan(), odp_output(2), odp_output(4)}), "pop_vlan,2,4");
+  EXPECT_EQ(format_odp_actions({set_mac_action(OdpType::kSetEthSrc, kMacA),
+                                set_mac_action(OdpType::kSetEthDst, kMacB), odp_output(2)}),
+            "set(eth(src=50:54:00:00:00:01,dst=50:54:00:00:00:02)),2");
+  // Sets of different headers, or separated by an output, are separate actions.
+  EXPECT_EQ(format_odp_actions({set_mac_action(OdpType::kSetEthDst, kMacB),
+                                set_u32_action(OdpType::kSetIpv4Dst, ip4(10, 0, 0, 99)),
+                                set_u32_action(OdpType::kSetIpv4Tos, 0x10),
+                                set_u32_action(OdpType::kSetIpv4Ttl, 63), odp_output(2),
+                                set_mac_action(OdpType::kSetEthSrc, kMacC), odp_output(3)}),
+            "set(eth(dst=50:54:00:00:00:02)),set(ipv4(dst=10.0.0.99,tos=0x10,ttl=63)),2,"
+            "set(eth(src=50:54:00:00:00:03)),3");
+  EXPECT_EQ(format_odp_actions({set_u16_action(OdpType::kSetL4Src, 1),
+                                set_u16_action(OdpType::kSetL4Dst, 2), odp_output(1)}),
+            "set(l4(src=1,dst=2)),1");
+  EXPECT_EQ(
+      format_odp_actions({set_u16_action(OdpType::kSetArpOp, 2),
+                          set_u32_action(OdpType::kSetArpSpa, ip4(10, 0, 0, 1)),
+                          set_u32_action(OdpType::kSetArpTpa, ip4(10, 0, 0, 2)), odp_output(1)}),
+      "set(arp(op=2,sip=10.0.0.1,tip=10.0.0.2)),1");
+  TunnelMeta t;
+  t.tun_id = 0x64;
+  t.ip_src = ip4(166, 66, 16, 10);
+  t.ip_dst = ip4(166, 66, 16, 11);
+  t.tp_dst = 4789;
+  EXPECT_EQ(format_odp_actions({odp_set_tunnel(t), odp_output(5)}),
+            "set(tunnel(tun_id=0x64,src=166.66.16.10,dst=166.66.16.11,ttl=64,tp_dst=4789,"
+            "flags(df|key))),5");
+  t.ip_src = 0;
+  t.tp_dst = 0;
+  t.ip_tos = 4;
+  EXPECT_EQ(format_odp_actions({odp_set_tunnel(t), odp_output(5)}),
+            "set(tunnel(tun_id=0x64,dst=166.66.16.11,tos=4,ttl=64,flags(df|key))),5");
+  EXPECT_EQ(format_odp_actions({userspace(1, 65535)}),
+            "userspace(pid=0,controller(reason=1,max_len=65535))");
+}
+
+// ---- no allocation on the fast path ---------------------------------------------------------
+
+// Runs `batches` full batches of one ICMP flow from vm1 through the seed's VXLAN pipeline.
+void send_batches(Switch& sw, uint32_t vm1, const std::vector<uint8_t>& frame, int batches) {
+  for (int n = 0; n < batches; ++n) {
+    PacketBatch b;
+    for (size_t i = 0; i < PacketBatch::kMax; ++i) {
+      Packet* p = sw.datapath().pool().get();
+      ASSERT_NE(p, nullptr);
+      p->assign(frame.data(), frame.size());
+      b.add(p);
+    }
+    sw.datapath().receive(vm1, b);
+  }
+}
+
+void expect_cached_flow_never_allocates(bool emc) {
+  ManualClock clock(kT0);
+  Switch sw(clock, 1024);
+  bench::CountingUnderlay underlay;
+  ASSERT_TRUE(bench::build_vxlan_pipeline(sw, underlay));
+  sw.datapath().set_emc_enabled(emc);
+  const uint32_t vm1 = sw.bridge("br-int")->find_port("vm1")->odp_port;
+  Packet pkt;
+  bench::vm1_to_vm2(pkt, ip4(10, 0, 0, 5));
+  std::vector<uint8_t> frame(pkt.data(), pkt.data() + pkt.size());
+
+  // Warm up: the first packet is translated (learning vm1's MAC), the change revalidated.
+  send_batches(sw, vm1, frame, 2);
+  sw.maybe_revalidate();
+  send_batches(sw, vm1, frame, 2);
+  const DpStats before = sw.datapath().stats();
+  const uint64_t frames_before = underlay.frames;
+
+  constexpr int kBatches = 20;
+  g_allocations = 0;
+  g_counting = true;
+  send_batches(sw, vm1, frame, kBatches);
+  g_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0u);
+
+  const DpStats& after = sw.datapath().stats();
+  const uint64_t n = kBatches * PacketBatch::kMax;
+  EXPECT_EQ(after.misses, before.misses);
+  if (emc) {
+    EXPECT_EQ(after.emc_hits - before.emc_hits, n);
+  } else {
+    EXPECT_EQ(after.megaflow_hits - before.megaflow_hits, n);
+  }
+  EXPECT_EQ(underlay.frames - frames_before, n);  // every packet really went out the tunnel
+
+  // Control: the counter does see allocations (a miss translates).
+  bench::vm1_to_vm2(pkt, ip4(10, 0, 0, 6), bench::kVm1);
+  g_allocations = 0;
+  g_counting = true;
+  sw.datapath().inject(vm1, pkt.data(), pkt.size());
+  g_counting = false;
+  EXPECT_GT(g_allocations.load(), 0u);
+}
+
+TEST(DatapathAllocationTest, CachedFlowNeverAllocatesOnExactMatchCacheHits) {
+  expect_cached_flow_never_allocates(true);
+}
+
+TEST(DatapathAllocationTest, CachedFlowNeverAllocatesOnMegaflowHits) {
+  expect_cached_flow_never_allocates(false);
+}
+
+}  // namespace
+}  // namespace nt
