@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-./scripts/build.sh release
+./scripts/build.sh release neutrino
 exec ./build/release/src/tools/neutrino demo "$@"
