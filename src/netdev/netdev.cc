@@ -1,0 +1,107 @@
+#include "netdev/netdev.h"
+
+#include <cstring>
+
+#include "netdev/netdev_dummy.h"
+
+namespace nt {
+
+std::string_view netdev_counter_name(NetdevCounter c) {
+  switch (c) {
+#define NT_NETDEV_NAME(name, str) \
+  case NetdevCounter::name:       \
+    return str;
+    NT_NETDEV_COUNTERS(NT_NETDEV_NAME)
+#undef NT_NETDEV_NAME
+    case NetdevCounter::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+Status Netdev::reconfigure(const PortSpec& spec, const std::optional<TunnelConfig>& tunnel) {
+  return make_error(name + ": type " + std::string(type()) + " cannot change its options in place",
+                    ErrorCode::kUnsupported);
+}
+
+Status Netdev::retry() {
+  if (up_) return ok_status();
+  return make_error(error_.empty() ? name + ": down" : error_, ErrorCode::kNotFound);
+}
+
+void Netdev::drop(NetdevCounter c, uint64_t n) {
+  counters_[static_cast<size_t>(c)] += n;
+  if (c >= NetdevCounter::kTxDown) {
+    tx_dropped += n;
+  } else {
+    rx_dropped += n;
+  }
+}
+
+void Netdev::count_rx(PacketBatch& out, size_t first) {
+  for (size_t i = first; i < out.count; ++i) {
+    out.pkts[i]->in_port = odp_port;
+    rx_bytes += out.pkts[i]->size();
+  }
+  rx_packets += out.count - first;
+}
+
+std::string netdev_errno_message(std::string_view name, std::string_view what, int err) {
+  std::string s(name);
+  s += ": ";
+  s += what;
+  s += ": ";
+  s += std::strerror(err);
+  return s;
+}
+
+namespace {
+
+using NetdevFactory = Result<std::unique_ptr<Netdev>> (*)(const PortSpec&,
+                                                          const std::optional<TunnelConfig>&);
+
+template <typename T>
+Result<std::unique_ptr<Netdev>> upcast(Result<std::unique_ptr<T>> r) {
+  if (!r.ok()) return r.error();
+  return std::unique_ptr<Netdev>(std::move(*r));
+}
+
+Result<std::unique_ptr<Netdev>> open_dummy(const PortSpec& spec,
+                                           const std::optional<TunnelConfig>&) {
+  return upcast(DummyNetdev::open(spec));
+}
+
+struct NetdevProvider {
+  std::string_view type;
+  NetdevFactory open;
+};
+
+// The one table of providers. Patch ports never get here (xlate resolves them).
+constexpr NetdevProvider kProviders[] = {
+    {"dummy", open_dummy},
+};
+
+const NetdevProvider* find_provider(std::string_view type) {
+  for (const NetdevProvider& p : kProviders) {
+    if (p.type == type) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool netdev_type_supported(std::string_view type) { return find_provider(type) != nullptr; }
+
+Result<std::unique_ptr<Netdev>> netdev_open(const PortSpec& spec,
+                                            const std::optional<TunnelConfig>& tunnel) {
+  const NetdevProvider* p = find_provider(spec.type);
+  if (!p) {
+    return make_error(spec.name + ": unsupported port type '" + spec.type + "'",
+                      ErrorCode::kUnsupported);
+  }
+  auto r = p->open(spec, tunnel);
+  if (r.ok()) (*r)->name = spec.name;
+  return r;
+}
+
+}  // namespace nt

@@ -1,0 +1,130 @@
+// Netdev: a datapath port that also receives — real packet I/O for the datapath.
+//
+// A Netdev is a DpPort (the datapath sends through it in batches) plus the receive side: the
+// packet I/O loop polls every port's rx_fd() and, when one is readable, calls receive(), which
+// fills a PacketBatch with pool packets without blocking. Providers (dummy, tap, internal,
+// system, vxlan, gre) are one table in netdev.cc, reached through netdev_open(); the daemon
+// plugs that into Switch::set_port_factory.
+//
+// What makes it fast: packets are read straight into pool packets (readv/recvmmsg into the
+// packet buffer, or one copy out of an mmap'ed TPACKET_V3 ring) and sent in one system call
+// per batch where the kernel allows it (sendmmsg); nothing is allocated per packet. Large
+// offloaded frames (TSO/GSO super-frames, partial checksums) are accepted from the kernel, so
+// one read moves up to 64 KiB, and are completed and segmented in software into MTU-sized
+// packets before the datapath sees them; a frame larger than the MTU therefore never leaves a
+// port (see vnet.h).
+//
+// Invariants: receive() and send() never throw, never block and never allocate; every packet
+// they drop is counted under a named NetdevCounter. A port may exist before its device does
+// (a veth end not created yet, a local_ip not yet assigned): it is then down (is_up() false,
+// error() says why, rx_fd() is -1, sends are dropped as tx_down) and retry() brings it up.
+// netdev_open, retry, reconfigure and destruction are control-side calls that must be
+// serialized with the I/O loop (as Switch::add_port is with the datapath). Several ports may
+// share one kernel socket (vxlan ports to different remotes): each still has its own rx_fd
+// (a dup of the shared socket), so poll and epoll both work; a port may hold packets that
+// arrived for it while another port read the socket, which rx_pending() reports.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "datapath/dp_port.h"
+#include "packet/packet.h"
+#include "xlate/switch.h"
+
+namespace nt {
+
+// Packet capacity the daemon's PacketPool should use with real netdevs: an Ethernet jumbo
+// frame (MTU 9000) plus two VLAN tags and room to spare. Offloaded super-frames are segmented
+// inside the netdev, so pool packets never need to hold 64 KiB.
+inline constexpr size_t kNetdevPacketCapacity = 9216;
+// The largest frame a netdev reads from the kernel (a 64 KiB GSO frame and its headers).
+inline constexpr size_t kNetdevMaxFrame = 65536 + 256;
+
+// X(name, "counter_name"): why a netdev dropped or could not deliver a packet.
+#define NT_NETDEV_COUNTERS(X)                            \
+  X(kRxNoBuffer, "netdev_rx_no_buffer") /* pool empty */ \
+  X(kRxTooBig, "netdev_rx_too_big")     /* > capacity */ \
+  X(kRxTruncated, "netdev_rx_truncated")                 \
+  X(kRxBadVnetHdr, "netdev_rx_bad_vnet_hdr")             \
+  X(kRxGsoUnsupported, "netdev_rx_gso_unsupported")      \
+  X(kRxQueueFull, "netdev_rx_queue_full")                \
+  X(kRxError, "netdev_rx_error")                         \
+  X(kRxBadTunnel, "netdev_rx_bad_tunnel_header")         \
+  X(kRxUnknownRemote, "netdev_rx_unknown_remote")        \
+  X(kRxBadKey, "netdev_rx_bad_tunnel_key")               \
+  X(kTxDown, "netdev_tx_down")                           \
+  X(kTxError, "netdev_tx_error")                         \
+  X(kTxTooBig, "netdev_tx_too_big")                      \
+  X(kTxNoHeadroom, "netdev_tx_no_headroom")
+
+enum class NetdevCounter : uint8_t {
+#define NT_NETDEV_ENUM(name, str) name,
+  NT_NETDEV_COUNTERS(NT_NETDEV_ENUM)
+#undef NT_NETDEV_ENUM
+      kCount
+};
+std::string_view netdev_counter_name(NetdevCounter c);
+
+class Netdev : public DpPort {
+ public:
+  // File descriptor to poll for input (POLLIN), or -1 if there is none (a down port).
+  virtual int rx_fd() const = 0;
+  // Appends up to out's free room of received packets (taken from `pool`) without blocking;
+  // returns how many were appended. Each packet's in_port is this port's odp_port.
+  virtual size_t receive(PacketPool& pool, PacketBatch& out) = 0;
+  // True if receive() has packets to hand out even though rx_fd() may not be readable (the
+  // tail of a segmented super-frame, packets queued by a port sharing the socket).
+  virtual bool rx_pending() const { return false; }
+  // Applies changed options in place where the provider can (default: unsupported, the caller
+  // deletes and re-creates the port).
+  virtual Status reconfigure(const PortSpec& spec, const std::optional<TunnelConfig>& tunnel);
+  // Tries again to open the device of a down port; ok once the port is up.
+  virtual Status retry();
+
+  bool is_up() const { return up_; }
+  const std::string& error() const { return error_; }
+  uint64_t counter(NetdevCounter c) const { return counters_[static_cast<size_t>(c)]; }
+  const std::array<uint64_t, static_cast<size_t>(NetdevCounter::kCount)>& counters() const {
+    return counters_;
+  }
+
+  uint64_t rx_dropped = 0;  // sum of the rx counters
+
+ protected:
+  void set_up() {
+    up_ = true;
+    error_.clear();
+  }
+  void set_down(std::string why) {
+    up_ = false;
+    error_ = std::move(why);
+  }
+  // Counts a dropped packet under `c` (and in rx_dropped / tx_dropped).
+  void drop(NetdevCounter c, uint64_t n = 1);
+  // Counts packets handed to the datapath (rx_packets, rx_bytes) and stamps in_port.
+  void count_rx(PacketBatch& out, size_t first);
+
+ private:
+  bool up_ = false;
+  std::string error_;
+  std::array<uint64_t, static_cast<size_t>(NetdevCounter::kCount)> counters_{};
+};
+
+// The provider table (DESIGN.md §6): opens the netdev for a port of type spec.type (dummy,
+// internal, tap, system, vxlan, gre). `tunnel` is the parsed vxlan/gre configuration.
+Result<std::unique_ptr<Netdev>> netdev_open(const PortSpec& spec,
+                                            const std::optional<TunnelConfig>& tunnel);
+// True if netdev_open knows the type.
+bool netdev_type_supported(std::string_view type);
+
+// "<name>: <what>: <strerror(err)>", the shape of every system-call error message.
+std::string netdev_errno_message(std::string_view name, std::string_view what, int err);
+
+}  // namespace nt
