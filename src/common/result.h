@@ -35,7 +35,7 @@ inline Error make_error(std::string message, ErrorCode code = ErrorCode::kInvali
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
@@ -75,8 +75,8 @@ inline Status ok_status() { return Ok{}; }
 }  // namespace nt
 
 // Propagates an error from an expression returning Result<T>/Status.
-#define NT_TRY(expr)                                    \
-  do {                                                  \
-    auto nt_try_result_ = (expr);                       \
+#define NT_TRY(expr)                                         \
+  do {                                                       \
+    auto nt_try_result_ = (expr);                            \
     if (!nt_try_result_.ok()) return nt_try_result_.error(); \
   } while (0)

@@ -15,7 +15,7 @@ bool starts_with(std::string_view s, std::string_view prefix);
 std::vector<std::string_view> split_top_level(std::string_view s, char sep);
 // Parses a decimal or 0x-hex unsigned integer that must fit in `bits` bits.
 std::optional<uint64_t> parse_uint(std::string_view s, int bits = 64);
-std::string to_hex(uint64_t v);  // "0x64"
+std::string to_hex(uint64_t v);                        // "0x64"
 std::string hex_bytes(const uint8_t* data, size_t n);  // "0a0b..."
 std::optional<std::vector<uint8_t>> parse_hex_bytes(std::string_view s);
 

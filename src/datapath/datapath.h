@@ -28,15 +28,15 @@
 namespace nt {
 
 // X(name, "counter name")
-#define NT_DP_DROPS(X)                                  \
-  X(kParse, "drop_malformed_packet")                    \
-  X(kPipeline, "drop_by_pipeline")                      \
-  X(kUpcallFailed, "drop_upcall_failed")                \
-  X(kPoolExhausted, "drop_pool_exhausted")              \
-  X(kNoSuchPort, "drop_no_such_port")                   \
-  X(kModifyFailed, "drop_header_edit_failed")           \
-  X(kTunnelMalformed, "drop_tunnel_malformed")          \
-  X(kTunnelNoPort, "drop_tunnel_no_matching_port")      \
+#define NT_DP_DROPS(X)                             \
+  X(kParse, "drop_malformed_packet")               \
+  X(kPipeline, "drop_by_pipeline")                 \
+  X(kUpcallFailed, "drop_upcall_failed")           \
+  X(kPoolExhausted, "drop_pool_exhausted")         \
+  X(kNoSuchPort, "drop_no_such_port")              \
+  X(kModifyFailed, "drop_header_edit_failed")      \
+  X(kTunnelMalformed, "drop_tunnel_malformed")     \
+  X(kTunnelNoPort, "drop_tunnel_no_matching_port") \
   X(kLoop, "drop_recursion_too_deep")
 
 enum class DpDrop : uint8_t {
@@ -111,8 +111,8 @@ class Datapath {
   const DpStats& stats() const { return stats_; }
   PacketPool& pool() { return pool_; }
   const Clock& clock() const { return clock_; }
-  std::string format_coverage() const;    // coverage/show
-  std::string format_show() const;        // dpctl/show
+  std::string format_coverage() const;  // coverage/show
+  std::string format_show() const;      // dpctl/show
 
  private:
   Megaflow* classify(const FlowKey& key, Packet& pkt);

@@ -72,7 +72,7 @@ struct TunnelConfig {
   bool key_flow = true;    // in_key/out_key=flow; otherwise `key`
   uint64_t key = 0;
   uint16_t dst_port = 4789;
-  MacAddr local_mac;       // outer Ethernet addresses (set by whoever knows the underlay)
+  MacAddr local_mac;  // outer Ethernet addresses (set by whoever knows the underlay)
   MacAddr remote_mac;
 };
 

@@ -20,11 +20,11 @@
 namespace nt {
 
 enum class OdpType : uint8_t {
-  kOutput,     // u32 = datapath port
-  kPushVlan,   // u16 = wire TCI, tpid = ethertype
+  kOutput,    // u32 = datapath port
+  kPushVlan,  // u16 = wire TCI, tpid = ethertype
   kPopVlan,
-  kSetEthSrc,  // mac
-  kSetEthDst,  // mac
+  kSetEthSrc,   // mac
+  kSetEthDst,   // mac
   kSetIpv4Src,  // u32
   kSetIpv4Dst,  // u32
   kSetIpv4Tos,  // u32 (low 8 bits)

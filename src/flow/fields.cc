@@ -14,17 +14,17 @@ namespace nt {
 namespace {
 
 #define NT_FIELD_ROW(id, name, aliases, nxm, member, shift, width, maskable, prereq, format, wr) \
-  FieldInfo{FieldId::id,                                                                       \
-            name,                                                                              \
-            aliases,                                                                           \
-            nxm,                                                                               \
-            static_cast<uint16_t>(offsetof(FlowKey, member)),                                  \
-            static_cast<uint8_t>(sizeof(FlowKey{}.member)),                                    \
-            shift,                                                                             \
-            width,                                                                             \
-            maskable,                                                                          \
-            Prereq::prereq,                                                                    \
-            FieldFormat::format,                                                               \
+  FieldInfo{FieldId::id,                                                                         \
+            name,                                                                                \
+            aliases,                                                                             \
+            nxm,                                                                                 \
+            static_cast<uint16_t>(offsetof(FlowKey, member)),                                    \
+            static_cast<uint8_t>(sizeof(FlowKey{}.member)),                                      \
+            shift,                                                                               \
+            width,                                                                               \
+            maskable,                                                                            \
+            Prereq::prereq,                                                                      \
+            FieldFormat::format,                                                                 \
             wr},
 const std::array<FieldInfo, kNumFields> kFields = {{NT_FIELDS(NT_FIELD_ROW)}};
 #undef NT_FIELD_ROW
@@ -33,10 +33,23 @@ const std::array<FieldInfo, kNumFields> kFields = {{NT_FIELDS(NT_FIELD_ROW)}};
 u128 storage_get(const FlowKey& key, const FieldInfo& f) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(&key) + f.offset;
   switch (f.size) {
-    case 1: return *p;
-    case 2: { uint16_t v; std::memcpy(&v, p, 2); return v; }
-    case 4: { uint32_t v; std::memcpy(&v, p, 4); return v; }
-    case 8: { uint64_t v; std::memcpy(&v, p, 8); return v; }
+    case 1:
+      return *p;
+    case 2: {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    case 4: {
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case 8: {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
     default: {
       u128 v = 0;
       for (int i = 0; i < f.size; ++i) v = v << 8 | p[i];
@@ -48,10 +61,24 @@ u128 storage_get(const FlowKey& key, const FieldInfo& f) {
 void storage_put(FlowKey& key, const FieldInfo& f, u128 v) {
   uint8_t* p = reinterpret_cast<uint8_t*>(&key) + f.offset;
   switch (f.size) {
-    case 1: *p = static_cast<uint8_t>(v); return;
-    case 2: { uint16_t x = static_cast<uint16_t>(v); std::memcpy(p, &x, 2); return; }
-    case 4: { uint32_t x = static_cast<uint32_t>(v); std::memcpy(p, &x, 4); return; }
-    case 8: { uint64_t x = static_cast<uint64_t>(v); std::memcpy(p, &x, 8); return; }
+    case 1:
+      *p = static_cast<uint8_t>(v);
+      return;
+    case 2: {
+      uint16_t x = static_cast<uint16_t>(v);
+      std::memcpy(p, &x, 2);
+      return;
+    }
+    case 4: {
+      uint32_t x = static_cast<uint32_t>(v);
+      std::memcpy(p, &x, 4);
+      return;
+    }
+    case 8: {
+      uint64_t x = static_cast<uint64_t>(v);
+      std::memcpy(p, &x, 8);
+      return;
+    }
     default:
       for (int i = f.size - 1; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
   }
@@ -160,17 +187,26 @@ void field_set_masked(FlowKey& key, const FieldInfo& f, u128 v, u128 mask) {
 bool prereqs_met(Prereq p, const FlowKey& k) {
   bool ip_any = k.is_ip() || k.is_ipv6();
   switch (p) {
-    case Prereq::kNone: return true;
-    case Prereq::kIp: return k.is_ip();
-    case Prereq::kIpv6: return k.is_ipv6();
-    case Prereq::kIpAny: return ip_any;
-    case Prereq::kArp: return k.is_arp();
+    case Prereq::kNone:
+      return true;
+    case Prereq::kIp:
+      return k.is_ip();
+    case Prereq::kIpv6:
+      return k.is_ipv6();
+    case Prereq::kIpAny:
+      return ip_any;
+    case Prereq::kArp:
+      return k.is_arp();
     case Prereq::kL4:
       return ip_any && (k.nw_proto == kIpProtoTcp || k.nw_proto == kIpProtoUdp);
-    case Prereq::kTcp: return ip_any && k.nw_proto == kIpProtoTcp;
-    case Prereq::kUdp: return ip_any && k.nw_proto == kIpProtoUdp;
-    case Prereq::kIcmp: return k.is_ip() && k.nw_proto == kIpProtoIcmp;
-    case Prereq::kIcmpv6: return k.is_ipv6() && k.nw_proto == kIpProtoIcmpv6;
+    case Prereq::kTcp:
+      return ip_any && k.nw_proto == kIpProtoTcp;
+    case Prereq::kUdp:
+      return ip_any && k.nw_proto == kIpProtoUdp;
+    case Prereq::kIcmp:
+      return k.is_ip() && k.nw_proto == kIpProtoIcmp;
+    case Prereq::kIcmpv6:
+      return k.is_ipv6() && k.nw_proto == kIpProtoIcmpv6;
   }
   return false;
 }
@@ -179,27 +215,40 @@ bool prereqs_in_match(Prereq p, const FlowKey& value, const FlowKey& mask) {
   bool type_pinned = mask.dl_type == 0xffff;
   bool proto_pinned = mask.nw_proto == 0xff;
   switch (p) {
-    case Prereq::kNone: return true;
+    case Prereq::kNone:
+      return true;
     case Prereq::kIp:
     case Prereq::kIpv6:
     case Prereq::kIpAny:
-    case Prereq::kArp: return type_pinned && prereqs_met(p, value);
-    default: return type_pinned && proto_pinned && prereqs_met(p, value);
+    case Prereq::kArp:
+      return type_pinned && prereqs_met(p, value);
+    default:
+      return type_pinned && proto_pinned && prereqs_met(p, value);
   }
 }
 
 std::string_view prereq_hint(Prereq p) {
   switch (p) {
-    case Prereq::kNone: return "";
-    case Prereq::kIp: return "ip (e.g. 'ip,nw_dst=10.0.0.1')";
-    case Prereq::kIpv6: return "ipv6 (e.g. 'ipv6,ipv6_dst=fe80::1')";
-    case Prereq::kIpAny: return "ip or ipv6 (e.g. 'ip,nw_ttl=64')";
-    case Prereq::kArp: return "arp (e.g. 'arp,arp_tpa=10.0.0.1')";
-    case Prereq::kL4: return "tcp or udp (e.g. 'tcp,tp_dst=80')";
-    case Prereq::kTcp: return "tcp (e.g. 'tcp,tcp_dst=80')";
-    case Prereq::kUdp: return "udp (e.g. 'udp,udp_dst=53')";
-    case Prereq::kIcmp: return "icmp (e.g. 'icmp,icmp_type=8')";
-    case Prereq::kIcmpv6: return "icmp6 (e.g. 'icmp6,icmpv6_type=135')";
+    case Prereq::kNone:
+      return "";
+    case Prereq::kIp:
+      return "ip (e.g. 'ip,nw_dst=10.0.0.1')";
+    case Prereq::kIpv6:
+      return "ipv6 (e.g. 'ipv6,ipv6_dst=fe80::1')";
+    case Prereq::kIpAny:
+      return "ip or ipv6 (e.g. 'ip,nw_ttl=64')";
+    case Prereq::kArp:
+      return "arp (e.g. 'arp,arp_tpa=10.0.0.1')";
+    case Prereq::kL4:
+      return "tcp or udp (e.g. 'tcp,tp_dst=80')";
+    case Prereq::kTcp:
+      return "tcp (e.g. 'tcp,tcp_dst=80')";
+    case Prereq::kUdp:
+      return "udp (e.g. 'udp,udp_dst=53')";
+    case Prereq::kIcmp:
+      return "icmp (e.g. 'icmp,icmp_type=8')";
+    case Prereq::kIcmpv6:
+      return "icmp6 (e.g. 'icmp6,icmpv6_type=135')";
   }
   return "";
 }
@@ -243,10 +292,14 @@ std::string format_field_value(const FieldInfo& f, u128 v) {
       return buf;
     case FieldFormat::kFrag:
       switch (static_cast<int>(v)) {
-        case 0: return "no";
-        case kFragAny: return "first";
-        case kFragAny | kFragLater: return "later";
-        default: return "<error>";
+        case 0:
+          return "no";
+        case kFragAny:
+          return "first";
+        case kFragAny | kFragLater:
+          return "later";
+        default:
+          return "<error>";
       }
   }
   return "?";
@@ -256,10 +309,18 @@ Result<u128> parse_field_value(const FieldInfo& f, std::string_view s) {
   s = trim(s);
   Result<u128> r = make_error("");
   switch (f.format) {
-    case FieldFormat::kMac: r = parse_mac(s); break;
-    case FieldFormat::kIpv4: r = parse_ipv4(s); break;
-    case FieldFormat::kIpv6: r = parse_ipv6(s); break;
-    case FieldFormat::kFrag: r = parse_frag(s); break;
+    case FieldFormat::kMac:
+      r = parse_mac(s);
+      break;
+    case FieldFormat::kIpv4:
+      r = parse_ipv4(s);
+      break;
+    case FieldFormat::kIpv6:
+      r = parse_ipv6(s);
+      break;
+    case FieldFormat::kFrag:
+      r = parse_frag(s);
+      break;
     case FieldFormat::kPort:
       for (const PortName& pn : kPortNames) {
         if (pn.name == s) return u128{pn.port};

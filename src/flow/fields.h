@@ -38,8 +38,8 @@ enum class Prereq : uint8_t {
 
 enum class FieldFormat : uint8_t {
   kDecimal,
-  kHex,      // 0x64
-  kHex16,    // 0x0001 (vlan_tci is printed with 4 digits)
+  kHex,    // 0x64
+  kHex16,  // 0x0001 (vlan_tci is printed with 4 digits)
   kMac,
   kIpv4,
   kIpv6,
@@ -49,65 +49,65 @@ enum class FieldFormat : uint8_t {
 };
 
 // X(id, name, aliases, nxm_name, member, shift, width, maskable, prereq, format, writable)
-#define NT_FIELDS(X)                                                                          \
-  X(kTunId, "tun_id", "tunnel_id", "NXM_NX_TUN_ID", tun_id, 0, 64, true, kNone, kHex, true)   \
-  X(kTunSrc, "tun_src", "", "NXM_NX_TUN_IPV4_SRC", tun_src, 0, 32, true, kNone, kIpv4, true)  \
-  X(kTunDst, "tun_dst", "", "NXM_NX_TUN_IPV4_DST", tun_dst, 0, 32, true, kNone, kIpv4, true)  \
-  X(kMetadata, "metadata", "", "OXM_OF_METADATA", metadata, 0, 64, true, kNone, kHex, true)   \
-  X(kReg0, "reg0", "", "NXM_NX_REG0", regs[0], 0, 32, true, kNone, kHex, true)               \
-  X(kReg1, "reg1", "", "NXM_NX_REG1", regs[1], 0, 32, true, kNone, kHex, true)               \
-  X(kReg2, "reg2", "", "NXM_NX_REG2", regs[2], 0, 32, true, kNone, kHex, true)               \
-  X(kReg3, "reg3", "", "NXM_NX_REG3", regs[3], 0, 32, true, kNone, kHex, true)               \
-  X(kReg4, "reg4", "", "NXM_NX_REG4", regs[4], 0, 32, true, kNone, kHex, true)               \
-  X(kReg5, "reg5", "", "NXM_NX_REG5", regs[5], 0, 32, true, kNone, kHex, true)               \
-  X(kReg6, "reg6", "", "NXM_NX_REG6", regs[6], 0, 32, true, kNone, kHex, true)               \
-  X(kReg7, "reg7", "", "NXM_NX_REG7", regs[7], 0, 32, true, kNone, kHex, true)               \
-  X(kReg8, "reg8", "", "NXM_NX_REG8", regs[8], 0, 32, true, kNone, kHex, true)               \
-  X(kReg9, "reg9", "", "NXM_NX_REG9", regs[9], 0, 32, true, kNone, kHex, true)               \
-  X(kReg10, "reg10", "", "NXM_NX_REG10", regs[10], 0, 32, true, kNone, kHex, true)           \
-  X(kReg11, "reg11", "", "NXM_NX_REG11", regs[11], 0, 32, true, kNone, kHex, true)           \
-  X(kReg12, "reg12", "", "NXM_NX_REG12", regs[12], 0, 32, true, kNone, kHex, true)           \
-  X(kReg13, "reg13", "", "NXM_NX_REG13", regs[13], 0, 32, true, kNone, kHex, true)           \
-  X(kReg14, "reg14", "", "NXM_NX_REG14", regs[14], 0, 32, true, kNone, kHex, true)           \
-  X(kReg15, "reg15", "", "NXM_NX_REG15", regs[15], 0, 32, true, kNone, kHex, true)           \
-  X(kInPort, "in_port", "", "NXM_OF_IN_PORT", in_port, 0, 16, false, kNone, kPort, true)      \
-  X(kVlanTci, "vlan_tci", "", "NXM_OF_VLAN_TCI", vlan_tci, 0, 16, true, kNone, kHex16, true)  \
-  X(kDlVlan, "dl_vlan", "", "", vlan_tci, 0, 12, false, kNone, kDecimal, true)                \
-  X(kVlanVid, "vlan_vid", "", "OXM_OF_VLAN_VID", vlan_tci, 0, 13, true, kNone, kDecimal, true) \
-  X(kDlVlanPcp, "dl_vlan_pcp", "vlan_pcp", "OXM_OF_VLAN_PCP", vlan_tci, 13, 3, false, kNone,  \
-    kDecimal, true)                                                                           \
-  X(kDlSrc, "dl_src", "eth_src", "NXM_OF_ETH_SRC", dl_src, 0, 48, true, kNone, kMac, true)    \
-  X(kDlDst, "dl_dst", "eth_dst", "NXM_OF_ETH_DST", dl_dst, 0, 48, true, kNone, kMac, true)    \
-  X(kDlType, "dl_type", "eth_type", "NXM_OF_ETH_TYPE", dl_type, 0, 16, false, kNone, kEthType, \
-    false)                                                                                    \
-  X(kNwSrc, "nw_src", "ip_src", "NXM_OF_IP_SRC", nw_src, 0, 32, true, kIp, kIpv4, true)       \
-  X(kNwDst, "nw_dst", "ip_dst", "NXM_OF_IP_DST", nw_dst, 0, 32, true, kIp, kIpv4, true)       \
-  X(kNwProto, "nw_proto", "ip_proto", "NXM_OF_IP_PROTO", nw_proto, 0, 8, false, kIpAny,       \
-    kDecimal, false)                                                                          \
-  X(kNwTos, "nw_tos", "", "NXM_OF_IP_TOS", nw_tos, 0, 8, false, kIpAny, kDecimal, true)       \
-  X(kIpDscp, "ip_dscp", "", "OXM_OF_IP_DSCP", nw_tos, 2, 6, false, kIpAny, kDecimal, true)    \
-  X(kNwEcn, "nw_ecn", "ip_ecn", "NXM_NX_IP_ECN", nw_tos, 0, 2, false, kIpAny, kDecimal, true) \
-  X(kNwTtl, "nw_ttl", "", "NXM_NX_IP_TTL", nw_ttl, 0, 8, false, kIpAny, kDecimal, true)       \
-  X(kNwFrag, "nw_frag", "ip_frag", "NXM_NX_IP_FRAG", nw_frag, 0, 2, true, kIpAny, kFrag, false) \
-  X(kArpOp, "arp_op", "", "NXM_OF_ARP_OP", nw_proto, 0, 8, false, kArp, kDecimal, true)       \
-  X(kArpSpa, "arp_spa", "", "NXM_OF_ARP_SPA", nw_src, 0, 32, true, kArp, kIpv4, true)         \
-  X(kArpTpa, "arp_tpa", "", "NXM_OF_ARP_TPA", nw_dst, 0, 32, true, kArp, kIpv4, true)         \
-  X(kArpSha, "arp_sha", "", "NXM_NX_ARP_SHA", arp_sha, 0, 48, true, kArp, kMac, true)         \
-  X(kArpTha, "arp_tha", "", "NXM_NX_ARP_THA", arp_tha, 0, 48, true, kArp, kMac, true)         \
-  X(kIpv6Src, "ipv6_src", "", "NXM_NX_IPV6_SRC", ipv6_src, 0, 128, true, kIpv6, kIpv6, true)  \
-  X(kIpv6Dst, "ipv6_dst", "", "NXM_NX_IPV6_DST", ipv6_dst, 0, 128, true, kIpv6, kIpv6, true)  \
-  X(kTpSrc, "tp_src", "", "", tp_src, 0, 16, true, kL4, kDecimal, true)                       \
-  X(kTpDst, "tp_dst", "", "", tp_dst, 0, 16, true, kL4, kDecimal, true)                       \
-  X(kTcpSrc, "tcp_src", "", "NXM_OF_TCP_SRC", tp_src, 0, 16, true, kTcp, kDecimal, true)      \
-  X(kTcpDst, "tcp_dst", "", "NXM_OF_TCP_DST", tp_dst, 0, 16, true, kTcp, kDecimal, true)      \
-  X(kUdpSrc, "udp_src", "", "NXM_OF_UDP_SRC", tp_src, 0, 16, true, kUdp, kDecimal, true)      \
-  X(kUdpDst, "udp_dst", "", "NXM_OF_UDP_DST", tp_dst, 0, 16, true, kUdp, kDecimal, true)      \
-  X(kIcmpType, "icmp_type", "", "NXM_OF_ICMP_TYPE", tp_src, 0, 8, false, kIcmp, kDecimal, true) \
-  X(kIcmpCode, "icmp_code", "", "NXM_OF_ICMP_CODE", tp_dst, 0, 8, false, kIcmp, kDecimal, true) \
-  X(kIcmpv6Type, "icmpv6_type", "", "NXM_NX_ICMPV6_TYPE", tp_src, 0, 8, false, kIcmpv6,       \
-    kDecimal, true)                                                                           \
-  X(kIcmpv6Code, "icmpv6_code", "", "NXM_NX_ICMPV6_CODE", tp_dst, 0, 8, false, kIcmpv6,       \
-    kDecimal, true)
+#define NT_FIELDS(X)                                                                              \
+  X(kTunId, "tun_id", "tunnel_id", "NXM_NX_TUN_ID", tun_id, 0, 64, true, kNone, kHex, true)       \
+  X(kTunSrc, "tun_src", "", "NXM_NX_TUN_IPV4_SRC", tun_src, 0, 32, true, kNone, kIpv4, true)      \
+  X(kTunDst, "tun_dst", "", "NXM_NX_TUN_IPV4_DST", tun_dst, 0, 32, true, kNone, kIpv4, true)      \
+  X(kMetadata, "metadata", "", "OXM_OF_METADATA", metadata, 0, 64, true, kNone, kHex, true)       \
+  X(kReg0, "reg0", "", "NXM_NX_REG0", regs[0], 0, 32, true, kNone, kHex, true)                    \
+  X(kReg1, "reg1", "", "NXM_NX_REG1", regs[1], 0, 32, true, kNone, kHex, true)                    \
+  X(kReg2, "reg2", "", "NXM_NX_REG2", regs[2], 0, 32, true, kNone, kHex, true)                    \
+  X(kReg3, "reg3", "", "NXM_NX_REG3", regs[3], 0, 32, true, kNone, kHex, true)                    \
+  X(kReg4, "reg4", "", "NXM_NX_REG4", regs[4], 0, 32, true, kNone, kHex, true)                    \
+  X(kReg5, "reg5", "", "NXM_NX_REG5", regs[5], 0, 32, true, kNone, kHex, true)                    \
+  X(kReg6, "reg6", "", "NXM_NX_REG6", regs[6], 0, 32, true, kNone, kHex, true)                    \
+  X(kReg7, "reg7", "", "NXM_NX_REG7", regs[7], 0, 32, true, kNone, kHex, true)                    \
+  X(kReg8, "reg8", "", "NXM_NX_REG8", regs[8], 0, 32, true, kNone, kHex, true)                    \
+  X(kReg9, "reg9", "", "NXM_NX_REG9", regs[9], 0, 32, true, kNone, kHex, true)                    \
+  X(kReg10, "reg10", "", "NXM_NX_REG10", regs[10], 0, 32, true, kNone, kHex, true)                \
+  X(kReg11, "reg11", "", "NXM_NX_REG11", regs[11], 0, 32, true, kNone, kHex, true)                \
+  X(kReg12, "reg12", "", "NXM_NX_REG12", regs[12], 0, 32, true, kNone, kHex, true)                \
+  X(kReg13, "reg13", "", "NXM_NX_REG13", regs[13], 0, 32, true, kNone, kHex, true)                \
+  X(kReg14, "reg14", "", "NXM_NX_REG14", regs[14], 0, 32, true, kNone, kHex, true)                \
+  X(kReg15, "reg15", "", "NXM_NX_REG15", regs[15], 0, 32, true, kNone, kHex, true)                \
+  X(kInPort, "in_port", "", "NXM_OF_IN_PORT", in_port, 0, 16, false, kNone, kPort, true)          \
+  X(kVlanTci, "vlan_tci", "", "NXM_OF_VLAN_TCI", vlan_tci, 0, 16, true, kNone, kHex16, true)      \
+  X(kDlVlan, "dl_vlan", "", "", vlan_tci, 0, 12, false, kNone, kDecimal, true)                    \
+  X(kVlanVid, "vlan_vid", "", "OXM_OF_VLAN_VID", vlan_tci, 0, 13, true, kNone, kDecimal, true)    \
+  X(kDlVlanPcp, "dl_vlan_pcp", "vlan_pcp", "OXM_OF_VLAN_PCP", vlan_tci, 13, 3, false, kNone,      \
+    kDecimal, true)                                                                               \
+  X(kDlSrc, "dl_src", "eth_src", "NXM_OF_ETH_SRC", dl_src, 0, 48, true, kNone, kMac, true)        \
+  X(kDlDst, "dl_dst", "eth_dst", "NXM_OF_ETH_DST", dl_dst, 0, 48, true, kNone, kMac, true)        \
+  X(kDlType, "dl_type", "eth_type", "NXM_OF_ETH_TYPE", dl_type, 0, 16, false, kNone, kEthType,    \
+    false)                                                                                        \
+  X(kNwSrc, "nw_src", "ip_src", "NXM_OF_IP_SRC", nw_src, 0, 32, true, kIp, kIpv4, true)           \
+  X(kNwDst, "nw_dst", "ip_dst", "NXM_OF_IP_DST", nw_dst, 0, 32, true, kIp, kIpv4, true)           \
+  X(kNwProto, "nw_proto", "ip_proto", "NXM_OF_IP_PROTO", nw_proto, 0, 8, false, kIpAny, kDecimal, \
+    false)                                                                                        \
+  X(kNwTos, "nw_tos", "", "NXM_OF_IP_TOS", nw_tos, 0, 8, false, kIpAny, kDecimal, true)           \
+  X(kIpDscp, "ip_dscp", "", "OXM_OF_IP_DSCP", nw_tos, 2, 6, false, kIpAny, kDecimal, true)        \
+  X(kNwEcn, "nw_ecn", "ip_ecn", "NXM_NX_IP_ECN", nw_tos, 0, 2, false, kIpAny, kDecimal, true)     \
+  X(kNwTtl, "nw_ttl", "", "NXM_NX_IP_TTL", nw_ttl, 0, 8, false, kIpAny, kDecimal, true)           \
+  X(kNwFrag, "nw_frag", "ip_frag", "NXM_NX_IP_FRAG", nw_frag, 0, 2, true, kIpAny, kFrag, false)   \
+  X(kArpOp, "arp_op", "", "NXM_OF_ARP_OP", nw_proto, 0, 8, false, kArp, kDecimal, true)           \
+  X(kArpSpa, "arp_spa", "", "NXM_OF_ARP_SPA", nw_src, 0, 32, true, kArp, kIpv4, true)             \
+  X(kArpTpa, "arp_tpa", "", "NXM_OF_ARP_TPA", nw_dst, 0, 32, true, kArp, kIpv4, true)             \
+  X(kArpSha, "arp_sha", "", "NXM_NX_ARP_SHA", arp_sha, 0, 48, true, kArp, kMac, true)             \
+  X(kArpTha, "arp_tha", "", "NXM_NX_ARP_THA", arp_tha, 0, 48, true, kArp, kMac, true)             \
+  X(kIpv6Src, "ipv6_src", "", "NXM_NX_IPV6_SRC", ipv6_src, 0, 128, true, kIpv6, kIpv6, true)      \
+  X(kIpv6Dst, "ipv6_dst", "", "NXM_NX_IPV6_DST", ipv6_dst, 0, 128, true, kIpv6, kIpv6, true)      \
+  X(kTpSrc, "tp_src", "", "", tp_src, 0, 16, true, kL4, kDecimal, true)                           \
+  X(kTpDst, "tp_dst", "", "", tp_dst, 0, 16, true, kL4, kDecimal, true)                           \
+  X(kTcpSrc, "tcp_src", "", "NXM_OF_TCP_SRC", tp_src, 0, 16, true, kTcp, kDecimal, true)          \
+  X(kTcpDst, "tcp_dst", "", "NXM_OF_TCP_DST", tp_dst, 0, 16, true, kTcp, kDecimal, true)          \
+  X(kUdpSrc, "udp_src", "", "NXM_OF_UDP_SRC", tp_src, 0, 16, true, kUdp, kDecimal, true)          \
+  X(kUdpDst, "udp_dst", "", "NXM_OF_UDP_DST", tp_dst, 0, 16, true, kUdp, kDecimal, true)          \
+  X(kIcmpType, "icmp_type", "", "NXM_OF_ICMP_TYPE", tp_src, 0, 8, false, kIcmp, kDecimal, true)   \
+  X(kIcmpCode, "icmp_code", "", "NXM_OF_ICMP_CODE", tp_dst, 0, 8, false, kIcmp, kDecimal, true)   \
+  X(kIcmpv6Type, "icmpv6_type", "", "NXM_NX_ICMPV6_TYPE", tp_src, 0, 8, false, kIcmpv6, kDecimal, \
+    true)                                                                                         \
+  X(kIcmpv6Code, "icmpv6_code", "", "NXM_NX_ICMPV6_CODE", tp_dst, 0, 8, false, kIcmpv6, kDecimal, \
+    true)
 
 enum class FieldId : uint8_t {
 #define NT_FIELD_ENUM(id, ...) id,
@@ -129,7 +129,7 @@ struct FieldInfo {
   bool maskable;
   Prereq prereq;
   FieldFormat format;
-  bool writable;              // set_field / load / move may write it
+  bool writable;  // set_field / load / move may write it
 };
 
 const FieldInfo& field_info(FieldId id);

@@ -11,8 +11,7 @@ Ofproto::~Ofproto() = default;
 
 Result<uint32_t> Ofproto::add_port(OfPort port, std::optional<uint32_t> requested) {
   if (find_port(port.name)) {
-    return make_error("port '" + port.name + "' already exists on " + name_,
-                      ErrorCode::kConflict);
+    return make_error("port '" + port.name + "' already exists on " + name_, ErrorCode::kConflict);
   }
   uint32_t no = 0;
   if (requested) {
@@ -41,8 +40,7 @@ Status Ofproto::del_port(std::string_view name) {
       return ok_status();
     }
   }
-  return make_error("no port named '" + std::string(name) + "' on " + name_,
-                    ErrorCode::kNotFound);
+  return make_error("no port named '" + std::string(name) + "' on " + name_, ErrorCode::kNotFound);
 }
 
 Status Ofproto::set_port_vlan(std::string_view name, const PortVlanConfig& cfg) {

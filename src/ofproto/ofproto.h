@@ -35,9 +35,9 @@ struct OfPort {
   std::string type;  // internal, system, tap, patch, vxlan, gre, dummy
   MacAddr mac;
   PortVlanConfig vlan_config;
-  PortVlan vlan;            // compiled from vlan_config
-  std::string peer;         // patch: the peer port's name
-  uint32_t odp_port = 0;    // datapath port (0: none, e.g. patch ports)
+  PortVlan vlan;          // compiled from vlan_config
+  std::string peer;       // patch: the peer port's name
+  uint32_t odp_port = 0;  // datapath port (0: none, e.g. patch ports)
   std::optional<TunnelConfig> tunnel;
   bool no_flood = false;
   uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0;

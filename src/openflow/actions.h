@@ -142,9 +142,9 @@ struct LearnSpec {
     kOutput,          // output:SRC[]
   };
   Kind kind = Kind::kMatchField;
-  Subfield dst;        // match/load destination (unused for kOutput)
-  Subfield src;        // field source (kMatchField, kLoadField, kOutput)
-  u128 value = 0;      // immediate (kMatchImmediate, kLoadImmediate)
+  Subfield dst;             // match/load destination (unused for kOutput)
+  Subfield src;             // field source (kMatchField, kLoadField, kOutput)
+  u128 value = 0;           // immediate (kMatchImmediate, kLoadImmediate)
   bool src_is_dst = false;  // kMatchField with src == dst ("NXM_OF_VLAN_TCI[0..11]"); the
                             // parser always sets src too, and prints it without "=SRC"
   bool operator==(const LearnSpec&) const = default;
@@ -165,30 +165,30 @@ struct LearnAction {
 };
 
 // X(EnumName, "keyword", PayloadType)
-#define NT_OFPACTS(X)                              \
-  X(Output, "output", OutputAction)                \
-  X(OutputReg, "output", OutputRegAction)          \
-  X(Controller, "controller", ControllerAction)    \
-  X(Resubmit, "resubmit", ResubmitAction)          \
-  X(GotoTable, "goto_table", GotoTableAction)      \
-  X(SetVlanVid, "mod_vlan_vid", SetVlanVidAction)  \
-  X(SetVlanPcp, "mod_vlan_pcp", SetVlanPcpAction)  \
-  X(StripVlan, "strip_vlan", StripVlanAction)      \
-  X(PopVlan, "pop_vlan", PopVlanAction)            \
-  X(PushVlan, "push_vlan", PushVlanAction)         \
-  X(SetField, "set_field", SetFieldAction)         \
-  X(RegLoad, "load", RegLoadAction)                \
-  X(RegMove, "move", RegMoveAction)                \
-  X(SetEthSrc, "mod_dl_src", SetEthSrcAction)      \
-  X(SetEthDst, "mod_dl_dst", SetEthDstAction)      \
-  X(SetIpv4Src, "mod_nw_src", SetIpv4SrcAction)    \
-  X(SetIpv4Dst, "mod_nw_dst", SetIpv4DstAction)    \
-  X(SetL4Src, "mod_tp_src", SetL4SrcAction)        \
-  X(SetL4Dst, "mod_tp_dst", SetL4DstAction)        \
-  X(DecTtl, "dec_ttl", DecTtlAction)               \
-  X(SetTunnel, "set_tunnel", SetTunnelAction)      \
+#define NT_OFPACTS(X)                                     \
+  X(Output, "output", OutputAction)                       \
+  X(OutputReg, "output", OutputRegAction)                 \
+  X(Controller, "controller", ControllerAction)           \
+  X(Resubmit, "resubmit", ResubmitAction)                 \
+  X(GotoTable, "goto_table", GotoTableAction)             \
+  X(SetVlanVid, "mod_vlan_vid", SetVlanVidAction)         \
+  X(SetVlanPcp, "mod_vlan_pcp", SetVlanPcpAction)         \
+  X(StripVlan, "strip_vlan", StripVlanAction)             \
+  X(PopVlan, "pop_vlan", PopVlanAction)                   \
+  X(PushVlan, "push_vlan", PushVlanAction)                \
+  X(SetField, "set_field", SetFieldAction)                \
+  X(RegLoad, "load", RegLoadAction)                       \
+  X(RegMove, "move", RegMoveAction)                       \
+  X(SetEthSrc, "mod_dl_src", SetEthSrcAction)             \
+  X(SetEthDst, "mod_dl_dst", SetEthDstAction)             \
+  X(SetIpv4Src, "mod_nw_src", SetIpv4SrcAction)           \
+  X(SetIpv4Dst, "mod_nw_dst", SetIpv4DstAction)           \
+  X(SetL4Src, "mod_tp_src", SetL4SrcAction)               \
+  X(SetL4Dst, "mod_tp_dst", SetL4DstAction)               \
+  X(DecTtl, "dec_ttl", DecTtlAction)                      \
+  X(SetTunnel, "set_tunnel", SetTunnelAction)             \
   X(WriteMetadata, "write_metadata", WriteMetadataAction) \
-  X(Note, "note", NoteAction)                      \
+  X(Note, "note", NoteAction)                             \
   X(Learn, "learn", LearnAction)
 
 enum class ActionType : uint8_t {

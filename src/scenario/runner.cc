@@ -83,12 +83,17 @@ std::string ScenarioRunner::prompt() const {
 
 std::string ScenarioRunner::display(const std::string& command) const {
   static const std::map<std::string, std::string> kTools = {
-      {"add-br", "nvs-vsctl add-br"},         {"add-port", "nvs-vsctl add-port"},
-      {"add-flow", "nvs-ofctl add-flow"},     {"add-flows", "nvs-ofctl add-flows"},
-      {"mod-flows", "nvs-ofctl mod-flows"},   {"del-flows", "nvs-ofctl del-flows"},
+      {"add-br", "nvs-vsctl add-br"},
+      {"add-port", "nvs-vsctl add-port"},
+      {"add-flow", "nvs-ofctl add-flow"},
+      {"add-flows", "nvs-ofctl add-flows"},
+      {"mod-flows", "nvs-ofctl mod-flows"},
+      {"del-flows", "nvs-ofctl del-flows"},
       {"del-flows-strict", "nvs-ofctl --strict del-flows"},
-      {"dump-flows", "nvs-ofctl dump-flows"}, {"trace", "nvs-appctl ofproto/trace"},
-      {"fdb", "nvs-appctl fdb/show"},         {"dpctl", "nvs-appctl dpctl/dump-flows"},
+      {"dump-flows", "nvs-ofctl dump-flows"},
+      {"trace", "nvs-appctl ofproto/trace"},
+      {"fdb", "nvs-appctl fdb/show"},
+      {"dpctl", "nvs-appctl dpctl/dump-flows"},
       {"coverage", "nvs-appctl coverage/show"},
       {"receive", "nvs-appctl netdev-dummy/receive"},
   };

@@ -61,7 +61,8 @@ class ScenarioRunner {
   std::vector<std::unique_ptr<Node>> nodes_;
   Node* current_ = nullptr;
   std::map<RecordingPort*, size_t> sent_mark_;
-  std::string capture_path_;  // temporary pcap of the underlay (capture-underlay)  // frames before this index were cleared
+  std::string capture_path_;  // temporary pcap of the underlay (capture-underlay)  // frames before
+                              // this index were cleared
 };
 
 }  // namespace nt

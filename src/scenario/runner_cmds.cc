@@ -89,8 +89,7 @@ Result<std::string> ScenarioRunner::cmd_add_port(const Args& a) {
   return std::string();
 }
 
-Result<std::string> ScenarioRunner::cmd_flows(const Args& a,
-                                              const std::vector<std::string>& body) {
+Result<std::string> ScenarioRunner::cmd_flows(const Args& a, const std::vector<std::string>& body) {
   if (a.size() < 3) return usage(a[0] + " BRIDGE [FLOW]");
   const std::string& c = a[0];
   FlowModCommand cmd = c == "add-flow" || c == "add-flows" ? FlowModCommand::kAdd

@@ -17,7 +17,7 @@ Error usage(const std::string& what) { return make_error("usage: " + what); }
 }  // namespace
 
 Result<RecordingPort*> ScenarioRunner::recording_port(const std::string& br,
-                                                       const std::string& port) {
+                                                      const std::string& port) {
   Ofproto* b = sw().bridge(br);
   if (!b) return make_error("no bridge named " + br, ErrorCode::kNotFound);
   const OfPort* p = b->find_port(port);
@@ -95,7 +95,8 @@ Result<std::string> ScenarioRunner::cmd_inject(const Args& a) {
   if (!m.ok()) return m.error();
   const FlowKey& key = m->value;
   Packet pkt;
-  if (!compose_packet(key, pkt, 56)) return make_error("inject: cannot build a packet for that flow");
+  if (!compose_packet(key, pkt, 56))
+    return make_error("inject: cannot build a packet for that flow");
   TunnelMeta tun;
   const TunnelMeta* tp = nullptr;
   if (key.tun_id || key.tun_src || key.tun_dst) {
@@ -131,8 +132,7 @@ Result<std::string> ScenarioRunner::cmd_sent(const Args& a, bool count_only) {
     const auto& f = (*rp)->sent[i];
     FlowKey k;
     ParseError e = flow_extract(f.data(), f.size(), k);
-    out += e == ParseError::kOk ? format_flow(k, nullptr, false)
-                                : std::string(parse_error_name(e));
+    out += e == ParseError::kOk ? format_flow(k, nullptr, false) : std::string(parse_error_name(e));
     out += "\n";
   }
   return out;

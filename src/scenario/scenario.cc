@@ -16,7 +16,7 @@ namespace {
 struct Step {
   int line = 0;
   std::string command;
-  std::vector<std::string> body;  // add-flows lines
+  std::vector<std::string> body;      // add-flows lines
   std::vector<std::string> contains;  // "> line" (whole line) or "~ text" (part of a line)
   std::vector<bool> partial;
   std::vector<std::string> exact;
@@ -137,8 +137,7 @@ ScenarioResult run_scenario(const std::string& text, const std::string& name) {
     std::string why = check(st, r);
     if (!why.empty()) {
       res.ok = false;
-      res.failures.push_back(name + ":" + std::to_string(st.line) + ": " + st.command + "\n" +
-                             why);
+      res.failures.push_back(name + ":" + std::to_string(st.line) + ": " + st.command + "\n" + why);
     }
   }
   return res;

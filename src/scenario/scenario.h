@@ -36,7 +36,7 @@ namespace nt {
 
 struct ScenarioResult {
   bool ok = true;
-  std::string transcript;  // commands and their output, like a shell session
+  std::string transcript;             // commands and their output, like a shell session
   std::vector<std::string> failures;  // "file:line: what went wrong"
 };
 

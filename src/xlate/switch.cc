@@ -8,7 +8,8 @@ namespace nt {
 
 std::optional<uint32_t> parse_ipv4_addr(std::string_view s) {
   std::string str(trim(s));
-  if (str.size() >= 2 && str.front() == '"' && str.back() == '"') str = str.substr(1, str.size() - 2);
+  if (str.size() >= 2 && str.front() == '"' && str.back() == '"')
+    str = str.substr(1, str.size() - 2);
   in_addr a;
   if (inet_pton(AF_INET, str.c_str(), &a) != 1) return std::nullopt;
   return ntohl(a.s_addr);
@@ -115,9 +116,9 @@ Result<uint32_t> Switch::add_port(const std::string& bridge_name, const PortSpec
   p.type = spec.type;
   p.vlan_config = spec.vlan;
   p.mac = spec.mac ? *spec.mac
-                   : MacAddr::from_u64(0xaa5500000000ULL | (std::hash<std::string>{}(
-                                                                bridge_name + "/" + spec.name) &
-                                                            0xffffffffULL));
+                   : MacAddr::from_u64(
+                         0xaa5500000000ULL |
+                         (std::hash<std::string>{}(bridge_name + "/" + spec.name) & 0xffffffffULL));
   if (spec.type == "patch") {
     auto it = spec.options.find("peer");
     if (it == spec.options.end()) return make_error(spec.name + ": patch port needs options:peer");

@@ -20,8 +20,7 @@ void Switch::maybe_revalidate() {
   seen_version_ = total_version();  // revalidation itself has no side effects
 }
 
-Status Switch::flow_mod(const std::string& bridge_name, const FlowSpec& spec,
-                        FlowModCommand cmd) {
+Status Switch::flow_mod(const std::string& bridge_name, const FlowSpec& spec, FlowModCommand cmd) {
   Ofproto* br = bridge(bridge_name);
   if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
   dp_->push_stats();
@@ -99,8 +98,8 @@ void Switch::run() {
   maybe_revalidate();
 }
 
-Status Switch::receive(const std::string& bridge_name, const std::string& port,
-                       const uint8_t* data, size_t len, const TunnelMeta* tunnel) {
+Status Switch::receive(const std::string& bridge_name, const std::string& port, const uint8_t* data,
+                       size_t len, const TunnelMeta* tunnel) {
   Ofproto* br = bridge(bridge_name);
   if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
   const OfPort* p = br->find_port(port);
@@ -117,8 +116,8 @@ std::string Switch::format_dpctl_dump_flows() {
   std::string s;
   dp_->megaflows().for_each([&](Megaflow* mf) {
     Match m = mf->match;
-    const PortRef* ref = m.value.in_port < odp_to_of_.size() ? &odp_to_of_[m.value.in_port]
-                                                             : nullptr;
+    const PortRef* ref =
+        m.value.in_port < odp_to_of_.size() ? &odp_to_of_[m.value.in_port] : nullptr;
     std::string prefix = "in_port(" + std::to_string(m.value.in_port) + ")";
     m.mask.in_port = 0;
     m.value.in_port = 0;
@@ -128,8 +127,8 @@ std::string Switch::format_dpctl_dump_flows() {
                   static_cast<unsigned long long>(mf->n_packets),
                   static_cast<unsigned long long>(mf->n_bytes),
                   mf->n_packets ? format_duration(clock_.now_ms() - mf->used).c_str() : "never");
-    s += prefix + (match.empty() ? "" : "," + match) + buf + ", actions:" +
-         format_odp_actions(mf->actions) + "\n";
+    s += prefix + (match.empty() ? "" : "," + match) + buf +
+         ", actions:" + format_odp_actions(mf->actions) + "\n";
     (void)ref;
   });
   return s;

@@ -57,8 +57,7 @@ Result<std::string> Switch::trace(const std::string& bridge_name, std::string_vi
   if (!m.ok()) return m.error();
   if (!m->mask.in_port) return make_error("trace: the flow must specify in_port");
   if (!br->port(m->value.in_port)) {
-    return make_error("trace: no port " + std::to_string(m->value.in_port) + " on " +
-                      bridge_name);
+    return make_error("trace: no port " + std::to_string(m->value.in_port) + " on " + bridge_name);
   }
   XlateIn in;
   in.bridge = br;
@@ -69,7 +68,8 @@ Result<std::string> Switch::trace(const std::string& bridge_name, std::string_vi
   XlateOut out = xlate(*this, in);
   std::string s = "Flow: " + format_flow(in.flow, nullptr) + "\n\n" + out.trace + "\n";
   s += "Final flow: " +
-       (out.final_flow == in.flow ? std::string("unchanged") : format_flow(out.final_flow, nullptr)) +
+       (out.final_flow == in.flow ? std::string("unchanged")
+                                  : format_flow(out.final_flow, nullptr)) +
        "\n";
   Match mega;
   mega.mask = out.wc;

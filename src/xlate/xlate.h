@@ -47,19 +47,19 @@ struct XlateCache : MegaflowContext {
 
 struct XlateIn {
   Ofproto* bridge = nullptr;
-  FlowKey flow;             // in_port is an OpenFlow port of `bridge`
-  bool may_learn = true;    // false for traces and revalidation: no side effects
+  FlowKey flow;           // in_port is an OpenFlow port of `bridge`
+  bool may_learn = true;  // false for traces and revalidation: no side effects
   bool trace = false;
   const Packet* packet = nullptr;
 };
 
 struct XlateOut {
   OdpActions actions;
-  FlowKey wc;               // megaflow mask (in_port always exact)
+  FlowKey wc;  // megaflow mask (in_port always exact)
   FlowKey final_flow;
   std::unique_ptr<XlateCache> cache;
-  std::string trace;        // the ofproto/trace body (bridges, tables, actions)
-  bool error = false;       // translation hit a limit (recursion, resubmits)
+  std::string trace;   // the ofproto/trace body (bridges, tables, actions)
+  bool error = false;  // translation hit a limit (recursion, resubmits)
 };
 
 // `sw` resolves patch peers and datapath port numbers.

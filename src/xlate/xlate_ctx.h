@@ -8,16 +8,16 @@
 
 namespace nt::xlate_internal {
 
-inline constexpr int kMaxDepth = 64;         // nested resubmits / patch ports
-inline constexpr int kMaxResubmits = 4096;   // total table lookups per translation
+inline constexpr int kMaxDepth = 64;        // nested resubmits / patch ports
+inline constexpr int kMaxResubmits = 4096;  // total table lookups per translation
 
 struct Ctx {
   const Switch& sw;
   const XlateIn& in;
   XlateOut& out;
   Ofproto* bridge;
-  FlowKey flow;   // what the packet should look like now
-  FlowKey base;   // what the datapath packet looks like after the actions emitted so far
+  FlowKey flow;  // what the packet should look like now
+  FlowKey base;  // what the datapath packet looks like after the actions emitted so far
   uint16_t outer_tpid = kEthTypeVlan;
   TunnelMeta committed_tunnel;
   uint8_t table_id = 0;
