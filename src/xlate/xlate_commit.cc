@@ -31,6 +31,12 @@ void commit_vlans(Ctx& ctx) {
   };
   int keep = b.n;
   while (keep > 0 && !suffix(keep)) --keep;
+  if (keep < b.n) {
+    // Popping depends on the packet's tags: every bit of the outer one (popped, perhaps pushed
+    // back with its PCP), and whether there is an inner one (popped too, or kept).
+    ctx.out.wc.vlan_tci = 0xffff;
+    ctx.out.wc.vlan_tci2 = 0xffff;
+  }
   for (int i = 0; i < b.n - keep; ++i) ctx.out.actions.push_back(odp_pop_vlan());
   for (int i = f.n - keep - 1; i >= 0; --i) {
     uint16_t tpid = (i == 0) ? ctx.outer_tpid : kEthTypeVlan;
@@ -76,11 +82,13 @@ void commit_l3_l4(Ctx& ctx) {
     set_u32(ctx, OdpType::kSetIpv4Dst, b.nw_dst, f.nw_dst);
     set_u32<uint8_t>(ctx, OdpType::kSetIpv4Tos, b.nw_tos, f.nw_tos);
     set_u32<uint8_t>(ctx, OdpType::kSetIpv4Ttl, b.nw_ttl, f.nw_ttl);
-    if (f.nw_proto == kIpProtoTcp || f.nw_proto == kIpProtoUdp) {
-      set_u16(ctx, OdpType::kSetL4Src, b.tp_src, f.tp_src);
-      set_u16(ctx, OdpType::kSetL4Dst, b.tp_dst, f.tp_dst);
-    }
-  } else if (f.is_arp()) {
+  }
+  // TCP/UDP ports over IPv4 and IPv6 alike (mod_tp_* and set_field write them for both).
+  if ((f.is_ip() || f.is_ipv6()) && (f.nw_proto == kIpProtoTcp || f.nw_proto == kIpProtoUdp)) {
+    set_u16(ctx, OdpType::kSetL4Src, b.tp_src, f.tp_src);
+    set_u16(ctx, OdpType::kSetL4Dst, b.tp_dst, f.tp_dst);
+  }
+  if (f.is_arp()) {
     uint16_t op = b.nw_proto;
     set_u16(ctx, OdpType::kSetArpOp, op, f.nw_proto);
     b.nw_proto = f.nw_proto;
