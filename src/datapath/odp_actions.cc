@@ -11,8 +11,7 @@ bool OdpAction::operator==(const OdpAction& o) const {
   const TunnelMeta& u = o.tunnel;
   return type == o.type && u16 == o.u16 && tpid == o.tpid && u32 == o.u32 && mac == o.mac &&
          t.tun_id == u.tun_id && t.ip_src == u.ip_src && t.ip_dst == u.ip_dst &&
-         t.ip_tos == u.ip_tos && t.ip_ttl == u.ip_ttl && t.tp_dst == u.tp_dst &&
-         t.valid == u.valid;
+         t.ip_tos == u.ip_tos && t.ip_ttl == u.ip_ttl && t.tp_dst == u.tp_dst && t.valid == u.valid;
 }
 
 OdpAction odp_output(uint32_t port) {
