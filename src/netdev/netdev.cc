@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "netdev/netdev_dummy.h"
+#include "netdev/netdev_tap.h"
 
 namespace nt {
 
@@ -46,6 +47,40 @@ void Netdev::count_rx(PacketBatch& out, size_t first) {
   rx_packets += out.count - first;
 }
 
+bool Netdev::finish_csum(const VnetHdr& hdr, Packet& p) {
+  if (!(hdr.flags & kVnetNeedsCsum)) return true;
+  if (vnet_complete_csum(p.data(), p.size(), hdr) != VnetStatus::kOk) {
+    drop(NetdevCounter::kRxBadVnetHdr);
+    return false;
+  }
+  ++rx_csum_completed;
+  return true;
+}
+
+void Netdev::segment(const VnetHdr& hdr, const uint8_t* frame, size_t len, PacketPool& pool,
+                     PacketRing& ring) {
+  size_t before = ring.size();
+  VnetStatus st = vnet_segment(frame, len, hdr, pool, ring);
+  ++rx_gso_frames;
+  rx_gso_segments += ring.size() - before;
+  switch (st) {
+    case VnetStatus::kOk:
+      break;
+    case VnetStatus::kBadHeader:
+      drop(NetdevCounter::kRxBadVnetHdr);
+      break;
+    case VnetStatus::kUnsupportedGso:
+      drop(NetdevCounter::kRxGsoUnsupported);
+      break;
+    case VnetStatus::kNoBuffer:
+      drop(NetdevCounter::kRxNoBuffer);
+      break;
+    case VnetStatus::kTooBig:
+      drop(NetdevCounter::kRxTooBig);
+      break;
+  }
+}
+
 std::string netdev_errno_message(std::string_view name, std::string_view what, int err) {
   std::string s(name);
   s += ": ";
@@ -71,6 +106,10 @@ Result<std::unique_ptr<Netdev>> open_dummy(const PortSpec& spec,
   return upcast(DummyNetdev::open(spec));
 }
 
+Result<std::unique_ptr<Netdev>> open_tap(const PortSpec& spec, const std::optional<TunnelConfig>&) {
+  return upcast(TapNetdev::open(spec));
+}
+
 struct NetdevProvider {
   std::string_view type;
   NetdevFactory open;
@@ -79,6 +118,8 @@ struct NetdevProvider {
 // The one table of providers. Patch ports never get here (xlate resolves them).
 constexpr NetdevProvider kProviders[] = {
     {"dummy", open_dummy},
+    {"tap", open_tap},
+    {"internal", open_tap},
 };
 
 const NetdevProvider* find_provider(std::string_view type) {

@@ -35,6 +35,7 @@
 
 #include "common/result.h"
 #include "datapath/dp_port.h"
+#include "netdev/vnet.h"
 #include "packet/packet.h"
 #include "xlate/switch.h"
 
@@ -77,7 +78,9 @@ class Netdev : public DpPort {
   // File descriptor to poll for input (POLLIN), or -1 if there is none (a down port).
   virtual int rx_fd() const = 0;
   // Appends up to out's free room of received packets (taken from `pool`) without blocking;
-  // returns how many were appended. Each packet's in_port is this port's odp_port.
+  // returns how many were appended. Each packet's in_port is this port's odp_port. Always
+  // pass the same pool: a port may keep some of its packets queued (rx_pending) and gives
+  // them back to it when destroyed, so the pool must outlive the port.
   virtual size_t receive(PacketPool& pool, PacketBatch& out) = 0;
   // True if receive() has packets to hand out even though rx_fd() may not be readable (the
   // tail of a segmented super-frame, packets queued by a port sharing the socket).
@@ -96,6 +99,9 @@ class Netdev : public DpPort {
   }
 
   uint64_t rx_dropped = 0;  // sum of the rx counters
+  // Offload statistics (not drops): super-frames segmented, segments they made, partial
+  // checksums completed.
+  uint64_t rx_gso_frames = 0, rx_gso_segments = 0, rx_csum_completed = 0;
 
  protected:
   void set_up() {
@@ -110,6 +116,12 @@ class Netdev : public DpPort {
   void drop(NetdevCounter c, uint64_t n = 1);
   // Counts packets handed to the datapath (rx_packets, rx_bytes) and stamps in_port.
   void count_rx(PacketBatch& out, size_t first);
+  // Completes a partial checksum of the frame in `p` if `hdr` asks for it; false (counted)
+  // if the header is bad and the packet must be dropped.
+  bool finish_csum(const VnetHdr& hdr, Packet& p);
+  // Segments a super-frame into `ring`, counting what it made and what it lost.
+  void segment(const VnetHdr& hdr, const uint8_t* frame, size_t len, PacketPool& pool,
+               PacketRing& ring);
 
  private:
   bool up_ = false;

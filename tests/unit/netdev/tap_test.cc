@@ -1,0 +1,201 @@
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <map>
+
+#include "frames.h"
+#include "netdev/netdev_tap.h"
+#include "netns.h"
+
+namespace nt {
+namespace {
+
+using testing::build_tcp;
+using testing::drain;
+using testing::NetnsScope;
+using testing::TestNetns;
+
+const MacAddr kTapMac = MacAddr::from_u64(0x02aa00000001);
+const MacAddr kPeerMac = MacAddr::from_u64(0x02bb00000002);
+
+PortSpec tap_spec(const std::string& name, const std::string& type = "tap") {
+  PortSpec s;
+  s.name = name;
+  s.type = type;
+  s.mac = kTapMac;
+  return s;
+}
+
+TEST(TapNetdev, RejectsNamesLinuxCannotHave) {
+  auto r = netdev_open(tap_spec("a-name-that-is-too-long"), std::nullopt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("not a valid Linux interface name"), std::string::npos);
+}
+
+// We play a host behind the tap: the kernel answers our ARP request and our ping.
+TEST(TapNetdev, ExchangesArpAndPingWithTheKernel) {
+  NT_REQUIRE_NETNS();
+  TestNetns ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  NetnsScope in(ns);
+  ASSERT_TRUE(in.ok());
+  auto nd = netdev_open(tap_spec("nttap0"), std::nullopt);
+  ASSERT_TRUE(nd.ok()) << nd.error().message;
+  Netdev& tap = **nd;
+  EXPECT_EQ(tap.type(), "tap");
+  EXPECT_TRUE(tap.is_up());
+  std::string out;
+  ASSERT_EQ(ns.sh("ip -o link show nttap0", &out), 0) << out;
+  EXPECT_NE(out.find(",UP"), std::string::npos) << out;
+  EXPECT_NE(out.find("02:aa:00:00:00:01"), std::string::npos) << out;
+  ASSERT_EQ(ns.sh("ip addr add 10.9.0.1/24 dev nttap0"), 0);
+
+  PacketPool pool(64);
+  PacketBatch b;
+  b.add(pool.get());
+  ASSERT_TRUE(build_arp_request(*b.pkts[0], kPeerMac, 0x0a090002, 0x0a090001));
+  tap.send(b, pool);
+  EXPECT_EQ(tap.tx_packets, 1u);
+  bool got_reply = false;
+  testing::wait_until(3000, [&] {
+    drain(tap, pool, 50, [&](const Packet& p) {
+      FlowKey k;
+      if (flow_extract(p, k) == ParseError::kOk && k.is_arp() && k.nw_proto == 2) {
+        got_reply = k.dl_src == kTapMac && k.nw_src == 0x0a090001 && k.nw_dst == 0x0a090002 &&
+                    k.arp_tha == kPeerMac;
+      }
+    });
+    return got_reply;
+  });
+  ASSERT_TRUE(got_reply) << "no ARP reply from the kernel through the tap";
+
+  b.add(pool.get());
+  ASSERT_TRUE(build_icmp_echo(*b.pkts[0], kPeerMac, kTapMac, 0x0a090002, 0x0a090001, false, 7, 1));
+  tap.send(b, pool);
+  bool got_echo = false;
+  testing::wait_until(3000, [&] {
+    drain(tap, pool, 50, [&](const Packet& p) {
+      FlowKey k;
+      if (flow_extract(p, k) == ParseError::kOk && k.is_ip() && k.nw_proto == kIpProtoIcmp &&
+          k.tp_src == 0) {
+        got_echo = k.nw_src == 0x0a090001 && k.nw_dst == 0x0a090002 && verify_checksums(p) &&
+                   p.in_port == tap.odp_port;
+      }
+    });
+    return got_echo;
+  });
+  EXPECT_TRUE(got_echo) << "no echo reply";
+  EXPECT_GE(tap.rx_packets, 2u);
+  EXPECT_EQ(tap.rx_dropped, 0u);
+  EXPECT_EQ(pool.available(), 64u);
+}
+
+TEST(TapNetdev, InternalPortIsATapUnderItsOwnTypeAndGoesAwayWithIt) {
+  NT_REQUIRE_NETNS();
+  TestNetns ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  NetnsScope in(ns);
+  ASSERT_TRUE(in.ok());
+  {
+    PortSpec s = tap_spec("br-int", "internal");
+    s.options["mtu_request"] = "1450";
+    auto nd = netdev_open(s, std::nullopt);
+    ASSERT_TRUE(nd.ok()) << nd.error().message;
+    EXPECT_EQ((*nd)->type(), "internal");
+    std::string out;
+    ASSERT_EQ(ns.sh("ip -o link show br-int", &out), 0) << out;
+    EXPECT_NE(out.find("mtu 1450"), std::string::npos) << out;
+  }
+  EXPECT_NE(ns.sh("ip link show br-int"), 0) << "the tap should vanish with its port";
+}
+
+// A TCP connection from the kernel to a peer we play behind the tap: the kernel's first burst
+// comes as TSO super-frames (we accept them with TUNSETOFFLOAD) and leaves receive() as
+// MTU-sized segments with correct checksums carrying exactly the bytes written.
+TEST(TapNetdev, KernelTsoBurstIsSegmentedInSoftware) {
+  NT_REQUIRE_NETNS();
+  TestNetns ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  NetnsScope in(ns);
+  ASSERT_TRUE(in.ok());
+  auto nd = netdev_open(tap_spec("nttap1"), std::nullopt);
+  ASSERT_TRUE(nd.ok()) << nd.error().message;
+  Netdev& tap = **nd;
+  ASSERT_EQ(ns.sh("ip addr add 10.9.1.1/24 dev nttap1 && "
+                  "ip neigh add 10.9.1.2 lladdr 02:bb:00:00:00:02 dev nttap1"),
+            0);
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  ASSERT_GE(s, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(5001);
+  to.sin_addr.s_addr = htonl(0x0a090102);
+  ::connect(s, reinterpret_cast<sockaddr*>(&to), sizeof to);
+
+  constexpr size_t kBytes = 60000;
+  constexpr uint16_t kMss = 1400;
+  std::vector<uint8_t> data(kBytes);
+  for (size_t i = 0; i < kBytes; ++i) data[i] = static_cast<uint8_t>(i % 251);
+  PacketPool pool(256);
+  uint32_t isn = 0;
+  bool written = false;
+  std::map<uint32_t, std::vector<uint8_t>> segs;  // offset -> payload
+  size_t max_frame = 0;
+  bool bad_csum = false;
+  auto on_frame = [&](const Packet& p) {
+    FlowKey k;
+    HeaderOffsets ofs;
+    if (flow_extract(p, k, &ofs) != ParseError::kOk || k.nw_proto != kIpProtoTcp) return;
+    const uint8_t* t = p.data() + ofs.l4;
+    if (t[13] & testing::kTcpSyn) {
+      isn = load_be32(t + 4);
+      PacketBatch b;
+      b.add(pool.get());
+      build_tcp(*b.pkts[0], kPeerMac, kTapMac, 0x0a090102, 0x0a090101, 5001, k.tp_src, 1000,
+                isn + 1, testing::kTcpSyn | testing::kTcpAck, kMss);
+      tap.send(b, pool);
+      return;
+    }
+    size_t hdr = ofs.l4 + (t[12] >> 4) * 4;
+    max_frame = std::max(max_frame, p.size());
+    bad_csum |= !verify_checksums(p);
+    if (p.size() > hdr)
+      segs[load_be32(t + 4) - isn - 1].assign(p.data() + hdr, p.data() + p.size());
+  };
+  auto contiguous = [&] {
+    size_t n = 0;
+    for (auto& [off, bytes] : segs) {
+      if (off != n) break;
+      n += bytes.size();
+    }
+    return n;
+  };
+  testing::wait_until(5000, [&] {
+    drain(tap, pool, 20, on_frame);
+    if (isn && !written) {
+      pollfd w{s, POLLOUT, 0};
+      if (::poll(&w, 1, 0) == 1 && (w.revents & POLLOUT)) {
+        written = ::send(s, data.data(), data.size(), 0) > 0;
+      }
+    }
+    return contiguous() >= 10 * kMss;
+  });
+  ::close(s);
+  size_t got = contiguous();
+  ASSERT_GE(got, 10u * kMss) << "the first flight did not arrive";
+  EXPECT_FALSE(bad_csum);
+  EXPECT_LE(max_frame, 14u + 1500u) << "a frame larger than the MTU left the tap";
+  EXPECT_GE(tap.rx_gso_frames, 1u) << "the kernel never handed us a super-frame";
+  EXPECT_GT(tap.rx_gso_segments, tap.rx_gso_frames);
+  size_t n = 0;
+  for (auto& [off, bytes] : segs) {
+    if (off != n) break;
+    ASSERT_TRUE(std::equal(bytes.begin(), bytes.end(), data.begin() + off)) << "offset " << off;
+    n += bytes.size();
+  }
+  EXPECT_EQ(pool.available(), 256u);
+}
+
+}  // namespace
+}  // namespace nt
