@@ -126,6 +126,10 @@ void Datapath::receive(uint32_t odp_port, PacketBatch& batch) {
     ++mf->n_packets;
     mf->n_bytes += pkt->size();
     mf->used = now;
+    if (mf->translation_error) {
+      drop(pkt, DpDrop::kLoop);
+      continue;
+    }
     execute_actions(pkt, mf->actions);
   }
   batch.clear();

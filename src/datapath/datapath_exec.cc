@@ -36,6 +36,7 @@ bool Datapath::apply_set(Packet& pkt, const OdpAction& a) {
     case OdpType::kSetIpv4Dst: return set_ipv4_dst(pkt, a.u32);
     case OdpType::kSetIpv4Tos: return set_ipv4_tos(pkt, static_cast<uint8_t>(a.u32));
     case OdpType::kSetIpv4Ttl: return set_ipv4_ttl(pkt, static_cast<uint8_t>(a.u32));
+    case OdpType::kSetIpv6Hlimit: return set_ipv6_hlimit(pkt, static_cast<uint8_t>(a.u32));
     case OdpType::kSetL4Src: return set_l4_src(pkt, a.u16);
     case OdpType::kSetL4Dst: return set_l4_dst(pkt, a.u16);
     case OdpType::kSetArpOp: return set_arp_op(pkt, a.u16);
@@ -115,7 +116,8 @@ void Datapath::revalidate() {
     Megaflow fresh;
     if (!upcall_->revalidate(*mf, fresh)) return dead.push_back(mf);
     key_and(fresh.match.value, fresh.match.mask);
-    if (!(fresh.match == mf->match) || !(fresh.actions == mf->actions)) {
+    if (!(fresh.match == mf->match) || !(fresh.actions == mf->actions) ||
+        fresh.translation_error != mf->translation_error) {
       return dead.push_back(mf);
     }
     mf->context = std::move(fresh.context);

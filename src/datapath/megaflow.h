@@ -38,6 +38,8 @@ struct Megaflow {
   uint64_t pushed_packets = 0;  // stats already credited upward
   uint64_t pushed_bytes = 0;
   TimeMs created = 0;
+  // Translation hit a limit (resubmit depth or count): the flow drops, counted as such.
+  bool translation_error = false;
 };
 
 class MegaflowTable {

@@ -60,6 +60,7 @@ const char* set_family(OdpType t) {
     case OdpType::kSetIpv4Dst:
     case OdpType::kSetIpv4Tos:
     case OdpType::kSetIpv4Ttl: return "ipv4";
+    case OdpType::kSetIpv6Hlimit: return "ipv6";
     case OdpType::kSetL4Src:
     case OdpType::kSetL4Dst: return "l4";
     case OdpType::kSetArpOp:
@@ -82,6 +83,7 @@ std::string set_item(const OdpAction& a) {
       std::snprintf(buf, sizeof buf, "tos=0x%x", a.u32);
       return buf;
     case OdpType::kSetIpv4Ttl: return "ttl=" + std::to_string(a.u32);
+    case OdpType::kSetIpv6Hlimit: return "hlimit=" + std::to_string(a.u32);
     case OdpType::kSetL4Src: return "src=" + std::to_string(a.u16);
     case OdpType::kSetL4Dst: return "dst=" + std::to_string(a.u16);
     case OdpType::kSetArpOp: return "op=" + std::to_string(a.u16);

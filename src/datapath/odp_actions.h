@@ -29,6 +29,7 @@ enum class OdpType : uint8_t {
   kSetIpv4Dst,  // u32
   kSetIpv4Tos,  // u32 (low 8 bits)
   kSetIpv4Ttl,  // u32 (low 8 bits)
+  kSetIpv6Hlimit,  // u32 (low 8 bits)
   kSetL4Src,    // u16
   kSetL4Dst,    // u16
   kSetArpOp,    // u16

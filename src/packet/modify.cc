@@ -175,6 +175,14 @@ bool set_ipv4_ttl(Packet& pkt, uint8_t ttl) {
   return true;
 }
 
+bool set_ipv6_hlimit(Packet& pkt, uint8_t hlimit) {
+  size_t l3;
+  uint16_t type;
+  if (!locate_l3(pkt, l3, type) || type != kEthTypeIpv6 || pkt.size() < l3 + 40) return false;
+  pkt.data()[l3 + 7] = hlimit;
+  return true;
+}
+
 bool set_l4_src(Packet& pkt, uint16_t port) { return set_l4_port(pkt, 0, port); }
 bool set_l4_dst(Packet& pkt, uint16_t port) { return set_l4_port(pkt, 2, port); }
 

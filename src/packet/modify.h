@@ -33,6 +33,8 @@ bool set_ipv4_src(Packet& pkt, uint32_t addr);
 bool set_ipv4_dst(Packet& pkt, uint32_t addr);
 bool set_ipv4_tos(Packet& pkt, uint8_t tos);
 bool set_ipv4_ttl(Packet& pkt, uint8_t ttl);
+// IPv6 hop limit (no header checksum in IPv6).
+bool set_ipv6_hlimit(Packet& pkt, uint8_t hlimit);
 
 // TCP/UDP ports over IPv4 or IPv6 (IPv6 only without extension headers); not in a later
 // fragment.

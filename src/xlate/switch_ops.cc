@@ -67,6 +67,11 @@ bool Switch::translate_megaflow(const FlowKey& key, const Packet* pkt, bool may_
   key_and(mf.match.value, mf.match.mask);
   mf.actions = std::move(out.actions);
   mf.context = std::move(out.cache);
+  if (out.error) {
+    // A translation cut short (recursion or resubmit limit) is not half-executed: it drops.
+    mf.actions.clear();
+    mf.translation_error = true;
+  }
   return true;
 }
 

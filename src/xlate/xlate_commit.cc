@@ -82,6 +82,8 @@ void commit_l3_l4(Ctx& ctx) {
     set_u32(ctx, OdpType::kSetIpv4Dst, b.nw_dst, f.nw_dst);
     set_u32<uint8_t>(ctx, OdpType::kSetIpv4Tos, b.nw_tos, f.nw_tos);
     set_u32<uint8_t>(ctx, OdpType::kSetIpv4Ttl, b.nw_ttl, f.nw_ttl);
+  } else if (f.is_ipv6()) {
+    set_u32<uint8_t>(ctx, OdpType::kSetIpv6Hlimit, b.nw_ttl, f.nw_ttl);
   }
   // TCP/UDP ports over IPv4 and IPv6 alike (mod_tp_* and set_field write them for both).
   if ((f.is_ip() || f.is_ipv6()) && (f.nw_proto == kIpProtoTcp || f.nw_proto == kIpProtoUdp)) {
