@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "netdev/netdev_afpacket.h"
 #include "netdev/netdev_dummy.h"
 #include "netdev/netdev_tap.h"
 
@@ -26,8 +27,9 @@ Status Netdev::reconfigure(const PortSpec& spec, const std::optional<TunnelConfi
 }
 
 Status Netdev::retry() {
-  if (up_) return ok_status();
-  return make_error(error_.empty() ? name + ": down" : error_, ErrorCode::kNotFound);
+  if (is_up()) return ok_status();
+  std::string why = error();
+  return make_error(why.empty() ? name + ": down" : why, ErrorCode::kNotFound);
 }
 
 void Netdev::drop(NetdevCounter c, uint64_t n) {
@@ -110,6 +112,11 @@ Result<std::unique_ptr<Netdev>> open_tap(const PortSpec& spec, const std::option
   return upcast(TapNetdev::open(spec));
 }
 
+Result<std::unique_ptr<Netdev>> open_system(const PortSpec& spec,
+                                            const std::optional<TunnelConfig>&) {
+  return upcast(AfPacketNetdev::open(spec));
+}
+
 struct NetdevProvider {
   std::string_view type;
   NetdevFactory open;
@@ -120,6 +127,7 @@ constexpr NetdevProvider kProviders[] = {
     {"dummy", open_dummy},
     {"tap", open_tap},
     {"internal", open_tap},
+    {"system", open_system},
 };
 
 const NetdevProvider* find_provider(std::string_view type) {

@@ -88,11 +88,15 @@ class Netdev : public DpPort {
   // Applies changed options in place where the provider can (default: unsupported, the caller
   // deletes and re-creates the port).
   virtual Status reconfigure(const PortSpec& spec, const std::optional<TunnelConfig>& tunnel);
-  // Tries again to open the device of a down port; ok once the port is up.
+  // Tries again to open the device of a down port; ok once the port is up. The I/O loop should
+  // read rx_fd() again after is_up() changes (a down port has no fd to poll).
   virtual Status retry();
 
-  bool is_up() const { return up_; }
-  const std::string& error() const { return error_; }
+  bool is_up() const { return up_ && !lost_; }
+  // Why the port is down ("" when it is up).
+  std::string error() const {
+    return lost_ && error_.empty() ? name + ": device went away" : error_;
+  }
   uint64_t counter(NetdevCounter c) const { return counters_[static_cast<size_t>(c)]; }
   const std::array<uint64_t, static_cast<size_t>(NetdevCounter::kCount)>& counters() const {
     return counters_;
@@ -106,12 +110,15 @@ class Netdev : public DpPort {
  protected:
   void set_up() {
     up_ = true;
+    lost_ = false;
     error_.clear();
   }
   void set_down(std::string why) {
     up_ = false;
     error_ = std::move(why);
   }
+  // The data path noticed the device vanished: down until retry() (no allocation here).
+  void mark_lost() { lost_ = true; }
   // Counts a dropped packet under `c` (and in rx_dropped / tx_dropped).
   void drop(NetdevCounter c, uint64_t n = 1);
   // Counts packets handed to the datapath (rx_packets, rx_bytes) and stamps in_port.
@@ -125,6 +132,7 @@ class Netdev : public DpPort {
 
  private:
   bool up_ = false;
+  bool lost_ = false;
   std::string error_;
   std::array<uint64_t, static_cast<size_t>(NetdevCounter::kCount)> counters_{};
 };

@@ -61,6 +61,7 @@ class PacketRing {
     return true;
   }
   Packet* pop() { return empty() ? nullptr : slots_[head_++ & (kSize - 1)]; }
+  Packet* at(size_t i) const { return slots_[(head_ + i) & (kSize - 1)]; }  // i < size()
   size_t size() const { return tail_ - head_; }
   size_t room() const { return kSize - size(); }
   bool empty() const { return head_ == tail_; }

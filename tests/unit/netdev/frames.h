@@ -1,9 +1,15 @@
 // Frame helpers shared by the real-device netdev tests.
 #pragma once
 
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "netdev/netdev.h"
@@ -74,6 +80,80 @@ size_t drain(Netdev& nd, PacketPool& pool, int ms, Fn&& fn) {
     b.clear();
   }
   return seen;
+}
+
+// What tcp_first_flight saw.
+struct TcpFlight {
+  size_t contiguous = 0;  // stream bytes received in order from the start
+  size_t max_frame = 0;   // largest data frame
+  bool bad_checksum = false;
+  bool data_matches = false;  // the contiguous bytes are the ones written
+};
+
+// The kernel of the current network namespace (which must route `peer_ip` through `nd` and
+// know `peer_mac`) opens a TCP connection to peer_ip:5001 and writes 60 kB; we play the peer
+// on `nd`: answer the SYN (MSS `mss`), never acknowledge data, and collect the first flight
+// (10 segments) the kernel sends, usually as TSO super-frames.
+inline TcpFlight tcp_first_flight(Netdev& nd, PacketPool& pool, const MacAddr& peer_mac,
+                                  const MacAddr& kernel_mac, uint32_t kernel_ip, uint32_t peer_ip,
+                                  uint16_t mss) {
+  TcpFlight r;
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (s < 0) return r;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(5001);
+  to.sin_addr.s_addr = htonl(peer_ip);
+  ::connect(s, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  std::vector<uint8_t> data(60000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i % 251);
+  uint32_t isn = 0;
+  bool written = false;
+  std::map<uint32_t, std::vector<uint8_t>> segs;  // stream offset -> payload
+  auto on_frame = [&](const Packet& p) {
+    FlowKey k;
+    HeaderOffsets ofs;
+    if (flow_extract(p, k, &ofs) != ParseError::kOk || k.nw_proto != kIpProtoTcp) return;
+    const uint8_t* t = p.data() + ofs.l4;
+    if (t[13] & kTcpSyn) {
+      isn = load_be32(t + 4);
+      PacketBatch b;
+      b.add(pool.get());
+      build_tcp(*b.pkts[0], peer_mac, kernel_mac, peer_ip, kernel_ip, 5001, k.tp_src, 1000, isn + 1,
+                kTcpSyn | kTcpAck, mss);
+      nd.send(b, pool);
+      return;
+    }
+    size_t hdr = ofs.l4 + size_t{static_cast<uint8_t>(t[12] >> 4)} * 4;
+    if (p.size() <= hdr) return;
+    r.max_frame = std::max(r.max_frame, p.size());
+    r.bad_checksum |= !verify_checksums(p);
+    segs[load_be32(t + 4) - isn - 1].assign(p.data() + hdr, p.data() + p.size());
+  };
+  auto contiguous = [&] {
+    size_t n = 0;
+    for (auto& [off, bytes] : segs) {
+      if (off != n) break;
+      n += bytes.size();
+    }
+    return n;
+  };
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (contiguous() < 10u * mss && std::chrono::steady_clock::now() < end) {
+    drain(nd, pool, 20, on_frame);
+    pollfd w{s, POLLOUT, 0};
+    if (isn && !written && ::poll(&w, 1, 0) == 1 && (w.revents & POLLOUT)) {
+      written = ::send(s, data.data(), data.size(), 0) > 0;
+    }
+  }
+  ::close(s);
+  r.contiguous = contiguous();
+  r.data_matches = r.contiguous > 0;
+  for (auto& [off, bytes] : segs) {
+    if (off >= r.contiguous) break;
+    r.data_matches &= std::equal(bytes.begin(), bytes.end(), data.begin() + off);
+  }
+  return r;
 }
 
 }  // namespace nt::testing

@@ -1,8 +1,4 @@
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
-#include <map>
 
 #include "frames.h"
 #include "netdev/netdev_tap.h"
@@ -11,7 +7,6 @@
 namespace nt {
 namespace {
 
-using testing::build_tcp;
 using testing::drain;
 using testing::NetnsScope;
 using testing::TestNetns;
@@ -125,75 +120,15 @@ TEST(TapNetdev, KernelTsoBurstIsSegmentedInSoftware) {
   ASSERT_EQ(ns.sh("ip addr add 10.9.1.1/24 dev nttap1 && "
                   "ip neigh add 10.9.1.2 lladdr 02:bb:00:00:00:02 dev nttap1"),
             0);
-  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  ASSERT_GE(s, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(5001);
-  to.sin_addr.s_addr = htonl(0x0a090102);
-  ::connect(s, reinterpret_cast<sockaddr*>(&to), sizeof to);
-
-  constexpr size_t kBytes = 60000;
-  constexpr uint16_t kMss = 1400;
-  std::vector<uint8_t> data(kBytes);
-  for (size_t i = 0; i < kBytes; ++i) data[i] = static_cast<uint8_t>(i % 251);
   PacketPool pool(256);
-  uint32_t isn = 0;
-  bool written = false;
-  std::map<uint32_t, std::vector<uint8_t>> segs;  // offset -> payload
-  size_t max_frame = 0;
-  bool bad_csum = false;
-  auto on_frame = [&](const Packet& p) {
-    FlowKey k;
-    HeaderOffsets ofs;
-    if (flow_extract(p, k, &ofs) != ParseError::kOk || k.nw_proto != kIpProtoTcp) return;
-    const uint8_t* t = p.data() + ofs.l4;
-    if (t[13] & testing::kTcpSyn) {
-      isn = load_be32(t + 4);
-      PacketBatch b;
-      b.add(pool.get());
-      build_tcp(*b.pkts[0], kPeerMac, kTapMac, 0x0a090102, 0x0a090101, 5001, k.tp_src, 1000,
-                isn + 1, testing::kTcpSyn | testing::kTcpAck, kMss);
-      tap.send(b, pool);
-      return;
-    }
-    size_t hdr = ofs.l4 + (t[12] >> 4) * 4;
-    max_frame = std::max(max_frame, p.size());
-    bad_csum |= !verify_checksums(p);
-    if (p.size() > hdr)
-      segs[load_be32(t + 4) - isn - 1].assign(p.data() + hdr, p.data() + p.size());
-  };
-  auto contiguous = [&] {
-    size_t n = 0;
-    for (auto& [off, bytes] : segs) {
-      if (off != n) break;
-      n += bytes.size();
-    }
-    return n;
-  };
-  testing::wait_until(5000, [&] {
-    drain(tap, pool, 20, on_frame);
-    if (isn && !written) {
-      pollfd w{s, POLLOUT, 0};
-      if (::poll(&w, 1, 0) == 1 && (w.revents & POLLOUT)) {
-        written = ::send(s, data.data(), data.size(), 0) > 0;
-      }
-    }
-    return contiguous() >= 10 * kMss;
-  });
-  ::close(s);
-  size_t got = contiguous();
-  ASSERT_GE(got, 10u * kMss) << "the first flight did not arrive";
-  EXPECT_FALSE(bad_csum);
-  EXPECT_LE(max_frame, 14u + 1500u) << "a frame larger than the MTU left the tap";
+  constexpr uint16_t kMss = 1400;
+  auto r = testing::tcp_first_flight(tap, pool, kPeerMac, kTapMac, 0x0a090101, 0x0a090102, kMss);
+  ASSERT_GE(r.contiguous, 10u * kMss) << "the first flight did not arrive";
+  EXPECT_TRUE(r.data_matches);
+  EXPECT_FALSE(r.bad_checksum);
+  EXPECT_LE(r.max_frame, 14u + 1500u) << "a frame larger than the MTU left the tap";
   EXPECT_GE(tap.rx_gso_frames, 1u) << "the kernel never handed us a super-frame";
   EXPECT_GT(tap.rx_gso_segments, tap.rx_gso_frames);
-  size_t n = 0;
-  for (auto& [off, bytes] : segs) {
-    if (off != n) break;
-    ASSERT_TRUE(std::equal(bytes.begin(), bytes.end(), data.begin() + off)) << "offset " << off;
-    n += bytes.size();
-  }
   EXPECT_EQ(pool.available(), 256u);
 }
 

@@ -1,0 +1,277 @@
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+
+#include <set>
+
+#include "frames.h"
+#include "netdev/netdev_afpacket.h"
+#include "netns.h"
+
+namespace nt {
+namespace {
+
+using testing::NetnsScope;
+using testing::TestNetns;
+
+constexpr uint16_t kTestEthType = 0x88b5;  // IEEE local experimental: nothing else sends it
+const MacAddr kA = MacAddr::from_u64(0x02aa00000001);
+const MacAddr kB = MacAddr::from_u64(0x02bb00000002);
+
+PortSpec system_spec(const std::string& name) {
+  PortSpec s;
+  s.name = name;
+  s.type = "system";
+  return s;
+}
+
+// A test frame: our ethertype, a sequence number, `len` bytes in all.
+std::vector<uint8_t> test_frame(uint32_t seq, size_t len, const MacAddr& src, const MacAddr& dst) {
+  std::vector<uint8_t> f(len);
+  store_mac(f.data(), dst);
+  store_mac(f.data() + 6, src);
+  store_be16(f.data() + 12, kTestEthType);
+  store_be32(f.data() + 14, seq);
+  for (size_t i = 18; i < len; ++i) f[i] = static_cast<uint8_t>(seq + i);
+  return f;
+}
+
+// A plain AF_PACKET socket on the far end of the veth: what the wire sees.
+class RawSocket {
+ public:
+  explicit RawSocket(const std::string& ifname) {
+    fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_ALL);
+    sll.sll_ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
+    ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) == 0;
+  }
+  ~RawSocket() { ::close(fd_); }
+  bool ok() const { return ok_; }
+  bool send(const std::vector<uint8_t>& f) {
+    return ::send(fd_, f.data(), f.size(), 0) == static_cast<ssize_t>(f.size());
+  }
+  // Incoming frames of our ethertype (tagged or not) received within `ms`.
+  std::vector<std::vector<uint8_t>> collect(size_t want, int ms) {
+    std::vector<std::vector<uint8_t>> got;
+    testing::wait_until(ms, [&] {
+      testing::wait_readable(fd_, 10);
+      uint8_t buf[9000];
+      sockaddr_ll from{};
+      socklen_t fl = sizeof from;
+      ssize_t n;
+      while ((n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl)) >
+             0) {
+        if (from.sll_pkttype != PACKET_OUTGOING && n >= 14 && load_be16(buf + 12) == kTestEthType)
+          got.emplace_back(buf, buf + n);
+      }
+      return got.size() >= want;
+    });
+    return got;
+  }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+};
+
+struct VethNs {
+  TestNetns ns;
+  bool ok = false;
+  VethNs() {
+    ok = ns.ok() &&
+         ns.sh(
+             "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1"
+             " && ip link add nta type veth peer name ntb && ip link set ntb up") == 0;
+  }
+};
+
+TEST(AfPacketNetdev, SendsBatchesOutOfTheInterface) {
+  NT_REQUIRE_NETNS();
+  VethNs v;
+  ASSERT_TRUE(v.ok) << v.ns.error();
+  NetnsScope in(v.ns);
+  ASSERT_TRUE(in.ok());
+  auto nd = netdev_open(system_spec("nta"), std::nullopt);
+  ASSERT_TRUE(nd.ok()) << nd.error().message;
+  Netdev& port = **nd;
+  ASSERT_TRUE(port.is_up()) << port.error();
+  EXPECT_EQ(port.type(), "system");
+  std::string out;
+  v.ns.sh("ip -d -o link show nta", &out);
+  EXPECT_NE(out.find("promiscuity 1"), std::string::npos) << out;
+  EXPECT_NE(out.find(",UP"), std::string::npos) << out;
+  RawSocket wire("ntb");
+  ASSERT_TRUE(wire.ok());
+
+  PacketPool pool(64);
+  std::vector<std::vector<uint8_t>> sent;
+  for (uint32_t round = 0; round < 2; ++round) {
+    PacketBatch b;
+    size_t n = round == 0 ? PacketBatch::kMax : 8;
+    for (size_t i = 0; i < n; ++i) {
+      auto f = test_frame(static_cast<uint32_t>(sent.size()), 60 + sent.size() * 36, kA, kB);
+      b.add(pool.get());
+      b.pkts[i]->assign(f.data(), f.size());
+      sent.push_back(f);
+    }
+    port.send(b, pool);
+    EXPECT_EQ(b.count, 0u);
+  }
+  EXPECT_EQ(pool.available(), 64u);
+  EXPECT_EQ(port.tx_packets, 40u);
+  EXPECT_EQ(port.tx_dropped, 0u);
+  auto got = wire.collect(40, 3000);
+  ASSERT_EQ(got.size(), 40u);
+  EXPECT_EQ(got, sent);  // every frame, in order, byte for byte
+
+  // A frame larger than the MTU in the middle of a batch is dropped and counted; the rest go.
+  PacketBatch b;
+  for (size_t len : {100, 1600, 120}) {
+    auto f = test_frame(static_cast<uint32_t>(len), len, kA, kB);
+    b.add(pool.get());
+    b.pkts[b.count - 1]->assign(f.data(), f.size());
+  }
+  port.send(b, pool);
+  EXPECT_EQ(port.counter(NetdevCounter::kTxTooBig), 1u);
+  EXPECT_EQ(port.tx_packets, 42u);
+  got = wire.collect(2, 2000);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].size(), 100u);
+  EXPECT_EQ(got[1].size(), 120u);
+}
+
+TEST(AfPacketNetdev, ReceivesWhatTheWireSendsButNotItsOwnFrames) {
+  NT_REQUIRE_NETNS();
+  VethNs v;
+  ASSERT_TRUE(v.ok) << v.ns.error();
+  NetnsScope in(v.ns);
+  ASSERT_TRUE(in.ok());
+  auto nd = netdev_open(system_spec("nta"), std::nullopt);
+  ASSERT_TRUE(nd.ok()) << nd.error().message;
+  Netdev& port = **nd;
+  port.odp_port = 3;
+  RawSocket wire("ntb");
+  ASSERT_TRUE(wire.ok());
+  PacketPool pool(256);
+
+  // Our own send must not come back.
+  PacketBatch b;
+  auto mine = test_frame(999, 100, kA, kB);
+  b.add(pool.get());
+  b.pkts[0]->assign(mine.data(), mine.size());
+  port.send(b, pool);
+
+  std::vector<std::vector<uint8_t>> sent;
+  for (uint32_t i = 0; i < 100; ++i) {
+    sent.push_back(test_frame(i, 64 + i * 13, kB, kA));
+    ASSERT_TRUE(wire.send(sent.back()));
+  }
+  // A tagged frame: the kernel moves the tag into metadata, we must put it back.
+  std::vector<uint8_t> tagged = test_frame(500, 80, kB, kA);
+  uint8_t tag[4] = {0x81, 0x00, 0x20, 0x64};  // PCP 1, VID 100
+  tagged.insert(tagged.begin() + 12, tag, tag + 4);
+  ASSERT_TRUE(wire.send(tagged));
+  sent.push_back(tagged);
+
+  std::vector<std::vector<uint8_t>> got;
+  bool wrong_port = false;
+  testing::wait_until(3000, [&] {
+    testing::drain(port, pool, 20, [&](const Packet& p) {
+      wrong_port |= p.in_port != 3;
+      auto f = testing::bytes_of(p);
+      size_t type_at = (f.size() > 16 && load_be16(f.data() + 12) == 0x8100) ? 16 : 12;
+      if (f.size() > type_at + 2 && load_be16(f.data() + type_at) == kTestEthType) {
+        got.push_back(f);
+      }
+    });
+    return got.size() >= sent.size();
+  });
+  ASSERT_EQ(got.size(), sent.size());
+  EXPECT_EQ(got, sent);
+  EXPECT_FALSE(wrong_port);
+  EXPECT_EQ(port.rx_dropped, 0u);
+  EXPECT_EQ(pool.available(), 256u);
+}
+
+TEST(AfPacketNetdev, VethPeerTsoBurstIsSegmentedInSoftware) {
+  NT_REQUIRE_NETNS();
+  VethNs v;
+  ASSERT_TRUE(v.ok) << v.ns.error();
+  NetnsScope in(v.ns);
+  ASSERT_TRUE(in.ok());
+  ASSERT_EQ(v.ns.sh("ip addr add 10.8.0.1/24 dev ntb && "
+                    "ip neigh add 10.8.0.2 lladdr 02:aa:00:00:00:01 dev ntb"),
+            0);
+  auto nd = netdev_open(system_spec("nta"), std::nullopt);
+  ASSERT_TRUE(nd.ok()) << nd.error().message;
+  Netdev& port = **nd;
+  auto mac = if_get_mac("ntb");
+  ASSERT_TRUE(mac.ok());
+  PacketPool pool(256);
+  constexpr uint16_t kMss = 1400;
+  auto r = testing::tcp_first_flight(port, pool, kA, *mac, 0x0a080001, 0x0a080002, kMss);
+  ASSERT_GE(r.contiguous, 10u * kMss) << "the first flight did not arrive";
+  EXPECT_TRUE(r.data_matches);
+  EXPECT_FALSE(r.bad_checksum);
+  EXPECT_LE(r.max_frame, 14u + 1500u);
+  EXPECT_GE(port.rx_gso_frames, 1u) << "the veth never passed us a super-frame";
+  EXPECT_EQ(pool.available(), 256u);
+}
+
+TEST(AfPacketNetdev, PortComesUpWhenItsInterfaceAppearsAndNoticesItGoing) {
+  NT_REQUIRE_NETNS();
+  TestNetns ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  NetnsScope in(ns);
+  ASSERT_TRUE(in.ok());
+  auto nd = netdev_open(system_spec("ntc"), std::nullopt);
+  ASSERT_TRUE(nd.ok()) << nd.error().message;
+  Netdev& port = **nd;
+  EXPECT_FALSE(port.is_up());
+  EXPECT_EQ(port.error(), "ntc: no such device");
+  EXPECT_EQ(port.rx_fd(), -1);
+  PacketPool pool(8);
+  PacketBatch b;
+  b.add(pool.get());
+  b.pkts[0]->assign(test_frame(1, 60, kA, kB).data(), 60);
+  port.send(b, pool);
+  EXPECT_EQ(port.counter(NetdevCounter::kTxDown), 1u);
+  EXPECT_EQ(pool.available(), 8u);
+  auto r = port.retry();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "ntc: no such device");
+
+  ASSERT_EQ(ns.sh("ip link add ntc type veth peer name ntd && ip link set ntd up"), 0);
+  ASSERT_TRUE(port.retry().ok());
+  EXPECT_TRUE(port.is_up());
+  EXPECT_GE(port.rx_fd(), 0);
+  RawSocket wire("ntd");
+  ASSERT_TRUE(wire.ok());
+  b.add(pool.get());
+  auto f = test_frame(2, 60, kA, kB);
+  b.pkts[0]->assign(f.data(), f.size());
+  port.send(b, pool);
+  auto got = wire.collect(1, 2000);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], f);
+
+  ASSERT_EQ(ns.sh("ip link del ntc"), 0);
+  testing::wait_until(2000, [&] {
+    testing::drain(port, pool, 20, [](const Packet&) {});
+    b.add(pool.get());
+    b.pkts[0]->assign(f.data(), f.size());
+    port.send(b, pool);
+    return !port.is_up();
+  });
+  EXPECT_FALSE(port.is_up());
+  EXPECT_EQ(port.error(), "ntc: device went away");
+  EXPECT_EQ(pool.available(), 8u);
+}
+
+}  // namespace
+}  // namespace nt
