@@ -173,6 +173,8 @@ Status check_integrity(const Db& db);
 void clear_runtime_columns(Db& db);
 
 std::string db_to_json(const Db& db);  // pretty-printed, stable order
+// One value in the OVSDB protocol's JSON notation (nvs-vsctl --data=json).
+std::string datum_to_json_text(const Datum& datum, const ColumnType& type);
 Result<Db> db_from_json(std::string_view text);
 
 }  // namespace nt

@@ -71,45 +71,32 @@ std::optional<uint32_t> parse_hex4(std::string_view s) {
 }
 
 // Decodes the body of a JSON string literal (without its quotes).
+// The character a one-letter JSON escape stands for, or 0.
+char simple_escape(char c) {
+  constexpr std::string_view kFrom = "\"\\/bfnrt";
+  constexpr std::string_view kTo = "\"\\/\b\f\n\r\t";
+  size_t i = kFrom.find(c);
+  return i == std::string_view::npos ? '\0' : kTo[i];
+}
+
+// Decodes the body of a JSON string literal (without its quotes).
 Result<std::string> json_unescape(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c != '\\') {
-      out += c;
+    if (s[i] != '\\') {
+      out += s[i];
       continue;
     }
     if (++i == s.size()) return make_error("quoted string may not end with backslash");
-    switch (s[i]) {
-      case '"':
-      case '\\':
-      case '/':
-        out += s[i];
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'u': {
-        auto cp = parse_hex4(s.substr(i + 1));
-        if (!cp) return make_error("malformed \\u escape");
-        put_utf8(out, *cp);
-        i += 4;
-        break;
-      }
-      default:
-        return make_error(std::string("bad escape \\") + s[i]);
+    if (char c = simple_escape(s[i])) {
+      out += c;
+    } else if (s[i] == 'u') {
+      auto cp = parse_hex4(s.substr(i + 1));
+      if (!cp) return make_error("malformed \\u escape");
+      put_utf8(out, *cp);
+      i += 4;
+    } else {
+      return make_error(std::string("bad escape \\") + s[i]);
     }
   }
   return out;
@@ -215,6 +202,19 @@ Status parse_element(const ColumnType& type, std::string_view& p, SymbolTable* s
   if (!out.emplace(std::move(key).value(), std::move(value)).second) {
     return make_error(std::string(whole) + (type.is_map() ? ": map contains duplicate key"
                                                           : ": set contains duplicate value"));
+  }
+  return ok_status();
+}
+
+Status check_size(const ColumnType& type, size_t n, std::string_view text) {
+  const char* what = type.is_map() ? "pair(s)" : "value(s)";
+  if (n < type.n_min) {
+    return make_error(std::string(text) + ": " + std::to_string(n) + " " + what +
+                      " specified but the minimum number is " + std::to_string(type.n_min));
+  }
+  if (n > type.n_max) {
+    return make_error(std::string(text) + ": " + std::to_string(n) + " " + what +
+                      " specified but the maximum number is " + std::to_string(type.n_max));
   }
   return ok_status();
 }
@@ -455,15 +455,7 @@ Result<Datum> parse_datum(const ColumnType& type, std::string_view text, SymbolT
                         std::string(1, end_delim) + "\"");
     }
   }
-  const char* what = type.is_map() ? "pair(s)" : "value(s)";
-  if (datum.size() < type.n_min) {
-    return make_error(std::string(text) + ": " + std::to_string(datum.size()) + " " + what +
-                      " specified but the minimum number is " + std::to_string(type.n_min));
-  }
-  if (datum.size() > type.n_max) {
-    return make_error(std::string(text) + ": " + std::to_string(datum.size()) + " " + what +
-                      " specified but the maximum number is " + std::to_string(type.n_max));
-  }
+  NT_TRY(check_size(type, datum.size(), text));
   return datum;
 }
 

@@ -119,6 +119,10 @@ const TableSpec* table_by_name(std::string_view name) {
 
 }  // namespace
 
+std::string datum_to_json_text(const Datum& datum, const ColumnType& type) {
+  return datum_to_json(datum, type).dump();
+}
+
 std::string db_to_json(const Db& db) {
   Json out = Json::object();
   for (const TableSpec& t : ovsdb_tables()) {

@@ -65,6 +65,60 @@ TEST(Uuid, RandomIsVersion4AndOrderMatchesText) {
   EXPECT_EQ(s1(), s2());
 }
 
+TEST(OvsdbData, QuotingRule) {
+  EXPECT_FALSE(string_needs_quotes("patch-tun"));
+  EXPECT_FALSE(string_needs_quotes("_a.b-c"));
+  EXPECT_TRUE(string_needs_quotes("qvo081fc401-04"));  // digits force quotes
+  EXPECT_TRUE(string_needs_quotes("192.168.100.100"));
+  EXPECT_TRUE(string_needs_quotes("true"));
+  EXPECT_TRUE(string_needs_quotes("false"));
+  EXPECT_TRUE(string_needs_quotes(""));
+  EXPECT_TRUE(string_needs_quotes("a b"));
+  EXPECT_EQ(atom_to_string(Atom{std::string("a\"b\\c\nd")}), "\"a\\\"b\\\\c\\nd\"");
+  EXPECT_EQ(atom_to_string(Atom{int64_t{-5}}), "-5");
+  EXPECT_EQ(atom_to_string(Atom{true}), "true");
+}
+
+TEST(OvsdbData, ParseAtomsTokensAndDatums) {
+  BaseType str;
+  str.type = AtomType::kString;
+  auto a = parse_atom(str, "\"a\\nb\\u0041\"", nullptr);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(std::get<std::string>(*a), "a\nbA");
+  EXPECT_EQ(parse_atom(str, "", nullptr).error().message,
+            "An empty string is not valid as input; use \"\" to represent the empty string");
+  EXPECT_EQ(parse_atom(str, "\"abc", nullptr).error().message,
+            "\"abc: missing quote at end of quoted string");
+  std::string_view p = "a\\:b:c";
+  auto tok = parse_token(p);
+  ASSERT_TRUE(tok.ok());
+  EXPECT_EQ(*tok, "a:b");
+  EXPECT_EQ(p, ":c");
+  ColumnType map;
+  map.key = str;
+  map.value = str;
+  map.n_min = 0;
+  map.n_max = kUnlimited;
+  auto d = parse_datum(map, " { b = \"x y\" , a=1 } ", nullptr);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(datum_to_string(*d, map), "{a=\"1\", b=\"x y\"}");
+  EXPECT_EQ(datum_to_bare(*d, map), "a=1 b=x y");
+  EXPECT_EQ(parse_datum(map, "", nullptr).error().message, "use \"{}\" to specify the empty map");
+  EXPECT_EQ(parse_datum(map, "{a=1} x", nullptr).error().message,
+            "{a=1} x: trailing garbage after \"}\"");
+  EXPECT_EQ(type_to_english(map), "map of (string, string) pairs");
+  BaseType uuid;
+  uuid.type = AtomType::kUuid;
+  SymbolTable symtab;
+  symtab.make_uuid = seeded_uuid_source(3);
+  auto u1 = parse_atom(uuid, "@x", &symtab);
+  auto u2 = parse_atom(uuid, "@x", &symtab);
+  ASSERT_TRUE(u1.ok() && u2.ok());
+  EXPECT_EQ(*u1, *u2);
+  EXPECT_TRUE(symtab.symbols.at("@x").referenced);
+  EXPECT_EQ(parse_atom(uuid, "@x", nullptr).error().message, "\"@x\" is not a valid UUID");
+}
+
 TEST(ColumnTables, SortedByNameAndConsistent) {
   for (const TableSpec& t : ovsdb_tables()) {
     EXPECT_EQ(&table_spec(t.id), &t);
