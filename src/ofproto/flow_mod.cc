@@ -125,6 +125,9 @@ void Ofproto::learn(const FlowSpec& spec, std::optional<TimeMs> when) {
     }
   }
   (void)add_flow(spec);  // learned flows were checked when the learn action was
+  if (ClsRule* added = t.cls.find_exact(spec.match, spec.priority)) {
+    t.rules.at(added)->learned = true;
+  }
 }
 
 size_t Ofproto::expire() {

@@ -32,7 +32,9 @@ struct PortSpec {
 
 class Switch : public UpcallHandler {
  public:
-  explicit Switch(const Clock& clock, size_t pool_packets = 4096);
+  // `packet_capacity` is the largest frame a pool packet holds (netdevs: kNetdevPacketCapacity).
+  explicit Switch(const Clock& clock, size_t pool_packets = 4096,
+                  size_t packet_capacity = Packet::kDefaultCapacity);
   ~Switch() override;
 
   // A new bridge has its LOCAL internal port (named like the bridge) and, unless `secure`,

@@ -1,0 +1,73 @@
+// The control socket: how nvs-vsctl, nvs-ofctl and nvs-appctl talk to neutrino-vswitchd.
+//
+// A Unix domain stream socket, `neutrino-vswitchd.ctl` in the run directory, carries one
+// request per connection: the client writes one JSON object and a newline,
+//
+//   {"tool": "vsctl" | "ofctl" | "appctl", "argv": ["add-br", "br-int"], "stdin": "..."}
+//
+// and the daemon answers with one JSON object and a newline, then closes the connection:
+//
+//   {"status": 0, "out": "...", "err": "..."}
+//
+// `status` is the exit code the tool exits with, `out` goes to its stdout and `err` to its
+// stderr, so the daemon decides every byte a user sees, exactly as ovs-vsctl's and
+// ovs-appctl's own servers do. The run directory is --rundir, else $NVS_RUNDIR, else
+// /var/run/neutrino, so several daemons (and their tools) coexist on one machine.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace nt {
+
+inline constexpr const char* kDefaultRunDir = "/var/run/neutrino";
+inline constexpr const char* kDaemonName = "neutrino-vswitchd";
+
+struct ControlRequest {
+  std::string tool;
+  std::vector<std::string> argv;
+  std::string stdin_data;
+};
+
+struct ControlReply {
+  int status = 0;
+  std::string out;
+  std::string err;
+};
+
+std::string encode_request(const ControlRequest& req);
+Result<ControlRequest> decode_request(std::string_view json);
+std::string encode_reply(const ControlReply& reply);
+Result<ControlReply> decode_reply(std::string_view json);
+
+// --rundir if given, else $NVS_RUNDIR, else /var/run/neutrino.
+std::string run_dir(const std::optional<std::string>& override_dir = std::nullopt);
+std::string control_socket_path(const std::string& rundir);  // <rundir>/neutrino-vswitchd.ctl
+
+// Client side: connects to `socket_path`, sends `req` and waits (up to `timeout_ms`; 0 waits
+// forever) for the reply. On failure the Error's message is strerror's text ("No such file or
+// directory"), so each tool words the error as its Open vSwitch counterpart does.
+Result<ControlReply> control_call(const std::string& socket_path, const ControlRequest& req,
+                                  int timeout_ms = 0);
+
+// What a tool does: sends `req` to the daemon at `socket_path`, writes the reply's out to
+// stdout and err to stderr and returns its status. If the daemon cannot be reached, prints
+// `unreachable(strerror text)` (a whole line) to stderr and returns 1.
+int relay_to_daemon(const std::string& socket_path, const ControlRequest& req, int timeout_ms,
+                    const std::function<std::string(const std::string&)>& unreachable);
+
+// Server side: a listening socket at `path` (an existing stale socket file is replaced).
+Result<int> control_listen(const std::string& path);
+
+// Reads a whole file (`-` reads standard input). The Error carries strerror's text.
+Result<std::string> read_file_or_stdin(const std::string& path);
+// Writes `data` to `path` atomically: a temporary file beside it, fsync, rename, fsync of the
+// directory, so a reader (or a restart after kill -9) sees the old or the new file, never half.
+Status write_file_atomic(const std::string& path, std::string_view data);
+
+}  // namespace nt

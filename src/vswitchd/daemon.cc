@@ -1,0 +1,165 @@
+// Daemon: state (load, reconcile, persist) and the control requests. The event loop, the
+// options and --detach are in daemon_loop.cc.
+#include "vswitchd/daemon.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "netdev/netdev_dummy.h"
+#include "vswitchd/vsctl.h"
+
+namespace nt {
+namespace {
+
+constexpr size_t kPoolPackets = 4096;
+constexpr const char* kOvsVersion = "0.1.0";
+
+std::optional<std::string> read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+Result<std::unique_ptr<DpPort>> open_netdev(const PortSpec& spec,
+                                            const std::optional<TunnelConfig>& tunnel) {
+  auto nd = netdev_open(spec, tunnel);
+  if (!nd.ok()) return nd.error();
+  return std::unique_ptr<DpPort>(std::move(*nd));
+}
+
+}  // namespace
+
+DaemonCore::DaemonCore(size_t packet_capacity)
+    : owned_switch(std::make_unique<Switch>(clock, kPoolPackets, packet_capacity)) {}
+
+Daemon::Daemon(DaemonOptions opts)
+    : DaemonCore(kNetdevPacketCapacity),
+      CommandHost(*owned_switch),
+      opts_(std::move(opts)),
+      reconciler_(*owned_switch),
+      flows_(opts_.rundir + "/flows") {
+  owned_switch->set_port_factory(open_netdev);
+}
+
+Daemon::~Daemon() { cleanup(); }
+
+void Daemon::log(const char* module, VlogLevel level, const std::string& msg) {
+  vlog().log(module, level, msg);
+}
+
+static std::string db_path(const DaemonOptions& o) { return o.rundir + "/conf.db"; }
+
+Status Daemon::persist_db() { return write_file_atomic(db_path(opts_), db_to_json(db_)); }
+
+Status Daemon::save_flows(const std::string& bridge) {
+  Ofproto* br = sw().bridge(bridge);
+  if (!br) return ok_status();
+  return flows_.save(*br);
+}
+
+Status Daemon::load_state() {
+  if (auto text = read_whole(db_path(opts_))) {
+    auto db = db_from_json(*text);
+    if (!db.ok()) return make_error(db_path(opts_) + ": " + db.error().message);
+    db_ = std::move(*db);
+    log("vswitchd", VlogLevel::kInfo, "loaded " + db_path(opts_));
+  }
+  remembered_ = remember_ports(db_);
+  clear_runtime_columns(db_);
+  db_.ovs().ovs_version = kOvsVersion;
+  apply_db(db_);
+  for (Ofproto* br : sw().bridges()) {
+    auto text = flows_.load(br->name());
+    if (!text) continue;
+    Status st = restore_flows(*br, *text);
+    if (!st.ok()) {
+      log("bridge", VlogLevel::kErr, flows_.path(br->name()) + ": " + st.error().message);
+    }
+  }
+  sw().maybe_revalidate();
+  return persist_db();
+}
+
+// Makes `next` the configuration: reconcile, write back runtime columns, persist flows of
+// new bridges (and forget those of deleted ones).
+void Daemon::apply_db(Db next) {
+  db_ = std::move(next);
+  PortStatusFn status = [this](const Ofproto& br, const OfPort& p) { return port_status(br, p); };
+  ReconcileResult r = reconciler_.apply(db_, remembered_, status);
+  for (const std::string& line : r.log) log("bridge", VlogLevel::kInfo, line);
+  for (const std::string& name : r.bridges_removed) flows_.remove(name);
+  for (const std::string& name : r.bridges_added) {
+    if (!flows_.load(name) || running_) (void)save_flows(name);
+  }
+  for (const std::string& name : r.flows_changed) (void)save_flows(name);
+  sync_rx_fds();
+}
+
+ControlReply Daemon::run_vsctl(const std::vector<std::string>& argv) {
+  Db next = db_;
+  VsctlResult r = vsctl_execute(next, argv);
+  ControlReply reply{r.status, r.out, r.err};
+  if (r.status != 0 || same_content(next, db_)) return reply;
+  apply_db(std::move(next));
+  Status st = persist_db();
+  if (!st.ok()) {
+    reply.status = 1;
+    reply.err += "nvs-vsctl: " + st.error().message + "\n";
+  }
+  return reply;
+}
+
+ControlReply Daemon::handle(const ControlRequest& req) {
+  if (req.tool == "vsctl") return run_vsctl(req.argv);
+  if (req.tool == "ofctl") return ofctl_execute(*this, req.argv, req.stdin_data);
+  if (req.tool == "appctl") return appctl_execute(*this, req.argv);
+  return ControlReply{1, "", std::string(kDaemonName) + ": unknown tool \"" + req.tool + "\"\n"};
+}
+
+Netdev* Daemon::netdev(uint32_t odp_port) const {
+  return dynamic_cast<Netdev*>(owned_switch->datapath().port(odp_port));
+}
+
+std::vector<std::pair<uint32_t, Netdev*>> Daemon::netdevs() const {
+  std::vector<std::pair<uint32_t, Netdev*>> out;
+  for (Ofproto* br : owned_switch->bridges()) {
+    for (const auto& [no, p] : br->ports()) {
+      if (Netdev* nd = p.odp_port ? netdev(p.odp_port) : nullptr) out.emplace_back(p.odp_port, nd);
+    }
+  }
+  return out;
+}
+
+PortStatus Daemon::port_status(const Ofproto& br, const OfPort& port) const {
+  if (port.type == "patch") {
+    bool peer = owned_switch->patch_peer(port).second != nullptr;
+    return {peer, peer ? "" : "peer " + port.peer + " does not exist"};
+  }
+  Netdev* nd = port.odp_port ? netdev(port.odp_port) : nullptr;
+  if (!nd) return {};
+  return {nd->is_up(), nd->error()};
+}
+
+bool Daemon::port_link_up(const Ofproto& br, const OfPort& port) const {
+  return port_status(br, port).up;
+}
+
+// Injects into a dummy port and processes the frame at once, so the reply means "done".
+Status Daemon::dummy_receive(const std::string& port, const std::vector<uint8_t>& frame) {
+  for (Ofproto* br : sw().bridges()) {
+    const OfPort* p = br->find_port(port);
+    auto* dummy = p && p->odp_port ? dynamic_cast<DummyNetdev*>(netdev(p->odp_port)) : nullptr;
+    if (!dummy) continue;
+    if (!dummy->inject(frame.data(), frame.size())) return make_error("receive queue full");
+    poll_netdev(p->odp_port, dummy, SIZE_MAX);
+    return ok_status();
+  }
+  return make_error("no such dummy netdev");
+}
+
+}  // namespace nt

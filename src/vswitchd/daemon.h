@@ -1,0 +1,111 @@
+// Daemon: neutrino-vswitchd — one node's switch, its configuration and its control socket.
+//
+// The daemon owns a Switch whose ports are real netdevs (netdev_open through the Switch's
+// port factory), the configuration database (Db) and each bridge's configured flows, both
+// persisted under the run directory (conf.db, flows/<bridge>.flows) with an atomic write
+// before a command's reply is sent, so whatever a command reported as done survives kill -9.
+// On start it loads both and rebuilds bridges, ports (with the same OpenFlow port numbers and
+// MACs) and flows.
+//
+// One thread runs everything from one epoll loop: the control socket (one JSON request per
+// connection, see control.h), every netdev's rx fd (received packets go to the datapath in
+// batches of 32), a 500 ms timer (Switch::run: statistics, timeouts, MAC aging; netdevs that
+// are down are retried) and a signalfd (SIGTERM/SIGINT/SIGHUP). A command is therefore
+// handled between two batches and the packet path takes no lock.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "netdev/netdev.h"
+#include "vswitchd/commands.h"
+#include "vswitchd/flow_store.h"
+#include "vswitchd/ovsdb.h"
+#include "vswitchd/reconcile.h"
+
+namespace nt {
+
+struct DaemonOptions {
+  std::string rundir;  // resolved: --rundir, $NVS_RUNDIR, /var/run/neutrino
+  bool detach = false;
+  std::optional<std::string> pidfile;   // absolute once parsed
+  std::optional<std::string> log_file;  // absolute once parsed
+  bool help = false;
+  bool version = false;
+};
+
+// Parses neutrino-vswitchd's command line (argv without the program name).
+Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& argv);
+
+// Constructed before CommandHost, which keeps a reference to the switch.
+struct DaemonCore {
+  explicit DaemonCore(size_t packet_capacity);
+  SystemClock clock;
+  std::unique_ptr<Switch> owned_switch;
+};
+
+class Daemon final : private DaemonCore, public CommandHost {
+ public:
+  explicit Daemon(DaemonOptions opts);
+  ~Daemon() override;
+
+  // Loads the saved state, rebuilds the switch, opens the control socket, writes the pidfile.
+  Status start();
+  // The event loop; returns when `nvs-appctl exit` or a signal stops the daemon.
+  void run();
+  // Removes the pidfile and the control socket (also done by the destructor).
+  void cleanup();
+
+  // Executes one control request (the event loop calls this; tests may too).
+  ControlReply handle(const ControlRequest& req);
+
+  const Db& db() const { return db_; }
+  const DaemonOptions& options() const { return opts_; }
+
+  // CommandHost
+  Status save_flows(const std::string& bridge) override;
+  Status dummy_receive(const std::string& port, const std::vector<uint8_t>& frame) override;
+  bool port_link_up(const Ofproto& br, const OfPort& port) const override;
+
+ private:
+  Status load_state();
+  Status persist_db();
+  void apply_db(Db next);
+  ControlReply run_vsctl(const std::vector<std::string>& argv);
+  PortStatus port_status(const Ofproto& br, const OfPort& port) const;
+  Netdev* netdev(uint32_t odp_port) const;
+  std::vector<std::pair<uint32_t, Netdev*>> netdevs() const;
+  void log(const char* module, VlogLevel level, const std::string& msg);
+
+  // Event loop pieces.
+  Status setup_loop();
+  void sync_rx_fds();
+  void on_timer();
+  void poll_netdev(uint32_t odp_port, Netdev* nd, size_t max_batches);
+  bool poll_pending();
+  void accept_clients();
+  void on_client(int fd);
+  void close_client(int fd);
+
+  DaemonOptions opts_;
+  Db db_;
+  Reconciler reconciler_;
+  FlowStore flows_;
+  std::map<std::string, RememberedPort> remembered_;
+  int epoll_fd_ = -1, listen_fd_ = -1, timer_fd_ = -1, signal_fd_ = -1;
+  std::map<int, uint32_t> rx_fds_;      // netdev rx fd -> odp port
+  std::map<int, std::string> clients_;  // connection fd -> request bytes so far
+  std::map<uint32_t, bool> netdev_up_;  // odp port -> last known up state
+  bool running_ = false;
+  bool pidfile_written_ = false;
+  bool cleaned_ = false;
+};
+
+// The whole program: options, --detach (the parent exits once the child is ready), start, run.
+int daemon_main(const std::vector<std::string>& argv);
+
+}  // namespace nt

@@ -1,0 +1,370 @@
+// Daemon: command-line options, the epoll event loop, --detach and the pidfile.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "common/strings.h"
+#include "vswitchd/daemon.h"
+
+namespace nt {
+namespace {
+
+// epoll tags: the kind in the high 32 bits, an fd or odp port number in the low 32.
+enum Tag : uint64_t { kListen = 1, kTimer, kSignal, kClient, kNetdev };
+uint64_t tag(Tag kind, uint32_t value = 0) { return uint64_t{kind} << 32 | value; }
+
+constexpr int kTimerMs = 500;
+constexpr size_t kBatchesPerWake = 8;  // fairness between ports
+
+const char* kUsage =
+    "neutrino-vswitchd: Neutrino virtual switch daemon\n"
+    "usage: neutrino-vswitchd [OPTIONS]\n"
+    "\nDaemon options:\n"
+    "  --detach                run in background as daemon\n"
+    "  --pidfile[=FILE]        create pidfile (default: RUNDIR/neutrino-vswitchd.pid)\n"
+    "  --log-file[=FILE]       enable logging to file (default: RUNDIR/neutrino-vswitchd.log)\n"
+    "  --rundir=DIR            run directory (default: $NVS_RUNDIR or /var/run/neutrino)\n"
+    "  -h, --help              display this help message\n"
+    "  -V, --version           display version information\n";
+
+std::string absolute(const std::string& path, const std::string& base) {
+  if (path.empty() || path[0] == '/') return path;
+  if (base.empty() || base[0] != '/') {
+    char cwd[4096];
+    std::string b = getcwd(cwd, sizeof cwd) ? std::string(cwd) : ".";
+    return absolute(path, base.empty() ? b : b + "/" + base);
+  }
+  return base + "/" + path;
+}
+
+Status write_pidfile(const std::string& path) {
+  return write_file_atomic(path, std::to_string(::getpid()) + "\n");
+}
+
+// Another daemon already serving this run directory?
+bool already_running(const std::string& socket_path) {
+  ControlRequest ping{"appctl", {"version"}, ""};
+  return control_call(socket_path, ping, 1000).ok();
+}
+
+}  // namespace
+
+Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& argv) {
+  DaemonOptions o;
+  std::optional<std::string> rundir;
+  bool pidfile = false, logfile = false;
+  std::string pid_name, log_name;
+  for (const std::string& a : argv) {
+    std::string_view v = a;
+    auto value = [&](std::string_view opt) { return std::string(v.substr(opt.size() + 1)); };
+    if (v == "--detach") {
+      o.detach = true;
+    } else if (v == "--pidfile" || starts_with(v, "--pidfile=")) {
+      pidfile = true;
+      pid_name = v == "--pidfile" ? "" : value("--pidfile");
+    } else if (v == "--log-file" || starts_with(v, "--log-file=")) {
+      logfile = true;
+      log_name = v == "--log-file" ? "" : value("--log-file");
+    } else if (starts_with(v, "--rundir=")) {
+      rundir = value("--rundir");
+    } else if (v == "-h" || v == "--help") {
+      o.help = true;
+    } else if (v == "-V" || v == "--version") {
+      o.version = true;
+    } else if (v == "--no-chdir" || v == "--monitor" || v == "--mlockall") {
+      // accepted for compatibility with ovs-vswitchd command lines
+    } else {
+      return make_error("unrecognized option '" + a + "'");
+    }
+  }
+  o.rundir = absolute(run_dir(rundir), "");
+  if (pidfile) {
+    o.pidfile = absolute(pid_name.empty() ? std::string(kDaemonName) + ".pid" : pid_name, o.rundir);
+  }
+  if (logfile) {
+    o.log_file =
+        absolute(log_name.empty() ? std::string(kDaemonName) + ".log" : log_name, o.rundir);
+  }
+  return o;
+}
+
+Status Daemon::start() {
+  if (::mkdir(opts_.rundir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return make_error(opts_.rundir + ": " + std::strerror(errno));
+  }
+  std::string sock = control_socket_path(opts_.rundir);
+  if (already_running(sock)) {
+    return make_error("another " + std::string(kDaemonName) + " is already serving " + sock);
+  }
+  if (opts_.log_file) NT_TRY(vlog().set_log_file(*opts_.log_file));
+  if (opts_.detach) {
+    for (const std::string& m : Vlog::modules())
+      vlog().set_level(m, VlogDest::kConsole, VlogLevel::kOff);
+  }
+  NT_TRY(load_state());
+  NT_TRY(setup_loop());
+  auto fd = control_listen(sock);
+  if (!fd.ok()) return make_error(sock + ": " + fd.error().message);
+  listen_fd_ = *fd;
+  epoll_event ev{EPOLLIN, {.u64 = tag(kListen)}};
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+  if (opts_.pidfile) {
+    NT_TRY(write_pidfile(*opts_.pidfile));
+    pidfile_written_ = true;
+  }
+  vlog().log("vswitchd", VlogLevel::kInfo,
+             std::string(kDaemonName) +
+                 " (Neutrino) 0.1.0 started, "
+                 "listening on " +
+                 sock);
+  running_ = true;
+  return ok_status();
+}
+
+Status Daemon::setup_loop() {
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
+  ::sigprocmask(SIG_BLOCK, &mask, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (epoll_fd_ < 0 || timer_fd_ < 0 || signal_fd_ < 0) {
+    return make_error(std::string("event loop: ") + std::strerror(errno));
+  }
+  itimerspec its{};
+  its.it_interval.tv_nsec = its.it_value.tv_nsec = kTimerMs * 1'000'000L;
+  ::timerfd_settime(timer_fd_, 0, &its, nullptr);
+  epoll_event ev{EPOLLIN, {.u64 = tag(kTimer)}};
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &ev);
+  ev.data.u64 = tag(kSignal);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev);
+  sync_rx_fds();
+  return ok_status();
+}
+
+// Registers every up netdev's rx fd (again: a closed fd leaves epoll by itself, and a new
+// port may reuse its number).
+void Daemon::sync_rx_fds() {
+  if (epoll_fd_ < 0) return;
+  for (const auto& [fd, odp] : rx_fds_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  rx_fds_.clear();
+  netdev_up_.clear();
+  for (const auto& [odp, nd] : netdevs()) {
+    netdev_up_[odp] = nd->is_up();
+    int fd = nd->rx_fd();
+    if (fd < 0 || rx_fds_.count(fd)) continue;
+    epoll_event ev{EPOLLIN, {.u64 = tag(kNetdev, odp)}};
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0) rx_fds_[fd] = odp;
+  }
+}
+
+void Daemon::poll_netdev(uint32_t odp_port, Netdev* nd, size_t max_batches) {
+  PacketPool& pool = sw().datapath().pool();
+  for (size_t i = 0; i < max_batches; ++i) {
+    PacketBatch batch;
+    if (nd->receive(pool, batch) == 0) break;
+    sw().receive_batch(odp_port, batch);
+  }
+}
+
+// Netdevs holding packets without a readable fd; true if any still has more.
+bool Daemon::poll_pending() {
+  bool more = false;
+  for (const auto& [odp, nd] : netdevs()) {
+    if (!nd->rx_pending()) continue;
+    poll_netdev(odp, nd, kBatchesPerWake);
+    more = more || nd->rx_pending();
+  }
+  return more;
+}
+
+void Daemon::on_timer() {
+  uint64_t expirations;
+  while (::read(timer_fd_, &expirations, sizeof expirations) > 0) {
+  }
+  sw().run();
+  bool changed = false;
+  for (const auto& [odp, nd] : netdevs()) {
+    if (!nd->is_up()) (void)nd->retry();
+    auto it = netdev_up_.find(odp);
+    changed = changed || it == netdev_up_.end() || it->second != nd->is_up();
+  }
+  if (!changed) return;
+  log("netdev", VlogLevel::kInfo, "port link state changed; updating the database");
+  apply_db(db_);  // rewrites link_state / error, re-registers rx fds
+  (void)persist_db();
+}
+
+void Daemon::accept_clients() {
+  for (;;) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    clients_[fd].clear();
+    epoll_event ev{EPOLLIN, {.u64 = tag(kClient, static_cast<uint32_t>(fd))}};
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  }
+}
+
+void Daemon::close_client(int fd) {
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  ::close(fd);
+  clients_.erase(fd);
+}
+
+// Reads what has arrived; once the request is whole, executes it and answers.
+void Daemon::on_client(int fd) {
+  std::string& buf = clients_[fd];
+  char chunk[65536];
+  bool eof = false;
+  for (;;) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n > 0) {
+      buf.append(chunk, static_cast<size_t>(n));
+      continue;
+    }
+    eof = n == 0 || (errno != EAGAIN && errno != EINTR);
+    if (n < 0 && errno == EINTR) continue;
+    break;
+  }
+  if (buf.find('\n') == std::string::npos && !eof) return;
+  auto req = decode_request(buf);
+  ControlReply reply =
+      req.ok() ? handle(*req)
+               : ControlReply{1, "", std::string(kDaemonName) + ": " + req.error().message + "\n"};
+  std::string out = encode_reply(reply);
+  int flags = ::fcntl(fd, F_GETFL);
+  ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  for (size_t off = 0; off < out.size();) {
+    ssize_t n = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
+    if (n <= 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+  close_client(fd);
+}
+
+void Daemon::run() {
+  epoll_event events[64];
+  bool pending = false;
+  while (running_ && !exit_requested()) {
+    int n = ::epoll_wait(epoll_fd_, events, 64, pending ? 0 : -1);
+    for (int i = 0; i < n && running_; ++i) {
+      uint64_t t = events[i].data.u64;
+      uint32_t value = static_cast<uint32_t>(t);
+      switch (static_cast<Tag>(t >> 32)) {
+        case kListen:
+          accept_clients();
+          break;
+        case kTimer:
+          on_timer();
+          break;
+        case kSignal:
+          running_ = false;
+          break;
+        case kClient:
+          on_client(static_cast<int>(value));
+          break;
+        case kNetdev:
+          if (Netdev* nd = netdev(value)) poll_netdev(value, nd, kBatchesPerWake);
+          break;
+      }
+    }
+    pending = poll_pending();
+  }
+  log("vswitchd", VlogLevel::kInfo, "exiting");
+  cleanup();
+}
+
+void Daemon::cleanup() {
+  if (cleaned_) return;
+  cleaned_ = true;
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    ::close(it->first);
+    it = clients_.erase(it);
+  }
+  if (listen_fd_ >= 0) {
+    ::close(listen_fd_);
+    ::unlink(control_socket_path(opts_.rundir).c_str());
+  }
+  if (pidfile_written_) ::unlink(opts_.pidfile->c_str());
+  for (int fd : {epoll_fd_, timer_fd_, signal_fd_}) {
+    if (fd >= 0) ::close(fd);
+  }
+  listen_fd_ = epoll_fd_ = timer_fd_ = signal_fd_ = -1;
+}
+
+namespace {
+
+// Forks; the parent waits until the child reports that it is ready (or why it failed) and
+// exits with that result. Returns the write end of the pipe in the child.
+int detach_or_exit() {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid > 0) {
+    ::close(fds[1]);
+    char c = 1;
+    ssize_t n = ::read(fds[0], &c, 1);
+    if (n != 1) ::waitpid(pid, nullptr, 0);
+    std::_Exit(n == 1 && c == 0 ? 0 : 1);
+  }
+  ::close(fds[0]);
+  ::setsid();
+  return fds[1];
+}
+
+void finish_detach(int ready_fd, bool ok) {
+  if (ready_fd < 0) return;
+  char c = ok ? 0 : 1;
+  (void)!::write(ready_fd, &c, 1);
+  ::close(ready_fd);
+  if (!ok) return;
+  int null = ::open("/dev/null", O_RDWR);
+  for (int fd : {0, 1, 2}) ::dup2(null, fd);
+  if (null > 2) ::close(null);
+  (void)!::chdir("/");
+}
+
+}  // namespace
+
+int daemon_main(const std::vector<std::string>& argv) {
+  auto opts = parse_daemon_options(argv);
+  if (!opts.ok()) {
+    std::fprintf(stderr, "%s: %s\n(use --help for help)\n", kDaemonName,
+                 opts.error().message.c_str());
+    return 1;
+  }
+  if (opts->help) return std::fputs(kUsage, stdout), 0;
+  if (opts->version) return std::puts("neutrino-vswitchd (Neutrino) 0.1.0"), 0;
+  int ready_fd = opts->detach ? detach_or_exit() : -1;
+  Daemon daemon(*opts);
+  Status st = daemon.start();
+  if (!st.ok()) {
+    std::fprintf(stderr, "%s: %s\n", kDaemonName, st.error().message.c_str());
+    daemon.vlog().log("vswitchd", VlogLevel::kEmer, st.error().message);
+    finish_detach(ready_fd, false);
+    return 1;
+  }
+  finish_detach(ready_fd, true);
+  daemon.run();
+  return 0;
+}
+
+}  // namespace nt
