@@ -1,0 +1,279 @@
+// End to end: the real neutrino-vswitchd and nvs-* binaries in a fresh run directory, with
+// dummy ports (no root needed). Configures the seed 000 br-int/br-tun layout, programs the
+// seed's br-tun flows, checks dump-flows, trace and traffic (through a dummy port's tx_pcap),
+// then kill -9s the daemon, restarts it and checks that configuration, port numbers, MACs and
+// flows are back and traffic flows again.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/strings.h"
+#include "packet/pcap.h"
+
+#ifndef NT_TOOLS_DIR
+#error "NT_TOOLS_DIR (the build directory of the nvs-* programs) must be defined"
+#endif
+
+namespace nt {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+const char* kBroadcast =  // ARP request from fa:16:3e:53:ea:b5 (10.0.0.2 asks for 10.0.0.3)
+    "fffffffffffffa163e53eab50806000108000604000"
+    "1fa163e53eab50a0000020000000000000a000003";
+
+// Seed 000's br-tun (OVS VxLAN): patch-int is port 1, the tunnel port 2.
+const char* kBrTunFlows =
+    "cookie=0xaaa0e760a7848ec3,table=0,priority=1,in_port=1 actions=resubmit(,2)\n"
+    "cookie=0xaaa0e760a7848ec3,table=0,priority=1,in_port=2 actions=resubmit(,4)\n"
+    "cookie=0xaaa0e760a7848ec3,table=0,priority=0 actions=drop\n"
+    "cookie=0xaaa0e760a7848ec3,table=2,priority=0,dl_dst=00:00:00:00:00:00/01:00:00:00:00:00 "
+    "actions=resubmit(,20)\n"
+    "cookie=0xaaa0e760a7848ec3,table=2,priority=0,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
+    "actions=resubmit(,22)\n"
+    "cookie=0xaaa0e760a7848ec3,table=4,priority=1,tun_id=0x64 "
+    "actions=mod_vlan_vid:1,resubmit(,10)\n"
+    "cookie=0xaaa0e760a7848ec3,table=10,priority=1 "
+    "actions=learn(table=20,hard_timeout=300,priority=1,cookie=0xaaa0e760a7848ec3,"
+    "NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_VLAN_TCI[],"
+    "load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:NXM_OF_IN_PORT[]),output:1\n"
+    "cookie=0xaaa0e760a7848ec3,table=20,priority=0 actions=resubmit(,22)\n"
+    "cookie=0xaaa0e760a7848ec3,table=22,dl_vlan=1 actions=strip_vlan,set_tunnel:0x64,output:2\n"
+    "cookie=0xaaa0e760a7848ec3,table=22,priority=0 actions=drop\n";
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/nvs-daemon-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+
+  void TearDown() override {
+    kill_daemon(SIGKILL);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Runs a program from the build with NVS_RUNDIR set; stdout/stderr captured.
+  RunResult run(const std::string& prog, const std::vector<std::string>& args,
+                const std::string& input = "") {
+    fs::path in = dir_ / "stdin", out = dir_ / "stdout", err = dir_ / "stderr";
+    std::ofstream(in, std::ios::binary) << input;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setenv("NVS_RUNDIR", dir_.c_str(), 1);
+      int fds[3] = {::open(in.c_str(), O_RDONLY),
+                    ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644),
+                    ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644)};
+      for (int i = 0; i < 3; ++i) ::dup2(fds[i], i);
+      std::string path = std::string(NT_TOOLS_DIR) + "/" + prog;
+      std::vector<char*> argv{path.data()};
+      std::vector<std::string> copy = args;
+      for (std::string& a : copy) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(path.c_str(), argv.data());
+      std::_Exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  }
+
+  // Runs a command that must succeed; returns its stdout.
+  std::string ok(const std::string& prog, const std::vector<std::string>& args,
+                 const std::string& input = "") {
+    RunResult r = run(prog, args, input);
+    EXPECT_EQ(r.status, 0) << prog << " " << (args.empty() ? "" : args[0]) << ": " << r.err;
+    return r.out;
+  }
+
+  void start_daemon() {
+    RunResult r = run("neutrino-vswitchd",
+                      {"--detach", "--pidfile", "--log-file", "--rundir=" + dir_.string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_TRUE(fs::exists(pidfile()));
+  }
+
+  fs::path pidfile() const { return dir_ / "neutrino-vswitchd.pid"; }
+
+  void kill_daemon(int sig) {
+    if (!fs::exists(pidfile())) return;
+    pid_t pid = std::atoi(slurp(pidfile()).c_str());
+    if (pid <= 1 || ::kill(pid, sig) != 0) return;
+    for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  std::string vsctl_get(const std::string& iface, const std::string& column) {
+    return ok("nvs-vsctl", {"get", "Interface", iface, column});
+  }
+
+  std::vector<std::vector<uint8_t>> pcap_frames(const std::string& name) {
+    PcapReader r;
+    std::vector<std::vector<uint8_t>> frames;
+    if (!r.open((dir_ / name).string()).ok()) return frames;
+    PcapRecord rec;
+    for (auto more = r.next(rec); more.ok() && *more; more = r.next(rec))
+      frames.push_back(rec.data);
+    return frames;
+  }
+
+  void configure_seed_layout() {
+    ok("nvs-vsctl", {"add-br", "br-int"});
+    ok("nvs-vsctl", {"add-br", "br-tun", "--", "set-fail-mode", "br-tun", "secure"});
+    ok("nvs-vsctl", {"add-port", "br-int", "patch-tun", "--", "set", "Interface", "patch-tun",
+                     "type=patch", "options:peer=patch-int"});
+    ok("nvs-vsctl", {"add-port", "br-int", "tap0d4cb13a-7a", "tag=1", "--", "set", "Interface",
+                     "tap0d4cb13a-7a", "type=dummy"});
+    ok("nvs-vsctl", {"add-port", "br-tun", "patch-int", "--", "set", "Interface", "patch-int",
+                     "type=patch", "options:peer=patch-tun"});
+    ok("nvs-vsctl",
+       {"add-port", "br-tun", "vxlan-a642100b", "--", "set", "Interface", "vxlan-a642100b",
+        "type=dummy", "options:tx_pcap=" + (dir_ / "tun.pcap").string()});
+  }
+
+  // A broadcast from the instance port crosses br-int and br-tun and leaves the tunnel port
+  // without its VLAN tag.
+  void expect_broadcast_reaches_tunnel() {
+    size_t before = pcap_frames("tun.pcap").size();
+    ok("nvs-appctl", {"netdev-dummy/receive", "tap0d4cb13a-7a", kBroadcast});
+    auto frames = pcap_frames("tun.pcap");
+    ASSERT_EQ(frames.size(), before + 1);
+    EXPECT_EQ(hex_bytes(frames.back().data(), frames.back().size()), kBroadcast);
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(DaemonTest, ToolsWithoutDaemonFailLikeOvs) {
+  RunResult r = run("nvs-vsctl", {"show"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "nvs-vsctl: unix:" + (dir_ / "neutrino-vswitchd.ctl").string() +
+                       ": database connection failed (No such file or directory)\n");
+  r = run("nvs-appctl", {"version"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cannot connect to"), std::string::npos);
+  // parse-flow needs no daemon.
+  r = run("nvs-ofctl", {"parse-flow", "in_port=1,actions=drop"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "usable protocols: any\nchosen protocol: OpenFlow10-table_id\n"
+            "OFPT_FLOW_MOD (xid=0x1): ADD in_port=1 actions=drop\n");
+}
+
+TEST_F(DaemonTest, SeedLayoutSurvivesKillNine) {
+  start_daemon();
+  configure_seed_layout();
+  ok("nvs-ofctl", {"add-flows", "br-tun", "-"}, kBrTunFlows);
+
+  // Port numbers as Open vSwitch assigns them, the standalone bridge's NORMAL flow.
+  EXPECT_EQ(vsctl_get("patch-int", "ofport"), "1\n");
+  EXPECT_EQ(vsctl_get("vxlan-a642100b", "ofport"), "2\n");
+  EXPECT_EQ(vsctl_get("br-tun", "ofport"), "65534\n");
+  EXPECT_EQ(ok("nvs-ofctl", {"--no-stats", "dump-flows", "br-int"}),
+            "NXST_FLOW reply (xid=0x4):\n priority=0 actions=NORMAL\n");
+  std::string flows = ok("nvs-ofctl", {"--no-stats", "dump-flows", "br-tun"});
+  EXPECT_EQ(flows.rfind("NXST_FLOW reply (xid=0x4):\n", 0), 0u);
+  EXPECT_NE(flows.find(" cookie=0xaaa0e760a7848ec3, table=22, dl_vlan=1 "
+                       "actions=strip_vlan,set_tunnel:0x64,output:2\n"),
+            std::string::npos);
+  EXPECT_EQ(std::count(flows.begin(), flows.end(), '\n'), 11);
+
+  std::string trace =
+      ok("nvs-appctl", {"ofproto/trace", "br-tun",
+                        "in_port=1,dl_vlan=1,dl_src=fa:16:3e:8e:3b:12,dl_dst=ff:ff:ff:ff:ff:ff"});
+  EXPECT_NE(trace.find("22. dl_vlan=1, priority 32768, cookie 0xaaa0e760a7848ec3"),
+            std::string::npos)
+      << trace;
+  EXPECT_NE(trace.find("Datapath actions: pop_vlan,"), std::string::npos) << trace;
+  expect_broadcast_reaches_tunnel();
+
+  std::string show = ok("nvs-vsctl", {"show"});
+  std::string mac = vsctl_get("tap0d4cb13a-7a", "mac_in_use");
+  std::string ofport = vsctl_get("tap0d4cb13a-7a", "ofport");
+  kill_daemon(SIGKILL);
+  ASSERT_TRUE(fs::exists(pidfile()));  // a stale pidfile does not stop a restart
+
+  start_daemon();
+  EXPECT_EQ(ok("nvs-vsctl", {"show"}), show);
+  EXPECT_EQ(vsctl_get("tap0d4cb13a-7a", "mac_in_use"), mac);
+  EXPECT_EQ(vsctl_get("tap0d4cb13a-7a", "ofport"), ofport);
+  EXPECT_EQ(vsctl_get("vxlan-a642100b", "ofport"), "2\n");
+  EXPECT_EQ(ok("nvs-ofctl", {"--no-stats", "dump-flows", "br-tun"}), flows);
+  EXPECT_EQ(ok("nvs-ofctl", {"--no-stats", "dump-flows", "br-int"}),
+            "NXST_FLOW reply (xid=0x4):\n priority=0 actions=NORMAL\n");
+  expect_broadcast_reaches_tunnel();
+}
+
+TEST_F(DaemonTest, BadFlowFileAppliesNothing) {
+  start_daemon();
+  ok("nvs-vsctl", {"add-br", "br0"});
+  std::string before = ok("nvs-ofctl", {"--no-stats", "dump-flows", "br0"});
+  std::ofstream(dir_ / "flows.txt") << "priority=5,ip actions=drop\n"
+                                    << "# a comment\n"
+                                    << "priority=6,tcp,tp_dst=80 actions=frobnicate\n";
+  RunResult r = run("nvs-ofctl", {"add-flows", "br0", (dir_ / "flows.txt").string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err.rfind("nvs-ofctl: " + (dir_ / "flows.txt").string() + ":3: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("frobnicate"), std::string::npos) << r.err;
+  EXPECT_EQ(ok("nvs-ofctl", {"--no-stats", "dump-flows", "br0"}), before);
+
+  r = run("nvs-ofctl", {"add-flow", "nosuchbr", "actions=drop"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "nvs-ofctl: nosuchbr is not a bridge or a socket\n");
+  r = run("nvs-ofctl", {"add-flows", "br0", (dir_ / "missing.txt").string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("open failed (No such file or directory)"), std::string::npos);
+}
+
+TEST_F(DaemonTest, AppctlErrorsAndExit) {
+  start_daemon();
+  RunResult r = run("nvs-appctl", {"foo"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "\"foo\" is not a valid command (use list-commands to see a list of valid commands)\n"
+            "nvs-appctl: neutrino-vswitchd: server returned an error\n");
+  EXPECT_EQ(ok("nvs-appctl", {"version"}), "neutrino-vswitchd (Neutrino) 0.1.0\n");
+  // A second daemon on the same run directory refuses to start.
+  r = run("neutrino-vswitchd", {"--rundir=" + dir_.string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("already"), std::string::npos);
+
+  pid_t pid = std::atoi(slurp(pidfile()).c_str());
+  ok("nvs-appctl", {"exit"});
+  for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_NE(::kill(pid, 0), 0) << "the daemon is still running";
+  EXPECT_FALSE(fs::exists(pidfile()));
+  EXPECT_FALSE(fs::exists(dir_ / "neutrino-vswitchd.ctl"));
+  std::string log = slurp(dir_ / "neutrino-vswitchd.log");
+  EXPECT_NE(log.find("|00001|vswitchd|INFO|"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace nt
