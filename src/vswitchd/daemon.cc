@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "netdev/netdev_dummy.h"
+#include "vswitchd/deferred_port.h"
 #include "vswitchd/vsctl.h"
 
 namespace nt {
@@ -25,13 +26,6 @@ std::optional<std::string> read_whole(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-Result<std::unique_ptr<DpPort>> open_netdev(const PortSpec& spec,
-                                            const std::optional<TunnelConfig>& tunnel) {
-  auto nd = netdev_open(spec, tunnel);
-  if (!nd.ok()) return nd.error();
-  return std::unique_ptr<DpPort>(std::move(*nd));
-}
-
 }  // namespace
 
 DaemonCore::DaemonCore(size_t packet_capacity)
@@ -43,7 +37,7 @@ Daemon::Daemon(DaemonOptions opts)
       opts_(std::move(opts)),
       reconciler_(*owned_switch),
       flows_(opts_.rundir + "/flows") {
-  owned_switch->set_port_factory(open_netdev);
+  owned_switch->set_port_factory(open_port_or_defer);
 }
 
 Daemon::~Daemon() { cleanup(); }
@@ -153,10 +147,12 @@ bool Daemon::port_link_up(const Ofproto& br, const OfPort& port) const {
 Status Daemon::dummy_receive(const std::string& port, const std::vector<uint8_t>& frame) {
   for (Ofproto* br : sw().bridges()) {
     const OfPort* p = br->find_port(port);
-    auto* dummy = p && p->odp_port ? dynamic_cast<DummyNetdev*>(netdev(p->odp_port)) : nullptr;
+    Netdev* nd = p && p->odp_port ? netdev(p->odp_port) : nullptr;
+    if (auto* deferred = dynamic_cast<DeferredNetdev*>(nd)) nd = deferred->inner();
+    auto* dummy = dynamic_cast<DummyNetdev*>(nd);
     if (!dummy) continue;
     if (!dummy->inject(frame.data(), frame.size())) return make_error("receive queue full");
-    poll_netdev(p->odp_port, dummy, SIZE_MAX);
+    poll_netdev(p->odp_port, netdev(p->odp_port), SIZE_MAX);
     return ok_status();
   }
   return make_error("no such dummy netdev");

@@ -97,9 +97,10 @@ class Daemon final : private DaemonCore, public CommandHost {
   FlowStore flows_;
   std::map<std::string, RememberedPort> remembered_;
   int epoll_fd_ = -1, listen_fd_ = -1, timer_fd_ = -1, signal_fd_ = -1;
-  std::map<int, uint32_t> rx_fds_;      // netdev rx fd -> odp port
-  std::map<int, std::string> clients_;  // connection fd -> request bytes so far
-  std::map<uint32_t, bool> netdev_up_;  // odp port -> last known up state
+  std::map<int, uint32_t> rx_fds_;                         // netdev rx fd -> odp port
+  std::map<int, std::string> clients_;                     // connection fd -> request bytes so far
+  std::map<uint32_t, bool> netdev_up_;                     // odp port -> last known up state
+  std::vector<std::pair<uint32_t, Netdev*>> netdev_list_;  // as of the last sync_rx_fds()
   bool running_ = false;
   bool pidfile_written_ = false;
   bool cleaned_ = false;

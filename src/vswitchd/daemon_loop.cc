@@ -159,11 +159,12 @@ Status Daemon::setup_loop() {
 // Registers every up netdev's rx fd (again: a closed fd leaves epoll by itself, and a new
 // port may reuse its number).
 void Daemon::sync_rx_fds() {
+  netdev_list_ = netdevs();
   if (epoll_fd_ < 0) return;
   for (const auto& [fd, odp] : rx_fds_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
   rx_fds_.clear();
   netdev_up_.clear();
-  for (const auto& [odp, nd] : netdevs()) {
+  for (const auto& [odp, nd] : netdev_list_) {
     netdev_up_[odp] = nd->is_up();
     int fd = nd->rx_fd();
     if (fd < 0 || rx_fds_.count(fd)) continue;
@@ -184,7 +185,7 @@ void Daemon::poll_netdev(uint32_t odp_port, Netdev* nd, size_t max_batches) {
 // Netdevs holding packets without a readable fd; true if any still has more.
 bool Daemon::poll_pending() {
   bool more = false;
-  for (const auto& [odp, nd] : netdevs()) {
+  for (const auto& [odp, nd] : netdev_list_) {
     if (!nd->rx_pending()) continue;
     poll_netdev(odp, nd, kBatchesPerWake);
     more = more || nd->rx_pending();

@@ -121,7 +121,10 @@ void Reconciler::sync_bridges(const Db& db, ReconcileResult& r) {
     bool secure = is_secure(b);
     Ofproto* br = sw_.bridge(b.name);
     if (!br) {
-      if (!sw_.add_bridge(b.name, secure).ok()) continue;
+      if (auto added = sw_.add_bridge(b.name, secure); !added.ok()) {
+        r.log.push_back("bridge " + b.name + ": could not add: " + added.error().message);
+        continue;
+      }
       secure_[b.name] = secure;
       r.bridges_added.insert(b.name);
       r.log.push_back("bridge " + b.name + ": added");
