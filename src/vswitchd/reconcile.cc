@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/strings.h"
+
 namespace nt {
 namespace {
 
@@ -40,6 +42,21 @@ bool same_vlan(const PortVlanConfig& a, const PortVlanConfig& b) {
 }
 
 bool is_secure(const Bridge& br) { return br.fail_mode && *br.fail_mode == "secure"; }
+
+// other_config:mac-aging-time and mac-table-size, as Open vSwitch reads them.
+void apply_mac_table_config(const Bridge& b, Ofproto& br) {
+  auto number = [&](const char* key, uint64_t dflt) {
+    auto it = b.other_config.find(key);
+    if (it == b.other_config.end()) return dflt;
+    auto v = parse_uint(it->second, 32);
+    return v ? *v : dflt;
+  };
+  MacLearningTable& t = br.mac_table();
+  uint64_t aging = number("mac-aging-time", MacLearningTable::kDefaultAgingSec);
+  uint64_t size = number("mac-table-size", MacLearningTable::kDefaultMaxEntries);
+  if (aging != t.aging_sec()) t.set_aging_sec(static_cast<uint32_t>(aging));
+  if (size != t.max_entries()) t.set_max_entries(size);
+}
 
 }  // namespace
 
@@ -120,12 +137,15 @@ void Reconciler::sync_bridges(const Db& db, ReconcileResult& r) {
   for (const auto& [id, b] : db.bridges) {
     bool secure = is_secure(b);
     Ofproto* br = sw_.bridge(b.name);
+    if (br) apply_mac_table_config(b, *br);
     if (!br) {
-      if (auto added = sw_.add_bridge(b.name, secure); !added.ok()) {
+      auto added = sw_.add_bridge(b.name, secure);
+      if (!added.ok()) {
         r.log.push_back("bridge " + b.name + ": could not add: " + added.error().message);
         continue;
       }
       secure_[b.name] = secure;
+      apply_mac_table_config(b, **added);
       r.bridges_added.insert(b.name);
       r.log.push_back("bridge " + b.name + ": added");
       continue;

@@ -63,6 +63,10 @@ TEST_F(ReconcileTest, BridgesPortsAndRuntimeColumns) {
   EXPECT_EQ(br->find_port("b")->vlan_config.tag, 6);
   EXPECT_EQ(br->find_port("b")->ofport, 7u);  // changed in place
 
+  vsctl("set Bridge br-int other_config:mac-aging-time=60 other_config:mac-table-size=100");
+  EXPECT_EQ(br->mac_table().aging_sec(), 60u);
+  EXPECT_EQ(br->mac_table().max_entries(), 100u);
+
   vsctl("del-port br-int a");
   EXPECT_EQ(br->find_port("a"), nullptr);
   vsctl("set-fail-mode br-int secure");
