@@ -5,6 +5,7 @@
 #include "netdev/netdev_afpacket.h"
 #include "netdev/netdev_dummy.h"
 #include "netdev/netdev_tap.h"
+#include "netdev/netdev_tunnel.h"
 
 namespace nt {
 
@@ -117,6 +118,12 @@ Result<std::unique_ptr<Netdev>> open_system(const PortSpec& spec,
   return upcast(AfPacketNetdev::open(spec));
 }
 
+Result<std::unique_ptr<Netdev>> open_tunnel(const PortSpec& spec,
+                                            const std::optional<TunnelConfig>& tunnel) {
+  if (!tunnel) return make_error(spec.name + ": tunnel port without tunnel configuration");
+  return upcast(TunnelNetdev::open(spec, *tunnel));
+}
+
 struct NetdevProvider {
   std::string_view type;
   NetdevFactory open;
@@ -124,10 +131,8 @@ struct NetdevProvider {
 
 // The one table of providers. Patch ports never get here (xlate resolves them).
 constexpr NetdevProvider kProviders[] = {
-    {"dummy", open_dummy},
-    {"tap", open_tap},
-    {"internal", open_tap},
-    {"system", open_system},
+    {"dummy", open_dummy},   {"tap", open_tap},      {"internal", open_tap},
+    {"system", open_system}, {"vxlan", open_tunnel}, {"gre", open_tunnel},
 };
 
 const NetdevProvider* find_provider(std::string_view type) {

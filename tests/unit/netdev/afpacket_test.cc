@@ -21,6 +21,10 @@ constexpr uint16_t kTestEthType = 0x88b5;  // IEEE local experimental: nothing e
 const MacAddr kA = MacAddr::from_u64(0x02aa00000001);
 const MacAddr kB = MacAddr::from_u64(0x02bb00000002);
 
+bool is_test_frame(const uint8_t* f, size_t n) {
+  return n >= 14 && load_be16(f + 12) == kTestEthType;
+}
+
 PortSpec system_spec(const std::string& name) {
   PortSpec s;
   s.name = name;
@@ -38,46 +42,6 @@ std::vector<uint8_t> test_frame(uint32_t seq, size_t len, const MacAddr& src, co
   for (size_t i = 18; i < len; ++i) f[i] = static_cast<uint8_t>(seq + i);
   return f;
 }
-
-// A plain AF_PACKET socket on the far end of the veth: what the wire sees.
-class RawSocket {
- public:
-  explicit RawSocket(const std::string& ifname) {
-    fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
-    sockaddr_ll sll{};
-    sll.sll_family = AF_PACKET;
-    sll.sll_protocol = htons(ETH_P_ALL);
-    sll.sll_ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
-    ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) == 0;
-  }
-  ~RawSocket() { ::close(fd_); }
-  bool ok() const { return ok_; }
-  bool send(const std::vector<uint8_t>& f) {
-    return ::send(fd_, f.data(), f.size(), 0) == static_cast<ssize_t>(f.size());
-  }
-  // Incoming frames of our ethertype (tagged or not) received within `ms`.
-  std::vector<std::vector<uint8_t>> collect(size_t want, int ms) {
-    std::vector<std::vector<uint8_t>> got;
-    testing::wait_until(ms, [&] {
-      testing::wait_readable(fd_, 10);
-      uint8_t buf[9000];
-      sockaddr_ll from{};
-      socklen_t fl = sizeof from;
-      ssize_t n;
-      while ((n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl)) >
-             0) {
-        if (from.sll_pkttype != PACKET_OUTGOING && n >= 14 && load_be16(buf + 12) == kTestEthType)
-          got.emplace_back(buf, buf + n);
-      }
-      return got.size() >= want;
-    });
-    return got;
-  }
-
- private:
-  int fd_ = -1;
-  bool ok_ = false;
-};
 
 struct VethNs {
   TestNetns ns;
@@ -105,7 +69,7 @@ TEST(AfPacketNetdev, SendsBatchesOutOfTheInterface) {
   v.ns.sh("ip -d -o link show nta", &out);
   EXPECT_NE(out.find("promiscuity 1"), std::string::npos) << out;
   EXPECT_NE(out.find(",UP"), std::string::npos) << out;
-  RawSocket wire("ntb");
+  testing::RawSocket wire("ntb");
   ASSERT_TRUE(wire.ok());
 
   PacketPool pool(64);
@@ -125,7 +89,7 @@ TEST(AfPacketNetdev, SendsBatchesOutOfTheInterface) {
   EXPECT_EQ(pool.available(), 64u);
   EXPECT_EQ(port.tx_packets, 40u);
   EXPECT_EQ(port.tx_dropped, 0u);
-  auto got = wire.collect(40, 3000);
+  auto got = wire.collect(40, 3000, is_test_frame);
   ASSERT_EQ(got.size(), 40u);
   EXPECT_EQ(got, sent);  // every frame, in order, byte for byte
 
@@ -139,7 +103,7 @@ TEST(AfPacketNetdev, SendsBatchesOutOfTheInterface) {
   port.send(b, pool);
   EXPECT_EQ(port.counter(NetdevCounter::kTxTooBig), 1u);
   EXPECT_EQ(port.tx_packets, 42u);
-  got = wire.collect(2, 2000);
+  got = wire.collect(2, 2000, is_test_frame);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].size(), 100u);
   EXPECT_EQ(got[1].size(), 120u);
@@ -155,7 +119,7 @@ TEST(AfPacketNetdev, ReceivesWhatTheWireSendsButNotItsOwnFrames) {
   ASSERT_TRUE(nd.ok()) << nd.error().message;
   Netdev& port = **nd;
   port.odp_port = 3;
-  RawSocket wire("ntb");
+  testing::RawSocket wire("ntb");
   ASSERT_TRUE(wire.ok());
   PacketPool pool(256);
 
@@ -250,13 +214,13 @@ TEST(AfPacketNetdev, PortComesUpWhenItsInterfaceAppearsAndNoticesItGoing) {
   ASSERT_TRUE(port.retry().ok());
   EXPECT_TRUE(port.is_up());
   EXPECT_GE(port.rx_fd(), 0);
-  RawSocket wire("ntd");
+  testing::RawSocket wire("ntd");
   ASSERT_TRUE(wire.ok());
   b.add(pool.get());
   auto f = test_frame(2, 60, kA, kB);
   b.pkts[0]->assign(f.data(), f.size());
   port.send(b, pool);
-  auto got = wire.collect(1, 2000);
+  auto got = wire.collect(1, 2000, is_test_frame);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0], f);
 

@@ -1,6 +1,10 @@
 // Frame helpers shared by the real-device netdev tests.
 #pragma once
 
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -13,6 +17,7 @@
 #include <vector>
 
 #include "netdev/netdev.h"
+#include "netns.h"
 #include "packet/build.h"
 #include "packet/bytes.h"
 #include "packet/checksum.h"
@@ -81,6 +86,48 @@ size_t drain(Netdev& nd, PacketPool& pool, int ms, Fn&& fn) {
   }
   return seen;
 }
+
+// A plain AF_PACKET socket on the far end of the veth: what the wire sees.
+class RawSocket {
+ public:
+  explicit RawSocket(const std::string& ifname) {
+    fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_ALL);
+    sll.sll_ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
+    ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) == 0;
+  }
+  ~RawSocket() { ::close(fd_); }
+  bool ok() const { return ok_; }
+  bool send(const std::vector<uint8_t>& f) {
+    return ::send(fd_, f.data(), f.size(), 0) == static_cast<ssize_t>(f.size());
+  }
+  // Incoming frames received within `ms` that `keep` accepts (until `want` of them).
+  template <typename Keep>
+  std::vector<std::vector<uint8_t>> collect(size_t want, int ms, Keep&& keep) {
+    std::vector<std::vector<uint8_t>> got;
+    testing::wait_until(ms, [&] {
+      testing::wait_readable(fd_, 10);
+      uint8_t buf[9000];
+      sockaddr_ll from{};
+      socklen_t fl = sizeof from;
+      ssize_t n;
+      while ((n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl)) >
+             0) {
+        if (from.sll_pkttype != PACKET_OUTGOING && keep(buf, static_cast<size_t>(n))) {
+          got.emplace_back(buf, buf + n);
+        }
+      }
+      return got.size() >= want;
+    });
+    return got;
+  }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+};
 
 // What tcp_first_flight saw.
 struct TcpFlight {
