@@ -29,7 +29,6 @@ Ping::Ping(Host& host, uint32_t dst, PingOptions opts)
       opts_(opts),
       packet_(kIcmpHeader + std::min(opts.size, size_t{kMaxMtu})) {
   timer_.set_callback([this] { on_timer(); });
-  seen_.resize((65536 + 63) / 64);
 }
 
 Ping::~Ping() {
@@ -49,6 +48,8 @@ void Ping::start() {
 
 void Ping::send_one() {
   uint16_t seq = static_cast<uint16_t>(result_.transmitted);
+  uint16_t bit = seq % kDupWindow;
+  seen_[bit / 64] &= ~(uint64_t{1} << (bit % 64));  // the slot is reused every 1024 requests
   store_be16(packet_.data() + 6, seq);
   if (opts_.size >= kStampLen) {
     store_be32(packet_.data() + kIcmpHeader, static_cast<uint32_t>(host_.now_us()));
@@ -87,7 +88,10 @@ void Ping::on_timer() {
   finish();
 }
 
-bool Ping::seen(uint16_t seq) const { return seen_[seq / 64] >> (seq % 64) & 1; }
+bool Ping::seen(uint16_t seq) const {
+  uint16_t bit = seq % kDupWindow;
+  return seen_[bit / 64] >> (bit % 64) & 1;
+}
 
 void Ping::on_echo_reply(const IcmpEchoReply& r) {
   if (done_) return;
@@ -96,7 +100,8 @@ void Ping::on_echo_reply(const IcmpEchoReply& r) {
     uint32_t sent = load_be32(r.data);
     rep.rtt = static_cast<uint32_t>(static_cast<uint32_t>(host_.now_us()) - sent);
   }
-  seen_[r.seq / 64] |= uint64_t{1} << (r.seq % 64);
+  uint16_t bit = r.seq % kDupWindow;
+  seen_[bit / 64] |= uint64_t{1} << (bit % 64);
   rep.dup ? ++result_.duplicates : ++result_.received;
   std::string line = std::to_string(rep.bytes) + " bytes from " + ipv4_to_string(r.from) +
                      ": seq=" + std::to_string(r.seq) + " ttl=" + std::to_string(r.ttl);

@@ -10,6 +10,7 @@
 // (busybox prints nothing for them). One Timer and one preallocated packet per Ping.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -80,7 +81,9 @@ class Ping final : public IcmpEchoListener {
   uint16_t id_ = 0;
   Timer timer_;
   std::vector<uint8_t> packet_;  // ICMP header + data, built once, reused per request
-  std::vector<uint64_t> seen_;   // bitmap of answered sequence numbers
+  // Answered sequence numbers modulo kDupWindow (busybox keeps the same 1024-bit table).
+  static constexpr uint16_t kDupWindow = 1024;
+  std::array<uint64_t, kDupWindow / 64> seen_{};
   TimeUs rtt_sum_ = 0;
   uint32_t timed_ = 0;
   bool started_ = false;

@@ -199,6 +199,20 @@ TEST_F(RoutedTest, RouterReportsNoRouteAndFragmentationNeeded) {
   EXPECT_EQ(r->drops(HostDrop::kIpTooBig), 1u);
 }
 
+TEST_F(RoutedTest, RouterThatCannotResolveTheNextHopSaysHostUnreachable) {
+  Traceroute tr(*a, ip("10.0.2.99"), TracerouteOptions{.max_hops = 5});
+  ASSERT_TRUE(tr.start().ok());
+  run_secs(30);
+  ASSERT_TRUE(tr.done());
+  // r gives up on ARP after 3 s and reports host unreachable, from its side facing a.
+  EXPECT_EQ(tr.output(),
+            "traceroute to 10.0.2.99 (10.0.2.99), 5 hops max, 46 byte packets\n"
+            " 1  10.0.1.1 (10.0.1.1)  0.400 ms  0.200 ms  0.200 ms\n"
+            " 2  10.0.1.1 (10.0.1.1)  3000.200 ms !H  3000.200 ms !H  3000.200 ms !H\n");
+  EXPECT_FALSE(tr.result().reached);
+  EXPECT_EQ(r->drops(HostDrop::kArpUnresolved), 3u);
+}
+
 TEST_F(RoutedTest, IpAddrAndRouteViews) {
   EXPECT_EQ(a->ip_route_text(),
             "default via 10.0.1.1 dev eth0\n"
