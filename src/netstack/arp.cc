@@ -62,6 +62,8 @@ void Host::arp_request(NicId id, uint32_t target) {
 }
 
 void Host::gratuitous_arp(NicId id, uint32_t addr) {
+  const Nic& nic = nic_mut(id);
+  if (!nic.up_ || !nic.tx_) return;  // nothing to announce to yet: not a drop
   arp_send(id, kArpRequest, addr, MacAddr{}, addr, kBroadcastMac);
 }
 

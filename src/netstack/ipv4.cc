@@ -96,6 +96,7 @@ void Host::ip_forward(const IpRx& rx) {
   }
   NicId out = route->nic;
   uint32_t next_hop = route->gateway ? route->gateway : rx.dst;
+  if (is_broadcast_on(out, rx.dst)) return drop(HostDrop::kIpNotForUs);  // directed broadcast
   uint16_t mtu = nics_[out]->mtu_;
   if (rx.ip_len > mtu) {
     if (rx.df) icmp_send_error(rx, kIcmpDestUnreachable, kIcmpFragNeeded, mtu);

@@ -8,6 +8,7 @@
 // soon as all replies are in, and after the last request waits `timeout` if nothing came
 // back, else about two of the slowest round trips (at least 1 s). ICMP errors are counted
 // (busybox prints nothing for them). One Timer and one preallocated packet per Ping.
+// A Ping (like a Traceroute or a DhcpClient) must not outlive its Host.
 #pragma once
 
 #include <array>

@@ -297,6 +297,26 @@ TEST_F(DhcpTest, NakSendsTheClientBackToInit) {
   EXPECT_NE(client->log().find("Received DHCP NAK\n"), std::string::npos);
 }
 
+TEST_F(DhcpTest, UnansweredRequestsStartOver) {
+  server->ignore_requests = true;
+  DhcpClientConfig cfg;
+  cfg.jitter = false;
+  client = std::make_unique<DhcpClient>(*client_host, 0, cfg);
+  TimeUs t0 = sched.now_us();
+  ASSERT_TRUE(client->start().ok());
+  run_secs(0.5);
+  EXPECT_EQ(client->state(), DhcpState::kRequesting);
+  run_secs(61);
+  // REQUESTs at 0, 4, 12, 28 s; at 60 s the client gives up, and 1 s later discovers anew.
+  ASSERT_GE(server->received.size(), 6u);
+  for (size_t i = 1; i <= 4; ++i) EXPECT_EQ(server->received[i].type, DhcpType::kRequest);
+  EXPECT_EQ(server->received_at[4], t0 + 28 * kUsPerSec + 300);
+  EXPECT_EQ(server->received[5].type, DhcpType::kDiscover);
+  EXPECT_EQ(server->received_at[5], t0 + 61 * kUsPerSec + 300);
+  EXPECT_NE(server->received[5].xid, server->received[0].xid);
+  EXPECT_NE(client->log().find("No lease, failing\n"), std::string::npos);
+}
+
 TEST_F(DhcpTest, RepliesForOtherTransactionsAreIgnored) {
   ASSERT_TRUE(client->start().ok());
   run_secs(1);

@@ -124,8 +124,9 @@ class MiniDhcpServer {
   std::vector<ClasslessRoute> classless;
   bool has_classless = false;
   // Behaviour switches.
-  bool silent = false;   // receive but never answer
-  bool nak_all = false;  // answer every REQUEST with a NAK
+  bool silent = false;           // receive but never answer
+  bool nak_all = false;          // answer every REQUEST with a NAK
+  bool ignore_requests = false;  // offer, then never acknowledge
   std::vector<DhcpMessage> received;
   std::vector<TimeUs> received_at;
   std::vector<uint32_t> received_dst;  // IP destination of each request
@@ -145,7 +146,7 @@ class MiniDhcpServer {
     received_dst.push_back(d.dst);
     if (silent) return;
     if (m->type == DhcpType::kDiscover) reply(*m, DhcpType::kOffer, lease_for(m->chaddr));
-    if (m->type == DhcpType::kRequest) on_request(*m);
+    if (m->type == DhcpType::kRequest && !ignore_requests) on_request(*m);
   }
 
   void on_request(const DhcpMessage& m) {
