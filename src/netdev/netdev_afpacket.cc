@@ -28,6 +28,12 @@ Result<std::unique_ptr<AfPacketNetdev>> AfPacketNetdev::open(const PortSpec& spe
   NT_TRY(check_ifname(spec.name));
   std::unique_ptr<AfPacketNetdev> d(new AfPacketNetdev());
   d->name = spec.name;
+  if (auto it = spec.options.find("rx_mode"); it != spec.options.end()) {
+    if (it->second != "ring" && it->second != "mmsg") {
+      return make_error(spec.name + ": options:rx_mode must be ring or mmsg");
+    }
+    d->mode_ = it->second == "mmsg" ? RxMode::kMmsg : RxMode::kRing;
+  }
   std::memset(d->msgs_, 0, sizeof d->msgs_);
   auto st = d->open_device();
   if (!st.ok()) {
@@ -66,7 +72,7 @@ Status AfPacketNetdev::open_device() {
   fd_.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd_.valid()) return make_error(netdev_errno_message(name, "AF_PACKET socket", errno));
   NT_TRY(setup_socket());
-  NT_TRY(setup_ring());
+  NT_TRY(mode_ == RxMode::kRing ? setup_ring() : setup_mmsg());
   NT_TRY(if_set_up(name));  // before bind: binding to a down interface leaves an error pending
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;
@@ -138,6 +144,16 @@ void AfPacketNetdev::release_block() {
 size_t AfPacketNetdev::receive(PacketPool& pool, PacketBatch& out) {
   size_t first = out.count;
   pending_.drain_into(out);
+  if (fd_.valid() && pending_.empty()) {
+    mode_ == RxMode::kRing ? receive_ring(pool, out) : receive_mmsg(pool, out);
+    if (out.count == first && pending_.empty()) check_device();
+  }
+  count_rx(out, first);
+  return out.count - first;
+}
+
+size_t AfPacketNetdev::receive_ring(PacketPool& pool, PacketBatch& out) {
+  size_t first = out.count;
   while (ring_ && out.count < PacketBatch::kMax && pending_.empty()) {
     if (!cur_ && !next_block()) break;
     while (pkts_left_ > 0 && out.count < PacketBatch::kMax && pending_.empty()) {
@@ -148,8 +164,6 @@ size_t AfPacketNetdev::receive(PacketPool& pool, PacketBatch& out) {
     }
     if (pkts_left_ == 0) release_block();
   }
-  if (out.count == first && pending_.empty() && ring_) check_device();
-  count_rx(out, first);
   return out.count - first;
 }
 
@@ -165,12 +179,8 @@ void AfPacketNetdev::take_frame(const tpacket3_hdr* h, PacketPool& pool, PacketB
   VnetHdr hdr;
   std::memcpy(&hdr, frame - kVnetHdrLen, kVnetHdrLen);
   if (hdr.gso_type != kVnetGsoNone) {
-    size_t before = pending_.size();
-    pending_pool_ = &pool;
-    segment(hdr, frame, h->tp_snaplen, pool, pending_);
-    for (size_t i = before; i < pending_.size(); ++i) restore_vlan(h, *pending_.at(i));
-    pending_.drain_into(out);
-    return;
+    return take_super_frame(hdr, frame, h->tp_snaplen, h->tp_status, h->hv1.tp_vlan_tci,
+                            h->hv1.tp_vlan_tpid, pool, out);
   }
   Packet* p = pool.get();
   if (!p) return drop(NetdevCounter::kRxNoBuffer);
@@ -179,19 +189,29 @@ void AfPacketNetdev::take_frame(const tpacket3_hdr* h, PacketPool& pool, PacketB
     return drop(NetdevCounter::kRxTooBig);
   }
   if (!finish_csum(hdr, *p)) return pool.put(p);
-  restore_vlan(h, *p);
+  restore_vlan(h->tp_status, h->hv1.tp_vlan_tci, h->hv1.tp_vlan_tpid, *p);
   out.add(p);
 }
 
+void AfPacketNetdev::take_super_frame(const VnetHdr& hdr, const uint8_t* frame, size_t len,
+                                      uint32_t status, uint32_t tci, uint16_t tpid,
+                                      PacketPool& pool, PacketBatch& out) {
+  size_t before = pending_.size();
+  pending_pool_ = &pool;
+  segment(hdr, frame, len, pool, pending_);
+  for (size_t i = before; i < pending_.size(); ++i)
+    restore_vlan(status, tci, tpid, *pending_.at(i));
+  pending_.drain_into(out);
+}
+
 // The kernel keeps an 802.1Q/802.1ad tag it parsed in metadata; the datapath wants it back.
-void AfPacketNetdev::restore_vlan(const tpacket3_hdr* h, Packet& p) {
-  if (!(h->tp_status & TP_STATUS_VLAN_VALID)) return;
-  uint16_t tpid =
-      (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : uint16_t{kEthTypeVlan};
+void AfPacketNetdev::restore_vlan(uint32_t status, uint32_t tci, uint16_t tpid, Packet& p) {
+  if (!(status & TP_STATUS_VLAN_VALID)) return;
+  if (!(status & TP_STATUS_VLAN_TPID_VALID)) tpid = kEthTypeVlan;
   uint8_t* tag = p.insert_at(12, 4);
   if (!tag) return drop(NetdevCounter::kRxTooBig);
   store_be16(tag, tpid);
-  store_be16(tag + 2, static_cast<uint16_t>(h->hv1.tp_vlan_tci));
+  store_be16(tag + 2, static_cast<uint16_t>(tci));
 }
 
 // Nothing to read although we were asked: see whether the interface went away.
