@@ -13,7 +13,9 @@
 // Datagrams from a sender no port knows are dropped and counted on the port that read them.
 //
 // Not supported: remote_ip=flow (one port receiving from any remote), IPv6 underlays, GRE
-// sequence numbers and checksums on send.
+// sequence numbers and checksums on send. Note that where the kernel's ip_gre module is loaded
+// in our namespace, the kernel also sees the GRE packets we read and answers those no kernel
+// tunnel claims with ICMP port unreachable (rate-limited); the packets still reach us.
 #pragma once
 
 #include <netinet/in.h>
