@@ -58,9 +58,17 @@ void EmulatedUnderlay::transmit(const uint8_t* frame, size_t len) {
   --depth_;
 }
 
-ScenarioRunner::ScenarioRunner() { underlay_.clock = &clock_; }
+ScenarioRunner::ScenarioRunner() {
+  underlay_.clock = &clock_;
+  periodic_.set_callback([this] {
+    for (auto& n : nodes_) n->sw->run();
+    sched_.arm_in(periodic_, kUsPerSec);
+  });
+  sched_.arm_in(periodic_, kUsPerSec);
+}
 
 ScenarioRunner::~ScenarioRunner() {
+  instances_.clear();  // hosts first: their timers live on the scheduler
   underlay_.capture.close();
   if (!capture_path_.empty()) std::remove(capture_path_.c_str());
 }
@@ -135,6 +143,9 @@ Result<std::string> ScenarioRunner::execute(const std::string& command,
     return cmd_inject(full);
   }
   if (c == "capture-underlay" || c == "tcpdump-underlay") return cmd_capture(a);
+  if (c == "instance") return cmd_instance(a);
+  if (c == "ping" || c == "traceroute") return cmd_ping(a, c == "traceroute");
+  if (c == "ip" || c == "arp") return cmd_instance_show(a);
   if (c == "sent") return cmd_sent(a, false);
   if (c == "sent-count") return cmd_sent(a, true);
   return cmd_inspect(a);

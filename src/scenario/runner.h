@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "netstack/host.h"
+#include "netstack/scheduler.h"
 #include "packet/pcap.h"
 #include "xlate/switch.h"
 
@@ -42,6 +44,14 @@ class ScenarioRunner {
     std::string name;
     std::unique_ptr<Switch> sw;
   };
+  // An emulated instance: a netstack Host whose eth0 is cabled to a dummy port of a bridge.
+  struct Instance {
+    std::string name;
+    Node* node = nullptr;
+    std::string bridge, port;
+    std::unique_ptr<Host> host;
+    NicId nic = kNoNic;
+  };
   using Args = std::vector<std::string>;
   Result<std::string> cmd_node(const Args& a);
   Result<std::string> cmd_add_port(const Args& a);
@@ -53,14 +63,23 @@ class ScenarioRunner {
   Result<std::string> cmd_inspect(const Args& a);
   Result<std::string> cmd_link(const Args& a);
   Result<std::string> cmd_capture(const Args& a);
+  Result<std::string> cmd_instance(const Args& a);
+  Result<std::string> cmd_ping(const Args& a, bool traceroute);
+  Result<std::string> cmd_instance_show(const Args& a);
+  Result<Instance*> instance(const std::string& name);
+  // Runs the virtual clock until `done()` or nothing is left to happen (bounded).
+  void run_until_done(const std::function<bool()>& done, TimeUs limit);
   Result<RecordingPort*> recording_port(const std::string& br, const std::string& port);
   Switch& sw();
 
   ManualClock clock_;
+  Scheduler sched_{clock_};
+  Timer periodic_;  // every node's Switch::run() once a virtual second
   EmulatedUnderlay underlay_;
   std::vector<std::unique_ptr<Node>> nodes_;
   Node* current_ = nullptr;
   std::map<RecordingPort*, size_t> sent_mark_;
+  std::map<std::string, std::unique_ptr<Instance>> instances_;
   std::string capture_path_;  // temporary pcap of the underlay (capture-underlay)  // frames before
                               // this index were cleared
 };

@@ -180,7 +180,8 @@ Result<std::string> ScenarioRunner::cmd_inspect(const Args& a) {
     if (c == "advance") {
       auto s = a.size() > 1 ? parse_uint(a[1]) : std::nullopt;
       if (!s) return usage("advance SECONDS");
-      clock_.advance_ms(static_cast<TimeMs>(*s) * 1000);
+      // Every timer due in the meantime fires in order (ARP aging, leases, Switch::run()).
+      sched_.run_until(clock_.now_ms() + static_cast<TimeMs>(*s) * 1000);
     }
     for (auto& n : nodes_) n->sw->run();
     return std::string();

@@ -146,9 +146,11 @@ TEST(ActionText, LoadAndMove) {
   EXPECT_FALSE(parse_actions("move:reg0->nw_proto").ok());
   EXPECT_FALSE(parse_actions("load:1->NXM_OF_VLAN_TCI[0..16]").ok());
   EXPECT_FALSE(parse_actions("load:x->reg0").ok());
-  // 128-bit immediates load IPv6 addresses.
-  ActionList v6 = must_actions("load:0x20010db8000000000000000000000001->NXM_NX_IPV6_DST[]");
-  EXPECT_EQ(format_actions(v6), "load:0x20010db8000000000000000000000001->NXM_NX_IPV6_DST[]");
+  // IPv6 addresses are read-only until the datapath can rewrite them (fields.h): a 128-bit
+  // immediate parses, and the write is refused with a message that says why.
+  EXPECT_NE(error_of(parse_actions("load:0x20010db8000000000000000000000001->NXM_NX_IPV6_DST[]"))
+                .find("read-only"),
+            std::string::npos);
 }
 
 TEST(ActionText, RewriteActions) {
