@@ -1,7 +1,8 @@
-// neutrino: the front door. Today: running scenarios and the switch-core walkthrough.
+// neutrino: the front door. Today: running scenarios and lab files, and the walkthrough.
 //
 //   neutrino demo [--quiet]            the seed walkthrough's switch pipelines, step by step
 //   neutrino scenario FILE... [--quiet] run scenario files; exit 1 if any expectation fails
+//   neutrino lab run FILE... [--quiet]  the same for lab files (scenarios with instances)
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -14,7 +15,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: neutrino demo [--quiet]\n"
-    "       neutrino scenario FILE... [--quiet]\n";
+    "       neutrino scenario FILE... [--quiet]\n"
+    "       neutrino lab run FILE... [--quiet]\n";
 
 int run_files(const std::vector<std::string>& files, bool quiet) {
   int failed = 0;
@@ -30,15 +32,19 @@ int run_files(const std::vector<std::string>& files, bool quiet) {
   return failed ? 1 : 0;
 }
 
+// The walkthrough: the switch-core pipelines first, then the emulated lab with instances.
 std::vector<std::string> demo_files() {
   namespace fs = std::filesystem;
   std::vector<std::string> files;
-  fs::path dir = fs::path(NT_SOURCE_DIR) / "examples" / "switch-core";
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".scn") files.push_back(e.path().string());
+  for (const char* part : {"switch-core", "lab"}) {
+    std::vector<std::string> these;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(fs::path(NT_SOURCE_DIR) / "examples" / part, ec)) {
+      if (e.path().extension() == ".scn") these.push_back(e.path().string());
+    }
+    std::sort(these.begin(), these.end());
+    files.insert(files.end(), these.begin(), these.end());
   }
-  std::sort(files.begin(), files.end());
   return files;
 }
 
@@ -55,11 +61,13 @@ int main(int argc, char** argv) {
   if (args[0] == "demo") {
     std::vector<std::string> files = demo_files();
     if (files.empty()) {
-      std::fprintf(stderr, "neutrino: no walkthrough found under %s/examples/switch-core\n",
-                   NT_SOURCE_DIR);
+      std::fprintf(stderr, "neutrino: no walkthrough found under %s/examples\n", NT_SOURCE_DIR);
       return 1;
     }
     return run_files(files, quiet);
+  }
+  if (args[0] == "lab" && args.size() > 2 && args[1] == "run") {
+    return run_files(std::vector<std::string>(args.begin() + 2, args.end()), quiet);
   }
   if (args[0] == "scenario" && args.size() > 1) {
     return run_files(std::vector<std::string>(args.begin() + 1, args.end()), quiet);
