@@ -8,6 +8,7 @@ PACKAGES=(
   clang libclang-rt-14-dev clang-format
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   tcpdump iproute2 iputils-ping
+  graphviz
   nlohmann-json3-dev
 )
 

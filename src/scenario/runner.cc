@@ -146,6 +146,7 @@ Result<std::string> ScenarioRunner::execute(const std::string& command,
   if (c == "instance") return cmd_instance(a);
   if (c == "ping" || c == "traceroute") return cmd_ping(a, c == "traceroute");
   if (c == "ip" || c == "arp") return cmd_instance_show(a);
+  if (c == "graph") return cmd_graph(a);
   if (c == "sent") return cmd_sent(a, false);
   if (c == "sent-count") return cmd_sent(a, true);
   return cmd_inspect(a);

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ class ScenarioRunner {
   struct Node {
     std::string name;
     std::unique_ptr<Switch> sw;
+    uint32_t vtep = 0;  // host order; 0 = none
+  };
+  // One end of a `link` cable.
+  struct LinkEnd {
+    std::string node, bridge, port;
   };
   // An emulated instance: a netstack Host whose eth0 is cabled to a dummy port of a bridge.
   struct Instance {
@@ -66,6 +72,10 @@ class ScenarioRunner {
   Result<std::string> cmd_instance(const Args& a);
   Result<std::string> cmd_ping(const Args& a, bool traceroute);
   Result<std::string> cmd_instance_show(const Args& a);
+  // graph: the live topology as Graphviz DOT (runner_graph.cc).
+  Result<std::string> cmd_graph(const Args& a) const;
+  std::string graph_node(const Node& n, std::vector<std::string>& edges,
+                         std::set<uint32_t>& remotes) const;
   Result<Instance*> instance(const std::string& name);
   // Runs the virtual clock until `done()` or nothing is left to happen (bounded).
   void run_until_done(const std::function<bool()>& done, TimeUs limit);
@@ -80,6 +90,7 @@ class ScenarioRunner {
   Node* current_ = nullptr;
   std::map<RecordingPort*, size_t> sent_mark_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;
+  std::vector<std::pair<LinkEnd, LinkEnd>> links_;  // `link` cables, in command order
   std::string capture_path_;  // temporary pcap of the underlay (capture-underlay)  // frames before
                               // this index were cleared
 };

@@ -43,6 +43,7 @@ Result<std::string> ScenarioRunner::cmd_node(const Args& a) {
     auto ip = parse_ipv4_addr(v);
     if (!ip) return make_error("node: vtep '" + v + "' is not an IPv4 address");
     underlay_.attach(*ip, n->sw.get());
+    n->vtep = *ip;
   }
   nodes_.push_back(std::move(n));
   current_ = nodes_.back().get();

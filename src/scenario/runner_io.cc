@@ -59,6 +59,7 @@ Result<std::string> ScenarioRunner::cmd_link(const Args& a) {
       --depth;
     };
   }
+  links_.push_back({{a[1], a[2], a[3]}, {a[4], a[5], a[6]}});
   return std::string();
 }
 

@@ -18,6 +18,7 @@
 //   tcpdump-underlay             the real `tcpdump -nn -e -vv -r` output for that pcap
 //   underlay                     outer frames the emulated underlay carried (one per line)
 //   fdb BR | dpctl | coverage | advance SECONDS | run
+//   graph                        the live topology (nodes, bridges, ports, tunnels...) as DOT
 // Expectations after a command:
 //   "> text"  this line must appear in the output (in order with other "> "/"~ " lines)
 //   "~ text"  some line must contain text (in order)
