@@ -116,7 +116,7 @@ run_ovs() {
 }
 
 run_neutrino() {
-  local offloads=$1 dir="$WORK/neutrino-$1"
+  local offloads=$1 rxmode=${2:-ring} dir="$WORK/neutrino-$1-${2:-ring}"
   [ -x "$BIN/neutrino-vswitchd" ] || { echo "neutrino-vswitchd not built (./scripts/build.sh release)" >&2; return; }
   topology "$offloads"
   mkdir -p "$dir"
@@ -124,8 +124,12 @@ run_neutrino() {
   ip netns exec "$NS_SW" "$BIN/neutrino-vswitchd" --detach --pidfile --log-file
   PIDFILES+=("$dir/neutrino-vswitchd.pid")
   "$BIN/nvs-vsctl" add-br br0 -- add-port br0 a1 -- add-port br0 b1
+  if [ "$rxmode" = mmsg ]; then
+    "$BIN/nvs-vsctl" set Interface a1 options:rx_mode=mmsg -- set Interface b1 options:rx_mode=mmsg
+  fi
   sleep 1
-  measure "neutrino-offloads-$offloads"
+  local suffix=""; [ "$rxmode" = mmsg ] && suffix="-mmsg"
+  measure "neutrino-offloads-$offloads$suffix"
   "$BIN/nvs-appctl" exit 2>/dev/null || true
   unset NVS_RUNDIR
 }
@@ -136,7 +140,7 @@ echo "# variant tcp1_mbps tcp4_mbps udp64_pps ping_rtt_us"
 selected linux-bridge && { run_linux_bridge on; run_linux_bridge off; }
 selected ovs && run_ovs off
 selected ovs-tso && run_ovs on
-selected neutrino && { run_neutrino off; run_neutrino on; }
+selected neutrino && { run_neutrino off; run_neutrino on; run_neutrino off mmsg; }
 
 # Ratios measured in this run.
 awk '
@@ -146,7 +150,9 @@ awk '
     n = "neutrino-offloads-off"; o = "ovs-netdev-tso-off"; t = "ovs-netdev-tso-on"
     nt = "neutrino-offloads-on"; lb = "linux-bridge-offloads-on"; lbo = "linux-bridge-offloads-off"
     print ""
+    m = "neutrino-offloads-off-mmsg"
     print "Neutrino / OVS netdev (offloads off): tcp1 " r(tcp1[n], tcp1[o]) ", udp64 " r(udp[n], udp[o]) ", rtt " r(rtt[n], rtt[o])
+    print "Neutrino rx_mode=mmsg / OVS netdev (offloads off): tcp1 " r(tcp1[m], tcp1[o]) ", udp64 " r(udp[m], udp[o]) ", rtt " r(rtt[m], rtt[o])
     print "Neutrino (offloads on) / OVS netdev with userspace TSO: tcp1 " r(tcp1[nt], tcp1[t]) ", tcp4 " r(tcp4[nt], tcp4[t])
     print "Neutrino / Linux bridge (offloads on): tcp1 " r(tcp1[nt], tcp1[lb]) ", udp64 " r(udp[nt], udp[lb])
     print "Neutrino / Linux bridge (offloads off): tcp1 " r(tcp1[n], tcp1[lbo]) ", udp64 " r(udp[n], udp[lbo])
