@@ -28,27 +28,44 @@ Packet* clone(PacketPool& pool, const Packet& src) {
 
 bool Datapath::apply_set(Packet& pkt, const OdpAction& a) {
   switch (a.type) {
-    case OdpType::kPushVlan: return push_vlan(pkt, a.tpid, a.u16);
-    case OdpType::kPopVlan: return pop_vlan(pkt);
-    case OdpType::kSetEthSrc: return set_eth_src(pkt, a.mac);
-    case OdpType::kSetEthDst: return set_eth_dst(pkt, a.mac);
-    case OdpType::kSetIpv4Src: return set_ipv4_src(pkt, a.u32);
-    case OdpType::kSetIpv4Dst: return set_ipv4_dst(pkt, a.u32);
-    case OdpType::kSetIpv4Tos: return set_ipv4_tos(pkt, static_cast<uint8_t>(a.u32));
-    case OdpType::kSetIpv4Ttl: return set_ipv4_ttl(pkt, static_cast<uint8_t>(a.u32));
-    case OdpType::kSetIpv6Hlimit: return set_ipv6_hlimit(pkt, static_cast<uint8_t>(a.u32));
-    case OdpType::kSetL4Src: return set_l4_src(pkt, a.u16);
-    case OdpType::kSetL4Dst: return set_l4_dst(pkt, a.u16);
-    case OdpType::kSetArpOp: return set_arp_op(pkt, a.u16);
-    case OdpType::kSetArpSha: return set_arp_sha(pkt, a.mac);
-    case OdpType::kSetArpSpa: return set_arp_spa(pkt, a.u32);
-    case OdpType::kSetArpTha: return set_arp_tha(pkt, a.mac);
-    case OdpType::kSetArpTpa: return set_arp_tpa(pkt, a.u32);
+    case OdpType::kPushVlan:
+      return push_vlan(pkt, a.tpid, a.u16);
+    case OdpType::kPopVlan:
+      return pop_vlan(pkt);
+    case OdpType::kSetEthSrc:
+      return set_eth_src(pkt, a.mac);
+    case OdpType::kSetEthDst:
+      return set_eth_dst(pkt, a.mac);
+    case OdpType::kSetIpv4Src:
+      return set_ipv4_src(pkt, a.u32);
+    case OdpType::kSetIpv4Dst:
+      return set_ipv4_dst(pkt, a.u32);
+    case OdpType::kSetIpv4Tos:
+      return set_ipv4_tos(pkt, static_cast<uint8_t>(a.u32));
+    case OdpType::kSetIpv4Ttl:
+      return set_ipv4_ttl(pkt, static_cast<uint8_t>(a.u32));
+    case OdpType::kSetIpv6Hlimit:
+      return set_ipv6_hlimit(pkt, static_cast<uint8_t>(a.u32));
+    case OdpType::kSetL4Src:
+      return set_l4_src(pkt, a.u16);
+    case OdpType::kSetL4Dst:
+      return set_l4_dst(pkt, a.u16);
+    case OdpType::kSetArpOp:
+      return set_arp_op(pkt, a.u16);
+    case OdpType::kSetArpSha:
+      return set_arp_sha(pkt, a.mac);
+    case OdpType::kSetArpSpa:
+      return set_arp_spa(pkt, a.u32);
+    case OdpType::kSetArpTha:
+      return set_arp_tha(pkt, a.mac);
+    case OdpType::kSetArpTpa:
+      return set_arp_tpa(pkt, a.u32);
     case OdpType::kSetTunnel:
       pkt.tunnel = a.tunnel;
       return true;
     case OdpType::kOutput:
-    case OdpType::kUserspace: return true;
+    case OdpType::kUserspace:
+      return true;
   }
   return false;
 }

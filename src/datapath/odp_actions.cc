@@ -55,43 +55,63 @@ namespace {
 const char* set_family(OdpType t) {
   switch (t) {
     case OdpType::kSetEthSrc:
-    case OdpType::kSetEthDst: return "eth";
+    case OdpType::kSetEthDst:
+      return "eth";
     case OdpType::kSetIpv4Src:
     case OdpType::kSetIpv4Dst:
     case OdpType::kSetIpv4Tos:
-    case OdpType::kSetIpv4Ttl: return "ipv4";
-    case OdpType::kSetIpv6Hlimit: return "ipv6";
+    case OdpType::kSetIpv4Ttl:
+      return "ipv4";
+    case OdpType::kSetIpv6Hlimit:
+      return "ipv6";
     case OdpType::kSetL4Src:
-    case OdpType::kSetL4Dst: return "l4";
+    case OdpType::kSetL4Dst:
+      return "l4";
     case OdpType::kSetArpOp:
     case OdpType::kSetArpSha:
     case OdpType::kSetArpSpa:
     case OdpType::kSetArpTha:
-    case OdpType::kSetArpTpa: return "arp";
-    default: return nullptr;
+    case OdpType::kSetArpTpa:
+      return "arp";
+    default:
+      return nullptr;
   }
 }
 
 std::string set_item(const OdpAction& a) {
   char buf[64];
   switch (a.type) {
-    case OdpType::kSetEthSrc: return "src=" + a.mac.to_string();
-    case OdpType::kSetEthDst: return "dst=" + a.mac.to_string();
-    case OdpType::kSetIpv4Src: return "src=" + ipv4_to_string(a.u32);
-    case OdpType::kSetIpv4Dst: return "dst=" + ipv4_to_string(a.u32);
+    case OdpType::kSetEthSrc:
+      return "src=" + a.mac.to_string();
+    case OdpType::kSetEthDst:
+      return "dst=" + a.mac.to_string();
+    case OdpType::kSetIpv4Src:
+      return "src=" + ipv4_to_string(a.u32);
+    case OdpType::kSetIpv4Dst:
+      return "dst=" + ipv4_to_string(a.u32);
     case OdpType::kSetIpv4Tos:
       std::snprintf(buf, sizeof buf, "tos=0x%x", a.u32);
       return buf;
-    case OdpType::kSetIpv4Ttl: return "ttl=" + std::to_string(a.u32);
-    case OdpType::kSetIpv6Hlimit: return "hlimit=" + std::to_string(a.u32);
-    case OdpType::kSetL4Src: return "src=" + std::to_string(a.u16);
-    case OdpType::kSetL4Dst: return "dst=" + std::to_string(a.u16);
-    case OdpType::kSetArpOp: return "op=" + std::to_string(a.u16);
-    case OdpType::kSetArpSha: return "sha=" + a.mac.to_string();
-    case OdpType::kSetArpSpa: return "sip=" + ipv4_to_string(a.u32);
-    case OdpType::kSetArpTha: return "tha=" + a.mac.to_string();
-    case OdpType::kSetArpTpa: return "tip=" + ipv4_to_string(a.u32);
-    default: return "";
+    case OdpType::kSetIpv4Ttl:
+      return "ttl=" + std::to_string(a.u32);
+    case OdpType::kSetIpv6Hlimit:
+      return "hlimit=" + std::to_string(a.u32);
+    case OdpType::kSetL4Src:
+      return "src=" + std::to_string(a.u16);
+    case OdpType::kSetL4Dst:
+      return "dst=" + std::to_string(a.u16);
+    case OdpType::kSetArpOp:
+      return "op=" + std::to_string(a.u16);
+    case OdpType::kSetArpSha:
+      return "sha=" + a.mac.to_string();
+    case OdpType::kSetArpSpa:
+      return "sip=" + ipv4_to_string(a.u32);
+    case OdpType::kSetArpTha:
+      return "tha=" + a.mac.to_string();
+    case OdpType::kSetArpTpa:
+      return "tip=" + ipv4_to_string(a.u32);
+    default:
+      return "";
   }
 }
 
@@ -112,7 +132,8 @@ std::string format_tunnel(const TunnelMeta& t) {
 std::string format_one(const OdpAction& a) {
   char buf[64];
   switch (a.type) {
-    case OdpType::kOutput: return std::to_string(a.u32);
+    case OdpType::kOutput:
+      return std::to_string(a.u32);
     case OdpType::kPushVlan:
       if (a.tpid != kEthTypeVlan) {
         std::snprintf(buf, sizeof buf, "push_vlan(tpid=0x%04x,vid=%u,pcp=%u)", a.tpid,
@@ -122,13 +143,16 @@ std::string format_one(const OdpAction& a) {
                       a.u16 >> 13);
       }
       return buf;
-    case OdpType::kPopVlan: return "pop_vlan";
-    case OdpType::kSetTunnel: return format_tunnel(a.tunnel);
+    case OdpType::kPopVlan:
+      return "pop_vlan";
+    case OdpType::kSetTunnel:
+      return format_tunnel(a.tunnel);
     case OdpType::kUserspace:
       std::snprintf(buf, sizeof buf, "userspace(pid=0,controller(reason=%u,max_len=%u))", a.u32,
                     a.u16);
       return buf;
-    default: return "";
+    default:
+      return "";
   }
 }
 

@@ -23,22 +23,22 @@ enum class OdpType : uint8_t {
   kOutput,    // u32 = datapath port
   kPushVlan,  // u16 = wire TCI, tpid = ethertype
   kPopVlan,
-  kSetEthSrc,   // mac
-  kSetEthDst,   // mac
-  kSetIpv4Src,  // u32
-  kSetIpv4Dst,  // u32
-  kSetIpv4Tos,  // u32 (low 8 bits)
-  kSetIpv4Ttl,  // u32 (low 8 bits)
+  kSetEthSrc,      // mac
+  kSetEthDst,      // mac
+  kSetIpv4Src,     // u32
+  kSetIpv4Dst,     // u32
+  kSetIpv4Tos,     // u32 (low 8 bits)
+  kSetIpv4Ttl,     // u32 (low 8 bits)
   kSetIpv6Hlimit,  // u32 (low 8 bits)
-  kSetL4Src,    // u16
-  kSetL4Dst,    // u16
-  kSetArpOp,    // u16
-  kSetArpSha,   // mac
-  kSetArpSpa,   // u32
-  kSetArpTha,   // mac
-  kSetArpTpa,   // u32
-  kSetTunnel,   // tunnel
-  kUserspace,   // packet-in to the controller handler; u32 = reason, u16 = max_len
+  kSetL4Src,       // u16
+  kSetL4Dst,       // u16
+  kSetArpOp,       // u16
+  kSetArpSha,      // mac
+  kSetArpSpa,      // u32
+  kSetArpTha,      // mac
+  kSetArpTpa,      // u32
+  kSetTunnel,      // tunnel
+  kUserspace,      // packet-in to the controller handler; u32 = reason, u16 = max_len
 };
 
 struct OdpAction {

@@ -94,8 +94,8 @@ enum class FieldFormat : uint8_t {
   X(kArpTpa, "arp_tpa", "", "NXM_OF_ARP_TPA", nw_dst, 0, 32, true, kArp, kIpv4, true)             \
   X(kArpSha, "arp_sha", "", "NXM_NX_ARP_SHA", arp_sha, 0, 48, true, kArp, kMac, true)             \
   X(kArpTha, "arp_tha", "", "NXM_NX_ARP_THA", arp_tha, 0, 48, true, kArp, kMac, true)             \
-  X(kIpv6Src, "ipv6_src", "", "NXM_NX_IPV6_SRC", ipv6_src, 0, 128, true, kIpv6, kIpv6, false)      \
-  X(kIpv6Dst, "ipv6_dst", "", "NXM_NX_IPV6_DST", ipv6_dst, 0, 128, true, kIpv6, kIpv6, false)      \
+  X(kIpv6Src, "ipv6_src", "", "NXM_NX_IPV6_SRC", ipv6_src, 0, 128, true, kIpv6, kIpv6, false)     \
+  X(kIpv6Dst, "ipv6_dst", "", "NXM_NX_IPV6_DST", ipv6_dst, 0, 128, true, kIpv6, kIpv6, false)     \
   X(kTpSrc, "tp_src", "", "", tp_src, 0, 16, true, kL4, kDecimal, true)                           \
   X(kTpDst, "tp_dst", "", "", tp_dst, 0, 16, true, kL4, kDecimal, true)                           \
   X(kTcpSrc, "tcp_src", "", "NXM_OF_TCP_SRC", tp_src, 0, 16, true, kTcp, kDecimal, true)          \

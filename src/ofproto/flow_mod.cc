@@ -9,8 +9,7 @@ namespace {
 bool outputs_to(const ActionList& acts, uint32_t port) {
   for (const Action& a : acts) {
     if (const auto* o = std::get_if<OutputAction>(&a); o && o->port == port) return true;
-    if (const auto* c = std::get_if<ControllerAction>(&a);
-        c && port == ofp_port::kController) {
+    if (const auto* c = std::get_if<ControllerAction>(&a); c && port == ofp_port::kController) {
       return true;
     }
   }
@@ -54,11 +53,16 @@ std::vector<RulePtr> Ofproto::select(const FlowSpec& f, bool strict) const {
 
 Status Ofproto::flow_mod(const FlowSpec& spec, FlowModCommand cmd) {
   switch (cmd) {
-    case FlowModCommand::kAdd: return add_flow(spec);
-    case FlowModCommand::kModify: return modify_flows(spec, false);
-    case FlowModCommand::kModifyStrict: return modify_flows(spec, true);
-    case FlowModCommand::kDelete: return delete_flows(spec, false);
-    case FlowModCommand::kDeleteStrict: return delete_flows(spec, true);
+    case FlowModCommand::kAdd:
+      return add_flow(spec);
+    case FlowModCommand::kModify:
+      return modify_flows(spec, false);
+    case FlowModCommand::kModifyStrict:
+      return modify_flows(spec, true);
+    case FlowModCommand::kDelete:
+      return delete_flows(spec, false);
+    case FlowModCommand::kDeleteStrict:
+      return delete_flows(spec, true);
   }
   return make_error("unknown flow_mod command", ErrorCode::kInternal);
 }

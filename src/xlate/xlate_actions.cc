@@ -16,7 +16,7 @@ bool write_field(Ctx& ctx, const FieldInfo& f, u128 v, u128 mask, std::string_vi
   prereq_unwildcard(f.prereq, ctx.out.wc);
   if (!prereqs_met(f.prereq, ctx.flow)) {
     NT_XTRACE(ctx, std::string(what) + ": skipped, " + std::string(f.name) +
-              " prerequisites not met by the packet");
+                       " prerequisites not met by the packet");
     return false;
   }
   field_set_masked(ctx.flow, f, v, mask);
@@ -56,8 +56,8 @@ void do_learn(Ctx& ctx, const LearnAction& l) {
   FlowSpec learned = learned_flow(l, ctx.flow);
   if (ctx.tracing()) {
     NT_XTRACE(ctx, " -> table=" + std::to_string(learned.table) + " " +
-              format_match(learned.match, learned.priority) +
-              " actions=" + format_actions(learned.actions));
+                       format_match(learned.match, learned.priority) +
+                       " actions=" + format_actions(learned.actions));
   }
   if (ctx.in.may_learn) ctx.bridge->learn(learned);
   if (ctx.out.cache) ctx.out.cache->learns.push_back({ctx.bridge, std::move(learned)});
@@ -105,69 +105,68 @@ void do_actions(Ctx& ctx, const ActionList& acts) {
     const Action& act = acts[i];
     bool last = i + 1 == acts.size();
     NT_XTRACE(ctx, format_action(act));
-    std::visit(
-        Overloaded{
-            [&](const OutputAction& a) { xlate_output(ctx, a.port, a.max_len); },
-            [&](const OutputRegAction& a) {
-              subfield_unwildcard(ctx.out.wc, a.src);
-              xlate_output(ctx, static_cast<uint32_t>(subfield_get(ctx.flow, a.src)));
-            },
-            [&](const ControllerAction& a) { emit_userspace(ctx, a.reason, a.max_len); },
-            [&](const ResubmitAction& a) {
-              uint32_t saved = ctx.flow.in_port;
-              if (a.in_port != ofp_port::kInPort) ctx.flow.in_port = a.in_port;
-              xlate_table(ctx, a.table == 255 ? ctx.table_id : a.table, !last);
-              ctx.flow.in_port = saved;
-            },
-            [&](const GotoTableAction& a) { xlate_table(ctx, a.table, false); },
-            [&](const SetVlanVidAction& a) { set_vlan_vid(ctx, a.vid); },
-            [&](const SetVlanPcpAction& a) {
-              ctx.out.wc.vlan_tci = 0xffff;
-              uint16_t tci = ctx.flow.vlan_tci & kVlanCfi ? ctx.flow.vlan_tci : kVlanCfi;
-              ctx.flow.vlan_tci = static_cast<uint16_t>((tci & ~kVlanPcpMask) | (a.pcp << 13));
-            },
-            [&](const StripVlanAction&) { pop_vlan(ctx); },
-            [&](const PopVlanAction&) { pop_vlan(ctx); },
-            [&](const PushVlanAction& a) {
-              ctx.out.wc.vlan_tci = ctx.out.wc.vlan_tci2 = 0xffff;
-              ctx.flow.vlan_tci2 = ctx.flow.vlan_tci;
-              ctx.flow.vlan_tci = kVlanCfi | (ctx.flow.vlan_tci & ~kVlanCfi);
-              ctx.outer_tpid = a.ethertype;
-            },
-            [&](const SetFieldAction& a) {
-              write_field(ctx, *a.field, a.value, a.mask, "set_field");
-            },
-            [&](const RegLoadAction& a) {
-              write_field(ctx, *a.dst.field, a.value << a.dst.ofs, ones(a.dst.n_bits)
-                                                                       << a.dst.ofs,
-                          "load");
-            },
-            [&](const RegMoveAction& a) {
-              subfield_unwildcard(ctx.out.wc, a.src);
-              prereq_unwildcard(a.src.field->prereq, ctx.out.wc);
-              u128 v = subfield_get(ctx.flow, a.src);
-              write_field(ctx, *a.dst.field, v << a.dst.ofs, ones(a.dst.n_bits) << a.dst.ofs,
-                          "move");
-            },
-            [&](const SetEthSrcAction& a) { set_mac(ctx, &FlowKey::dl_src, a.mac); },
-            [&](const SetEthDstAction& a) { set_mac(ctx, &FlowKey::dl_dst, a.mac); },
-            [&](const SetIpv4SrcAction& a) { set_ipv4(ctx, &FlowKey::nw_src, a.ip); },
-            [&](const SetIpv4DstAction& a) { set_ipv4(ctx, &FlowKey::nw_dst, a.ip); },
-            [&](const SetL4SrcAction& a) { set_l4(ctx, FieldId::kTpSrc, a.port); },
-            [&](const SetL4DstAction& a) { set_l4(ctx, FieldId::kTpDst, a.port); },
-            [&](const DecTtlAction&) { dec_ttl(ctx); },
-            [&](const SetTunnelAction& a) {
-              ctx.flow.tun_id = a.tun_id;
-              ctx.tun_id_written = true;
-            },
-            [&](const WriteMetadataAction& a) {
-              ctx.flow.metadata = (ctx.flow.metadata & ~a.mask) | (a.value & a.mask);
-            },
-            [&](const NoteAction&) {},
-            [&](const LearnAction& a) { do_learn(ctx, a); },
-            [&](const std::monostate&) {},
-        },
-        act);
+    std::visit(Overloaded{
+                   [&](const OutputAction& a) { xlate_output(ctx, a.port, a.max_len); },
+                   [&](const OutputRegAction& a) {
+                     subfield_unwildcard(ctx.out.wc, a.src);
+                     xlate_output(ctx, static_cast<uint32_t>(subfield_get(ctx.flow, a.src)));
+                   },
+                   [&](const ControllerAction& a) { emit_userspace(ctx, a.reason, a.max_len); },
+                   [&](const ResubmitAction& a) {
+                     uint32_t saved = ctx.flow.in_port;
+                     if (a.in_port != ofp_port::kInPort) ctx.flow.in_port = a.in_port;
+                     xlate_table(ctx, a.table == 255 ? ctx.table_id : a.table, !last);
+                     ctx.flow.in_port = saved;
+                   },
+                   [&](const GotoTableAction& a) { xlate_table(ctx, a.table, false); },
+                   [&](const SetVlanVidAction& a) { set_vlan_vid(ctx, a.vid); },
+                   [&](const SetVlanPcpAction& a) {
+                     ctx.out.wc.vlan_tci = 0xffff;
+                     uint16_t tci = ctx.flow.vlan_tci & kVlanCfi ? ctx.flow.vlan_tci : kVlanCfi;
+                     ctx.flow.vlan_tci =
+                         static_cast<uint16_t>((tci & ~kVlanPcpMask) | (a.pcp << 13));
+                   },
+                   [&](const StripVlanAction&) { pop_vlan(ctx); },
+                   [&](const PopVlanAction&) { pop_vlan(ctx); },
+                   [&](const PushVlanAction& a) {
+                     ctx.out.wc.vlan_tci = ctx.out.wc.vlan_tci2 = 0xffff;
+                     ctx.flow.vlan_tci2 = ctx.flow.vlan_tci;
+                     ctx.flow.vlan_tci = kVlanCfi | (ctx.flow.vlan_tci & ~kVlanCfi);
+                     ctx.outer_tpid = a.ethertype;
+                   },
+                   [&](const SetFieldAction& a) {
+                     write_field(ctx, *a.field, a.value, a.mask, "set_field");
+                   },
+                   [&](const RegLoadAction& a) {
+                     write_field(ctx, *a.dst.field, a.value << a.dst.ofs,
+                                 ones(a.dst.n_bits) << a.dst.ofs, "load");
+                   },
+                   [&](const RegMoveAction& a) {
+                     subfield_unwildcard(ctx.out.wc, a.src);
+                     prereq_unwildcard(a.src.field->prereq, ctx.out.wc);
+                     u128 v = subfield_get(ctx.flow, a.src);
+                     write_field(ctx, *a.dst.field, v << a.dst.ofs, ones(a.dst.n_bits) << a.dst.ofs,
+                                 "move");
+                   },
+                   [&](const SetEthSrcAction& a) { set_mac(ctx, &FlowKey::dl_src, a.mac); },
+                   [&](const SetEthDstAction& a) { set_mac(ctx, &FlowKey::dl_dst, a.mac); },
+                   [&](const SetIpv4SrcAction& a) { set_ipv4(ctx, &FlowKey::nw_src, a.ip); },
+                   [&](const SetIpv4DstAction& a) { set_ipv4(ctx, &FlowKey::nw_dst, a.ip); },
+                   [&](const SetL4SrcAction& a) { set_l4(ctx, FieldId::kTpSrc, a.port); },
+                   [&](const SetL4DstAction& a) { set_l4(ctx, FieldId::kTpDst, a.port); },
+                   [&](const DecTtlAction&) { dec_ttl(ctx); },
+                   [&](const SetTunnelAction& a) {
+                     ctx.flow.tun_id = a.tun_id;
+                     ctx.tun_id_written = true;
+                   },
+                   [&](const WriteMetadataAction& a) {
+                     ctx.flow.metadata = (ctx.flow.metadata & ~a.mask) | (a.value & a.mask);
+                   },
+                   [&](const NoteAction&) {},
+                   [&](const LearnAction& a) { do_learn(ctx, a); },
+                   [&](const std::monostate&) {},
+               },
+               act);
   }
 }
 

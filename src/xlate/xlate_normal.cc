@@ -46,7 +46,7 @@ void xlate_normal(Ctx& ctx) {
   auto vlan = in->vlan.input_vlan(tagged, ctx.flow.vlan_tci & kVlanVidMask);
   if (!vlan) {
     NT_XTRACE(ctx, " -> dropping VLAN " + std::to_string(ctx.flow.vlan_tci & kVlanVidMask) +
-              " packet received on port " + in->name + " not configured for trunking it");
+                       " packet received on port " + in->name + " not configured for trunking it");
     return;
   }
   learn_source(ctx, *vlan, in_port);

@@ -87,13 +87,20 @@ void compose_output(Ctx& ctx, const OfPort& port) {
 
 void xlate_output(Ctx& ctx, uint32_t no, uint16_t max_len) {
   switch (no) {
-    case ofp_port::kNormal: return xlate_normal(ctx);
-    case ofp_port::kFlood: return flood(ctx, false);
-    case ofp_port::kAll: return flood(ctx, true);
-    case ofp_port::kController: return emit_userspace(ctx, 1, max_len ? max_len : 65535);
-    case ofp_port::kInPort: no = ctx.flow.in_port; break;
+    case ofp_port::kNormal:
+      return xlate_normal(ctx);
+    case ofp_port::kFlood:
+      return flood(ctx, false);
+    case ofp_port::kAll:
+      return flood(ctx, true);
+    case ofp_port::kController:
+      return emit_userspace(ctx, 1, max_len ? max_len : 65535);
+    case ofp_port::kInPort:
+      no = ctx.flow.in_port;
+      break;
     case ofp_port::kTable:
-    case ofp_port::kNone: return;
+    case ofp_port::kNone:
+      return;
     default:
       if (no == ctx.flow.in_port) {
         NT_XTRACE(ctx, " -> skipping output to input port");
