@@ -77,7 +77,7 @@ Switch& ScenarioRunner::sw() {
   if (!current_) {
     auto n = std::make_unique<Node>();
     n->name = "";
-    n->sw = std::make_unique<Switch>(clock_);
+    n->sw = std::make_unique<Switch>(clock_, kEmulatedPoolPackets);
     n->sw->set_underlay(&underlay_);
     nodes_.push_back(std::move(n));
     current_ = nodes_.back().get();

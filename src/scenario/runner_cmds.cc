@@ -35,7 +35,7 @@ Result<std::string> ScenarioRunner::cmd_node(const Args& a) {
   }
   auto n = std::make_unique<Node>();
   n->name = a[1];
-  n->sw = std::make_unique<Switch>(clock_);
+  n->sw = std::make_unique<Switch>(clock_, kEmulatedPoolPackets);
   n->sw->set_underlay(&underlay_);
   for (size_t i = 2; i < a.size(); ++i) {
     auto [k, v] = split_kv(a[i]);
