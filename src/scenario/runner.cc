@@ -7,9 +7,13 @@
 #include "packet/build.h"
 #include "packet/parse.h"
 #include "packet/tunnel.h"
+#include "scenario/runner_util.h"
 
 namespace nt {
 namespace {
+
+using scenario_internal::split_kv;
+using scenario_internal::usage;
 
 std::vector<std::string> words(const std::string& s) {
   std::vector<std::string> out;
@@ -29,8 +33,6 @@ std::string rest_after(const std::string& command, size_t n) {
   }
   return std::string(trim(std::string_view(command).substr(pos)));
 }
-
-Error usage(const std::string& what) { return make_error("usage: " + what); }
 
 }  // namespace
 

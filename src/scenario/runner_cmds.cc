@@ -5,17 +5,13 @@
 #include "packet/build.h"
 #include "packet/parse.h"
 #include "scenario/runner.h"
+#include "scenario/runner_util.h"
 
 namespace nt {
 namespace {
 
-Error usage(const std::string& what) { return make_error("usage: " + what); }
-
-std::pair<std::string, std::string> split_kv(const std::string& s) {
-  size_t eq = s.find('=');
-  if (eq == std::string::npos) return {s, ""};
-  return {s.substr(0, eq), s.substr(eq + 1)};
-}
+using scenario_internal::split_kv;
+using scenario_internal::usage;
 
 Result<uint16_t> parse_vid(const std::string& key, const std::string& v) {
   auto n = parse_uint(v, 12);

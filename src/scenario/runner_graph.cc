@@ -10,8 +10,6 @@
 namespace nt {
 namespace {
 
-constexpr uint32_t kLocalOfport = 65534;
-
 // A quoted DOT string; `\n` sequences the caller put in stay line breaks.
 std::string q(const std::string& s) {
   std::string out = "\"";
@@ -38,7 +36,7 @@ std::string join_vids(const std::vector<uint16_t>& vids) {
 
 std::string port_label(const OfPort& p) {
   std::string l = p.name + "\\nofport " +
-                  (p.ofport == kLocalOfport ? std::string("LOCAL") : std::to_string(p.ofport));
+                  (p.ofport == ofp_port::kLocal ? std::string("LOCAL") : std::to_string(p.ofport));
   if (p.type == "patch") l += "\\npatch peer=" + p.peer;
   if (p.tunnel) l += "\\n" + p.type + " remote_ip=" + ipv4_to_string(p.tunnel->remote_ip);
   if (p.vlan_config.tag) l += "\\ntag: " + std::to_string(*p.vlan_config.tag);

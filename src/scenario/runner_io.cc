@@ -8,11 +8,13 @@
 #include "packet/build.h"
 #include "packet/parse.h"
 #include "scenario/runner.h"
+#include "scenario/runner_util.h"
 
 namespace nt {
 namespace {
 
-Error usage(const std::string& what) { return make_error("usage: " + what); }
+using scenario_internal::split_kv;
+using scenario_internal::usage;
 
 }  // namespace
 

@@ -4,21 +4,17 @@
 #include "netstack/ping.h"
 #include "netstack/traceroute.h"
 #include "scenario/runner.h"
+#include "scenario/runner_util.h"
 
 namespace nt {
 namespace {
 
+using scenario_internal::split_kv;
+using scenario_internal::usage;
+
 // One hop of an emulated cable: frames from an instance reach its switch port this much later
 // (which also keeps every delivery out of the datapath's own call stack).
 constexpr TimeUs kWireLatencyUs = 50;
-
-Error usage(const std::string& what) { return make_error("usage: " + what); }
-
-std::pair<std::string, std::string> split_kv(const std::string& s) {
-  size_t eq = s.find('=');
-  if (eq == std::string::npos) return {s, ""};
-  return {s.substr(0, eq), s.substr(eq + 1)};
-}
 
 }  // namespace
 
