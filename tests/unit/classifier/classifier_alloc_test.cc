@@ -7,23 +7,9 @@
 #include <cstdlib>
 #include <new>
 
+#include "../alloc_counter.h"
 #include "classifier/classifier.h"
 #include "classifier_test_util.h"
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<size_t> g_allocations{0};
-}  // namespace
-
-// GCC cannot see that this operator new pairs with the malloc-based deletes below.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace nt {
 namespace {
