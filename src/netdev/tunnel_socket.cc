@@ -77,6 +77,9 @@ Status TunnelSocket::open(const std::string& who) {
     (void)::setsockopt(fd_.get(), IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
     (void)::setsockopt(fd_.get(), IPPROTO_IP, IP_RECVTOS, &one, sizeof one);
     (void)::setsockopt(fd_.get(), IPPROTO_IP, IP_RECVTTL, &one, sizeof one);
+    // Outer UDP checksum 0, as Open vSwitch sends VXLAN over IPv4 unless options:csum=true
+    // (RFC 7348 §5: SHOULD be zero); tcpdump on the underlay shows "[no cksum]", as in the seed.
+    (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_NO_CHECK, &one, sizeof one);
   }
   set_buffers(fd_.get());
   sockaddr_in sa{};
