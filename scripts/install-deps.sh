@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   clang libclang-rt-14-dev clang-format
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  tcpdump iproute2 iputils-ping
+  tcpdump iproute2 iputils-ping busybox
   graphviz
   nlohmann-json3-dev
 )
