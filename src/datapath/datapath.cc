@@ -38,8 +38,9 @@ static uint64_t emc_hash(const FlowKey& key) {
 
 std::string_view dp_drop_name(DpDrop d) { return kDropNames[static_cast<size_t>(d)]; }
 
-Datapath::Datapath(const Clock& clock, size_t pool_packets, size_t packet_capacity)
-    : clock_(clock), pool_(pool_packets, packet_capacity) {
+Datapath::Datapath(const Clock& clock, size_t pool_packets, size_t packet_capacity,
+                   size_t large_packets)
+    : clock_(clock), pool_(pool_packets, packet_capacity, large_packets) {
   ports_.resize(1);  // odp port 0 is never used
   tx_.resize(1);
 }

@@ -6,7 +6,9 @@
 // megaflow's datapath actions are then executed on the packet; outputs are gathered per port
 // and sent a batch at a time. Nothing on this path allocates: packets come from a fixed pool,
 // a packet is cloned only when it must go to a second port, and every drop increments a named
-// counter (coverage/show).
+// counter (coverage/show). Offloaded packets (TSO super-frames, partial checksums) stay one
+// packet to the output; a port that cannot send offloads gets them finished in software there
+// (packet/offload.h), every other port gets them as they are.
 //
 // The datapath knows nothing of OpenFlow. The layer above tells it when its answers may have
 // changed (revalidate()), and the datapath re-asks about every megaflow it holds, keeping the
@@ -23,6 +25,7 @@
 #include "common/clock.h"
 #include "datapath/dp_port.h"
 #include "datapath/megaflow.h"
+#include "packet/offload.h"
 #include "packet/parse.h"
 
 namespace nt {
@@ -37,7 +40,8 @@ namespace nt {
   X(kModifyFailed, "drop_header_edit_failed")      \
   X(kTunnelMalformed, "drop_tunnel_malformed")     \
   X(kTunnelNoPort, "drop_tunnel_no_matching_port") \
-  X(kLoop, "drop_recursion_too_deep")
+  X(kLoop, "drop_recursion_too_deep")              \
+  X(kOffloadFailed, "drop_offload_not_finished")
 
 enum class DpDrop : uint8_t {
 #define NT_DP_DROP_ENUM(name, str) name,
@@ -65,14 +69,18 @@ struct DpStats {
   uint64_t megaflow_hits = 0;
   uint64_t misses = 0;
   uint64_t lost = 0;
+  uint64_t offload_segmented = 0;  // super-frames segmented in software for an output
+  uint64_t offload_segments = 0;   // the segments they became
+  uint64_t offload_csum = 0;       // partial checksums completed for an output
   std::array<uint64_t, static_cast<size_t>(DpDrop::kCount)> drops{};
   std::array<uint64_t, static_cast<size_t>(ParseError::kCount)> parse_errors{};
 };
 
 class Datapath {
  public:
+  // `large_packets`: pool packets of Packet::kLargeCapacity for offloaded super-frames.
   explicit Datapath(const Clock& clock, size_t pool_packets = 4096,
-                    size_t packet_capacity = Packet::kDefaultCapacity);
+                    size_t packet_capacity = Packet::kDefaultCapacity, size_t large_packets = 0);
   ~Datapath();
 
   uint32_t add_port(std::unique_ptr<DpPort> port);  // returns its odp port number
@@ -119,6 +127,9 @@ class Datapath {
   void execute_actions(Packet* pkt, const OdpActions& acts, size_t begin = 0);
   bool apply_set(Packet& pkt, const OdpAction& a);
   void output(Packet* pkt, uint32_t odp_port);
+  void enqueue_tx(Packet* pkt, uint32_t odp_port);
+  // Finishes pkt's offloads in software and queues what that made for `odp_port`.
+  void output_resolved(Packet* pkt, uint32_t odp_port);
   void flush_tx();
   void drop(Packet* pkt, DpDrop reason);
 
@@ -127,6 +138,7 @@ class Datapath {
   std::vector<std::unique_ptr<DpPort>> ports_;  // index = odp port number (0 unused)
   std::vector<PacketBatch> tx_;
   std::vector<uint32_t> tx_pending_;
+  PacketRing resolved_;  // segments of a super-frame on their way to a port
   MegaflowTable megaflows_;
   ExactMatchCache emc_;
   UpcallHandler* upcall_ = nullptr;

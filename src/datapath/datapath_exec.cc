@@ -16,11 +16,12 @@ bool has_later_output(const OdpActions& acts, size_t i) {
 }
 
 Packet* clone(PacketPool& pool, const Packet& src) {
-  Packet* c = pool.get();
+  Packet* c = pool.get_for(src.size());
   if (!c) return nullptr;
   c->assign(src.data(), src.size());
   c->in_port = src.in_port;
   c->tunnel = src.tunnel;
+  c->offload = src.offload;
   return c;
 }
 
@@ -96,6 +97,26 @@ void Datapath::execute_actions(Packet* pkt, const OdpActions& acts, size_t begin
 
 void Datapath::output(Packet* pkt, uint32_t odp_port) {
   if (odp_port >= ports_.size() || !ports_[odp_port]) return drop(pkt, DpDrop::kNoSuchPort);
+  if (vnet_active(pkt->offload) && !ports_[odp_port]->accepts_offload()) {
+    return output_resolved(pkt, odp_port);
+  }
+  enqueue_tx(pkt, odp_port);
+}
+
+void Datapath::output_resolved(Packet* pkt, uint32_t odp_port) {
+  bool gso = pkt->offload.gso_type != kVnetGsoNone;
+  VnetStatus st = vnet_resolve(pkt, pool_, resolved_);
+  if (st != VnetStatus::kOk) ++stats_.drops[static_cast<size_t>(DpDrop::kOffloadFailed)];
+  if (gso) {
+    ++stats_.offload_segmented;
+    stats_.offload_segments += resolved_.size();
+  } else if (st == VnetStatus::kOk) {
+    ++stats_.offload_csum;
+  }
+  while (Packet* p = resolved_.pop()) enqueue_tx(p, odp_port);
+}
+
+void Datapath::enqueue_tx(Packet* pkt, uint32_t odp_port) {
   PacketBatch& b = tx_[odp_port];
   if (b.count == 0) tx_pending_.push_back(odp_port);
   b.add(pkt);
@@ -159,6 +180,9 @@ std::string Datapath::format_coverage() const {
   line("emc_hit", stats_.emc_hits);
   line("megaflow_hit", stats_.megaflow_hits);
   line("miss_upcall", stats_.misses);
+  if (stats_.offload_segmented) line("offload_segmented", stats_.offload_segmented);
+  if (stats_.offload_segments) line("offload_segments", stats_.offload_segments);
+  if (stats_.offload_csum) line("offload_csum_completed", stats_.offload_csum);
   for (size_t i = 0; i < stats_.drops.size(); ++i) {
     if (stats_.drops[i]) line(dp_drop_name(static_cast<DpDrop>(i)), stats_.drops[i]);
   }

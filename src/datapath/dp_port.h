@@ -26,6 +26,9 @@ class DpPort {
   virtual std::string_view type() const = 0;
   // Sends every packet of `batch` and gives each back to `pool`.
   virtual void send(PacketBatch& batch, PacketPool& pool) = 0;
+  // True if the port sends a packet's offloads (Packet::offload: TSO super-frames, partial
+  // checksums) as they are; otherwise the datapath finishes them in software before send().
+  virtual bool accepts_offload() const { return false; }
 
   std::string name;
   uint32_t odp_port = 0;

@@ -60,6 +60,22 @@ bool Netdev::finish_csum(const VnetHdr& hdr, Packet& p) {
   return true;
 }
 
+Netdev::RxOffload Netdev::rx_offload(const VnetHdr& hdr, const uint8_t* frame, size_t len,
+                                     const PacketPool& pool) {
+  if (!vnet_active(hdr)) return RxOffload::kNone;
+  if (pool.large_capacity() == 0) return RxOffload::kFinish;
+  switch (vnet_check(frame, len, hdr)) {
+    case VnetStatus::kOk:
+      return RxOffload::kPass;
+    case VnetStatus::kUnsupportedGso:
+      drop(NetdevCounter::kRxGsoUnsupported);
+      return RxOffload::kDrop;
+    default:
+      drop(NetdevCounter::kRxBadVnetHdr);
+      return RxOffload::kDrop;
+  }
+}
+
 void Netdev::segment(const VnetHdr& hdr, const uint8_t* frame, size_t len, PacketPool& pool,
                      PacketRing& ring) {
   size_t before = ring.size();

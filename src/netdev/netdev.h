@@ -7,12 +7,15 @@
 // plugs that into Switch::set_port_factory.
 //
 // What makes it fast: packets are read straight into pool packets (readv/recvmmsg into the
-// packet buffer, or one copy out of an mmap'ed TPACKET_V3 ring) and sent in one system call
+// packet buffer, or one copy out of an mmap'ed TPACKET_V2 ring) and sent in one system call
 // per batch where the kernel allows it (sendmmsg); nothing is allocated per packet. Large
 // offloaded frames (TSO/GSO super-frames, partial checksums) are accepted from the kernel, so
-// one read moves up to 64 KiB, and are completed and segmented in software into MTU-sized
-// packets before the datapath sees them; a frame larger than the MTU therefore never leaves a
-// port (see vnet.h).
+// one read moves up to 64 KiB. When the pool has large packets (PacketPool::large_capacity,
+// the daemon's has) such a frame is checked (a malformed header is a counted drop) and handed
+// to the datapath as ONE packet carrying its virtio-net header in Packet::offload; ports that
+// accept offloads (system, tap, internal) send it on with that header, so nobody segments it.
+// Without large packets (or when they run out) it is completed and segmented in software into
+// MTU-sized packets on receive (see packet/offload.h).
 //
 // Invariants: receive() and send() never throw, never block and never allocate; every packet
 // they drop is counted under a named NetdevCounter. A port may exist before its device does
@@ -42,9 +45,11 @@
 namespace nt {
 
 // Packet capacity the daemon's PacketPool should use with real netdevs: an Ethernet jumbo
-// frame (MTU 9000) plus two VLAN tags and room to spare. Offloaded super-frames are segmented
-// inside the netdev, so pool packets never need to hold 64 KiB.
+// frame (MTU 9000) plus two VLAN tags and room to spare.
 inline constexpr size_t kNetdevPacketCapacity = 9216;
+// Large packets (Packet::kLargeCapacity) in the daemon's pool, for offloaded super-frames that
+// travel whole (17 MiB). When they run out, netdevs segment super-frames on receive.
+inline constexpr size_t kNetdevLargePackets = 256;
 // The largest frame a netdev reads from the kernel (a 64 KiB GSO frame and its headers).
 inline constexpr size_t kNetdevMaxFrame = 65536 + 256;
 
@@ -106,6 +111,8 @@ class Netdev : public DpPort {
   // Offload statistics (not drops): super-frames segmented, segments they made, partial
   // checksums completed.
   uint64_t rx_gso_frames = 0, rx_gso_segments = 0, rx_csum_completed = 0;
+  // Frames handed on with their offloads (super-frames, partial checksums).
+  uint64_t rx_offload_passed = 0;
 
  protected:
   void set_up() {
@@ -126,6 +133,15 @@ class Netdev : public DpPort {
   // Completes a partial checksum of the frame in `p` if `hdr` asks for it; false (counted)
   // if the header is bad and the packet must be dropped.
   bool finish_csum(const VnetHdr& hdr, Packet& p);
+  // How a received frame's virtio-net header is handled.
+  enum class RxOffload : uint8_t {
+    kNone,    // no offload asked for
+    kPass,    // valid: keep it in Packet::offload (the pool has large packets)
+    kFinish,  // complete / segment in software now (the pool has no large packets)
+    kDrop,    // malformed or unsupported: counted, drop the frame
+  };
+  RxOffload rx_offload(const VnetHdr& hdr, const uint8_t* frame, size_t len,
+                       const PacketPool& pool);
   // Segments a super-frame into `ring`, counting what it made and what it lost.
   void segment(const VnetHdr& hdr, const uint8_t* frame, size_t len, PacketPool& pool,
                PacketRing& ring);

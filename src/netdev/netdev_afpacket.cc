@@ -15,11 +15,11 @@ namespace nt {
 
 namespace {
 
-constexpr unsigned kFrameSize = 2048;  // nominal for V3 (frames are packed into blocks)
 constexpr int kSndBuf = 4 << 20;
+constexpr int kRcvBuf = 8 << 20;  // the socket queue holds the ring's oversized frames
 
-uint32_t load_status(const tpacket_block_desc* b) {
-  return __atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+uint32_t load_status(const tpacket2_hdr* h) {
+  return __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
 }
 
 }  // namespace
@@ -59,9 +59,7 @@ Status AfPacketNetdev::retry() {
 void AfPacketNetdev::close_device() {
   if (ring_) ::munmap(ring_, ring_len_);
   ring_ = nullptr;
-  cur_ = nullptr;
-  pkts_left_ = 0;
-  block_ = 0;
+  rx_head_ = 0;
   fd_.reset();
 }
 
@@ -72,7 +70,8 @@ Status AfPacketNetdev::open_device() {
   fd_.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd_.valid()) return make_error(netdev_errno_message(name, "AF_PACKET socket", errno));
   NT_TRY(setup_socket());
-  NT_TRY(mode_ == RxMode::kRing ? setup_ring() : setup_mmsg());
+  NT_TRY(setup_mmsg());
+  if (mode_ == RxMode::kRing) NT_TRY(setup_ring());
   NT_TRY(if_set_up(name));  // before bind: binding to a down interface leaves an error pending
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;
@@ -95,9 +94,9 @@ Status AfPacketNetdev::open_device() {
 }
 
 Status AfPacketNetdev::setup_socket() {
-  int v3 = TPACKET_V3, one = 1;
-  if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_VERSION, &v3, sizeof v3) < 0) {
-    return make_error(netdev_errno_message(name, "TPACKET_V3", errno));
+  int v2 = TPACKET_V2, one = 1;
+  if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_VERSION, &v2, sizeof v2) < 0) {
+    return make_error(netdev_errno_message(name, "TPACKET_V2", errno));
   }
   if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) {
     return make_error(netdev_errno_message(name, "PACKET_VNET_HDR", errno));
@@ -106,16 +105,23 @@ Status AfPacketNetdev::setup_socket() {
   (void)::setsockopt(fd_.get(), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
   (void)::setsockopt(fd_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
   (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUF, &kSndBuf, sizeof kSndBuf);
+  if (::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &kRcvBuf, sizeof kRcvBuf) < 0) {
+    (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, &kRcvBuf, sizeof kRcvBuf);
+  }
   return ok_status();
 }
 
 Status AfPacketNetdev::setup_ring() {
-  tpacket_req3 req{};
+  int one = 1;
+  // Frames larger than a slot are queued whole on the socket (their slot says TP_STATUS_COPY).
+  if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof one) < 0) {
+    return make_error(netdev_errno_message(name, "PACKET_COPY_THRESH", errno));
+  }
+  tpacket_req req{};
   req.tp_block_size = kBlockSize;
   req.tp_block_nr = kBlockCount;
   req.tp_frame_size = kFrameSize;
-  req.tp_frame_nr = kBlockSize / kFrameSize * kBlockCount;
-  req.tp_retire_blk_tov = kRetireMs;
+  req.tp_frame_nr = kFrameCount;
   if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) {
     return make_error(netdev_errno_message(name, "PACKET_RX_RING", errno));
   }
@@ -124,21 +130,6 @@ Status AfPacketNetdev::setup_ring() {
   if (m == MAP_FAILED) return make_error(netdev_errno_message(name, "mmap rx ring", errno));
   ring_ = static_cast<uint8_t*>(m);
   return ok_status();
-}
-
-bool AfPacketNetdev::next_block() {
-  auto* b = reinterpret_cast<tpacket_block_desc*>(ring_ + size_t{block_} * kBlockSize);
-  if (!(load_status(b) & TP_STATUS_USER)) return false;
-  cur_ = b;
-  pkts_left_ = b->hdr.bh1.num_pkts;
-  next_pkt_ = reinterpret_cast<const uint8_t*>(b) + b->hdr.bh1.offset_to_first_pkt;
-  return true;
-}
-
-void AfPacketNetdev::release_block() {
-  __atomic_store_n(&cur_->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-  cur_ = nullptr;
-  block_ = (block_ + 1) % kBlockCount;
 }
 
 size_t AfPacketNetdev::receive(PacketPool& pool, PacketBatch& out) {
@@ -152,25 +143,26 @@ size_t AfPacketNetdev::receive(PacketPool& pool, PacketBatch& out) {
   return out.count - first;
 }
 
+// Slots are handed over one by one (status TP_STATUS_USER) and given back as soon as read.
 size_t AfPacketNetdev::receive_ring(PacketPool& pool, PacketBatch& out) {
   size_t first = out.count;
   while (ring_ && out.count < PacketBatch::kMax && pending_.empty()) {
-    if (!cur_ && !next_block()) break;
-    while (pkts_left_ > 0 && out.count < PacketBatch::kMax && pending_.empty()) {
-      const auto* h = reinterpret_cast<const tpacket3_hdr*>(next_pkt_);
-      next_pkt_ += h->tp_next_offset;
-      --pkts_left_;
-      take_frame(h, pool, out);
-    }
-    if (pkts_left_ == 0) release_block();
+    auto* h = reinterpret_cast<tpacket2_hdr*>(ring_ + size_t{rx_head_} * kFrameSize);
+    if (!(load_status(h) & TP_STATUS_USER)) break;
+    take_frame(h, pool, out);
+    __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    rx_head_ = rx_head_ + 1 == kFrameCount ? 0 : rx_head_ + 1;
   }
   return out.count - first;
 }
 
-void AfPacketNetdev::take_frame(const tpacket3_hdr* h, PacketPool& pool, PacketBatch& out) {
+void AfPacketNetdev::take_frame(const tpacket2_hdr* h, PacketPool& pool, PacketBatch& out) {
   const auto* sll = reinterpret_cast<const sockaddr_ll*>(reinterpret_cast<const uint8_t*>(h) +
-                                                         TPACKET_ALIGN(sizeof(tpacket3_hdr)));
-  if (sll->sll_pkttype == PACKET_OUTGOING) return;
+                                                         TPACKET_ALIGN(sizeof(tpacket2_hdr)));
+  uint32_t status = h->tp_status;
+  bool outgoing = sll->sll_pkttype == PACKET_OUTGOING;
+  if (status & TP_STATUS_COPY) return take_copy(pool, out, outgoing);  // dequeue it regardless
+  if (outgoing) return;
   if (h->tp_snaplen < h->tp_len || h->tp_mac < kVnetHdrLen) {
     drop(NetdevCounter::kRxTruncated);
     return;
@@ -178,40 +170,65 @@ void AfPacketNetdev::take_frame(const tpacket3_hdr* h, PacketPool& pool, PacketB
   const uint8_t* frame = reinterpret_cast<const uint8_t*>(h) + h->tp_mac;
   VnetHdr hdr;
   std::memcpy(&hdr, frame - kVnetHdrLen, kVnetHdrLen);
-  if (hdr.gso_type != kVnetGsoNone) {
-    return take_super_frame(hdr, frame, h->tp_snaplen, h->tp_status, h->hv1.tp_vlan_tci,
-                            h->hv1.tp_vlan_tpid, pool, out);
+  take_bytes(hdr, frame, h->tp_snaplen, RxVlan{status, h->tp_vlan_tci, h->tp_vlan_tpid}, pool, out);
+}
+
+void AfPacketNetdev::take_bytes(const VnetHdr& hdr, const uint8_t* frame, size_t len,
+                                const RxVlan& vlan, PacketPool& pool, PacketBatch& out) {
+  RxOffload o = rx_offload(hdr, frame, len, pool);
+  if (o == RxOffload::kDrop) return;
+  Packet* p = pool.get_for(len);
+  bool gso = hdr.gso_type != kVnetGsoNone;
+  if (gso && (o == RxOffload::kFinish || !p)) {  // no large packet: segment now
+    if (p) pool.put(p);
+    return take_super_frame(hdr, frame, len, vlan, pool, out);
   }
-  Packet* p = pool.get();
-  if (!p) return drop(NetdevCounter::kRxNoBuffer);
-  if (!p->assign(frame, h->tp_snaplen)) {
+  if (!p)
+    return drop(len > pool.capacity() ? NetdevCounter::kRxTooBig : NetdevCounter::kRxNoBuffer);
+  if (!p->assign(frame, len)) {
     pool.put(p);
     return drop(NetdevCounter::kRxTooBig);
   }
+  if (o == RxOffload::kPass) return pass(p, hdr, vlan, pool, out);
   if (!finish_csum(hdr, *p)) return pool.put(p);
-  restore_vlan(h->tp_status, h->hv1.tp_vlan_tci, h->hv1.tp_vlan_tpid, *p);
-  out.add(p);
+  restore_vlan(vlan, *p);
+  deliver(p, pool, out);
+}
+
+void AfPacketNetdev::pass(Packet* p, const VnetHdr& hdr, const RxVlan& vlan, PacketPool& pool,
+                          PacketBatch& out) {
+  p->offload = hdr;
+  p->offload.flags &= kVnetNeedsCsum;  // DATA_VALID means nothing on the way out
+  ++rx_offload_passed;
+  restore_vlan(vlan, *p);  // moves csum_start past the tag
+  deliver(p, pool, out);
+}
+
+void AfPacketNetdev::deliver(Packet* p, PacketPool& pool, PacketBatch& out) {
+  if (pending_.empty() && out.add(p)) return;
+  pending_pool_ = &pool;
+  if (pending_.push(p)) return;
+  drop(NetdevCounter::kRxQueueFull);
+  pool.put(p);
 }
 
 void AfPacketNetdev::take_super_frame(const VnetHdr& hdr, const uint8_t* frame, size_t len,
-                                      uint32_t status, uint32_t tci, uint16_t tpid,
-                                      PacketPool& pool, PacketBatch& out) {
+                                      const RxVlan& vlan, PacketPool& pool, PacketBatch& out) {
   size_t before = pending_.size();
   pending_pool_ = &pool;
   segment(hdr, frame, len, pool, pending_);
-  for (size_t i = before; i < pending_.size(); ++i)
-    restore_vlan(status, tci, tpid, *pending_.at(i));
+  for (size_t i = before; i < pending_.size(); ++i) restore_vlan(vlan, *pending_.at(i));
   pending_.drain_into(out);
 }
 
 // The kernel keeps an 802.1Q/802.1ad tag it parsed in metadata; the datapath wants it back.
-void AfPacketNetdev::restore_vlan(uint32_t status, uint32_t tci, uint16_t tpid, Packet& p) {
-  if (!(status & TP_STATUS_VLAN_VALID)) return;
-  if (!(status & TP_STATUS_VLAN_TPID_VALID)) tpid = kEthTypeVlan;
+void AfPacketNetdev::restore_vlan(const RxVlan& vlan, Packet& p) {
+  if (!(vlan.status & TP_STATUS_VLAN_VALID)) return;
+  uint16_t tpid = vlan.status & TP_STATUS_VLAN_TPID_VALID ? vlan.tpid : kEthTypeVlan;
   uint8_t* tag = p.insert_at(12, 4);
   if (!tag) return drop(NetdevCounter::kRxTooBig);
   store_be16(tag, tpid);
-  store_be16(tag + 2, static_cast<uint16_t>(tci));
+  store_be16(tag + 2, static_cast<uint16_t>(vlan.tci));
 }
 
 // Nothing to read although we were asked: see whether the interface went away.
@@ -225,13 +242,12 @@ void AfPacketNetdev::check_device() {
 }
 
 void AfPacketNetdev::send(PacketBatch& batch, PacketPool& pool) {
-  static const VnetHdr kNoOffload{};
   if (!is_up()) {
     drop(NetdevCounter::kTxDown, batch.count);
   } else {
     for (size_t i = 0; i < batch.count; ++i) {
       Packet* p = batch.pkts[i];
-      iovs_[i][0] = {const_cast<VnetHdr*>(&kNoOffload), kVnetHdrLen};
+      iovs_[i][0] = {&p->offload, kVnetHdrLen};
       iovs_[i][1] = {p->data(), p->size()};
       msghdr& m = msgs_[i].msg_hdr;
       m.msg_iov = iovs_[i];

@@ -1,4 +1,5 @@
-// AfPacketNetdev's rx_mode=mmsg: recvmmsg() instead of the TPACKET_V3 ring (see the header).
+// AfPacketNetdev's rx_mode=mmsg: recvmmsg() instead of the TPACKET_V2 ring (see the header);
+// also how the ring's oversized frames (TP_STATUS_COPY) are read.
 #include <linux/if_packet.h>
 #include <sys/socket.h>
 
@@ -9,19 +10,10 @@
 
 namespace nt {
 
-namespace {
-
-constexpr int kRcvBuf = 4 << 20;
-
-}  // namespace
-
 Status AfPacketNetdev::setup_mmsg() {
   int one = 1;
   if (::setsockopt(fd_.get(), SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0) {
     return make_error(netdev_errno_message(name, "PACKET_AUXDATA", errno));
-  }
-  if (::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &kRcvBuf, sizeof kRcvBuf) < 0) {
-    (void)::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUF, &kRcvBuf, sizeof kRcvBuf);
   }
   if (!mmsg_) {
     mmsg_ = std::make_unique<MmsgRx>();
@@ -57,6 +49,29 @@ size_t AfPacketNetdev::receive_mmsg(PacketPool& pool, PacketBatch& out) {
   return out.count - first;
 }
 
+void AfPacketNetdev::take_copy(PacketPool& pool, PacketBatch& out, bool discard) {
+  MmsgRx& m = *mmsg_;
+  Packet* p = pool.get_large();
+  if (!p) p = pool.get();
+  if (!p) {
+    drop(NetdevCounter::kRxNoBuffer);
+    (void)::recv(fd_.get(), nullptr, 0, MSG_DONTWAIT | MSG_TRUNC);
+    return;
+  }
+  m.pkts[0] = p;
+  m.iovs[0][0] = {&m.hdrs[0], kVnetHdrLen};
+  m.iovs[0][1] = {p->data(), p->tailroom()};
+  m.iovs[0][2] = {m.overflow.get(), kNetdevMaxFrame};
+  m.msgs[0].msg_hdr = msghdr{nullptr, 0, m.iovs[0], 3, m.ctrl[0], sizeof m.ctrl[0], 0};
+  ssize_t r = ::recvmsg(fd_.get(), &m.msgs[0].msg_hdr, MSG_DONTWAIT);
+  if (r < 0 || discard) {
+    if (r < 0) drop(NetdevCounter::kRxError);
+    return pool.put(p);
+  }
+  m.msgs[0].msg_len = static_cast<unsigned>(r);
+  take_message(0, pool, out);
+}
+
 // One received message: [vnet header][frame start in the packet][rest in the overflow area].
 void AfPacketNetdev::take_message(size_t i, PacketPool& pool, PacketBatch& out) {
   MmsgRx& m = *mmsg_;
@@ -75,29 +90,43 @@ void AfPacketNetdev::take_message(size_t i, PacketPool& pool, PacketBatch& out) 
   }
   len -= kVnetHdrLen;
   const VnetHdr& hdr = m.hdrs[i];
-  if (hdr.gso_type != kVnetGsoNone) {
-    const uint8_t* frame = p->data();
-    if (len > room) {  // make it contiguous
-      std::memcpy(m.scratch.get(), p->data(), room);
-      std::memcpy(m.scratch.get() + room, m.iovs[i][2].iov_base, len - room);
-      frame = m.scratch.get();
-    }
-    take_super_frame(hdr, frame, len, aux.tp_status, aux.tp_vlan_tci, aux.tp_vlan_tpid, pool, out);
-    return pool.put(p);
+  RxVlan vlan{aux.tp_status, aux.tp_vlan_tci, aux.tp_vlan_tpid};
+  if (len <= room) {
+    p->set_size(len);
+    return take_packet(p, hdr, vlan, pool, out);
   }
-  if (len > room) {
+  const uint8_t* tail = static_cast<const uint8_t*>(m.iovs[i][2].iov_base);
+  if (Packet* big = pool.get_large()) {  // a large packet takes the whole frame
+    big->set_size(len);
+    std::memcpy(big->data(), p->data(), room);
+    std::memcpy(big->data() + room, tail, len - room);
+    pool.put(p);
+    return take_packet(big, hdr, vlan, pool, out);
+  }
+  if (hdr.gso_type != kVnetGsoNone) {  // no large packet: segment from a contiguous copy
+    std::memcpy(m.scratch.get(), p->data(), room);
+    std::memcpy(m.scratch.get() + room, tail, len - room);
+    take_super_frame(hdr, m.scratch.get(), len, vlan, pool, out);
+  } else {
     drop(NetdevCounter::kRxTooBig);
+  }
+  pool.put(p);
+}
+
+// A frame whole in `p`: its offloads kept (pool with large packets) or finished here.
+void AfPacketNetdev::take_packet(Packet* p, const VnetHdr& hdr, const RxVlan& vlan,
+                                 PacketPool& pool, PacketBatch& out) {
+  RxOffload o = rx_offload(hdr, p->data(), p->size(), pool);
+  if (o == RxOffload::kDrop) return pool.put(p);
+  if (o == RxOffload::kPass) return pass(p, hdr, vlan, pool, out);
+  if (hdr.gso_type != kVnetGsoNone) {
+    take_super_frame(hdr, p->data(), p->size(), vlan, pool, out);
     return pool.put(p);
   }
-  p->set_size(len);
   if (!finish_csum(hdr, *p)) return pool.put(p);
-  restore_vlan(aux.tp_status, aux.tp_vlan_tci, aux.tp_vlan_tpid, *p);
+  restore_vlan(vlan, *p);
   // After a super-frame filled the batch, later frames wait behind its segments.
-  if (pending_.empty() && out.add(p)) return;
-  pending_pool_ = &pool;
-  if (pending_.push(p)) return;
-  drop(NetdevCounter::kRxQueueFull);
-  pool.put(p);
+  deliver(p, pool, out);
 }
 
 }  // namespace nt

@@ -74,9 +74,8 @@ Status TapNetdev::set_offloads() {
 }
 
 void TapNetdev::send(PacketBatch& batch, PacketPool& pool) {
-  static const VnetHdr kNoOffload{};
   for (Packet* p : batch) {
-    iovec iov[2] = {{const_cast<VnetHdr*>(&kNoOffload), kVnetHdrLen}, {p->data(), p->size()}};
+    iovec iov[2] = {{&p->offload, kVnetHdrLen}, {p->data(), p->size()}};
     ssize_t n = ::writev(fd_.get(), iov, 2);
     if (n == static_cast<ssize_t>(kVnetHdrLen + p->size())) {
       ++tx_packets;
@@ -112,23 +111,49 @@ bool TapNetdev::read_one(PacketPool& pool, PacketBatch& out) {
     return false;
   }
   size_t len = static_cast<size_t>(n) - kVnetHdrLen;
-  if (hdr.gso_type != kVnetGsoNone) {
-    pending_pool_ = &pool;
-    segment(hdr, len <= room ? p->data() : assemble(*p, room), len, pool, pending_);
-    pool.put(p);
-    pending_.drain_into(out);
-  } else if (len > room) {
-    drop(NetdevCounter::kRxTooBig);
-    pool.put(p);
-  } else {
-    p->set_size(len);
-    if (finish_csum(hdr, *p)) {
-      out.add(p);
-    } else {
-      pool.put(p);
-    }
-  }
+  const uint8_t* frame = len <= room ? p->data() : assemble(*p, room);
+  take(hdr, frame, len, p, pool, out);
   return true;
+}
+
+// The frame read into `p` (or made contiguous elsewhere when longer than p's room).
+void TapNetdev::take(const VnetHdr& hdr, const uint8_t* frame, size_t len, Packet* p,
+                     PacketPool& pool, PacketBatch& out) {
+  RxOffload o = rx_offload(hdr, frame, len, pool);
+  if (o == RxOffload::kDrop) return pool.put(p);
+  if (len > p->tailroom()) {  // needs a large packet
+    Packet* big = o != RxOffload::kFinish ? pool.get_large() : nullptr;
+    pool.put(p);
+    if (big) {
+      big->assign(frame, len);
+      if (o == RxOffload::kPass) return pass(big, hdr, out);
+      return (void)out.add(big);
+    }
+    if (hdr.gso_type != kVnetGsoNone) return take_super_frame(hdr, frame, len, pool, out);
+    return drop(NetdevCounter::kRxTooBig);
+  }
+  p->set_size(len);
+  if (o == RxOffload::kPass) return pass(p, hdr, out);
+  if (hdr.gso_type != kVnetGsoNone) {
+    take_super_frame(hdr, frame, len, pool, out);
+    return pool.put(p);
+  }
+  if (finish_csum(hdr, *p)) return (void)out.add(p);
+  pool.put(p);
+}
+
+void TapNetdev::pass(Packet* p, const VnetHdr& hdr, PacketBatch& out) {
+  p->offload = hdr;
+  p->offload.flags &= kVnetNeedsCsum;
+  ++rx_offload_passed;
+  out.add(p);
+}
+
+void TapNetdev::take_super_frame(const VnetHdr& hdr, const uint8_t* frame, size_t len,
+                                 PacketPool& pool, PacketBatch& out) {
+  pending_pool_ = &pool;
+  segment(hdr, frame, len, pool, pending_);
+  pending_.drain_into(out);
 }
 
 size_t TapNetdev::receive(PacketPool& pool, PacketBatch& out) {

@@ -7,10 +7,12 @@
 // partial checksums and TCP (and, where the kernel knows it, UDP) super-frames of up to 64 KiB:
 // one read() then moves a whole TSO burst, and vnet.h finishes it in software — checksum
 // completed, super-frame segmented into MTU-sized pool packets queued in a PacketRing — so the
-// datapath sees ordinary frames. Reads go straight into the pool packet (readv: header, packet
+// datapath sees ordinary frames — unless the pool has large packets: then the frame keeps its
+// offloads in one packet (netdev.h). Reads go straight into the pool packet (readv: header, packet
 // buffer, and a per-port overflow area used only by frames larger than the packet); a tap has
 // no batched read, so receive() loops read() until the batch is full or the device is empty.
-// Sends are one writev() per packet with an all-zero header (complete checksum, no GSO).
+// Sends are one writev() per packet with the packet's offloads as its header (all zero for an
+// ordinary frame), so a super-frame reaches the kernel whole.
 //
 // Options: mtu_request=N sets the device MTU. PortSpec::mac, if set, becomes the device MAC.
 #pragma once
@@ -32,6 +34,7 @@ class TapNetdev final : public Netdev {
   int rx_fd() const override { return fd_.get(); }
   size_t receive(PacketPool& pool, PacketBatch& out) override;
   bool rx_pending() const override { return !pending_.empty(); }
+  bool accepts_offload() const override { return true; }
   ~TapNetdev() override;
 
   // Offloads we accept from the kernel (the TUN_F_* bits set).
@@ -46,6 +49,13 @@ class TapNetdev final : public Netdev {
   bool read_one(PacketPool& pool, PacketBatch& out);
   // A super-frame that did not fit the packet `p`: made contiguous in overflow_.
   const uint8_t* assemble(Packet& p, size_t room);
+  // Delivers the frame read (into `p`, or `frame` when it did not fit): offloads kept in a
+  // packet (large if need be), finished in software, or dropped.
+  void take(const VnetHdr& hdr, const uint8_t* frame, size_t len, Packet* p, PacketPool& pool,
+            PacketBatch& out);
+  void pass(Packet* p, const VnetHdr& hdr, PacketBatch& out);
+  void take_super_frame(const VnetHdr& hdr, const uint8_t* frame, size_t len, PacketPool& pool,
+                        PacketBatch& out);
 
   std::string type_;
   UniqueFd fd_;

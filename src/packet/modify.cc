@@ -74,14 +74,30 @@ uint8_t* locate_l4(Packet& pkt, uint8_t& proto) {
 
 size_t l4_csum_offset(uint8_t proto) { return proto == kIpProtoTcp ? 16 : 6; }
 
+// True if the transport checksum at `field` is partial (offload NEEDS_CSUM): it then holds
+// the pseudo-header sum, and whoever completes it sums the transport bytes themselves.
+bool partial_csum(const Packet& pkt, const uint8_t* field) {
+  const VnetHdr& o = pkt.offload;
+  return (o.flags & kVnetNeedsCsum) && field == pkt.data() + o.csum_start + o.csum_offset;
+}
+
 // Patches the TCP/UDP checksum at l4 for a 16- or 32-bit change elsewhere in its coverage.
-void update_l4_csum(uint8_t* l4, uint8_t proto, uint32_t old_v, uint32_t new_v, bool wide) {
+// `pseudo`: the change is in the pseudo-header (an address), not in the transport bytes.
+void update_l4_csum(const Packet& pkt, uint8_t* l4, uint8_t proto, uint32_t old_v, uint32_t new_v,
+                    bool wide, bool pseudo) {
   uint8_t* c = l4 + l4_csum_offset(proto);
   uint16_t csum = load_be16(c);
-  if (proto == kIpProtoUdp && csum == 0) return;  // no checksum
+  bool partial = partial_csum(pkt, c);
+  if (partial && !pseudo) return;  // completed over the new bytes later
+  if (partial) csum = static_cast<uint16_t>(~csum);
+  if (!partial && proto == kIpProtoUdp && csum == 0) return;  // no checksum
   csum = wide ? csum_update32(csum, old_v, new_v)
               : csum_update16(csum, static_cast<uint16_t>(old_v), static_cast<uint16_t>(new_v));
-  if (proto == kIpProtoUdp && csum == 0) csum = 0xffff;
+  if (partial) {
+    csum = static_cast<uint16_t>(~csum);
+  } else if (proto == kIpProtoUdp && csum == 0) {
+    csum = 0xffff;
+  }
   store_be16(c, csum);
 }
 
@@ -99,7 +115,7 @@ bool set_ipv4_addr(Packet& pkt, size_t ofs, uint32_t addr) {
   store_be32(h.ip + ofs, addr);
   store_be16(h.ip + 10, csum_update32(load_be16(h.ip + 10), old, addr));
   uint8_t proto;
-  if (uint8_t* l4 = ipv4_l4(h, proto)) update_l4_csum(l4, proto, old, addr, true);
+  if (uint8_t* l4 = ipv4_l4(h, proto)) update_l4_csum(pkt, l4, proto, old, addr, true, true);
   return true;
 }
 
@@ -109,7 +125,7 @@ bool set_l4_port(Packet& pkt, size_t ofs, uint16_t port) {
   if (!l4) return false;
   uint16_t old = load_be16(l4 + ofs);
   store_be16(l4 + ofs, port);
-  update_l4_csum(l4, proto, old, port, false);
+  update_l4_csum(pkt, l4, proto, old, port, false, false);
   return true;
 }
 

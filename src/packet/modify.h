@@ -5,7 +5,10 @@
 // the bytes in front of it, and returns false when the header is not there (the caller counts
 // that as a failed action; the packet is left unchanged). Checksums are patched with RFC 1624
 // incremental updates, never recomputed, so the cost does not depend on the packet length.
-// Pushing or popping a VLAN tag moves only the 12 MAC bytes, into or out of the headroom.
+// Pushing or popping a VLAN tag moves only the 12 MAC bytes, into or out of the headroom
+// (Packet moves an offloaded packet's csum_start and hdr_len with them). A partial transport
+// checksum (Packet::offload NEEDS_CSUM) is updated as one: address changes enter its
+// pseudo-header sum, port changes leave it alone (the completion sums the new bytes).
 //
 // TCIs passed here are wire TCIs (vid | pcp << 13): no kVlanCfi "present" flag.
 #pragma once

@@ -27,8 +27,20 @@ static bool recenter(uint8_t* buf, uint32_t cap, uint32_t& head, uint32_t len, s
   return true;
 }
 
+// Bytes inserted (grow) or removed at `ofs`: offsets behind them move by n.
+void Packet::shift_offload(size_t ofs, size_t n, bool grow) {
+  if (!vnet_active(offload)) return;
+  auto move = [&](uint16_t& v) {
+    if (grow && v >= ofs) v = static_cast<uint16_t>(v + n);
+    if (!grow && v >= ofs + n) v = static_cast<uint16_t>(v - n);
+  };
+  move(offload.csum_start);
+  move(offload.hdr_len);
+}
+
 uint8_t* Packet::push_front(size_t n) {
   if (n > head_ && !recenter(buf_.get(), cap_, head_, len_, n)) return nullptr;
+  shift_offload(0, n, true);
   head_ -= static_cast<uint32_t>(n);
   len_ += static_cast<uint32_t>(n);
   return data();
@@ -36,6 +48,7 @@ uint8_t* Packet::push_front(size_t n) {
 
 uint8_t* Packet::pull_front(size_t n) {
   if (n > len_) return nullptr;
+  shift_offload(0, n, false);
   head_ += static_cast<uint32_t>(n);
   len_ -= static_cast<uint32_t>(n);
   return data();
@@ -44,6 +57,7 @@ uint8_t* Packet::pull_front(size_t n) {
 uint8_t* Packet::insert_at(size_t ofs, size_t n) {
   if (ofs > len_) return nullptr;
   if (n > head_ && !recenter(buf_.get(), cap_, head_, len_, n)) return nullptr;
+  shift_offload(ofs, n, true);
   uint8_t* old = data();
   std::memmove(old - n, old, ofs);
   head_ -= static_cast<uint32_t>(n);
@@ -53,6 +67,7 @@ uint8_t* Packet::insert_at(size_t ofs, size_t n) {
 
 bool Packet::remove_at(size_t ofs, size_t n) {
   if (ofs > len_ || n > len_ - ofs) return false;
+  shift_offload(ofs, n, false);
   uint8_t* old = data();
   std::memmove(old + n, old, ofs);
   head_ += static_cast<uint32_t>(n);
@@ -72,30 +87,47 @@ void Packet::reset() {
   in_port = 0;
   hash = 0;
   tunnel = TunnelMeta{};
+  offload = VnetHdr{};
 }
 
-PacketPool::PacketPool(size_t count, size_t capacity) {
-  all_.reserve(count);
+PacketPool::PacketPool(size_t count, size_t capacity, size_t large_count, size_t large_capacity)
+    : capacity_(capacity), large_capacity_(large_capacity) {
+  all_.reserve(count + large_count);
   free_.reserve(count);
-  for (size_t i = 0; i < count; ++i) {
-    all_.push_back(std::make_unique<Packet>(capacity));
-    free_.push_back(all_.back().get());
+  free_large_.reserve(large_count);
+  for (size_t i = 0; i < count + large_count; ++i) {
+    bool large = i >= count;
+    all_.push_back(std::make_unique<Packet>(large ? large_capacity : capacity));
+    (large ? free_large_ : free_).push_back(all_.back().get());
   }
+  small_total_ = count;
+  large_total_ = large_count;
 }
 
-Packet* PacketPool::get() {
-  if (free_.empty()) return nullptr;
-  Packet* p = free_.back();
-  free_.pop_back();
+namespace {
+
+Packet* take(std::vector<Packet*>& list) {
+  if (list.empty()) return nullptr;
+  Packet* p = list.back();
+  list.pop_back();
   p->reset();
   return p;
 }
 
+}  // namespace
+
+Packet* PacketPool::get() { return take(free_); }
+
+Packet* PacketPool::get_large() { return take(free_large_); }
+
 void PacketPool::put(Packet* p) {
-  assert(free_.size() < all_.size());
-  if (!p || free_.size() >= all_.size()) return;
+  if (!p) return;
+  bool large = large_total_ && p->capacity() == large_capacity_ && large_capacity_ != capacity_;
+  std::vector<Packet*>& list = large ? free_large_ : free_;
+  assert(list.size() < (large ? large_total_ : small_total_));
+  if (list.size() >= (large ? large_total_ : small_total_)) return;
   p->reset();
-  free_.push_back(p);  // never reallocates: capacity reserved for every packet
+  list.push_back(p);  // never reallocates: capacity reserved for every packet
 }
 
 }  // namespace nt

@@ -28,11 +28,11 @@ std::optional<std::string> read_whole(const std::string& path) {
 
 }  // namespace
 
-DaemonCore::DaemonCore(size_t packet_capacity)
-    : owned_switch(std::make_unique<Switch>(clock, kPoolPackets, packet_capacity)) {}
+DaemonCore::DaemonCore(size_t packet_capacity, size_t large_packets)
+    : owned_switch(std::make_unique<Switch>(clock, kPoolPackets, packet_capacity, large_packets)) {}
 
 Daemon::Daemon(DaemonOptions opts)
-    : DaemonCore(kNetdevPacketCapacity),
+    : DaemonCore(kNetdevPacketCapacity, kNetdevLargePackets),
       CommandHost(*owned_switch),
       opts_(std::move(opts)),
       reconciler_(*owned_switch),

@@ -43,7 +43,7 @@ Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& argv)
 
 // Constructed before CommandHost, which keeps a reference to the switch.
 struct DaemonCore {
-  explicit DaemonCore(size_t packet_capacity);
+  explicit DaemonCore(size_t packet_capacity, size_t large_packets = 0);
   SystemClock clock;
   std::unique_ptr<Switch> owned_switch;
 };

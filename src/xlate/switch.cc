@@ -15,8 +15,10 @@ std::optional<uint32_t> parse_ipv4_addr(std::string_view s) {
   return ntohl(a.s_addr);
 }
 
-Switch::Switch(const Clock& clock, size_t pool_packets, size_t packet_capacity)
-    : clock_(clock), dp_(std::make_unique<Datapath>(clock, pool_packets, packet_capacity)) {
+Switch::Switch(const Clock& clock, size_t pool_packets, size_t packet_capacity,
+               size_t large_packets)
+    : clock_(clock),
+      dp_(std::make_unique<Datapath>(clock, pool_packets, packet_capacity, large_packets)) {
   dp_->set_upcall_handler(this);
 }
 

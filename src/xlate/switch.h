@@ -33,8 +33,9 @@ struct PortSpec {
 class Switch : public UpcallHandler {
  public:
   // `packet_capacity` is the largest frame a pool packet holds (netdevs: kNetdevPacketCapacity).
+  // `large_packets`: pool packets for offloaded super-frames (daemon: kNetdevLargePackets).
   explicit Switch(const Clock& clock, size_t pool_packets = 4096,
-                  size_t packet_capacity = Packet::kDefaultCapacity);
+                  size_t packet_capacity = Packet::kDefaultCapacity, size_t large_packets = 0);
   ~Switch() override;
 
   // A new bridge has its LOCAL internal port (named like the bridge) and, unless `secure`,

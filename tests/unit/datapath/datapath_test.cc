@@ -22,7 +22,9 @@
 #include "datapath/odp_actions.h"
 #include "flow/match.h"
 #include "packet/build.h"
+#include "packet/bytes.h"
 #include "packet/checksum.h"
+#include "packet/offload.h"
 #include "packet/parse.h"
 #include "packet/tunnel.h"
 #include "xlate/switch.h"
@@ -667,6 +669,134 @@ TEST_F(DatapathTest, OutputToSeveralPortsClonesAndLaterEditsDoNotLeakBack) {
   EXPECT_EQ(key_of(port(4).sent[0]), edited);
   EXPECT_EQ(key_of(port(2).sent[1]), edited);
   EXPECT_EQ(dp_.pool().available(), free_before);  // every clone went back to the pool
+}
+
+// ---- offloaded packets ------------------------------------------------------------------------
+
+// A port that sends offloads as they are (AF_PACKET and tap do): records frame and header.
+class OffloadPort final : public DpPort {
+ public:
+  std::string_view type() const override { return "offload"; }
+  bool accepts_offload() const override { return true; }
+  void send(PacketBatch& batch, PacketPool& pool) override {
+    for (Packet* p : batch) {
+      sent.emplace_back(p->data(), p->data() + p->size());
+      hdrs.push_back(p->offload);
+      pool.put(p);
+    }
+    batch.clear();
+  }
+  std::vector<std::vector<uint8_t>> sent;
+  std::vector<VnetHdr> hdrs;
+};
+
+// A TCP super-frame in a large pool packet, as a netdev passes it on: headers for the whole
+// chunk, checksum partial, gso_size = mss.
+Packet* super_frame(PacketPool& pool, const FlowKey& k, size_t payload, uint16_t mss) {
+  Packet* p = pool.get_large();
+  if (!p || !compose_packet(k, *p, payload)) return p;
+  HeaderOffsets ofs;
+  FlowKey parsed;
+  flow_extract(*p, parsed, &ofs);
+  size_t l4_len = p->size() - ofs.l4;
+  uint32_t pseudo =
+      ipv4_pseudo_header_sum(k.nw_src, k.nw_dst, kIpProtoTcp, static_cast<uint16_t>(l4_len));
+  store_be16(p->data() + ofs.l4 + 16, static_cast<uint16_t>(~csum_finish(pseudo)));
+  p->offload.flags = kVnetNeedsCsum;
+  p->offload.gso_type = mss ? kVnetGsoTcpv4 : kVnetGsoNone;
+  p->offload.gso_size = mss;
+  p->offload.csum_start = ofs.l4;
+  p->offload.csum_offset = 16;
+  p->offload.hdr_len = static_cast<uint16_t>(ofs.l4 + 20);
+  return p;
+}
+
+// The choice is per output port: the offload port gets the super-frame whole (tag pushed,
+// csum_start moved with it), the dummy port gets MTU-sized segments with full checksums.
+TEST(DatapathOffload, SuperFrameStaysOnePacketWhereThePortTakesOffloadsElseIsSegmented) {
+  ManualClock clock{kT0};
+  FakeTranslator fake;
+  Datapath dp(clock, 256, 2048, 4);
+  dp.set_upcall_handler(&fake);
+  dp.add_port(std::make_unique<RecordingPort>());  // 1: where it arrives
+  auto off = std::make_unique<OffloadPort>();
+  OffloadPort& offload_port = *off;
+  dp.add_port(std::move(off));  // 2
+  auto rec = std::make_unique<RecordingPort>();
+  RecordingPort& dummy = *rec;
+  dp.add_port(std::move(rec));  // 3
+  FlowKey k = tcp_key();
+  fake.by_dst[k.dl_dst.to_u64()] = {odp_push_vlan(kEthTypeVlan, 42), odp_output(2), odp_output(3)};
+  constexpr size_t kPayload = 20000;
+  constexpr uint16_t kMss = 1448;
+  PacketBatch b;
+  Packet* sf = super_frame(dp.pool(), k, kPayload, kMss);
+  ASSERT_NE(sf, nullptr);
+  const uint16_t l4 = sf->offload.csum_start;
+  const size_t len = sf->size();
+  b.add(sf);
+  dp.receive(1, b);
+
+  ASSERT_EQ(offload_port.sent.size(), 1u);
+  EXPECT_EQ(offload_port.sent[0].size(), len + 4);
+  const VnetHdr& h = offload_port.hdrs[0];
+  EXPECT_EQ(h.gso_type, kVnetGsoTcpv4);
+  EXPECT_EQ(h.gso_size, kMss);
+  EXPECT_EQ(h.csum_start, l4 + 4);
+  EXPECT_EQ(h.hdr_len, l4 + 24);
+  Packet whole(Packet::kLargeCapacity);
+  whole.assign(offload_port.sent[0].data(), offload_port.sent[0].size());
+  ASSERT_EQ(vnet_complete_csum(whole.data(), whole.size(), h), VnetStatus::kOk);
+  EXPECT_TRUE(verify_checksums(whole));
+
+  size_t nseg = (kPayload + kMss - 1) / kMss;
+  ASSERT_EQ(dummy.sent.size(), nseg);
+  size_t carried = 0;
+  for (const auto& f : dummy.sent) {
+    EXPECT_LE(f.size(), 14u + 4 + 1500);
+    EXPECT_TRUE(checksums_ok(f));
+    EXPECT_EQ(key_of(f).vlan_tci, kVlanCfi | 42);
+    carried += f.size() - (l4 + 4 + 20);
+  }
+  EXPECT_EQ(carried, kPayload);
+  EXPECT_EQ(dp.stats().offload_segmented, 1u);
+  EXPECT_EQ(dp.stats().offload_segments, nseg);
+  EXPECT_EQ(dp.pool().available(), 256u);
+  EXPECT_EQ(dp.pool().large_available(), 4u);
+}
+
+// A partial checksum alone (no GSO) is completed for a port without offloads, kept (and kept
+// correct through set-field) for one with them.
+TEST(DatapathOffload, PartialChecksumIsCompletedOnlyWhereThePortNeedsIt) {
+  ManualClock clock{kT0};
+  FakeTranslator fake;
+  Datapath dp(clock, 64, 2048, 2);
+  dp.set_upcall_handler(&fake);
+  dp.add_port(std::make_unique<RecordingPort>());
+  auto off = std::make_unique<OffloadPort>();
+  OffloadPort& offload_port = *off;
+  dp.add_port(std::move(off));
+  auto rec = std::make_unique<RecordingPort>();
+  RecordingPort& dummy = *rec;
+  dp.add_port(std::move(rec));
+  FlowKey k = tcp_key();
+  fake.by_dst[k.dl_dst.to_u64()] = {set_u32_action(OdpType::kSetIpv4Src, ip4(10, 9, 9, 9)),
+                                    set_u16_action(OdpType::kSetL4Dst, 8443), odp_output(2),
+                                    odp_output(3)};
+  PacketBatch b;
+  b.add(super_frame(dp.pool(), k, 300, 0));
+  ASSERT_NE(b.pkts[0], nullptr);
+  dp.receive(1, b);
+  ASSERT_EQ(dummy.sent.size(), 1u);
+  EXPECT_TRUE(checksums_ok(dummy.sent[0]));
+  EXPECT_EQ(key_of(dummy.sent[0]).tp_dst, 8443);
+  ASSERT_EQ(offload_port.sent.size(), 1u);
+  EXPECT_EQ(offload_port.hdrs[0].flags, kVnetNeedsCsum);
+  Packet p(4096);
+  p.assign(offload_port.sent[0].data(), offload_port.sent[0].size());
+  ASSERT_EQ(vnet_complete_csum(p.data(), p.size(), offload_port.hdrs[0]), VnetStatus::kOk);
+  EXPECT_EQ(std::vector<uint8_t>(p.data(), p.data() + p.size()), dummy.sent[0]);
+  EXPECT_EQ(dp.stats().offload_csum, 1u);
 }
 
 TEST_F(DatapathTest, UserspaceCallsThePacketInHandler) {

@@ -10,6 +10,7 @@
 #include "frames.h"
 #include "netdev/netdev_afpacket.h"
 #include "netns.h"
+#include "packet/build.h"
 
 namespace nt {
 namespace {
@@ -190,6 +191,75 @@ TEST_P(AfPacketNetdevTest, VethPeerTsoBurstIsSegmentedInSoftware) {
   EXPECT_LE(r.max_frame, 14u + 1500u);
   EXPECT_GE(port.rx_gso_frames, 1u) << "the veth never passed us a super-frame";
   EXPECT_EQ(pool.available(), 256u);
+}
+
+// With large packets in the pool (the daemon's), the super-frames stay whole: one packet
+// each, its virtio-net header in Packet::offload, checksum partial; and a super-frame sent
+// with its header leaves the port as one frame (the veth takes it whole).
+TEST_P(AfPacketNetdevTest, VethPeerTsoBurstKeepsItsOffloadsWithLargePackets) {
+  NT_REQUIRE_NETNS();
+  VethNs v;
+  ASSERT_TRUE(v.ok) << v.ns.error();
+  NetnsScope in(v.ns);
+  ASSERT_TRUE(in.ok());
+  ASSERT_EQ(v.ns.sh("ip addr add 10.8.0.1/24 dev ntb && "
+                    "ip neigh add 10.8.0.2 lladdr 02:aa:00:00:00:01 dev ntb"),
+            0);
+  auto nd = netdev_open(system_spec("nta"), std::nullopt);
+  ASSERT_TRUE(nd.ok()) << nd.error().message;
+  Netdev& port = **nd;
+  EXPECT_TRUE(port.accepts_offload());
+  auto mac = if_get_mac("ntb");
+  ASSERT_TRUE(mac.ok());
+  PacketPool pool(256, 2048, 16);
+  constexpr uint16_t kMss = 1400;
+  auto r = testing::tcp_first_flight(port, pool, kA, *mac, 0x0a080001, 0x0a080002, kMss);
+  ASSERT_GE(r.contiguous, 10u * kMss) << "the first flight did not arrive";
+  EXPECT_TRUE(r.data_matches);
+  EXPECT_FALSE(r.bad_checksum);
+  EXPECT_GT(r.max_frame, 14u + 1500u) << "no super-frame arrived whole";
+  EXPECT_GE(port.rx_offload_passed, 1u);
+  EXPECT_EQ(port.rx_gso_frames, 0u) << "nothing should have been segmented";
+  EXPECT_EQ(port.rx_dropped, 0u);
+  EXPECT_EQ(pool.available(), 256u);
+  EXPECT_EQ(pool.large_available(), 16u);
+
+  // Our own super-frame out of the port: accepted whole (no EMSGSIZE), seen whole by the peer.
+  testing::RawSocket wire("ntb");
+  ASSERT_TRUE(wire.ok());
+  Packet* sf = pool.get_large();
+  FlowKey k;
+  k.dl_src = kA;
+  k.dl_dst = kB;
+  k.dl_type = kEthTypeIp;
+  k.nw_src = 0x0a080002;
+  k.nw_dst = 0x0a080003;
+  k.nw_proto = kIpProtoTcp;
+  k.nw_ttl = 64;
+  k.tp_src = 5001;
+  k.tp_dst = 40000;
+  ASSERT_TRUE(compose_packet(k, *sf, 8000));
+  const size_t l4 = 34, len = sf->size();
+  uint32_t pseudo =
+      ipv4_pseudo_header_sum(k.nw_src, k.nw_dst, kIpProtoTcp, static_cast<uint16_t>(len - l4));
+  store_be16(sf->data() + l4 + 16, static_cast<uint16_t>(~csum_finish(pseudo)));
+  sf->offload = VnetHdr{kVnetNeedsCsum,
+                        kVnetGsoTcpv4,
+                        static_cast<uint16_t>(l4 + 20),
+                        kMss,
+                        static_cast<uint16_t>(l4),
+                        16};
+  PacketBatch b;
+  b.add(sf);
+  uint64_t sent_before = port.tx_packets;
+  port.send(b, pool);
+  EXPECT_EQ(port.tx_dropped, 0u);
+  EXPECT_EQ(port.tx_packets, sent_before + 1);
+  auto got = wire.collect(1, 2000, [&](const uint8_t* f, size_t n) {
+    return n > 14 + 20 && load_be16(f + 12) == kEthTypeIp && load_be32(f + 30) == k.nw_dst;
+  });
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].size(), len);
 }
 
 TEST_P(AfPacketNetdevTest, PortComesUpWhenItsInterfaceAppearsAndNoticesItGoing) {

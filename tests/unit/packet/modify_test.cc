@@ -7,6 +7,7 @@
 #include "packet/build.h"
 #include "packet/bytes.h"
 #include "packet/checksum.h"
+#include "packet/offload.h"
 #include "packet/parse.h"
 #include "packet_test_util.h"
 
@@ -270,6 +271,89 @@ TEST(Modify, RandomEditsKeepChecksumsExact) {
     }
   }
   EXPECT_GT(edited, 400);
+}
+
+}  // namespace
+}  // namespace nt
+
+namespace nt {
+namespace {
+
+// A frame whose transport checksum is partial, as the kernel hands it over with NEEDS_CSUM:
+// the field holds the pseudo-header sum, csum_start is the transport header.
+void make_partial(Packet& p, const FlowKey& k, size_t payload) {
+  ASSERT_TRUE(compose_packet(k, p, payload));
+  HeaderOffsets ofs;
+  FlowKey parsed;
+  ASSERT_EQ(flow_extract(p, parsed, &ofs), ParseError::kOk);
+  size_t l4_len = p.size() - ofs.l4, field = k.nw_proto == kIpProtoTcp ? 16 : 6;
+  uint32_t pseudo =
+      ipv4_pseudo_header_sum(k.nw_src, k.nw_dst, k.nw_proto, static_cast<uint16_t>(l4_len));
+  store_be16(p.data() + ofs.l4 + field, static_cast<uint16_t>(~csum_finish(pseudo)));
+  p.offload.flags = kVnetNeedsCsum;
+  p.offload.csum_start = ofs.l4;
+  p.offload.csum_offset = static_cast<uint16_t>(field);
+}
+
+// Address and port rewrites on a partial checksum keep it a correct partial checksum, and
+// VLAN push/pop keep csum_start on the transport header: completing it afterwards gives a
+// valid frame.
+TEST(Modify, PartialChecksumsStayPartialAndCorrectThroughEdits) {
+  for (uint8_t proto : {kIpProtoTcp, kIpProtoUdp}) {
+    Packet p(4096);
+    make_partial(p, ipv4_key(proto, 7), 1000);
+    uint16_t start = p.offload.csum_start;
+    ASSERT_TRUE(push_vlan(p, kEthTypeQinQ, 300));
+    EXPECT_EQ(p.offload.csum_start, start + 4);
+    ASSERT_TRUE(set_ipv4_src(p, ip4(192, 168, 7, 7)));
+    ASSERT_TRUE(set_ipv4_dst(p, ip4(172, 16, 1, 2)));
+    ASSERT_TRUE(set_l4_src(p, 4321));
+    ASSERT_TRUE(set_l4_dst(p, 8080));
+    ASSERT_TRUE(set_ipv4_ttl(p, 3));
+    ASSERT_TRUE(pop_vlan(p));
+    ASSERT_TRUE(pop_vlan(p));
+    EXPECT_EQ(p.offload.csum_start, start - 4);
+    Packet done(4096);
+    done.assign(p.data(), p.size());
+    ASSERT_EQ(vnet_complete_csum(done.data(), done.size(), p.offload), VnetStatus::kOk);
+    EXPECT_TRUE(verify_checksums(done)) << int{proto};
+    FlowKey want = ipv4_key(proto);
+    want.nw_src = ip4(192, 168, 7, 7);
+    want.nw_dst = ip4(172, 16, 1, 2);
+    want.tp_src = 4321;
+    want.tp_dst = 8080;
+    want.nw_ttl = 3;
+    EXPECT_EQ(extract(done), want);
+  }
+}
+
+TEST(Offload, CheckRejectsHeadersThatDoNotDescribeTheFrame) {
+  Packet p(4096);
+  FlowKey k = ipv4_key(kIpProtoTcp);
+  make_partial(p, k, 3000);
+  VnetHdr h = p.offload;
+  EXPECT_EQ(vnet_check(p.data(), p.size(), h), VnetStatus::kOk);
+  h.gso_type = kVnetGsoTcpv4;
+  h.gso_size = 1448;
+  EXPECT_EQ(vnet_check(p.data(), p.size(), h), VnetStatus::kOk);
+  VnetHdr bad = h;
+  bad.csum_start = static_cast<uint16_t>(p.size());  // outside the frame
+  EXPECT_EQ(vnet_check(p.data(), p.size(), bad), VnetStatus::kBadHeader);
+  bad = h;
+  bad.csum_start = 20;  // not the transport header
+  EXPECT_EQ(vnet_check(p.data(), p.size(), bad), VnetStatus::kBadHeader);
+  bad = h;
+  bad.gso_type = kVnetGsoTcpv6;  // an IPv4 frame
+  EXPECT_EQ(vnet_check(p.data(), p.size(), bad), VnetStatus::kBadHeader);
+  bad = h;
+  bad.flags = 0;  // a super-frame must have its checksum partial
+  EXPECT_EQ(vnet_check(p.data(), p.size(), bad), VnetStatus::kBadHeader);
+  bad = h;
+  bad.gso_size = 0;
+  EXPECT_EQ(vnet_check(p.data(), p.size(), bad), VnetStatus::kBadHeader);
+  bad = h;
+  bad.gso_type = kVnetGsoUdp;  // UFO
+  EXPECT_EQ(vnet_check(p.data(), p.size(), bad), VnetStatus::kUnsupportedGso);
 }
 
 }  // namespace

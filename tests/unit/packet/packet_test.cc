@@ -131,6 +131,58 @@ TEST(PacketPool, GetPutNeverExceedsCount) {
   EXPECT_EQ(pool.available(), 3u);
 }
 
+TEST(PacketPool, LargePacketsAreASeparateListAndGoBackToIt) {
+  PacketPool pool(2, 512, 1, 4096);
+  EXPECT_EQ(pool.large_capacity(), 4096u);
+  EXPECT_EQ(PacketPool(2, 512).large_capacity(), 0u);  // none: offloads finished on receive
+  Packet* small = pool.get_for(512);
+  Packet* big = pool.get_for(513);
+  ASSERT_TRUE(small && big);
+  EXPECT_EQ(small->capacity(), 512u);
+  EXPECT_EQ(big->capacity(), 4096u);
+  EXPECT_EQ(pool.get_large(), nullptr);
+  EXPECT_EQ(pool.large_available(), 0u);
+  big->offload.gso_type = kVnetGsoTcpv4;
+  pool.put(big);
+  pool.put(small);
+  EXPECT_EQ(pool.available(), 2u);
+  EXPECT_EQ(pool.large_available(), 1u);
+  Packet* again = pool.get_large();
+  ASSERT_EQ(again, big);
+  EXPECT_EQ(again->offload.gso_type, kVnetGsoNone);  // reset clears the offload state
+  pool.put(again);
+}
+
+// csum_start and hdr_len follow the bytes they point at when a tag is pushed or popped (or
+// an outer header is pushed / pulled); offsets in front of the edit stay.
+TEST(Packet, OffloadOffsetsMoveWithInsertedAndRemovedBytes) {
+  Packet p(256);
+  p.assign(seq(100).data(), 100);
+  p.offload.flags = kVnetNeedsCsum;
+  p.offload.csum_start = 34;
+  p.offload.csum_offset = 16;
+  p.offload.hdr_len = 54;
+  ASSERT_NE(p.insert_at(12, 4), nullptr);
+  EXPECT_EQ(p.offload.csum_start, 38);
+  EXPECT_EQ(p.offload.hdr_len, 58);
+  EXPECT_EQ(p.offload.csum_offset, 16);
+  ASSERT_TRUE(p.remove_at(12, 4));
+  EXPECT_EQ(p.offload.csum_start, 34);
+  EXPECT_EQ(p.offload.hdr_len, 54);
+  ASSERT_NE(p.push_front(50), nullptr);
+  EXPECT_EQ(p.offload.csum_start, 84);
+  ASSERT_NE(p.pull_front(50), nullptr);
+  EXPECT_EQ(p.offload.csum_start, 34);
+  ASSERT_NE(p.insert_at(60, 4), nullptr);  // behind csum_start: no move
+  EXPECT_EQ(p.offload.csum_start, 34);
+  // A packet without offloads keeps its (meaningless) fields untouched.
+  Packet q(256);
+  q.assign(seq(100).data(), 100);
+  q.offload.csum_start = 34;
+  ASSERT_NE(q.insert_at(12, 4), nullptr);
+  EXPECT_EQ(q.offload.csum_start, 34);
+}
+
 TEST(PacketBatch, HoldsUpTo32) {
   PacketPool pool(33);
   PacketBatch batch;

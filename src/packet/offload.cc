@@ -1,4 +1,4 @@
-#include "netdev/vnet.h"
+#include "packet/offload.h"
 
 #include <array>
 #include <cstring>
@@ -114,7 +114,58 @@ void fix_l4(uint8_t* s, const GsoLayout& g, size_t offset, size_t chunk, bool fi
   store_be16(l4 + csum_at, c);
 }
 
+VnetStatus check_gso(const uint8_t* frame, size_t len, const VnetHdr& hdr, GsoLayout& g) {
+  uint8_t type = hdr.gso_type & static_cast<uint8_t>(~kVnetGsoEcn);
+  if (type == kVnetGsoUdpL4) {
+    g.udp = true;
+  } else if (type != kVnetGsoTcpv4 && type != kVnetGsoTcpv6) {
+    return VnetStatus::kUnsupportedGso;
+  }
+  if (!parse_layout(frame, len, hdr, g) || hdr.gso_size == 0) return VnetStatus::kBadHeader;
+  if (g.ipv6 != (type == kVnetGsoTcpv6) && !g.udp) return VnetStatus::kBadHeader;
+  return VnetStatus::kOk;
+}
+
+void copy_meta(const Packet& from, Packet& to) {
+  to.in_port = from.in_port;
+  to.hash = from.hash;
+  to.tunnel = from.tunnel;
+}
+
 }  // namespace
+
+VnetStatus vnet_check(const uint8_t* frame, size_t len, const VnetHdr& hdr) {
+  if (hdr.flags & kVnetNeedsCsum) {
+    if (hdr.csum_start >= len || size_t{hdr.csum_start} + hdr.csum_offset + 2 > len) {
+      return VnetStatus::kBadHeader;
+    }
+  }
+  if (hdr.gso_type == kVnetGsoNone) return VnetStatus::kOk;
+  // A super-frame's checksum must be partial at its transport header: that is what the
+  // output port (or our segmentation) completes.
+  if (!(hdr.flags & kVnetNeedsCsum)) return VnetStatus::kBadHeader;
+  GsoLayout g;
+  VnetStatus st = check_gso(frame, len, hdr, g);
+  if (st != VnetStatus::kOk) return st;
+  return hdr.csum_start == g.l4 ? VnetStatus::kOk : VnetStatus::kBadHeader;
+}
+
+VnetStatus vnet_resolve(Packet* p, PacketPool& pool, PacketRing& ring) {
+  VnetHdr hdr = p->offload;
+  p->offload = VnetHdr{};
+  if (hdr.gso_type != kVnetGsoNone) {
+    size_t before = ring.size();
+    VnetStatus st = vnet_segment(p->data(), p->size(), hdr, pool, ring);
+    for (size_t i = before; i < ring.size(); ++i) copy_meta(*p, *ring.at(i));
+    pool.put(p);
+    return st;
+  }
+  VnetStatus st = VnetStatus::kOk;
+  if (hdr.flags & kVnetNeedsCsum) st = vnet_complete_csum(p->data(), p->size(), hdr);
+  if (st == VnetStatus::kOk && ring.push(p)) return st;
+  pool.put(p);
+  return st == VnetStatus::kOk ? VnetStatus::kTooBig : st;
+}
 
 VnetStatus vnet_complete_csum(uint8_t* frame, size_t len, const VnetHdr& hdr) {
   size_t start = hdr.csum_start, field = size_t{hdr.csum_start} + hdr.csum_offset;
@@ -129,14 +180,8 @@ VnetStatus vnet_complete_csum(uint8_t* frame, size_t len, const VnetHdr& hdr) {
 VnetStatus vnet_segment(const uint8_t* frame, size_t len, const VnetHdr& hdr, PacketPool& pool,
                         PacketRing& ring) {
   GsoLayout g;
-  uint8_t type = hdr.gso_type & static_cast<uint8_t>(~kVnetGsoEcn);
-  if (type == kVnetGsoUdpL4) {
-    g.udp = true;
-  } else if (type != kVnetGsoTcpv4 && type != kVnetGsoTcpv6) {
-    return VnetStatus::kUnsupportedGso;
-  }
-  if (!parse_layout(frame, len, hdr, g) || hdr.gso_size == 0) return VnetStatus::kBadHeader;
-  if (g.ipv6 != (type == kVnetGsoTcpv6) && !g.udp) return VnetStatus::kBadHeader;
+  VnetStatus st = check_gso(frame, len, hdr, g);
+  if (st != VnetStatus::kOk) return st;
   size_t payload = len - g.hdr_len, mss = hdr.gso_size;
   size_t nseg = payload == 0 ? 1 : (payload + mss - 1) / mss;
   if (nseg > ring.room()) return VnetStatus::kTooBig;
