@@ -30,6 +30,7 @@ namespace nt {
   X(kIpTtlExceeded, "ip_ttl_exceeded")         \
   X(kIpNoRoute, "ip_no_route")                 \
   X(kIpTooBig, "ip_too_big")                   \
+  X(kIpBadSource, "ip_bad_source")             \
   X(kIpUnknownProtocol, "ip_unknown_protocol") \
   X(kIcmpBadChecksum, "icmp_bad_checksum")     \
   X(kIcmpTruncated, "icmp_truncated")          \

@@ -163,6 +163,20 @@ class Host {
                  std::span<const uint8_t> body = {});
   void set_protocol_handler(uint8_t proto, ProtocolFn fn);
 
+  // --- Encapsulated traffic (encap.cc): a node's VTEP, what the kernel's vxlan and gre
+  // receive paths do for an Open vSwitch tunnel vport. A VXLAN (UDP to `vxlan_port`) or GRE
+  // (IP protocol 47) packet addressed to one of this host's unicast addresses goes whole —
+  // Ethernet header included, padding excluded — to `fn` instead of the sockets and protocol
+  // handlers. An empty `fn` removes the hook.
+  using EncapFn = std::function<void(NicId nic, const uint8_t* frame, size_t len)>;
+  void set_encap_handler(EncapFn fn, uint16_t vxlan_port = 4789);
+  uint64_t encap_received() const { return encap_rx_; }
+  // Sends a complete IPv4 packet that follows room for an Ethernet header (a tunnel's outer
+  // frame): routed by its destination (a non-zero source must be one of ours; 0 is chosen
+  // from the route), ARP-resolved on the outgoing NIC, Ethernet addresses written; the IP
+  // header is otherwise kept. Errors, each counted: malformed, bad source, no route, too big.
+  Status output_ip_frame(const uint8_t* frame, size_t len);
+
   // --- Sockets.
   // port 0 picks an ephemeral port; addr 0 is any address; `device` binds to one NIC.
   // A port is taken when a socket has the same address and device (or either has none).
@@ -247,6 +261,9 @@ class Host {
   void icmp_send_error(const IpRx& orig, uint8_t type, uint8_t code, uint16_t mtu = 0);
   void icmp_error_for_frame(const uint8_t* frame, size_t len, uint8_t type, uint8_t code);
 
+  // encap.cc
+  bool encap_input(const IpRx& rx);
+
   // udp.cc
   void udp_input(const IpRx& rx, bool unconfigured);
   UdpSocket* udp_lookup(const IpRx& rx, uint16_t port, bool unconfigured) const;
@@ -269,6 +286,9 @@ class Host {
   std::unordered_map<uint16_t, IcmpEchoListener*> echo_listeners_;
   uint16_t next_echo_id_;
   std::vector<std::pair<uint8_t, ProtocolFn>> protocols_;
+  EncapFn encap_;
+  uint16_t encap_vxlan_port_ = 4789;
+  uint64_t encap_rx_ = 0;
   std::array<uint64_t, static_cast<size_t>(HostDrop::kCount)> drops_{};
   std::array<uint64_t, static_cast<size_t>(ParseError::kCount)> parse_drops_{};
 };

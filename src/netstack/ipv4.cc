@@ -67,6 +67,7 @@ void Host::ipv4_input(NicId id, const uint8_t* frame, const FlowKey& key,
 }
 
 void Host::ip_local_deliver(const IpRx& rx) {
+  if (encap_ && !rx.ip_broadcast && encap_input(rx)) return;
   switch (rx.proto) {
     case kIpProtoIcmp:
       return icmp_input(rx);

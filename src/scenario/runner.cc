@@ -6,7 +6,6 @@
 #include "common/strings.h"
 #include "packet/build.h"
 #include "packet/parse.h"
-#include "packet/tunnel.h"
 #include "scenario/runner_util.h"
 
 namespace nt {
@@ -36,32 +35,7 @@ std::string rest_after(const std::string& command, size_t n) {
 
 }  // namespace
 
-void EmulatedUnderlay::transmit(const uint8_t* frame, size_t len) {
-  TunnelInfo info = tunnel_classify(frame, len);
-  std::string line = ipv4_to_string(info.ip_src) + " > " + ipv4_to_string(info.ip_dst) + ": ";
-  if (info.kind == TunnelKind::kVxlan) {
-    line += "VXLAN, vni " + std::to_string(info.key);
-  } else if (info.kind == TunnelKind::kGre) {
-    line += "GREv0, key=0x" + to_hex(info.key).substr(2);
-  } else {
-    line += "not a tunnel frame";
-  }
-  FlowKey inner;
-  if (info.ok() && flow_extract(frame + info.outer_len, info.inner_len, inner) == ParseError::kOk) {
-    line += ": " + format_flow(inner, nullptr, false);
-  }
-  log.push_back(line);
-  if (capture.is_open()) (void)capture.write(frame, len, clock ? clock->now_ms() * 1000 : 0);
-  auto it = nodes_.find(info.ip_dst);
-  if (it == nodes_.end() || depth_ > 8) return;
-  ++depth_;
-  it->second->datapath().receive_underlay(frame, len);
-  it->second->maybe_revalidate();
-  --depth_;
-}
-
 ScenarioRunner::ScenarioRunner() {
-  underlay_.clock = &clock_;
   periodic_.set_callback([this] {
     for (auto& n : nodes_) n->sw->run();
     sched_.arm_in(periodic_, kUsPerSec);
@@ -71,19 +45,14 @@ ScenarioRunner::ScenarioRunner() {
 
 ScenarioRunner::~ScenarioRunner() {
   instances_.clear();  // hosts first: their timers live on the scheduler
-  underlay_.capture.close();
-  if (!capture_path_.empty()) std::remove(capture_path_.c_str());
+  for (auto& [key, c] : captures_) {
+    c.pcap.close();
+    std::remove(c.path.c_str());
+  }
 }
 
 Switch& ScenarioRunner::sw() {
-  if (!current_) {
-    auto n = std::make_unique<Node>();
-    n->name = "";
-    n->sw = std::make_unique<Switch>(clock_, kEmulatedPoolPackets);
-    n->sw->set_underlay(&underlay_);
-    nodes_.push_back(std::move(n));
-    current_ = nodes_.back().get();
-  }
+  if (!current_) current_ = &new_node("");
   return *current_->sw;
 }
 
@@ -137,14 +106,22 @@ Result<std::string> ScenarioRunner::execute(const std::string& command,
   if (c == "trace") {
     Args full = a;
     full.push_back(rest_after(command, 2));
-    return cmd_trace(full);
+    auto r = cmd_trace(full);
+    settle();  // -generate really sent the packet
+    return r;
   }
   if (c == "inject") {
     Args full = a;
     full.push_back(rest_after(command, 3));
-    return cmd_inject(full);
+    auto r = cmd_inject(full);
+    settle();
+    return r;
   }
-  if (c == "capture-underlay" || c == "tcpdump-underlay") return cmd_capture(a);
+  if (c == "segment") return cmd_segment(a);
+  if (c == "nic") return cmd_nic(a);
+  if (c == "capture-underlay") return cmd_capture(a);
+  if (c == "tcpdump-underlay") return cmd_tcpdump(a);
+  if (c == "underlay") return cmd_underlay(a);
   if (c == "instance") return cmd_instance(a);
   if (c == "ping" || c == "traceroute") return cmd_ping(a, c == "traceroute");
   if (c == "ip" || c == "arp") return cmd_instance_show(a);

@@ -1,9 +1,10 @@
-// ScenarioRunner: the emulated nodes, their switches, the underlay between them, and one
-// method per scenario command (see scenario.h for the language).
+// ScenarioRunner: the emulated nodes (a Switch and an IP stack each), the underlay segments
+// their NICs sit on, instances, and one method per scenario command (see scenario.h).
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -11,7 +12,9 @@
 #include "common/clock.h"
 #include "netstack/host.h"
 #include "netstack/scheduler.h"
+#include "netstack/segment.h"
 #include "packet/pcap.h"
+#include "scenario/topology.h"
 #include "xlate/switch.h"
 
 namespace nt {
@@ -20,19 +23,22 @@ namespace nt {
 // small packet pool, not the daemon's 4096 (which is ~9 MiB per node: 0.9 GiB for 100 nodes).
 inline constexpr size_t kEmulatedPoolPackets = 256;
 
-// Carries outer (tunnel) frames between emulated nodes by outer destination IP, and keeps a
-// tcpdump-like line for each.
-class EmulatedUnderlay final : public Underlay {
+// One hop of an emulated wire (instance to switch port, across a segment or a `link` cable):
+// frames arrive this much later, which also keeps every delivery out of the datapath's own call
+// stack.
+inline constexpr TimeUs kWireLatencyUs = 50;
+
+// A node's tunnel ports send through the node's own IP stack: the outer frame a vxlan/gre vport
+// built is routed by its destination IP, ARP-resolved on the NIC and sent on that NIC's segment.
+class NodeUnderlay final : public Underlay {
  public:
-  void attach(uint32_t ip, Switch* sw) { nodes_[ip] = sw; }
-  void transmit(const uint8_t* frame, size_t len) override;
-  std::vector<std::string> log;
-  PcapWriter capture;  // when open, every outer frame is also written here
-  const Clock* clock = nullptr;
+  explicit NodeUnderlay(Host& host) : host_(host) {}
+  void transmit(const uint8_t* frame, size_t len) override {
+    (void)host_.output_ip_frame(frame, len);  // failures are counted by the host
+  }
 
  private:
-  std::map<uint32_t, Switch*> nodes_;
-  int depth_ = 0;
+  Host& host_;
 };
 
 class ScenarioRunner {
@@ -45,10 +51,22 @@ class ScenarioRunner {
   std::string display(const std::string& command) const;
 
  private:
+  // A node NIC: a Host NIC attached to a segment; `bridge`/`port` once enslaved to a bridge.
+  struct NodeNic {
+    std::string name, cidr;
+    Segment* segment = nullptr;
+    Segment::AttachmentId attachment = 0;
+    NicId id = kNoNic;
+    std::string bridge, port;
+  };
+  // An emulated node: its Switch, and its own IP stack (a Host owning the node's NICs) that
+  // tunnel ports send through and that hands received VXLAN/GRE to the Switch.
   struct Node {
     std::string name;
     std::unique_ptr<Switch> sw;
-    uint32_t vtep = 0;  // host order; 0 = none
+    std::unique_ptr<Host> host;
+    std::unique_ptr<NodeUnderlay> underlay;
+    std::vector<NodeNic> nics;
   };
   // One end of a `link` cable.
   struct LinkEnd {
@@ -62,6 +80,11 @@ class ScenarioRunner {
     std::unique_ptr<Host> host;
     NicId nic = kNoNic;
   };
+  // A pcap of underlay frames (capture-underlay [SEG]); key "" is every segment.
+  struct Capture {
+    std::string path;
+    PcapWriter pcap;
+  };
   using Args = std::vector<std::string>;
   Result<std::string> cmd_node(const Args& a);
   Result<std::string> cmd_add_port(const Args& a);
@@ -72,14 +95,31 @@ class ScenarioRunner {
   Result<std::string> cmd_sent(const Args& a, bool count_only);
   Result<std::string> cmd_inspect(const Args& a);
   Result<std::string> cmd_link(const Args& a);
+  // Underlay: segments, node NICs, enslaving, captures (runner_underlay.cc).
+  Result<std::string> cmd_segment(const Args& a);
+  Result<std::string> cmd_nic(const Args& a);
   Result<std::string> cmd_capture(const Args& a);
+  Result<std::string> cmd_underlay(const Args& a);
+  Result<std::string> cmd_tcpdump(const Args& a);
+  Result<std::string> add_nic(Node& n, const std::string& name, Segment& seg,
+                              const std::optional<MacAddr>& mac, const std::string& cidr,
+                              uint16_t mtu);
+  Status enslave(Node& n, NodeNic& nic, const std::string& bridge);
+  NodeNic* find_nic(Node& n, const std::string& name);
+  Node& new_node(const std::string& name);
+  Segment& default_segment();
+  void on_segment_frame(const Segment& seg, const uint8_t* frame, size_t len);
+  Status open_capture(const std::string& key);  // (re)starts captures_[key] in a new file
+  // Runs the clock until no frame is on any wire (bounded): commands that put a frame on a
+  // wire (inject, receive) see its consequences on every node.
+  void settle();
+  size_t wire_in_flight() const;
   Result<std::string> cmd_instance(const Args& a);
   Result<std::string> cmd_ping(const Args& a, bool traceroute);
   Result<std::string> cmd_instance_show(const Args& a);
-  // graph: the live topology as Graphviz DOT (runner_graph.cc).
+  // graph: the live topology as Graphviz DOT (runner_graph.cc, topology.h).
   Result<std::string> cmd_graph(const Args& a) const;
-  std::string graph_node(const Node& n, std::vector<std::string>& edges,
-                         std::set<uint32_t>& remotes) const;
+  LabTopology topology() const;
   Result<Instance*> instance(const std::string& name);
   // Runs the virtual clock until `done()` or nothing is left to happen (bounded).
   void run_until_done(const std::function<bool()>& done, TimeUs limit);
@@ -89,14 +129,16 @@ class ScenarioRunner {
   ManualClock clock_;
   Scheduler sched_{clock_};
   Timer periodic_;  // every node's Switch::run() once a virtual second
-  EmulatedUnderlay underlay_;
+  std::map<std::string, std::unique_ptr<Segment>> segments_;
+  std::vector<std::unique_ptr<Segment>> cables_;  // `link` cables: two-attachment segments
   std::vector<std::unique_ptr<Node>> nodes_;
   Node* current_ = nullptr;
   std::map<RecordingPort*, size_t> sent_mark_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;
+  size_t instance_wire_in_flight_ = 0;              // instance -> switch frames on the wire
   std::vector<std::pair<LinkEnd, LinkEnd>> links_;  // `link` cables, in command order
-  std::string capture_path_;  // temporary pcap of the underlay (capture-underlay)  // frames before
-                              // this index were cleared
+  std::map<std::string, Capture> captures_;         // capture-underlay [SEG]
+  std::vector<std::pair<std::string, std::string>> underlay_log_;  // (segment, line)
 };
 
 }  // namespace nt

@@ -21,29 +21,27 @@ Result<uint16_t> parse_vid(const std::string& key, const std::string& v) {
 
 }  // namespace
 
+// node NAME [vtep=IP]: vtep=IP is `nic eth1 segment=underlay ip=IP/24` on the implicit
+// default segment.
 Result<std::string> ScenarioRunner::cmd_node(const Args& a) {
   if (a.size() < 2) return usage("node NAME [vtep=IP]");
   for (auto& n : nodes_) {
     if (n->name == a[1]) {
-      current_ = n.get();
+      current_ = n.get();  // options only apply when the node is created
       return std::string();
     }
   }
-  auto n = std::make_unique<Node>();
-  n->name = a[1];
-  n->sw = std::make_unique<Switch>(clock_, kEmulatedPoolPackets);
-  n->sw->set_underlay(&underlay_);
+  std::optional<uint32_t> vtep;
   for (size_t i = 2; i < a.size(); ++i) {
     auto [k, v] = split_kv(a[i]);
     if (k != "vtep") return make_error("node: unknown option '" + k + "'");
-    auto ip = parse_ipv4_addr(v);
-    if (!ip) return make_error("node: vtep '" + v + "' is not an IPv4 address");
-    underlay_.attach(*ip, n->sw.get());
-    n->vtep = *ip;
+    vtep = parse_ipv4_addr(v);
+    if (!vtep) return make_error("node: vtep '" + v + "' is not an IPv4 address");
   }
-  nodes_.push_back(std::move(n));
-  current_ = nodes_.back().get();
-  return std::string();
+  current_ = &new_node(a[1]);
+  if (!vtep) return std::string();
+  return add_nic(*current_, "eth1", default_segment(), std::nullopt, ipv4_to_string(*vtep) + "/24",
+                 1500);
 }
 
 Result<std::string> ScenarioRunner::cmd_add_port(const Args& a) {
@@ -83,6 +81,11 @@ Result<std::string> ScenarioRunner::cmd_add_port(const Args& a) {
   }
   auto r = sw().add_port(a[1], spec);
   if (!r.ok()) return r.error();
+  // No type and named like one of the node's NICs: the NIC itself, enslaved to the bridge.
+  NodeNic* nic = find_nic(*current_, spec.name);
+  bool typed = false;
+  for (size_t i = 3; i < a.size(); ++i) typed |= split_kv(a[i]).first == "type";
+  if (nic && !typed) NT_TRY(enslave(*current_, *nic, a[1]));
   return std::string();
 }
 

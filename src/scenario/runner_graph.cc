@@ -1,8 +1,8 @@
-// ScenarioRunner: `graph` — the live topology as Graphviz DOT, made from the switches' real
-// state: one cluster per node, one per bridge inside it, a box per port, patch pairs, tunnels
-// to the node that owns their remote VTEP, `link` cables and instances on their ports.
+// ScenarioRunner: `graph` — the live topology as Graphviz DOT. The runner fills the neutral
+// LabTopology (topology.h) from its switches' real state (bridges, ports, patch peers, tunnel
+// options), its nodes' IP stacks (NICs, addresses, MACs), segments, `link` cables and
+// instances; topology_dot() draws it.
 #include <algorithm>
-#include <set>
 
 #include "common/strings.h"
 #include "scenario/runner.h"
@@ -10,131 +10,64 @@
 namespace nt {
 namespace {
 
-// A quoted DOT string; `\n` sequences the caller put in stay line breaks.
-std::string q(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '\\';
-    out += c;
+TopoPort topo_port(const OfPort& p) {
+  TopoPort t;
+  t.name = p.name;
+  t.type = p.ofport == ofp_port::kLocal ? "internal" : p.type;
+  t.ofport = p.ofport;
+  t.tag = p.vlan_config.tag ? static_cast<int>(*p.vlan_config.tag) : -1;
+  t.trunks = p.vlan_config.trunks;
+  if (p.type == "patch") t.options["peer"] = p.peer;
+  if (p.tunnel) {
+    const TunnelConfig& c = *p.tunnel;
+    t.options["remote_ip"] = ipv4_to_string(c.remote_ip);
+    if (c.local_ip) t.options["local_ip"] = ipv4_to_string(c.local_ip);
+    t.options["key"] = c.key_flow ? std::string("flow") : std::to_string(c.key);
   }
-  return out + "\"";
+  return t;
 }
 
-std::string node_label(const std::string& name) { return name.empty() ? "default" : name; }
-
-std::string port_id(const std::string& node, const std::string& br, const std::string& port) {
-  return q(node_label(node) + "/" + br + "/" + port);
-}
-
-std::string vtep_id(uint32_t ip) { return q("vtep/" + ipv4_to_string(ip)); }
-
-std::string join_vids(const std::vector<uint16_t>& vids) {
-  std::string out;
-  for (uint16_t v : vids) out += (out.empty() ? "" : ",") + std::to_string(v);
-  return out;
-}
-
-std::string port_label(const OfPort& p) {
-  std::string l = p.name + "\\nofport " +
-                  (p.ofport == ofp_port::kLocal ? std::string("LOCAL") : std::to_string(p.ofport));
-  if (p.type == "patch") l += "\\npatch peer=" + p.peer;
-  if (p.tunnel) l += "\\n" + p.type + " remote_ip=" + ipv4_to_string(p.tunnel->remote_ip);
-  if (p.vlan_config.tag) l += "\\ntag: " + std::to_string(*p.vlan_config.tag);
-  if (!p.vlan_config.trunks.empty()) l += "\\ntrunks: " + join_vids(p.vlan_config.trunks);
-  return l;
-}
-
-std::string tunnel_label(const OfPort& p) {
-  const TunnelConfig& t = *p.tunnel;
-  return p.type + " key=" + (t.key_flow ? std::string("flow") : std::to_string(t.key));
-}
-
-std::vector<Ofproto*> sorted_bridges(const Switch& sw) {
-  std::vector<Ofproto*> brs = sw.bridges();
-  std::sort(brs.begin(), brs.end(),
-            [](const Ofproto* a, const Ofproto* b) { return a->name() < b->name(); });
-  return brs;
-}
-
-// Edges leaving one bridge's ports: patch pairs (once per pair) and tunnels to their VTEP.
-void bridge_edges(const std::string& node, const Switch& sw, const Ofproto& br,
-                  std::vector<std::string>& edges, std::set<uint32_t>& vteps) {
-  for (const auto& [no, p] : br.ports()) {
-    std::string me = port_id(node, br.name(), p.name);
-    if (p.type == "patch") {
-      auto [peer_br, peer] = sw.patch_peer(p);
-      if (!peer_br || !peer) continue;
-      std::string other = port_id(node, peer_br->name(), peer->name);
-      if (me < other)
-        edges.push_back(me + " -> " + other + " [dir=none, style=dashed, label=\"patch\"];");
-    } else if (p.tunnel) {
-      vteps.insert(p.tunnel->remote_ip);
-      edges.push_back(me + " -> " + vtep_id(p.tunnel->remote_ip) +
-                      " [style=bold, label=" + q(tunnel_label(p)) + "];");
-    }
-  }
+std::string cidr_text(const IfAddr& a) {
+  return ipv4_to_string(a.addr) + "/" + std::to_string(a.prefix_len);
 }
 
 }  // namespace
 
-std::string ScenarioRunner::graph_node(const Node& n, std::vector<std::string>& edges,
-                                       std::set<uint32_t>& remotes) const {
-  std::string label = node_label(n.name), out;
-  if (n.vtep) label += "\\nvtep " + ipv4_to_string(n.vtep);
-  out += "  subgraph " + q("cluster_" + node_label(n.name)) + " {\n    label=" + q(label) + ";\n";
-  if (n.vtep)
-    out += "    " + vtep_id(n.vtep) + " [shape=cds, label=" + q("VTEP " + ipv4_to_string(n.vtep)) +
-           "];\n";
-  for (const Ofproto* br : sorted_bridges(*n.sw)) {
-    out += "    subgraph " + q("cluster_" + node_label(n.name) + "/" + br->name()) + " {\n";
-    out += "      label=" + q(br->name()) + ";\n      style=rounded;\n";
-    for (const auto& [no, p] : br->ports()) {
-      out += "      " + port_id(n.name, br->name(), p.name) +
-             " [shape=box, label=" + q(port_label(p)) + "];\n";
+LabTopology ScenarioRunner::topology() const {
+  LabTopology t;
+  for (const auto& n : nodes_) {
+    TopoNode tn;
+    tn.name = n->name;
+    for (const Ofproto* br : n->sw->bridges()) {
+      TopoBridge tb;
+      tb.name = br->name();
+      for (const auto& [no, p] : br->ports()) tb.ports.push_back(topo_port(p));
+      tn.bridges.push_back(std::move(tb));
     }
-    out += "    }\n";
-    bridge_edges(n.name, *n.sw, *br, edges, remotes);
+    for (const NodeNic& nic : n->nics) {
+      const Nic& hn = n->host->nic(nic.id);
+      TopoNic tc{nic.name, nic.segment->name(), "", hn.mac().to_string(), nic.bridge};
+      if (!hn.addresses().empty()) tc.cidr = cidr_text(hn.addresses().front());
+      tn.nics.push_back(std::move(tc));
+    }
+    t.nodes.push_back(std::move(tn));
   }
   for (const auto& [name, inst] : instances_) {
-    if (inst->node != &n) continue;
     const Nic& nic = inst->host->nic(inst->nic);
-    std::string l = name;
-    for (const IfAddr& ia : nic.addresses()) {
-      l += "\\n" + ipv4_to_string(ia.addr) + "/" + std::to_string(ia.prefix_len);
-    }
-    l += "\\n" + nic.mac().to_string();
-    out += "    " + q("instance/" + name) + " [shape=ellipse, label=" + q(l) + "];\n";
-    edges.push_back(q("instance/" + name) + " -> " + port_id(n.name, inst->bridge, inst->port) +
-                    " [dir=none];");
+    std::string cidr = nic.addresses().empty() ? "" : cidr_text(nic.addresses().front());
+    t.instances.push_back(
+        {name, inst->node->name, inst->bridge, inst->port, cidr, nic.mac().to_string()});
   }
-  return out + "  }\n";
+  for (const auto& [name, seg] : segments_) t.segments.push_back({name, seg->cidr()});
+  for (const auto& [x, y] : links_) {
+    t.links.push_back({x.node, x.bridge, x.port, y.node, y.bridge, y.port});
+  }
+  return t;
 }
 
-// graph: digraph "lab" — clusters per node and bridge, then every edge, sorted.
 Result<std::string> ScenarioRunner::cmd_graph(const Args& a) const {
   if (a.size() > 1) return make_error("usage: graph");
-  std::vector<const Node*> nodes;
-  for (const auto& n : nodes_) nodes.push_back(n.get());
-  std::sort(nodes.begin(), nodes.end(),
-            [](const Node* x, const Node* y) { return x->name < y->name; });
-  std::string out = "digraph lab {\n  rankdir=LR;\n";
-  out += "  node [fontname=\"Helvetica\", fontsize=10];\n";
-  out += "  edge [fontname=\"Helvetica\", fontsize=9];\n";
-  std::vector<std::string> edges;
-  std::set<uint32_t> remotes;  // remote VTEPs tunnels point at
-  for (const Node* n : nodes) out += graph_node(*n, edges, remotes);
-  for (const Node* n : nodes) remotes.erase(n->vtep);
-  for (uint32_t ip : remotes) {  // a tunnel to an address no node owns
-    out += "  " + vtep_id(ip) +
-           " [shape=box, style=dashed, label=" + q(ipv4_to_string(ip) + "\\n(no node)") + "];\n";
-  }
-  for (const auto& [x, y] : links_) {
-    edges.push_back(port_id(x.node, x.bridge, x.port) + " -> " + port_id(y.node, y.bridge, y.port) +
-                    " [dir=none, penwidth=2, label=\"link\"];");
-  }
-  std::sort(edges.begin(), edges.end());
-  for (const std::string& e : edges) out += "  " + e + "\n";
-  return out + "}\n";
+  return topology_dot(topology());
 }
 
 }  // namespace nt

@@ -1,6 +1,4 @@
 // ScenarioRunner: packets in and out, and inspection commands.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 
@@ -27,67 +25,6 @@ Result<RecordingPort*> ScenarioRunner::recording_port(const std::string& br,
   auto* rp = dynamic_cast<RecordingPort*>(sw().dp_port(*b, p->ofport));
   if (!rp) return make_error(port + " is not a dummy port, nothing is recorded");
   return rp;
-}
-
-// link NODE1 BR1 PORT1 NODE2 BR2 PORT2: a cable between two dummy ports (eth1 to eth1).
-Result<std::string> ScenarioRunner::cmd_link(const Args& a) {
-  if (a.size() < 7) return usage("link NODE1 BRIDGE1 PORT1 NODE2 BRIDGE2 PORT2");
-  Node* ends[2] = {nullptr, nullptr};
-  for (auto& n : nodes_) {
-    if (n->name == a[1]) ends[0] = n.get();
-    if (n->name == a[4]) ends[1] = n.get();
-  }
-  if (!ends[0] || !ends[1]) return make_error("link: unknown node");
-  RecordingPort* ports[2];
-  Node* saved = current_;
-  for (int i = 0; i < 2; ++i) {
-    current_ = ends[i];
-    auto rp = recording_port(a[2 + 3 * i], a[3 + 3 * i]);
-    if (!rp.ok()) {
-      current_ = saved;
-      return rp.error();
-    }
-    ports[i] = *rp;
-  }
-  current_ = saved;
-  for (int i = 0; i < 2; ++i) {
-    Switch* peer = ends[1 - i]->sw.get();
-    std::string br = a[2 + 3 * (1 - i)], port = a[3 + 3 * (1 - i)];
-    ports[i]->on_send = [peer, br, port](const uint8_t* data, size_t len) {
-      static int depth = 0;
-      if (depth > 8) return;  // a forwarding loop between nodes: stop, as a wire would not
-      ++depth;
-      (void)peer->receive(br, port, data, len);
-      --depth;
-    };
-  }
-  links_.push_back({{a[1], a[2], a[3]}, {a[4], a[5], a[6]}});
-  return std::string();
-}
-
-// capture-underlay: record every outer frame into a temporary pcap file from now on.
-// tcpdump-underlay: what `tcpdump -nn -e -vv -r` makes of that file (the real tcpdump).
-Result<std::string> ScenarioRunner::cmd_capture(const Args& a) {
-  if (a[0] == "capture-underlay") {
-    char tmpl[] = "/tmp/neutrino-underlay-XXXXXX";
-    int fd = mkstemp(tmpl);
-    if (fd < 0) return make_error("capture-underlay: cannot create a temporary file");
-    close(fd);
-    capture_path_ = tmpl;
-    Status st = underlay_.capture.open(capture_path_);
-    if (!st.ok()) return st.error();
-    return std::string();
-  }
-  if (capture_path_.empty()) return make_error("tcpdump-underlay: no capture-underlay first");
-  std::string cmd = "tcpdump -nn -e -vv -r " + capture_path_ + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return make_error("tcpdump-underlay: cannot run tcpdump");
-  std::string out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, p)) out += buf;
-  int rc = pclose(p);
-  if (rc != 0) return make_error("tcpdump-underlay: tcpdump failed (is it installed?)");
-  return out;
 }
 
 Result<std::string> ScenarioRunner::cmd_inject(const Args& a) {
@@ -148,6 +85,7 @@ Result<std::string> ScenarioRunner::cmd_inspect(const Args& a) {
     auto bytes = parse_hex_bytes(a[3]);
     if (!bytes) return make_error("receive: '" + a[3] + "' is not hex bytes");
     Status st = sw().receive(a[1], a[2], bytes->data(), bytes->size());
+    settle();
     if (!st.ok()) return st.error();
     return std::string();
   }
@@ -161,15 +99,10 @@ Result<std::string> ScenarioRunner::cmd_inspect(const Args& a) {
         }
       }
     }
-    underlay_.log.clear();
+    underlay_log_.clear();
     return std::string();
   }
   if (c == "link") return cmd_link(a);
-  if (c == "underlay") {
-    std::string out;
-    for (const std::string& l : underlay_.log) out += l + "\n";
-    return out;
-  }
   if (c == "fdb") {
     if (a.size() < 2) return usage("fdb BRIDGE");
     Ofproto* br = sw().bridge(a[1]);

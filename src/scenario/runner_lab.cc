@@ -12,10 +12,6 @@ namespace {
 using scenario_internal::split_kv;
 using scenario_internal::usage;
 
-// One hop of an emulated cable: frames from an instance reach its switch port this much later
-// (which also keeps every delivery out of the datapath's own call stack).
-constexpr TimeUs kWireLatencyUs = 50;
-
 }  // namespace
 
 Result<ScenarioRunner::Instance*> ScenarioRunner::instance(const std::string& name) {
@@ -70,7 +66,9 @@ Result<std::string> ScenarioRunner::cmd_instance(const Args& a) {
   std::string bname = kv["bridge"], pname = kv["port"];
   host->set_transmit(nic, [this, swp, bname, pname](const uint8_t* d, size_t n) {
     std::vector<uint8_t> frame(d, d + n);
-    sched_.post_in(kWireLatencyUs, [swp, bname, pname, frame = std::move(frame)] {
+    ++instance_wire_in_flight_;
+    sched_.post_in(kWireLatencyUs, [this, swp, bname, pname, frame = std::move(frame)] {
+      --instance_wire_in_flight_;
       (void)swp->receive(bname, pname, frame.data(), frame.size());
     });
   });

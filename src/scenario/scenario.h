@@ -2,10 +2,24 @@
 // must come out — the seed walkthrough as something a machine can check.
 //
 // A scenario is a list of commands, one per line, each optionally followed by expectations:
-//   node NAME [vtep=IP]          create (or switch to) an emulated node with its own datapath
+//   segment NAME [CIDR]          an underlay L2 segment: one broadcast domain, VLAN-transparent
+//                                (carries tagged frames, a trunk); each frame reaches every other
+//                                attachment one wire latency later; node NICs take only frames to
+//                                their MAC, broadcast or multicast; bridge ports take everything
+//   node NAME [vtep=IP]          create (or switch to) an emulated node: its own datapath and its
+//                                own IP stack; vtep=IP is `nic eth1 segment=underlay ip=IP/24`
+//                                on the implicit segment "underlay"
+//   nic NAME segment=SEG [ip=A.B.C.D/LEN] [mac=MAC] [mtu=N]
+//                                a NIC of the current node on SEG (MAC derived from node and NIC
+//                                names if not given). Tunnel ports send through the node's stack:
+//                                routed by outer destination, ARP-resolved on the NIC, real outer
+//                                MACs; VXLAN/GRE to a NIC address goes to the node's switch
 //   add-br BR [secure]           bridge with LOCAL port (standalone: priority=0 NORMAL flow)
 //   add-port BR PORT [type=T] [ofport=N] [tag=N] [trunks=1,2] [vlan_mode=M] [mac=M] [K=V]...
-//                                K=V are interface options (peer, remote_ip, local_ip, key...)
+//                                K=V are interface options (peer, remote_ip, local_ip, key...).
+//                                No type= and PORT a NIC of the node: the NIC is enslaved, as
+//                                Linux does: the port sends on and receives from its segment,
+//                                the node's stack no longer receives on it (`sent` still works)
 //   add-flow BR FLOW | add-flows BR  (flows follow, one per line, up to a line "end")
 //   mod-flows BR FLOW | del-flows BR [MATCH] | del-flows-strict BR MATCH
 //   dump-flows BR [--no-stats] [MATCH]   trace BR FLOW [-generate]
@@ -13,10 +27,12 @@
 //   receive BR PORT HEX          raw frame enters PORT
 //   sent BR PORT                 frames PORT sent since the last clear (as flows, one per line)
 //   sent-count BR PORT N         expect N frames;  clear-sent
-//   link N1 BR1 P1 N2 BR2 P2      a cable between two dummy ports on two nodes
-//   capture-underlay             from now on also write outer frames to a temporary pcap
-//   tcpdump-underlay             the real `tcpdump -nn -e -vv -r` output for that pcap
-//   underlay                     outer frames the emulated underlay carried (one per line)
+//   link N1 BR1 P1 N2 BR2 P2      a cable between two dummy ports on two nodes (a two-port segment)
+//   capture-underlay [SEG]       from now on keep the frames crossing every segment (or SEG):
+//                                VXLAN/GRE, ARP between VTEPs, frames of enslaved NICs
+//   underlay [SEG]               those frames, one line each: "SRC > DST: VXLAN, vni N: FLOW"
+//                                for tunnel frames, the frame's flow otherwise
+//   tcpdump-underlay [SEG]       the real `tcpdump -nn -e -vv -r` output for that capture
 //   fdb BR | dpctl | coverage | advance SECONDS | run
 //   graph                        the live topology (nodes, bridges, ports, tunnels...) as DOT
 // Expectations after a command:
@@ -24,7 +40,8 @@
 //   "~ text"  some line must contain text (in order)
 //   "= text"  the output must be exactly these "= " lines
 //   "!"       the command must fail;  "! text" and its error message must contain text
-// '#' starts a comment line. Durations are deterministic: the clock is simulated.
+// '#' starts a comment line. Durations are deterministic: the clock is simulated; inject,
+// receive and trace -generate run it until no frame is left on any wire.
 #pragma once
 
 #include <memory>
