@@ -8,6 +8,7 @@
 # received, and ping RTT; then the ratios of Neutrino to the others. Open vSwitch runs with
 # datapath_type=netdev (ovsdb-server and ovs-vswitchd started here, in a private directory,
 # stopped by pid) once with offloads off and once with other_config:userspace-tso-enable=true.
+# NT_BIN=DIR runs the Neutrino tools from DIR (default build/release/src/tools).
 # Needs root. Touches nothing outside the namespaces it creates; removes them on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
