@@ -71,7 +71,10 @@ Status TunnelSocket::open(const std::string& who) {
   int type = vxlan ? SOCK_DGRAM : SOCK_RAW, proto = vxlan ? 0 : IPPROTO_GRE;
   fd_.reset(::socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto));
   if (!fd_.valid()) return make_error(netdev_errno_message(who, "tunnel socket", errno));
-  int one = 1, pmtu = IP_PMTUDISC_DONT;  // let the kernel fragment, as its own vxlan does
+  // Outer packets carry DF, as Open vSwitch's tunnels do by default (options:df_default=true),
+  // without the socket itself refusing frames above a learned path MTU; an unconnected socket
+  // sending with DF leaves the IP ID 0, as the kernel datapath's tunnels do.
+  int one = 1, pmtu = IP_PMTUDISC_PROBE;
   (void)::setsockopt(fd_.get(), IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
   if (vxlan) {
     (void)::setsockopt(fd_.get(), IPPROTO_IP, IP_PKTINFO, &one, sizeof one);

@@ -1,5 +1,6 @@
 #include "scenario/scenario.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -19,6 +20,7 @@ struct Step {
   std::vector<std::string> body;      // add-flows lines
   std::vector<std::string> contains;  // "> line" (whole line) or "~ text" (part of a line)
   std::vector<bool> partial;
+  std::vector<std::string> anywhere;  // "* text": part of some line, in any order
   std::vector<std::string> exact;
   bool has_exact = false;
   bool must_fail = false;
@@ -36,6 +38,8 @@ bool add_expectation(Step& st, std::string_view line) {
   if (line.size() >= 1 && (line[0] == '>' || line[0] == '~')) {
     st.contains.push_back(std::string(trim(line.substr(1))));
     st.partial.push_back(line[0] == '~');
+  } else if (line.size() >= 1 && line[0] == '*') {
+    st.anywhere.push_back(std::string(trim(line.substr(1))));
   } else if (line.size() >= 1 && line[0] == '=') {
     st.has_exact = true;
     st.exact.push_back(std::string(trim(line.substr(1))));
@@ -106,6 +110,14 @@ std::string check(const Step& st, const Result<std::string>& r) {
     for (const auto& l : lines) msg += "  | " + l + "\n";
     return msg;
   }
+  for (const std::string& want : st.anywhere) {
+    auto has = [&](const std::string& l) { return l.find(want) != std::string::npos; };
+    if (std::none_of(lines.begin(), lines.end(), has)) {
+      std::string msg = "expected line not found: " + want + "\noutput was:\n";
+      for (const auto& l : lines) msg += "  | " + l + "\n";
+      return msg;
+    }
+  }
   size_t at = 0;
   for (size_t k = 0; k < st.contains.size(); ++k) {
     const std::string& want = st.contains[k];
@@ -123,12 +135,38 @@ std::string check(const Step& st, const Result<std::string>& r) {
   return "";
 }
 
+// The emulated lab behind the LabBackend interface.
+class EmulatedBackend final : public LabBackend {
+ public:
+  Result<std::string> execute(const std::string& command,
+                              const std::vector<std::string>& body) override {
+    return runner_.execute(command, body);
+  }
+  std::string prompt() const override { return runner_.prompt(); }
+  std::string display(const std::string& command) const override {
+    return runner_.display(command);
+  }
+
+ private:
+  ScenarioRunner runner_;
+};
+
 }  // namespace
 
 ScenarioResult run_scenario(const std::string& text, const std::string& name) {
+  EmulatedBackend emulated;
+  return run_scenario(text, name, emulated);
+}
+
+ScenarioResult run_scenario(const std::string& text, const std::string& name, LabBackend& runner,
+                            const bool* stop) {
   ScenarioResult res;
-  ScenarioRunner runner;
   for (const Step& st : parse_steps(text)) {
+    if (stop && *stop) {
+      res.ok = false;
+      res.failures.push_back(name + ":" + std::to_string(st.line) + ": interrupted");
+      break;
+    }
     Result<std::string> r = runner.execute(st.command, st.body);
     res.transcript += runner.prompt() + runner.display(st.command) + "\n";
     for (const std::string& b : st.body) res.transcript += b + "\n";
@@ -143,17 +181,23 @@ ScenarioResult run_scenario(const std::string& text, const std::string& name) {
   return res;
 }
 
-ScenarioResult run_scenario_file(const std::string& path) {
+Result<std::string> read_text_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) {
-    ScenarioResult r;
-    r.ok = false;
-    r.failures.push_back(path + ": cannot open");
-    return r;
-  }
+  if (!in) return make_error(path + ": cannot open", ErrorCode::kNotFound);
   std::stringstream ss;
   ss << in.rdbuf();
-  return run_scenario(ss.str(), path);
+  return ss.str();
+}
+
+ScenarioResult run_scenario_file(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text.ok()) {
+    ScenarioResult r;
+    r.ok = false;
+    r.failures.push_back(text.error().message);
+    return r;
+  }
+  return run_scenario(*text, path);
 }
 
 }  // namespace nt

@@ -38,6 +38,8 @@
 // Expectations after a command:
 //   "> text"  this line must appear in the output (in order with other "> "/"~ " lines)
 //   "~ text"  some line must contain text (in order)
+//   "* text"  some line must contain text, wherever it is (for output whose order is not
+//             fixed, such as a MAC table that real traffic refreshes)
 //   "= text"  the output must be exactly these "= " lines
 //   "!"       the command must fail;  "! text" and its error message must contain text
 // '#' starts a comment line. Durations are deterministic: the clock is simulated; inject,
@@ -52,13 +54,30 @@
 
 namespace nt {
 
+// What runs a scenario's commands: the emulated lab (ScenarioRunner, the default: one process,
+// virtual clock) or the real one (src/lab: network namespaces, neutrino-vswitchd, busybox).
+class LabBackend {
+ public:
+  virtual ~LabBackend() = default;
+  virtual Result<std::string> execute(const std::string& command,
+                                      const std::vector<std::string>& body) = 0;
+  virtual std::string prompt() const = 0;
+  // How a command reads in the transcript (the nvs-* tool or program a user would type).
+  virtual std::string display(const std::string& command) const = 0;
+};
+
 struct ScenarioResult {
   bool ok = true;
   std::string transcript;             // commands and their output, like a shell session
   std::vector<std::string> failures;  // "file:line: what went wrong"
 };
 
+// Runs `text` in the emulated lab.
 ScenarioResult run_scenario(const std::string& text, const std::string& name);
 ScenarioResult run_scenario_file(const std::string& path);
+// Runs `text` with `backend`; `stop` (if given) is polled between commands.
+ScenarioResult run_scenario(const std::string& text, const std::string& name, LabBackend& backend,
+                            const bool* stop = nullptr);
+Result<std::string> read_text_file(const std::string& path);
 
 }  // namespace nt

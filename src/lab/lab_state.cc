@@ -1,0 +1,114 @@
+#include "lab/lab_state.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "lab/process.h"
+
+namespace nt::lab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The daemon whose pidfile is in `rundir`, if that process is still a neutrino-vswitchd.
+pid_t daemon_pid(const std::string& rundir) {
+  std::ifstream in(rundir + "/neutrino-vswitchd.pid");
+  long pid = 0;
+  if (!(in >> pid) || pid <= 1) return -1;
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name.rfind("neutrino-vswit", 0) == 0 ? static_cast<pid_t>(pid) : -1;
+}
+
+}  // namespace
+
+std::string lab_dir() {
+  const char* d = std::getenv("NT_LAB_DIR");
+  return d && *d ? d : "/run/neutrino/labs";
+}
+
+std::string lab_state_path(const std::string& name) { return lab_dir() + "/" + name + ".json"; }
+
+Status save_lab_state(const LabState& s) {
+  json targets = json::object();
+  for (const auto& [name, t] : s.targets) {
+    targets[name] = {{"kind", t.kind}, {"ns", t.ns}, {"rundir", t.rundir}, {"ifname", t.ifname}};
+  }
+  json j = {{"name", s.name},     {"prefix", s.prefix},         {"tools_dir", s.tools_dir},
+            {"source", s.source}, {"namespaces", s.namespaces}, {"rundirs", s.rundirs},
+            {"pids", s.pids},     {"files", s.files},           {"targets", targets}};
+  std::error_code ec;
+  fs::create_directories(lab_dir(), ec);
+  std::string path = lab_state_path(s.name), tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << j.dump(2) << "\n";
+    if (!out) return make_error(tmp + ": cannot write the lab state");
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return make_error(path + ": " + ec.message());
+  return ok_status();
+}
+
+Result<LabState> load_lab_state(const std::string& name) {
+  std::ifstream in(lab_state_path(name));
+  if (!in) {
+    return make_error("no lab named '" + name + "' is up (no " + lab_state_path(name) + ")",
+                      ErrorCode::kNotFound);
+  }
+  try {
+    json j = json::parse(in);
+    LabState s;
+    s.name = j.at("name");
+    s.prefix = j.at("prefix");
+    s.tools_dir = j.at("tools_dir");
+    s.source = j.value("source", "");
+    s.namespaces = j.at("namespaces").get<std::vector<std::string>>();
+    s.rundirs = j.at("rundirs").get<std::vector<std::string>>();
+    s.pids = j.at("pids").get<std::vector<pid_t>>();
+    s.files = j.at("files").get<std::vector<std::string>>();
+    for (const auto& [k, v] : j.at("targets").items()) {
+      s.targets[k] = LabTarget{v.at("kind"), v.at("ns"), v.at("rundir"), v.at("ifname")};
+    }
+    return s;
+  } catch (const json::exception& e) {
+    return make_error(lab_state_path(name) + ": not a lab state file: " + e.what());
+  }
+}
+
+std::vector<std::string> list_labs() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(lab_dir(), ec)) {
+    if (e.path().extension() == ".json") out.push_back(e.path().stem().string());
+  }
+  return out;
+}
+
+std::vector<std::string> teardown_lab(const LabState& s) {
+  std::vector<std::string> left;
+  for (pid_t pid : s.pids) stop_process(pid, SIGINT, 1000);
+  for (const std::string& d : s.rundirs) {
+    pid_t pid = daemon_pid(d);
+    if (pid > 0) stop_process(pid, SIGTERM, 2000);
+  }
+  for (auto it = s.namespaces.rbegin(); it != s.namespaces.rend(); ++it) {
+    auto r = run_process({"ip", "netns", "del", *it});
+    if (r.ok() && r->exit_code != 0 && access(("/run/netns/" + *it).c_str(), F_OK) == 0) {
+      left.push_back("namespace " + *it + ": " + r->output);
+    }
+  }
+  std::error_code ec;
+  for (const std::string& d : s.rundirs) fs::remove_all(d, ec);
+  for (const std::string& f : s.files) fs::remove(f, ec);
+  return left;
+}
+
+}  // namespace nt::lab

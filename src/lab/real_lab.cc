@@ -1,0 +1,267 @@
+// RealLab: namespaces, veth pairs, daemons and captures — the building blocks the commands
+// (real_lab_cmds.cc) are made of — and the dispatch of scenario commands.
+#include "lab/real_lab.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/strings.h"
+#include "lab/process.h"
+
+namespace nt::lab {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+// The rest of `command` after its first `n` words (flows contain spaces).
+std::string rest_after(const std::string& command, size_t n) {
+  size_t pos = 0;
+  for (size_t i = 0; i < n; ++i) {
+    pos = command.find_first_not_of(' ', pos);
+    pos = command.find(' ', pos);
+    if (pos == std::string::npos) return "";
+  }
+  return std::string(trim(std::string_view(command).substr(pos)));
+}
+
+bool file_contains(const std::string& path, const std::string& text) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str().find(text) != std::string::npos;
+}
+
+void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+}  // namespace
+
+std::string real_lab_unavailable() {
+  if (::geteuid() != 0) return "the real lab needs root (network namespaces)";
+  for (const char* prog : {"ip", "tcpdump", "busybox"}) {
+    auto r = run_process({"sh", "-c", std::string("command -v ") + prog});
+    if (!r.ok() || r->exit_code != 0) return std::string("'") + prog + "' is not installed";
+  }
+  std::string probe = "nlprobe" + std::to_string(::getpid());
+  auto r = run_process({"ip", "netns", "add", probe});
+  if (!r.ok() || r->exit_code != 0) return "cannot create network namespaces here";
+  (void)run_process({"ip", "netns", "del", probe});
+  return "";
+}
+
+RealLab::RealLab(RealLabOptions opts) : opts_(std::move(opts)) {
+  state_.prefix = "nl" + std::to_string(::getpid());
+  state_.name = opts_.name.empty() ? state_.prefix : opts_.name;
+  state_.tools_dir = opts_.tools_dir;
+  underlay_ns_ = state_.prefix + "-underlay";
+}
+
+RealLab::~RealLab() {
+  if (!opts_.keep) teardown();
+}
+
+void RealLab::teardown() {
+  for (auto& [key, c] : captures_) {
+    if (c.pid > 0) stop_process(c.pid, SIGINT, 1000);
+    c.pid = -1;
+  }
+  state_.pids.clear();
+  for (const std::string& why : teardown_lab(state_)) {
+    std::fprintf(stderr, "neutrino lab: could not remove %s\n", why.c_str());
+  }
+  std::error_code ec;
+  fs::remove(lab_state_path(state_.name), ec);
+  state_.namespaces.clear();
+  state_.rundirs.clear();
+  state_.files.clear();
+}
+
+// --- Building blocks -------------------------------------------------------------------------
+
+Result<std::string> RealLab::ip(const std::string& ns, Args args) {
+  Args argv = {"ip"};
+  if (!ns.empty()) argv.insert(argv.end(), {"-n", ns});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_checked(argv);
+}
+
+// A fresh namespace with loopback up and IPv6 off, so the only traffic is what the lab sends
+// (no router solicitations or duplicate-address probes in captures and MAC tables).
+Status RealLab::new_namespace(const std::string& ns) {
+  NT_TRY(run_checked({"ip", "netns", "add", ns}));
+  state_.namespaces.push_back(ns);
+  NT_TRY(save_lab_state(state_));
+  NT_TRY(run_checked({"ip", "netns", "exec", ns, "sysctl", "-qw",
+                      "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"}));
+  NT_TRY(ip(ns, {"link", "set", "lo", "up"}));
+  return ok_status();
+}
+
+// A veth pair created straight inside its two namespaces (never in the machine's own).
+Status RealLab::veth(const std::string& ns1, const std::string& if1, const std::string& ns2,
+                     const std::string& if2) {
+  NT_TRY(run_checked(
+      {"ip", "link", "add", if1, "netns", ns1, "type", "veth", "peer", "name", if2, "netns", ns2}));
+  NT_TRY(ip(ns1, {"link", "set", if1, "up"}));
+  NT_TRY(ip(ns2, {"link", "set", if2, "up"}));
+  return ok_status();
+}
+
+Result<RealLab::Segment*> RealLab::segment(const std::string& name, bool create) {
+  auto it = segments_.find(name);
+  if (it != segments_.end()) return &it->second;
+  if (!create) return make_error("no segment named " + name, ErrorCode::kNotFound);
+  if (segments_.empty()) NT_TRY(new_namespace(underlay_ns_));
+  Segment s;
+  s.name = name;
+  s.bridge = name.size() <= 15 && name.find_first_of("/ :") == std::string::npos
+                 ? name
+                 : "seg" + std::to_string(segments_.size());
+  NT_TRY(ip(underlay_ns_, {"link", "add", s.bridge, "type", "bridge", "stp_state", "0"}));
+  NT_TRY(ip(underlay_ns_, {"link", "set", s.bridge, "up"}));
+  state_.targets[name] = LabTarget{"segment", underlay_ns_, "", s.bridge};
+  NT_TRY(save_lab_state(state_));
+  segment_order_.push_back(name);
+  return &segments_.emplace(name, s).first->second;
+}
+
+Result<RealLab::Node*> RealLab::node() {
+  if (!current_) return make_error("no node yet: start with `node NAME`");
+  return current_;
+}
+
+Result<RealLab::Instance*> RealLab::instance(const std::string& name) {
+  auto it = instances_.find(name);
+  if (it == instances_.end()) return make_error("no instance named " + name, ErrorCode::kNotFound);
+  return &it->second;
+}
+
+RealLab::Args RealLab::tool_argv(const Node& n, const std::string& tool, const Args& args) const {
+  Args argv = {
+      "ip", "netns", "exec", n.ns, "env", "NVS_RUNDIR=" + n.rundir, opts_.tools_dir + "/" + tool};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+// Waits until the node's daemon has the port up (its device found, ofport assigned).
+Status RealLab::wait_port_up(Node& n, const std::string& port) {
+  std::string last;
+  for (int i = 0; i < 100; ++i) {
+    auto r = run_process(tool_argv(n, "nvs-vsctl", {"get", "Interface", port, "link_state"}));
+    if (r.ok() && r->exit_code == 0 && trim(r->output) == "up") return ok_status();
+    last = r.ok() ? std::string(trim(r->output)) : r.error().message;
+    sleep_ms(50);
+  }
+  auto err = run_process(tool_argv(n, "nvs-vsctl", {"get", "Interface", port, "error"}));
+  return make_error("port " + port + " on " + n.name + " did not come up (link_state " + last +
+                    (err.ok() ? ", error " + std::string(trim(err->output)) : "") + ")");
+}
+
+// tcpdump on `ifname` in `ns`, writing every frame at once (-U, immediate mode) to a pcap.
+Result<RealLab::Capture*> RealLab::start_capture(const std::string& key, const std::string& ns,
+                                                 const std::string& ifname,
+                                                 const std::string& direction) {
+  auto it = captures_.find(key);
+  if (it != captures_.end() && it->second.pid > 0) return &it->second;
+  Capture c;
+  std::string base = "/tmp/" + state_.prefix + "-cap" + std::to_string(captures_.size());
+  c.pcap = base + ".pcap";
+  c.log = base + ".log";
+  state_.files.insert(state_.files.end(), {c.pcap, c.log});
+  Args argv = {"ip", "netns", "exec", ns, "tcpdump", "-i", ifname, "-n", "--immediate-mode",
+               "-U", "-w",    c.pcap};
+  if (!direction.empty()) argv.insert(argv.end(), {"-Q", direction});
+  auto pid = spawn_background(argv, c.log);
+  if (!pid.ok()) return pid.error();
+  c.pid = *pid;
+  state_.pids.push_back(c.pid);
+  NT_TRY(save_lab_state(state_));
+  for (int i = 0; i < 100 && !file_contains(c.log, "listening on"); ++i) sleep_ms(50);
+  if (!file_contains(c.log, "listening on")) {
+    return make_error("tcpdump on " + ifname + " did not start: " + c.log);
+  }
+  captures_[key] = c;
+  return &captures_[key];
+}
+
+// Frames reach a -U capture file within a moment of crossing the wire; give them that moment.
+void RealLab::flush_capture(const Capture&) const { sleep_ms(300); }
+
+// --- The scenario language -------------------------------------------------------------------
+
+std::string RealLab::prompt() const { return current_ ? "[" + current_->name + "]$ " : "$ "; }
+
+std::string RealLab::display(const std::string& command) const {
+  return last_display_.empty() ? command : last_display_;
+}
+
+Result<std::string> RealLab::execute(const std::string& command,
+                                     const std::vector<std::string>& body) {
+  last_display_.clear();
+  Args a = words(command);
+  if (a.empty()) return std::string();
+  const std::string& c = a[0];
+  if (c == "segment") return cmd_segment(a);
+  if (c == "node") return cmd_node(a);
+  if (c == "nic") return cmd_nic(a);
+  if (c == "add-br") return cmd_add_br(a);
+  if (c == "add-port") return cmd_add_port(a);
+  if (c == "add-flow" || c == "add-flows" || c == "mod-flows" || c == "del-flows" ||
+      c == "del-flows-strict") {
+    return cmd_flows(a, rest_after(command, 2), body);
+  }
+  if (c == "dump-flows") return cmd_tool("nvs-ofctl", a);
+  if (c == "trace") {
+    std::string flow = rest_after(command, 2);
+    Args args = {"ofproto/trace", a.size() > 1 ? a[1] : ""};
+    if (size_t g = flow.find(" -generate"); g != std::string::npos) {
+      flow.erase(g);
+      args.push_back(flow);
+      args.push_back("-generate");
+    } else {
+      args.push_back(flow);
+    }
+    return cmd_tool("nvs-appctl", args);
+  }
+  if (c == "fdb") return cmd_tool("nvs-appctl", {"fdb/show", a.size() > 1 ? a[1] : ""});
+  if (c == "dpctl") return cmd_tool("nvs-appctl", {"dpctl/dump-flows"});
+  if (c == "coverage") return cmd_tool("nvs-appctl", {"coverage/show"});
+  if (c == "receive") {
+    if (a.size() < 4) return make_error("usage: receive BRIDGE PORT HEX");
+    return cmd_tool("nvs-appctl", {"netdev-dummy/receive", a[2], a[3]});
+  }
+  if (c == "link") return cmd_link(a);
+  if (c == "instance") return cmd_instance(a);
+  if (c == "ping" || c == "traceroute") return cmd_ping(a);
+  if (c == "ip" || c == "arp") return cmd_instance_show(a);
+  if (c == "sent") return cmd_sent(a, false, false);
+  if (c == "sent-count") return cmd_sent(a, true, false);
+  if (c == "clear-sent") return cmd_sent(a, false, true);
+  if (c == "capture-underlay") return cmd_capture(a);
+  if (c == "underlay" || c == "tcpdump-underlay") return cmd_underlay(a, c == "tcpdump-underlay");
+  if (c == "graph") return cmd_graph(a);
+  if (c == "run") return std::string();  // the daemons run by themselves
+  if (c == "inject" || c == "advance") {
+    return make_error(c + " is not available in the real lab (" +
+                          (c == "advance" ? std::string("it runs on the wall clock")
+                                          : std::string("use an instance or `receive`")) +
+                          ")",
+                      ErrorCode::kUnsupported);
+  }
+  return make_error("unknown command '" + c + "'");
+}
+
+}  // namespace nt::lab

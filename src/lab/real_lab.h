@@ -1,0 +1,124 @@
+// The real lab back end: the same lab files as the emulated lab, built out of Linux network
+// namespaces. Each node is a namespace running its own neutrino-vswitchd (own run directory,
+// configured through the real nvs-vsctl / nvs-ofctl / nvs-appctl); each underlay segment is a
+// Linux bridge in the lab's "underlay" namespace, and a node NIC is a veth pair from the node
+// into that bridge; each instance is a namespace whose eth0 is a veth into its node, with the
+// Linux IP stack and busybox's ping / traceroute / arp / ip (the programs cirros has).
+//
+// Everything it creates carries one prefix ("nl<pid>"), is recorded in a LabState as it is
+// made, and is torn down in reverse when the lab ends (or by `neutrino lab down` for a lab
+// left up). Nothing is created in, or routed to, the machine's own namespace.
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "lab/lab_state.h"
+#include "scenario/scenario.h"
+
+namespace nt::lab {
+
+struct RealLabOptions {
+  std::string tools_dir;  // holds neutrino-vswitchd and the nvs-* tools
+  std::string name;       // the lab's name (for `lab up` / `lab exec`)
+  bool keep = false;      // leave everything up when the object goes (lab up)
+};
+
+// Why a real lab cannot run here (not root, no namespaces, a program missing); empty if it can.
+std::string real_lab_unavailable();
+
+class RealLab final : public LabBackend {
+ public:
+  explicit RealLab(RealLabOptions opts);
+  ~RealLab() override;
+  RealLab(const RealLab&) = delete;
+  RealLab& operator=(const RealLab&) = delete;
+
+  Result<std::string> execute(const std::string& command,
+                              const std::vector<std::string>& body) override;
+  std::string prompt() const override;
+  std::string display(const std::string& command) const override;
+
+  const LabState& state() const { return state_; }
+
+ private:
+  using Args = std::vector<std::string>;
+  struct Nic {
+    std::string name, segment, cidr, mac;
+    std::string peer_ns, peer_if;  // the other end of the veth (underlay bridge port or node)
+  };
+  struct Node {
+    std::string name, ns, rundir;
+    std::vector<Nic> nics;
+    std::map<std::string, std::string> port_bridge;  // port -> bridge (as configured)
+  };
+  struct Segment {
+    std::string name, cidr, bridge;  // bridge: the Linux bridge in the underlay namespace
+    int next_port = 0;
+  };
+  struct Instance {
+    std::string name, node, ns, bridge, port, cidr, mac;
+  };
+  // A running tcpdump: what it listens on and where it writes.
+  struct Capture {
+    pid_t pid = -1;
+    std::string pcap, log;
+    size_t mark = 0;  // frames before this were cleared (clear-sent)
+  };
+
+  // Commands (real_lab_cmds.cc).
+  Result<std::string> cmd_segment(const Args& a);
+  Result<std::string> cmd_node(const Args& a);
+  Result<std::string> cmd_nic(const Args& a);
+  Result<std::string> cmd_add_br(const Args& a);
+  Result<std::string> cmd_add_port(const Args& a);
+  Result<std::string> cmd_flows(const Args& a, const std::string& flow,
+                                const std::vector<std::string>& body);
+  Result<std::string> cmd_tool(const std::string& tool, Args args, bool checked = true);
+  Result<std::string> cmd_link(const Args& a);
+  Result<std::string> cmd_instance(const Args& a);
+  Result<std::string> cmd_ping(const Args& a);
+  Result<std::string> cmd_instance_show(const Args& a);
+  Result<std::string> cmd_sent(const Args& a, bool count_only, bool clear);
+  Result<std::string> cmd_capture(const Args& a);
+  Result<std::string> cmd_underlay(const Args& a, bool tcpdump);
+  Result<std::string> cmd_graph(const Args& a);
+
+  // Building blocks (real_lab.cc).
+  Result<std::string> ip(const std::string& ns, Args args);
+  Status new_namespace(const std::string& ns);
+  Status veth(const std::string& ns1, const std::string& if1, const std::string& ns2,
+              const std::string& if2);
+  Result<Segment*> segment(const std::string& name, bool create);
+  Result<Node*> node();
+  Result<Instance*> instance(const std::string& name);
+  Args tool_argv(const Node& n, const std::string& tool, const Args& args) const;
+  Status wait_port_up(Node& n, const std::string& port);
+  Result<Capture*> start_capture(const std::string& key, const std::string& ns,
+                                 const std::string& ifname, const std::string& direction);
+  void flush_capture(const Capture& c) const;
+  Result<Capture*> sent_capture(const std::string& bridge, const std::string& port);
+  void teardown();
+
+  RealLabOptions opts_;
+  LabState state_;
+  std::string underlay_ns_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  Node* current_ = nullptr;
+  std::map<std::string, Segment> segments_;
+  std::vector<std::string> segment_order_;
+  std::map<std::string, Instance> instances_;
+  std::map<std::string, Capture> captures_;  // "sent/<node>/<port>", "underlay/<segment>"
+  std::vector<std::string> underlay_captures_;
+  std::vector<std::array<std::string, 6>> links_;
+  std::string last_display_;  // the real command(s) the last scenario command ran
+  int veth_seq_ = 0;
+};
+
+}  // namespace nt::lab

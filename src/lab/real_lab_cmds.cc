@@ -1,0 +1,384 @@
+// RealLab: one method per scenario command, each done with the real programs.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/strings.h"
+#include "lab/process.h"
+#include "lab/real_lab.h"
+#include "packet/parse.h"
+#include "packet/pcap.h"
+#include "scenario/runner_util.h"
+#include "xlate/switch.h"
+
+namespace nt::lab {
+namespace {
+
+using scenario_internal::split_kv;
+using scenario_internal::usage;
+
+// The segment `node NAME vtep=IP` puts eth1 on (the emulated lab's shorthand, the same here).
+constexpr const char* kVtepSegment = "underlay";
+
+// A node NIC's MAC when the lab file gives none: locally administered, from the names — the
+// same MAC the emulated lab gives that NIC.
+std::string derived_mac(const std::string& node, const std::string& nic) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (char c : node + "/" + nic) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  h &= 0xffffffffffffULL;
+  return MacAddr::from_u64((h & ~0x010000000000ULL) | 0x020000000000ULL).to_string();
+}
+
+// The frames of a capture file from index `from` on (a record still being written ends it).
+std::vector<std::vector<uint8_t>> read_frames(const std::string& pcap, size_t from) {
+  std::vector<std::vector<uint8_t>> out;
+  PcapReader r;
+  if (!r.open(pcap).ok()) return out;
+  PcapRecord rec;
+  for (size_t i = 0;; ++i) {
+    auto more = r.next(rec);
+    if (!more.ok() || !*more) break;
+    if (i >= from) out.push_back(rec.data);
+  }
+  return out;
+}
+
+std::string frame_as_flow(const std::vector<uint8_t>& f) {
+  FlowKey k;
+  ParseError e = flow_extract(f.data(), f.size(), k);
+  return e == ParseError::kOk ? format_flow(k, nullptr, false) : std::string(parse_error_name(e));
+}
+
+}  // namespace
+
+// segment NAME [CIDR]
+Result<std::string> RealLab::cmd_segment(const Args& a) {
+  if (a.size() < 2) return usage("segment NAME [CIDR]");
+  if (segments_.count(a[1])) return make_error("segment " + a[1] + " already exists");
+  auto s = segment(a[1], true);
+  if (!s.ok()) return s.error();
+  if (a.size() > 2) (*s)->cidr = a[2];
+  last_display_ = "ip -n " + underlay_ns_ + " link add " + (*s)->bridge + " type bridge";
+  return std::string();
+}
+
+// node NAME [vtep=IP]: a namespace with its own neutrino-vswitchd.
+Result<std::string> RealLab::cmd_node(const Args& a) {
+  if (a.size() < 2) return usage("node NAME [vtep=IP]");
+  for (auto& n : nodes_) {
+    if (n->name == a[1]) {
+      current_ = n.get();
+      return std::string();
+    }
+  }
+  auto n = std::make_unique<Node>();
+  n->name = a[1];
+  n->ns = state_.prefix + "-n-" + a[1];
+  NT_TRY(new_namespace(n->ns));
+  std::string tmpl = "/tmp/" + state_.prefix + "-" + a[1] + ".XXXXXX";
+  if (!::mkdtemp(tmpl.data())) return make_error("mkdtemp " + tmpl + " failed");
+  n->rundir = tmpl;
+  state_.rundirs.push_back(n->rundir);
+  state_.targets[n->name] = LabTarget{"node", n->ns, n->rundir, ""};
+  NT_TRY(save_lab_state(state_));
+  NT_TRY(
+      run_checked({"ip", "netns", "exec", n->ns, "env", "NVS_RUNDIR=" + n->rundir,
+                   opts_.tools_dir + "/neutrino-vswitchd", "--detach", "--pidfile", "--log-file"}));
+  nodes_.push_back(std::move(n));
+  current_ = nodes_.back().get();
+  for (size_t i = 2; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k != "vtep") return make_error("node: unknown option '" + k + "'");
+    if (!parse_ipv4_addr(v)) return make_error("node: vtep '" + v + "' is not an IPv4 address");
+    if (!segments_.count(kVtepSegment)) NT_TRY(segment(kVtepSegment, true));
+    auto r = cmd_nic({"nic", "eth1", std::string("segment=") + kVtepSegment, "ip=" + v + "/24"});
+    if (!r.ok()) return r.error();
+  }
+  last_display_ = "ip netns exec " + current_->ns + " neutrino-vswitchd --detach --pidfile";
+  return std::string();
+}
+
+// nic NAME segment=SEG [ip=CIDR] [mac=MAC]: a veth from the node into the segment's bridge.
+Result<std::string> RealLab::cmd_nic(const Args& a) {
+  if (a.size() < 3) return usage("nic NAME segment=SEG [ip=A.B.C.D/LEN] [mac=MAC]");
+  auto n = node();
+  if (!n.ok()) return n.error();
+  Nic nic;
+  nic.name = a[1];
+  for (size_t i = 2; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k == "segment")
+      nic.segment = v;
+    else if (k == "ip")
+      nic.cidr = v;
+    else if (k == "mac")
+      nic.mac = v;
+    else
+      return make_error("nic: unknown option '" + k + "'");
+  }
+  for (const Nic& other : (*n)->nics) {
+    if (other.name == nic.name) return make_error("nic " + nic.name + " already exists");
+  }
+  auto seg = segment(nic.segment, false);
+  if (!seg.ok()) {
+    return make_error("nic: no segment named '" + nic.segment + "' (declare it with `segment`)");
+  }
+  if (nic.mac.empty()) nic.mac = derived_mac((*n)->name, nic.name);
+  nic.peer_ns = underlay_ns_;
+  nic.peer_if = "v" + std::to_string(veth_seq_++) + "-" + nic.name;
+  if (nic.peer_if.size() > 15) nic.peer_if.resize(15);
+  NT_TRY(veth((*n)->ns, nic.name, underlay_ns_, nic.peer_if));
+  NT_TRY(ip(underlay_ns_, {"link", "set", nic.peer_if, "master", (*seg)->bridge}));
+  NT_TRY(ip((*n)->ns, {"link", "set", nic.name, "address", nic.mac}));
+  if (!nic.cidr.empty()) NT_TRY(ip((*n)->ns, {"addr", "add", nic.cidr, "dev", nic.name}));
+  (*n)->nics.push_back(nic);
+  last_display_ = "ip link add " + nic.name + " netns " + (*n)->ns + " type veth peer name " +
+                  nic.peer_if + " netns " + underlay_ns_;
+  return std::string();
+}
+
+Result<std::string> RealLab::cmd_add_br(const Args& a) {
+  if (a.size() < 2) return usage("add-br BRIDGE [secure]");
+  Args args = {"add-br", a[1]};
+  if (a.size() > 2 && a[2] == "secure")
+    args.insert(args.end(), {"--", "set-fail-mode", a[1], "secure"});
+  return cmd_tool("nvs-vsctl", args);
+}
+
+// add-port BR PORT [type=T] [ofport=N] [tag=N] [trunks=..] [vlan_mode=M] [mac=M] [K=V]...
+// A port without a type is the node's device of that name when there is one (a NIC, an
+// instance's veth, a cable end); otherwise an internal port (as Neutron's DHCP tap is).
+Result<std::string> RealLab::cmd_add_port(const Args& a) {
+  if (a.size() < 3) return usage("add-port BRIDGE PORT [type=T] [ofport=N] [tag=N] [K=V]...");
+  auto n = node();
+  if (!n.ok()) return n.error();
+  const std::string& port = a[2];
+  Args args = {"add-port", a[1], port}, iface;
+  std::string type;
+  for (size_t i = 3; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k == "type")
+      type = v;
+    else if (k == "tag" || k == "vlan_mode")
+      args.push_back(a[i]);
+    else if (k == "trunks")
+      args.push_back("trunks=[" + v + "]");
+    else if (k == "ofport")
+      iface.push_back("ofport_request=" + v);
+    else if (k == "mac")
+      iface.push_back("mac=\"" + v + "\"");
+    else
+      iface.push_back("options:" + k + "=" + v);
+  }
+  bool device = ip((*n)->ns, {"link", "show", port}).ok();
+  if (type.empty() && !device) type = "internal";
+  if (!type.empty()) iface.insert(iface.begin(), "type=" + type);
+  if (!iface.empty()) {
+    args.insert(args.end(), {"--", "set", "Interface", port});
+    args.insert(args.end(), iface.begin(), iface.end());
+  }
+  auto r = cmd_tool("nvs-vsctl", args);
+  if (!r.ok()) return r;
+  (*n)->port_bridge[port] = a[1];
+  if (type.empty() || type == "internal") NT_TRY(wait_port_up(**n, port));
+  for (const Nic& nic : (*n)->nics) {
+    if (nic.name != port) continue;
+    // What the port sends is what enters the segment's bridge from this NIC.
+    auto c = start_capture("sent/" + (*n)->name + "/" + port, nic.peer_ns, nic.peer_if, "in");
+    if (!c.ok()) return c.error();
+  }
+  return r;
+}
+
+Result<std::string> RealLab::cmd_flows(const Args& a, const std::string& flow,
+                                       const std::vector<std::string>& body) {
+  if (a.size() < 2) return usage(a[0] + " BRIDGE [FLOW]");
+  auto n = node();
+  if (!n.ok()) return n.error();
+  if (a[0] == "add-flows") {
+    std::string input;
+    for (const auto& l : body) input += l + "\n";
+    Args args = {"add-flows", a[1], "-"};
+    auto r = run_process(tool_argv(**n, "nvs-ofctl", args), input);
+    last_display_ = "nvs-ofctl add-flows " + a[1] + " - <<EOF";
+    if (!r.ok()) return r.error();
+    if (r->exit_code != 0) return make_error(std::string(trim(r->output)));
+    return r->output;
+  }
+  Args args;
+  if (a[0] == "del-flows-strict") args.push_back("--strict");
+  args.push_back(a[0] == "del-flows-strict" ? "del-flows" : a[0]);
+  args.push_back(a[1]);
+  if (!flow.empty()) args.push_back(flow);
+  return cmd_tool("nvs-ofctl", args);
+}
+
+// Runs an nvs-* tool against the current node's daemon; its output is the command's output.
+Result<std::string> RealLab::cmd_tool(const std::string& tool, Args args, bool checked) {
+  auto n = node();
+  if (!n.ok()) return n.error();
+  if (tool == "nvs-ofctl" && !args.empty() && args[0] == "dump-flows" && args.size() > 3) {
+    // dump-flows BR [--no-stats] [--names] MATCH...: the match words are one argument.
+    Args opts, match;
+    for (size_t i = 2; i < args.size(); ++i) {
+      (starts_with(args[i], "--") ? opts : match).push_back(args[i]);
+    }
+    Args joined = {args[0]};
+    joined.insert(joined.end(), opts.begin(), opts.end());
+    joined.push_back(args[1]);
+    std::string m;
+    for (const auto& w : match) m += (m.empty() ? "" : ",") + w;
+    if (!m.empty()) joined.push_back(m);
+    args = joined;
+  }
+  last_display_ = tool + " " + command_line(args);
+  auto r = run_process(tool_argv(**n, tool, args));
+  if (!r.ok()) return r.error();
+  if (checked && r->exit_code != 0) {
+    std::string out(trim(r->output));
+    return make_error(out.empty() ? tool + " exited " + std::to_string(r->exit_code) : out);
+  }
+  return r->output;
+}
+
+// link N1 BR1 P1 N2 BR2 P2: a cable (veth pair) between ports P1 and P2 of two nodes.
+Result<std::string> RealLab::cmd_link(const Args& a) {
+  if (a.size() < 7) return usage("link NODE1 BRIDGE1 PORT1 NODE2 BRIDGE2 PORT2");
+  Node *n1 = nullptr, *n2 = nullptr;
+  for (auto& n : nodes_) {
+    if (n->name == a[1]) n1 = n.get();
+    if (n->name == a[4]) n2 = n.get();
+  }
+  if (!n1 || !n2) return make_error("link: no node named " + (n1 ? a[4] : a[1]));
+  // A port added before its cable existed became an internal port; make it the cable's end.
+  for (auto [n, port] : {std::pair{n1, a[3]}, std::pair{n2, a[6]}}) {
+    if (ip(n->ns, {"link", "show", port}).ok()) {
+      NT_TRY(run_checked(tool_argv(*n, "nvs-vsctl", {"set", "Interface", port, "type=system"})));
+      for (int i = 0; i < 100 && ip(n->ns, {"link", "show", port}).ok(); ++i) ::usleep(50000);
+    }
+  }
+  NT_TRY(veth(n1->ns, a[3], n2->ns, a[6]));
+  for (auto [n, br, port] : {std::tuple{n1, a[2], a[3]}, std::tuple{n2, a[5], a[6]}}) {
+    if (!n->port_bridge.count(port)) {
+      NT_TRY(run_checked(tool_argv(*n, "nvs-vsctl", {"add-port", br, port})));
+      n->port_bridge[port] = br;
+    }
+    NT_TRY(wait_port_up(*n, port));
+  }
+  // What P1 sends arrives at P2 and the other way round.
+  NT_TRY(start_capture("sent/" + n1->name + "/" + a[3], n2->ns, a[6], "in"));
+  NT_TRY(start_capture("sent/" + n2->name + "/" + a[6], n1->ns, a[3], "in"));
+  links_.push_back({a[1], a[2], a[3], a[4], a[5], a[6]});
+  last_display_ = "ip link add " + a[3] + " netns " + n1->ns + " type veth peer name " + a[6] +
+                  " netns " + n2->ns;
+  return std::string();
+}
+
+// instance NAME bridge=BR port=PORT mac=MAC ip=CIDR [gw=IP] [mtu=N] [tag=N] [trunks=..]
+Result<std::string> RealLab::cmd_instance(const Args& a) {
+  if (a.size() < 2) return usage("instance NAME bridge=BR port=PORT mac=MAC ip=CIDR [gw=IP]");
+  if (instances_.count(a[1])) return make_error("instance " + a[1] + " already exists");
+  auto n = node();
+  if (!n.ok()) return n.error();
+  std::map<std::string, std::string> kv;
+  Args port_args = {"add-port", "", ""};
+  for (size_t i = 2; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k == "tag" || k == "trunks" || k == "vlan_mode") port_args.push_back(a[i]);
+    kv[k] = v;
+  }
+  for (const char* need : {"bridge", "port", "mac", "ip"}) {
+    if (kv[need].empty()) return make_error(std::string("instance: ") + need + "= is required");
+  }
+  Instance inst{a[1],     (*n)->name, state_.prefix + "-i-" + a[1], kv["bridge"], kv["port"],
+                kv["ip"], kv["mac"]};
+  NT_TRY(new_namespace(inst.ns));
+  state_.targets[inst.name] = LabTarget{"instance", inst.ns, "", "eth0"};
+  NT_TRY(run_checked({"ip", "link", "add", "eth0", "netns", inst.ns, "type", "veth", "peer", "name",
+                      inst.port, "netns", (*n)->ns}));
+  NT_TRY(ip((*n)->ns, {"link", "set", inst.port, "up"}));
+  if (!(*n)->port_bridge.count(inst.port)) {
+    port_args[1] = inst.bridge;
+    port_args[2] = inst.port;
+    auto r = cmd_add_port(port_args);
+    if (!r.ok()) return r.error();
+  }
+  // The instance's side: MAC, MTU, address, route; brought up last with arp_notify on, so
+  // Linux announces the address with a gratuitous ARP once the switch port is there.
+  NT_TRY(ip(inst.ns, {"link", "set", "eth0", "address", inst.mac}));
+  if (!kv["mtu"].empty()) NT_TRY(ip(inst.ns, {"link", "set", "eth0", "mtu", kv["mtu"]}));
+  NT_TRY(ip(inst.ns, {"addr", "add", inst.cidr, "dev", "eth0"}));
+  NT_TRY(run_checked(
+      {"ip", "netns", "exec", inst.ns, "sysctl", "-qw", "net.ipv4.conf.eth0.arp_notify=1"}));
+  NT_TRY(ip(inst.ns, {"link", "set", "eth0", "up"}));
+  if (!kv["gw"].empty()) NT_TRY(ip(inst.ns, {"route", "add", "default", "via", kv["gw"]}));
+  instances_[inst.name] = inst;
+  NT_TRY(save_lab_state(state_));
+  last_display_.clear();
+  return std::string();
+}
+
+// ping NAME DST [opts] / traceroute NAME DST [opts]: busybox's, inside the instance.
+Result<std::string> RealLab::cmd_ping(const Args& a) {
+  if (a.size() < 3) return usage(a[0] + " INSTANCE DESTINATION [options]");
+  auto inst = instance(a[1]);
+  if (!inst.ok()) return inst.error();
+  Args argv = {"ip", "netns", "exec", (*inst)->ns, "busybox", a[0]};
+  argv.insert(argv.end(), a.begin() + 2, a.end());
+  auto r = run_process(argv, "", 300);
+  if (!r.ok()) return r.error();
+  if (r->exit_code > 1) return make_error(std::string(trim(r->output)));
+  return r->output;
+}
+
+// ip NAME addr|route / arp NAME: busybox's views inside the instance.
+Result<std::string> RealLab::cmd_instance_show(const Args& a) {
+  if (a.size() < 2) return usage("ip INSTANCE addr|route  /  arp INSTANCE");
+  auto inst = instance(a[1]);
+  if (!inst.ok()) return inst.error();
+  Args argv = {"ip", "netns", "exec", (*inst)->ns, "busybox"};
+  if (a[0] == "arp") {
+    argv.insert(argv.end(), {"arp", "-n"});
+  } else {
+    argv.insert(argv.end(), {"ip", a.size() > 2 ? a[2] : "addr"});
+  }
+  return run_checked(argv);
+}
+
+// sent BR PORT / sent-count BR PORT N / clear-sent: what a NIC or cable port put on the wire.
+Result<std::string> RealLab::cmd_sent(const Args& a, bool count_only, bool clear) {
+  auto n = node();
+  if (!n.ok()) return n.error();
+  if (clear) {
+    for (auto& [key, c] : captures_) {
+      flush_capture(c);
+      c.mark += read_frames(c.pcap, c.mark).size();
+    }
+    return std::string();
+  }
+  if (a.size() < (count_only ? 4u : 3u)) {
+    return usage(count_only ? "sent-count BRIDGE PORT N" : "sent BRIDGE PORT");
+  }
+  auto it = captures_.find("sent/" + (*n)->name + "/" + a[2]);
+  if (it == captures_.end()) {
+    return make_error("sent: " + a[2] + " is not a NIC or cable port of " + (*n)->name +
+                      " (the real lab records what those send)");
+  }
+  flush_capture(it->second);
+  auto frames = read_frames(it->second.pcap, it->second.mark);
+  if (count_only) {
+    auto want = parse_uint(a[3]);
+    if (!want) return make_error("sent-count: '" + a[3] + "' is not a number");
+    if (frames.size() != *want) {
+      return make_error(a[2] + " sent " + std::to_string(frames.size()) + " frames, expected " +
+                        a[3]);
+    }
+    return std::to_string(frames.size()) + " frames\n";
+  }
+  std::string out;
+  for (const auto& f : frames) out += frame_as_flow(f) + "\n";
+  return out;
+}
+
+}  // namespace nt::lab
