@@ -245,6 +245,7 @@ Result<std::string> RealLab::execute(const std::string& command,
   }
   if (c == "link") return cmd_link(a);
   if (c == "instance") return cmd_instance(a);
+  if (c == "dhcp-server") return cmd_dhcp_server(a);
   if (c == "ping" || c == "traceroute") return cmd_ping(a);
   if (c == "ip" || c == "arp") return cmd_instance_show(a);
   if (c == "sent") return cmd_sent(a, false, false);

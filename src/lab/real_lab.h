@@ -83,6 +83,8 @@ class RealLab final : public LabBackend {
   Result<std::string> cmd_tool(const std::string& tool, Args args, bool checked = true);
   Result<std::string> cmd_link(const Args& a);
   Result<std::string> cmd_instance(const Args& a);
+  Result<std::string> cmd_dhcp_server(const Args& a);
+  Result<std::string> dhcp_client(const Instance& inst);
   Result<std::string> cmd_ping(const Args& a);
   Result<std::string> cmd_instance_show(const Args& a);
   Result<std::string> cmd_sent(const Args& a, bool count_only, bool clear);
@@ -119,6 +121,7 @@ class RealLab final : public LabBackend {
   std::vector<std::array<std::string, 6>> links_;
   std::string last_display_;  // the real command(s) the last scenario command ran
   int veth_seq_ = 0;
+  std::string dhcp_script_;  // udhcpc's event script (written on first use)
 };
 
 }  // namespace nt::lab

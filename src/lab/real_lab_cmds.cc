@@ -308,15 +308,25 @@ Result<std::string> RealLab::cmd_instance(const Args& a) {
   // Linux announces the address with a gratuitous ARP once the switch port is there.
   NT_TRY(ip(inst.ns, {"link", "set", "eth0", "address", inst.mac}));
   if (!kv["mtu"].empty()) NT_TRY(ip(inst.ns, {"link", "set", "eth0", "mtu", kv["mtu"]}));
-  NT_TRY(ip(inst.ns, {"addr", "add", inst.cidr, "dev", "eth0"}));
+  bool dhcp = inst.cidr == "dhcp";
+  if (!dhcp) NT_TRY(ip(inst.ns, {"addr", "add", inst.cidr, "dev", "eth0"}));
   NT_TRY(run_checked(
       {"ip", "netns", "exec", inst.ns, "sysctl", "-qw", "net.ipv4.conf.eth0.arp_notify=1"}));
   NT_TRY(ip(inst.ns, {"link", "set", "eth0", "up"}));
   if (!kv["gw"].empty()) NT_TRY(ip(inst.ns, {"route", "add", "default", "via", kv["gw"]}));
+  std::string out;
+  if (dhcp) {
+    auto r = dhcp_client(inst);
+    if (!r.ok()) return r.error();
+    out = *r;
+    auto addr = ip(inst.ns, {"-4", "-o", "addr", "show", "dev", "eth0"});
+    size_t at = addr.ok() ? addr->find("inet ") : std::string::npos;
+    if (at != std::string::npos) inst.cidr = addr->substr(at + 5, addr->find(' ', at + 5) - at - 5);
+  }
   instances_[inst.name] = inst;
   NT_TRY(save_lab_state(state_));
   last_display_.clear();
-  return std::string();
+  return out;
 }
 
 // ping NAME DST [opts] / traceroute NAME DST [opts]: busybox's, inside the instance.
