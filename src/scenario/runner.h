@@ -49,6 +49,8 @@ class ScenarioRunner {
   std::string prompt() const;
   // How a command reads in the transcript: the nvs-* tool a user would type.
   std::string display(const std::string& command) const;
+  // The lab as it is now (switches, node stacks, segments, cables, instances), for graph.
+  LabTopology topology() const;
 
  private:
   // A node NIC: a Host NIC attached to a segment; `bridge`/`port` once enslaved to a bridge.
@@ -119,7 +121,6 @@ class ScenarioRunner {
   Result<std::string> cmd_instance_show(const Args& a);
   // graph: the live topology as Graphviz DOT (runner_graph.cc, topology.h).
   Result<std::string> cmd_graph(const Args& a) const;
-  LabTopology topology() const;
   Result<Instance*> instance(const std::string& name);
   // Runs the virtual clock until `done()` or nothing is left to happen (bounded).
   void run_until_done(const std::function<bool()>& done, TimeUs limit);
