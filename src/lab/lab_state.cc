@@ -41,9 +41,10 @@ Status save_lab_state(const LabState& s) {
   for (const auto& [name, t] : s.targets) {
     targets[name] = {{"kind", t.kind}, {"ns", t.ns}, {"rundir", t.rundir}, {"ifname", t.ifname}};
   }
-  json j = {{"name", s.name},     {"prefix", s.prefix},         {"tools_dir", s.tools_dir},
-            {"source", s.source}, {"namespaces", s.namespaces}, {"rundirs", s.rundirs},
-            {"pids", s.pids},     {"files", s.files},           {"targets", targets}};
+  json j = {{"name", s.name},       {"prefix", s.prefix},         {"tools_dir", s.tools_dir},
+            {"source", s.source},   {"namespaces", s.namespaces}, {"rundirs", s.rundirs},
+            {"pids", s.pids},       {"files", s.files},           {"targets", targets},
+            {"backend", s.backend}, {"server_pid", s.server_pid}, {"socket", s.socket}};
   std::error_code ec;
   fs::create_directories(lab_dir(), ec);
   std::string path = lab_state_path(s.name), tmp = path + ".tmp";
@@ -70,6 +71,9 @@ Result<LabState> load_lab_state(const std::string& name) {
     s.prefix = j.at("prefix");
     s.tools_dir = j.at("tools_dir");
     s.source = j.value("source", "");
+    s.backend = j.value("backend", "real");
+    s.server_pid = j.value("server_pid", -1);
+    s.socket = j.value("socket", "");
     s.namespaces = j.at("namespaces").get<std::vector<std::string>>();
     s.rundirs = j.at("rundirs").get<std::vector<std::string>>();
     s.pids = j.at("pids").get<std::vector<pid_t>>();

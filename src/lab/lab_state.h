@@ -23,6 +23,9 @@ struct LabTarget {
 
 struct LabState {
   std::string name, prefix, tools_dir, source;
+  std::string backend = "real";         // or "emulated": a server process holds the lab
+  pid_t server_pid = -1;                // emulated: that process
+  std::string socket;                   // emulated: where it listens
   std::vector<std::string> namespaces;  // created, in order (deleted in reverse)
   std::vector<std::string> rundirs;     // daemon run directories (pidfile inside)
   std::vector<pid_t> pids;              // background programs (captures)

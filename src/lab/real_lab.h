@@ -44,6 +44,7 @@ class RealLab final : public LabBackend {
                               const std::vector<std::string>& body) override;
   std::string prompt() const override;
   std::string display(const std::string& command) const override;
+  LabTopology topology() const override;
 
   const LabState& state() const { return state_; }
 
@@ -91,6 +92,7 @@ class RealLab final : public LabBackend {
   Result<std::string> cmd_capture(const Args& a);
   Result<std::string> cmd_underlay(const Args& a, bool tcpdump);
   Result<std::string> cmd_graph(const Args& a);
+  Result<LabTopology> query_topology() const;
 
   // Building blocks (real_lab.cc).
   Result<std::string> ip(const std::string& ns, Args args);

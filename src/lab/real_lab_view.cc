@@ -145,8 +145,20 @@ Result<std::string> RealLab::cmd_underlay(const Args& a, bool tcpdump) {
   return out;
 }
 
-// graph: the live topology, from each daemon's own database, as Graphviz DOT.
+// graph: the live topology as Graphviz DOT.
 Result<std::string> RealLab::cmd_graph(const Args&) {
+  auto t = query_topology();
+  if (!t.ok()) return t.error();
+  return topology_dot(*t);
+}
+
+LabTopology RealLab::topology() const {
+  auto t = query_topology();
+  return t.ok() ? *t : LabTopology{};
+}
+
+// The live topology, from each daemon's own database and what the lab made.
+Result<LabTopology> RealLab::query_topology() const {
   LabTopology t;
   for (const auto& [name, s] : segments_) t.segments.push_back({name, s.cidr});
   for (const auto& n : nodes_) {
@@ -195,7 +207,7 @@ Result<std::string> RealLab::cmd_graph(const Args&) {
     t.instances.push_back({i.name, i.node, i.bridge, i.port, i.cidr, i.mac});
   }
   for (const auto& l : links_) t.links.push_back({l[0], l[1], l[2], l[3], l[4], l[5]});
-  return topology_dot(t);
+  return t;
 }
 
 }  // namespace nt::lab

@@ -123,6 +123,7 @@ Result<std::string> ScenarioRunner::execute(const std::string& command,
   if (c == "tcpdump-underlay") return cmd_tcpdump(a);
   if (c == "underlay") return cmd_underlay(a);
   if (c == "instance") return cmd_instance(a);
+  if (c == "dhcp-server") return cmd_dhcp_server(a);
   if (c == "ping" || c == "traceroute") return cmd_ping(a, c == "traceroute");
   if (c == "ip" || c == "arp") return cmd_instance_show(a);
   if (c == "graph") return cmd_graph(a);

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "netstack/dhcp_client.h"
+#include "netstack/dhcp_server.h"
 #include "netstack/host.h"
 #include "netstack/scheduler.h"
 #include "netstack/segment.h"
@@ -81,6 +83,12 @@ class ScenarioRunner {
     std::string bridge, port;
     std::unique_ptr<Host> host;
     NicId nic = kNoNic;
+    std::unique_ptr<DhcpServer> dhcp_server;  // dhcp-server: the network's DHCP service
+    std::unique_ptr<DhcpClient> dhcp_client;  // instance ... ip=dhcp
+    ~Instance() {                             // the DHCP objects use the host's sockets and timers
+      dhcp_client.reset();
+      dhcp_server.reset();
+    }
   };
   // A pcap of underlay frames (capture-underlay [SEG]); key "" is every segment.
   struct Capture {
@@ -117,6 +125,13 @@ class ScenarioRunner {
   void settle();
   size_t wire_in_flight() const;
   Result<std::string> cmd_instance(const Args& a);
+  Result<std::string> cmd_dhcp_server(const Args& a);
+  // A Host named `name` cabled to BR's PORT (added with `port_args` if missing): the part
+  // instances and DHCP servers share.
+  Result<std::unique_ptr<Instance>> attach_host(const std::string& name,
+                                                std::map<std::string, std::string>& kv,
+                                                Args port_args);
+  Result<std::string> dhcp_lease(Instance& inst);
   Result<std::string> cmd_ping(const Args& a, bool traceroute);
   Result<std::string> cmd_instance_show(const Args& a);
   // graph: the live topology as Graphviz DOT (runner_graph.cc, topology.h).

@@ -20,20 +20,8 @@ Result<ScenarioRunner::Instance*> ScenarioRunner::instance(const std::string& na
   return it->second.get();
 }
 
-// instance NAME bridge=BR port=PORT mac=MAC ip=CIDR [gw=IP] [mtu=N] [tag=N] [trunks=..]
-Result<std::string> ScenarioRunner::cmd_instance(const Args& a) {
-  if (a.size() < 2) return usage("instance NAME bridge=BR port=PORT mac=MAC ip=CIDR [gw=IP]");
-  if (instances_.count(a[1])) return make_error("instance " + a[1] + " already exists");
-  std::map<std::string, std::string> kv;
-  Args port_args = {"add-port", "", ""};
-  for (size_t i = 2; i < a.size(); ++i) {
-    auto [k, v] = split_kv(a[i]);
-    if (k == "tag" || k == "trunks" || k == "vlan_mode") port_args.push_back(a[i]);
-    kv[k] = v;
-  }
-  for (const char* need : {"bridge", "port", "mac", "ip"}) {
-    if (kv[need].empty()) return make_error(std::string("instance: ") + need + "= is required");
-  }
+Result<std::unique_ptr<ScenarioRunner::Instance>> ScenarioRunner::attach_host(
+    const std::string& name, std::map<std::string, std::string>& kv, Args port_args) {
   auto mac = parse_field_value(field_info(FieldId::kDlSrc), kv["mac"]);
   if (!mac.ok()) return mac.error();
   port_args[1] = kv["bridge"];
@@ -49,19 +37,19 @@ Result<std::string> ScenarioRunner::cmd_instance(const Args& a) {
   if (!rp.ok()) return rp.error();
 
   auto inst = std::make_unique<Instance>();
-  inst->name = a[1];
+  inst->name = name;
   inst->node = current_;
   inst->bridge = kv["bridge"];
   inst->port = kv["port"];
-  inst->host = std::make_unique<Host>(sched_, a[1]);
+  inst->host = std::make_unique<Host>(sched_, name);
   uint16_t mtu =
       kv["mtu"].empty() ? 1500 : static_cast<uint16_t>(parse_uint(kv["mtu"], 16).value_or(1500));
   inst->nic = inst->host->add_nic("eth0", MacAddr::from_u64(static_cast<uint64_t>(*mac)), mtu);
   Host* host = inst->host.get();
   NicId nic = inst->nic;
-  // Switch -> instance: delivered as the port sends.
+  // Switch -> host: delivered as the port sends.
   (*rp)->on_send = [host, nic](const uint8_t* d, size_t n) { host->receive(nic, d, n); };
-  // Instance -> switch: one wire latency later.
+  // Host -> switch: one wire latency later.
   Switch* swp = &s;
   std::string bname = kv["bridge"], pname = kv["port"];
   host->set_transmit(nic, [this, swp, bname, pname](const uint8_t* d, size_t n) {
@@ -72,14 +60,130 @@ Result<std::string> ScenarioRunner::cmd_instance(const Args& a) {
       (void)swp->receive(bname, pname, frame.data(), frame.size());
     });
   });
-  NT_TRY(host->add_address(nic, kv["ip"]));
+  return inst;
+}
+
+// instance NAME bridge=BR port=PORT mac=MAC ip=CIDR|dhcp [gw=IP] [mtu=N] [tag=N] [trunks=..]
+Result<std::string> ScenarioRunner::cmd_instance(const Args& a) {
+  if (a.size() < 2) return usage("instance NAME bridge=BR port=PORT mac=MAC ip=CIDR [gw=IP]");
+  if (instances_.count(a[1])) return make_error("instance " + a[1] + " already exists");
+  std::map<std::string, std::string> kv;
+  Args port_args = {"add-port", "", ""};
+  for (size_t i = 2; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k == "tag" || k == "trunks" || k == "vlan_mode") port_args.push_back(a[i]);
+    kv[k] = v;
+  }
+  for (const char* need : {"bridge", "port", "mac", "ip"}) {
+    if (kv[need].empty()) return make_error(std::string("instance: ") + need + "= is required");
+  }
+  auto inst = attach_host(a[1], kv, port_args);
+  if (!inst.ok()) return inst.error();
+  Host& host = *(*inst)->host;
+  std::string out;
+  if (kv["ip"] == "dhcp") {
+    auto lease = dhcp_lease(**inst);
+    if (!lease.ok()) {
+      // The port stays (as a real veth would); nobody listens on it any more.
+      if (auto rp = recording_port(kv["bridge"], kv["port"]); rp.ok()) (*rp)->on_send = nullptr;
+      return lease.error();
+    }
+    out = *lease;
+  } else {
+    NT_TRY(host.add_address((*inst)->nic, kv["ip"]));
+  }
   if (!kv["gw"].empty()) {
     auto gw = parse_ipv4_addr(kv["gw"]);
     if (!gw) return make_error("instance: gw '" + kv["gw"] + "' is not an IPv4 address");
-    NT_TRY(host->set_default_gateway(*gw));
+    NT_TRY(host.set_default_gateway(*gw));
   }
-  instances_[a[1]] = std::move(inst);
+  instances_[a[1]] = std::move(*inst);
   sched_.run_until_us(sched_.now_us() + 10 * kWireLatencyUs);  // let the gratuitous ARP land
+  return out;
+}
+
+// The instance asks for its address as cirros does at boot (udhcpc: discover, select, lease),
+// and prints what busybox's udhcpc prints.
+Result<std::string> ScenarioRunner::dhcp_lease(Instance& inst) {
+  DhcpClientConfig cfg;
+  cfg.initial_backoff = kUsPerSec;  // udhcpc -T 1
+  cfg.max_backoff = kUsPerSec;
+  cfg.jitter = false;
+  inst.dhcp_client = std::make_unique<DhcpClient>(*inst.host, inst.nic, cfg);
+  NT_TRY(inst.dhcp_client->start());
+  DhcpClient& c = *inst.dhcp_client;
+  run_until_done([&] { return c.state() == DhcpState::kBound; }, 6 * kUsPerSec);
+  if (c.state() != DhcpState::kBound || !c.lease()) {
+    inst.dhcp_client.reset();
+    return make_error(inst.name + ": no DHCP lease: udhcpc: no lease, failing");
+  }
+  const DhcpLease& l = *c.lease();
+  std::string addr = ipv4_to_string(l.address), server = ipv4_to_string(l.server_id);
+  return "udhcpc: started\nudhcpc: broadcasting discover\nudhcpc: broadcasting select for " + addr +
+         ", server " + server + "\nudhcpc: lease of " + addr + " obtained from " + server +
+         ", lease time " + std::to_string(l.lease_secs) + "\n";
+}
+
+// dhcp-server NAME bridge=BR port=PORT [tag=N] mac=MAC ip=CIDR range=FIRST-LAST [router=IP]
+//   [dns=IP] [mtu=N] [lease=SECONDS] [host=MAC/IP]...
+// The network's DHCP service (Neutron's dnsmasq in its qdhcp namespace): a host on PORT with
+// the server address, serving the pool and the fixed addresses of the static hosts.
+Result<std::string> ScenarioRunner::cmd_dhcp_server(const Args& a) {
+  if (a.size() < 2) {
+    return usage("dhcp-server NAME bridge=BR port=PORT mac=MAC ip=CIDR range=FIRST-LAST ...");
+  }
+  if (instances_.count(a[1])) return make_error("dhcp-server: " + a[1] + " already exists");
+  std::map<std::string, std::string> kv;
+  DhcpServerConfig cfg;
+  Args port_args = {"add-port", "", ""};
+  for (size_t i = 2; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k == "tag") port_args.push_back(a[i]);
+    if (k != "host") {
+      kv[k] = v;
+      continue;
+    }
+    size_t s = v.find('/');
+    auto mac = parse_field_value(field_info(FieldId::kDlSrc), v.substr(0, s));
+    auto ip = s == std::string::npos ? std::nullopt : parse_ipv4_addr(v.substr(s + 1));
+    if (!mac.ok() || !ip) return make_error("dhcp-server: host is MAC/IP, not '" + v + "'");
+    cfg.static_hosts.push_back({MacAddr::from_u64(static_cast<uint64_t>(*mac)), *ip});
+  }
+  for (const char* need : {"bridge", "port", "mac", "ip", "range"}) {
+    if (kv[need].empty()) return make_error(std::string("dhcp-server: ") + need + "= is required");
+  }
+  size_t slash = kv["ip"].find('/'), dash = kv["range"].find('-');
+  auto server = parse_ipv4_addr(kv["ip"].substr(0, slash));
+  auto len = slash == std::string::npos ? std::nullopt : parse_uint(kv["ip"].substr(slash + 1), 6);
+  if (!server || !len || *len > 32) {
+    return make_error("dhcp-server: ip '" + kv["ip"] + "' is not A.B.C.D/LEN");
+  }
+  auto first = parse_ipv4_addr(kv["range"].substr(0, dash));
+  auto last =
+      dash == std::string::npos ? std::nullopt : parse_ipv4_addr(kv["range"].substr(dash + 1));
+  if (!first || !last)
+    return make_error("dhcp-server: range '" + kv["range"] + "' is not FIRST-LAST");
+  cfg.server_address = *server;
+  cfg.prefix_len = static_cast<uint8_t>(*len);
+  cfg.pool_first = *first;
+  cfg.pool_last = *last;
+  for (const char* k : {"router", "dns"}) {
+    if (kv[k].empty()) continue;
+    auto ip = parse_ipv4_addr(kv[k]);
+    if (!ip)
+      return make_error(std::string("dhcp-server: ") + k + " '" + kv[k] + "' is not an address");
+    (std::string(k) == "router" ? cfg.routers : cfg.dns_servers).push_back(*ip);
+  }
+  if (!kv["mtu"].empty()) cfg.mtu = static_cast<uint16_t>(parse_uint(kv["mtu"], 16).value_or(0));
+  if (!kv["lease"].empty())
+    cfg.lease_secs = static_cast<uint32_t>(parse_uint(kv["lease"], 32).value_or(86400));
+  kv.erase("mtu");  // the option is for the clients; the server's own NIC stays at 1500
+  auto inst = attach_host(a[1], kv, port_args);
+  if (!inst.ok()) return inst.error();
+  NT_TRY((*inst)->host->add_address((*inst)->nic, kv["ip"]));
+  (*inst)->dhcp_server = std::make_unique<DhcpServer>(*(*inst)->host, (*inst)->nic, cfg);
+  NT_TRY((*inst)->dhcp_server->start());
+  instances_[a[1]] = std::move(*inst);
   return std::string();
 }
 

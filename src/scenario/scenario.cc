@@ -146,12 +146,15 @@ class EmulatedBackend final : public LabBackend {
   std::string display(const std::string& command) const override {
     return runner_.display(command);
   }
+  LabTopology topology() const override { return runner_.topology(); }
 
  private:
   ScenarioRunner runner_;
 };
 
 }  // namespace
+
+std::unique_ptr<LabBackend> make_emulated_backend() { return std::make_unique<EmulatedBackend>(); }
 
 ScenarioResult run_scenario(const std::string& text, const std::string& name) {
   EmulatedBackend emulated;

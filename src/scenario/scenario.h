@@ -33,6 +33,16 @@
 //   underlay [SEG]               those frames, one line each: "SRC > DST: VXLAN, vni N: FLOW"
 //                                for tunnel frames, the frame's flow otherwise
 //   tcpdump-underlay [SEG]       the real `tcpdump -nn -e -vv -r` output for that capture
+//   instance NAME bridge=BR port=PORT mac=MAC ip=CIDR|dhcp [gw=IP] [mtu=N] [tag=N] [trunks=..]
+//                                a cirros-like host on a new port PORT of BR; ip=dhcp: it asks the
+//                                network's DHCP service at boot (prints udhcpc's lines)
+//   dhcp-server NAME bridge=BR port=PORT mac=MAC ip=CIDR range=FIRST-LAST [tag=N] [router=IP]
+//               [dns=IP] [mtu=N] [lease=SECONDS] [host=MAC/IP]...
+//                                a network's DHCP service (Neutron's dnsmasq in qdhcp-*) on PORT;
+//                                host= entries are fixed addresses (Neutron's IPAM), the rest
+//                                comes from the range
+//   ping NAME DST [-c N] [-s SIZE] [-t TTL] [-W S] | traceroute NAME DST [-m HOPS] [-n]
+//   ip NAME addr|route | arp NAME  busybox's programs and views, as on cirros
 //   fdb BR | dpctl | coverage | advance SECONDS | run
 //   graph                        the live topology (nodes, bridges, ports, tunnels...) as DOT
 // Expectations after a command:
@@ -44,6 +54,8 @@
 //   "!"       the command must fail;  "! text" and its error message must contain text
 // '#' starts a comment line. Durations are deterministic: the clock is simulated; inject,
 // receive and trace -generate run it until no frame is left on any wire.
+// The same files run in the real lab (src/lab, `neutrino lab run --real`), where every command
+// is done with real programs; there `advance` and `inject` are refused (wall clock, real ports).
 #pragma once
 
 #include <memory>
@@ -51,6 +63,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "scenario/topology.h"
 
 namespace nt {
 
@@ -64,7 +77,12 @@ class LabBackend {
   virtual std::string prompt() const = 0;
   // How a command reads in the transcript (the nvs-* tool or program a user would type).
   virtual std::string display(const std::string& command) const = 0;
+  // The live topology (nodes, NICs, segments, bridges, instances), for `graph` and `lab up`.
+  virtual LabTopology topology() const = 0;
 };
+
+// The emulated lab (ScenarioRunner) as a LabBackend.
+std::unique_ptr<LabBackend> make_emulated_backend();
 
 struct ScenarioResult {
   bool ok = true;

@@ -16,6 +16,7 @@ class FixedBackend final : public LabBackend {
   }
   std::string prompt() const override { return "$ "; }
   std::string display(const std::string& command) const override { return command; }
+  LabTopology topology() const override { return {}; }
 };
 
 ScenarioResult run(const std::string& text) {
