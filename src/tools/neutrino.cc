@@ -6,7 +6,8 @@
 //                                            the same for lab files; --real builds each lab out
 //                                            of network namespaces (root) and tears it down
 //   neutrino lab graph FILE [--svg OUT]      runs FILE, prints the final topology as DOT
-//   neutrino lab up --real FILE [--name N]   builds the lab and leaves it up
+//   neutrino lab up [--real] FILE [--name N] builds the lab and leaves it up (emulated: in a
+//                                            background process that serves lab exec)
 //   neutrino lab exec [--name N] TARGET CMD...   a command in an instance or node of that lab
 //   neutrino lab capture [--name N] TARGET [IF] [-w FILE] [-c N]   tcpdump there
 //   neutrino lab down [N | --all]            takes a lab (or every lab) down
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "lab/emulated_lab.h"
 #include "lab/lab_state.h"
 #include "lab/real_lab.h"
 #include "scenario/scenario.h"
@@ -33,7 +35,7 @@ constexpr const char* kUsage =
     "       neutrino scenario FILE... [--quiet]\n"
     "       neutrino lab run [--real] FILE... [--quiet]\n"
     "       neutrino lab graph FILE [--svg OUT.svg]\n"
-    "       neutrino lab up --real FILE [--name NAME]\n"
+    "       neutrino lab up [--real] FILE [--name NAME]\n"
     "       neutrino lab exec [--name NAME] TARGET COMMAND...\n"
     "       neutrino lab capture [--name NAME] TARGET [INTERFACE] [-w FILE] [-c COUNT]\n"
     "       neutrino lab down [NAME | --all]\n"
@@ -164,19 +166,14 @@ int lab_graph(const std::string& file, const std::string& svg) {
   return rc == 0 && r.ok ? 0 : 1;
 }
 
-// lab up --real FILE [--name N]: builds the lab, prints its transcript, leaves it up.
+// lab up [--real] FILE [--name N]: builds the lab, prints its transcript, leaves it up.
 int lab_up(std::vector<std::string> args, bool real) {
   std::string name = take_option(args, "--name", "");
   bool quiet = take_flag(args, "--quiet");
   if (args.size() != 1) return std::fputs(kUsage, stderr), 2;
-  if (!real) {
-    std::fputs(
-        "neutrino: lab up keeps a lab running between commands, which needs the real "
-        "back end: add --real (the emulated lab lives inside one `neutrino lab run`)\n",
-        stderr);
-    return 2;
+  if (real) {
+    if (int rc = check_real()) return rc;
   }
-  if (int rc = check_real()) return rc;
   if (name.empty()) name = std::filesystem::path(args[0]).stem().string();
   if (std::filesystem::exists(nt::lab::lab_state_path(name))) {
     std::fprintf(stderr, "neutrino: a lab named '%s' is already up (neutrino lab down %s)\n",
@@ -185,6 +182,14 @@ int lab_up(std::vector<std::string> args, bool real) {
   }
   auto text = nt::read_text_file(args[0]);
   if (!text.ok()) return std::fprintf(stderr, "neutrino: %s\n", text.error().message.c_str()), 1;
+  if (!real) {
+    int rc = nt::lab::emulated_lab_up(name, args[0], *text, quiet);
+    std::printf(
+        "emulated lab '%s' is up: neutrino lab exec --name %s TARGET COMMAND... ; "
+        "neutrino lab down %s\n",
+        name.c_str(), name.c_str(), name.c_str());
+    return rc;
+  }
   ::signal(SIGINT, on_signal);
   ::signal(SIGTERM, on_signal);
   auto lab = std::make_unique<nt::lab::RealLab>(nt::lab::RealLabOptions{tools_dir(), name, true});
@@ -204,7 +209,7 @@ nt::Result<nt::lab::LabState> pick_lab(std::vector<std::string>& args) {
   if (name.empty()) {
     auto labs = nt::lab::list_labs();
     if (labs.size() != 1) {
-      return nt::make_error(labs.empty() ? "no lab is up (neutrino lab up --real FILE)"
+      return nt::make_error(labs.empty() ? "no lab is up (neutrino lab up [--real] FILE)"
                                          : "several labs are up: say which with --name");
     }
     name = labs[0];
@@ -227,6 +232,12 @@ int lab_exec(std::vector<std::string> args) {
   auto st = pick_lab(args);
   if (!st.ok()) return std::fprintf(stderr, "neutrino: %s\n", st.error().message.c_str()), 1;
   if (args.size() < 2) return std::fputs(kUsage, stderr), 2;
+  if (st->backend == "emulated") {
+    auto r = nt::lab::emulated_lab_exec(*st, args[0], {args.begin() + 1, args.end()});
+    if (!r.ok()) return std::fprintf(stderr, "neutrino: %s\n", r.error().message.c_str()), 1;
+    std::fputs(r->output.c_str(), r->exit_code == 0 ? stdout : stderr);
+    return r->exit_code;
+  }
   auto it = st->targets.find(args[0]);
   if (it == st->targets.end()) {
     std::fprintf(stderr, "neutrino: lab '%s' has no node, instance or segment named '%s'\n",
@@ -255,6 +266,13 @@ int lab_capture(std::vector<std::string> args) {
   auto st = pick_lab(args);
   if (!st.ok()) return std::fprintf(stderr, "neutrino: %s\n", st.error().message.c_str()), 1;
   if (args.empty()) return std::fputs(kUsage, stderr), 2;
+  if (st->backend == "emulated") {
+    std::fprintf(stderr,
+                 "neutrino: lab '%s' is emulated: its frames exist only while a command runs; "
+                 "use capture-underlay / tcpdump-underlay in the lab file, or lab up --real\n",
+                 st->name.c_str());
+    return 1;
+  }
   auto it = st->targets.find(args[0]);
   if (it == st->targets.end()) {
     std::fprintf(stderr, "neutrino: lab '%s' has no target named '%s'\n", st->name.c_str(),
@@ -291,6 +309,7 @@ int lab_down(std::vector<std::string> args) {
       rc = 1;
       continue;
     }
+    if (st->backend == "emulated") nt::lab::emulated_lab_down(*st);
     for (const std::string& why : nt::lab::teardown_lab(*st)) {
       std::fprintf(stderr, "neutrino: could not remove %s\n", why.c_str());
       rc = 1;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "lab/emulated_lab.h"
 #include "lab/lab_state.h"
 #include "lab/process.h"
 #include "lab/real_lab.h"
@@ -126,6 +127,50 @@ TEST(RealLab, CommandsNeedANodeAndKnownNames) {
   EXPECT_NE(adv.error().message.find("wall clock"), std::string::npos);
   EXPECT_FALSE(lab.execute("frobnicate", {}).ok());
   EXPECT_TRUE(lab.state().namespaces.empty());
+}
+
+}  // namespace
+}  // namespace nt::lab
+
+namespace nt::lab {
+namespace {
+
+LabTopology seed_topology() {
+  LabTopology t;
+  t.nodes.push_back({"devstack-controller", {}, {}});
+  t.instances.push_back({"cirros-vm1", "devstack-controller", "br-int", "qvo1", "", ""});
+  return t;
+}
+
+TEST(TranslateExec, InstanceProgramsBecomeLabCommands) {
+  auto t = seed_topology();
+  auto ping = translate_exec(t, "cirros-vm1", {"ping", "-c", "3", "172.16.100.4"});
+  ASSERT_TRUE(ping.ok()) << ping.error().message;
+  EXPECT_EQ(*ping, std::vector<std::string>{"ping cirros-vm1 172.16.100.4 -c 3"});
+  EXPECT_EQ(*translate_exec(t, "cirros-vm1", {"ip", "route"}),
+            std::vector<std::string>{"ip cirros-vm1 route"});
+  EXPECT_EQ(*translate_exec(t, "cirros-vm1", {"arp", "-n"}),
+            std::vector<std::string>{"arp cirros-vm1"});
+  auto bad = translate_exec(t, "cirros-vm1", {"curl", "x"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("not 'curl'"), std::string::npos);
+  EXPECT_FALSE(translate_exec(t, "cirros-vm1", {"ping", "-c", "3"}).ok());
+}
+
+TEST(TranslateExec, NodeToolsBecomeLabCommandsOnThatNode) {
+  auto t = seed_topology();
+  EXPECT_EQ(
+      *translate_exec(t, "devstack-controller", {"nvs-ofctl", "dump-flows", "br-tun", "table=20"}),
+      (std::vector<std::string>{"node devstack-controller", "dump-flows br-tun table=20"}));
+  EXPECT_EQ(*translate_exec(t, "devstack-controller",
+                            {"nvs-appctl", "ofproto/trace", "br-int", "in_port=1"}),
+            (std::vector<std::string>{"node devstack-controller", "trace br-int in_port=1"}));
+  EXPECT_EQ(*translate_exec(t, "devstack-controller", {"nvs-appctl", "fdb/show", "br-int"}),
+            (std::vector<std::string>{"node devstack-controller", "fdb br-int"}));
+  EXPECT_FALSE(translate_exec(t, "devstack-controller", {"nvs-vsctl", "show"}).ok());
+  auto none = translate_exec(t, "compute09", {"nvs-ofctl", "dump-flows", "br-int"});
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("no node or instance named 'compute09'"), std::string::npos);
 }
 
 }  // namespace
