@@ -13,30 +13,15 @@
 
 #include "common/strings.h"
 #include "lab/process.h"
+#include "scenario/runner_util.h"
 
 namespace nt::lab {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> words(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  std::string w;
-  while (in >> w) out.push_back(w);
-  return out;
-}
-
-// The rest of `command` after its first `n` words (flows contain spaces).
-std::string rest_after(const std::string& command, size_t n) {
-  size_t pos = 0;
-  for (size_t i = 0; i < n; ++i) {
-    pos = command.find_first_not_of(' ', pos);
-    pos = command.find(' ', pos);
-    if (pos == std::string::npos) return "";
-  }
-  return std::string(trim(std::string_view(command).substr(pos)));
-}
+using scenario_internal::rest_after;
+using scenario_internal::words;
 
 bool file_contains(const std::string& path, const std::string& text) {
   std::ifstream in(path);

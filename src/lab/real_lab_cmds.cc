@@ -277,20 +277,12 @@ Result<std::string> RealLab::cmd_link(const Args& a) {
 
 // instance NAME bridge=BR port=PORT mac=MAC ip=CIDR [gw=IP] [mtu=N] [tag=N] [trunks=..]
 Result<std::string> RealLab::cmd_instance(const Args& a) {
-  if (a.size() < 2) return usage("instance NAME bridge=BR port=PORT mac=MAC ip=CIDR [gw=IP]");
+  auto parsed = scenario_internal::parse_instance_args(a);
+  if (!parsed.ok()) return parsed.error();
   if (instances_.count(a[1])) return make_error("instance " + a[1] + " already exists");
+  auto& [kv, port_args] = *parsed;
   auto n = node();
   if (!n.ok()) return n.error();
-  std::map<std::string, std::string> kv;
-  Args port_args = {"add-port", "", ""};
-  for (size_t i = 2; i < a.size(); ++i) {
-    auto [k, v] = split_kv(a[i]);
-    if (k == "tag" || k == "trunks" || k == "vlan_mode") port_args.push_back(a[i]);
-    kv[k] = v;
-  }
-  for (const char* need : {"bridge", "port", "mac", "ip"}) {
-    if (kv[need].empty()) return make_error(std::string("instance: ") + need + "= is required");
-  }
   Instance inst{a[1],     (*n)->name, state_.prefix + "-i-" + a[1], kv["bridge"], kv["port"],
                 kv["ip"], kv["mac"]};
   NT_TRY(new_namespace(inst.ns));
@@ -299,8 +291,6 @@ Result<std::string> RealLab::cmd_instance(const Args& a) {
                       inst.port, "netns", (*n)->ns}));
   NT_TRY(ip((*n)->ns, {"link", "set", inst.port, "up"}));
   if (!(*n)->port_bridge.count(inst.port)) {
-    port_args[1] = inst.bridge;
-    port_args[2] = inst.port;
     auto r = cmd_add_port(port_args);
     if (!r.ok()) return r.error();
   }

@@ -65,18 +65,10 @@ Result<std::unique_ptr<ScenarioRunner::Instance>> ScenarioRunner::attach_host(
 
 // instance NAME bridge=BR port=PORT mac=MAC ip=CIDR|dhcp [gw=IP] [mtu=N] [tag=N] [trunks=..]
 Result<std::string> ScenarioRunner::cmd_instance(const Args& a) {
-  if (a.size() < 2) return usage("instance NAME bridge=BR port=PORT mac=MAC ip=CIDR [gw=IP]");
+  auto parsed = scenario_internal::parse_instance_args(a);
+  if (!parsed.ok()) return parsed.error();
   if (instances_.count(a[1])) return make_error("instance " + a[1] + " already exists");
-  std::map<std::string, std::string> kv;
-  Args port_args = {"add-port", "", ""};
-  for (size_t i = 2; i < a.size(); ++i) {
-    auto [k, v] = split_kv(a[i]);
-    if (k == "tag" || k == "trunks" || k == "vlan_mode") port_args.push_back(a[i]);
-    kv[k] = v;
-  }
-  for (const char* need : {"bridge", "port", "mac", "ip"}) {
-    if (kv[need].empty()) return make_error(std::string("instance: ") + need + "= is required");
-  }
+  auto& [kv, port_args] = *parsed;
   auto inst = attach_host(a[1], kv, port_args);
   if (!inst.ok()) return inst.error();
   Host& host = *(*inst)->host;
