@@ -5,7 +5,7 @@
 //   neutrino lab run [--real] FILE... [--quiet]
 //                                            the same for lab files; --real builds each lab out
 //                                            of network namespaces (root) and tears it down
-//   neutrino lab graph FILE [--svg OUT]      runs FILE, prints the final topology as DOT
+//   neutrino lab graph [--real] FILE [--svg OUT]  runs FILE, prints the final topology as DOT
 //   neutrino lab up [--real] FILE [--name N] builds the lab and leaves it up (emulated: in a
 //                                            background process that serves lab exec)
 //   neutrino lab exec [--name N] TARGET CMD...   a command in an instance or node of that lab
@@ -34,7 +34,7 @@ constexpr const char* kUsage =
     "usage: neutrino demo [--quiet]\n"
     "       neutrino scenario FILE... [--quiet]\n"
     "       neutrino lab run [--real] FILE... [--quiet]\n"
-    "       neutrino lab graph FILE [--svg OUT.svg]\n"
+    "       neutrino lab graph [--real] FILE [--svg OUT.svg]\n"
     "       neutrino lab up [--real] FILE [--name NAME]\n"
     "       neutrino lab exec [--name NAME] TARGET COMMAND...\n"
     "       neutrino lab capture [--name NAME] TARGET [INTERFACE] [-w FILE] [-c COUNT]\n"
@@ -141,13 +141,20 @@ std::vector<std::string> demo_files() {
 
 // The DOT of a lab's final state: the file runs with a `graph` command appended, whose output
 // is the transcript from the last "digraph lab {" on.
-int lab_graph(const std::string& file, const std::string& svg) {
+int lab_graph(const std::string& file, const std::string& svg, bool real) {
   auto text = nt::read_text_file(file);
   if (!text.ok()) {
     std::fprintf(stderr, "neutrino: %s\n", text.error().message.c_str());
     return 1;
   }
-  nt::ScenarioResult r = nt::run_scenario(*text + "\ngraph\n", file);
+  nt::ScenarioResult r;
+  if (real) {
+    if (int rc = check_real()) return rc;
+    nt::lab::RealLab lab({tools_dir(), "", false});
+    r = nt::run_scenario(*text + "\ngraph\n", file, lab, &g_stop);
+  } else {
+    r = nt::run_scenario(*text + "\ngraph\n", file);
+  }
   for (const std::string& why : r.failures) std::fprintf(stderr, "FAILED %s\n", why.c_str());
   size_t at = r.transcript.rfind("digraph lab {");
   if (at == std::string::npos) return 1;
@@ -326,7 +333,7 @@ int lab_command(std::vector<std::string> args, bool quiet) {
   std::vector<std::string> rest(args.begin() + std::min<size_t>(2, args.size()), args.end());
   if (verb == "run" && !rest.empty()) return run_files(rest, quiet, real);
   if (verb == "graph" && (rest.size() == 1 || (rest.size() == 3 && rest[1] == "--svg"))) {
-    return lab_graph(rest[0], rest.size() == 3 ? rest[2] : "");
+    return lab_graph(rest[0], rest.size() == 3 ? rest[2] : "", real);
   }
   if (verb == "up") return lab_up(rest, real);
   if (verb == "exec") return lab_exec(rest);
