@@ -26,6 +26,7 @@ class DeferredNetdev final : public Netdev {
   int rx_fd() const override { return inner_ ? inner_->rx_fd() : -1; }
   size_t receive(PacketPool& pool, PacketBatch& out) override;
   bool rx_pending() const override { return inner_ && inner_->rx_pending(); }
+  bool accepts_offload() const override { return inner_ && inner_->accepts_offload(); }
   Status retry() override;
 
   Netdev* inner() const { return inner_.get(); }

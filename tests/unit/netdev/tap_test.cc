@@ -132,5 +132,33 @@ TEST(TapNetdev, KernelTsoBurstIsSegmentedInSoftware) {
   EXPECT_EQ(pool.available(), 256u);
 }
 
+// With large packets in the pool the tap hands the kernel's super-frames on whole, offloads
+// in Packet::offload, and declares that it sends them back the same way.
+TEST(TapNetdev, KernelTsoBurstKeepsItsOffloadsWithLargePackets) {
+  NT_REQUIRE_NETNS();
+  TestNetns ns;
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  NetnsScope in(ns);
+  ASSERT_TRUE(in.ok());
+  auto nd = netdev_open(tap_spec("nttap2"), std::nullopt);
+  ASSERT_TRUE(nd.ok()) << nd.error().message;
+  Netdev& tap = **nd;
+  EXPECT_TRUE(tap.accepts_offload());
+  ASSERT_EQ(ns.sh("ip addr add 10.9.2.1/24 dev nttap2 && "
+                  "ip neigh add 10.9.2.2 lladdr 02:bb:00:00:00:02 dev nttap2"),
+            0);
+  PacketPool pool(256, 2048, 16);
+  constexpr uint16_t kMss = 1400;
+  auto r = testing::tcp_first_flight(tap, pool, kPeerMac, kTapMac, 0x0a090201, 0x0a090202, kMss);
+  ASSERT_GE(r.contiguous, 10u * kMss) << "the first flight did not arrive";
+  EXPECT_TRUE(r.data_matches);
+  EXPECT_FALSE(r.bad_checksum);
+  EXPECT_GT(r.max_frame, 14u + 1500u) << "no super-frame arrived whole";
+  EXPECT_GE(tap.rx_offload_passed, 1u);
+  EXPECT_EQ(tap.rx_gso_frames, 0u);
+  EXPECT_EQ(pool.available(), 256u);
+  EXPECT_EQ(pool.large_available(), 16u);
+}
+
 }  // namespace
 }  // namespace nt

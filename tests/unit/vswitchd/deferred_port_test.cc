@@ -19,6 +19,7 @@ TEST(DeferredNetdev, DropsWhileDownAndComesUpOnRetry) {
   EXPECT_FALSE(port.is_up());
   EXPECT_EQ(port.error(), "d0: not yet");
   EXPECT_EQ(port.rx_fd(), -1);
+  EXPECT_FALSE(port.accepts_offload());  // down: the datapath finishes offloads for it
 
   PacketPool pool(4);
   PacketBatch batch;
@@ -32,6 +33,7 @@ TEST(DeferredNetdev, DropsWhileDownAndComesUpOnRetry) {
   EXPECT_TRUE(port.is_up());
   ASSERT_NE(port.inner(), nullptr);
   EXPECT_GE(port.rx_fd(), 0);
+  EXPECT_EQ(port.accepts_offload(), port.inner()->accepts_offload());
   auto* dummy = dynamic_cast<DummyNetdev*>(port.inner());
   ASSERT_NE(dummy, nullptr);
   const uint8_t frame[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
