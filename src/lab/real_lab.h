@@ -83,6 +83,7 @@ class RealLab final : public LabBackend {
                                 const std::vector<std::string>& body);
   Result<std::string> cmd_tool(const std::string& tool, Args args, bool checked = true);
   Result<std::string> cmd_link(const Args& a);
+  Status free_port_name(Node& n, const std::string& port);
   Result<std::string> cmd_instance(const Args& a);
   Result<std::string> cmd_dhcp_server(const Args& a);
   Result<std::string> dhcp_client(const Instance& inst);

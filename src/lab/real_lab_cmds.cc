@@ -128,11 +128,16 @@ Result<std::string> RealLab::cmd_nic(const Args& a) {
   nic.peer_ns = underlay_ns_;
   nic.peer_if = "v" + std::to_string(veth_seq_++) + "-" + nic.name;
   if (nic.peer_if.size() > 15) nic.peer_if.resize(15);
+  NT_TRY(free_port_name(**n, nic.name));
   NT_TRY(veth((*n)->ns, nic.name, underlay_ns_, nic.peer_if));
   NT_TRY(ip(underlay_ns_, {"link", "set", nic.peer_if, "master", (*seg)->bridge}));
   NT_TRY(ip((*n)->ns, {"link", "set", nic.name, "address", nic.mac}));
   if (!nic.cidr.empty()) NT_TRY(ip((*n)->ns, {"addr", "add", nic.cidr, "dev", nic.name}));
   (*n)->nics.push_back(nic);
+  if ((*n)->port_bridge.count(nic.name)) {  // enslaved before it existed: now it is there
+    NT_TRY(wait_port_up(**n, nic.name));
+    NT_TRY(start_capture("sent/" + (*n)->name + "/" + nic.name, nic.peer_ns, nic.peer_if, "in"));
+  }
   last_display_ = "ip link add " + nic.name + " netns " + (*n)->ns + " type veth peer name " +
                   nic.peer_if + " netns " + underlay_ns_;
   return std::string();
@@ -242,6 +247,15 @@ Result<std::string> RealLab::cmd_tool(const std::string& tool, Args args, bool c
   return r->output;
 }
 
+// A port added before its device (a NIC, a cable end) was declared became an internal port;
+// make it a system port again, so the device about to be made under its name is the port.
+Status RealLab::free_port_name(Node& n, const std::string& port) {
+  if (!n.port_bridge.count(port) || !ip(n.ns, {"link", "show", port}).ok()) return ok_status();
+  NT_TRY(run_checked(tool_argv(n, "nvs-vsctl", {"set", "Interface", port, "type=system"})));
+  for (int i = 0; i < 100 && ip(n.ns, {"link", "show", port}).ok(); ++i) ::usleep(50000);
+  return ok_status();
+}
+
 // link N1 BR1 P1 N2 BR2 P2: a cable (veth pair) between ports P1 and P2 of two nodes.
 Result<std::string> RealLab::cmd_link(const Args& a) {
   if (a.size() < 7) return usage("link NODE1 BRIDGE1 PORT1 NODE2 BRIDGE2 PORT2");
@@ -251,13 +265,8 @@ Result<std::string> RealLab::cmd_link(const Args& a) {
     if (n->name == a[4]) n2 = n.get();
   }
   if (!n1 || !n2) return make_error("link: no node named " + (n1 ? a[4] : a[1]));
-  // A port added before its cable existed became an internal port; make it the cable's end.
-  for (auto [n, port] : {std::pair{n1, a[3]}, std::pair{n2, a[6]}}) {
-    if (ip(n->ns, {"link", "show", port}).ok()) {
-      NT_TRY(run_checked(tool_argv(*n, "nvs-vsctl", {"set", "Interface", port, "type=system"})));
-      for (int i = 0; i < 100 && ip(n->ns, {"link", "show", port}).ok(); ++i) ::usleep(50000);
-    }
-  }
+  NT_TRY(free_port_name(*n1, a[3]));
+  NT_TRY(free_port_name(*n2, a[6]));
   NT_TRY(veth(n1->ns, a[3], n2->ns, a[6]));
   for (auto [n, br, port] : {std::tuple{n1, a[2], a[3]}, std::tuple{n2, a[5], a[6]}}) {
     if (!n->port_bridge.count(port)) {
