@@ -9,6 +9,7 @@
 #include "lab/real_lab.h"
 #include "packet/parse.h"
 #include "packet/pcap.h"
+#include "scenario/lab_args.h"
 #include "scenario/runner_util.h"
 #include "xlate/switch.h"
 

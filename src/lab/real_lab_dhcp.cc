@@ -6,14 +6,12 @@
 #include "common/strings.h"
 #include "lab/process.h"
 #include "lab/real_lab.h"
-#include "scenario/runner_util.h"
+#include "scenario/lab_args.h"
 #include "xlate/switch.h"
 
 namespace nt::lab {
 namespace {
 
-using scenario_internal::split_kv;
-using scenario_internal::usage;
 
 // What udhcpc runs at each DHCP event: applies the lease the way cirros's script does.
 constexpr const char* kUdhcpcScript = R"(#!/bin/sh
@@ -46,6 +44,22 @@ Status write_file(const std::string& path, const std::string& text, bool executa
   return ok_status();
 }
 
+// busybox udhcpd's configuration for `cfg`, serving on `ifname`, files beside `base`.
+std::string udhcpd_conf(const DhcpServerConfig& cfg, const std::string& ifname,
+                        const std::string& base) {
+  std::string c = "start " + ipv4_to_string(cfg.pool_first) + "\nend " +
+                  ipv4_to_string(cfg.pool_last) + "\ninterface " + ifname + "\nlease_file " + base +
+                  ".leases\npidfile " + base + ".pid\nopt subnet " + netmask(cfg.prefix_len) +
+                  "\nopt lease " + std::to_string(cfg.lease_secs) + "\n";
+  for (uint32_t r : cfg.routers) c += "opt router " + ipv4_to_string(r) + "\n";
+  for (uint32_t d : cfg.dns_servers) c += "opt dns " + ipv4_to_string(d) + "\n";
+  if (cfg.mtu) c += "opt mtu " + std::to_string(cfg.mtu) + "\n";
+  for (const DhcpStaticHost& h : cfg.static_hosts) {
+    c += "static_lease " + h.mac.to_string() + " " + ipv4_to_string(h.address) + "\n";
+  }
+  return c;
+}
+
 }  // namespace
 
 // dhcp-server NAME bridge=BR port=PORT [tag=N] mac=MAC ip=CIDR range=FIRST-LAST [router=IP]
@@ -53,32 +67,11 @@ Status write_file(const std::string& path, const std::string& text, bool executa
 // A namespace PFX-d-NAME whose PORT (a veth into the node, on BR) has the server's address,
 // running busybox udhcpd with the pool, the static hosts and the options.
 Result<std::string> RealLab::cmd_dhcp_server(const Args& a) {
-  if (a.size() < 2) {
-    return usage("dhcp-server NAME bridge=BR port=PORT mac=MAC ip=CIDR range=FIRST-LAST ...");
-  }
+  auto parsed = scenario_internal::parse_dhcp_server_args(a);
+  if (!parsed.ok()) return parsed.error();
+  auto& [kv, port_args, cfg] = *parsed;
   auto n = node();
   if (!n.ok()) return n.error();
-  std::map<std::string, std::string> kv;
-  std::vector<std::string> hosts;
-  Args port_args = {"add-port", "", ""};
-  for (size_t i = 2; i < a.size(); ++i) {
-    auto [k, v] = split_kv(a[i]);
-    if (k == "tag") port_args.push_back(a[i]);
-    if (k == "host")
-      hosts.push_back(v);
-    else
-      kv[k] = v;
-  }
-  for (const char* need : {"bridge", "port", "mac", "ip", "range"}) {
-    if (kv[need].empty()) return make_error(std::string("dhcp-server: ") + need + "= is required");
-  }
-  size_t slash = kv["ip"].find('/'), dash = kv["range"].find('-');
-  if (slash == std::string::npos || !parse_ipv4_addr(kv["ip"].substr(0, slash))) {
-    return make_error("dhcp-server: ip '" + kv["ip"] + "' is not A.B.C.D/LEN");
-  }
-  if (dash == std::string::npos) return make_error("dhcp-server: range is FIRST-LAST");
-  auto len = parse_uint(kv["ip"].substr(slash + 1), 6);
-  if (!len || *len > 32) return make_error("dhcp-server: bad prefix length in " + kv["ip"]);
 
   std::string ns = state_.prefix + "-d-" + a[1], port = kv["port"];
   NT_TRY(new_namespace(ns));
@@ -86,8 +79,6 @@ Result<std::string> RealLab::cmd_dhcp_server(const Args& a) {
   NT_TRY(run_checked({"ip", "link", "add", port, "netns", ns, "type", "veth", "peer", "name", port,
                       "netns", (*n)->ns}));
   NT_TRY(ip((*n)->ns, {"link", "set", port, "up"}));
-  port_args[1] = kv["bridge"];
-  port_args[2] = port;
   auto added = cmd_add_port(port_args);
   if (!added.ok()) return added.error();
   NT_TRY(ip(ns, {"link", "set", port, "address", kv["mac"]}));
@@ -95,19 +86,7 @@ Result<std::string> RealLab::cmd_dhcp_server(const Args& a) {
   NT_TRY(ip(ns, {"link", "set", port, "up"}));
 
   std::string base = "/tmp/" + state_.prefix + "-dhcp-" + a[1];
-  std::string conf = "start " + kv["range"].substr(0, dash) + "\nend " +
-                     kv["range"].substr(dash + 1) + "\ninterface " + port + "\nlease_file " + base +
-                     ".leases\npidfile " + base + ".pid\nopt subnet " +
-                     netmask(static_cast<int>(*len)) + "\nopt lease " +
-                     (kv["lease"].empty() ? "86400" : kv["lease"]) + "\n";
-  if (!kv["router"].empty()) conf += "opt router " + kv["router"] + "\n";
-  if (!kv["dns"].empty()) conf += "opt dns " + kv["dns"] + "\n";
-  if (!kv["mtu"].empty()) conf += "opt mtu " + kv["mtu"] + "\n";
-  for (const std::string& h : hosts) {
-    size_t s = h.find('/');
-    if (s == std::string::npos) return make_error("dhcp-server: host is MAC/IP, not '" + h + "'");
-    conf += "static_lease " + h.substr(0, s) + " " + h.substr(s + 1) + "\n";
-  }
+  std::string conf = udhcpd_conf(cfg, port, base);
   state_.files.insert(state_.files.end(),
                       {base + ".conf", base + ".leases", base + ".pid", base + ".log"});
   NT_TRY(write_file(base + ".conf", conf, false));

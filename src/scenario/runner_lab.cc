@@ -3,13 +3,13 @@
 #include "common/strings.h"
 #include "netstack/ping.h"
 #include "netstack/traceroute.h"
+#include "scenario/lab_args.h"
 #include "scenario/runner.h"
 #include "scenario/runner_util.h"
 
 namespace nt {
 namespace {
 
-using scenario_internal::split_kv;
 using scenario_internal::usage;
 
 }  // namespace
@@ -121,55 +121,10 @@ Result<std::string> ScenarioRunner::dhcp_lease(Instance& inst) {
 // The network's DHCP service (Neutron's dnsmasq in its qdhcp namespace): a host on PORT with
 // the server address, serving the pool and the fixed addresses of the static hosts.
 Result<std::string> ScenarioRunner::cmd_dhcp_server(const Args& a) {
-  if (a.size() < 2) {
-    return usage("dhcp-server NAME bridge=BR port=PORT mac=MAC ip=CIDR range=FIRST-LAST ...");
-  }
+  auto parsed = scenario_internal::parse_dhcp_server_args(a);
+  if (!parsed.ok()) return parsed.error();
   if (instances_.count(a[1])) return make_error("dhcp-server: " + a[1] + " already exists");
-  std::map<std::string, std::string> kv;
-  DhcpServerConfig cfg;
-  Args port_args = {"add-port", "", ""};
-  for (size_t i = 2; i < a.size(); ++i) {
-    auto [k, v] = split_kv(a[i]);
-    if (k == "tag") port_args.push_back(a[i]);
-    if (k != "host") {
-      kv[k] = v;
-      continue;
-    }
-    size_t s = v.find('/');
-    auto mac = parse_field_value(field_info(FieldId::kDlSrc), v.substr(0, s));
-    auto ip = s == std::string::npos ? std::nullopt : parse_ipv4_addr(v.substr(s + 1));
-    if (!mac.ok() || !ip) return make_error("dhcp-server: host is MAC/IP, not '" + v + "'");
-    cfg.static_hosts.push_back({MacAddr::from_u64(static_cast<uint64_t>(*mac)), *ip});
-  }
-  for (const char* need : {"bridge", "port", "mac", "ip", "range"}) {
-    if (kv[need].empty()) return make_error(std::string("dhcp-server: ") + need + "= is required");
-  }
-  size_t slash = kv["ip"].find('/'), dash = kv["range"].find('-');
-  auto server = parse_ipv4_addr(kv["ip"].substr(0, slash));
-  auto len = slash == std::string::npos ? std::nullopt : parse_uint(kv["ip"].substr(slash + 1), 6);
-  if (!server || !len || *len > 32) {
-    return make_error("dhcp-server: ip '" + kv["ip"] + "' is not A.B.C.D/LEN");
-  }
-  auto first = parse_ipv4_addr(kv["range"].substr(0, dash));
-  auto last =
-      dash == std::string::npos ? std::nullopt : parse_ipv4_addr(kv["range"].substr(dash + 1));
-  if (!first || !last)
-    return make_error("dhcp-server: range '" + kv["range"] + "' is not FIRST-LAST");
-  cfg.server_address = *server;
-  cfg.prefix_len = static_cast<uint8_t>(*len);
-  cfg.pool_first = *first;
-  cfg.pool_last = *last;
-  for (const char* k : {"router", "dns"}) {
-    if (kv[k].empty()) continue;
-    auto ip = parse_ipv4_addr(kv[k]);
-    if (!ip)
-      return make_error(std::string("dhcp-server: ") + k + " '" + kv[k] + "' is not an address");
-    (std::string(k) == "router" ? cfg.routers : cfg.dns_servers).push_back(*ip);
-  }
-  if (!kv["mtu"].empty()) cfg.mtu = static_cast<uint16_t>(parse_uint(kv["mtu"], 16).value_or(0));
-  if (!kv["lease"].empty())
-    cfg.lease_secs = static_cast<uint32_t>(parse_uint(kv["lease"], 32).value_or(86400));
-  kv.erase("mtu");  // the option is for the clients; the server's own NIC stays at 1500
+  auto& [kv, port_args, cfg] = *parsed;
   auto inst = attach_host(a[1], kv, port_args);
   if (!inst.ok()) return inst.error();
   NT_TRY((*inst)->host->add_address((*inst)->nic, kv["ip"]));

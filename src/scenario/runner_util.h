@@ -1,7 +1,6 @@
 // Internal: small text helpers shared by the ScenarioRunner command files.
 #pragma once
 
-#include <map>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -39,27 +38,6 @@ inline std::string rest_after(const std::string& command, size_t n) {
     if (pos == std::string::npos) return "";
   }
   return std::string(trim(std::string_view(command).substr(pos)));
-}
-
-// `instance NAME K=V...` (both lab back ends): the options by key, and the add-port command for
-// its port (BRIDGE and PORT filled in, with the port's tag / trunks / vlan_mode).
-struct InstanceArgs {
-  std::map<std::string, std::string> kv;
-  std::vector<std::string> port_args;
-};
-inline Result<InstanceArgs> parse_instance_args(const std::vector<std::string>& a) {
-  if (a.size() < 2) return usage("instance NAME bridge=BR port=PORT mac=MAC ip=CIDR|dhcp [gw=IP]");
-  InstanceArgs r;
-  for (size_t i = 2; i < a.size(); ++i) {
-    auto [k, v] = split_kv(a[i]);
-    if (k == "tag" || k == "trunks" || k == "vlan_mode") r.port_args.push_back(a[i]);
-    r.kv[k] = v;
-  }
-  for (const char* need : {"bridge", "port", "mac", "ip"}) {
-    if (r.kv[need].empty()) return make_error(std::string("instance: ") + need + "= is required");
-  }
-  r.port_args.insert(r.port_args.begin(), {"add-port", r.kv["bridge"], r.kv["port"]});
-  return r;
 }
 
 }  // namespace nt::scenario_internal

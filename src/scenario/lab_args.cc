@@ -1,0 +1,114 @@
+#include "scenario/lab_args.h"
+
+#include "flow/fields.h"
+#include "scenario/runner_util.h"
+#include "xlate/switch.h"
+
+namespace nt::scenario_internal {
+namespace {
+
+// The k=v words after NAME; `tag`/`trunks`/`vlan_mode` also go to the port's add-port.
+void split_options(const std::vector<std::string>& a, std::map<std::string, std::string>& kv,
+                   std::vector<std::string>& port_args, std::vector<std::string>* hosts) {
+  for (size_t i = 2; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k == "tag" || k == "trunks" || k == "vlan_mode") port_args.push_back(a[i]);
+    if (hosts && k == "host") {
+      hosts->push_back(v);
+    } else {
+      kv[k] = v;
+    }
+  }
+}
+
+Status require(const std::string& cmd, std::map<std::string, std::string>& kv,
+               std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    if (kv[k].empty()) return make_error(cmd + ": " + k + "= is required");
+  }
+  return ok_status();
+}
+
+Result<MacAddr> parse_mac(const std::string& s) {
+  auto mac = parse_field_value(field_info(FieldId::kDlSrc), s);
+  if (!mac.ok()) return mac.error();
+  return MacAddr::from_u64(static_cast<uint64_t>(*mac));
+}
+
+// The addressing part of a DHCP server's configuration.
+Status parse_dhcp_addressing(std::map<std::string, std::string>& kv, DhcpServerConfig& cfg) {
+  const std::string &ip = kv["ip"], &range = kv["range"];
+  size_t slash = ip.find('/'), dash = range.find('-');
+  auto server = parse_ipv4_addr(ip.substr(0, slash));
+  auto len = slash == std::string::npos ? std::nullopt : parse_uint(ip.substr(slash + 1), 6);
+  if (!server || !len || *len > 32) {
+    return make_error("dhcp-server: ip '" + ip + "' is not A.B.C.D/LEN");
+  }
+  auto first = parse_ipv4_addr(range.substr(0, dash));
+  auto last = dash == std::string::npos ? std::nullopt : parse_ipv4_addr(range.substr(dash + 1));
+  if (!first || !last) return make_error("dhcp-server: range '" + range + "' is not FIRST-LAST");
+  cfg.server_address = *server;
+  cfg.prefix_len = static_cast<uint8_t>(*len);
+  cfg.pool_first = *first;
+  cfg.pool_last = *last;
+  return ok_status();
+}
+
+// router=, dns=, mtu=, lease= and host=MAC/IP.
+Status parse_dhcp_options(std::map<std::string, std::string>& kv,
+                          const std::vector<std::string>& hosts, DhcpServerConfig& cfg) {
+  for (const char* k : {"router", "dns"}) {
+    if (kv[k].empty()) continue;
+    auto ip = parse_ipv4_addr(kv[k]);
+    if (!ip) {
+      return make_error(std::string("dhcp-server: ") + k + " '" + kv[k] + "' is not an address");
+    }
+    (std::string(k) == "router" ? cfg.routers : cfg.dns_servers).push_back(*ip);
+  }
+  if (!kv["mtu"].empty()) {
+    auto mtu = parse_uint(kv["mtu"], 16);
+    if (!mtu) return make_error("dhcp-server: mtu '" + kv["mtu"] + "' is not a number");
+    cfg.mtu = static_cast<uint16_t>(*mtu);
+  }
+  if (!kv["lease"].empty()) {
+    auto secs = parse_uint(kv["lease"], 32);
+    if (!secs) return make_error("dhcp-server: lease '" + kv["lease"] + "' is not seconds");
+    cfg.lease_secs = static_cast<uint32_t>(*secs);
+  }
+  for (const std::string& h : hosts) {
+    size_t s = h.find('/');
+    auto mac = parse_mac(h.substr(0, s));
+    auto ip = s == std::string::npos ? std::nullopt : parse_ipv4_addr(h.substr(s + 1));
+    if (!mac.ok() || !ip) return make_error("dhcp-server: host is MAC/IP, not '" + h + "'");
+    cfg.static_hosts.push_back({*mac, *ip});
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<InstanceArgs> parse_instance_args(const std::vector<std::string>& a) {
+  if (a.size() < 2) return usage("instance NAME bridge=BR port=PORT mac=MAC ip=CIDR|dhcp [gw=IP]");
+  InstanceArgs r;
+  split_options(a, r.kv, r.port_args, nullptr);
+  NT_TRY(require("instance", r.kv, {"bridge", "port", "mac", "ip"}));
+  r.port_args.insert(r.port_args.begin(), {"add-port", r.kv["bridge"], r.kv["port"]});
+  return r;
+}
+
+Result<DhcpServerArgs> parse_dhcp_server_args(const std::vector<std::string>& a) {
+  if (a.size() < 2) {
+    return usage("dhcp-server NAME bridge=BR port=PORT mac=MAC ip=CIDR range=FIRST-LAST ...");
+  }
+  DhcpServerArgs r;
+  std::vector<std::string> hosts;
+  split_options(a, r.kv, r.port_args, &hosts);
+  NT_TRY(require("dhcp-server", r.kv, {"bridge", "port", "mac", "ip", "range"}));
+  NT_TRY(parse_dhcp_addressing(r.kv, r.config));
+  NT_TRY(parse_dhcp_options(r.kv, hosts, r.config));
+  r.kv.erase("mtu");  // the option is for the clients; the server's own NIC stays at 1500
+  r.port_args.insert(r.port_args.begin(), {"add-port", r.kv["bridge"], r.kv["port"]});
+  return r;
+}
+
+}  // namespace nt::scenario_internal
