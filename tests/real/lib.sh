@@ -184,3 +184,29 @@ neutrino_vtep() {
        options:local_ip="$local_ip" options:remote_ip="$remote_ip" ofport_request=2
   ofctl "$node" "$run" add-flows br-tun "$(dirname "${BASH_SOURCE[0]}")/br-tun.flows"
 }
+
+# seed_vxlan_world: the seed's two VXLAN nodes and their instances, before any switch runs:
+#   namespaces ctl (devstack-controller, eth1 166.66.16.10/24) and cmp (devstack-compute01,
+#   eth1 166.66.16.11/24) joined by an underlay veth; vm1 (cirros-vm1, $VM1_MAC, 172.16.100.3)
+#   on ctl's qvoa2ac3b9a-24 and vm2 (cirros-vm2, $VM2_MAC, 172.16.100.4) on cmp's
+#   qvoab219616-01, MTU 1450 to leave room for the VXLAN headers.
+VM1_MAC=fa:16:3e:8e:3b:12
+VM2_MAC=fa:16:3e:fd:8a:ed
+seed_vxlan_world() {
+  step "Two node namespaces and the underlay between them (addresses only in those namespaces)"
+  new_ns ctl
+  new_ns cmp
+  veth ctl eth1 cmp eth1
+  on ctl ip addr add 166.66.16.10/24 dev eth1
+  on cmp ip addr add 166.66.16.11/24 dev eth1
+
+  step "One instance behind each node (MTU 1450 leaves room for the VXLAN headers)"
+  new_ns vm1
+  new_ns vm2
+  veth vm1 eth0 ctl qvoa2ac3b9a-24
+  veth vm2 eth0 cmp qvoab219616-01
+  on vm1 ip link set eth0 mtu 1450
+  on vm2 ip link set eth0 mtu 1450
+  instance_addr vm1 eth0 "$VM1_MAC" 172.16.100.3/24
+  instance_addr vm2 eth0 "$VM2_MAC" 172.16.100.4/24
+}

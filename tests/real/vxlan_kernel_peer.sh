@@ -14,25 +14,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"
 
-VM1_MAC=fa:16:3e:8e:3b:12   # behind Neutrino
-VM2_MAC=fa:16:3e:fd:8a:ed   # behind the kernel
-
-step "Two node namespaces and the underlay between them"
-new_ns ctl
-new_ns cmp
-veth ctl eth1 cmp eth1
-on ctl ip addr add 166.66.16.10/24 dev eth1
-on cmp ip addr add 166.66.16.11/24 dev eth1
-
-step "One instance behind each node"
-new_ns vm1
-new_ns vm2
-veth vm1 eth0 ctl qvoa2ac3b9a-24
-veth vm2 eth0 cmp qvoab219616-01
-on vm1 ip link set eth0 mtu 1450
-on vm2 ip link set eth0 mtu 1450
-instance_addr vm1 eth0 "$VM1_MAC" 172.16.100.3/24
-instance_addr vm2 eth0 "$VM2_MAC" 172.16.100.4/24
+seed_vxlan_world  # ctl, cmp, vm1 ($VM1_MAC behind ctl), vm2 ($VM2_MAC behind cmp)
 
 step "The controller: neutrino-vswitchd with the seed's br-int and br-tun"
 neutrino_vtep ctl CTL_RUN 166.66.16.10 166.66.16.11 qvoa2ac3b9a-24
