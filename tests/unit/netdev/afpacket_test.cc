@@ -26,7 +26,7 @@ bool is_test_frame(const uint8_t* f, size_t n) {
   return n >= 14 && load_be16(f + 12) == kTestEthType;
 }
 
-// Every test runs with both receive modes: the TPACKET_V3 ring and recvmmsg.
+// Every test runs with both receive modes: the TPACKET_V2 ring and recvmmsg.
 class AfPacketNetdevTest : public ::testing::TestWithParam<const char*> {
  protected:
   PortSpec system_spec(const std::string& name) const {
@@ -35,6 +35,22 @@ class AfPacketNetdevTest : public ::testing::TestWithParam<const char*> {
     s.type = "system";
     s.options["rx_mode"] = GetParam();
     return s;
+  }
+  // The TSO tests' set-up, inside the veth namespace: ntb is 10.8.0.1 with a static neighbour
+  // for 10.8.0.2 (the TCP peer tcp_first_flight plays on nta), nta opened as a system port.
+  ::testing::AssertionResult open_tso_peer(TestNetns& ns, std::unique_ptr<Netdev>& port,
+                                           MacAddr& ntb_mac) const {
+    if (ns.sh("ip addr add 10.8.0.1/24 dev ntb && "
+              "ip neigh add 10.8.0.2 lladdr 02:aa:00:00:00:01 dev ntb") != 0) {
+      return ::testing::AssertionFailure() << "cannot address ntb";
+    }
+    auto nd = netdev_open(system_spec("nta"), std::nullopt);
+    if (!nd.ok()) return ::testing::AssertionFailure() << nd.error().message;
+    auto mac = if_get_mac("ntb");
+    if (!mac.ok()) return ::testing::AssertionFailure() << "no MAC for ntb";
+    port = std::move(*nd);
+    ntb_mac = *mac;
+    return ::testing::AssertionSuccess();
   }
 };
 
@@ -174,17 +190,13 @@ TEST_P(AfPacketNetdevTest, VethPeerTsoBurstIsSegmentedInSoftware) {
   ASSERT_TRUE(v.ok) << v.ns.error();
   NetnsScope in(v.ns);
   ASSERT_TRUE(in.ok());
-  ASSERT_EQ(v.ns.sh("ip addr add 10.8.0.1/24 dev ntb && "
-                    "ip neigh add 10.8.0.2 lladdr 02:aa:00:00:00:01 dev ntb"),
-            0);
-  auto nd = netdev_open(system_spec("nta"), std::nullopt);
-  ASSERT_TRUE(nd.ok()) << nd.error().message;
-  Netdev& port = **nd;
-  auto mac = if_get_mac("ntb");
-  ASSERT_TRUE(mac.ok());
+  std::unique_ptr<Netdev> nd;
+  MacAddr ntb_mac;
+  ASSERT_TRUE(open_tso_peer(v.ns, nd, ntb_mac));
+  Netdev& port = *nd;
   PacketPool pool(256);
   constexpr uint16_t kMss = 1400;
-  auto r = testing::tcp_first_flight(port, pool, kA, *mac, 0x0a080001, 0x0a080002, kMss);
+  auto r = testing::tcp_first_flight(port, pool, kA, ntb_mac, 0x0a080001, 0x0a080002, kMss);
   ASSERT_GE(r.contiguous, 10u * kMss) << "the first flight did not arrive";
   EXPECT_TRUE(r.data_matches);
   EXPECT_FALSE(r.bad_checksum);
@@ -202,18 +214,14 @@ TEST_P(AfPacketNetdevTest, VethPeerTsoBurstKeepsItsOffloadsWithLargePackets) {
   ASSERT_TRUE(v.ok) << v.ns.error();
   NetnsScope in(v.ns);
   ASSERT_TRUE(in.ok());
-  ASSERT_EQ(v.ns.sh("ip addr add 10.8.0.1/24 dev ntb && "
-                    "ip neigh add 10.8.0.2 lladdr 02:aa:00:00:00:01 dev ntb"),
-            0);
-  auto nd = netdev_open(system_spec("nta"), std::nullopt);
-  ASSERT_TRUE(nd.ok()) << nd.error().message;
-  Netdev& port = **nd;
+  std::unique_ptr<Netdev> nd;
+  MacAddr ntb_mac;
+  ASSERT_TRUE(open_tso_peer(v.ns, nd, ntb_mac));
+  Netdev& port = *nd;
   EXPECT_TRUE(port.accepts_offload());
-  auto mac = if_get_mac("ntb");
-  ASSERT_TRUE(mac.ok());
   PacketPool pool(256, 2048, 16);
   constexpr uint16_t kMss = 1400;
-  auto r = testing::tcp_first_flight(port, pool, kA, *mac, 0x0a080001, 0x0a080002, kMss);
+  auto r = testing::tcp_first_flight(port, pool, kA, ntb_mac, 0x0a080001, 0x0a080002, kMss);
   ASSERT_GE(r.contiguous, 10u * kMss) << "the first flight did not arrive";
   EXPECT_TRUE(r.data_matches);
   EXPECT_FALSE(r.bad_checksum);
