@@ -7,9 +7,8 @@
 #include "common/strings.h"
 #include "lab/process.h"
 #include "lab/real_lab.h"
-#include "packet/parse.h"
 #include "packet/pcap.h"
-#include "scenario/lab_args.h"
+#include "scenario/lab_common.h"
 #include "scenario/runner_util.h"
 #include "xlate/switch.h"
 
@@ -18,18 +17,6 @@ namespace {
 
 using scenario_internal::split_kv;
 using scenario_internal::usage;
-
-// The segment `node NAME vtep=IP` puts eth1 on (the emulated lab's shorthand, the same here).
-constexpr const char* kVtepSegment = "underlay";
-
-// A node NIC's MAC when the lab file gives none: locally administered, from the names — the
-// same MAC the emulated lab gives that NIC.
-std::string derived_mac(const std::string& node, const std::string& nic) {
-  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
-  for (char c : node + "/" + nic) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
-  h &= 0xffffffffffffULL;
-  return MacAddr::from_u64((h & ~0x010000000000ULL) | 0x020000000000ULL).to_string();
-}
 
 // The frames of a capture file from index `from` on (a record still being written ends it).
 std::vector<std::vector<uint8_t>> read_frames(const std::string& pcap, size_t from) {
@@ -43,12 +30,6 @@ std::vector<std::vector<uint8_t>> read_frames(const std::string& pcap, size_t fr
     if (i >= from) out.push_back(rec.data);
   }
   return out;
-}
-
-std::string frame_as_flow(const std::vector<uint8_t>& f) {
-  FlowKey k;
-  ParseError e = flow_extract(f.data(), f.size(), k);
-  return e == ParseError::kOk ? format_flow(k, nullptr, false) : std::string(parse_error_name(e));
 }
 
 }  // namespace
@@ -92,8 +73,10 @@ Result<std::string> RealLab::cmd_node(const Args& a) {
     auto [k, v] = split_kv(a[i]);
     if (k != "vtep") return make_error("node: unknown option '" + k + "'");
     if (!parse_ipv4_addr(v)) return make_error("node: vtep '" + v + "' is not an IPv4 address");
-    if (!segments_.count(kVtepSegment)) NT_TRY(segment(kVtepSegment, true));
-    auto r = cmd_nic({"nic", "eth1", std::string("segment=") + kVtepSegment, "ip=" + v + "/24"});
+    if (!segments_.count(scenario_internal::kVtepSegment))
+      NT_TRY(segment(scenario_internal::kVtepSegment, true));
+    auto r = cmd_nic({"nic", "eth1", std::string("segment=") + scenario_internal::kVtepSegment,
+                      "ip=" + v + "/24"});
     if (!r.ok()) return r.error();
   }
   last_display_ = "ip netns exec " + current_->ns + " neutrino-vswitchd --detach --pidfile";
@@ -125,7 +108,8 @@ Result<std::string> RealLab::cmd_nic(const Args& a) {
   if (!seg.ok()) {
     return make_error("nic: no segment named '" + nic.segment + "' (declare it with `segment`)");
   }
-  if (nic.mac.empty()) nic.mac = derived_mac((*n)->name, nic.name);
+  if (nic.mac.empty())
+    nic.mac = scenario_internal::derived_nic_mac((*n)->name, nic.name).to_string();
   nic.peer_ns = underlay_ns_;
   nic.peer_if = "v" + std::to_string(veth_seq_++) + "-" + nic.name;
   if (nic.peer_if.size() > 15) nic.peer_if.resize(15);
@@ -387,7 +371,7 @@ Result<std::string> RealLab::cmd_sent(const Args& a, bool count_only, bool clear
     return std::to_string(frames.size()) + " frames\n";
   }
   std::string out;
-  for (const auto& f : frames) out += frame_as_flow(f) + "\n";
+  for (const auto& f : frames) out += scenario_internal::frame_line(f.data(), f.size()) + "\n";
   return out;
 }
 

@@ -6,12 +6,11 @@
 #include "common/strings.h"
 #include "lab/process.h"
 #include "lab/real_lab.h"
-#include "scenario/lab_args.h"
+#include "scenario/lab_common.h"
 #include "xlate/switch.h"
 
 namespace nt::lab {
 namespace {
-
 
 // What udhcpc runs at each DHCP event: applies the lease the way cirros's script does.
 constexpr const char* kUdhcpcScript = R"(#!/bin/sh

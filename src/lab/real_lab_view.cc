@@ -8,9 +8,8 @@
 #include "common/strings.h"
 #include "lab/process.h"
 #include "lab/real_lab.h"
-#include "packet/parse.h"
 #include "packet/pcap.h"
-#include "packet/tunnel.h"
+#include "scenario/lab_common.h"
 #include "scenario/runner_util.h"
 #include "scenario/topology.h"
 #include "xlate/switch.h"
@@ -36,23 +35,6 @@ std::vector<TimedFrame> read_timed(const std::string& pcap) {
     out.push_back({rec.ts_usec, rec.data});
   }
   return out;
-}
-
-// One line per underlay frame, as the emulated lab's `underlay` prints it.
-std::string underlay_line(const std::vector<uint8_t>& f) {
-  TunnelInfo info = tunnel_classify(f.data(), f.size());
-  FlowKey k;
-  if (info.kind == TunnelKind::kNone) {
-    ParseError e = flow_extract(f.data(), f.size(), k);
-    return e == ParseError::kOk ? format_flow(k, nullptr, false) : std::string(parse_error_name(e));
-  }
-  std::string line = ipv4_to_string(info.ip_src) + " > " + ipv4_to_string(info.ip_dst) + ": ";
-  line += info.kind == TunnelKind::kVxlan ? "VXLAN, vni " + std::to_string(info.key)
-                                          : "GREv0, key=0x" + to_hex(info.key).substr(2);
-  if (info.ok() && flow_extract(f.data() + info.outer_len, info.inner_len, k) == ParseError::kOk) {
-    line += ": " + format_flow(k, nullptr, false);
-  }
-  return line;
 }
 
 // "{a=b, c=\"d\"}" -> {a: b, c: d}
@@ -141,7 +123,8 @@ Result<std::string> RealLab::cmd_underlay(const Args& a, bool tcpdump) {
   if (tcpdump) return out;
   std::stable_sort(frames.begin(), frames.end(),
                    [](const TimedFrame& x, const TimedFrame& y) { return x.ts < y.ts; });
-  for (const auto& f : frames) out += underlay_line(f.data) + "\n";
+  for (const auto& f : frames)
+    out += scenario_internal::underlay_line(f.data.data(), f.data.size()) + "\n";
   return out;
 }
 

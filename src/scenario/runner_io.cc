@@ -5,6 +5,7 @@
 #include "common/strings.h"
 #include "packet/build.h"
 #include "packet/parse.h"
+#include "scenario/lab_common.h"
 #include "scenario/runner.h"
 #include "scenario/runner_util.h"
 
@@ -70,10 +71,7 @@ Result<std::string> ScenarioRunner::cmd_sent(const Args& a, bool count_only) {
   std::string out;
   for (size_t i = from; i < (*rp)->sent.size(); ++i) {
     const auto& f = (*rp)->sent[i];
-    FlowKey k;
-    ParseError e = flow_extract(f.data(), f.size(), k);
-    out += e == ParseError::kOk ? format_flow(k, nullptr, false) : std::string(parse_error_name(e));
-    out += "\n";
+    out += scenario_internal::frame_line(f.data(), f.size()) + "\n";
   }
   return out;
 }

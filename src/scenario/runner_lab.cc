@@ -3,7 +3,7 @@
 #include "common/strings.h"
 #include "netstack/ping.h"
 #include "netstack/traceroute.h"
-#include "scenario/lab_args.h"
+#include "scenario/lab_common.h"
 #include "scenario/runner.h"
 #include "scenario/runner_util.h"
 

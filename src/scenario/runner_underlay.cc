@@ -5,8 +5,7 @@
 #include <cstdio>
 
 #include "common/strings.h"
-#include "packet/parse.h"
-#include "packet/tunnel.h"
+#include "scenario/lab_common.h"
 #include "scenario/runner.h"
 #include "scenario/runner_util.h"
 
@@ -16,41 +15,8 @@ namespace {
 using scenario_internal::split_kv;
 using scenario_internal::usage;
 
-// The segment `node NAME vtep=IP` puts its eth1 on.
-constexpr const char* kDefaultSegment = "underlay";
-
 // Bounds one settle(): a broadcast storm between bridges on a segment must end somewhere.
 constexpr size_t kSettleMaxEvents = 100000;
-
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : s) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
-  return h;
-}
-
-// A locally administered unicast MAC that depends only on the node and NIC names.
-MacAddr derived_mac(const std::string& node, const std::string& nic) {
-  uint64_t h = fnv1a(node + "/" + nic) & 0xffffffffffffULL;
-  return MacAddr::from_u64((h & ~0x010000000000ULL) | 0x020000000000ULL);
-}
-
-// One `underlay` line: tunnel frames as "SRC > DST: VXLAN, vni N: INNER FLOW", anything else
-// (ARP between VTEPs, frames of a bridged NIC) as its flow.
-std::string underlay_line(const uint8_t* frame, size_t len) {
-  TunnelInfo info = tunnel_classify(frame, len);
-  FlowKey k;
-  if (!info.ok()) {
-    ParseError e = flow_extract(frame, len, k);
-    return e == ParseError::kOk ? format_flow(k, nullptr, false) : std::string(parse_error_name(e));
-  }
-  std::string line = ipv4_to_string(info.ip_src) + " > " + ipv4_to_string(info.ip_dst) + ": ";
-  line += info.kind == TunnelKind::kVxlan ? "VXLAN, vni " + std::to_string(info.key)
-                                          : "GREv0, key=0x" + to_hex(info.key).substr(2);
-  if (flow_extract(frame + info.outer_len, info.inner_len, k) == ParseError::kOk) {
-    line += ": " + format_flow(k, nullptr, false);
-  }
-  return line;
-}
 
 }  // namespace
 
@@ -72,9 +38,9 @@ ScenarioRunner::Node& ScenarioRunner::new_node(const std::string& name) {
 }
 
 Segment& ScenarioRunner::default_segment() {
-  auto& seg = segments_[kDefaultSegment];
+  auto& seg = segments_[scenario_internal::kVtepSegment];
   if (!seg) {
-    seg = std::make_unique<Segment>(sched_, kDefaultSegment, "", kWireLatencyUs);
+    seg = std::make_unique<Segment>(sched_, scenario_internal::kVtepSegment, "", kWireLatencyUs);
     seg->set_tap(
         [this](const Segment& s, const uint8_t* f, size_t n) { on_segment_frame(s, f, n); });
   }
@@ -144,7 +110,7 @@ Result<std::string> ScenarioRunner::add_nic(Node& n, const std::string& name, Se
   if (!cidr.empty() && (!parse_ipv4_prefix(cidr) || cidr.find('/') == std::string::npos)) {
     return make_error("nic: ip '" + cidr + "' is not an address with a prefix (A.B.C.D/LEN)");
   }
-  MacAddr m = mac ? *mac : derived_mac(n.name, name);
+  MacAddr m = mac ? *mac : scenario_internal::derived_nic_mac(n.name, name);
   Host* host = n.host.get();
   NicId id = host->add_nic(name, m, mtu);
   Segment::AttachmentId att =
@@ -193,7 +159,7 @@ void ScenarioRunner::on_segment_frame(const Segment& seg, const uint8_t* frame, 
     if (!open_capture(seg.name()).ok()) return;
     own = captures_.find(seg.name());
   }
-  underlay_log_.emplace_back(seg.name(), underlay_line(frame, len));
+  underlay_log_.emplace_back(seg.name(), scenario_internal::underlay_line(frame, len));
   for (auto it : {all, own}) {
     if (it != captures_.end()) (void)it->second.pcap.write(frame, len, sched_.now_us());
   }

@@ -1,6 +1,8 @@
-#include "scenario/lab_args.h"
+#include "scenario/lab_common.h"
 
 #include "flow/fields.h"
+#include "packet/parse.h"
+#include "packet/tunnel.h"
 #include "scenario/runner_util.h"
 #include "xlate/switch.h"
 
@@ -86,6 +88,32 @@ Status parse_dhcp_options(std::map<std::string, std::string>& kv,
 }
 
 }  // namespace
+
+MacAddr derived_nic_mac(const std::string& node, const std::string& nic) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+  for (char c : node + "/" + nic) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  h &= 0xffffffffffffULL;
+  return MacAddr::from_u64((h & ~0x010000000000ULL) | 0x020000000000ULL);
+}
+
+std::string frame_line(const uint8_t* frame, size_t len) {
+  FlowKey k;
+  ParseError e = flow_extract(frame, len, k);
+  return e == ParseError::kOk ? format_flow(k, nullptr, false) : std::string(parse_error_name(e));
+}
+
+std::string underlay_line(const uint8_t* frame, size_t len) {
+  TunnelInfo info = tunnel_classify(frame, len);
+  if (!info.ok()) return frame_line(frame, len);
+  std::string line = ipv4_to_string(info.ip_src) + " > " + ipv4_to_string(info.ip_dst) + ": ";
+  line += info.kind == TunnelKind::kVxlan ? "VXLAN, vni " + std::to_string(info.key)
+                                          : "GREv0, key=0x" + to_hex(info.key).substr(2);
+  FlowKey k;
+  if (flow_extract(frame + info.outer_len, info.inner_len, k) == ParseError::kOk) {
+    line += ": " + format_flow(k, nullptr, false);
+  }
+  return line;
+}
 
 Result<InstanceArgs> parse_instance_args(const std::vector<std::string>& a) {
   if (a.size() < 2) return usage("instance NAME bridge=BR port=PORT mac=MAC ip=CIDR|dhcp [gw=IP]");

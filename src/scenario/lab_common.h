@@ -1,0 +1,48 @@
+// What both lab back ends (the emulated ScenarioRunner and the real src/lab) must do alike, in
+// one place: the arguments of the commands they carry out (parsed and checked once, so a lab
+// file means the same thing and fails with the same message in either), the names and MACs
+// they give what the file leaves unnamed, and how a frame reads in `sent` / `underlay` output.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "netstack/dhcp_server.h"
+#include "packet/flow_key.h"
+
+namespace nt::scenario_internal {
+
+// The segment `node NAME vtep=IP` puts that node's eth1 on.
+inline constexpr const char* kVtepSegment = "underlay";
+
+// A node NIC's MAC when the lab file gives none: locally administered unicast, from the node
+// and NIC names only.
+MacAddr derived_nic_mac(const std::string& node, const std::string& nic);
+
+// A frame as `sent` prints it: its flow, or why it does not parse.
+std::string frame_line(const uint8_t* frame, size_t len);
+// A frame as `underlay` prints it: tunnel frames "SRC > DST: VXLAN, vni N: INNER FLOW" (or
+// GREv0, key=0xN), anything else (ARP between VTEPs, an enslaved NIC's frames) as frame_line.
+std::string underlay_line(const uint8_t* frame, size_t len);
+
+// `instance NAME K=V...`: the options by key, and the add-port command for its port
+// ({"add-port", BRIDGE, PORT, tag/trunks/vlan_mode...}).
+struct InstanceArgs {
+  std::map<std::string, std::string> kv;
+  std::vector<std::string> port_args;
+};
+Result<InstanceArgs> parse_instance_args(const std::vector<std::string>& a);
+
+// `dhcp-server NAME bridge= port= [tag=] mac= ip=A.B.C.D/LEN range=FIRST-LAST [router=]
+// [dns=] [mtu=] [lease=] [host=MAC/IP]...`: the server's configuration (the same struct the
+// emulated DhcpServer runs; the real lab writes it out for udhcpd) and its port.
+struct DhcpServerArgs {
+  std::map<std::string, std::string> kv;  // bridge, port, mac, ip (the server's own NIC)
+  std::vector<std::string> port_args;
+  DhcpServerConfig config;
+};
+Result<DhcpServerArgs> parse_dhcp_server_args(const std::vector<std::string>& a);
+
+}  // namespace nt::scenario_internal
