@@ -158,6 +158,7 @@ Result<std::vector<std::string>> translate_exec(const LabTopology& t, const std:
   if (prog == "nvs-ofctl" && std::find(kOfctl.begin(), kOfctl.end(), sub) != kOfctl.end()) {
     return std::vector<std::string>{node, join(argv, 1)};
   }
+  if (prog == "nvs-vsctl") return std::vector<std::string>{node, "vsctl " + join(argv, 1)};
   if (prog == "nvs-appctl") {
     if (sub == "ofproto/trace") return std::vector<std::string>{node, "trace " + join(argv, 2)};
     if (sub == "fdb/show") return std::vector<std::string>{node, "fdb " + join(argv, 2)};
@@ -165,8 +166,9 @@ Result<std::vector<std::string>> translate_exec(const LabTopology& t, const std:
     if (sub == "coverage/show") return std::vector<std::string>{node, "coverage"};
   }
   return make_error(
-      "lab exec: an emulated node answers nvs-ofctl dump-flows/add-flow/mod-flows/"
-      "del-flows and nvs-appctl ofproto/trace, fdb/show, dpctl/dump-flows, "
+      "lab exec: an emulated node answers nvs-vsctl's show, list-br, list-ports, get, list, "
+      "find..., nvs-ofctl dump-flows/add-flow/mod-flows/del-flows and nvs-appctl ofproto/trace, "
+      "fdb/show, dpctl/dump-flows, "
       "coverage/show, not '" +
       join(argv, 0) + "' (lab up --real runs the real tools)");
 }

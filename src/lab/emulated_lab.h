@@ -2,7 +2,8 @@
 // namespaces to outlast us), which answers `lab exec` over a Unix socket in the lab directory.
 // A request is one JSON line {"target": T, "argv": [...]} (or {"op": "down"}); the answer is
 // {"rc": N, "output": "..."}. exec is translated to the scenario commands the emulated lab has:
-// an instance's ping / traceroute / ip / arp, a node's nvs-ofctl flow commands and nvs-appctl
+// an instance's ping / traceroute / ip / arp, a node's nvs-vsctl views (show, list-br, get,
+// list, find...), nvs-ofctl flow commands and nvs-appctl
 // ofproto/trace, fdb/show, dpctl/dump-flows, coverage/show. The virtual clock moves only while
 // a command runs.
 #pragma once

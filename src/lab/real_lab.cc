@@ -13,6 +13,7 @@
 
 #include "common/strings.h"
 #include "lab/process.h"
+#include "scenario/lab_common.h"
 #include "scenario/runner_util.h"
 
 namespace nt::lab {
@@ -209,6 +210,11 @@ Result<std::string> RealLab::execute(const std::string& command,
     return cmd_flows(a, rest_after(command, 2), body);
   }
   if (c == "dump-flows") return cmd_tool("nvs-ofctl", a);
+  if (c == "vsctl") {
+    Args args(a.begin() + 1, a.end());
+    NT_TRY(scenario_internal::vsctl_check_read_only(args));
+    return cmd_tool("nvs-vsctl", args);
+  }
   if (c == "trace") {
     std::string flow = rest_after(command, 2);
     Args args = {"ofproto/trace", a.size() > 1 ? a[1] : ""};

@@ -130,10 +130,7 @@ Result<std::string> RealLab::cmd_nic(const Args& a) {
 
 Result<std::string> RealLab::cmd_add_br(const Args& a) {
   if (a.size() < 2) return usage("add-br BRIDGE [secure]");
-  Args args = {"add-br", a[1]};
-  if (a.size() > 2 && a[2] == "secure")
-    args.insert(args.end(), {"--", "set-fail-mode", a[1], "secure"});
-  return cmd_tool("nvs-vsctl", args);
+  return cmd_tool("nvs-vsctl", scenario_internal::vsctl_add_br_args(a));
 }
 
 // add-port BR PORT [type=T] [ofport=N] [tag=N] [trunks=..] [vlan_mode=M] [mac=M] [K=V]...
@@ -144,29 +141,11 @@ Result<std::string> RealLab::cmd_add_port(const Args& a) {
   auto n = node();
   if (!n.ok()) return n.error();
   const std::string& port = a[2];
-  Args args = {"add-port", a[1], port}, iface;
-  std::string type;
-  for (size_t i = 3; i < a.size(); ++i) {
-    auto [k, v] = split_kv(a[i]);
-    if (k == "type")
-      type = v;
-    else if (k == "tag" || k == "vlan_mode")
-      args.push_back(a[i]);
-    else if (k == "trunks")
-      args.push_back("trunks=[" + v + "]");
-    else if (k == "ofport")
-      iface.push_back("ofport_request=" + v);
-    else if (k == "mac")
-      iface.push_back("mac=\"" + v + "\"");
-    else
-      iface.push_back("options:" + k + "=" + v);
-  }
   bool device = ip((*n)->ns, {"link", "show", port}).ok();
-  if (type.empty() && !device) type = "internal";
-  if (!type.empty()) iface.insert(iface.begin(), "type=" + type);
-  if (!iface.empty()) {
-    args.insert(args.end(), {"--", "set", "Interface", port});
-    args.insert(args.end(), iface.begin(), iface.end());
+  Args args = scenario_internal::vsctl_add_port_args(a, device);
+  std::string type;  // "": the device itself, or an internal port
+  for (size_t i = 3; i < a.size(); ++i) {
+    if (split_kv(a[i]).first == "type") type = split_kv(a[i]).second;
   }
   auto r = cmd_tool("nvs-vsctl", args);
   if (!r.ok()) return r;

@@ -1,5 +1,7 @@
 #include "scenario/lab_common.h"
 
+#include <set>
+
 #include "flow/fields.h"
 #include "packet/parse.h"
 #include "packet/tunnel.h"
@@ -113,6 +115,70 @@ std::string underlay_line(const uint8_t* frame, size_t len) {
     line += ": " + format_flow(k, nullptr, false);
   }
   return line;
+}
+
+std::vector<std::string> vsctl_add_br_args(const std::vector<std::string>& a) {
+  std::vector<std::string> args = {"add-br", a.at(1)};
+  if (a.size() > 2 && a[2] == "secure") {
+    args.insert(args.end(), {"--", "set-fail-mode", a[1], "secure"});
+  }
+  return args;
+}
+
+std::vector<std::string> vsctl_add_port_args(const std::vector<std::string>& a, bool device) {
+  const std::string& port = a.at(2);
+  std::vector<std::string> args = {"add-port", a.at(1), port}, iface;
+  std::string type;
+  for (size_t i = 3; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k == "type") {
+      type = v;
+    } else if (k == "tag" || k == "vlan_mode") {
+      args.push_back(a[i]);
+    } else if (k == "trunks") {
+      args.push_back("trunks=[" + v + "]");
+    } else if (k == "ofport") {
+      iface.push_back("ofport_request=" + v);
+    } else if (k == "mac") {
+      iface.push_back("mac=\"" + v + "\"");
+    } else {
+      iface.push_back("options:" + k + "=" + v);
+    }
+  }
+  if (type.empty() && !device) type = "internal";
+  if (!type.empty()) iface.insert(iface.begin(), "type=" + type);
+  if (!iface.empty()) {
+    args.insert(args.end(), {"--", "set", "Interface", port});
+    args.insert(args.end(), iface.begin(), iface.end());
+  }
+  return args;
+}
+
+Status vsctl_check_read_only(const std::vector<std::string>& argv) {
+  static const std::set<std::string> kLooking = {
+      "show",       "list-br",     "br-exists",     "list-ports",    "list-ifaces",
+      "port-to-br", "iface-to-br", "br-to-vlan",    "br-to-parent",  "get",
+      "list",       "find",        "get-fail-mode", "get-controller"};
+  // Commands are separated by "--"; in each, the first word that is not an option is the verb.
+  size_t commands = 0;
+  bool need_verb = true;
+  for (const std::string& w : argv) {
+    if (w == "--") {
+      need_verb = true;
+    } else if (need_verb && w.rfind("-", 0) != 0) {
+      if (!kLooking.count(w)) {
+        return make_error("vsctl: '" + w +
+                              "' changes the configuration; a lab runs nvs-vsctl's show, list-br, "
+                              "list-ports, list-ifaces, port-to-br, iface-to-br, br-exists, get, "
+                              "list and find, and configures with add-br and add-port",
+                          ErrorCode::kUnsupported);
+      }
+      need_verb = false;
+      ++commands;
+    }
+  }
+  if (commands == 0) return make_error("usage: vsctl COMMAND [ARG...] (e.g. vsctl show)");
+  return ok_status();
 }
 
 Result<InstanceArgs> parse_instance_args(const std::vector<std::string>& a) {

@@ -27,6 +27,21 @@ std::string frame_line(const uint8_t* frame, size_t len);
 // GREv0, key=0xN), anything else (ARP between VTEPs, an enslaved NIC's frames) as frame_line.
 std::string underlay_line(const uint8_t* frame, size_t len);
 
+// `add-br BR [secure]` as the nvs-vsctl command line that makes it.
+std::vector<std::string> vsctl_add_br_args(const std::vector<std::string>& a);
+
+// `add-port BR PORT [type=T] [ofport=N] [tag=N] [trunks=..] [vlan_mode=M] [mac=M] [K=V]...` as
+// the nvs-vsctl command line that configures it: tag/trunks/vlan_mode on the Port, the rest on
+// the Interface (ofport= is ofport_request, other K=V are options:K=V). Without type= the port
+// is a system port when `device` (the node has a device of that name: a NIC, an instance's
+// veth, a cable end), an internal one otherwise (as Neutron's DHCP tap is).
+std::vector<std::string> vsctl_add_port_args(const std::vector<std::string>& a, bool device);
+
+// `vsctl ARGS...` runs nvs-vsctl's commands that only look (show, list-br, list-ports, get,
+// list, find, ...) in either back end; anything else is refused with a message saying so (a
+// lab's configuration changes through add-br / add-port, which both back ends carry out).
+Status vsctl_check_read_only(const std::vector<std::string>& argv);
+
 // `instance NAME K=V...`: the options by key, and the add-port command for its port
 // ({"add-port", BRIDGE, PORT, tag/trunks/vlan_mode...}).
 struct InstanceArgs {

@@ -47,6 +47,7 @@ std::string ScenarioRunner::display(const std::string& command) const {
   static const std::map<std::string, std::string> kTools = {
       {"add-br", "nvs-vsctl add-br"},
       {"add-port", "nvs-vsctl add-port"},
+      {"vsctl", "nvs-vsctl"},
       {"add-flow", "nvs-ofctl add-flow"},
       {"add-flows", "nvs-ofctl add-flows"},
       {"mod-flows", "nvs-ofctl mod-flows"},
@@ -72,13 +73,9 @@ Result<std::string> ScenarioRunner::execute(const std::string& command,
   if (a.empty()) return std::string();
   const std::string& c = a[0];
   if (c == "node") return cmd_node(a);
-  if (c == "add-br") {
-    if (a.size() < 2) return usage("add-br BRIDGE [secure]");
-    auto r = sw().add_bridge(a[1], a.size() > 2 && a[2] == "secure");
-    if (!r.ok()) return r.error();
-    return std::string();
-  }
+  if (c == "add-br") return cmd_add_br(a);
   if (c == "add-port") return cmd_add_port(a);
+  if (c == "vsctl") return cmd_vsctl(a);
   if (c == "add-flow" || c == "add-flows" || c == "mod-flows" || c == "del-flows" ||
       c == "del-flows-strict") {
     Args full = a;

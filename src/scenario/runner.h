@@ -17,6 +17,7 @@
 #include "netstack/segment.h"
 #include "packet/pcap.h"
 #include "scenario/topology.h"
+#include "vswitchd/ovsdb.h"
 #include "xlate/switch.h"
 
 namespace nt {
@@ -64,10 +65,14 @@ class ScenarioRunner {
     std::string bridge, port;
   };
   // An emulated node: its Switch, and its own IP stack (a Host owning the node's NICs) that
-  // tunnel ports send through and that hands received VXLAN/GRE to the Switch.
+  // tunnel ports send through and that hands received VXLAN/GRE to the Switch. `config` is
+  // the configuration database neutrino-vswitchd would hold for it: every add-br / add-port
+  // is also applied there by the nvs-vsctl engine, so `vsctl show` prints what the real node
+  // prints.
   struct Node {
     std::string name;
     std::unique_ptr<Switch> sw;
+    Db config;
     std::unique_ptr<Host> host;
     std::unique_ptr<NodeUnderlay> underlay;
     std::vector<NodeNic> nics;
@@ -97,7 +102,15 @@ class ScenarioRunner {
   };
   using Args = std::vector<std::string>;
   Result<std::string> cmd_node(const Args& a);
-  Result<std::string> cmd_add_port(const Args& a);
+  Result<std::string> cmd_add_br(const Args& a);
+  // `device`: PORT is a device of the node (an instance's or DHCP server's veth), so without
+  // type= it is a system port in the configuration, not an internal one.
+  Result<std::string> cmd_add_port(const Args& a, bool device = false);
+  // The node's configuration database (runner_vsctl.cc): set up, changed, shown.
+  void init_config(Node& n);
+  Status configure(Node& n, const Args& vsctl_argv);
+  void port_became_device(Node& n, const std::string& port);
+  Result<std::string> cmd_vsctl(const Args& a);
   Result<std::string> cmd_flows(const Args& a, const std::vector<std::string>& body);
   Result<std::string> cmd_dump_flows(const Args& a);
   Result<std::string> cmd_trace(const Args& a);

@@ -4,6 +4,7 @@
 #include "common/strings.h"
 #include "packet/build.h"
 #include "packet/parse.h"
+#include "scenario/lab_common.h"
 #include "scenario/runner.h"
 #include "scenario/runner_util.h"
 
@@ -44,7 +45,15 @@ Result<std::string> ScenarioRunner::cmd_node(const Args& a) {
                  1500);
 }
 
-Result<std::string> ScenarioRunner::cmd_add_port(const Args& a) {
+Result<std::string> ScenarioRunner::cmd_add_br(const Args& a) {
+  if (a.size() < 2) return usage("add-br BRIDGE [secure]");
+  auto r = sw().add_bridge(a[1], a.size() > 2 && a[2] == "secure");
+  if (!r.ok()) return r.error();
+  NT_TRY(configure(*current_, scenario_internal::vsctl_add_br_args(a)));
+  return std::string();
+}
+
+Result<std::string> ScenarioRunner::cmd_add_port(const Args& a, bool device) {
   if (a.size() < 3) return usage("add-port BRIDGE PORT [type=T] [ofport=N] [tag=N] [K=V]...");
   PortSpec spec;
   spec.name = a[2];
@@ -85,6 +94,7 @@ Result<std::string> ScenarioRunner::cmd_add_port(const Args& a) {
   NodeNic* nic = find_nic(*current_, spec.name);
   bool typed = false;
   for (size_t i = 3; i < a.size(); ++i) typed |= split_kv(a[i]).first == "type";
+  NT_TRY(configure(*current_, scenario_internal::vsctl_add_port_args(a, device || nic)));
   if (nic && !typed) NT_TRY(enslave(*current_, *nic, a[1]));
   return std::string();
 }

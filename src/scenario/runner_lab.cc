@@ -30,7 +30,7 @@ Result<std::unique_ptr<ScenarioRunner::Instance>> ScenarioRunner::attach_host(
   Ofproto* br = s.bridge(kv["bridge"]);
   if (!br) return make_error("no bridge named " + kv["bridge"], ErrorCode::kNotFound);
   if (!br->find_port(kv["port"])) {
-    auto r = cmd_add_port(port_args);
+    auto r = cmd_add_port(port_args, /*device=*/true);
     if (!r.ok()) return r.error();
   }
   auto rp = recording_port(kv["bridge"], kv["port"]);

@@ -27,6 +27,7 @@ ScenarioRunner::Node& ScenarioRunner::new_node(const std::string& name) {
   n->host = std::make_unique<Host>(sched_, name.empty() ? "default" : name);
   n->underlay = std::make_unique<NodeUnderlay>(*n->host);
   n->sw->set_underlay(n->underlay.get());
+  init_config(*n);
   Switch* sw = n->sw.get();
   // VXLAN/GRE to one of the node's addresses: the whole frame to its datapath's tunnel vports.
   n->host->set_encap_handler([sw](NicId, const uint8_t* frame, size_t len) {
@@ -147,6 +148,7 @@ Status ScenarioRunner::enslave(Node& n, NodeNic& nic, const std::string& bridge)
       true);
   nic.bridge = bridge;
   nic.port = port;
+  port_became_device(n, port);  // a port added before its NIC was declared is that NIC now
   return ok_status();
 }
 
@@ -250,6 +252,7 @@ Result<std::string> ScenarioRunner::cmd_link(const Args& a) {
     current_ = saved;
     if (!rp.ok()) return rp.error();
     ports[i] = *rp;
+    port_became_device(*ends[i], a[3 + 3 * i]);  // a cable end, as a veth is in the real lab
   }
   auto cable = std::make_unique<Segment>(
       sched_, "link:" + a[1] + "/" + a[3] + "-" + a[4] + "/" + a[6], "", kWireLatencyUs);

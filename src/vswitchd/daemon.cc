@@ -18,7 +18,6 @@ namespace nt {
 namespace {
 
 constexpr size_t kPoolPackets = 4096;
-constexpr const char* kOvsVersion = "0.1.0";
 
 std::optional<std::string> read_whole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -65,7 +64,7 @@ Status Daemon::load_state() {
   }
   remembered_ = remember_ports(db_);
   clear_runtime_columns(db_);
-  db_.ovs().ovs_version = kOvsVersion;
+  db_.ovs().ovs_version = kNvsVersion;
   apply_db(db_);
   for (Ofproto* br : sw().bridges()) {
     auto text = flows_.load(br->name());

@@ -39,6 +39,9 @@ namespace nt {
 
 using StringMap = std::map<std::string, std::string>;
 
+// What neutrino-vswitchd writes to Open_vSwitch.ovs_version (`nvs-vsctl show` ends with it).
+inline constexpr const char* kNvsVersion = "0.1.0";
+
 struct OpenVSwitch {
   std::set<Uuid> bridges;
   int64_t cur_cfg = 0;  // runtime: the daemon's applied configuration sequence

@@ -22,10 +22,24 @@ out=$("$NEUTRINO" lab exec --name "$NAME" devstack-controller nvs-ofctl dump-flo
 echo "$out"
 grep -q "hard_timeout=300.*dl_dst=fa:16:3e:fd:8a:ed" <<<"$out" || fail "learned flow"
 
-if "$NEUTRINO" lab exec --name "$NAME" devstack-controller nvs-vsctl show 2>"$NT_LAB_DIR/err"; then
-  fail "nvs-vsctl show should be refused by the emulated lab"
+out=$("$NEUTRINO" lab exec --name "$NAME" devstack-controller nvs-vsctl show)
+echo "$out"
+grep -q 'options: {in_key=flow, local_ip="166.66.16.10", out_key=flow, remote_ip="166.66.16.11"}' \
+  <<<"$out" || fail "nvs-vsctl show on the controller"
+[[ $("$NEUTRINO" lab exec --name "$NAME" devstack-compute01 nvs-vsctl get Port qvoab219616-01 tag) \
+  == 1 ]] || fail "nvs-vsctl get on the compute node"
+
+# What an emulated node cannot do is refused, saying what it can do.
+if "$NEUTRINO" lab exec --name "$NAME" devstack-controller nvs-vsctl del-br br-int \
+  2>"$NT_LAB_DIR/err"; then
+  fail "nvs-vsctl del-br should be refused by the emulated lab"
 fi
-grep -q "lab up --real runs the real tools" "$NT_LAB_DIR/err" || fail "no clear message"
+grep -q "'del-br' changes the configuration" "$NT_LAB_DIR/err" || fail "no clear message (del-br)"
+if "$NEUTRINO" lab exec --name "$NAME" devstack-controller nvs-ofctl snoop br-int \
+  2>"$NT_LAB_DIR/err"; then
+  fail "nvs-ofctl snoop should be refused by the emulated lab"
+fi
+grep -q "lab up --real runs the real tools" "$NT_LAB_DIR/err" || fail "no clear message (snoop)"
 
 "$NEUTRINO" lab down "$NAME"
 for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done

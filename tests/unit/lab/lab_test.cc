@@ -167,7 +167,9 @@ TEST(TranslateExec, NodeToolsBecomeLabCommandsOnThatNode) {
             (std::vector<std::string>{"node devstack-controller", "trace br-int in_port=1"}));
   EXPECT_EQ(*translate_exec(t, "devstack-controller", {"nvs-appctl", "fdb/show", "br-int"}),
             (std::vector<std::string>{"node devstack-controller", "fdb br-int"}));
-  EXPECT_FALSE(translate_exec(t, "devstack-controller", {"nvs-vsctl", "show"}).ok());
+  EXPECT_EQ(*translate_exec(t, "devstack-controller", {"nvs-vsctl", "get", "Port", "p", "tag"}),
+            (std::vector<std::string>{"node devstack-controller", "vsctl get Port p tag"}));
+  EXPECT_FALSE(translate_exec(t, "devstack-controller", {"nvs-ofctl", "snoop", "br-int"}).ok());
   auto none = translate_exec(t, "compute09", {"nvs-ofctl", "dump-flows", "br-int"});
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.error().message.find("no node or instance named 'compute09'"), std::string::npos);
