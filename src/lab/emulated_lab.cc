@@ -8,10 +8,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
+
+#include "common/strings.h"
+#include "packet/pcap.h"
 
 namespace nt::lab {
 namespace {
@@ -51,16 +56,50 @@ void write_all(int fd, const std::string& s) {
   }
 }
 
+// The live captures of this lab process, by id: each writes through to a pcap file beside the
+// lab's socket, removed when the capture stops or the lab goes down.
+struct LiveCaptures {
+  std::string base;  // the socket's path without ".sock"
+  int next_id = 1;
+  std::map<std::string, std::string> files;
+};
+
+// {"op": "capture-start", "target": T, "if": IF} -> {"rc": 0, "id": ID, "file": PCAP};
+// {"op": "capture-stop", "id": ID}.
+json serve_capture(LabBackend& lab, LiveCaptures& caps, const json& req) {
+  if (req.value("op", "") == "capture-stop") {
+    std::string id = req.value("id", "");
+    lab.stop_live_capture(id);
+    if (auto it = caps.files.find(id); it != caps.files.end()) {
+      std::remove(it->second.c_str());
+      caps.files.erase(it);
+    }
+    return {{"rc", 0}, {"output", ""}};
+  }
+  std::string id = std::to_string(caps.next_id++);
+  std::string file = caps.base + "-cap" + id + ".pcap";
+  Status st = lab.start_live_capture(id, req.value("target", ""), req.value("if", ""), file);
+  if (!st.ok()) return {{"rc", 1}, {"output", st.error().message + "\n"}};
+  caps.files[id] = file;
+  return {{"rc", 0}, {"output", ""}, {"id", id}, {"file", file}};
+}
+
 // One request: runs the translated commands on the lab; false when asked to go down.
-bool serve_one(LabBackend& lab, int conn) {
+bool serve_one(LabBackend& lab, LiveCaptures& caps, int conn) {
   std::string line;
   if (!read_line(conn, line)) return true;
   json reply = {{"rc", 0}, {"output", ""}};
   try {
     json req = json::parse(line);
-    if (req.value("op", "") == "down") {
+    const std::string op = req.value("op", "");
+    if (op == "down") {
       write_all(conn, reply.dump() + "\n");
       return false;
+    }
+    if (op == "capture-start" || op == "capture-stop") {
+      reply = serve_capture(lab, caps, req);
+      write_all(conn, reply.dump() + "\n");
+      return true;
     }
     auto cmds = translate_exec(lab.topology(), req.at("target"),
                                req.at("argv").get<std::vector<std::string>>());
@@ -86,6 +125,8 @@ bool serve_one(LabBackend& lab, int conn) {
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGPIPE, SIG_IGN);
   auto lab = make_emulated_backend();
+  LiveCaptures caps;
+  caps.base = sock_path.substr(0, sock_path.size() - std::string(".sock").size());
   ScenarioResult r = run_scenario(text, file, *lab);
   sockaddr_un sa;
   int fd = unix_socket(sock_path, sa);
@@ -104,10 +145,11 @@ bool serve_one(LabBackend& lab, int conn) {
   while (true) {
     int conn = ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (conn < 0) continue;
-    bool more = serve_one(*lab, conn);
+    bool more = serve_one(*lab, caps, conn);
     ::close(conn);
     if (!more) break;
   }
+  for (const auto& [id, f] : caps.files) std::remove(f.c_str());
   ::unlink(sock_path.c_str());
   ::_exit(0);
 }
@@ -254,6 +296,141 @@ void emulated_lab_down(const LabState& st) {
   }
   std::error_code ec;
   std::filesystem::remove(st.socket, ec);
+}
+
+}  // namespace nt::lab
+
+namespace nt::lab {
+namespace {
+
+volatile sig_atomic_t g_capture_stop = 0;
+void on_capture_signal(int) { g_capture_stop = 1; }
+
+// The records of a pcap file (those complete so far: a record still being written ends it).
+std::vector<PcapRecord> read_records(const std::string& path) {
+  std::vector<PcapRecord> out;
+  PcapReader r;
+  if (!r.open(path).ok()) return out;
+  PcapRecord rec;
+  while (true) {
+    auto more = r.next(rec);
+    if (!more.ok() || !*more) break;
+    out.push_back(rec);
+  }
+  return out;
+}
+
+bool write_records(const std::string& path, const std::vector<PcapRecord>& recs, size_t from,
+                   size_t to) {
+  PcapWriter w;
+  if (!w.open(path).ok()) return false;
+  for (size_t i = from; i < to; ++i) {
+    if (!w.write(recs[i].data.data(), recs[i].data.size(), recs[i].ts_usec).ok()) return false;
+  }
+  return true;
+}
+
+// What tcpdump -r printed, without its "reading from file ..." line.
+std::string tcpdump_lines(const std::string& output) {
+  std::string out, line;
+  for (char c : output) {
+    line += c;
+    if (c != '\n') continue;
+    if (line.rfind("reading from file", 0) != 0) out += line;
+    line.clear();
+  }
+  return out + line;
+}
+
+// The capture's options: -c COUNT and -w FILE are ours, the rest goes to tcpdump.
+struct CaptureArgs {
+  size_t count = 0;  // 0: until stopped
+  std::string write_to;
+  std::vector<std::string> tcpdump;
+};
+
+Result<CaptureArgs> parse_capture_args(const std::vector<std::string>& args) {
+  CaptureArgs c;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "-c" || args[i] == "-w") && i + 1 >= args.size()) {
+      return make_error("lab capture: " + args[i] + " needs a value");
+    }
+    if (args[i] == "-c") {
+      auto n = parse_uint(args[++i], 32);
+      if (!n || *n == 0) return make_error("lab capture: -c '" + args[i] + "' is not a count");
+      c.count = static_cast<size_t>(*n);
+    } else if (args[i] == "-w") {
+      c.write_to = args[++i];
+    } else {
+      c.tcpdump.push_back(args[i]);
+    }
+  }
+  return c;
+}
+
+// One look at the capture file: the frames that pass the filter so far.
+Result<std::vector<PcapRecord>> filtered_frames(const std::string& file, const std::string& tmp,
+                                                const std::vector<std::string>& tcpdump) {
+  std::vector<std::string> argv = {"tcpdump", "-r", file, "-w", tmp};
+  argv.insert(argv.end(), tcpdump.begin(), tcpdump.end());
+  auto r = run_process(argv);
+  if (!r.ok()) return r.error();
+  if (r->exit_code != 0) return make_error("tcpdump: " + std::string(trim(r->output)));
+  return read_records(tmp);
+}
+
+}  // namespace
+
+int emulated_lab_capture(const LabState& st, const std::string& target, const std::string& iface,
+                         const std::vector<std::string>& args) {
+  auto opts = parse_capture_args(args);
+  if (!opts.ok()) return std::fprintf(stderr, "neutrino: %s\n", opts.error().message.c_str()), 2;
+  auto started = request(st, {{"op", "capture-start"}, {"target", target}, {"if", iface}});
+  if (!started.ok() || started->value("rc", 1) != 0) {
+    std::string why = started.ok() ? started->value("output", "") : started.error().message;
+    std::fprintf(stderr, "neutrino: lab capture: %s\n", std::string(trim(why)).c_str());
+    return 1;
+  }
+  const std::string id = started->value("id", ""), file = started->value("file", "");
+  const std::string tmp = file + ".filtered", part = file + ".part";
+  std::signal(SIGINT, on_capture_signal);
+  std::signal(SIGTERM, on_capture_signal);
+  std::fprintf(stderr, "listening on %s, link-type EN10MB (Ethernet), emulated lab '%s'\n",
+               (iface.empty() ? target : target + "/" + iface).c_str(), st.name.c_str());
+  size_t shown = 0;
+  int rc = 0;
+  while (!g_capture_stop && (opts->count == 0 || shown < opts->count)) {
+    ::usleep(100000);
+    if (st.server_pid > 0 && ::kill(st.server_pid, 0) != 0) break;  // the lab went down
+    auto frames = filtered_frames(file, tmp, opts->tcpdump);
+    if (!frames.ok()) {
+      std::fprintf(stderr, "neutrino: %s\n", frames.error().message.c_str());
+      rc = 1;
+      break;
+    }
+    size_t upto = opts->count ? std::min(frames->size(), opts->count) : frames->size();
+    if (upto <= shown) continue;
+    if (!opts->write_to.empty()) {
+      if (!write_records(opts->write_to, *frames, 0, upto)) {
+        std::fprintf(stderr, "neutrino: cannot write %s\n", opts->write_to.c_str());
+        rc = 1;
+        break;
+      }
+    } else if (write_records(part, *frames, shown, upto)) {
+      std::vector<std::string> argv = {"tcpdump", "-r", part, "-n", "-e"};
+      argv.insert(argv.end(), opts->tcpdump.begin(), opts->tcpdump.end());
+      if (auto out = run_process(argv); out.ok()) {
+        std::fputs(tcpdump_lines(out->output).c_str(), stdout);
+        std::fflush(stdout);
+      }
+    }
+    shown = upto;
+  }
+  (void)request(st, {{"op", "capture-stop"}, {"id", id}});
+  std::remove(tmp.c_str());
+  std::remove(part.c_str());
+  std::fprintf(stderr, "%zu packet%s captured\n", shown, shown == 1 ? "" : "s");
+  return rc;
 }
 
 }  // namespace nt::lab

@@ -26,6 +26,15 @@ int emulated_lab_up(const std::string& name, const std::string& file, const std:
 Result<ProcessResult> emulated_lab_exec(const LabState& st, const std::string& target,
                                         const std::vector<std::string>& argv);
 
+// `lab capture TARGET [IFACE] [-c COUNT] [-w FILE] [TCPDUMP ARGS...]` on a lab that is up:
+// the lab process writes every frame crossing TARGET (a segment, a node's NIC, an instance's
+// eth0) to a pcap as it passes; this reads that file as it grows, filters it with the real
+// tcpdump (TCPDUMP ARGS: options and a filter expression, as for tcpdump -r) and prints the
+// frames as `tcpdump -n -e` does, or writes them to FILE; it ends after COUNT frames, on
+// SIGINT / SIGTERM, or when the lab goes down. Returns the exit code.
+int emulated_lab_capture(const LabState& st, const std::string& target, const std::string& iface,
+                         const std::vector<std::string>& args);
+
 // Asks the lab's process to exit (SIGTERM if it does not answer).
 void emulated_lab_down(const LabState& st);
 

@@ -54,6 +54,12 @@ class ScenarioRunner {
   std::string display(const std::string& command) const;
   // The lab as it is now (switches, node stacks, segments, cables, instances), for graph.
   LabTopology topology() const;
+  // Live captures (LabBackend::start_live_capture; runner_capture.cc): a segment's frames, a node
+  // NIC's (the frames it sends and the ones it takes: to its MAC, broadcast, multicast; all of
+  // them once enslaved), an instance's eth0 (both directions).
+  Status start_live_capture(const std::string& id, const std::string& target,
+                            const std::string& iface, const std::string& path);
+  void stop_live_capture(const std::string& id);
 
  private:
   // A node NIC: a Host NIC attached to a segment; `bridge`/`port` once enslaved to a bridge.
@@ -95,6 +101,16 @@ class ScenarioRunner {
       dhcp_server.reset();
     }
   };
+  // A live capture: what it watches and the file it writes through to.
+  struct LiveCapture {
+    enum class Kind { kSegment, kNic, kInstance } kind;
+    const Segment* segment = nullptr;  // kSegment
+    Node* node = nullptr;              // kNic: the node and its NIC's name
+    std::string name;                  // kNic: the NIC, kInstance: the instance
+    PcapWriter pcap;
+  };
+  void live_segment_frame(const Segment& seg, const uint8_t* frame, size_t len);
+  void live_instance_frame(const std::string& instance, const uint8_t* frame, size_t len);
   // A pcap of underlay frames (capture-underlay [SEG]); key "" is every segment.
   struct Capture {
     std::string path;
@@ -164,9 +180,10 @@ class ScenarioRunner {
   Node* current_ = nullptr;
   std::map<RecordingPort*, size_t> sent_mark_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;
-  size_t instance_wire_in_flight_ = 0;              // instance -> switch frames on the wire
-  std::vector<std::pair<LinkEnd, LinkEnd>> links_;  // `link` cables, in command order
-  std::map<std::string, Capture> captures_;         // capture-underlay [SEG]
+  size_t instance_wire_in_flight_ = 0;                // instance -> switch frames on the wire
+  std::vector<std::pair<LinkEnd, LinkEnd>> links_;    // `link` cables, in command order
+  std::map<std::string, Capture> captures_;           // capture-underlay [SEG]
+  std::map<std::string, LiveCapture> live_captures_;  // start_live_capture, by id
   std::vector<std::pair<std::string, std::string>> underlay_log_;  // (segment, line)
 };
 

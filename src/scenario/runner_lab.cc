@@ -48,11 +48,15 @@ Result<std::unique_ptr<ScenarioRunner::Instance>> ScenarioRunner::attach_host(
   Host* host = inst->host.get();
   NicId nic = inst->nic;
   // Switch -> host: delivered as the port sends.
-  (*rp)->on_send = [host, nic](const uint8_t* d, size_t n) { host->receive(nic, d, n); };
+  (*rp)->on_send = [this, host, nic, name](const uint8_t* d, size_t n) {
+    if (!live_captures_.empty()) live_instance_frame(name, d, n);
+    host->receive(nic, d, n);
+  };
   // Host -> switch: one wire latency later.
   Switch* swp = &s;
   std::string bname = kv["bridge"], pname = kv["port"];
-  host->set_transmit(nic, [this, swp, bname, pname](const uint8_t* d, size_t n) {
+  host->set_transmit(nic, [this, swp, bname, pname, name](const uint8_t* d, size_t n) {
+    if (!live_captures_.empty()) live_instance_frame(name, d, n);
     std::vector<uint8_t> frame(d, d + n);
     ++instance_wire_in_flight_;
     sched_.post_in(kWireLatencyUs, [this, swp, bname, pname, frame = std::move(frame)] {

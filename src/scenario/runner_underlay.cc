@@ -153,6 +153,7 @@ Status ScenarioRunner::enslave(Node& n, NodeNic& nic, const std::string& bridge)
 }
 
 void ScenarioRunner::on_segment_frame(const Segment& seg, const uint8_t* frame, size_t len) {
+  if (!live_captures_.empty()) live_segment_frame(seg, frame, len);
   if (captures_.empty()) return;  // nobody captures: nothing is formatted
   auto all = captures_.find("");
   auto own = captures_.find(seg.name());

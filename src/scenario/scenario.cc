@@ -147,6 +147,11 @@ class EmulatedBackend final : public LabBackend {
     return runner_.display(command);
   }
   LabTopology topology() const override { return runner_.topology(); }
+  Status start_live_capture(const std::string& id, const std::string& target,
+                            const std::string& iface, const std::string& path) override {
+    return runner_.start_live_capture(id, target, iface, path);
+  }
+  void stop_live_capture(const std::string& id) override { runner_.stop_live_capture(id); }
 
  private:
   ScenarioRunner runner_;

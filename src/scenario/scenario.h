@@ -82,6 +82,15 @@ class LabBackend {
   virtual std::string display(const std::string& command) const = 0;
   // The live topology (nodes, NICs, segments, bridges, instances), for `graph` and `lab up`.
   virtual LabTopology topology() const = 0;
+  // A live capture for `lab capture` on a lab left up: from now on every frame crossing
+  // `target` (a segment, a node's NIC `iface`, an instance's eth0) is appended to the pcap
+  // file `path` as it passes, until stop_live_capture(id). A back end whose captures are real
+  // tcpdump processes (the real lab) has none of its own.
+  virtual Status start_live_capture(const std::string& id, const std::string& target,
+                                    const std::string& iface, const std::string& path) {
+    return make_error("this lab back end captures with tcpdump", ErrorCode::kUnsupported);
+  }
+  virtual void stop_live_capture(const std::string& id) {}
 };
 
 // The emulated lab (ScenarioRunner) as a LabBackend.

@@ -9,7 +9,7 @@
 //   neutrino lab up [--real] FILE [--name N] builds the lab and leaves it up (emulated: in a
 //                                            background process that serves lab exec)
 //   neutrino lab exec [--name N] TARGET CMD...   a command in an instance or node of that lab
-//   neutrino lab capture [--name N] TARGET [IF] [-w FILE] [-c N]   tcpdump there
+//   neutrino lab capture [--name N] TARGET [IF] [-w FILE] [-c N] [FILTER]   tcpdump there
 //   neutrino lab down [N | --all]            takes a lab (or every lab) down
 //   neutrino lab list                        the labs that are up
 #include <signal.h>
@@ -37,7 +37,7 @@ constexpr const char* kUsage =
     "       neutrino lab graph [--real] FILE [--svg OUT.svg]\n"
     "       neutrino lab up [--real] FILE [--name NAME]\n"
     "       neutrino lab exec [--name NAME] TARGET COMMAND...\n"
-    "       neutrino lab capture [--name NAME] TARGET [INTERFACE] [-w FILE] [-c COUNT]\n"
+    "       neutrino lab capture [--name NAME] TARGET [INTERFACE] [-w FILE] [-c COUNT] [FILTER]\n"
     "       neutrino lab down [NAME | --all]\n"
     "       neutrino lab list\n";
 
@@ -274,11 +274,10 @@ int lab_capture(std::vector<std::string> args) {
   if (!st.ok()) return std::fprintf(stderr, "neutrino: %s\n", st.error().message.c_str()), 1;
   if (args.empty()) return std::fputs(kUsage, stderr), 2;
   if (st->backend == "emulated") {
-    std::fprintf(stderr,
-                 "neutrino: lab '%s' is emulated: its frames exist only while a command runs; "
-                 "use capture-underlay / tcpdump-underlay in the lab file, or lab up --real\n",
-                 st->name.c_str());
-    return 1;
+    // TARGET [IFACE]: an interface name never starts with '-'.
+    bool has_if = args.size() > 1 && args[1][0] != '-';
+    std::vector<std::string> rest(args.begin() + (has_if ? 2 : 1), args.end());
+    return nt::lab::emulated_lab_capture(*st, args[0], has_if ? args[1] : "", rest);
   }
   auto it = st->targets.find(args[0]);
   if (it == st->targets.end()) {

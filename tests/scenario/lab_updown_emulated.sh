@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The emulated lab left up (no root): `neutrino lab up FILE` keeps the lab in a background
-# process; `lab exec` pings from an instance and dumps a node's flows through it; a command the
-# emulated lab does not have is refused with a message; `lab down` ends the process.
+# process; `lab exec` pings from an instance, dumps a node's flows and shows its configuration
+# through it; `lab capture` records a segment and an instance's eth0 while a ping crosses; a
+# command the emulated lab does not have is refused with a message; `lab down` ends the process.
 # $1: the directory holding neutrino.
 set -euo pipefail
 NEUTRINO="$(cd "${1:?usage: $0 TOOLS_DIR}" && pwd)/neutrino"
@@ -28,6 +29,34 @@ grep -q 'options: {in_key=flow, local_ip="166.66.16.10", out_key=flow, remote_ip
   <<<"$out" || fail "nvs-vsctl show on the controller"
 [[ $("$NEUTRINO" lab exec --name "$NAME" devstack-compute01 nvs-vsctl get Port qvoab219616-01 tag) \
   == 1 ]] || fail "nvs-vsctl get on the compute node"
+
+# lab capture: the lab process writes the frames crossing a segment, a node's NIC or an
+# instance's eth0 as they pass; tcpdump filters and prints them. Started before the ping, ended
+# by the count.
+"$NEUTRINO" lab capture --name "$NAME" tenant -c 2 udp port 4789 >"$NT_LAB_DIR/seg.txt" \
+  2>"$NT_LAB_DIR/seg.err" &
+SEG=$!
+"$NEUTRINO" lab capture --name "$NAME" cirros-vm2 -c 2 -w "$NT_LAB_DIR/vm2.pcap" icmp \
+  2>"$NT_LAB_DIR/vm2.err" &
+VM2=$!
+for f in seg vm2; do
+  for _ in $(seq 50); do grep -q "listening on" "$NT_LAB_DIR/$f.err" 2>/dev/null && break; sleep 0.1; done
+done
+"$NEUTRINO" lab exec --name "$NAME" cirros-vm1 ping -c 1 172.16.100.4 >/dev/null
+wait "$SEG" || fail "lab capture tenant: $(cat "$NT_LAB_DIR/seg.err")"
+wait "$VM2" || fail "lab capture cirros-vm2: $(cat "$NT_LAB_DIR/vm2.err")"
+cat "$NT_LAB_DIR/seg.txt"
+[[ $(grep -c "> 166.66.16.1[01].4789: VXLAN, flags \[I\] (0x08), vni 100" "$NT_LAB_DIR/seg.txt") \
+  -eq 2 ]] || fail "the tenant segment capture does not show the two VXLAN frames"
+grep -q "2 packets captured" "$NT_LAB_DIR/seg.err" || fail "capture count: $(cat "$NT_LAB_DIR/seg.err")"
+tcpdump -n -r "$NT_LAB_DIR/vm2.pcap" 2>/dev/null | tee "$NT_LAB_DIR/vm2.txt"
+grep -q "172.16.100.3 > 172.16.100.4: ICMP echo request" "$NT_LAB_DIR/vm2.txt" &&
+  grep -q "172.16.100.4 > 172.16.100.3: ICMP echo reply" "$NT_LAB_DIR/vm2.txt" ||
+  fail "cirros-vm2's eth0 capture does not hold the echo request and reply"
+if "$NEUTRINO" lab capture --name "$NAME" nowhere -c 1 2>"$NT_LAB_DIR/err"; then
+  fail "a capture on an unknown target should fail"
+fi
+grep -q "no segment, node or instance named 'nowhere'" "$NT_LAB_DIR/err" || fail "capture message"
 
 # What an emulated node cannot do is refused, saying what it can do.
 if "$NEUTRINO" lab exec --name "$NAME" devstack-controller nvs-vsctl del-br br-int \
