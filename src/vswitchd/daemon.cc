@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "common/strings.h"
 #include "netdev/netdev_dummy.h"
 #include "vswitchd/deferred_port.h"
 #include "vswitchd/vsctl.h"
@@ -90,7 +91,28 @@ void Daemon::apply_db(Db next) {
     if (!flows_.load(name) || running_) (void)save_flows(name);
   }
   for (const std::string& name : r.flows_changed) (void)save_flows(name);
+  apply_other_config();
   sync_rx_fds();
+}
+
+// Open_vSwitch other_config keys the daemon itself reads.
+void Daemon::apply_other_config() {
+  unsigned us = kDefaultRxCoalesceUs;
+  const StringMap& oc = db_.ovs().other_config;
+  if (auto it = oc.find("rx-coalesce-us"); it != oc.end()) {
+    auto v = parse_uint(it->second, 32);
+    if (v && *v <= kMaxRxCoalesceUs) {
+      us = static_cast<unsigned>(*v);
+    } else {
+      log("vswitchd", VlogLevel::kWarn,
+          "other_config:rx-coalesce-us=" + it->second + " is not 0.." +
+              std::to_string(kMaxRxCoalesceUs) + "; using " + std::to_string(us));
+    }
+  }
+  if (us != rx_coalesce_us_) {
+    log("vswitchd", VlogLevel::kInfo, "rx-coalesce-us: " + std::to_string(us));
+  }
+  rx_coalesce_us_ = us;
 }
 
 ControlReply Daemon::run_vsctl(const std::vector<std::string>& argv) {

@@ -12,6 +12,11 @@
 // batches of 32), a 500 ms timer (Switch::run: statistics, timeouts, MAC aging; netdevs that
 // are down are retried) and a signalfd (SIGTERM/SIGINT/SIGHUP). A command is therefore
 // handled between two batches and the packet path takes no lock.
+//
+// Under load the loop coalesces: after a wake-up that brought a batch's worth of frames it
+// sleeps other_config:rx-coalesce-us (Open_vSwitch table, default 30, 0 turns it off) before
+// looking again, so the rings fill while it sleeps and it is not woken for every frame; a lone
+// frame is handled at once (daemon_loop.cc, Daemon::coalesce).
 #pragma once
 
 #include <map>
@@ -28,6 +33,9 @@
 #include "vswitchd/reconcile.h"
 
 namespace nt {
+
+inline constexpr unsigned kDefaultRxCoalesceUs = 30;
+inline constexpr unsigned kMaxRxCoalesceUs = 1000;
 
 struct DaemonOptions {
   std::string rundir;  // resolved: --rundir, $NVS_RUNDIR, /var/run/neutrino
@@ -85,8 +93,10 @@ class Daemon final : private DaemonCore, public CommandHost {
   Status setup_loop();
   void sync_rx_fds();
   void on_timer();
-  void poll_netdev(uint32_t odp_port, Netdev* nd, size_t max_batches);
+  size_t poll_netdev(uint32_t odp_port, Netdev* nd, size_t max_batches);
   bool poll_pending();
+  bool coalesce();
+  void apply_other_config();
   void accept_clients();
   void on_client(int fd);
   void close_client(int fd);
@@ -104,6 +114,8 @@ class Daemon final : private DaemonCore, public CommandHost {
   bool running_ = false;
   bool pidfile_written_ = false;
   bool cleaned_ = false;
+  size_t packets_this_wake_ = 0;                    // received since the last epoll_wait
+  unsigned rx_coalesce_us_ = kDefaultRxCoalesceUs;  // other_config:rx-coalesce-us
 };
 
 // The whole program: options, --detach (the parent exits once the child is ready), start, run.

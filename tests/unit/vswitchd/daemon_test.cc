@@ -275,5 +275,25 @@ TEST_F(DaemonTest, AppctlErrorsAndExit) {
   EXPECT_NE(log.find("|00001|vswitchd|INFO|"), std::string::npos) << log;
 }
 
+// other_config:rx-coalesce-us (Open_vSwitch table): a value in range is taken and logged, a
+// bad one is kept in the database (OVSDB does not know the key) but logged as ignored.
+TEST_F(DaemonTest, RxCoalesceFromOtherConfig) {
+  start_daemon();
+  ok("nvs-vsctl", {"set", "Open_vSwitch", ".", "other_config:rx-coalesce-us=0"});
+  ok("nvs-vsctl", {"set", "Open_vSwitch", ".", "other_config:rx-coalesce-us=fast"});
+  ok("nvs-vsctl", {"set", "Open_vSwitch", ".", "other_config:rx-coalesce-us=5000"});
+  ok("nvs-vsctl", {"remove", "Open_vSwitch", ".", "other_config", "rx-coalesce-us"});
+  std::string log = slurp(dir_ / "neutrino-vswitchd.log");
+  size_t off = log.find("|vswitchd|INFO|rx-coalesce-us: 0");
+  ASSERT_NE(off, std::string::npos) << log;
+  size_t bad = log.find("|vswitchd|WARN|other_config:rx-coalesce-us=fast is not 0..1000; using 30");
+  ASSERT_NE(bad, std::string::npos) << log;
+  EXPECT_LT(off, bad);
+  EXPECT_NE(log.find("other_config:rx-coalesce-us=5000 is not 0..1000; using 30"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(ok("nvs-vsctl", {"get", "Open_vSwitch", ".", "other_config"}), "{}\n");
+}
+
 }  // namespace
 }  // namespace nt
