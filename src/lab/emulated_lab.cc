@@ -306,20 +306,6 @@ namespace {
 volatile sig_atomic_t g_capture_stop = 0;
 void on_capture_signal(int) { g_capture_stop = 1; }
 
-// The records of a pcap file (those complete so far: a record still being written ends it).
-std::vector<PcapRecord> read_records(const std::string& path) {
-  std::vector<PcapRecord> out;
-  PcapReader r;
-  if (!r.open(path).ok()) return out;
-  PcapRecord rec;
-  while (true) {
-    auto more = r.next(rec);
-    if (!more.ok() || !*more) break;
-    out.push_back(rec);
-  }
-  return out;
-}
-
 bool write_records(const std::string& path, const std::vector<PcapRecord>& recs, size_t from,
                    size_t to) {
   PcapWriter w;
@@ -376,7 +362,7 @@ Result<std::vector<PcapRecord>> filtered_frames(const std::string& file, const s
   auto r = run_process(argv);
   if (!r.ok()) return r.error();
   if (r->exit_code != 0) return make_error("tcpdump: " + std::string(trim(r->output)));
-  return read_records(tmp);
+  return read_pcap_records(tmp);
 }
 
 }  // namespace

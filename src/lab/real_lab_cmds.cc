@@ -21,14 +21,7 @@ using scenario_internal::usage;
 // The frames of a capture file from index `from` on (a record still being written ends it).
 std::vector<std::vector<uint8_t>> read_frames(const std::string& pcap, size_t from) {
   std::vector<std::vector<uint8_t>> out;
-  PcapReader r;
-  if (!r.open(pcap).ok()) return out;
-  PcapRecord rec;
-  for (size_t i = 0;; ++i) {
-    auto more = r.next(rec);
-    if (!more.ok() || !*more) break;
-    if (i >= from) out.push_back(rec.data);
-  }
+  for (PcapRecord& rec : read_pcap_records(pcap, from)) out.push_back(std::move(rec.data));
   return out;
 }
 

@@ -26,14 +26,7 @@ struct TimedFrame {
 
 std::vector<TimedFrame> read_timed(const std::string& pcap) {
   std::vector<TimedFrame> out;
-  PcapReader r;
-  if (!r.open(pcap).ok()) return out;
-  PcapRecord rec;
-  while (true) {
-    auto more = r.next(rec);
-    if (!more.ok() || !*more) break;
-    out.push_back({rec.ts_usec, rec.data});
-  }
+  for (PcapRecord& rec : read_pcap_records(pcap)) out.push_back({rec.ts_usec, std::move(rec.data)});
   return out;
 }
 

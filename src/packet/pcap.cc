@@ -107,4 +107,17 @@ Result<bool> PcapReader::next(PcapRecord& rec) {
   return true;
 }
 
+std::vector<PcapRecord> read_pcap_records(const std::string& path, size_t from) {
+  std::vector<PcapRecord> out;
+  PcapReader r;
+  if (!r.open(path).ok()) return out;
+  PcapRecord rec;
+  for (size_t i = 0;; ++i) {
+    auto more = r.next(rec);
+    if (!more.ok() || !*more) break;
+    if (i >= from) out.push_back(rec);
+  }
+  return out;
+}
+
 }  // namespace nt

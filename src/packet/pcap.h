@@ -75,4 +75,9 @@ class PcapReader {
   uint32_t snaplen_ = 0;
 };
 
+// The records of a pcap file that a writer may still be appending to: every complete record
+// from index `from` on (a record still being written, or a damaged one, ends the list; a file
+// that cannot be opened gives none).
+std::vector<PcapRecord> read_pcap_records(const std::string& path, size_t from = 0);
+
 }  // namespace nt
