@@ -102,4 +102,10 @@ std::optional<std::vector<uint8_t>> parse_hex_bytes(std::string_view s) {
   return out;
 }
 
+std::string join_words(const std::vector<std::string>& v, size_t from) {
+  std::string s;
+  for (size_t i = from; i < v.size(); ++i) s += (s.empty() ? "" : " ") + v[i];
+  return s;
+}
+
 }  // namespace nt

@@ -13,6 +13,8 @@ std::string_view trim(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 // Splits on `sep` at nesting depth 0 of (), so "a,learn(b,c),d" -> {"a","learn(b,c)","d"}.
 std::vector<std::string_view> split_top_level(std::string_view s, char sep);
+// The words of `v` from index `from` on, joined by single spaces.
+std::string join_words(const std::vector<std::string>& v, size_t from = 0);
 // Parses a decimal or 0x-hex unsigned integer that must fit in `bits` bits.
 std::optional<uint64_t> parse_uint(std::string_view s, int bits = 64);
 std::string to_hex(uint64_t v);                        // "0x64"

@@ -23,12 +23,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string join(const std::vector<std::string>& v, size_t from, char sep = ' ') {
-  std::string s;
-  for (size_t i = from; i < v.size(); ++i) s += (s.empty() ? "" : std::string(1, sep)) + v[i];
-  return s;
-}
-
 int unix_socket(const std::string& path, sockaddr_un& sa) {
   sa = {};
   sa.sun_family = AF_UNIX;
@@ -182,7 +176,7 @@ Result<std::vector<std::string>> translate_exec(const LabTopology& t, const std:
       }
       if (dst.empty()) return make_error(prog + ": no destination");
       opts.insert(opts.begin(), dst);
-      return std::vector<std::string>{prog + " " + target + " " + join(opts, 0)};
+      return std::vector<std::string>{prog + " " + target + " " + join_words(opts, 0)};
     }
     if (prog == "arp") return std::vector<std::string>{"arp " + target};
     if (prog == "ip") {
@@ -198,12 +192,13 @@ Result<std::vector<std::string>> translate_exec(const LabTopology& t, const std:
   static const std::vector<std::string> kOfctl = {"dump-flows", "add-flow", "mod-flows",
                                                   "del-flows"};
   if (prog == "nvs-ofctl" && std::find(kOfctl.begin(), kOfctl.end(), sub) != kOfctl.end()) {
-    return std::vector<std::string>{node, join(argv, 1)};
+    return std::vector<std::string>{node, join_words(argv, 1)};
   }
-  if (prog == "nvs-vsctl") return std::vector<std::string>{node, "vsctl " + join(argv, 1)};
+  if (prog == "nvs-vsctl") return std::vector<std::string>{node, "vsctl " + join_words(argv, 1)};
   if (prog == "nvs-appctl") {
-    if (sub == "ofproto/trace") return std::vector<std::string>{node, "trace " + join(argv, 2)};
-    if (sub == "fdb/show") return std::vector<std::string>{node, "fdb " + join(argv, 2)};
+    if (sub == "ofproto/trace")
+      return std::vector<std::string>{node, "trace " + join_words(argv, 2)};
+    if (sub == "fdb/show") return std::vector<std::string>{node, "fdb " + join_words(argv, 2)};
     if (sub == "dpctl/dump-flows") return std::vector<std::string>{node, "dpctl"};
     if (sub == "coverage/show") return std::vector<std::string>{node, "coverage"};
   }
@@ -212,7 +207,7 @@ Result<std::vector<std::string>> translate_exec(const LabTopology& t, const std:
       "find..., nvs-ofctl dump-flows/add-flow/mod-flows/del-flows and nvs-appctl ofproto/trace, "
       "fdb/show, dpctl/dump-flows, "
       "coverage/show, not '" +
-      join(argv, 0) + "' (lab up --real runs the real tools)");
+      join_words(argv, 0) + "' (lab up --real runs the real tools)");
 }
 
 int emulated_lab_up(const std::string& name, const std::string& file, const std::string& text,
@@ -385,9 +380,14 @@ int emulated_lab_capture(const LabState& st, const std::string& target, const st
                (iface.empty() ? target : target + "/" + iface).c_str(), st.name.c_str());
   size_t shown = 0;
   int rc = 0;
+  std::uintmax_t seen_bytes = 0;
   while (!g_capture_stop && (opts->count == 0 || shown < opts->count)) {
     ::usleep(100000);
     if (st.server_pid > 0 && ::kill(st.server_pid, 0) != 0) break;  // the lab went down
+    std::error_code ec;
+    std::uintmax_t bytes = std::filesystem::file_size(file, ec);
+    if (ec || bytes == seen_bytes) continue;  // no new frame: nothing to filter
+    seen_bytes = bytes;
     auto frames = filtered_frames(file, tmp, opts->tcpdump);
     if (!frames.ok()) {
       std::fprintf(stderr, "neutrino: %s\n", frames.error().message.c_str());

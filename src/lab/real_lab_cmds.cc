@@ -135,11 +135,7 @@ Result<std::string> RealLab::cmd_add_port(const Args& a) {
   if (!n.ok()) return n.error();
   const std::string& port = a[2];
   bool device = ip((*n)->ns, {"link", "show", port}).ok();
-  Args args = scenario_internal::vsctl_add_port_args(a, device);
-  std::string type;  // "": the device itself, or an internal port
-  for (size_t i = 3; i < a.size(); ++i) {
-    if (split_kv(a[i]).first == "type") type = split_kv(a[i]).second;
-  }
+  auto [args, type] = scenario_internal::vsctl_add_port_args(a, device);
   auto r = cmd_tool("nvs-vsctl", args);
   if (!r.ok()) return r;
   (*n)->port_bridge[port] = a[1];

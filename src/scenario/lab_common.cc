@@ -125,7 +125,7 @@ std::vector<std::string> vsctl_add_br_args(const std::vector<std::string>& a) {
   return args;
 }
 
-std::vector<std::string> vsctl_add_port_args(const std::vector<std::string>& a, bool device) {
+VsctlAddPort vsctl_add_port_args(const std::vector<std::string>& a, bool device) {
   const std::string& port = a.at(2);
   std::vector<std::string> args = {"add-port", a.at(1), port}, iface;
   std::string type;
@@ -145,13 +145,13 @@ std::vector<std::string> vsctl_add_port_args(const std::vector<std::string>& a, 
       iface.push_back("options:" + k + "=" + v);
     }
   }
-  if (type.empty() && !device) type = "internal";
-  if (!type.empty()) iface.insert(iface.begin(), "type=" + type);
+  std::string db_type = type.empty() && !device ? "internal" : type;
+  if (!db_type.empty()) iface.insert(iface.begin(), "type=" + db_type);
   if (!iface.empty()) {
     args.insert(args.end(), {"--", "set", "Interface", port});
     args.insert(args.end(), iface.begin(), iface.end());
   }
-  return args;
+  return {args, type};
 }
 
 Status vsctl_check_read_only(const std::vector<std::string>& argv) {

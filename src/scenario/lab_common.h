@@ -35,7 +35,11 @@ std::vector<std::string> vsctl_add_br_args(const std::vector<std::string>& a);
 // the Interface (ofport= is ofport_request, other K=V are options:K=V). Without type= the port
 // is a system port when `device` (the node has a device of that name: a NIC, an instance's
 // veth, a cable end), an internal one otherwise (as Neutron's DHCP tap is).
-std::vector<std::string> vsctl_add_port_args(const std::vector<std::string>& a, bool device);
+struct VsctlAddPort {
+  std::vector<std::string> argv;
+  std::string type;  // type= as the lab file gave it; "" when it gave none
+};
+VsctlAddPort vsctl_add_port_args(const std::vector<std::string>& a, bool device);
 
 // `vsctl ARGS...` runs nvs-vsctl's commands that only look (show, list-br, list-ports, get,
 // list, find, ...) in either back end; anything else is refused with a message saying so (a

@@ -92,10 +92,9 @@ Result<std::string> ScenarioRunner::cmd_add_port(const Args& a, bool device) {
   if (!r.ok()) return r.error();
   // No type and named like one of the node's NICs: the NIC itself, enslaved to the bridge.
   NodeNic* nic = find_nic(*current_, spec.name);
-  bool typed = false;
-  for (size_t i = 3; i < a.size(); ++i) typed |= split_kv(a[i]).first == "type";
-  NT_TRY(configure(*current_, scenario_internal::vsctl_add_port_args(a, device || nic)));
-  if (nic && !typed) NT_TRY(enslave(*current_, *nic, a[1]));
+  auto vsctl = scenario_internal::vsctl_add_port_args(a, device || nic);
+  NT_TRY(configure(*current_, vsctl.argv));
+  if (nic && vsctl.type.empty()) NT_TRY(enslave(*current_, *nic, a[1]));
   return std::string();
 }
 

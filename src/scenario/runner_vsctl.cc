@@ -15,15 +15,6 @@
 #include "vswitchd/vsctl.h"
 
 namespace nt {
-namespace {
-
-std::string join_words(const std::vector<std::string>& v) {
-  std::string s;
-  for (const std::string& w : v) s += (s.empty() ? "" : " ") + w;
-  return s;
-}
-
-}  // namespace
 
 void ScenarioRunner::init_config(Node& n) {
   n.config.uuid_source = seeded_uuid_source(std::hash<std::string>{}("node " + n.name));
@@ -51,7 +42,8 @@ void ScenarioRunner::port_became_device(Node& n, const std::string& port) {
 Result<std::string> ScenarioRunner::cmd_vsctl(const Args& a) {
   Args argv(a.begin() + 1, a.end());
   NT_TRY(scenario_internal::vsctl_check_read_only(argv));
-  Node& n = current_ ? *current_ : (sw(), *current_);
+  sw();  // the default node, if the file has named none yet
+  Node& n = *current_;
   for (Ofproto* br : n.sw->bridges()) {
     for (const auto& [ofport, p] : br->ports()) {
       Interface* iface = n.config.find_interface(p.name);
