@@ -108,4 +108,11 @@ std::string join_words(const std::vector<std::string>& v, size_t from) {
   return s;
 }
 
+std::string coverage_line(std::string_view name, uint64_t total) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%-36.*s total: %llu\n", static_cast<int>(name.size()),
+                name.data(), static_cast<unsigned long long>(total));
+  return buf;
+}
+
 }  // namespace nt

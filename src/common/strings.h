@@ -20,5 +20,7 @@ std::optional<uint64_t> parse_uint(std::string_view s, int bits = 64);
 std::string to_hex(uint64_t v);                        // "0x64"
 std::string hex_bytes(const uint8_t* data, size_t n);  // "0a0b..."
 std::optional<std::vector<uint8_t>> parse_hex_bytes(std::string_view s);
+// One line of coverage/show: the event name padded to 36 columns, then "total: N".
+std::string coverage_line(std::string_view name, uint64_t total);
 
 }  // namespace nt

@@ -99,6 +99,7 @@ Megaflow* Datapath::classify(const FlowKey& key, Packet& pkt) {
 
 void Datapath::receive(uint32_t odp_port, PacketBatch& batch) {
   DpPort* in = port(odp_port);
+  if (in && in->counts_own_rx) in = nullptr;
   TimeMs now = clock_.now_ms();
   for (Packet* pkt : batch) {
     pkt->in_port = odp_port;

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/strings.h"
 #include "datapath/datapath.h"
 #include "packet/modify.h"
 
@@ -171,12 +172,7 @@ void Datapath::flush() {
 
 std::string Datapath::format_coverage() const {
   std::string s = "Event coverage (datapath):\n";
-  char buf[160];
-  auto line = [&](std::string_view name, uint64_t v) {
-    std::snprintf(buf, sizeof buf, "%-36.*s total: %llu\n", static_cast<int>(name.size()),
-                  name.data(), static_cast<unsigned long long>(v));
-    s += buf;
-  };
+  auto line = [&](std::string_view name, uint64_t v) { s += coverage_line(name, v); };
   line("emc_hit", stats_.emc_hits);
   line("megaflow_hit", stats_.megaflow_hits);
   line("miss_upcall", stats_.misses);

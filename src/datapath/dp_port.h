@@ -32,8 +32,11 @@ class DpPort {
 
   std::string name;
   uint32_t odp_port = 0;
-  uint64_t rx_packets = 0, rx_bytes = 0;
+  uint64_t rx_packets = 0, rx_bytes = 0, rx_dropped = 0;
   uint64_t tx_packets = 0, tx_bytes = 0, tx_dropped = 0;
+  // True if the port counts what it receives (rx_packets, rx_bytes) itself, as the netdevs
+  // do; otherwise Datapath::receive() counts it.
+  bool counts_own_rx = false;
 
  protected:
   void count_tx(const PacketBatch& batch);

@@ -80,6 +80,7 @@ std::string_view netdev_counter_name(NetdevCounter c);
 
 class Netdev : public DpPort {
  public:
+  Netdev() { counts_own_rx = true; }
   // File descriptor to poll for input (POLLIN), or -1 if there is none (a down port).
   virtual int rx_fd() const = 0;
   // Appends up to out's free room of received packets (taken from `pool`) without blocking;
@@ -107,7 +108,6 @@ class Netdev : public DpPort {
     return counters_;
   }
 
-  uint64_t rx_dropped = 0;  // sum of the rx counters
   // Offload statistics (not drops): super-frames segmented, segments they made, partial
   // checksums completed.
   uint64_t rx_gso_frames = 0, rx_gso_segments = 0, rx_csum_completed = 0;

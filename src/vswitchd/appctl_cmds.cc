@@ -65,7 +65,7 @@ Result<std::string> cmd_dpctl_del_flows(CommandHost& host, const Args& a) {
 }
 
 Result<std::string> cmd_coverage_show(CommandHost& host, const Args& a) {
-  return host.sw().datapath().format_coverage();
+  return host.sw().datapath().format_coverage() + host.format_netdev_coverage();
 }
 
 Result<std::string> cmd_vlog_set(CommandHost& host, const Args& a) {

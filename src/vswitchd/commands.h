@@ -34,6 +34,8 @@ class CommandHost {
   virtual Status dummy_receive(const std::string& port, const std::vector<uint8_t>& frame);
   // Whether a port's device is there and up (ovs-ofctl show prints LINK_DOWN otherwise).
   virtual bool port_link_up(const Ofproto& br, const OfPort& port) const { return true; }
+  // coverage/show's lines for the ports' own counters (drops by reason), summed over ports.
+  virtual std::string format_netdev_coverage() const { return std::string(); }
   // `nvs-appctl exit`: the daemon stops after replying.
   virtual void request_exit() { exit_requested_ = true; }
   bool exit_requested() const { return exit_requested_; }

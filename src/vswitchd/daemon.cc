@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -162,6 +163,27 @@ PortStatus Daemon::port_status(const Ofproto& br, const OfPort& port) const {
 
 bool Daemon::port_link_up(const Ofproto& br, const OfPort& port) const {
   return port_status(br, port).up;
+}
+
+// The ports' drop counters by reason, summed over every port (a deferred port counts its own
+// drops and those of the device it opened), in coverage/show's format.
+std::string Daemon::format_netdev_coverage() const {
+  std::array<uint64_t, static_cast<size_t>(NetdevCounter::kCount)> sum{};
+  auto add = [&](const Netdev* nd) {
+    for (size_t i = 0; i < sum.size(); ++i) sum[i] += nd->counters()[i];
+  };
+  for (const auto& [odp, nd] : netdevs()) {
+    add(nd);
+    if (auto* deferred = dynamic_cast<DeferredNetdev*>(nd); deferred && deferred->inner()) {
+      add(deferred->inner());
+    }
+  }
+  std::string s = "Event coverage (netdev):\n";
+  for (size_t i = 0; i < sum.size(); ++i) {
+    if (!sum[i]) continue;
+    s += coverage_line(netdev_counter_name(static_cast<NetdevCounter>(i)), sum[i]);
+  }
+  return s;
 }
 
 // Injects into a dummy port and processes the frame at once, so the reply means "done".

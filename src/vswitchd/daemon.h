@@ -78,6 +78,7 @@ class Daemon final : private DaemonCore, public CommandHost {
   Status save_flows(const std::string& bridge) override;
   Status dummy_receive(const std::string& port, const std::vector<uint8_t>& frame) override;
   bool port_link_up(const Ofproto& br, const OfPort& port) const override;
+  std::string format_netdev_coverage() const override;
 
  private:
   Status load_state();

@@ -44,13 +44,15 @@ std::string version_tag(int version) {
 }
 
 struct PortCounters {
-  uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0, tx_dropped = 0;
+  uint64_t rx_packets = 0, rx_bytes = 0, rx_dropped = 0, tx_packets = 0, tx_bytes = 0,
+           tx_dropped = 0;
 };
 
 PortCounters port_counters(Switch& sw, const Ofproto& br, const OfPort& p) {
-  PortCounters c{p.rx_packets, p.rx_bytes, p.tx_packets, p.tx_bytes, 0};
+  PortCounters c{p.rx_packets, p.rx_bytes, 0, p.tx_packets, p.tx_bytes, 0};
   if (const DpPort* dp = sw.dp_port(br, p.ofport)) {
-    c = {dp->rx_packets, dp->rx_bytes, dp->tx_packets, dp->tx_bytes, dp->tx_dropped};
+    c = {dp->rx_packets, dp->rx_bytes, dp->rx_dropped,
+         dp->tx_packets, dp->tx_bytes, dp->tx_dropped};
   }
   return c;
 }
@@ -60,12 +62,12 @@ std::string format_port_stats(Switch& sw, const Ofproto& br, const OfPort& p) {
   std::string id = p.ofport == ofp_port::kLocal ? "LOCAL" : std::to_string(p.ofport);
   if (p.ofport < 10) id = " " + id;
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "  port %s: rx pkts=%" PRIu64 ", bytes=%" PRIu64
-                ", drop=0, errs=0, frame=0, over=0, crc=0\n"
-                "           tx pkts=%" PRIu64 ", bytes=%" PRIu64 ", drop=%" PRIu64
-                ", errs=0, coll=0\n",
-                id.c_str(), c.rx_packets, c.rx_bytes, c.tx_packets, c.tx_bytes, c.tx_dropped);
+  std::snprintf(
+      buf, sizeof buf,
+      "  port %s: rx pkts=%" PRIu64 ", bytes=%" PRIu64 ", drop=%" PRIu64
+      ", errs=0, frame=0, over=0, crc=0\n"
+      "           tx pkts=%" PRIu64 ", bytes=%" PRIu64 ", drop=%" PRIu64 ", errs=0, coll=0\n",
+      id.c_str(), c.rx_packets, c.rx_bytes, c.rx_dropped, c.tx_packets, c.tx_bytes, c.tx_dropped);
   return buf;
 }
 

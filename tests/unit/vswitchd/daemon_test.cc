@@ -295,5 +295,30 @@ TEST_F(DaemonTest, RxCoalesceFromOtherConfig) {
   EXPECT_EQ(ok("nvs-vsctl", {"get", "Open_vSwitch", ".", "other_config"}), "{}\n");
 }
 
+// A port's frames are counted once in dump-ports (the port counts them, the datapath does not
+// count them again), and the ports' drops show in coverage/show by reason: output to a port
+// whose device does not exist is netdev_tx_down.
+TEST_F(DaemonTest, PortCountersOnceAndNetdevDropsInCoverage) {
+  start_daemon();
+  ok("nvs-vsctl", {"add-br", "br0", "--", "set-fail-mode", "br0", "secure"});
+  for (const char* p : {"p1", "p2"}) {
+    ok("nvs-vsctl", {"add-port", "br0", p, "--", "set", "Interface", p, "type=dummy"});
+  }
+  ok("nvs-vsctl", {"add-port", "br0", "ntmissing0"});
+  ok("nvs-ofctl", {"add-flow", "br0", "in_port=1 actions=output:2,output:3"});
+  for (int i = 0; i < 3; ++i) ok("nvs-appctl", {"netdev-dummy/receive", "p1", kBroadcast});
+  std::string ports = ok("nvs-ofctl", {"dump-ports", "br0", "1"});
+  EXPECT_NE(ports.find("port  1: rx pkts=3, bytes=126,"), std::string::npos) << ports;
+  ports = ok("nvs-ofctl", {"dump-ports", "br0", "2"});
+  EXPECT_NE(ports.find("tx pkts=3, bytes=126,"), std::string::npos) << ports;
+  ports = ok("nvs-ofctl", {"dump-ports", "br0", "3"});
+  EXPECT_NE(ports.find("tx pkts=0, bytes=0, drop=3,"), std::string::npos) << ports;
+  std::string cov = ok("nvs-appctl", {"coverage/show"});
+  EXPECT_NE(cov.find("Event coverage (netdev):\n"
+                     "netdev_tx_down                       total: 3\n"),
+            std::string::npos)
+      << cov;
+}
+
 }  // namespace
 }  // namespace nt
