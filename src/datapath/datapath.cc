@@ -1,5 +1,6 @@
 #include "datapath/datapath.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -186,7 +187,11 @@ bool Datapath::receive_underlay(const uint8_t* frame, size_t len) {
 
 void Datapath::execute(uint32_t in_odp_port, const uint8_t* data, size_t len,
                        const OdpActions& acts) {
-  Packet* p = pool_.get();
+  if (len > std::max(pool_.capacity(), pool_.large_capacity())) {  // fits no packet
+    ++stats_.drops[static_cast<size_t>(DpDrop::kParse)];
+    return;
+  }
+  Packet* p = pool_.get_for(len);
   if (!p) {
     ++stats_.drops[static_cast<size_t>(DpDrop::kPoolExhausted)];
     return;

@@ -908,6 +908,11 @@ TEST_F(DatapathTest, FailuresAreDropsWithTheirReason) {
   dp_.execute(1, f.data(), f.size(), {odp_output(3), odp_output(77)});
   EXPECT_EQ(drops(DpDrop::kNoSuchPort), 1u);
   EXPECT_EQ(port(3).sent.size(), 1u);
+  // A frame larger than any packet of the pool is refused whole, not cut to fit.
+  std::vector<uint8_t> huge(dp_.pool().capacity() + 1, 0xab);
+  dp_.execute(1, huge.data(), huge.size(), {odp_output(2)});
+  EXPECT_EQ(drops(DpDrop::kParse), 1u);
+  EXPECT_TRUE(port(2).sent.empty());
   EXPECT_EQ(dp_.pool().available(), free_before);
   std::string cov = dp_.format_coverage();
   EXPECT_NE(cov.find("drop_by_pipeline"), std::string::npos);
