@@ -2,26 +2,35 @@
 # Neutrino vs Open vSwitch (userspace datapath) vs the Linux bridge, on the same machine, in
 # the same run: two namespaces joined by one bridge that lives in a third namespace.
 #
-#   ./bench/switch_bench.sh [--seconds N] [--only neutrino|ovs|ovs-tso|linux-bridge]...
+#   ./bench/switch_bench.sh [--seconds N] [--cc ALGORITHM] [--only neutrino|ovs|ovs-tso|linux-bridge]...
 #
 # For each switch it reports iperf3 TCP throughput (1 and 4 streams), 64-byte UDP packets/s
 # received, and ping RTT; then the ratios of Neutrino to the others. Open vSwitch runs with
 # datapath_type=netdev (ovsdb-server and ovs-vswitchd started here, in a private directory,
 # stopped by pid) once with offloads off and once with other_config:userspace-tso-enable=true.
 # NT_BIN=DIR runs the Neutrino tools from DIR (default build/release/src/tools).
+# --cc picks the iperf3 senders' TCP congestion control (default cubic, Linux's own default;
+# some kernels default to bbr, whose pacing on a 2-core machine caps one stream at its own
+# bandwidth estimate whatever the switch does, so the script always names the one it used).
 # Needs root. Touches nothing outside the namespaces it creates; removes them on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TEST=5
+CC=cubic
 ONLY=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_TEST=$2; shift 2 ;;
+    --cc) CC=$2; shift 2 ;;
     --only) ONLY+=("$2"); shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--only VARIANT]..." >&2; exit 2 ;;
+    *) echo "usage: $0 [--seconds N] [--cc ALGORITHM] [--only VARIANT]..." >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "switch_bench: needs root (network namespaces)" >&2; exit 2; }
+modprobe "tcp_$CC" 2>/dev/null || true
+grep -qw -- "$CC" /proc/sys/net/ipv4/tcp_available_congestion_control || {
+  echo "switch_bench: congestion control \"$CC\" is not available (have: $(cat /proc/sys/net/ipv4/tcp_available_congestion_control))" >&2
+  exit 2; }
 
 need_pkgs=()
 for p in iperf3 ethtool openvswitch-switch iproute2 iputils-ping; do
@@ -74,8 +83,8 @@ measure() {
     echo "$name: no connectivity" >&2; printf '%s 0 0 0 0\n' "$name" >> "$WORK/results"; return; }
   ip netns exec "$NS_B" iperf3 -s -D --pidfile "$WORK/iperf.pid" >/dev/null 2>&1; sleep 0.5
   local tcp1 tcp4 udp rtt
-  tcp1=$(ip netns exec "$NS_A" iperf3 -c 10.250.0.2 -t "$SECONDS_PER_TEST" -f m | awk '/receiver/ {print $(NF-2)}')
-  tcp4=$(ip netns exec "$NS_A" iperf3 -c 10.250.0.2 -t "$SECONDS_PER_TEST" -P 4 -f m | awk '/SUM.*receiver/ {print $(NF-2)}')
+  tcp1=$(ip netns exec "$NS_A" iperf3 -c 10.250.0.2 -C "$CC" -t "$SECONDS_PER_TEST" -f m | awk '/receiver/ {print $(NF-2)}')
+  tcp4=$(ip netns exec "$NS_A" iperf3 -c 10.250.0.2 -C "$CC" -t "$SECONDS_PER_TEST" -P 4 -f m | awk '/SUM.*receiver/ {print $(NF-2)}')
   # 18-byte UDP payload = a 64-byte Ethernet frame on the wire (with FCS).
   udp=$(ip netns exec "$NS_A" iperf3 -c 10.250.0.2 -u -l 18 -b 0 -t "$SECONDS_PER_TEST" | \
         awk -v t="$SECONDS_PER_TEST" '/receiver/ { split($(NF-2), a, "/"); print int((a[2]-a[1])/t) }')
@@ -137,6 +146,7 @@ run_neutrino() {
 
 selected() { [ ${#ONLY[@]} -eq 0 ] || printf '%s\n' "${ONLY[@]}" | grep -qx "$1"; }
 : > "$WORK/results"
+echo "# TCP congestion control: $CC"
 echo "# variant tcp1_mbps tcp4_mbps udp64_pps ping_rtt_us"
 selected linux-bridge && { run_linux_bridge on; run_linux_bridge off; }
 selected ovs && run_ovs off
