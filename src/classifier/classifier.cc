@@ -70,8 +70,8 @@ const std::array<FlowKey, kNumStages>& stage_masks() {
 
 // True if every bit of `inner` is also set in `outer`.
 bool mask_covers(const FlowKey& outer, const FlowKey& inner) {
-  const uint64_t* o = outer.words();
-  const uint64_t* i = inner.words();
+  const KeyWord* o = outer.words();
+  const KeyWord* i = inner.words();
   for (size_t w = 0; w < FlowKey::kWords; ++w) {
     if (i[w] & ~o[w]) return false;
   }
@@ -194,27 +194,27 @@ struct Classifier::Subtable {
 
   Subtable(const FlowKey& m, uint64_t h, uint64_t s);
 
-  bool matches(const uint64_t* kw, const FlowKey& value) const {
-    const uint64_t* vw = value.words();
+  bool matches(const KeyWord* kw, const FlowKey& value) const {
+    const KeyWord* vw = value.words();
     for (size_t t = 0; t < n_terms; ++t) {
       if ((kw[term_word[t]] ^ vw[term_word[t]]) & term_bits[t]) return false;
     }
     return true;
   }
-  uint64_t hash_terms(const uint64_t* kw, size_t begin, size_t end, uint64_t h) const {
+  uint64_t hash_terms(const KeyWord* kw, size_t begin, size_t end, uint64_t h) const {
     for (size_t t = begin; t < end; ++t) {
       h = hash_add(h, kw[term_word[t]] & term_bits[t], term_word[t]);
     }
     return h;
   }
-  void unwildcard(uint64_t* wc, size_t end) const {
+  void unwildcard(KeyWord* wc, size_t end) const {
     for (size_t t = 0; t < end; ++t) wc[term_word[t]] |= term_bits[t];
   }
   using NodeSlot = HashSlots<std::unique_ptr<Node>>::Slot;
   ClsRule* head_of(const NodeSlot* s) const { return s ? s->val->head : nullptr; }
 
-  ClsRule* lookup_full(const uint64_t* kw) const;
-  ClsRule* lookup_staged(const uint64_t* kw, uint64_t* wc) const;
+  ClsRule* lookup_full(const KeyWord* kw) const;
+  ClsRule* lookup_staged(const KeyWord* kw, KeyWord* wc) const;
   const NodeSlot* find_node(const FlowKey& value) const;
   Node* add_node(const FlowKey& value);
   void remove_node(const NodeSlot* slot);
@@ -241,14 +241,14 @@ Classifier::Subtable::Subtable(const FlowKey& m, uint64_t h, uint64_t s)
 }
 
 // Without wildcard tracking: one hash over the whole mask, one probe.
-ClsRule* Classifier::Subtable::lookup_full(const uint64_t* kw) const {
+ClsRule* Classifier::Subtable::lookup_full(const KeyWord* kw) const {
   uint64_t h = hash_finish(hash_terms(kw, 0, n_terms, 0));
   return head_of(nodes.find(h, [&](const auto& n) { return matches(kw, n->value); }));
 }
 
 // With wildcard tracking: stop at the first stage whose prefix no rule has, un-wildcarding
 // only the stages examined so far.
-ClsRule* Classifier::Subtable::lookup_staged(const uint64_t* kw, uint64_t* wc) const {
+ClsRule* Classifier::Subtable::lookup_staged(const KeyWord* kw, KeyWord* wc) const {
   uint64_t h = 0;
   size_t t = 0;
   for (size_t s = 0; s + 1 < n_stages; ++s) {
@@ -265,7 +265,7 @@ ClsRule* Classifier::Subtable::lookup_staged(const uint64_t* kw, uint64_t* wc) c
 }
 
 const Classifier::Subtable::NodeSlot* Classifier::Subtable::find_node(const FlowKey& value) const {
-  const uint64_t* vw = value.words();
+  const KeyWord* vw = value.words();
   uint64_t h = hash_finish(hash_terms(vw, 0, n_terms, 0));
   return nodes.find(h, [&](const auto& n) { return n->value == value; });
 }
@@ -273,7 +273,7 @@ const Classifier::Subtable::NodeSlot* Classifier::Subtable::find_node(const Flow
 // out[s] = finished hash of `value` over stages 0..s (the last one is the node's hash).
 void Classifier::Subtable::prefix_hashes(const FlowKey& value,
                                          std::array<uint64_t, kNumStages>& out) const {
-  const uint64_t* vw = value.words();
+  const KeyWord* vw = value.words();
   uint64_t h = 0;
   size_t t = 0;
   out.fill(hash_finish(0));
@@ -467,7 +467,7 @@ ClsRule* Classifier::find_exact(const Match& match, uint16_t priority) const {
 
 template <bool kWc>
 ClsRule* Classifier::lookup_impl(const FlowKey& key, FlowKey* wc) const {
-  const uint64_t* kw = key.words();
+  const KeyWord* kw = key.words();
   ClsRule* best = nullptr;
   for (const auto& st : subtables_) {
     if (best && st->max_priority <= best->priority) break;

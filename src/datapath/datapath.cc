@@ -24,7 +24,7 @@ constexpr std::string_view kDropNames[] = {
 // packet arrives, so they are left out; the cache compares whole keys, so a collision costs a
 // miss, never a wrong answer.
 static uint64_t emc_hash(const FlowKey& key) {
-  const uint64_t* w = key.words();
+  const KeyWord* w = key.words();
   uint64_t a = w[0] ^ (w[1] << 21 | w[1] >> 43) ^ (w[2] << 42 | w[2] >> 22);
   uint64_t b = 0;
   for (size_t i = 11; i < FlowKey::kWords; ++i) {

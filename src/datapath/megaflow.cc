@@ -8,8 +8,8 @@ MegaflowTable::MegaflowTable() = default;
 MegaflowTable::~MegaflowTable() = default;
 
 uint64_t MegaflowTable::hash_in(const Subtable& st, const FlowKey& key) const {
-  const uint64_t* k = key.words();
-  const uint64_t* m = st.mask.words();
+  const KeyWord* k = key.words();
+  const KeyWord* m = st.mask.words();
   uint64_t h = 0x9e3779b97f4a7c15ULL;
   for (uint8_t i = 0; i < st.n_words; ++i) {
     uint8_t w = st.words[i];

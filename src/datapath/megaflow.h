@@ -93,8 +93,8 @@ class ExactMatchCache {
   Megaflow* lookup(const FlowKey& key, uint64_t hash) const {
     const Entry& e = entries_[hash & (kEntries - 1)];
     if (!e.flow || e.hash != hash) return nullptr;
-    const uint64_t* a = e.key.words();
-    const uint64_t* b = key.words();
+    const KeyWord* a = e.key.words();
+    const KeyWord* b = key.words();
     uint64_t diff = 0;
     for (size_t i = 0; i < FlowKey::kWords; ++i) diff |= a[i] ^ b[i];
     return diff ? nullptr : e.flow;

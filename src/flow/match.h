@@ -10,22 +10,22 @@
 namespace nt {
 
 inline void key_and(FlowKey& dst, const FlowKey& mask) {
-  uint64_t* d = dst.words();
-  const uint64_t* m = mask.words();
+  KeyWord* d = dst.words();
+  const KeyWord* m = mask.words();
   for (size_t i = 0; i < FlowKey::kWords; ++i) d[i] &= m[i];
 }
 
 inline void key_or(FlowKey& dst, const FlowKey& src) {
-  uint64_t* d = dst.words();
-  const uint64_t* s = src.words();
+  KeyWord* d = dst.words();
+  const KeyWord* s = src.words();
   for (size_t i = 0; i < FlowKey::kWords; ++i) d[i] |= s[i];
 }
 
 // (k & mask) == value
 inline bool key_matches(const FlowKey& k, const FlowKey& mask, const FlowKey& value) {
-  const uint64_t* kw = k.words();
-  const uint64_t* mw = mask.words();
-  const uint64_t* vw = value.words();
+  const KeyWord* kw = k.words();
+  const KeyWord* mw = mask.words();
+  const KeyWord* vw = value.words();
   uint64_t diff = 0;
   for (size_t i = 0; i < FlowKey::kWords; ++i) diff |= (kw[i] & mw[i]) ^ vw[i];
   return diff == 0;

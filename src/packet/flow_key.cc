@@ -27,7 +27,7 @@ std::string ipv6_to_string(const std::array<uint8_t, 16>& addr) {
 
 // Four independent multiply-xor lanes, so the CPU overlaps the multiplications instead of
 // waiting on one long dependency chain (a 22-word key hashes in ~25 cycles, not ~130).
-uint64_t hash_words(const uint64_t* w, size_t n, uint64_t basis) {
+uint64_t hash_words(const KeyWord* w, size_t n, uint64_t basis) {
   constexpr uint64_t kMul = 0x9fb21c651e98df25ULL;
   uint64_t a = basis ^ 0x9e3779b97f4a7c15ULL, b = 0xc2b2ae3d27d4eb4fULL, c = 0x165667b19e3779f9ULL,
            d = 0x85ebca77c2b2ae63ULL;

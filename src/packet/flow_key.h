@@ -78,6 +78,11 @@ inline constexpr uint16_t kVlanPcpMask = 0xe000;
 inline constexpr uint8_t kFragAny = 1;    // the packet is a fragment
 inline constexpr uint8_t kFragLater = 2;  // ... and not the first one
 
+// One 64-bit word of a FlowKey. Keys are compared, masked and hashed a word at a time; the
+// attribute tells the compiler that these words alias the key's fields, so the accesses are
+// defined behaviour (strict aliasing) and are never reordered around a field's store.
+using KeyWord = uint64_t __attribute__((__may_alias__));
+
 struct FlowKey {
   // Metadata: tunnel, pipeline registers, ingress port.
   uint64_t tun_id = 0;     // VXLAN VNI / GRE key of the tunnel the packet arrived on
@@ -112,8 +117,8 @@ struct FlowKey {
 
   static constexpr size_t kWords = 22;
 
-  const uint64_t* words() const { return reinterpret_cast<const uint64_t*>(this); }
-  uint64_t* words() { return reinterpret_cast<uint64_t*>(this); }
+  const KeyWord* words() const { return reinterpret_cast<const KeyWord*>(this); }
+  KeyWord* words() { return reinterpret_cast<KeyWord*>(this); }
   bool operator==(const FlowKey& o) const { return std::memcmp(this, &o, sizeof o) == 0; }
 
   bool is_ip() const { return dl_type == kEthTypeIp; }
@@ -130,6 +135,6 @@ std::string ipv4_to_string(uint32_t addr);  // host order -> "10.0.0.1"
 std::string ipv6_to_string(const std::array<uint8_t, 16>& addr);
 
 // Hash of all words of a key (used by the exact-match cache).
-uint64_t hash_words(const uint64_t* w, size_t n, uint64_t basis = 0);
+uint64_t hash_words(const KeyWord* w, size_t n, uint64_t basis = 0);
 
 }  // namespace nt
