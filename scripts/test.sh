@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs packages, builds the sanitizer
-# tree (unit + scenario tests under ASan/UBSan, warnings as errors) and the fuzz tree, then runs
-# every test through ctest in parallel, fuzzers for a bounded time each.
+# tree (unit + scenario tests under ASan/UBSan, warnings as errors), the optimised tree (what the
+# main job and the benchmarks run; optimisation exposes undefined behaviour the sanitizer build
+# may not) and the fuzz tree, then runs every test through ctest in parallel, the unit and
+# scenario tests again optimised, and the fuzzers for a bounded time each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 export NT_WERROR=ON
 ./scripts/build.sh asan
+./scripts/build.sh release
 ./scripts/build.sh fuzz
 jobs=$(nproc)
 status=0
 ctest --test-dir build/asan --output-on-failure -j "$jobs" || status=1
+ctest --test-dir build/release --output-on-failure -E '^real_' -j "$jobs" || status=1
 ctest --test-dir build/fuzz --output-on-failure -R '^fuzz_' -j "$jobs" || status=1
 exit $status
