@@ -17,6 +17,7 @@
 
 #include "common/strings.h"
 #include "packet/pcap.h"
+#include "scenario/lab_common.h"
 
 namespace nt::lab {
 namespace {
@@ -194,6 +195,10 @@ Result<std::vector<std::string>> translate_exec(const LabTopology& t, const std:
   if (prog == "nvs-ofctl" && std::find(kOfctl.begin(), kOfctl.end(), sub) != kOfctl.end()) {
     return std::vector<std::string>{node, join_words(argv, 1)};
   }
+  if (prog == "nvs-ofctl" &&
+      scenario_internal::ofctl_check_read_only({argv.begin() + 1, argv.end()}).ok()) {
+    return std::vector<std::string>{node, "ofctl " + join_words(argv, 1)};
+  }
   if (prog == "nvs-vsctl") return std::vector<std::string>{node, "vsctl " + join_words(argv, 1)};
   if (prog == "nvs-appctl") {
     if (sub == "ofproto/trace")
@@ -204,7 +209,8 @@ Result<std::vector<std::string>> translate_exec(const LabTopology& t, const std:
   }
   return make_error(
       "lab exec: an emulated node answers nvs-vsctl's show, list-br, list-ports, get, list, "
-      "find..., nvs-ofctl dump-flows/add-flow/mod-flows/del-flows and nvs-appctl ofproto/trace, "
+      "find..., nvs-ofctl show/dump-ports/dump-ports-desc/dump-tables/dump-flows/add-flow/"
+      "mod-flows/del-flows and nvs-appctl ofproto/trace, "
       "fdb/show, dpctl/dump-flows, "
       "coverage/show, not '" +
       join_words(argv, 0) + "' (lab up --real runs the real tools)");

@@ -215,6 +215,11 @@ Result<std::string> RealLab::execute(const std::string& command,
     NT_TRY(scenario_internal::vsctl_check_read_only(args));
     return cmd_tool("nvs-vsctl", args);
   }
+  if (c == "ofctl") {
+    Args args(a.begin() + 1, a.end());
+    NT_TRY(scenario_internal::ofctl_check_read_only(args));
+    return cmd_tool("nvs-ofctl", args);
+  }
   if (c == "trace") {
     std::string flow = rest_after(command, 2);
     Args args = {"ofproto/trace", a.size() > 1 ? a[1] : ""};

@@ -139,8 +139,8 @@ size_t Ofproto::expire() {
   std::vector<Rule*> dead;
   for (Table& t : tables_) {
     for (auto& [cls, r] : t.rules) {
-      bool hard = r->hard_timeout && now - r->modified >= r->hard_timeout * TimeMs{1000};
-      bool idle = r->idle_timeout && now - r->used >= r->idle_timeout * TimeMs{1000};
+      bool hard = r->hard_timeout && now - r->modified > r->hard_timeout * TimeMs{1000};
+      bool idle = r->idle_timeout && now - r->used > r->idle_timeout * TimeMs{1000};
       if (hard || idle) dead.push_back(r.get());
     }
   }

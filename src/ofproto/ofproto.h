@@ -82,6 +82,16 @@ class Ofproto : public PortNamer {
   RulePtr lookup_shared(const Rule* rule) const;
   size_t n_rules(uint8_t table) const;
   size_t n_rules() const;
+  // A table's lookups and how many found a rule (dump-tables). Packets are credited when
+  // their megaflow's statistics are pushed, for every lookup its translation made.
+  struct TableStats {
+    uint64_t lookups = 0, matched = 0;
+  };
+  const TableStats& table_stats(uint8_t table) const { return tables_[table].stats; }
+  void count_lookups(uint8_t table, bool matched, uint64_t packets) {
+    tables_[table].stats.lookups += packets;
+    if (matched) tables_[table].stats.matched += packets;
+  }
 
   // learn: adds the flow, or refreshes an identical one (its hard timeout restarts at `when`,
   // the time the packet that learned it was seen; now if not given).
@@ -99,6 +109,7 @@ class Ofproto : public PortNamer {
   struct Table {
     Classifier cls;
     std::unordered_map<const ClsRule*, RulePtr> rules;
+    TableStats stats;
   };
   Status add_flow(const FlowSpec& spec);
   Status modify_flows(const FlowSpec& spec, bool strict);

@@ -181,6 +181,28 @@ Status vsctl_check_read_only(const std::vector<std::string>& argv) {
   return ok_status();
 }
 
+Status ofctl_check_read_only(const std::vector<std::string>& argv) {
+  static const std::set<std::string> kLooking = {"show", "dump-ports", "dump-ports-desc",
+                                                 "dump-tables", "dump-flows"};
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& w = argv[i];
+    if (w == "-O" || w == "--protocols") {  // the only option taking a separate value
+      ++i;
+      continue;
+    }
+    if (w.rfind("-", 0) == 0) continue;
+    if (kLooking.count(w)) return ok_status();
+    return make_error(
+        "ofctl: a lab runs nvs-ofctl's show, dump-ports, dump-ports-desc, "
+        "dump-tables and dump-flows; '" +
+            w +
+            "' is not one of them (flows change with add-flow, mod-flows, "
+            "del-flows)",
+        ErrorCode::kUnsupported);
+  }
+  return make_error("usage: ofctl COMMAND BRIDGE [ARG...] (e.g. ofctl show br-int)");
+}
+
 Result<InstanceArgs> parse_instance_args(const std::vector<std::string>& a) {
   if (a.size() < 2) return usage("instance NAME bridge=BR port=PORT mac=MAC ip=CIDR|dhcp [gw=IP]");
   InstanceArgs r;

@@ -48,6 +48,7 @@ std::string ScenarioRunner::display(const std::string& command) const {
       {"add-br", "nvs-vsctl add-br"},
       {"add-port", "nvs-vsctl add-port"},
       {"vsctl", "nvs-vsctl"},
+      {"ofctl", "nvs-ofctl"},
       {"add-flow", "nvs-ofctl add-flow"},
       {"add-flows", "nvs-ofctl add-flows"},
       {"mod-flows", "nvs-ofctl mod-flows"},
@@ -76,6 +77,7 @@ Result<std::string> ScenarioRunner::execute(const std::string& command,
   if (c == "add-br") return cmd_add_br(a);
   if (c == "add-port") return cmd_add_port(a);
   if (c == "vsctl") return cmd_vsctl(a);
+  if (c == "ofctl") return cmd_ofctl(a);
   if (c == "add-flow" || c == "add-flows" || c == "mod-flows" || c == "del-flows" ||
       c == "del-flows-strict") {
     Args full = a;

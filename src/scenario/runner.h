@@ -127,6 +127,7 @@ class ScenarioRunner {
   Status configure(Node& n, const Args& vsctl_argv);
   void port_became_device(Node& n, const std::string& port);
   Result<std::string> cmd_vsctl(const Args& a);
+  Result<std::string> cmd_ofctl(const Args& a);
   Result<std::string> cmd_flows(const Args& a, const std::vector<std::string>& body);
   Result<std::string> cmd_dump_flows(const Args& a);
   Result<std::string> cmd_trace(const Args& a);

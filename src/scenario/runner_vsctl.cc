@@ -1,4 +1,5 @@
-// ScenarioRunner: each emulated node's configuration database and the `vsctl` command.
+// ScenarioRunner: each emulated node's configuration database, the `vsctl` command and the
+// `ofctl` command (nvs-ofctl's looking commands on the node's switch).
 //
 // An emulated node has no neutrino-vswitchd, but it has the database one would hold: every
 // add-br and add-port the lab file makes is applied to it by the nvs-vsctl engine itself
@@ -12,6 +13,7 @@
 #include "common/strings.h"
 #include "scenario/lab_common.h"
 #include "scenario/runner.h"
+#include "vswitchd/commands.h"
 #include "vswitchd/vsctl.h"
 
 namespace nt {
@@ -59,6 +61,17 @@ Result<std::string> ScenarioRunner::cmd_vsctl(const Args& a) {
     std::string err(trim(r.err));
     return make_error(err.empty() ? "nvs-vsctl exited " + std::to_string(r.status) : err);
   }
+  return r.out + r.err;
+}
+
+// ofctl ARGS...: nvs-ofctl's looking commands (show, dump-ports, ...) on the current node's
+// switch, answered by the code that answers them in neutrino-vswitchd.
+Result<std::string> ScenarioRunner::cmd_ofctl(const Args& a) {
+  Args argv(a.begin() + 1, a.end());
+  NT_TRY(scenario_internal::ofctl_check_read_only(argv));
+  CommandHost host(sw());
+  ControlReply r = ofctl_execute(host, argv, "");
+  if (r.status != 0) return make_error(std::string(trim(r.err)));
   return r.out + r.err;
 }
 

@@ -325,6 +325,7 @@ void cmd_dump_ports_desc(OfctlCtx& ctx) {
   if (Ofproto* br = bridge_or_fail(ctx, ctx.args[1])) ofctl_dump_ports_desc(ctx, *br);
 }
 void cmd_dump_tables(OfctlCtx& ctx) {
+  ctx.host->sw().datapath().push_stats();  // the lookups of packets not yet credited
   if (Ofproto* br = bridge_or_fail(ctx, ctx.args[1])) ofctl_dump_tables(ctx, *br);
 }
 

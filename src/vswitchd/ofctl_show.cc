@@ -145,7 +145,10 @@ void ofctl_dump_tables(OfctlCtx& ctx, Ofproto& br) {
   int ditto_from = -1;
   for (int t = 0; t < kNumTables - 1; ++t) {
     size_t active = br.n_rules(static_cast<uint8_t>(t));
-    bool same = t > 0 && active == br.n_rules(static_cast<uint8_t>(t - 1));
+    const Ofproto::TableStats& st = br.table_stats(static_cast<uint8_t>(t));
+    bool same = t > 0 && active == br.n_rules(static_cast<uint8_t>(t - 1)) &&
+                st.lookups == br.table_stats(static_cast<uint8_t>(t - 1)).lookups &&
+                st.matched == br.table_stats(static_cast<uint8_t>(t - 1)).matched;
     if (same) {
       if (ditto_from < 0) ditto_from = t;
       continue;
@@ -157,7 +160,8 @@ void ofctl_dump_tables(OfctlCtx& ctx, Ofproto& br) {
       ditto_from = -1;
     }
     out += "\n  table " + std::to_string(t) + ":\n";
-    out += "    active=" + std::to_string(active) + ", lookup=0, matched=0\n";
+    out += "    active=" + std::to_string(active) + ", lookup=" + std::to_string(st.lookups) +
+           ", matched=" + std::to_string(st.matched) + "\n";
     if (t > 0) {
       out += "    (same features)\n";
       continue;

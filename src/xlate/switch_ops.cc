@@ -91,6 +91,9 @@ void Switch::push_stats(Megaflow& mf, uint64_t packets, uint64_t bytes) {
     r->n_bytes += bytes;
     if (mf.used > r->used) r->used = mf.used;
   }
+  for (const XlateCache::TableEntry& t : xc->tables) {
+    t.bridge->count_lookups(t.table, t.matched, packets);
+  }
   for (XlateCache::LearnEntry& l : xc->learns) l.bridge->learn(l.flow, mf.used);
   for (const XlateCache::NormalEntry& n : xc->normals) {
     n.bridge->mac_table().learn(n.vlan, n.mac, n.port, mf.used);

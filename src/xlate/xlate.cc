@@ -39,6 +39,7 @@ void xlate_table(Ctx& ctx, uint8_t table, bool nested) {
   ctx.indent = ctx.table_indent = nested ? ctx.indent : ctx.table_indent;
   Rule* r = ctx.bridge->lookup(table, ctx.flow, &ctx.out.wc);
   NT_XTRACE(ctx, table_line(r, table));
+  if (ctx.out.cache) ctx.out.cache->tables.push_back({ctx.bridge, table, r != nullptr});
   ctx.indent += 4;
   if (!r) {
     NT_XTRACE(ctx, "drop");

@@ -40,7 +40,13 @@ struct XlateCache : MegaflowContext {
     MacAddr mac;
     uint32_t port;
   };
+  struct TableEntry {  // one table lookup, and whether it found a rule
+    Ofproto* bridge;
+    uint8_t table;
+    bool matched;
+  };
   std::vector<RulePtr> rules;
+  std::vector<TableEntry> tables;
   std::vector<LearnEntry> learns;
   std::vector<NormalEntry> normals;
 };

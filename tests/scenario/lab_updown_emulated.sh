@@ -58,6 +58,14 @@ if "$NEUTRINO" lab capture --name "$NAME" nowhere -c 1 2>"$NT_LAB_DIR/err"; then
 fi
 grep -q "no segment, node or instance named 'nowhere'" "$NT_LAB_DIR/err" || fail "capture message"
 
+# nvs-ofctl's looking commands answer as the daemon's do: port numbers and counters.
+"$NEUTRINO" lab exec --name "$NAME" devstack-controller nvs-ofctl show br-int \
+  >"$NT_LAB_DIR/show.txt" || fail "nvs-ofctl show br-int"
+grep -q "^ LOCAL(br-int): addr:" "$NT_LAB_DIR/show.txt" || fail "show: $(cat "$NT_LAB_DIR/show.txt")"
+"$NEUTRINO" lab exec --name "$NAME" devstack-controller nvs-ofctl dump-ports br-int LOCAL \
+  >"$NT_LAB_DIR/ports.txt" || fail "nvs-ofctl dump-ports br-int LOCAL"
+grep -q "^  port LOCAL: rx pkts=" "$NT_LAB_DIR/ports.txt" || fail "dump-ports: $(cat "$NT_LAB_DIR/ports.txt")"
+
 # What an emulated node cannot do is refused, saying what it can do.
 if "$NEUTRINO" lab exec --name "$NAME" devstack-controller nvs-vsctl del-br br-int \
   2>"$NT_LAB_DIR/err"; then

@@ -406,6 +406,16 @@ TEST_F(FlowModTest, IdleTimeoutCountsFromLastUseHardTimeoutFromInstallation) {
   EXPECT_EQ(lines(), (std::vector<std::string>{"priority=4,ip actions=drop"}));
 }
 
+// As in Open vSwitch, a rule expires once its timeout has passed, not when it is reached.
+TEST_F(FlowModTest, ATimeoutExpiresOnlyOnceItHasPassed) {
+  add("priority=1,hard_timeout=10,ip actions=drop");
+  add("priority=2,idle_timeout=10,ip actions=drop");
+  clock_.advance_ms(10 * kSec);
+  EXPECT_EQ(br_.expire(), 0u);
+  clock_.advance_ms(1);
+  EXPECT_EQ(br_.expire(), 2u);
+}
+
 TEST_F(FlowModTest, ModifyRestartsTheHardTimeout) {
   add("hard_timeout=10,ip actions=drop");
   clock_.advance_ms(8 * kSec);
