@@ -72,6 +72,7 @@ struct DpStats {
   uint64_t offload_segmented = 0;  // super-frames segmented in software for an output
   uint64_t offload_segments = 0;   // the segments they became
   uint64_t offload_csum = 0;       // partial checksums completed for an output
+  uint64_t revalidated = 0;        // megaflows re-translated by revalidate()
   std::array<uint64_t, static_cast<size_t>(DpDrop::kCount)> drops{};
   std::array<uint64_t, static_cast<size_t>(ParseError::kCount)> parse_errors{};
 };
@@ -104,8 +105,10 @@ class Datapath {
   // Executes `acts` on a copy of `data` (packet-out, trace -generate).
   void execute(uint32_t in_odp_port, const uint8_t* data, size_t len, const OdpActions& acts);
 
-  // The layer above's tables changed: re-translate every megaflow.
-  void revalidate();
+  // The layer above's tables changed: re-translate every megaflow, or only those `affected`
+  // says may translate differently now. A megaflow whose match or actions come out different
+  // is deleted (and the exact-match cache cleared); the others keep their statistics.
+  void revalidate(const std::function<bool(const Megaflow&)>& affected = {});
   // Credits cached-flow statistics upward (before dump-flows, periodically).
   void push_stats();
   void flush();  // drop every cached flow (after pushing stats)

@@ -146,12 +146,16 @@ void Datapath::push_stats() {
   });
 }
 
-void Datapath::revalidate() {
+void Datapath::revalidate(const std::function<bool(const Megaflow&)>& affected) {
   push_stats();
-  emc_.clear();
-  if (!upcall_) return megaflows_.clear();
+  if (!upcall_) {
+    emc_.clear();
+    return megaflows_.clear();
+  }
   std::vector<Megaflow*> dead;
   megaflows_.for_each([&](Megaflow* mf) {
+    if (affected && !affected(*mf)) return;
+    ++stats_.revalidated;
     Megaflow fresh;
     if (!upcall_->revalidate(*mf, fresh)) return dead.push_back(mf);
     key_and(fresh.match.value, fresh.match.mask);
@@ -161,6 +165,7 @@ void Datapath::revalidate() {
     }
     mf->context = std::move(fresh.context);
   });
+  if (!dead.empty()) emc_.clear();  // it may point at them; kept megaflows stay valid
   for (Megaflow* mf : dead) megaflows_.remove(mf);
 }
 
@@ -179,6 +184,7 @@ std::string Datapath::format_coverage() const {
   if (stats_.offload_segmented) line("offload_segmented", stats_.offload_segmented);
   if (stats_.offload_segments) line("offload_segments", stats_.offload_segments);
   if (stats_.offload_csum) line("offload_csum_completed", stats_.offload_csum);
+  if (stats_.revalidated) line("megaflow_revalidated", stats_.revalidated);
   for (size_t i = 0; i < stats_.drops.size(); ++i) {
     if (stats_.drops[i]) line(dp_drop_name(static_cast<DpDrop>(i)), stats_.drops[i]);
   }

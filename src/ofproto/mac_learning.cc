@@ -89,6 +89,7 @@ bool MacLearningTable::learn(uint16_t vlan, MacAddr mac, uint32_t port, TimeMs n
       ++stats_.evicted;
     }
     insert(key, port, now);
+    log_change(key);
     ++stats_.learned;
     ++version_;
     return true;
@@ -99,6 +100,7 @@ bool MacLearningTable::learn(uint16_t vlan, MacAddr mac, uint32_t port, TimeMs n
   list_push_back(idx);
   if (e.port == port) return false;
   e.port = port;
+  log_change(key);
   ++stats_.moved;
   ++version_;
   return true;
@@ -130,8 +132,27 @@ void MacLearningTable::insert(uint64_t key, uint32_t port, TimeMs now) {
   ++used_;
 }
 
+void MacLearningTable::log_change(uint64_t key) {
+  if (all_changed_) return;
+  if (changes_.size() == kMaxChangeLog) {
+    all_changed_ = true;
+    changes_.clear();
+    return;
+  }
+  changes_.push_back(key);
+}
+
+bool MacLearningTable::take_changes(std::vector<uint64_t>& keys) {
+  bool known = !all_changed_;
+  if (known) keys.insert(keys.end(), changes_.begin(), changes_.end());
+  changes_.clear();
+  all_changed_ = false;
+  return known;
+}
+
 void MacLearningTable::remove(uint32_t idx) {
   const uint64_t key = entries_[idx].key;
+  log_change(key);
   const size_t mask = slots_.size() - 1;
   size_t s = home_slot(key);
   while (slots_[s] != idx) s = (s + 1) & mask;
@@ -223,6 +244,8 @@ void MacLearningTable::flush() {
   std::fill(slots_.begin(), slots_.end(), kNil);
   head_ = tail_ = kNil;
   used_ = 0;
+  all_changed_ = true;
+  changes_.clear();
   ++version_;
 }
 
@@ -238,6 +261,8 @@ void MacLearningTable::set_aging_sec(uint32_t aging_sec) {
   const TimeMs ms = TimeMs{clamp_aging(aging_sec)} * 1000;
   if (ms == aging_ms_) return;
   aging_ms_ = ms;
+  all_changed_ = true;
+  changes_.clear();
   ++version_;
 }
 

@@ -25,7 +25,10 @@
 // moved, removed, or the aging time changed), so cached translations that depended on the
 // table can be revalidated. Refreshing an entry on the same port does not bump it, nor does an
 // entry silently becoming a miss by aging: call expire() periodically (OVS does it every main
-// loop iteration) and it bumps the version for what it removes.
+// loop iteration) and it bumps the version for what it removes. Besides the version, the table
+// logs which (VLAN, MAC) keys changed (take_changes()), so a switch can revalidate only the
+// cached translations that looked those keys up; a change that touches every entry (flush, a
+// new aging time) or more keys than the log holds says "everything".
 //
 // Not thread-safe; the owner serializes access.
 #pragma once
@@ -87,6 +90,10 @@ class MacLearningTable {
   // Entries stored, including any that have aged but were not yet removed by expire().
   size_t size() const { return used_; }
   uint64_t version() const { return version_; }
+  // The keys (key_of) learned, moved or removed since the last call, appended to `keys`;
+  // false if the log cannot tell (every entry may have changed): then `keys` is left as it was.
+  bool take_changes(std::vector<uint64_t>& keys);
+  static uint64_t key_of(uint16_t vlan, MacAddr mac) { return make_key(vlan, mac); }
   const MacLearningStats& stats() const { return stats_; }
   void clear_stats() { stats_ = {}; }
 
@@ -103,6 +110,7 @@ class MacLearningTable {
 
  private:
   static constexpr uint32_t kNil = UINT32_MAX;
+  static constexpr size_t kMaxChangeLog = 4096;  // beyond that, "everything changed"
 
   struct Entry {
     uint64_t key = 0;  // vlan << 48 | mac
@@ -117,6 +125,7 @@ class MacLearningTable {
   uint32_t find(uint64_t key) const;  // entry index or kNil
   bool expired(const Entry& e, TimeMs now) const { return now - e.seen >= aging_ms_; }
 
+  void log_change(uint64_t key);
   void insert(uint64_t key, uint32_t port, TimeMs now);
   void remove(uint32_t idx);
   void erase_slot(size_t slot);
@@ -137,6 +146,8 @@ class MacLearningTable {
   TimeMs aging_ms_;
   size_t max_entries_;
   uint64_t version_ = 0;
+  std::vector<uint64_t> changes_;  // keys changed since take_changes()
+  bool all_changed_ = false;
   MacLearningStats stats_;
 };
 

@@ -103,6 +103,8 @@ class Ofproto : public PortNamer {
   const MacLearningTable& mac_table() const { return mac_table_; }
   // Bumped on every change that can alter a translation (flows, ports, VLANs).
   uint64_t version() const { return version_ + mac_table_.version(); }
+  // The part of version() that is not the MAC table's: flows, ports, VLANs.
+  uint64_t flow_version() const { return version_; }
   void bump_version() { ++version_; }
 
  private:

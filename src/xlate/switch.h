@@ -102,6 +102,7 @@ class Switch : public UpcallHandler {
   Result<std::unique_ptr<DpPort>> make_dp_port(const PortSpec& spec,
                                                const std::optional<TunnelConfig>& tunnel);
   uint64_t total_version() const;
+  uint64_t total_flow_version() const;
 
   const Clock& clock_;
   std::unique_ptr<Datapath> dp_;
@@ -110,6 +111,8 @@ class Switch : public UpcallHandler {
   Underlay* underlay_ = nullptr;
   PortFactory port_factory_;
   uint64_t seen_version_ = 0;
+  uint64_t seen_flow_version_ = 0;
+  std::vector<uint64_t> mac_keys_;  // scratch for maybe_revalidate()
 };
 
 // Reads a vxlan/gre port's options (remote_ip, local_ip, key/in_key/out_key, dst_port).

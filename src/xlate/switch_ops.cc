@@ -1,5 +1,6 @@
 // Switch: flow programming, upcalls, revalidation, statistics and trace.
 #include <cstdio>
+#include <unordered_set>
 
 #include "packet/build.h"
 #include "xlate/switch.h"
@@ -12,11 +13,47 @@ uint64_t Switch::total_version() const {
   return v;
 }
 
+uint64_t Switch::total_flow_version() const {
+  uint64_t v = 0;
+  for (const auto& [n, b] : bridges_) v += b->flow_version();
+  return v;
+}
+
+namespace {
+uint64_t mac_change_id(const Ofproto* bridge, uint64_t key) {
+  return key ^ (reinterpret_cast<uintptr_t>(bridge) * 0x9e3779b97f4a7c15ULL);
+}
+}  // namespace
+
+// A change to flows, ports or VLANs re-translates every megaflow. When only MAC tables moved,
+// just the megaflows whose NORMAL looked up a changed (VLAN, MAC) are: learning one address
+// leaves the translations that never asked about it as they were. (Two different changes with
+// the same id only cause an extra re-translation.)
 void Switch::maybe_revalidate() {
   uint64_t v = total_version();
   if (v == seen_version_) return;
   seen_version_ = v;
-  dp_->revalidate();
+  uint64_t fv = total_flow_version();
+  bool all = fv != seen_flow_version_;
+  seen_flow_version_ = fv;
+  std::unordered_set<uint64_t> changed;
+  for (const auto& [n, b] : bridges_) {
+    mac_keys_.clear();
+    if (!b->mac_table().take_changes(mac_keys_)) all = true;
+    for (uint64_t k : mac_keys_) changed.insert(mac_change_id(b.get(), k));
+  }
+  if (all) {
+    dp_->revalidate();
+  } else if (!changed.empty()) {
+    dp_->revalidate([&](const Megaflow& mf) {
+      const auto* xc = dynamic_cast<const XlateCache*>(mf.context.get());
+      if (!xc) return true;
+      for (const XlateCache::MacLookup& l : xc->mac_lookups) {
+        if (changed.count(mac_change_id(l.bridge, l.key))) return true;
+      }
+      return false;
+    });
+  }
   seen_version_ = total_version();  // revalidation itself has no side effects
 }
 

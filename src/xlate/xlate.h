@@ -45,8 +45,13 @@ struct XlateCache : MegaflowContext {
     uint8_t table;
     bool matched;
   };
+  struct MacLookup {  // NORMAL looked up this destination (MacLearningTable::key_of)
+    const Ofproto* bridge;
+    uint64_t key;
+  };
   std::vector<RulePtr> rules;
   std::vector<TableEntry> tables;
+  std::vector<MacLookup> mac_lookups;
   std::vector<LearnEntry> learns;
   std::vector<NormalEntry> normals;
 };

@@ -52,6 +52,9 @@ void xlate_normal(Ctx& ctx) {
   learn_source(ctx, *vlan, in_port);
   const MacAddr& dst = ctx.flow.dl_dst;
   if (!dst.is_multicast()) {
+    if (ctx.out.cache) {
+      ctx.out.cache->mac_lookups.push_back({ctx.bridge, MacLearningTable::key_of(*vlan, dst)});
+    }
     auto out = ctx.bridge->mac_table().lookup(*vlan, dst, ctx.bridge->clock().now_ms());
     if (out) {
       const OfPort* p = ctx.bridge->port(*out);

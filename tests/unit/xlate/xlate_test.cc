@@ -119,6 +119,63 @@ class XlateTest : public ::testing::Test {
   std::vector<std::pair<std::vector<uint8_t>, uint32_t>> packet_ins_;
 };
 
+// ---- revalidation after MAC learning --------------------------------------------------------
+
+// Learning, moving or forgetting one address re-translates exactly the megaflows whose NORMAL
+// asked about it: the flood towards B becomes a unicast once B is learned, follows B when it
+// moves and floods again when B is forgotten; the flood towards an unrelated address is left
+// alone each time. A flow change still re-translates everything.
+TEST_F(XlateTest, MacChangesRevalidateOnlyTheMegaflowsThatLookedThemUp) {
+  flows("br0", {"actions=NORMAL"});
+  const MacAddr kMacC = mac(0x505400000003), kMacD = mac(0x505400000004);
+  FlowKey a_to_b = udp_key();
+  FlowKey c_to_d = udp_key();
+  c_to_d.dl_src = kMacC;
+  c_to_d.dl_dst = kMacD;
+  FlowKey b_to_a = udp_key();
+  std::swap(b_to_a.dl_src, b_to_a.dl_dst);
+  const DpStats& st = sw_.datapath().stats();
+  auto sent = [&](const std::string& port) { return rec("br0", port).sent.size(); };
+
+  inject("br0", "p3", c_to_d);  // learns C on p3; D unknown: floods
+  inject("br0", "p1", a_to_b);  // learns A on p1 (C->D never asked about A); B unknown: floods
+  EXPECT_EQ(sent("p2"), 2u);
+  EXPECT_EQ(sent("p3"), 1u);
+  uint64_t before = st.revalidated;
+  inject("br0", "p2", b_to_a);  // learns B on p2: only the A->B flood asked about B
+  EXPECT_EQ(st.revalidated, before + 1);
+  EXPECT_EQ(sent("p1"), 2u);  // the C->D flood and B->A, unicast to the learned A
+  inject("br0", "p1", a_to_b);
+  EXPECT_EQ(sent("p2"), 3u);
+  EXPECT_EQ(sent("p3"), 1u) << "A->B must now be unicast to p2";
+
+  // B moves to p3: A->B follows it.
+  before = st.revalidated;
+  inject("br0", "p3", b_to_a);
+  EXPECT_GE(st.revalidated, before + 1);
+  inject("br0", "p1", a_to_b);
+  EXPECT_EQ(sent("p2"), 3u);
+  EXPECT_EQ(sent("p3"), 2u);
+
+  // B ages out: A->B floods again. C->D (a flood too) is not asked again.
+  clock_.advance_ms(301'000);
+  sw_.bridge("br0")->mac_table().learn(0, kMacC, 3, clock_.now_ms());  // keep C alive
+  before = st.revalidated;
+  sw_.run();
+  uint64_t after_aging = st.revalidated - before;
+  EXPECT_GE(after_aging, 1u);
+  EXPECT_LT(after_aging, megaflows().size()) << "aging B should not re-translate everything";
+  inject("br0", "p1", a_to_b);
+  EXPECT_EQ(sent("p2"), 4u);
+  EXPECT_EQ(sent("p3"), 3u);
+
+  // A flow change: every megaflow is translated again.
+  size_t n = megaflows().size();
+  before = st.revalidated;
+  flows("br0", {"priority=5,arp actions=drop"});
+  EXPECT_EQ(st.revalidated, before + n);
+}
+
 // ---- committing VLAN changes ----------------------------------------------------------------
 
 TEST_F(XlateTest, ModVlanVidPushesOnUntaggedAndReplacesOnTagged) {
