@@ -54,20 +54,21 @@ inline constexpr size_t kNetdevLargePackets = 256;
 inline constexpr size_t kNetdevMaxFrame = 65536 + 256;
 
 // X(name, "counter_name"): why a netdev dropped or could not deliver a packet.
-#define NT_NETDEV_COUNTERS(X)                            \
-  X(kRxNoBuffer, "netdev_rx_no_buffer") /* pool empty */ \
-  X(kRxTooBig, "netdev_rx_too_big")     /* > capacity */ \
-  X(kRxTruncated, "netdev_rx_truncated")                 \
-  X(kRxBadVnetHdr, "netdev_rx_bad_vnet_hdr")             \
-  X(kRxGsoUnsupported, "netdev_rx_gso_unsupported")      \
-  X(kRxQueueFull, "netdev_rx_queue_full")                \
-  X(kRxError, "netdev_rx_error")                         \
-  X(kRxBadTunnel, "netdev_rx_bad_tunnel_header")         \
-  X(kRxUnknownRemote, "netdev_rx_unknown_remote")        \
-  X(kRxBadKey, "netdev_rx_bad_tunnel_key")               \
-  X(kTxDown, "netdev_tx_down")                           \
-  X(kTxError, "netdev_tx_error")                         \
-  X(kTxTooBig, "netdev_tx_too_big")                      \
+#define NT_NETDEV_COUNTERS(X)                                            \
+  X(kRxNoBuffer, "netdev_rx_no_buffer") /* pool empty */                 \
+  X(kRxTooBig, "netdev_rx_too_big")     /* > capacity */                 \
+  X(kRxTruncated, "netdev_rx_truncated")                                 \
+  X(kRxBadVnetHdr, "netdev_rx_bad_vnet_hdr")                             \
+  X(kRxGsoUnsupported, "netdev_rx_gso_unsupported")                      \
+  X(kRxQueueFull, "netdev_rx_queue_full")                                \
+  X(kRxError, "netdev_rx_error")                                         \
+  X(kRxKernelDropped, "netdev_rx_kernel_dropped") /* ring/socket full */ \
+  X(kRxBadTunnel, "netdev_rx_bad_tunnel_header")                         \
+  X(kRxUnknownRemote, "netdev_rx_unknown_remote")                        \
+  X(kRxBadKey, "netdev_rx_bad_tunnel_key")                               \
+  X(kTxDown, "netdev_tx_down")                                           \
+  X(kTxError, "netdev_tx_error")                                         \
+  X(kTxTooBig, "netdev_tx_too_big")                                      \
   X(kTxNoHeadroom, "netdev_tx_no_headroom")
 
 enum class NetdevCounter : uint8_t {
@@ -97,6 +98,9 @@ class Netdev : public DpPort {
   // Tries again to open the device of a down port; ok once the port is up. The I/O loop should
   // read rx_fd() again after is_up() changes (a down port has no fd to poll).
   virtual Status retry();
+  // Picks up counters the kernel keeps for the port (frames it dropped before we could read
+  // them). Called from the periodic timer, never per packet.
+  virtual void poll_stats() {}
 
   bool is_up() const { return up_ && !lost_; }
   // Why the port is down ("" when it is up).

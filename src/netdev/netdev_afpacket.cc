@@ -231,6 +231,15 @@ void AfPacketNetdev::restore_vlan(const RxVlan& vlan, Packet& p) {
   store_be16(tag + 2, static_cast<uint16_t>(vlan.tci));
 }
 
+void AfPacketNetdev::poll_stats() {
+  if (!fd_.valid()) return;
+  tpacket_stats st{};
+  socklen_t len = sizeof st;
+  if (::getsockopt(fd_.get(), SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0 && st.tp_drops) {
+    drop(NetdevCounter::kRxKernelDropped, st.tp_drops);
+  }
+}
+
 // Nothing to read although we were asked: see whether the interface went away.
 void AfPacketNetdev::check_device() {
   int err = 0;

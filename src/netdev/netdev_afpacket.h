@@ -58,6 +58,9 @@ class AfPacketNetdev final : public Netdev {
   bool accepts_offload() const override { return true; }
   bool rx_pending() const override { return !pending_.empty(); }
   Status retry() override;
+  // PACKET_STATISTICS: frames the kernel dropped because the ring or the socket was full
+  // (netdev_rx_kernel_dropped). Reading resets the kernel's count.
+  void poll_stats() override;
 
   int ifindex() const { return ifindex_; }
   RxMode rx_mode() const { return mode_; }

@@ -223,6 +223,7 @@ void Daemon::on_timer() {
   sw().run();
   bool changed = false;
   for (const auto& [odp, nd] : netdevs()) {
+    nd->poll_stats();
     if (!nd->is_up()) (void)nd->retry();
     auto it = netdev_up_.find(odp);
     changed = changed || it == netdev_up_.end() || it->second != nd->is_up();

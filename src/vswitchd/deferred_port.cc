@@ -35,6 +35,12 @@ size_t DeferredNetdev::receive(PacketPool& pool, PacketBatch& out) {
   return n;
 }
 
+void DeferredNetdev::poll_stats() {
+  if (!inner_) return;
+  inner_->poll_stats();
+  sync_counters();
+}
+
 Status DeferredNetdev::retry() {
   if (inner_) {
     Status st = inner_->retry();

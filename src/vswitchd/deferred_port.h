@@ -28,6 +28,7 @@ class DeferredNetdev final : public Netdev {
   bool rx_pending() const override { return inner_ && inner_->rx_pending(); }
   bool accepts_offload() const override { return inner_ && inner_->accepts_offload(); }
   Status retry() override;
+  void poll_stats() override;
 
   Netdev* inner() const { return inner_.get(); }
 

@@ -184,6 +184,31 @@ TEST_P(AfPacketNetdevTest, ReceivesWhatTheWireSendsButNotItsOwnFrames) {
   EXPECT_EQ(pool.available(), 256u);
 }
 
+// Frames the kernel had to drop because nobody read the port in time are counted, not lost
+// silently: more frames than the ring (or, for mmsg, the socket) holds, none read.
+TEST_P(AfPacketNetdevTest, KernelDropsAreCounted) {
+  NT_REQUIRE_NETNS();
+  VethNs v;
+  ASSERT_TRUE(v.ok) << v.ns.error();
+  NetnsScope in(v.ns);
+  ASSERT_TRUE(in.ok());
+  auto nd = netdev_open(system_spec("nta"), std::nullopt);
+  ASSERT_TRUE(nd.ok()) << nd.error().message;
+  Netdev& port = **nd;
+  testing::RawSocket wire("ntb");
+  ASSERT_TRUE(wire.ok());
+  port.poll_stats();
+  EXPECT_EQ(port.counter(NetdevCounter::kRxKernelDropped), 0u);
+  const uint32_t n = AfPacketNetdev::kFrameCount + 30000;  // > ring slots and > 8 MiB queue
+  for (uint32_t i = 0; i < n; ++i) ASSERT_TRUE(wire.send(test_frame(i, 1000, kB, kA)));
+  port.poll_stats();
+  uint64_t dropped = port.counter(NetdevCounter::kRxKernelDropped);
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(port.rx_dropped, dropped);
+  port.poll_stats();  // the kernel's count was reset by the first read: nothing counted twice
+  EXPECT_EQ(port.counter(NetdevCounter::kRxKernelDropped), dropped);
+}
+
 TEST_P(AfPacketNetdevTest, VethPeerTsoBurstIsSegmentedInSoftware) {
   NT_REQUIRE_NETNS();
   VethNs v;
