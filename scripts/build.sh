@@ -11,18 +11,24 @@ shift || true
 # Remaining arguments: targets to build (default: everything in the tree).
 jobs=${JOBS:-$(nproc)}
 werror=${NT_WERROR:-OFF}
+# ccache, when installed, makes rebuilds across several checkouts cheap (not needed by CI).
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 case "$kind" in
   release)
-    cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DNT_WERROR="$werror" >/dev/null
+    cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DNT_WERROR="$werror" "${launcher[@]}" >/dev/null
     ;;
   asan)
     cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
-      -DNT_SANITIZE=ON -DNT_BENCH=OFF -DNT_WERROR="$werror" >/dev/null
+      -DNT_SANITIZE=ON -DNT_BENCH=OFF -DNT_WERROR="$werror" "${launcher[@]}" >/dev/null
     ;;
   fuzz)
     cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
       -DCMAKE_CXX_FLAGS="-O1 -fsanitize=fuzzer-no-link,address,undefined" -DNT_FUZZ=ON \
-      -DNT_BENCH=OFF -DNT_FUZZ_SECONDS="${NT_FUZZ_SECONDS:-30}" >/dev/null
+      -DNT_BENCH=OFF -DNT_FUZZ_SECONDS="${NT_FUZZ_SECONDS:-30}" "${launcher[@]}" >/dev/null
     # Only the fuzz targets (and the layers they link): the sanitizer tree builds the rest.
     targets=$(for f in tests/fuzz/*_fuzz.cc; do basename "$f" .cc; done)
     ninja -C build/fuzz -j "$jobs" $targets
