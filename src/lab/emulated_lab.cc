@@ -208,8 +208,8 @@ Result<std::vector<std::string>> translate_exec(const LabTopology& t, const std:
     if (sub == "coverage/show") return std::vector<std::string>{node, "coverage"};
   }
   return make_error(
-      "lab exec: an emulated node answers nvs-vsctl's show, list-br, list-ports, get, list, "
-      "find..., nvs-ofctl show/dump-ports/dump-ports-desc/dump-tables/dump-flows/add-flow/"
+      "lab exec: an emulated node answers every nvs-vsctl command, nvs-ofctl "
+      "show/dump-ports/dump-ports-desc/dump-tables/dump-flows/add-flow/"
       "mod-flows/del-flows and nvs-appctl ofproto/trace, "
       "fdb/show, dpctl/dump-flows, "
       "coverage/show, not '" +

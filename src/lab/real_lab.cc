@@ -194,71 +194,102 @@ std::string RealLab::display(const std::string& command) const {
   return last_display_.empty() ? command : last_display_;
 }
 
+// `trace BR FLOW [-generate]` as nvs-appctl ofproto/trace's arguments.
+static std::vector<std::string> trace_args(const CommandCall& c) {
+  std::string flow = c.args.back();
+  std::vector<std::string> args = {"ofproto/trace", c.args.size() > 2 ? c.args[1] : ""};
+  if (size_t g = flow.find(" -generate"); g != std::string::npos) {
+    flow.erase(g);
+    args.push_back(flow);
+    args.push_back("-generate");
+  } else {
+    args.push_back(flow);
+  }
+  return args;
+}
+
+static Error not_here(const std::string& what, const std::string& why) {
+  return make_error(what + " is not available in the real lab (" + why + ")",
+                    ErrorCode::kUnsupported);
+}
+
+const RealLab::Bindings& RealLab::bindings() {
+  using R = RealLab;
+  using C = CommandCall;
+  auto flows = [](R& r, const C& c) {
+    return r.cmd_flows(Args(c.args.begin(), c.args.end() - 1), c.args.back(), c.body);
+  };
+  static const Bindings kBindings = {{
+      {"segment", [](R& r, const C& c) { return r.cmd_segment(c.args); }},
+      {"node", [](R& r, const C& c) { return r.cmd_node(c.args); }},
+      {"nic", [](R& r, const C& c) { return r.cmd_nic(c.args); }},
+      {"add-br", [](R& r, const C& c) { return r.cmd_add_br(c.args); }},
+      {"add-port", [](R& r, const C& c) { return r.cmd_add_port(c.args); }},
+      {"vsctl",
+       [](R& r, const C& c) {
+         return r.cmd_tool("nvs-vsctl", Args(c.args.begin() + 1, c.args.end()));
+       }},
+      {"ofctl",
+       [](R& r, const C& c) -> Result<std::string> {
+         Args args(c.args.begin() + 1, c.args.end());
+         NT_TRY(scenario_internal::ofctl_check_read_only(args));
+         return r.cmd_tool("nvs-ofctl", args);
+       }},
+      {"add-flow", flows},
+      {"add-flows", flows},
+      {"mod-flows", flows},
+      {"del-flows", flows},
+      {"del-flows-strict", flows},
+      {"dump-flows", [](R& r, const C& c) { return r.cmd_tool("nvs-ofctl", c.args); }},
+      {"trace", [](R& r, const C& c) { return r.cmd_tool("nvs-appctl", trace_args(c)); }},
+      {"inject",
+       [](R&, const C&) -> Result<std::string> {
+         return not_here("inject", "use an instance or `receive`");
+       }},
+      {"receive",
+       [](R& r, const C& c) -> Result<std::string> {
+         if (c.args.size() < 4) return make_error("usage: receive BRIDGE PORT HEX");
+         return r.cmd_tool("nvs-appctl", {"netdev-dummy/receive", c.args[2], c.args[3]});
+       }},
+      {"sent", [](R& r, const C& c) { return r.cmd_sent(c.args, false, false); }},
+      {"sent-count", [](R& r, const C& c) { return r.cmd_sent(c.args, true, false); }},
+      {"clear-sent", [](R& r, const C& c) { return r.cmd_sent(c.args, false, true); }},
+      {"link", [](R& r, const C& c) { return r.cmd_link(c.args); }},
+      {"capture-underlay", [](R& r, const C& c) { return r.cmd_capture(c.args); }},
+      {"underlay", [](R& r, const C& c) { return r.cmd_underlay(c.args, false); }},
+      {"tcpdump-underlay", [](R& r, const C& c) { return r.cmd_underlay(c.args, true); }},
+      {"instance", [](R& r, const C& c) { return r.cmd_instance(c.args); }},
+      {"dhcp-server", [](R& r, const C& c) { return r.cmd_dhcp_server(c.args); }},
+      {"ping", [](R& r, const C& c) { return r.cmd_ping(c.args); }},
+      {"traceroute", [](R& r, const C& c) { return r.cmd_ping(c.args); }},
+      {"ip", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
+      {"arp", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
+      {"fdb",
+       [](R& r, const C& c) {
+         return r.cmd_tool("nvs-appctl", {"fdb/show", c.args.size() > 1 ? c.args[1] : ""});
+       }},
+      {"dpctl", [](R& r, const C&) { return r.cmd_tool("nvs-appctl", {"dpctl/dump-flows"}); }},
+      {"coverage", [](R& r, const C&) { return r.cmd_tool("nvs-appctl", {"coverage/show"}); }},
+      {"advance",
+       [](R&, const C&) -> Result<std::string> {
+         return not_here("advance", "it runs on the wall clock");
+       }},
+      {"run", [](R&, const C&) -> Result<std::string> { return std::string(); }},  // daemons run
+      {"graph", [](R& r, const C& c) { return r.cmd_graph(c.args); }},
+  }};
+  return kBindings;
+}
+
+std::vector<std::string_view> RealLab::bound_commands() {
+  std::vector<std::string_view> out;
+  for (const auto& b : bindings()) out.push_back(b.name);
+  return out;
+}
+
 Result<std::string> RealLab::execute(const std::string& command,
                                      const std::vector<std::string>& body) {
   last_display_.clear();
-  Args a = words(command);
-  if (a.empty()) return std::string();
-  const std::string& c = a[0];
-  if (c == "segment") return cmd_segment(a);
-  if (c == "node") return cmd_node(a);
-  if (c == "nic") return cmd_nic(a);
-  if (c == "add-br") return cmd_add_br(a);
-  if (c == "add-port") return cmd_add_port(a);
-  if (c == "add-flow" || c == "add-flows" || c == "mod-flows" || c == "del-flows" ||
-      c == "del-flows-strict") {
-    return cmd_flows(a, rest_after(command, 2), body);
-  }
-  if (c == "dump-flows") return cmd_tool("nvs-ofctl", a);
-  if (c == "vsctl") {
-    Args args(a.begin() + 1, a.end());
-    NT_TRY(scenario_internal::vsctl_check_read_only(args));
-    return cmd_tool("nvs-vsctl", args);
-  }
-  if (c == "ofctl") {
-    Args args(a.begin() + 1, a.end());
-    NT_TRY(scenario_internal::ofctl_check_read_only(args));
-    return cmd_tool("nvs-ofctl", args);
-  }
-  if (c == "trace") {
-    std::string flow = rest_after(command, 2);
-    Args args = {"ofproto/trace", a.size() > 1 ? a[1] : ""};
-    if (size_t g = flow.find(" -generate"); g != std::string::npos) {
-      flow.erase(g);
-      args.push_back(flow);
-      args.push_back("-generate");
-    } else {
-      args.push_back(flow);
-    }
-    return cmd_tool("nvs-appctl", args);
-  }
-  if (c == "fdb") return cmd_tool("nvs-appctl", {"fdb/show", a.size() > 1 ? a[1] : ""});
-  if (c == "dpctl") return cmd_tool("nvs-appctl", {"dpctl/dump-flows"});
-  if (c == "coverage") return cmd_tool("nvs-appctl", {"coverage/show"});
-  if (c == "receive") {
-    if (a.size() < 4) return make_error("usage: receive BRIDGE PORT HEX");
-    return cmd_tool("nvs-appctl", {"netdev-dummy/receive", a[2], a[3]});
-  }
-  if (c == "link") return cmd_link(a);
-  if (c == "instance") return cmd_instance(a);
-  if (c == "dhcp-server") return cmd_dhcp_server(a);
-  if (c == "ping" || c == "traceroute") return cmd_ping(a);
-  if (c == "ip" || c == "arp") return cmd_instance_show(a);
-  if (c == "sent") return cmd_sent(a, false, false);
-  if (c == "sent-count") return cmd_sent(a, true, false);
-  if (c == "clear-sent") return cmd_sent(a, false, true);
-  if (c == "capture-underlay") return cmd_capture(a);
-  if (c == "underlay" || c == "tcpdump-underlay") return cmd_underlay(a, c == "tcpdump-underlay");
-  if (c == "graph") return cmd_graph(a);
-  if (c == "run") return std::string();  // the daemons run by themselves
-  if (c == "inject" || c == "advance") {
-    return make_error(c + " is not available in the real lab (" +
-                          (c == "advance" ? std::string("it runs on the wall clock")
-                                          : std::string("use an instance or `receive`")) +
-                          ")",
-                      ErrorCode::kUnsupported);
-  }
-  return make_error("unknown command '" + c + "'");
+  return dispatch_command(*this, bindings(), "real lab", command, body);
 }
 
 }  // namespace nt::lab

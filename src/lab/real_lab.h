@@ -17,9 +17,11 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lab/lab_state.h"
+#include "scenario/commands.h"
 #include "scenario/scenario.h"
 
 namespace nt::lab {
@@ -47,9 +49,13 @@ class RealLab final : public LabBackend {
   LabTopology topology() const override;
 
   const LabState& state() const { return state_; }
+  // The scenario commands (scenario/commands.h) this back end has handlers for.
+  static std::vector<std::string_view> bound_commands();
 
  private:
   using Args = std::vector<std::string>;
+  using Bindings = std::array<CommandBinding<RealLab>, 35>;
+  static const Bindings& bindings();  // the handler of each command, one row each
   struct Nic {
     std::string name, segment, cidr, mac;
     std::string peer_ns, peer_if;  // the other end of the veth (underlay bridge port or node)

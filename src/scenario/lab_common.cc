@@ -154,33 +154,6 @@ VsctlAddPort vsctl_add_port_args(const std::vector<std::string>& a, bool device)
   return {args, type};
 }
 
-Status vsctl_check_read_only(const std::vector<std::string>& argv) {
-  static const std::set<std::string> kLooking = {
-      "show",       "list-br",     "br-exists",     "list-ports",    "list-ifaces",
-      "port-to-br", "iface-to-br", "br-to-vlan",    "br-to-parent",  "get",
-      "list",       "find",        "get-fail-mode", "get-controller"};
-  // Commands are separated by "--"; in each, the first word that is not an option is the verb.
-  size_t commands = 0;
-  bool need_verb = true;
-  for (const std::string& w : argv) {
-    if (w == "--") {
-      need_verb = true;
-    } else if (need_verb && w.rfind("-", 0) != 0) {
-      if (!kLooking.count(w)) {
-        return make_error("vsctl: '" + w +
-                              "' changes the configuration; a lab runs nvs-vsctl's show, list-br, "
-                              "list-ports, list-ifaces, port-to-br, iface-to-br, br-exists, get, "
-                              "list and find, and configures with add-br and add-port",
-                          ErrorCode::kUnsupported);
-      }
-      need_verb = false;
-      ++commands;
-    }
-  }
-  if (commands == 0) return make_error("usage: vsctl COMMAND [ARG...] (e.g. vsctl show)");
-  return ok_status();
-}
-
 Status ofctl_check_read_only(const std::vector<std::string>& argv) {
   static const std::set<std::string> kLooking = {"show", "dump-ports", "dump-ports-desc",
                                                  "dump-tables", "dump-flows"};

@@ -41,10 +41,6 @@ struct VsctlAddPort {
 };
 VsctlAddPort vsctl_add_port_args(const std::vector<std::string>& a, bool device);
 
-// `vsctl ARGS...` runs nvs-vsctl's commands that only look (show, list-br, list-ports, get,
-// list, find, ...) in either back end; anything else is refused with a message saying so (a
-// lab's configuration changes through add-br / add-port, which both back ends carry out).
-Status vsctl_check_read_only(const std::vector<std::string>& argv);
 // The nvs-ofctl commands a lab's `ofctl` runs: those that only look (show, dump-ports,
 // dump-ports-desc, dump-tables, dump-flows); flows change through add-flow and friends.
 Status ofctl_check_read_only(const std::vector<std::string>& argv);

@@ -1,11 +1,13 @@
 #include "scenario/runner.h"
 
+#include <array>
 #include <cstdio>
 #include <sstream>
 
 #include "common/strings.h"
 #include "packet/build.h"
 #include "packet/parse.h"
+#include "scenario/commands.h"
 #include "scenario/runner_util.h"
 
 namespace nt {
@@ -68,50 +70,63 @@ std::string ScenarioRunner::display(const std::string& command) const {
   return it->second + command.substr(w[0].size());
 }
 
+const ScenarioRunner::Bindings& ScenarioRunner::bindings() {
+  using R = ScenarioRunner;
+  using C = CommandCall;
+  static const Bindings kBindings = {{
+      {"segment", [](R& r, const C& c) { return r.cmd_segment(c.args); }},
+      {"node", [](R& r, const C& c) { return r.cmd_node(c.args); }},
+      {"nic", [](R& r, const C& c) { return r.cmd_nic(c.args); }},
+      {"add-br", [](R& r, const C& c) { return r.cmd_add_br(c.args); }},
+      {"add-port", [](R& r, const C& c) { return r.cmd_add_port(c.args); }},
+      {"vsctl", [](R& r, const C& c) { return r.cmd_vsctl(c.args); }},
+      {"ofctl", [](R& r, const C& c) { return r.cmd_ofctl(c.args); }},
+      {"add-flow", [](R& r, const C& c) { return r.cmd_flows(c.args, c.body); }},
+      {"add-flows", [](R& r, const C& c) { return r.cmd_flows(c.args, c.body); }},
+      {"mod-flows", [](R& r, const C& c) { return r.cmd_flows(c.args, c.body); }},
+      {"del-flows", [](R& r, const C& c) { return r.cmd_flows(c.args, c.body); }},
+      {"del-flows-strict", [](R& r, const C& c) { return r.cmd_flows(c.args, c.body); }},
+      {"dump-flows", [](R& r, const C& c) { return r.cmd_dump_flows(c.args); }},
+      {"trace", [](R& r, const C& c) { return r.settled(r.cmd_trace(c.args)); }},  // -generate
+      {"inject", [](R& r, const C& c) { return r.settled(r.cmd_inject(c.args)); }},
+      {"receive", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
+      {"sent", [](R& r, const C& c) { return r.cmd_sent(c.args, false); }},
+      {"sent-count", [](R& r, const C& c) { return r.cmd_sent(c.args, true); }},
+      {"clear-sent", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
+      {"link", [](R& r, const C& c) { return r.cmd_link(c.args); }},
+      {"capture-underlay", [](R& r, const C& c) { return r.cmd_capture(c.args); }},
+      {"underlay", [](R& r, const C& c) { return r.cmd_underlay(c.args); }},
+      {"tcpdump-underlay", [](R& r, const C& c) { return r.cmd_tcpdump(c.args); }},
+      {"instance", [](R& r, const C& c) { return r.cmd_instance(c.args); }},
+      {"dhcp-server", [](R& r, const C& c) { return r.cmd_dhcp_server(c.args); }},
+      {"ping", [](R& r, const C& c) { return r.cmd_ping(c.args, false); }},
+      {"traceroute", [](R& r, const C& c) { return r.cmd_ping(c.args, true); }},
+      {"ip", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
+      {"arp", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
+      {"fdb", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
+      {"dpctl", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
+      {"coverage", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
+      {"advance", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
+      {"run", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
+      {"graph", [](R& r, const C& c) { return r.cmd_graph(c.args); }},
+  }};
+  return kBindings;
+}
+
 Result<std::string> ScenarioRunner::execute(const std::string& command,
                                             const std::vector<std::string>& body) {
-  Args a = words(command);
-  if (a.empty()) return std::string();
-  const std::string& c = a[0];
-  if (c == "node") return cmd_node(a);
-  if (c == "add-br") return cmd_add_br(a);
-  if (c == "add-port") return cmd_add_port(a);
-  if (c == "vsctl") return cmd_vsctl(a);
-  if (c == "ofctl") return cmd_ofctl(a);
-  if (c == "add-flow" || c == "add-flows" || c == "mod-flows" || c == "del-flows" ||
-      c == "del-flows-strict") {
-    Args full = a;
-    full.push_back(rest_after(command, 2));
-    return cmd_flows(full, body);
-  }
-  if (c == "dump-flows") return cmd_dump_flows(a);
-  if (c == "trace") {
-    Args full = a;
-    full.push_back(rest_after(command, 2));
-    auto r = cmd_trace(full);
-    settle();  // -generate really sent the packet
-    return r;
-  }
-  if (c == "inject") {
-    Args full = a;
-    full.push_back(rest_after(command, 3));
-    auto r = cmd_inject(full);
-    settle();
-    return r;
-  }
-  if (c == "segment") return cmd_segment(a);
-  if (c == "nic") return cmd_nic(a);
-  if (c == "capture-underlay") return cmd_capture(a);
-  if (c == "tcpdump-underlay") return cmd_tcpdump(a);
-  if (c == "underlay") return cmd_underlay(a);
-  if (c == "instance") return cmd_instance(a);
-  if (c == "dhcp-server") return cmd_dhcp_server(a);
-  if (c == "ping" || c == "traceroute") return cmd_ping(a, c == "traceroute");
-  if (c == "ip" || c == "arp") return cmd_instance_show(a);
-  if (c == "graph") return cmd_graph(a);
-  if (c == "sent") return cmd_sent(a, false);
-  if (c == "sent-count") return cmd_sent(a, true);
-  return cmd_inspect(a);
+  return dispatch_command(*this, bindings(), "emulated lab", command, body);
+}
+
+Result<std::string> ScenarioRunner::settled(Result<std::string> r) {
+  settle();
+  return r;
+}
+
+std::vector<std::string_view> ScenarioRunner::bound_commands() {
+  std::vector<std::string_view> out;
+  for (const auto& b : bindings()) out.push_back(b.name);
+  return out;
 }
 
 }  // namespace nt

@@ -2,11 +2,13 @@
 // their NICs sit on, instances, and one method per scenario command (see scenario.h).
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -15,9 +17,11 @@
 #include "netstack/host.h"
 #include "netstack/scheduler.h"
 #include "netstack/segment.h"
+#include "node/node.h"
+#include "ovsdb/ovsdb.h"
 #include "packet/pcap.h"
+#include "scenario/commands.h"
 #include "scenario/topology.h"
-#include "vswitchd/ovsdb.h"
 #include "xlate/switch.h"
 
 namespace nt {
@@ -60,8 +64,13 @@ class ScenarioRunner {
   Status start_live_capture(const std::string& id, const std::string& target,
                             const std::string& iface, const std::string& path);
   void stop_live_capture(const std::string& id);
+  // The scenario commands (scenario/commands.h) this back end has handlers for.
+  static std::vector<std::string_view> bound_commands();
 
  private:
+  using Bindings = std::array<CommandBinding<ScenarioRunner>, 35>;
+  static const Bindings& bindings();                   // the handler of each command, one row each
+  Result<std::string> settled(Result<std::string> r);  // after settle()
   // A node NIC: a Host NIC attached to a segment; `bridge`/`port` once enslaved to a bridge.
   struct NodeNic {
     std::string name, cidr;
@@ -70,15 +79,15 @@ class ScenarioRunner {
     NicId id = kNoNic;
     std::string bridge, port;
   };
-  // An emulated node: its Switch, and its own IP stack (a Host owning the node's NICs) that
-  // tunnel ports send through and that hands received VXLAN/GRE to the Switch. `config` is
-  // the configuration database neutrino-vswitchd would hold for it: every add-br / add-port
-  // is also applied there by the nvs-vsctl engine, so `vsctl show` prints what the real node
-  // prints.
+  // An emulated node: the node core neutrino-vswitchd runs (a Switch with in-memory ports, its
+  // configuration database, the Reconciler), configured by nvs-vsctl's words exactly as a real
+  // node is, and its own IP stack (a Host owning the node's NICs) that tunnel ports send
+  // through and that hands received VXLAN/GRE to the Switch.
   struct Node {
     std::string name;
     std::unique_ptr<Switch> sw;
-    Db config;
+    std::unique_ptr<CommandHost> commands;  // the base host: in-memory ports, no persistence
+    std::unique_ptr<NodeCore> core;
     std::unique_ptr<Host> host;
     std::unique_ptr<NodeUnderlay> underlay;
     std::vector<NodeNic> nics;
@@ -122,9 +131,11 @@ class ScenarioRunner {
   // `device`: PORT is a device of the node (an instance's or DHCP server's veth), so without
   // type= it is a system port in the configuration, not an internal one.
   Result<std::string> cmd_add_port(const Args& a, bool device = false);
-  // The node's configuration database (runner_vsctl.cc): set up, changed, shown.
-  void init_config(Node& n);
-  Status configure(Node& n, const Args& vsctl_argv);
+  // Runs nvs-vsctl ARGV on the node's core (runner_vsctl.cc); a refused transaction, or a
+  // port it added that the switch could not create, is an error.
+  Status configure(Node& n, const Args& vsctl_argv, const std::string& port = "");
+  // A typeless port added before its device (a NIC, a cable end) was declared was an internal
+  // port until then; now it is that device (as in the real lab).
   void port_became_device(Node& n, const std::string& port);
   Result<std::string> cmd_vsctl(const Args& a);
   Result<std::string> cmd_ofctl(const Args& a);

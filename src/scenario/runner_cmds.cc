@@ -14,12 +14,6 @@ namespace {
 using scenario_internal::split_kv;
 using scenario_internal::usage;
 
-Result<uint16_t> parse_vid(const std::string& key, const std::string& v) {
-  auto n = parse_uint(v, 12);
-  if (!n) return make_error(key + ": '" + v + "' is not a VLAN ID (0-4095)");
-  return static_cast<uint16_t>(*n);
-}
-
 }  // namespace
 
 // node NAME [vtep=IP]: vtep=IP is `nic eth1 segment=underlay ip=IP/24` on the implicit
@@ -47,53 +41,19 @@ Result<std::string> ScenarioRunner::cmd_node(const Args& a) {
 
 Result<std::string> ScenarioRunner::cmd_add_br(const Args& a) {
   if (a.size() < 2) return usage("add-br BRIDGE [secure]");
-  auto r = sw().add_bridge(a[1], a.size() > 2 && a[2] == "secure");
-  if (!r.ok()) return r.error();
+  sw();  // the default node, if the file has named none yet
   NT_TRY(configure(*current_, scenario_internal::vsctl_add_br_args(a)));
   return std::string();
 }
 
+// add-port BRIDGE PORT [K=V]...: the nvs-vsctl add-port the real lab runs (lab_common.cc), on
+// the node core. No type and named like one of the node's NICs: the NIC itself, enslaved.
 Result<std::string> ScenarioRunner::cmd_add_port(const Args& a, bool device) {
   if (a.size() < 3) return usage("add-port BRIDGE PORT [type=T] [ofport=N] [tag=N] [K=V]...");
-  PortSpec spec;
-  spec.name = a[2];
-  for (size_t i = 3; i < a.size(); ++i) {
-    auto [k, v] = split_kv(a[i]);
-    if (k == "type") {
-      spec.type = v;
-    } else if (k == "ofport") {
-      auto n = parse_uint(v, 16);
-      if (!n) return make_error("ofport: '" + v + "' is not a port number");
-      spec.ofport_request = static_cast<uint32_t>(*n);
-    } else if (k == "tag") {
-      auto vid = parse_vid(k, v);
-      if (!vid.ok()) return vid.error();
-      spec.vlan.tag = *vid;
-    } else if (k == "trunks") {
-      for (std::string_view t : split_top_level(v, ',')) {
-        auto vid = parse_vid(k, std::string(t));
-        if (!vid.ok()) return vid.error();
-        spec.vlan.trunks.push_back(*vid);
-      }
-    } else if (k == "vlan_mode") {
-      auto m = parse_vlan_mode(v);
-      if (!m.ok()) return m.error();
-      spec.vlan.mode = *m;
-    } else if (k == "mac") {
-      FlowKey tmp;
-      auto mac = parse_field_value(field_info(FieldId::kDlSrc), v);
-      if (!mac.ok()) return mac.error();
-      spec.mac = MacAddr::from_u64(static_cast<uint64_t>(*mac));
-    } else {
-      spec.options[k] = v;
-    }
-  }
-  auto r = sw().add_port(a[1], spec);
-  if (!r.ok()) return r.error();
-  // No type and named like one of the node's NICs: the NIC itself, enslaved to the bridge.
-  NodeNic* nic = find_nic(*current_, spec.name);
+  sw();
+  NodeNic* nic = find_nic(*current_, a[2]);
   auto vsctl = scenario_internal::vsctl_add_port_args(a, device || nic);
-  NT_TRY(configure(*current_, vsctl.argv));
+  NT_TRY(configure(*current_, vsctl.argv, a[2]));
   if (nic && vsctl.type.empty()) NT_TRY(enslave(*current_, *nic, a[1]));
   return std::string();
 }

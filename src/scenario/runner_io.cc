@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "common/strings.h"
+#include "node/host_port.h"
 #include "packet/build.h"
 #include "packet/parse.h"
 #include "scenario/lab_common.h"
@@ -19,13 +20,7 @@ using scenario_internal::usage;
 
 Result<RecordingPort*> ScenarioRunner::recording_port(const std::string& br,
                                                       const std::string& port) {
-  Ofproto* b = sw().bridge(br);
-  if (!b) return make_error("no bridge named " + br, ErrorCode::kNotFound);
-  const OfPort* p = b->find_port(port);
-  if (!p) return make_error("no port named " + port + " on " + br, ErrorCode::kNotFound);
-  auto* rp = dynamic_cast<RecordingPort*>(sw().dp_port(*b, p->ofport));
-  if (!rp) return make_error(port + " is not a dummy port, nothing is recorded");
-  return rp;
+  return memory_port(sw(), br, port);
 }
 
 Result<std::string> ScenarioRunner::cmd_inject(const Args& a) {

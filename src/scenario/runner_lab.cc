@@ -3,6 +3,7 @@
 #include "common/strings.h"
 #include "netstack/ping.h"
 #include "netstack/traceroute.h"
+#include "node/host_port.h"
 #include "scenario/lab_common.h"
 #include "scenario/runner.h"
 #include "scenario/runner_util.h"
@@ -33,9 +34,6 @@ Result<std::unique_ptr<ScenarioRunner::Instance>> ScenarioRunner::attach_host(
     auto r = cmd_add_port(port_args, /*device=*/true);
     if (!r.ok()) return r.error();
   }
-  auto rp = recording_port(kv["bridge"], kv["port"]);
-  if (!rp.ok()) return rp.error();
-
   auto inst = std::make_unique<Instance>();
   inst->name = name;
   inst->node = current_;
@@ -45,25 +43,13 @@ Result<std::unique_ptr<ScenarioRunner::Instance>> ScenarioRunner::attach_host(
   uint16_t mtu =
       kv["mtu"].empty() ? 1500 : static_cast<uint16_t>(parse_uint(kv["mtu"], 16).value_or(1500));
   inst->nic = inst->host->add_nic("eth0", MacAddr::from_u64(static_cast<uint64_t>(*mac)), mtu);
-  Host* host = inst->host.get();
-  NicId nic = inst->nic;
-  // Switch -> host: delivered as the port sends.
-  (*rp)->on_send = [this, host, nic, name](const uint8_t* d, size_t n) {
+  HostCable cable;
+  cable.latency_us = kWireLatencyUs;
+  cable.tap = [this, name](const uint8_t* d, size_t n) {
     if (!live_captures_.empty()) live_instance_frame(name, d, n);
-    host->receive(nic, d, n);
   };
-  // Host -> switch: one wire latency later.
-  Switch* swp = &s;
-  std::string bname = kv["bridge"], pname = kv["port"];
-  host->set_transmit(nic, [this, swp, bname, pname, name](const uint8_t* d, size_t n) {
-    if (!live_captures_.empty()) live_instance_frame(name, d, n);
-    std::vector<uint8_t> frame(d, d + n);
-    ++instance_wire_in_flight_;
-    sched_.post_in(kWireLatencyUs, [this, swp, bname, pname, frame = std::move(frame)] {
-      --instance_wire_in_flight_;
-      (void)swp->receive(bname, pname, frame.data(), frame.size());
-    });
-  });
+  cable.in_flight = &instance_wire_in_flight_;
+  NT_TRY(attach_host_port(s, sched_, kv["bridge"], kv["port"], *inst->host, inst->nic, cable));
   return inst;
 }
 
@@ -81,7 +67,7 @@ Result<std::string> ScenarioRunner::cmd_instance(const Args& a) {
     auto lease = dhcp_lease(**inst);
     if (!lease.ok()) {
       // The port stays (as a real veth would); nobody listens on it any more.
-      if (auto rp = recording_port(kv["bridge"], kv["port"]); rp.ok()) (*rp)->on_send = nullptr;
+      detach_host_port(sw(), kv["bridge"], kv["port"]);
       return lease.error();
     }
     out = *lease;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 
 #include "common/strings.h"
 #include "scenario/lab_common.h"
@@ -27,7 +28,10 @@ ScenarioRunner::Node& ScenarioRunner::new_node(const std::string& name) {
   n->host = std::make_unique<Host>(sched_, name.empty() ? "default" : name);
   n->underlay = std::make_unique<NodeUnderlay>(*n->host);
   n->sw->set_underlay(n->underlay.get());
-  init_config(*n);
+  n->commands = std::make_unique<CommandHost>(*n->sw);
+  (void)n->commands->vlog().apply_spec("any:any:off");  // an emulated node keeps no log
+  n->core = std::make_unique<NodeCore>(*n->commands);
+  n->core->seed_uuids(std::hash<std::string>{}("node " + name));
   Switch* sw = n->sw.get();
   // VXLAN/GRE to one of the node's addresses: the whole frame to its datapath's tunnel vports.
   n->host->set_encap_handler([sw](NicId, const uint8_t* frame, size_t len) {
@@ -123,7 +127,9 @@ Result<std::string> ScenarioRunner::add_nic(Node& n, const std::string& name, Se
   // A dummy port already named like the NIC (add-port before nic) is the NIC, enslaved.
   for (Ofproto* br : n.sw->bridges()) {
     const OfPort* p = br->find_port(name);
-    if (p && p->type == "dummy") NT_TRY(enslave(n, n.nics.back(), br->name()));
+    if (p && dynamic_cast<RecordingPort*>(n.sw->dp_port(*br, p->ofport))) {
+      NT_TRY(enslave(n, n.nics.back(), br->name()));
+    }
   }
   return std::string();
 }
@@ -132,11 +138,12 @@ Result<std::string> ScenarioRunner::add_nic(Node& n, const std::string& name, Se
 // everything on the segment reaches the port (promiscuous), and the node's stack no longer
 // receives on that NIC (it can still send through it, as Linux's can).
 Status ScenarioRunner::enslave(Node& n, NodeNic& nic, const std::string& bridge) {
+  if (!nic.bridge.empty()) return make_error(nic.name + " is already in " + nic.bridge);
+  port_became_device(n, nic.name);  // a port added before its NIC was declared is that NIC now
   Ofproto* br = n.sw->bridge(bridge);
   const OfPort* p = br ? br->find_port(nic.name) : nullptr;
   auto* rp = p ? dynamic_cast<RecordingPort*>(n.sw->dp_port(*br, p->ofport)) : nullptr;
   if (!rp) return make_error(nic.name + " on " + bridge + " is not a dummy port");
-  if (!nic.bridge.empty()) return make_error(nic.name + " is already in " + nic.bridge);
   Segment* seg = nic.segment;
   Segment::AttachmentId att = nic.attachment;
   rp->on_send = [seg, att](const uint8_t* f, size_t len) { seg->send(att, f, len); };
@@ -148,7 +155,6 @@ Status ScenarioRunner::enslave(Node& n, NodeNic& nic, const std::string& bridge)
       true);
   nic.bridge = bridge;
   nic.port = port;
-  port_became_device(n, port);  // a port added before its NIC was declared is that NIC now
   return ok_status();
 }
 
@@ -248,12 +254,12 @@ Result<std::string> ScenarioRunner::cmd_link(const Args& a) {
   RecordingPort* ports[2];
   Node* saved = current_;
   for (int i = 0; i < 2; ++i) {
+    port_became_device(*ends[i], a[3 + 3 * i]);  // a cable end, as a veth is in the real lab
     current_ = ends[i];
     auto rp = recording_port(a[2 + 3 * i], a[3 + 3 * i]);
     current_ = saved;
     if (!rp.ok()) return rp.error();
     ports[i] = *rp;
-    port_became_device(*ends[i], a[3 + 3 * i]);  // a cable end, as a veth is in the real lab
   }
   auto cable = std::make_unique<Segment>(
       sched_, "link:" + a[1] + "/" + a[3] + "-" + a[4] + "/" + a[6], "", kWireLatencyUs);

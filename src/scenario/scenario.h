@@ -20,9 +20,9 @@
 //                                No type= and PORT a NIC of the node: the NIC is enslaved, as
 //                                Linux does: the port sends on and receives from its segment,
 //                                the node's stack no longer receives on it (`sent` still works)
-//   vsctl ARGS...                nvs-vsctl's read-only commands on the node's configuration
-//                                (show, list-br, list-ports, get, list, find...): every add-br
-//                                and add-port above is in it, as on a real node
+//   vsctl ARGS...                any nvs-vsctl command on the node (show, get, set, add-port,
+//                                del-br...): the node core applies it as neutrino-vswitchd does,
+//                                and add-br / add-port above went the same way
 //   add-flow BR FLOW | add-flows BR  (flows follow, one per line, up to a line "end")
 //   mod-flows BR FLOW | del-flows BR [MATCH] | del-flows-strict BR MATCH
 //   dump-flows BR [--no-stats] [MATCH]   trace BR FLOW [-generate]

@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "vswitchd/commands.h"
+#include "node/commands.h"
+#include "vswitchd/control.h"
 
 namespace {
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "node/command_reply.h"
 
 namespace nt {
 
@@ -32,12 +33,6 @@ struct ControlRequest {
   std::string tool;
   std::vector<std::string> argv;
   std::string stdin_data;
-};
-
-struct ControlReply {
-  int status = 0;
-  std::string out;
-  std::string err;
 };
 
 std::string encode_request(const ControlRequest& req);

@@ -13,8 +13,7 @@
 
 #include "common/strings.h"
 #include "netdev/netdev_dummy.h"
-#include "vswitchd/deferred_port.h"
-#include "vswitchd/vsctl.h"
+#include "node/deferred_port.h"
 
 namespace nt {
 namespace {
@@ -36,7 +35,7 @@ Daemon::Daemon(DaemonOptions opts)
     : DaemonCore(kNetdevPacketCapacity, kNetdevLargePackets),
       CommandHost(*owned_switch),
       opts_(std::move(opts)),
-      reconciler_(*owned_switch),
+      node_(*this),
       flows_(opts_.rundir + "/flows") {
   owned_switch->set_port_factory(open_port_or_defer);
 }
@@ -49,7 +48,9 @@ void Daemon::log(const char* module, VlogLevel level, const std::string& msg) {
 
 static std::string db_path(const DaemonOptions& o) { return o.rundir + "/conf.db"; }
 
-Status Daemon::persist_db() { return write_file_atomic(db_path(opts_), db_to_json(db_)); }
+Status Daemon::persist_config(const Db& db) {
+  return write_file_atomic(db_path(opts_), db_to_json(db));
+}
 
 Status Daemon::save_flows(const std::string& bridge) {
   Ofproto* br = sw().bridge(bridge);
@@ -58,16 +59,14 @@ Status Daemon::save_flows(const std::string& bridge) {
 }
 
 Status Daemon::load_state() {
+  Db saved;
   if (auto text = read_whole(db_path(opts_))) {
     auto db = db_from_json(*text);
     if (!db.ok()) return make_error(db_path(opts_) + ": " + db.error().message);
-    db_ = std::move(*db);
+    saved = std::move(*db);
     log("vswitchd", VlogLevel::kInfo, "loaded " + db_path(opts_));
   }
-  remembered_ = remember_ports(db_);
-  clear_runtime_columns(db_);
-  db_.ovs().ovs_version = kNvsVersion;
-  apply_db(db_);
+  node_.load(std::move(saved));
   for (Ofproto* br : sw().bridges()) {
     auto text = flows_.load(br->name());
     if (!text) continue;
@@ -80,13 +79,9 @@ Status Daemon::load_state() {
   return persist_db();
 }
 
-// Makes `next` the configuration: reconcile, write back runtime columns, persist flows of
-// new bridges (and forget those of deleted ones).
-void Daemon::apply_db(Db next) {
-  db_ = std::move(next);
-  PortStatusFn status = [this](const Ofproto& br, const OfPort& p) { return port_status(br, p); };
-  ReconcileResult r = reconciler_.apply(db_, remembered_, status);
-  for (const std::string& line : r.log) log("bridge", VlogLevel::kInfo, line);
+// After the node reconciled a new configuration: persist flows of new bridges (and forget
+// those of deleted ones), read the daemon's own settings, watch the new ports' fds.
+void Daemon::config_applied(const Db& db, const ReconcileResult& r) {
   for (const std::string& name : r.bridges_removed) flows_.remove(name);
   for (const std::string& name : r.bridges_added) {
     if (!flows_.load(name) || running_) (void)save_flows(name);
@@ -99,7 +94,9 @@ void Daemon::apply_db(Db next) {
 // Open_vSwitch other_config keys the daemon itself reads.
 void Daemon::apply_other_config() {
   unsigned us = kDefaultRxCoalesceUs;
-  const StringMap& oc = db_.ovs().other_config;
+  static const StringMap kNone;
+  const OpenVSwitch* ovs = node_.db().ovs();
+  const StringMap& oc = ovs ? ovs->other_config : kNone;
   if (auto it = oc.find("rx-coalesce-us"); it != oc.end()) {
     auto v = parse_uint(it->second, 32);
     if (v && *v <= kMaxRxCoalesceUs) {
@@ -116,25 +113,8 @@ void Daemon::apply_other_config() {
   rx_coalesce_us_ = us;
 }
 
-ControlReply Daemon::run_vsctl(const std::vector<std::string>& argv) {
-  Db next = db_;
-  VsctlResult r = vsctl_execute(next, argv);
-  ControlReply reply{r.status, r.out, r.err};
-  if (r.status != 0 || same_content(next, db_)) return reply;
-  apply_db(std::move(next));
-  Status st = persist_db();
-  if (!st.ok()) {
-    reply.status = 1;
-    reply.err += "nvs-vsctl: " + st.error().message + "\n";
-  }
-  return reply;
-}
-
 ControlReply Daemon::handle(const ControlRequest& req) {
-  if (req.tool == "vsctl") return run_vsctl(req.argv);
-  if (req.tool == "ofctl") return ofctl_execute(*this, req.argv, req.stdin_data);
-  if (req.tool == "appctl") return appctl_execute(*this, req.argv);
-  return ControlReply{1, "", std::string(kDaemonName) + ": unknown tool \"" + req.tool + "\"\n"};
+  return node_.execute(req.tool, req.argv, req.stdin_data);
 }
 
 Netdev* Daemon::netdev(uint32_t odp_port) const {
@@ -152,17 +132,10 @@ std::vector<std::pair<uint32_t, Netdev*>> Daemon::netdevs() const {
 }
 
 PortStatus Daemon::port_status(const Ofproto& br, const OfPort& port) const {
-  if (port.type == "patch") {
-    bool peer = owned_switch->patch_peer(port).second != nullptr;
-    return {peer, peer ? "" : "peer " + port.peer + " does not exist"};
-  }
+  if (port.type == "patch") return CommandHost::port_status(br, port);
   Netdev* nd = port.odp_port ? netdev(port.odp_port) : nullptr;
   if (!nd) return {};
   return {nd->is_up(), nd->error()};
-}
-
-bool Daemon::port_link_up(const Ofproto& br, const OfPort& port) const {
-  return port_status(br, port).up;
 }
 
 // The ports' drop counters by reason, summed over every port (a deferred port counts its own

@@ -1,7 +1,9 @@
-// Daemon: neutrino-vswitchd — one node's switch, its configuration and its control socket.
+// Daemon: neutrino-vswitchd — one node core (node/node.h) plus its control socket,
+// persistence, pidfile and event loop.
 //
 // The daemon owns a Switch whose ports are real netdevs (netdev_open through the Switch's
-// port factory), the configuration database (Db) and each bridge's configured flows, both
+// port factory) and a Node over it; the configuration database (Db) and each bridge's
+// configured flows are
 // persisted under the run directory (conf.db, flows/<bridge>.flows) with an atomic write
 // before a command's reply is sent, so whatever a command reported as done survives kill -9.
 // On start it loads both and rebuilds bridges, ports (with the same OpenFlow port numbers and
@@ -17,6 +19,10 @@
 // sleeps other_config:rx-coalesce-us (Open_vSwitch table, default 30, 0 turns it off) before
 // looking again, so the rings fill while it sleeps and it is not woken for every frame; a lone
 // frame is handled at once (daemon_loop.cc, Daemon::coalesce).
+//
+// Node services run in the same loop: a netstack Scheduler on the real clock holds their timers
+// and a timerfd is kept set to its earliest deadline, so a host stack attached to a bridge port
+// (node/host_port.h) answers, retransmits and expires exactly as it does in the emulated lab.
 #pragma once
 
 #include <map>
@@ -27,10 +33,10 @@
 
 #include "common/clock.h"
 #include "netdev/netdev.h"
-#include "vswitchd/commands.h"
-#include "vswitchd/flow_store.h"
-#include "vswitchd/ovsdb.h"
-#include "vswitchd/reconcile.h"
+#include "netstack/scheduler.h"
+#include "node/node.h"
+#include "vswitchd/control.h"
+#include "vswitchd/flow_files.h"
 
 namespace nt {
 
@@ -53,6 +59,7 @@ Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& argv)
 struct DaemonCore {
   explicit DaemonCore(size_t packet_capacity, size_t large_packets = 0);
   SystemClock clock;
+  Scheduler sched{clock};  // node services' timers, on the real clock (the loop's sched timerfd)
   std::unique_ptr<Switch> owned_switch;
 };
 
@@ -71,21 +78,24 @@ class Daemon final : private DaemonCore, public CommandHost {
   // Executes one control request (the event loop calls this; tests may too).
   ControlReply handle(const ControlRequest& req);
 
-  const Db& db() const { return db_; }
+  const Db& db() const { return node_.db(); }
   const DaemonOptions& options() const { return opts_; }
+  // Where node services (a Host attached with node/host_port.h) arm their timers; the event
+  // loop fires them when due.
+  Scheduler& scheduler() { return sched; }
+  NodeCore& node() { return node_; }
 
   // CommandHost
   Status save_flows(const std::string& bridge) override;
   Status dummy_receive(const std::string& port, const std::vector<uint8_t>& frame) override;
-  bool port_link_up(const Ofproto& br, const OfPort& port) const override;
+  PortStatus port_status(const Ofproto& br, const OfPort& port) const override;
   std::string format_netdev_coverage() const override;
+  void config_applied(const Db& db, const ReconcileResult& r) override;
+  Status persist_config(const Db& db) override;
 
  private:
   Status load_state();
-  Status persist_db();
-  void apply_db(Db next);
-  ControlReply run_vsctl(const std::vector<std::string>& argv);
-  PortStatus port_status(const Ofproto& br, const OfPort& port) const;
+  Status persist_db() { return persist_config(node_.db()); }
   Netdev* netdev(uint32_t odp_port) const;
   std::vector<std::pair<uint32_t, Netdev*>> netdevs() const;
   void log(const char* module, VlogLevel level, const std::string& msg);
@@ -94,6 +104,7 @@ class Daemon final : private DaemonCore, public CommandHost {
   Status setup_loop();
   void sync_rx_fds();
   void on_timer();
+  void run_scheduler();
   size_t poll_netdev(uint32_t odp_port, Netdev* nd, size_t max_batches);
   bool poll_pending();
   bool coalesce();
@@ -103,11 +114,10 @@ class Daemon final : private DaemonCore, public CommandHost {
   void close_client(int fd);
 
   DaemonOptions opts_;
-  Db db_;
-  Reconciler reconciler_;
+  NodeCore node_;
   FlowStore flows_;
-  std::map<std::string, RememberedPort> remembered_;
-  int epoll_fd_ = -1, listen_fd_ = -1, timer_fd_ = -1, signal_fd_ = -1;
+  int epoll_fd_ = -1, listen_fd_ = -1, timer_fd_ = -1, signal_fd_ = -1, sched_fd_ = -1;
+  TimeUs sched_armed_ = kNever;                            // the deadline sched_fd_ is set to
   std::map<int, uint32_t> rx_fds_;                         // netdev rx fd -> odp port
   std::map<int, std::string> clients_;                     // connection fd -> request bytes so far
   std::map<uint32_t, bool> netdev_up_;                     // odp port -> last known up state

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -24,7 +25,7 @@ namespace nt {
 namespace {
 
 // epoll tags: the kind in the high 32 bits, an fd or odp port number in the low 32.
-enum Tag : uint64_t { kListen = 1, kTimer, kSignal, kClient, kNetdev };
+enum Tag : uint64_t { kListen = 1, kTimer, kSignal, kClient, kNetdev, kSched };
 uint64_t tag(Tag kind, uint32_t value = 0) { return uint64_t{kind} << 32 | value; }
 
 constexpr int kTimerMs = 500;
@@ -140,13 +141,14 @@ Status Daemon::start() {
 Status Daemon::setup_loop() {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   timer_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  sched_fd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   sigset_t mask;
   sigemptyset(&mask);
   for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
   ::sigprocmask(SIG_BLOCK, &mask, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   signal_fd_ = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (epoll_fd_ < 0 || timer_fd_ < 0 || signal_fd_ < 0) {
+  if (epoll_fd_ < 0 || timer_fd_ < 0 || signal_fd_ < 0 || sched_fd_ < 0) {
     return make_error(std::string("event loop: ") + std::strerror(errno));
   }
   itimerspec its{};
@@ -156,6 +158,8 @@ Status Daemon::setup_loop() {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &ev);
   ev.data.u64 = tag(kSignal);
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev);
+  ev.data.u64 = tag(kSched);
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sched_fd_, &ev);
   sync_rx_fds();
   return ok_status();
 }
@@ -230,8 +234,28 @@ void Daemon::on_timer() {
   }
   if (!changed) return;
   log("netdev", VlogLevel::kInfo, "port link state changed; updating the database");
-  apply_db(db_);  // rewrites link_state / error, re-registers rx fds
+  node_.refresh();  // rewrites link_state / error, re-registers rx fds
   (void)persist_db();
+}
+
+// Fires the node services' due timers and sets sched_fd_ to the next deadline (the scheduler's
+// microseconds are the steady clock's, which is CLOCK_MONOTONIC).
+void Daemon::run_scheduler() {
+  if (sched.pending() == 0 && sched_armed_ == kNever) return;  // no services: nothing to do
+  uint64_t expirations;
+  while (::read(sched_fd_, &expirations, sizeof expirations) > 0) {
+  }
+  sched.run_due();
+  TimeUs next = sched.next_event_us();
+  if (next == sched_armed_) return;
+  sched_armed_ = next;
+  itimerspec its{};
+  if (next != kNever) {
+    TimeUs delay = std::max<TimeUs>(next - sched.now_us(), 1);
+    its.it_value.tv_sec = delay / kUsPerSec;
+    its.it_value.tv_nsec = (delay % kUsPerSec) * 1000;
+  }
+  ::timerfd_settime(sched_fd_, 0, &its, nullptr);  // all zero: disarmed
 }
 
 void Daemon::accept_clients() {
@@ -311,8 +335,11 @@ void Daemon::run() {
         case kNetdev:
           if (Netdev* nd = netdev(value)) poll_netdev(value, nd, kBatchesPerWake);
           break;
+        case kSched:
+          break;  // run_scheduler() below
       }
     }
+    run_scheduler();
     pending = poll_pending();
     if (!pending) pending = coalesce();
   }
@@ -332,10 +359,10 @@ void Daemon::cleanup() {
     ::unlink(control_socket_path(opts_.rundir).c_str());
   }
   if (pidfile_written_) ::unlink(opts_.pidfile->c_str());
-  for (int fd : {epoll_fd_, timer_fd_, signal_fd_}) {
+  for (int fd : {epoll_fd_, timer_fd_, signal_fd_, sched_fd_}) {
     if (fd >= 0) ::close(fd);
   }
-  listen_fd_ = epoll_fd_ = timer_fd_ = signal_fd_ = -1;
+  listen_fd_ = epoll_fd_ = timer_fd_ = signal_fd_ = sched_fd_ = -1;
 }
 
 namespace {

@@ -1,0 +1,208 @@
+// nvs-appctl: the daemon's run-time commands, one table as Open vSwitch's unixctl registers
+// them. A handler returns the reply body or an Error; an error reaches the user on stderr
+// followed by "nvs-appctl: neutrino-vswitchd: server returned an error", with exit status 2.
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+
+#include "common/strings.h"
+#include "node/commands.h"
+#include "packet/build.h"
+
+namespace nt {
+namespace {
+
+using Args = std::vector<std::string>;  // the command's arguments, without its name
+
+constexpr const char* kVersion = "neutrino-vswitchd (Neutrino) 0.1.0";
+
+Result<std::string> cmd_trace(CommandHost& host, const Args& a) {
+  if (a.size() < 2) return make_error("Must specify bridge name and flow");
+  bool generate = false;
+  if (a.size() == 3) {
+    if (a[2] != "-generate") return make_error("Trailing garbage in command");
+    generate = true;
+  }
+  return host.sw().trace(a[0], a[1], generate);
+}
+
+Result<std::string> cmd_fdb_show(CommandHost& host, const Args& a) {
+  Ofproto* br = host.sw().bridge(a[0]);
+  if (!br) return make_error("no such bridge");
+  return br->mac_table().format_fdb_show(host.sw().clock().now_ms());
+}
+
+Result<std::string> cmd_fdb_stats_show(CommandHost& host, const Args& a) {
+  Ofproto* br = host.sw().bridge(a[0]);
+  if (!br) return make_error("no such bridge");
+  return br->mac_table().format_fdb_stats_show(br->name());
+}
+
+Result<std::string> cmd_fdb_flush(CommandHost& host, const Args& a) {
+  std::vector<Ofproto*> bridges = host.sw().bridges();
+  if (!a.empty()) {
+    Ofproto* br = host.sw().bridge(a[0]);
+    if (!br) return make_error("no such bridge");
+    bridges = {br};
+  }
+  for (Ofproto* br : bridges) br->mac_table().flush();
+  host.sw().maybe_revalidate();
+  return std::string("table successfully flushed\n");
+}
+
+Result<std::string> cmd_dpctl_dump_flows(CommandHost& host, const Args& a) {
+  host.sw().datapath().push_stats();
+  return host.sw().format_dpctl_dump_flows();
+}
+
+Result<std::string> cmd_dpctl_show(CommandHost& host, const Args& a) {
+  return "netdev@ovs-netdev:\n" + host.sw().datapath().format_show();
+}
+
+Result<std::string> cmd_dpctl_del_flows(CommandHost& host, const Args& a) {
+  host.sw().datapath().flush();
+  return std::string();
+}
+
+Result<std::string> cmd_coverage_show(CommandHost& host, const Args& a) {
+  return host.sw().datapath().format_coverage() + host.format_netdev_coverage();
+}
+
+Result<std::string> cmd_vlog_set(CommandHost& host, const Args& a) {
+  for (const std::string& spec : a) NT_TRY(host.vlog().apply_spec(spec));
+  return std::string();
+}
+
+Result<std::string> cmd_vlog_list(CommandHost& host, const Args& a) {
+  return host.vlog().format_list();
+}
+
+Result<std::string> cmd_vlog_reopen(CommandHost& host, const Args& a) {
+  if (host.vlog().log_file().empty()) return make_error("Logging to file not configured");
+  NT_TRY(host.vlog().reopen());
+  return std::string();
+}
+
+// netdev-dummy/receive PORT PACKET...: each PACKET is hex bytes or a flow
+// ("in_port=1,dl_src=...,ip,nw_dst=...") from which a frame is composed.
+Result<std::string> cmd_dummy_receive(CommandHost& host, const Args& a) {
+  for (size_t i = 1; i < a.size(); ++i) {
+    std::vector<uint8_t> frame;
+    if (auto bytes = parse_hex_bytes(a[i])) {
+      frame = std::move(*bytes);
+    } else {
+      auto m = parse_match(a[i]);
+      if (!m.ok()) return make_error(a[i] + ": " + m.error().message);
+      Packet pkt(Packet::kDefaultCapacity);
+      if (!compose_packet(m->value, pkt)) return make_error(a[i] + ": cannot compose a packet");
+      frame.assign(pkt.data(), pkt.data() + pkt.size());
+    }
+    NT_TRY(host.dummy_receive(a[0], frame));
+  }
+  return std::string();
+}
+
+Result<std::string> cmd_list_commands(CommandHost& host, const Args& a);
+
+Result<std::string> cmd_version(CommandHost& host, const Args& a) {
+  return std::string(kVersion) + "\n";
+}
+
+Result<std::string> cmd_exit(CommandHost& host, const Args& a) {
+  if (!a.empty() && a[0] != "--cleanup") return make_error("unknown option " + a[0]);
+  host.request_exit();
+  return std::string();
+}
+
+struct AppctlCommand {
+  std::string_view name;
+  std::string_view usage;
+  int min_args;
+  int max_args;
+  Result<std::string> (*run)(CommandHost&, const Args&);
+};
+
+constexpr AppctlCommand kCommands[] = {
+    {"coverage/show", "", 0, 0, cmd_coverage_show},
+    {"dpctl/del-flows", "[dp]", 0, 1, cmd_dpctl_del_flows},
+    {"dpctl/dump-flows", "[-m] [--names | --no-names] [dp]", 0, 3, cmd_dpctl_dump_flows},
+    {"dpctl/show", "[-s] [dp]", 0, 2, cmd_dpctl_show},
+    {"exit", "[--cleanup]", 0, 1, cmd_exit},
+    {"fdb/flush", "[bridge]", 0, 1, cmd_fdb_flush},
+    {"fdb/show", "bridge", 1, 1, cmd_fdb_show},
+    {"fdb/stats-show", "bridge", 1, 1, cmd_fdb_stats_show},
+    {"list-commands", "", 0, 0, cmd_list_commands},
+    {"netdev-dummy/receive", "name packet|flow...", 2, INT_MAX, cmd_dummy_receive},
+    {"ofproto/trace", "bridge br_flow [-generate]", 1, 3, cmd_trace},
+    {"version", "", 0, 0, cmd_version},
+    {"vlog/list", "", 0, 0, cmd_vlog_list},
+    {"vlog/reopen", "", 0, 0, cmd_vlog_reopen},
+    {"vlog/set", "{spec | PATTERN:destination:pattern}", 0, INT_MAX, cmd_vlog_set},
+};
+
+Result<std::string> cmd_list_commands(CommandHost& host, const Args& a) {
+  std::string s = "The available commands are:\n";
+  char buf[256];
+  for (const AppctlCommand& c : kCommands) {
+    std::snprintf(buf, sizeof buf, "  %-23.*s %.*s\n", static_cast<int>(c.name.size()),
+                  c.name.data(), static_cast<int>(c.usage.size()), c.usage.data());
+    s += buf;
+  }
+  return s;
+}
+
+Result<std::string> dispatch(CommandHost& host, const std::string& name, const Args& args) {
+  auto it = std::find_if(std::begin(kCommands), std::end(kCommands),
+                         [&](const AppctlCommand& c) { return c.name == name; });
+  if (it == std::end(kCommands)) {
+    return make_error("\"" + name +
+                      "\" is not a valid command (use list-commands to see a list of valid "
+                      "commands)");
+  }
+  int n = static_cast<int>(args.size());
+  if (n < it->min_args) {
+    return make_error("\"" + name + "\" command requires at least " + std::to_string(it->min_args) +
+                      " arguments");
+  }
+  if (n > it->max_args) {
+    return make_error("\"" + name + "\" command takes at most " + std::to_string(it->max_args) +
+                      " arguments");
+  }
+  return it->run(host, args);
+}
+
+}  // namespace
+
+Status CommandHost::dummy_receive(const std::string& port, const std::vector<uint8_t>& frame) {
+  for (Ofproto* br : sw_.bridges()) {
+    if (br->find_port(port)) return sw_.receive(br->name(), port, frame.data(), frame.size());
+  }
+  return make_error("no such dummy netdev");
+}
+
+uint64_t CommandHost::datapath_id(const Ofproto& br) const {
+  const OfPort* local = br.port(ofp_port::kLocal);
+  return local ? local->mac.to_u64() : 0;
+}
+
+ControlReply appctl_execute(CommandHost& host, const std::vector<std::string>& argv) {
+  ControlReply reply;
+  if (argv.empty()) {
+    reply.status = 2;
+    reply.err = "nvs-appctl: at least one non-option argument is required (use --help for help)\n";
+    return reply;
+  }
+  Args args(argv.begin() + 1, argv.end());
+  auto r = dispatch(host, argv[0], args);
+  if (r.ok()) {
+    reply.out = std::move(*r);
+    return reply;
+  }
+  reply.status = 2;
+  reply.err = r.error().message;
+  if (reply.err.empty() || reply.err.back() != '\n') reply.err += '\n';
+  reply.err += "nvs-appctl: neutrino-vswitchd: server returned an error\n";
+  return reply;
+}
+
+}  // namespace nt

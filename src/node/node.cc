@@ -1,0 +1,70 @@
+#include "node/node.h"
+
+#include "ovsdb/vsctl.h"
+
+namespace nt {
+
+PortStatus CommandHost::port_status(const Ofproto& br, const OfPort& port) const {
+  if (port.type != "patch") return {};
+  bool peer = sw_.patch_peer(port).second != nullptr;
+  return {peer, peer ? "" : "peer " + port.peer + " does not exist"};
+}
+
+NodeCore::NodeCore(CommandHost& host) : host_(host), reconciler_(host.sw()) {
+  db_.ovs().ovs_version = kNvsVersion;
+}
+
+void NodeCore::seed_uuids(uint64_t seed) {
+  db_.uuid_source = seeded_uuid_source(seed);
+  (void)db_.change_uuid(TableId::kOpenVSwitch, db_.ovs_uuid(), db_.new_uuid());
+}
+
+ReconcileResult NodeCore::load(Db saved) {
+  remembered_ = remember_ports(saved);
+  clear_runtime_columns(saved);
+  saved.ovs().ovs_version = kNvsVersion;
+  return apply(std::move(saved));
+}
+
+ReconcileResult NodeCore::apply(Db next) {
+  db_ = std::move(next);
+  PortStatusFn status = [this](const Ofproto& br, const OfPort& p) {
+    return host_.port_status(br, p);
+  };
+  ReconcileResult r = reconciler_.apply(db_, remembered_, status);
+  for (const std::string& line : r.log) host_.vlog().log("bridge", VlogLevel::kInfo, line);
+  host_.config_applied(db_, r);
+  return r;
+}
+
+ControlReply NodeCore::vsctl(const std::vector<std::string>& argv) {
+  Db next = db_;
+  VsctlResult r = vsctl_execute(next, argv);
+  ControlReply reply{r.status, r.out, r.err};
+  if (r.status != 0 || same_content(next, db_)) return reply;
+  apply(std::move(next));
+  Status st = host_.persist_config(db_);
+  if (!st.ok()) {
+    reply.status = 1;
+    reply.err += "nvs-vsctl: " + st.error().message + "\n";
+  }
+  return reply;
+}
+
+ControlReply NodeCore::ofctl(const std::vector<std::string>& argv, const std::string& stdin_data) {
+  return ofctl_execute(host_, argv, stdin_data);
+}
+
+ControlReply NodeCore::appctl(const std::vector<std::string>& argv) {
+  return appctl_execute(host_, argv);
+}
+
+ControlReply NodeCore::execute(const std::string& tool, const std::vector<std::string>& argv,
+                               const std::string& stdin_data) {
+  if (tool == "vsctl") return vsctl(argv);
+  if (tool == "ofctl") return ofctl(argv, stdin_data);
+  if (tool == "appctl") return appctl(argv);
+  return ControlReply{1, "", "neutrino-vswitchd: unknown tool \"" + tool + "\"\n"};
+}
+
+}  // namespace nt

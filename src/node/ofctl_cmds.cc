@@ -1,0 +1,428 @@
+// nvs-ofctl: option parsing, the command table and the flow-table commands (add-flow[s],
+// mod-flows, del-flows, replace-flows, dump-flows). show / dump-ports / dump-tables are in
+// ofctl_show.cc, parse-flow(s) in ofctl_parse.cc.
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "common/strings.h"
+#include "node/flow_store.h"
+#include "node/ofctl_internal.h"
+
+namespace nt {
+namespace {
+
+using Args = std::vector<std::string>;
+
+// ---- options ------------------------------------------------------------------------------
+
+Result<int> parse_protocols(std::string_view list) {
+  int best = 0;
+  for (std::string_view v : split_top_level(list, ',')) {
+    static const std::map<std::string_view, int, std::less<>> kVersions = {
+        {"OpenFlow10", 1}, {"OpenFlow11", 2}, {"OpenFlow12", 3},
+        {"OpenFlow13", 4}, {"OpenFlow14", 5}, {"OpenFlow15", 6}};
+    auto it = kVersions.find(v);
+    if (it == kVersions.end()) return make_error(std::string(v) + ": unknown OpenFlow version");
+    best = std::max(best, it->second);
+  }
+  if (best == 0) return make_error("no OpenFlow versions specified");
+  return best;
+}
+
+// Options that take a value, and those that are accepted and have no effect here.
+bool option_takes_value(std::string_view name) {
+  return name == "-O" || name == "--protocols" || name == "-t" || name == "--timeout" ||
+         name == "-F" || name == "--flow-format";
+}
+bool option_ignored(std::string_view name) {
+  static const char* kIgnored[] = {"--readd", "--read-only", "--bundle",  "--sort",
+                                   "--rsort", "-m",          "--more",    "--timestamp",
+                                   "--color", "-v",          "--verbose", "--no-readd"};
+  return std::any_of(std::begin(kIgnored), std::end(kIgnored),
+                     [&](const char* o) { return name == o; });
+}
+
+Status apply_option(OfctlOptions& opt, std::string_view name, std::string_view value) {
+  if (name == "-O" || name == "--protocols") {
+    auto v = parse_protocols(value);
+    if (!v.ok()) return v.error();
+    opt.version = *v;
+  } else if (name == "--strict") {
+    opt.strict = true;
+  } else if (name == "--no-stats") {
+    opt.no_stats = true;
+  } else if (name == "--names") {
+    opt.names = true;
+  } else if (name == "--no-names") {
+    opt.names = false;
+  } else if (!option_takes_value(name) && !option_ignored(name)) {
+    if (starts_with(name, "--"))
+      return make_error("unrecognized option '" + std::string(name) + "'");
+    return make_error("invalid option -- '" + std::string(name.substr(1)) + "'");
+  }
+  return ok_status();
+}
+
+// Splits argv into options (anywhere, as getopt permutes them) and positional arguments.
+Status parse_args(const Args& argv, OfctlOptions& opt, Args& args) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    std::string_view a = argv[i];
+    if (a.size() < 2 || a[0] != '-') {
+      args.emplace_back(a);
+      continue;
+    }
+    std::string_view name = a, value;
+    if (size_t eq = a.find('='); starts_with(a, "--") && eq != std::string_view::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+    } else if (!starts_with(a, "--") && a.size() > 2) {
+      name = a.substr(0, 2);  // -OOpenFlow13
+      value = a.substr(2);
+    } else if (option_takes_value(name)) {
+      if (i + 1 >= argv.size())
+        return make_error("option '" + std::string(name) + "' requires an argument");
+      value = argv[++i];
+    }
+    NT_TRY(apply_option(opt, name, value));
+  }
+  return ok_status();
+}
+
+// ---- flow files -----------------------------------------------------------------------------
+
+struct FlowOp {
+  FlowModCommand cmd;
+  FlowSpec spec;
+};
+
+// Splits a flow file into logical lines: '#' starts a comment, a trailing '\' continues the
+// line. Each entry is {first physical line number, text}.
+std::vector<std::pair<int, std::string>> flow_file_lines(std::string_view text) {
+  std::vector<std::pair<int, std::string>> out;
+  std::string cur;
+  int line_no = 0, first = 0;
+  for (std::string_view rest = text; !rest.empty();) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    ++line_no;
+    if (cur.empty()) first = line_no;
+    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    line = trim(line);
+    bool cont = !line.empty() && line.back() == '\\';
+    if (cont) line.remove_suffix(1);
+    cur += std::string(line) + (cont ? " " : "");
+    if (cont) continue;
+    if (!trim(cur).empty()) out.emplace_back(first, std::string(trim(cur)));
+    cur.clear();
+  }
+  if (!trim(cur).empty()) out.emplace_back(first, std::string(trim(cur)));
+  return out;
+}
+
+// An add-flows line may start with the command it is: add, modify, modify_strict, delete,
+// delete_strict (as ovs-ofctl's flow files may).
+FlowModCommand line_command(std::string& line, FlowModCommand dflt) {
+  static const std::pair<const char*, FlowModCommand> kWords[] = {
+      {"add", FlowModCommand::kAdd},
+      {"modify", FlowModCommand::kModify},
+      {"modify_strict", FlowModCommand::kModifyStrict},
+      {"delete", FlowModCommand::kDelete},
+      {"delete_strict", FlowModCommand::kDeleteStrict}};
+  size_t sp = line.find_first_of(" \t");
+  if (sp == std::string::npos) return dflt;
+  for (const auto& [word, cmd] : kWords) {
+    if (line.compare(0, sp, word) == 0) {
+      line = std::string(trim(std::string_view(line).substr(sp)));
+      return cmd;
+    }
+  }
+  return dflt;
+}
+
+FlowTextMode text_mode(FlowModCommand cmd) {
+  switch (cmd) {
+    case FlowModCommand::kAdd:
+      return FlowTextMode::kAdd;
+    case FlowModCommand::kModify:
+    case FlowModCommand::kModifyStrict:
+      return FlowTextMode::kModify;
+    default:
+      return FlowTextMode::kDelete;
+  }
+}
+
+Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::string& file,
+                                            const PortNamer* names) {
+  std::vector<FlowOp> ops;
+  for (auto& [line_no, line] : flow_file_lines(text)) {
+    FlowModCommand cmd = line_command(line, FlowModCommand::kAdd);
+    auto spec = parse_flow(line, text_mode(cmd), names);
+    if (!spec.ok()) {
+      return make_error(file + ":" + std::to_string(line_no) + ": " + spec.error().message);
+    }
+    ops.push_back({cmd, std::move(*spec)});
+  }
+  return ops;
+}
+
+// ---- all-or-nothing application ---------------------------------------------------------------
+
+// Puts the rules of a snapshot back, counters and ages included.
+void restore_snapshot(Ofproto& br, const std::vector<Rule>& snapshot) {
+  (void)br.flow_mod(FlowSpec{}, FlowModCommand::kDelete);
+  for (const Rule& old : snapshot) {
+    FlowSpec spec = rule_to_spec(old);
+    if (!br.flow_mod(spec, FlowModCommand::kAdd).ok()) continue;
+    for (const RulePtr& r : br.select(spec, true)) {
+      r->created = old.created;
+      r->modified = old.modified;
+      r->used = old.used;
+      r->n_packets = old.n_packets;
+      r->n_bytes = old.n_bytes;
+      r->learned = old.learned;
+    }
+  }
+}
+
+// Applies every op or, if one fails, none: the table is put back as it was.
+Status apply_ops(Switch& sw, Ofproto& br, const std::vector<FlowOp>& ops) {
+  sw.datapath().push_stats();
+  std::vector<Rule> snapshot;
+  for (const RulePtr& r : br.select(FlowSpec{}, false)) snapshot.push_back(*r);
+  for (const FlowOp& op : ops) {
+    Status st = br.flow_mod(op.spec, op.cmd);
+    if (!st.ok()) {
+      restore_snapshot(br, snapshot);
+      sw.maybe_revalidate();
+      return st;
+    }
+  }
+  sw.maybe_revalidate();
+  return ok_status();
+}
+
+// ---- commands -----------------------------------------------------------------------------
+
+Ofproto* bridge_or_fail(OfctlCtx& ctx, const std::string& name) {
+  Ofproto* br = ctx.host->sw().bridge(name);
+  if (!br) ctx.fail(name + " is not a bridge or a socket");
+  return br;
+}
+
+void finish_change(OfctlCtx& ctx, Ofproto& br, const Status& st) {
+  if (!st.ok()) return ctx.fail(st.error().message);
+  Status saved = ctx.host->save_flows(br.name());
+  if (!saved.ok()) ctx.fail(saved.error().message);
+}
+
+void run_flow_mod(OfctlCtx& ctx, FlowModCommand cmd, const std::string* text) {
+  Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
+  if (!br) return;
+  std::vector<FlowOp> ops;
+  auto spec = parse_flow(text ? *text : "", text_mode(cmd), br);
+  if (!spec.ok()) return ctx.fail(spec.error().message);
+  ops.push_back({cmd, std::move(*spec)});
+  finish_change(ctx, *br, apply_ops(ctx.host->sw(), *br, ops));
+}
+
+void cmd_add_flow(OfctlCtx& ctx) { run_flow_mod(ctx, FlowModCommand::kAdd, &ctx.args[2]); }
+
+void cmd_mod_flows(OfctlCtx& ctx) {
+  run_flow_mod(ctx, ctx.opt.strict ? FlowModCommand::kModifyStrict : FlowModCommand::kModify,
+               &ctx.args[2]);
+}
+
+void cmd_del_flows(OfctlCtx& ctx) {
+  run_flow_mod(ctx, ctx.opt.strict ? FlowModCommand::kDeleteStrict : FlowModCommand::kDelete,
+               ctx.args.size() > 2 ? &ctx.args[2] : nullptr);
+}
+
+void cmd_add_flows(OfctlCtx& ctx) {
+  Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
+  if (!br) return;
+  auto ops = parse_flow_file(*ctx.stdin_data, ctx.args[2], br);
+  if (!ops.ok()) return ctx.fail(ops.error().message);
+  finish_change(ctx, *br, apply_ops(ctx.host->sw(), *br, *ops));
+}
+
+// The identity of a flow in a table (what add replaces, what delete_strict selects).
+using FlowKeyTuple = std::tuple<uint8_t, uint16_t, std::string>;
+FlowKeyTuple flow_identity(const FlowSpec& s) {
+  return {s.table, s.priority, format_match(s.match, s.priority)};
+}
+bool same_version(const FlowSpec& a, const FlowSpec& b) {
+  return a.cookie == b.cookie && a.idle_timeout == b.idle_timeout &&
+         a.hard_timeout == b.hard_timeout && a.importance == b.importance &&
+         a.send_flow_rem == b.send_flow_rem && a.actions == b.actions;
+}
+
+// replace-flows: the difference between the switch and the file, applied all-or-nothing.
+void cmd_replace_flows(OfctlCtx& ctx) {
+  Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
+  if (!br) return;
+  auto parsed = parse_flow_file(*ctx.stdin_data, ctx.args[2], br);
+  if (!parsed.ok()) return ctx.fail(parsed.error().message);
+  std::map<FlowKeyTuple, FlowSpec> want;
+  for (FlowOp& op : *parsed) {
+    if (op.cmd != FlowModCommand::kAdd) return ctx.fail("replace-flows: only add lines allowed");
+    op.spec.table_given = op.spec.priority_given = true;
+    want[flow_identity(op.spec)] = op.spec;
+  }
+  std::vector<FlowOp> ops;
+  std::map<FlowKeyTuple, FlowSpec> have;
+  for (const RulePtr& r : br->select(FlowSpec{}, false)) {
+    FlowSpec s = rule_to_spec(*r);
+    if (!want.count(flow_identity(s))) ops.push_back({FlowModCommand::kDeleteStrict, s});
+    have[flow_identity(s)] = s;
+  }
+  for (FlowOp& op : *parsed) {
+    auto it = have.find(flow_identity(op.spec));
+    if (it == have.end() || !same_version(it->second, op.spec)) ops.push_back(op);
+  }
+  finish_change(ctx, *br, apply_ops(ctx.host->sw(), *br, ops));
+}
+
+// OpenFlow 1.1+ replies carry no idle_age / hard_age (Nicira extensions).
+std::string strip_ages(std::string line) {
+  for (const char* key : {"idle_age=", "hard_age="}) {
+    size_t p = line.find(std::string(", ") + key);
+    if (p == std::string::npos) continue;
+    size_t end = line.find(", ", p + 2);
+    if (end != std::string::npos) line.erase(p, end - p);
+  }
+  return line;
+}
+
+void cmd_dump_flows(OfctlCtx& ctx) {
+  Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
+  if (!br) return;
+  std::optional<FlowSpec> filter;
+  if (ctx.args.size() > 2) {
+    auto f = parse_flow(ctx.args[2], FlowTextMode::kDelete, br);
+    if (!f.ok()) return ctx.fail(f.error().message);
+    filter = std::move(*f);
+  }
+  DumpOptions opts{ctx.opt.no_stats, ctx.opt.names};
+  std::string body = ctx.host->sw().dump_flows(br->name(), filter ? &*filter : nullptr, opts);
+  ctx.reply.out = ofctl_reply_header(ctx.opt, "NXST_FLOW", "OFPST_FLOW", 4, 2) + "\n";
+  if (ctx.opt.version == 1) return void(ctx.reply.out += body);
+  for (std::string_view rest = body; !rest.empty();) {
+    size_t nl = rest.find('\n');
+    ctx.reply.out += strip_ages(std::string(rest.substr(0, nl))) + "\n";
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+}
+
+void cmd_show(OfctlCtx& ctx) {
+  if (Ofproto* br = bridge_or_fail(ctx, ctx.args[1])) ofctl_show(ctx, *br);
+}
+void cmd_dump_ports(OfctlCtx& ctx) {
+  if (Ofproto* br = bridge_or_fail(ctx, ctx.args[1])) ofctl_dump_ports(ctx, *br);
+}
+void cmd_dump_ports_desc(OfctlCtx& ctx) {
+  if (Ofproto* br = bridge_or_fail(ctx, ctx.args[1])) ofctl_dump_ports_desc(ctx, *br);
+}
+void cmd_dump_tables(OfctlCtx& ctx) {
+  ctx.host->sw().datapath().push_stats();  // the lookups of packets not yet credited
+  if (Ofproto* br = bridge_or_fail(ctx, ctx.args[1])) ofctl_dump_tables(ctx, *br);
+}
+
+struct OfctlCommand {
+  std::string_view name;
+  int min_args;  // after the command name
+  int max_args;
+  bool local;  // runs without a switch
+  void (*run)(OfctlCtx&);
+};
+
+constexpr OfctlCommand kCommands[] = {
+    {"show", 1, 1, false, cmd_show},
+    {"dump-flows", 1, 2, false, cmd_dump_flows},
+    {"add-flow", 2, 2, false, cmd_add_flow},
+    {"add-flows", 2, 2, false, cmd_add_flows},
+    {"mod-flows", 2, 2, false, cmd_mod_flows},
+    {"del-flows", 1, 2, false, cmd_del_flows},
+    {"replace-flows", 2, 2, false, cmd_replace_flows},
+    {"dump-ports", 1, 2, false, cmd_dump_ports},
+    {"dump-ports-desc", 1, 2, false, cmd_dump_ports_desc},
+    {"dump-tables", 1, 1, false, cmd_dump_tables},
+    {"parse-flow", 1, 1, true, ofctl_parse_flow_cmd},
+    {"parse-flows", 1, 1, true, ofctl_parse_flows_cmd},
+};
+
+const OfctlCommand* find_command(std::string_view name) {
+  for (const OfctlCommand& c : kCommands) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+// Parses options, finds the command and checks its argument count; null on error.
+const OfctlCommand* prepare(OfctlCtx& ctx, const Args& argv) {
+  Status st = parse_args(argv, ctx.opt, ctx.args);
+  if (!st.ok()) return ctx.fail(st.error().message), nullptr;
+  if (ctx.args.empty()) return ctx.fail("missing command name; use --help for help"), nullptr;
+  const OfctlCommand* cmd = find_command(ctx.args[0]);
+  if (!cmd) return ctx.fail("unknown command '" + ctx.args[0] + "'; use --help for help"), nullptr;
+  int n = static_cast<int>(ctx.args.size()) - 1;
+  if (n < cmd->min_args) {
+    ctx.fail("'" + ctx.args[0] + "' command requires at least " + std::to_string(cmd->min_args) +
+             " arguments");
+    return nullptr;
+  }
+  if (n > cmd->max_args) {
+    ctx.fail("'" + ctx.args[0] + "' command takes at most " + std::to_string(cmd->max_args) +
+             " arguments");
+    return nullptr;
+  }
+  return cmd;
+}
+
+}  // namespace
+
+std::string ofctl_reply_header(const OfctlOptions& opt, const std::string& name10,
+                               const std::string& name, int xid10, int xid) {
+  char buf[128];
+  if (opt.version == 1) {
+    std::snprintf(buf, sizeof buf, "%s reply (xid=0x%x):", name10.c_str(), xid10);
+  } else {
+    std::snprintf(buf, sizeof buf, "%s reply (OF1.%d) (xid=0x%x):", name.c_str(), opt.version - 1,
+                  xid);
+  }
+  return buf;
+}
+
+ControlReply ofctl_execute(CommandHost& host, const Args& argv, const std::string& stdin_data) {
+  OfctlCtx ctx;
+  ctx.host = &host;
+  ctx.stdin_data = &stdin_data;
+  if (const OfctlCommand* cmd = prepare(ctx, argv)) cmd->run(ctx);
+  return ctx.reply;
+}
+
+Args ofctl_positional_args(const Args& argv) {
+  OfctlOptions opt;
+  Args args;
+  if (!parse_args(argv, opt, args).ok()) return {};
+  return args;
+}
+
+bool ofctl_is_local_command(const Args& argv) {
+  OfctlCtx ctx;
+  if (!parse_args(argv, ctx.opt, ctx.args).ok() || ctx.args.empty()) return false;
+  const OfctlCommand* cmd = find_command(ctx.args[0]);
+  return cmd && cmd->local;
+}
+
+ControlReply ofctl_execute_local(const Args& argv, const std::string& stdin_data) {
+  OfctlCtx ctx;
+  ctx.stdin_data = &stdin_data;
+  const OfctlCommand* cmd = prepare(ctx, argv);
+  if (cmd && !cmd->local) ctx.fail("'" + ctx.args[0] + "' needs the daemon");
+  if (cmd && cmd->local) cmd->run(ctx);
+  return ctx.reply;
+}
+
+}  // namespace nt

@@ -1,0 +1,101 @@
+// nvs-ofctl parse-flow FLOW / parse-flows FILE: what ovs-ofctl prints for them — the usable
+// protocols, the chosen one, then each flow as the flow_mod message it would send.
+//
+// Which protocols can carry a flow: OpenFlow 1.0 matches only its twelve fields (exact MACs,
+// CIDR IPv4 addresses, no tunnel, register or metadata fields); anything else needs the
+// Nicira extended match (NXM) or OpenFlow 1.2+ (OXM).
+#include <cinttypes>
+#include <cstdio>
+
+#include "common/strings.h"
+#include "node/ofctl_internal.h"
+
+namespace nt {
+namespace {
+
+bool mask_is_exact_or_wild(const Match& m, FieldId id) {
+  const FieldInfo& f = field_info(id);
+  u128 mask = m.get_mask(f);
+  return mask == 0 || mask == field_ones(f);
+}
+
+bool mask_is_prefix(const Match& m, FieldId id) {
+  const FieldInfo& f = field_info(id);
+  uint32_t mask = static_cast<uint32_t>(m.get_mask(f));
+  return (~mask & (~mask + 1)) == 0;  // ones then zeros
+}
+
+// True when an OpenFlow 1.0 match can express `m`.
+bool of10_expressible(const Match& m) {
+  static constexpr FieldId kNever[] = {FieldId::kTunId,    FieldId::kTunSrc, FieldId::kTunDst,
+                                       FieldId::kMetadata, FieldId::kNwTtl,  FieldId::kNwFrag,
+                                       FieldId::kArpSha,   FieldId::kArpTha, FieldId::kIpv6Src,
+                                       FieldId::kIpv6Dst,  FieldId::kNwEcn};
+  for (FieldId id : kNever) {
+    if (m.get_mask(field_info(id)) != 0) return false;
+  }
+  for (int r = 0; r < 16; ++r) {
+    if (m.mask.regs[r]) return false;
+  }
+  if (!mask_is_exact_or_wild(m, FieldId::kDlSrc) || !mask_is_exact_or_wild(m, FieldId::kDlDst)) {
+    return false;
+  }
+  if (!mask_is_prefix(m, FieldId::kNwSrc) || !mask_is_prefix(m, FieldId::kNwDst)) return false;
+  uint16_t tci = m.mask.vlan_tci;
+  return tci == 0 || tci == 0xffff || tci == 0x1fff || tci == 0xe000 || tci == 0xf000;
+}
+
+std::string flow_mod_line(const FlowSpec& s, bool nxm) {
+  std::string line = nxm ? "NXT_FLOW_MOD (xid=0x1): ADD" : "OFPT_FLOW_MOD (xid=0x1): ADD";
+  if (s.table) line += " table:" + std::to_string(s.table);
+  line += " " + format_match(s.match, s.priority);
+  if (line.back() != ' ') line += ' ';
+  char buf[64];
+  if (s.cookie) {
+    std::snprintf(buf, sizeof buf, "cookie:0x%" PRIx64 " ", s.cookie);
+    line += buf;
+  }
+  if (s.idle_timeout) line += "idle:" + std::to_string(s.idle_timeout) + " ";
+  if (s.hard_timeout) line += "hard:" + std::to_string(s.hard_timeout) + " ";
+  if (s.importance) line += "importance:" + std::to_string(s.importance) + " ";
+  if (s.send_flow_rem) line += "send_flow_rem ";
+  if (s.check_overlap) line += "check_overlap ";
+  return line + "actions=" + format_actions(s.actions) + "\n";
+}
+
+void print_flow_mods(OfctlCtx& ctx, const std::vector<FlowSpec>& specs) {
+  bool nxm = false;
+  for (const FlowSpec& s : specs) nxm = nxm || !of10_expressible(s.match);
+  ctx.reply.out += nxm ? "usable protocols: NXM,OXM\nchosen protocol: NXM-table_id\n"
+                       : "usable protocols: any\nchosen protocol: OpenFlow10-table_id\n";
+  for (const FlowSpec& s : specs) ctx.reply.out += flow_mod_line(s, nxm);
+}
+
+}  // namespace
+
+void ofctl_parse_flow_cmd(OfctlCtx& ctx) {
+  auto spec = parse_flow(ctx.args[1], FlowTextMode::kAdd);
+  if (!spec.ok()) return ctx.fail(spec.error().message);
+  print_flow_mods(ctx, {*spec});
+}
+
+void ofctl_parse_flows_cmd(OfctlCtx& ctx) {
+  std::vector<FlowSpec> specs;
+  int line_no = 0;
+  for (std::string_view rest = *ctx.stdin_data; !rest.empty();) {
+    size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    ++line_no;
+    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    if (trim(line).empty()) continue;
+    auto spec = parse_flow(trim(line), FlowTextMode::kAdd);
+    if (!spec.ok()) {
+      return ctx.fail(ctx.args[1] + ":" + std::to_string(line_no) + ": " + spec.error().message);
+    }
+    specs.push_back(std::move(*spec));
+  }
+  print_flow_mods(ctx, specs);
+}
+
+}  // namespace nt

@@ -1,0 +1,29 @@
+// FlowStore: a bridge's configured OpenFlow flows, kept under the run directory.
+//
+// Each bridge's flows live in `<rundir>/flows/<bridge>.flows`, in the text form of
+// node/flow_store.h. Every save is atomic (temporary file, fsync, rename), so a change a command
+// reported as done survives kill -9.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "node/flow_store.h"
+
+namespace nt {
+
+class FlowStore {
+ public:
+  explicit FlowStore(std::string dir) : dir_(std::move(dir)) {}
+
+  Status save(const Ofproto& br) const;
+  // The saved text, or nullopt if the bridge has never been saved.
+  std::optional<std::string> load(const std::string& bridge) const;
+  void remove(const std::string& bridge) const;
+  std::string path(const std::string& bridge) const { return dir_ + "/" + bridge + ".flows"; }
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace nt

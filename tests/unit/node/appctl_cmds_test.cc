@@ -1,0 +1,102 @@
+// nvs-appctl command handlers over a Switch with in-memory (recording) ports.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/strings.h"
+#include "node/commands.h"
+
+namespace nt {
+namespace {
+
+class AppctlTest : public ::testing::Test {
+ protected:
+  AppctlTest() : sw_(clock_), host_(sw_) {
+    EXPECT_TRUE(sw_.add_bridge("br0").ok());
+    for (const char* name : {"p1", "p2"}) {
+      PortSpec spec;
+      spec.name = name;
+      EXPECT_TRUE(sw_.add_port("br0", spec).ok());
+    }
+  }
+  ControlReply appctl(const std::vector<std::string>& argv) { return appctl_execute(host_, argv); }
+  RecordingPort* port(const char* name) {
+    const OfPort* p = sw_.bridge("br0")->find_port(name);
+    return dynamic_cast<RecordingPort*>(sw_.datapath().port(p->odp_port));
+  }
+
+  ManualClock clock_;
+  Switch sw_;
+  CommandHost host_;
+};
+
+constexpr const char* kFrame =  // fa:16:3e:00:00:01 -> broadcast, ARP
+    "fffffffffffffa163e0000010806000108000604000"
+    "1fa163e0000010a0000010000000000000a000002";
+
+TEST_F(AppctlTest, UnknownCommandAndArgumentCounts) {
+  ControlReply r = appctl({"foo"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "\"foo\" is not a valid command (use list-commands to see a list of valid commands)\n"
+            "nvs-appctl: neutrino-vswitchd: server returned an error\n");
+  r = appctl({"fdb/show"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err.rfind("\"fdb/show\" command requires at least 1 arguments\n", 0), 0u);
+  r = appctl({"fdb/show", "nosuch"});
+  EXPECT_EQ(r.err.rfind("no such bridge\n", 0), 0u);
+  r = appctl({"list-commands"});
+  EXPECT_EQ(r.out.rfind("The available commands are:\n", 0), 0u);
+  EXPECT_NE(r.out.find("\n  ofproto/trace           bridge br_flow [-generate]\n"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST_F(AppctlTest, ReceiveLearnsAndFloods) {
+  ControlReply r = appctl({"netdev-dummy/receive", "p1", kFrame});
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(port("p2")->sent.size(), 1u);  // NORMAL floods to p2 (and LOCAL), not back to p1
+  EXPECT_EQ(hex_bytes(port("p2")->sent[0].data(), port("p2")->sent[0].size()), kFrame);
+  EXPECT_TRUE(port("p1")->sent.empty());
+  r = appctl({"fdb/show", "br0"});
+  EXPECT_EQ(r.out,
+            " port  VLAN  MAC                Age\n"
+            "    1     0  fa:16:3e:00:00:01    0\n");
+  EXPECT_EQ(appctl({"fdb/flush", "br0"}).out, "table successfully flushed\n");
+  EXPECT_EQ(appctl({"fdb/show", "br0"}).out, " port  VLAN  MAC                Age\n");
+  EXPECT_NE(appctl({"dpctl/dump-flows"}).out.find("actions:"), std::string::npos);
+  EXPECT_NE(appctl({"coverage/show"}).out.find("miss_upcall"), std::string::npos);
+  // A flow instead of hex bytes: a frame is composed from it.
+  r = appctl({"netdev-dummy/receive", "p2", "dl_src=00:00:00:00:00:02,dl_dst=ff:ff:ff:ff:ff:ff"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(port("p1")->sent.size(), 1u);
+  EXPECT_EQ(appctl({"netdev-dummy/receive", "p9", kFrame}).status, 2);
+}
+
+TEST_F(AppctlTest, Trace) {
+  ControlReply r = appctl({"ofproto/trace", "br0", "in_port=1,dl_dst=ff:ff:ff:ff:ff:ff"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("bridge(\"br0\")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Datapath actions: "), std::string::npos);
+  r = appctl({"ofproto/trace", "br0", "in_port=1", "-bogus"});
+  EXPECT_EQ(r.status, 2);
+}
+
+TEST_F(AppctlTest, VlogAndExit) {
+  EXPECT_EQ(appctl({"vlog/set", "ofproto:file:dbg"}).status, 0);
+  std::string list = appctl({"vlog/list"}).out;
+  EXPECT_EQ(list.rfind("                 console    syslog    file\n", 0), 0u);
+  EXPECT_NE(list.find("\nofproto           INFO        ERR        DBG\n"), std::string::npos)
+      << list;
+  ControlReply r = appctl({"vlog/set", "nosuchmodule:dbg"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err.rfind("no destination, level, or module \"nosuchmodule\"\n", 0), 0u);
+  EXPECT_FALSE(host_.exit_requested());
+  EXPECT_EQ(appctl({"exit"}).status, 0);
+  EXPECT_TRUE(host_.exit_requested());
+}
+
+}  // namespace
+}  // namespace nt
