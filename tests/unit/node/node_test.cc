@@ -24,6 +24,7 @@ constexpr uint32_t kPeerIp = 0x0a000002;  // 10.0.0.2
 
 class NodeCoreTest : public ::testing::Test {
  protected:
+  NodeCoreTest() { (void)host_.vlog().apply_spec("any:any:off"); }
   ControlReply vsctl(const std::vector<std::string>& argv) { return node_.vsctl(argv); }
 
   SystemClock clock_;
