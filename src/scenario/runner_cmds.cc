@@ -36,7 +36,7 @@ Result<std::string> ScenarioRunner::cmd_node(const Args& a) {
   for (size_t i = 2; i < a.size(); ++i) {
     auto [k, v] = split_kv(a[i]);
     if (k != "vtep") return make_error("node: unknown option '" + k + "'");
-    vtep = parse_ipv4_addr(v);
+    vtep = ipv4_parse(v);
     if (!vtep) return make_error("node: vtep '" + v + "' is not an IPv4 address");
   }
   current_ = &new_node(a[1]);
@@ -60,7 +60,9 @@ Result<std::string> ScenarioRunner::cmd_add_port(const Args& a, bool device) {
   for (size_t i = 3; i < a.size(); ++i) {
     auto [k, v] = split_kv(a[i]);
     if (k == "type") {
-      spec.type = v;
+      auto type = parse_port_type(spec.name, v);
+      if (!type.ok()) return type.error();
+      spec.type = *type;
     } else if (k == "ofport") {
       auto n = parse_uint(v, 16);
       if (!n) return make_error("ofport: '" + v + "' is not a port number");
@@ -80,10 +82,9 @@ Result<std::string> ScenarioRunner::cmd_add_port(const Args& a, bool device) {
       if (!m.ok()) return m.error();
       spec.vlan.mode = *m;
     } else if (k == "mac") {
-      FlowKey tmp;
-      auto mac = parse_field_value(field_info(FieldId::kDlSrc), v);
+      auto mac = scenario_internal::parse_lab_mac(v);
       if (!mac.ok()) return mac.error();
-      spec.mac = MacAddr::from_u64(static_cast<uint64_t>(*mac));
+      spec.mac = *mac;
     } else {
       spec.options[k] = v;
     }

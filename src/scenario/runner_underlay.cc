@@ -83,9 +83,9 @@ Result<std::string> ScenarioRunner::cmd_nic(const Args& a) {
   }
   std::optional<MacAddr> mac;
   if (!kv["mac"].empty()) {
-    auto m = parse_field_value(field_info(FieldId::kDlSrc), kv["mac"]);
+    auto m = scenario_internal::parse_lab_mac(kv["mac"]);
     if (!m.ok()) return m.error();
-    mac = MacAddr::from_u64(static_cast<uint64_t>(*m));
+    mac = *m;
   }
   uint16_t mtu = 1500;
   if (!kv["mtu"].empty()) {
@@ -123,7 +123,7 @@ Result<std::string> ScenarioRunner::add_nic(Node& n, const std::string& name, Se
   // A dummy port already named like the NIC (add-port before nic) is the NIC, enslaved.
   for (Ofproto* br : n.sw->bridges()) {
     const OfPort* p = br->find_port(name);
-    if (p && p->type == "dummy") NT_TRY(enslave(n, n.nics.back(), br->name()));
+    if (p && p->type == PortType::kDummy) NT_TRY(enslave(n, n.nics.back(), br->name()));
   }
   return std::string();
 }

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "common/vlog.h"
 #include "vswitchd/control.h"
-#include "vswitchd/vlog.h"
 #include "xlate/switch.h"
 
 namespace nt {

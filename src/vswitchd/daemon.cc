@@ -39,9 +39,13 @@ Daemon::Daemon(DaemonOptions opts)
       reconciler_(*owned_switch),
       flows_(opts_.rundir + "/flows") {
   owned_switch->set_port_factory(open_port_or_defer);
+  vlog_install(&vlog());  // every layer's vlog_write() now reaches the daemon's log
 }
 
-Daemon::~Daemon() { cleanup(); }
+Daemon::~Daemon() {
+  cleanup();
+  if (vlog_installed() == &vlog()) vlog_install(nullptr);
+}
 
 void Daemon::log(const char* module, VlogLevel level, const std::string& msg) {
   vlog().log(module, level, msg);
@@ -152,7 +156,7 @@ std::vector<std::pair<uint32_t, Netdev*>> Daemon::netdevs() const {
 }
 
 PortStatus Daemon::port_status(const Ofproto& br, const OfPort& port) const {
-  if (port.type == "patch") {
+  if (port.type == PortType::kPatch) {
     bool peer = owned_switch->patch_peer(port).second != nullptr;
     return {peer, peer ? "" : "peer " + port.peer + " does not exist"};
   }
