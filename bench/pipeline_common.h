@@ -46,16 +46,16 @@ inline bool build_vxlan_pipeline(Switch& sw, CountingUnderlay& underlay) {
   sw.set_underlay(&underlay);
   if (!sw.add_bridge("br-int", true).ok() || !sw.add_bridge("br-tun", true).ok()) return false;
   PortSpec p;
-  p.name = "patch-tun", p.type = "patch", p.options = {{"peer", "patch-int"}};
+  p.name = "patch-tun", p.type = PortType::kPatch, p.options = {{"peer", "patch-int"}};
   if (!sw.add_port("br-int", p).ok()) return false;
   PortSpec vm;
-  vm.name = "vm1", vm.type = "dummy", vm.vlan.tag = 1;
+  vm.name = "vm1", vm.type = PortType::kDummy, vm.vlan.tag = 1;
   if (!sw.add_port("br-int", vm).ok()) return false;
   PortSpec pi;
-  pi.name = "patch-int", pi.type = "patch", pi.options = {{"peer", "patch-tun"}};
+  pi.name = "patch-int", pi.type = PortType::kPatch, pi.options = {{"peer", "patch-tun"}};
   if (!sw.add_port("br-tun", pi).ok()) return false;
   PortSpec vx;
-  vx.name = "vxlan-a642100b", vx.type = "vxlan";
+  vx.name = "vxlan-a642100b", vx.type = PortType::kVxlan;
   vx.options = {{"remote_ip", "166.66.16.11"}, {"local_ip", "166.66.16.10"}};
   if (!sw.add_port("br-tun", vx).ok()) return false;
   if (!sw.flow_mod_text("br-int", "priority=0 actions=NORMAL", FlowModCommand::kAdd).ok()) {

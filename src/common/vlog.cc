@@ -4,6 +4,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -63,7 +64,17 @@ std::string utc_timestamp() {
   return buf;
 }
 
+std::atomic<Vlog*> g_sink{nullptr};
+
 }  // namespace
+
+Vlog* vlog_install(Vlog* sink) { return g_sink.exchange(sink); }
+
+Vlog* vlog_installed() { return g_sink.load(std::memory_order_acquire); }
+
+void vlog_write(std::string_view module, VlogLevel level, std::string_view message) {
+  if (Vlog* sink = vlog_installed()) sink->log(module, level, message);
+}
 
 std::string_view vlog_level_name(VlogLevel level) {
   return kLevelNames[static_cast<size_t>(level)];

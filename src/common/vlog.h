@@ -8,6 +8,11 @@
 //   2026-11-22T03:10:00.123Z|00001|bridge|INFO|added bridge br-int
 //
 // The daemon is single-threaded, but the sink is guarded so a future helper thread may log.
+//
+// The class lives in common/ so every layer can log: a program installs its Vlog as the
+// process's sink (`vlog_install`, the daemon does), and any layer calls `vlog_write(module,
+// level, text)`, which does nothing (one atomic load) while no sink is installed, as in unit
+// tests and the in-process lab. Nothing here runs per packet unless a caller logs per packet.
 #pragma once
 
 #include <array>
@@ -59,5 +64,11 @@ class Vlog {
 };
 
 std::string_view vlog_level_name(VlogLevel level);  // "INFO"
+
+// The process-wide sink every layer logs to; nullptr uninstalls. Returns the previous one.
+Vlog* vlog_install(Vlog* sink);
+Vlog* vlog_installed();
+// Logs through the installed sink, if any (the module must be one of Vlog::modules()).
+void vlog_write(std::string_view module, VlogLevel level, std::string_view message);
 
 }  // namespace nt

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/addr.h"
 #include "common/strings.h"
 
 namespace nt {
@@ -106,10 +107,9 @@ bool name_in_list(std::string_view list, std::string_view name) {
 }
 
 Result<u128> parse_ipv4(std::string_view s) {
-  std::string str(s);
-  in_addr a;
-  if (inet_pton(AF_INET, str.c_str(), &a) != 1) return make_error("invalid IP address");
-  return static_cast<u128>(ntohl(a.s_addr));
+  auto a = ipv4_parse(s);
+  if (!a) return make_error("invalid IP address");
+  return static_cast<u128>(*a);
 }
 
 Result<u128> parse_ipv6(std::string_view s) {
@@ -121,29 +121,12 @@ Result<u128> parse_ipv6(std::string_view s) {
   return v;
 }
 
-// "xx:xx:xx:xx:xx:xx", each byte one or two hex digits (sscanf's %x accepted overlong and
-// signed groups such as "-1" or "0x1").
+// common/addr.h's grammar: six groups of one or two hex digits (not OVS's sscanf "%hhx",
+// which also takes overlong and signed groups such as "001" or "-1").
 Result<u128> parse_mac(std::string_view s) {
-  u128 v = 0;
-  int groups = 0;
-  size_t i = 0;
-  while (groups < 6) {
-    int digits = 0;
-    unsigned byte = 0;
-    for (; i < s.size() && digits < 3 && std::isxdigit(static_cast<unsigned char>(s[i])); ++i) {
-      char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-      byte = byte * 16 + static_cast<unsigned>(c <= '9' ? c - '0' : c - 'a' + 10);
-      ++digits;
-    }
-    if (digits == 0 || digits > 2) return make_error("invalid Ethernet address");
-    v = v << 8 | byte;
-    if (++groups < 6) {
-      if (i >= s.size() || s[i] != ':') return make_error("invalid Ethernet address");
-      ++i;
-    }
-  }
-  if (i != s.size()) return make_error("invalid Ethernet address");
-  return v;
+  auto m = MacAddr::parse(s);
+  if (!m) return make_error("invalid Ethernet address");
+  return static_cast<u128>(m->to_u64());
 }
 
 Result<u128> parse_frag(std::string_view s) {

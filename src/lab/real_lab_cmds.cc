@@ -65,7 +65,7 @@ Result<std::string> RealLab::cmd_node(const Args& a) {
   for (size_t i = 2; i < a.size(); ++i) {
     auto [k, v] = split_kv(a[i]);
     if (k != "vtep") return make_error("node: unknown option '" + k + "'");
-    if (!parse_ipv4_addr(v)) return make_error("node: vtep '" + v + "' is not an IPv4 address");
+    if (!ipv4_parse(v)) return make_error("node: vtep '" + v + "' is not an IPv4 address");
     if (!segments_.count(scenario_internal::kVtepSegment))
       NT_TRY(segment(scenario_internal::kVtepSegment, true));
     auto r = cmd_nic({"nic", "eth1", std::string("segment=") + scenario_internal::kVtepSegment,

@@ -141,17 +141,18 @@ Result<std::unique_ptr<Netdev>> open_tunnel(const PortSpec& spec,
 }
 
 struct NetdevProvider {
-  std::string_view type;
+  PortType type;
   NetdevFactory open;
 };
 
 // The one table of providers. Patch ports never get here (xlate resolves them).
 constexpr NetdevProvider kProviders[] = {
-    {"dummy", open_dummy},   {"tap", open_tap},      {"internal", open_tap},
-    {"system", open_system}, {"vxlan", open_tunnel}, {"gre", open_tunnel},
+    {PortType::kDummy, open_dummy},  {PortType::kTap, open_tap},
+    {PortType::kInternal, open_tap}, {PortType::kSystem, open_system},
+    {PortType::kVxlan, open_tunnel}, {PortType::kGre, open_tunnel},
 };
 
-const NetdevProvider* find_provider(std::string_view type) {
+const NetdevProvider* find_provider(PortType type) {
   for (const NetdevProvider& p : kProviders) {
     if (p.type == type) return &p;
   }
@@ -160,14 +161,15 @@ const NetdevProvider* find_provider(std::string_view type) {
 
 }  // namespace
 
-bool netdev_type_supported(std::string_view type) { return find_provider(type) != nullptr; }
+bool netdev_type_supported(PortType type) { return find_provider(type) != nullptr; }
 
 Result<std::unique_ptr<Netdev>> netdev_open(const PortSpec& spec,
                                             const std::optional<TunnelConfig>& tunnel) {
   const NetdevProvider* p = find_provider(spec.type);
   if (!p) {
-    return make_error(spec.name + ": unsupported port type '" + spec.type + "'",
-                      ErrorCode::kUnsupported);
+    return make_error(
+        spec.name + ": unsupported port type '" + std::string(port_type_name(spec.type)) + "'",
+        ErrorCode::kUnsupported);
   }
   auto r = p->open(spec, tunnel);
   if (r.ok()) (*r)->name = spec.name;

@@ -39,8 +39,8 @@
 #include "common/result.h"
 #include "datapath/dp_port.h"
 #include "netdev/vnet.h"
+#include "ofproto/port_spec.h"
 #include "packet/packet.h"
-#include "xlate/switch.h"
 
 namespace nt {
 
@@ -161,8 +161,8 @@ class Netdev : public DpPort {
 // internal, tap, system, vxlan, gre). `tunnel` is the parsed vxlan/gre configuration.
 Result<std::unique_ptr<Netdev>> netdev_open(const PortSpec& spec,
                                             const std::optional<TunnelConfig>& tunnel);
-// True if netdev_open knows the type.
-bool netdev_type_supported(std::string_view type);
+// True if netdev_open has a provider for the type (patch and sink ports have none).
+bool netdev_type_supported(PortType type);
 
 // "<name>: <what>: <strerror(err)>", the shape of every system-call error message.
 std::string netdev_errno_message(std::string_view name, std::string_view what, int err);

@@ -23,7 +23,7 @@ std::string option(const PortSpec& spec, const char* key) {
 }  // namespace
 
 Result<std::unique_ptr<DummyNetdev>> DummyNetdev::open(const PortSpec& spec) {
-  std::unique_ptr<DummyNetdev> d(new DummyNetdev(spec.type));
+  std::unique_ptr<DummyNetdev> d(new DummyNetdev(std::string(port_type_name(spec.type))));
   d->name = spec.name;
   d->event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (d->event_fd_ < 0) return make_error(netdev_errno_message(spec.name, "eventfd", errno));

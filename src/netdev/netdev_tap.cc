@@ -23,7 +23,7 @@ constexpr unsigned kTunOffloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_T
 }  // namespace
 
 Result<std::unique_ptr<TapNetdev>> TapNetdev::open(const PortSpec& spec) {
-  std::unique_ptr<TapNetdev> t(new TapNetdev(spec.type));
+  std::unique_ptr<TapNetdev> t(new TapNetdev(std::string(port_type_name(spec.type))));
   t->name = spec.name;
   NT_TRY(t->create(spec));
   t->overflow_.reset(new uint8_t[2 * kNetdevMaxFrame]);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/addr.h"
 #include "packet/flow_key.h"
 
 namespace nt {
@@ -24,18 +25,9 @@ bool parse_u32(std::string_view s, uint32_t max, uint32_t& out) {
 }  // namespace
 
 Result<uint32_t> parse_ipv4(std::string_view text) {
-  uint32_t addr = 0;
-  std::string_view rest = text;
-  for (int i = 0; i < 4; ++i) {
-    size_t dot = i < 3 ? rest.find('.') : rest.size();
-    uint32_t octet = 0;
-    if (dot == std::string_view::npos || !parse_u32(rest.substr(0, dot), 255, octet)) {
-      return make_error("invalid IPv4 address \"" + std::string(text) + "\"");
-    }
-    addr = addr << 8 | octet;
-    rest = i < 3 ? rest.substr(dot + 1) : std::string_view();
-  }
-  return addr;
+  std::optional<uint32_t> addr = ipv4_parse(text);
+  if (!addr) return make_error("invalid IPv4 address \"" + std::string(text) + "\"");
+  return *addr;
 }
 
 Result<Ipv4Prefix> parse_ipv4_prefix(std::string_view text) {

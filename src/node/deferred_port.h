@@ -21,7 +21,9 @@ class DeferredNetdev final : public Netdev {
  public:
   DeferredNetdev(PortSpec spec, std::optional<TunnelConfig> tunnel, std::string why);
 
-  std::string_view type() const override { return inner_ ? inner_->type() : spec_.type; }
+  std::string_view type() const override {
+    return inner_ ? inner_->type() : port_type_name(spec_.type);
+  }
   void send(PacketBatch& batch, PacketPool& pool) override;
   int rx_fd() const override { return inner_ ? inner_->rx_fd() : -1; }
   size_t receive(PacketPool& pool, PacketBatch& out) override;

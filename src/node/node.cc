@@ -5,7 +5,7 @@
 namespace nt {
 
 PortStatus CommandHost::port_status(const Ofproto& br, const OfPort& port) const {
-  if (port.type != "patch") return {};
+  if (port.type != PortType::kPatch) return {};
   bool peer = sw_.patch_peer(port).second != nullptr;
   return {peer, peer ? "" : "peer " + port.peer + " does not exist"};
 }

@@ -13,7 +13,9 @@ std::string port_label(const OfPort& p) {
   return std::to_string(p.ofport) + "(" + p.name + ")";
 }
 
-bool has_link_speed(const OfPort& p) { return p.type == "system" || p.type == "tap"; }
+bool has_link_speed(const OfPort& p) {
+  return p.type == PortType::kSystem || p.type == PortType::kTap;
+}
 
 // One port of OFPT_FEATURES_REPLY / OFPST_PORT_DESC.
 std::string format_port_desc(const CommandHost& host, const Ofproto& br, const OfPort& p,
@@ -21,7 +23,7 @@ std::string format_port_desc(const CommandHost& host, const Ofproto& br, const O
   bool up = host.port_link_up(br, p);
   std::string s = " " + port_label(p) + ": addr:" + p.mac.to_string() + "\n";
   s += "     config:     ";
-  s += (!up && p.type == "internal") ? "PORT_DOWN\n" : "0\n";
+  s += (!up && p.type == PortType::kInternal) ? "PORT_DOWN\n" : "0\n";
   s += "     state:      ";
   s += !up ? "LINK_DOWN\n" : (version >= 4 ? "LIVE\n" : "0\n");
   if (has_link_speed(p) && up) {

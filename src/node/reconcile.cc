@@ -3,25 +3,14 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/addr.h"
 #include "common/strings.h"
 
 namespace nt {
 namespace {
 
 std::optional<MacAddr> parse_mac(const std::optional<std::string>& s) {
-  if (!s) return std::nullopt;
-  unsigned b[6];
-  char extra;
-  if (std::sscanf(s->c_str(), "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-                  &extra) != 6) {
-    return std::nullopt;
-  }
-  MacAddr m;
-  for (int i = 0; i < 6; ++i) {
-    if (b[i] > 0xff) return std::nullopt;
-    m.b[i] = static_cast<uint8_t>(b[i]);
-  }
-  return m;
+  return s ? MacAddr::parse(*s) : std::nullopt;
 }
 
 Result<PortVlanConfig> vlan_config(const Port& port) {
@@ -63,7 +52,9 @@ void apply_mac_table_config(const Bridge& b, Ofproto& br) {
 Result<PortSpec> port_spec(const Port& port, const Interface& iface) {
   PortSpec spec;
   spec.name = iface.name;
-  spec.type = iface.type.empty() ? "system" : iface.type;
+  auto type = parse_port_type(iface.name, iface.type.empty() ? "system" : iface.type);
+  if (!type.ok()) return type.error();
+  spec.type = *type;
   spec.options = iface.options;
   auto vlan = vlan_config(port);
   if (!vlan.ok()) return vlan.error();

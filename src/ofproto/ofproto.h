@@ -21,6 +21,7 @@
 #include "common/result.h"
 #include "datapath/dp_port.h"
 #include "ofproto/mac_learning.h"
+#include "ofproto/port_spec.h"
 #include "ofproto/rule.h"
 #include "ofproto/vlan_port.h"
 #include "openflow/flow_text.h"
@@ -32,7 +33,7 @@ inline constexpr int kNumTables = 255;
 struct OfPort {
   uint32_t ofport = 0;
   std::string name;
-  std::string type;  // internal, system, tap, patch, vxlan, gre, dummy
+  PortType type = PortType::kDummy;
   MacAddr mac;
   PortVlanConfig vlan_config;
   PortVlan vlan;          // compiled from vlan_config

@@ -23,28 +23,9 @@
 #include <string>
 #include <type_traits>
 
+#include "common/addr.h"
+
 namespace nt {
-
-struct MacAddr {
-  std::array<uint8_t, 6> b{};
-
-  static MacAddr from_u64(uint64_t v) {
-    MacAddr m;
-    for (int i = 5; i >= 0; --i, v >>= 8) m.b[i] = static_cast<uint8_t>(v);
-    return m;
-  }
-  uint64_t to_u64() const {
-    uint64_t v = 0;
-    for (uint8_t x : b) v = v << 8 | x;
-    return v;
-  }
-  bool is_multicast() const { return b[0] & 1; }
-  bool is_broadcast() const { return to_u64() == 0xffffffffffffULL; }
-  bool is_zero() const { return to_u64() == 0; }
-  bool operator==(const MacAddr&) const = default;
-  std::string to_string() const;  // "fa:16:3e:fd:8a:ed"
-};
-static_assert(sizeof(MacAddr) == 6);
 
 // Ports with special meaning, numbered as in OpenFlow 1.0 / Open vSwitch.
 namespace ofp_port {
@@ -131,7 +112,6 @@ static_assert(std::is_trivially_copyable_v<FlowKey>);
 static_assert(std::has_unique_object_representations_v<FlowKey>, "FlowKey has no hidden padding");
 static_assert(offsetof(FlowKey, ipv6_src) % 8 == 0);
 
-std::string ipv4_to_string(uint32_t addr);  // host order -> "10.0.0.1"
 std::string ipv6_to_string(const std::array<uint8_t, 16>& addr);
 
 // Hash of all words of a key (used by the exact-match cache).

@@ -33,23 +33,17 @@ Status require(const std::string& cmd, std::map<std::string, std::string>& kv,
   return ok_status();
 }
 
-Result<MacAddr> parse_mac(const std::string& s) {
-  auto mac = parse_field_value(field_info(FieldId::kDlSrc), s);
-  if (!mac.ok()) return mac.error();
-  return MacAddr::from_u64(static_cast<uint64_t>(*mac));
-}
-
 // The addressing part of a DHCP server's configuration.
 Status parse_dhcp_addressing(std::map<std::string, std::string>& kv, DhcpServerConfig& cfg) {
   const std::string &ip = kv["ip"], &range = kv["range"];
   size_t slash = ip.find('/'), dash = range.find('-');
-  auto server = parse_ipv4_addr(ip.substr(0, slash));
+  auto server = ipv4_parse(ip.substr(0, slash));
   auto len = slash == std::string::npos ? std::nullopt : parse_uint(ip.substr(slash + 1), 6);
   if (!server || !len || *len > 32) {
     return make_error("dhcp-server: ip '" + ip + "' is not A.B.C.D/LEN");
   }
-  auto first = parse_ipv4_addr(range.substr(0, dash));
-  auto last = dash == std::string::npos ? std::nullopt : parse_ipv4_addr(range.substr(dash + 1));
+  auto first = ipv4_parse(range.substr(0, dash));
+  auto last = dash == std::string::npos ? std::nullopt : ipv4_parse(range.substr(dash + 1));
   if (!first || !last) return make_error("dhcp-server: range '" + range + "' is not FIRST-LAST");
   cfg.server_address = *server;
   cfg.prefix_len = static_cast<uint8_t>(*len);
@@ -63,7 +57,7 @@ Status parse_dhcp_options(std::map<std::string, std::string>& kv,
                           const std::vector<std::string>& hosts, DhcpServerConfig& cfg) {
   for (const char* k : {"router", "dns"}) {
     if (kv[k].empty()) continue;
-    auto ip = parse_ipv4_addr(kv[k]);
+    auto ip = ipv4_parse(kv[k]);
     if (!ip) {
       return make_error(std::string("dhcp-server: ") + k + " '" + kv[k] + "' is not an address");
     }
@@ -81,8 +75,8 @@ Status parse_dhcp_options(std::map<std::string, std::string>& kv,
   }
   for (const std::string& h : hosts) {
     size_t s = h.find('/');
-    auto mac = parse_mac(h.substr(0, s));
-    auto ip = s == std::string::npos ? std::nullopt : parse_ipv4_addr(h.substr(s + 1));
+    auto mac = parse_lab_mac(h.substr(0, s));
+    auto ip = s == std::string::npos ? std::nullopt : ipv4_parse(h.substr(s + 1));
     if (!mac.ok() || !ip) return make_error("dhcp-server: host is MAC/IP, not '" + h + "'");
     cfg.static_hosts.push_back({*mac, *ip});
   }
@@ -90,6 +84,12 @@ Status parse_dhcp_options(std::map<std::string, std::string>& kv,
 }
 
 }  // namespace
+
+Result<MacAddr> parse_lab_mac(std::string_view text) {
+  auto mac = MacAddr::parse(trim(text));
+  if (!mac) return make_error("invalid Ethernet address");
+  return *mac;
+}
 
 MacAddr derived_nic_mac(const std::string& node, const std::string& nic) {
   uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a

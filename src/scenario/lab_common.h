@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -16,6 +17,10 @@ namespace nt::scenario_internal {
 
 // The segment `node NAME vtep=IP` puts that node's eth1 on.
 inline constexpr const char* kVtepSegment = "underlay";
+
+// A lab file's `mac=` value (common/addr.h's grammar, surrounding blanks ignored); refused
+// with "invalid Ethernet address", as in flow syntax.
+Result<MacAddr> parse_lab_mac(std::string_view text);
 
 // A node NIC's MAC when the lab file gives none: locally administered unicast, from the node
 // and NIC names only.

@@ -30,7 +30,7 @@ Result<std::string> ScenarioRunner::cmd_node(const Args& a) {
   for (size_t i = 2; i < a.size(); ++i) {
     auto [k, v] = split_kv(a[i]);
     if (k != "vtep") return make_error("node: unknown option '" + k + "'");
-    vtep = parse_ipv4_addr(v);
+    vtep = ipv4_parse(v);
     if (!vtep) return make_error("node: vtep '" + v + "' is not an IPv4 address");
   }
   current_ = &new_node(a[1]);

@@ -13,11 +13,11 @@ namespace {
 TopoPort topo_port(const OfPort& p) {
   TopoPort t;
   t.name = p.name;
-  t.type = p.ofport == ofp_port::kLocal ? "internal" : p.type;
+  t.type = port_type_name(p.ofport == ofp_port::kLocal ? PortType::kInternal : p.type);
   t.ofport = p.ofport;
   t.tag = p.vlan_config.tag ? static_cast<int>(*p.vlan_config.tag) : -1;
   t.trunks = p.vlan_config.trunks;
-  if (p.type == "patch") t.options["peer"] = p.peer;
+  if (p.type == PortType::kPatch) t.options["peer"] = p.peer;
   if (p.tunnel) {
     const TunnelConfig& c = *p.tunnel;
     t.options["remote_ip"] = ipv4_to_string(c.remote_ip);

@@ -23,7 +23,7 @@ Result<ScenarioRunner::Instance*> ScenarioRunner::instance(const std::string& na
 
 Result<std::unique_ptr<ScenarioRunner::Instance>> ScenarioRunner::attach_host(
     const std::string& name, std::map<std::string, std::string>& kv, Args port_args) {
-  auto mac = parse_field_value(field_info(FieldId::kDlSrc), kv["mac"]);
+  auto mac = scenario_internal::parse_lab_mac(kv["mac"]);
   if (!mac.ok()) return mac.error();
   port_args[1] = kv["bridge"];
   port_args[2] = kv["port"];
@@ -42,7 +42,7 @@ Result<std::unique_ptr<ScenarioRunner::Instance>> ScenarioRunner::attach_host(
   inst->host = std::make_unique<Host>(sched_, name);
   uint16_t mtu =
       kv["mtu"].empty() ? 1500 : static_cast<uint16_t>(parse_uint(kv["mtu"], 16).value_or(1500));
-  inst->nic = inst->host->add_nic("eth0", MacAddr::from_u64(static_cast<uint64_t>(*mac)), mtu);
+  inst->nic = inst->host->add_nic("eth0", *mac, mtu);
   HostCable cable;
   cable.latency_us = kWireLatencyUs;
   cable.tap = [this, name](const uint8_t* d, size_t n) {
@@ -75,7 +75,7 @@ Result<std::string> ScenarioRunner::cmd_instance(const Args& a) {
     NT_TRY(host.add_address((*inst)->nic, kv["ip"]));
   }
   if (!kv["gw"].empty()) {
-    auto gw = parse_ipv4_addr(kv["gw"]);
+    auto gw = ipv4_parse(kv["gw"]);
     if (!gw) return make_error("instance: gw '" + kv["gw"] + "' is not an IPv4 address");
     NT_TRY(host.set_default_gateway(*gw));
   }
@@ -138,7 +138,7 @@ Result<std::string> ScenarioRunner::cmd_ping(const Args& a, bool traceroute) {
   if (a.size() < 3) return usage(a[0] + " INSTANCE DESTINATION [options]");
   auto inst = instance(a[1]);
   if (!inst.ok()) return inst.error();
-  auto dst = parse_ipv4_addr(a[2]);
+  auto dst = ipv4_parse(a[2]);
   if (!dst) return make_error(a[0] + ": '" + a[2] + "' is not an IPv4 address");
   auto num = [&](size_t i) { return i < a.size() ? parse_uint(a[i]) : std::nullopt; };
   Host& host = *(*inst)->host;

@@ -87,9 +87,9 @@ Result<std::string> ScenarioRunner::cmd_nic(const Args& a) {
   }
   std::optional<MacAddr> mac;
   if (!kv["mac"].empty()) {
-    auto m = parse_field_value(field_info(FieldId::kDlSrc), kv["mac"]);
+    auto m = scenario_internal::parse_lab_mac(kv["mac"]);
     if (!m.ok()) return m.error();
-    mac = MacAddr::from_u64(static_cast<uint64_t>(*m));
+    mac = *m;
   }
   uint16_t mtu = 1500;
   if (!kv["mtu"].empty()) {

@@ -38,9 +38,13 @@ Daemon::Daemon(DaemonOptions opts)
       node_(*this),
       flows_(opts_.rundir + "/flows") {
   owned_switch->set_port_factory(open_port_or_defer);
+  vlog_install(&vlog());  // every layer's vlog_write() now reaches the daemon's log
 }
 
-Daemon::~Daemon() { cleanup(); }
+Daemon::~Daemon() {
+  cleanup();
+  if (vlog_installed() == &vlog()) vlog_install(nullptr);
+}
 
 void Daemon::log(const char* module, VlogLevel level, const std::string& msg) {
   vlog().log(module, level, msg);
@@ -132,7 +136,7 @@ std::vector<std::pair<uint32_t, Netdev*>> Daemon::netdevs() const {
 }
 
 PortStatus Daemon::port_status(const Ofproto& br, const OfPort& port) const {
-  if (port.type == "patch") return CommandHost::port_status(br, port);
+  if (port.type == PortType::kPatch) return CommandHost::port_status(br, port);
   Netdev* nd = port.odp_port ? netdev(port.odp_port) : nullptr;
   if (!nd) return {};
   return {nd->is_up(), nd->error()};

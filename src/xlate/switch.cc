@@ -1,19 +1,8 @@
 #include "xlate/switch.h"
 
-#include <arpa/inet.h>
-
 #include "common/strings.h"
 
 namespace nt {
-
-std::optional<uint32_t> parse_ipv4_addr(std::string_view s) {
-  std::string str(trim(s));
-  if (str.size() >= 2 && str.front() == '"' && str.back() == '"')
-    str = str.substr(1, str.size() - 2);
-  in_addr a;
-  if (inet_pton(AF_INET, str.c_str(), &a) != 1) return std::nullopt;
-  return ntohl(a.s_addr);
-}
 
 Switch::Switch(const Clock& clock, size_t pool_packets, size_t packet_capacity,
                size_t large_packets)
@@ -33,7 +22,7 @@ Result<Ofproto*> Switch::add_bridge(const std::string& name, bool secure) {
   bridges_.emplace(name, std::move(br));
   PortSpec local;
   local.name = name;
-  local.type = "internal";
+  local.type = PortType::kInternal;
   local.ofport_request = ofp_port::kLocal;
   if (auto r = add_port(name, local); !r.ok()) {
     bridges_.erase(name);
@@ -68,45 +57,15 @@ std::vector<Ofproto*> Switch::bridges() const {
   return v;
 }
 
-Result<TunnelConfig> parse_tunnel_config(const PortSpec& spec) {
-  auto opt = [&](const char* k) -> std::string {
-    auto it = spec.options.find(k);
-    return it == spec.options.end() ? "" : it->second;
-  };
-  TunnelConfig cfg;
-  cfg.kind = spec.type == "vxlan" ? TunnelKind::kVxlan : TunnelKind::kGre;
-  auto remote = parse_ipv4_addr(opt("remote_ip"));
-  if (!remote) return make_error(spec.name + ": options:remote_ip must be an IPv4 address");
-  cfg.remote_ip = *remote;
-  if (!opt("local_ip").empty()) {
-    auto local = parse_ipv4_addr(opt("local_ip"));
-    if (!local) return make_error(spec.name + ": options:local_ip must be an IPv4 address");
-    cfg.local_ip = *local;
-  }
-  std::string key = !opt("out_key").empty() ? opt("out_key") : opt("key");
-  cfg.key_flow = key.empty() || key == "flow";
-  if (!cfg.key_flow) {
-    auto k = parse_uint(key, cfg.kind == TunnelKind::kVxlan ? 24 : 32);
-    if (!k) return make_error(spec.name + ": options:key must be 'flow' or a number that fits");
-    cfg.key = *k;
-  }
-  if (!opt("dst_port").empty()) {
-    auto p = parse_uint(opt("dst_port"), 16);
-    if (!p) return make_error(spec.name + ": options:dst_port must be a UDP port number");
-    cfg.dst_port = static_cast<uint16_t>(*p);
-  }
-  return cfg;
-}
-
 Result<std::unique_ptr<DpPort>> Switch::make_dp_port(const PortSpec& spec,
                                                      const std::optional<TunnelConfig>& tunnel) {
   if (port_factory_) return port_factory_(spec, tunnel);
   auto sink = spec.options.find("sink");
-  if (spec.type == "sink" || (sink != spec.options.end() && sink->second == "true")) {
+  if (spec.type == PortType::kSink || (sink != spec.options.end() && sink->second == "true")) {
     return std::unique_ptr<DpPort>(new SinkPort);
   }
   if (tunnel) return std::unique_ptr<DpPort>(new TunnelPort(*tunnel, underlay_));
-  return std::unique_ptr<DpPort>(new RecordingPort(spec.type));
+  return std::unique_ptr<DpPort>(new RecordingPort(port_type_name(spec.type)));
 }
 
 Result<uint32_t> Switch::add_port(const std::string& bridge_name, const PortSpec& spec) {
@@ -121,12 +80,12 @@ Result<uint32_t> Switch::add_port(const std::string& bridge_name, const PortSpec
                    : MacAddr::from_u64(
                          0xaa5500000000ULL |
                          (std::hash<std::string>{}(bridge_name + "/" + spec.name) & 0xffffffffULL));
-  if (spec.type == "patch") {
+  if (spec.type == PortType::kPatch) {
     auto it = spec.options.find("peer");
     if (it == spec.options.end()) return make_error(spec.name + ": patch port needs options:peer");
     p.peer = it->second;
   } else {
-    if (spec.type == "vxlan" || spec.type == "gre") {
+    if (is_tunnel(spec.type)) {
       auto cfg = parse_tunnel_config(spec);
       if (!cfg.ok()) return cfg.error();
       p.tunnel = *cfg;
@@ -168,7 +127,7 @@ Status Switch::del_port(const std::string& bridge_name, const std::string& port)
 std::pair<Ofproto*, const OfPort*> Switch::patch_peer(const OfPort& port) const {
   for (const auto& [name, br] : bridges_) {
     const OfPort* peer = br->find_port(port.peer);
-    if (peer && peer->type == "patch" && peer->peer == port.name) return {br.get(), peer};
+    if (peer && peer->type == PortType::kPatch && peer->peer == port.name) return {br.get(), peer};
   }
   return {nullptr, nullptr};
 }

@@ -17,18 +17,10 @@
 
 #include "datapath/datapath.h"
 #include "ofproto/ofproto.h"
+#include "ofproto/port_spec.h"
 #include "xlate/xlate.h"
 
 namespace nt {
-
-struct PortSpec {
-  std::string name;
-  std::string type = "dummy";  // dummy, internal, system, tap, patch, vxlan, gre, sink
-  std::map<std::string, std::string> options;  // peer, remote_ip, local_ip, key, ...
-  PortVlanConfig vlan;
-  std::optional<uint32_t> ofport_request;
-  std::optional<MacAddr> mac;
-};
 
 class Switch : public UpcallHandler {
  public:
@@ -115,12 +107,8 @@ class Switch : public UpcallHandler {
   std::vector<uint64_t> mac_keys_;  // scratch for maybe_revalidate()
 };
 
-// Reads a vxlan/gre port's options (remote_ip, local_ip, key/in_key/out_key, dst_port).
-Result<TunnelConfig> parse_tunnel_config(const PortSpec& spec);
 // A packet's whole flow as ofproto/trace prints it on its "Flow:" line.
 std::string format_flow(const FlowKey& key, const PortNamer* names = nullptr,
                         bool with_in_port = true);
-// Parses a dotted-quad into a host-order address.
-std::optional<uint32_t> parse_ipv4_addr(std::string_view s);
 
 }  // namespace nt

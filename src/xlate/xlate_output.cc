@@ -74,7 +74,7 @@ void tunnel_output(Ctx& ctx, const OfPort& port, const DpPort& dp) {
 }  // namespace
 
 void compose_output(Ctx& ctx, const OfPort& port) {
-  if (port.type == "patch") return patch_output(ctx, port);
+  if (port.type == PortType::kPatch) return patch_output(ctx, port);
   DpPort* dp = ctx.sw.dp_port(*ctx.bridge, port.ofport);
   if (!dp) {
     NT_XTRACE(ctx, " -> port " + port.name + " has no datapath port, dropping");

@@ -1,7 +1,7 @@
 // The datapath: megaflow and exact-match caches, upcall/revalidate/push_stats against a fake
 // translator, execution of every datapath action on real frames, drop accounting, the text form
-// of datapath actions, and — with a counting operator new — that a cached flow's packets are
-// forwarded without a single allocation.
+// of datapath actions. (That a cached flow's packets are forwarded without a single allocation
+// is tested through the whole pipeline, Switch included, in tests/unit/xlate.)
 #include "datapath/datapath.h"
 
 #include <gtest/gtest.h>
@@ -16,8 +16,6 @@
 #include <set>
 #include <vector>
 
-#include "../../../bench/pipeline_common.h"
-#include "../alloc_counter.h"
 #include "datapath/megaflow.h"
 #include "datapath/odp_actions.h"
 #include "flow/match.h"
@@ -27,7 +25,6 @@
 #include "packet/offload.h"
 #include "packet/parse.h"
 #include "packet/tunnel.h"
-#include "xlate/switch.h"
 
 namespace nt {
 namespace {
@@ -1001,74 +998,6 @@ TEST(OdpActionTest, FormatsAsOpenVswitchDoes) {
             "set(tunnel(tun_id=0x64,dst=166.66.16.11,tos=4,ttl=64,flags(df|key))),5");
   EXPECT_EQ(format_odp_actions({userspace(1, 65535)}),
             "userspace(pid=0,controller(reason=1,max_len=65535))");
-}
-
-// ---- no allocation on the fast path ---------------------------------------------------------
-
-// Runs `batches` full batches of one ICMP flow from vm1 through the seed's VXLAN pipeline.
-void send_batches(Switch& sw, uint32_t vm1, const std::vector<uint8_t>& frame, int batches) {
-  for (int n = 0; n < batches; ++n) {
-    PacketBatch b;
-    for (size_t i = 0; i < PacketBatch::kMax; ++i) {
-      Packet* p = sw.datapath().pool().get();
-      ASSERT_NE(p, nullptr);
-      p->assign(frame.data(), frame.size());
-      b.add(p);
-    }
-    sw.datapath().receive(vm1, b);
-  }
-}
-
-void expect_cached_flow_never_allocates(bool emc) {
-  ManualClock clock(kT0);
-  Switch sw(clock, 1024);
-  bench::CountingUnderlay underlay;
-  ASSERT_TRUE(bench::build_vxlan_pipeline(sw, underlay));
-  sw.datapath().set_emc_enabled(emc);
-  const uint32_t vm1 = sw.bridge("br-int")->find_port("vm1")->odp_port;
-  Packet pkt;
-  bench::vm1_to_vm2(pkt, ip4(10, 0, 0, 5));
-  std::vector<uint8_t> frame(pkt.data(), pkt.data() + pkt.size());
-
-  // Warm up: the first packet is translated (learning vm1's MAC), the change revalidated.
-  send_batches(sw, vm1, frame, 2);
-  sw.maybe_revalidate();
-  send_batches(sw, vm1, frame, 2);
-  const DpStats before = sw.datapath().stats();
-  const uint64_t frames_before = underlay.frames;
-
-  constexpr int kBatches = 20;
-  g_allocations = 0;
-  g_counting = true;
-  send_batches(sw, vm1, frame, kBatches);
-  g_counting = false;
-  EXPECT_EQ(g_allocations.load(), 0u);
-
-  const DpStats& after = sw.datapath().stats();
-  const uint64_t n = kBatches * PacketBatch::kMax;
-  EXPECT_EQ(after.misses, before.misses);
-  if (emc) {
-    EXPECT_EQ(after.emc_hits - before.emc_hits, n);
-  } else {
-    EXPECT_EQ(after.megaflow_hits - before.megaflow_hits, n);
-  }
-  EXPECT_EQ(underlay.frames - frames_before, n);  // every packet really went out the tunnel
-
-  // Control: the counter does see allocations (a miss translates).
-  bench::vm1_to_vm2(pkt, ip4(10, 0, 0, 6), bench::kVm1);
-  g_allocations = 0;
-  g_counting = true;
-  sw.datapath().inject(vm1, pkt.data(), pkt.size());
-  g_counting = false;
-  EXPECT_GT(g_allocations.load(), 0u);
-}
-
-TEST(DatapathAllocationTest, CachedFlowNeverAllocatesOnExactMatchCacheHits) {
-  expect_cached_flow_never_allocates(true);
-}
-
-TEST(DatapathAllocationTest, CachedFlowNeverAllocatesOnMegaflowHits) {
-  expect_cached_flow_never_allocates(false);
 }
 
 }  // namespace

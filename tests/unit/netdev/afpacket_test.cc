@@ -32,7 +32,7 @@ class AfPacketNetdevTest : public ::testing::TestWithParam<const char*> {
   PortSpec system_spec(const std::string& name) const {
     PortSpec s;
     s.name = name;
-    s.type = "system";
+    s.type = PortType::kSystem;
     s.options["rx_mode"] = GetParam();
     return s;
   }
@@ -387,7 +387,7 @@ INSTANTIATE_TEST_SUITE_P(RxModes, AfPacketNetdevTest, ::testing::Values("ring", 
 TEST(AfPacketNetdev, RejectsAnUnknownRxMode) {
   PortSpec s;
   s.name = "eth0";
-  s.type = "system";
+  s.type = PortType::kSystem;
   s.options["rx_mode"] = "turbo";
   auto r = netdev_open(s, std::nullopt);
   ASSERT_FALSE(r.ok());

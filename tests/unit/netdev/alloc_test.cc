@@ -11,7 +11,7 @@
 #include "frames.h"
 #include "netdev/netdev.h"
 #include "netns.h"
-#include "xlate/switch.h"
+#include "ofproto/port_spec.h"
 
 namespace nt {
 namespace {
@@ -75,7 +75,7 @@ PortSpec spec(const std::string& name, const std::string& type,
               std::map<std::string, std::string> options = {}) {
   PortSpec s;
   s.name = name;
-  s.type = type;
+  s.type = port_type_from_name(type).value();
   s.options = std::move(options);
   return s;
 }

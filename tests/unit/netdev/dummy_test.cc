@@ -47,7 +47,7 @@ bool readable(int fd) {
 PortSpec dummy_spec(const std::string& name) {
   PortSpec s;
   s.name = name;
-  s.type = "dummy";
+  s.type = PortType::kDummy;
   return s;
 }
 
@@ -58,13 +58,16 @@ TEST(DummyNetdev, OpensThroughTheProviderTable) {
   EXPECT_EQ((*nd)->name, "p1");
   EXPECT_TRUE((*nd)->is_up());
   EXPECT_GE((*nd)->rx_fd(), 0);
-  EXPECT_TRUE(netdev_type_supported("dummy"));
-  EXPECT_FALSE(netdev_type_supported("patch"));
+  EXPECT_TRUE(netdev_type_supported(PortType::kDummy));
+  EXPECT_FALSE(netdev_type_supported(PortType::kPatch));
   PortSpec bad = dummy_spec("p2");
-  bad.type = "warp";
+  bad.type = PortType::kPatch;  // xlate's business: no device
   auto r = netdev_open(bad, std::nullopt);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message, "p2: unsupported port type 'warp'");
+  EXPECT_EQ(r.error().message, "p2: unsupported port type 'patch'");
+  auto warp = parse_port_type("p2", "warp");  // an unknown name never becomes a PortSpec
+  ASSERT_FALSE(warp.ok());
+  EXPECT_EQ(warp.error().message, "p2: unsupported port type 'warp'");
 }
 
 TEST(DummyNetdev, InjectedFramesAreReceivedInOrderAndRecorded) {

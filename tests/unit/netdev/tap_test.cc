@@ -14,7 +14,7 @@ using testing::TestNetns;
 const MacAddr kTapMac = MacAddr::from_u64(0x02aa00000001);
 const MacAddr kPeerMac = MacAddr::from_u64(0x02bb00000002);
 
-PortSpec tap_spec(const std::string& name, const std::string& type = "tap") {
+PortSpec tap_spec(const std::string& name, PortType type = PortType::kTap) {
   PortSpec s;
   s.name = name;
   s.type = type;
@@ -93,7 +93,7 @@ TEST(TapNetdev, InternalPortIsATapUnderItsOwnTypeAndGoesAwayWithIt) {
   NetnsScope in(ns);
   ASSERT_TRUE(in.ok());
   {
-    PortSpec s = tap_spec("br-int", "internal");
+    PortSpec s = tap_spec("br-int", PortType::kInternal);
     s.options["mtu_request"] = "1450";
     auto nd = netdev_open(s, std::nullopt);
     ASSERT_TRUE(nd.ok()) << nd.error().message;

@@ -5,7 +5,7 @@
 #include "frames.h"
 #include "netdev/netdev_tunnel.h"
 #include "netns.h"
-#include "xlate/switch.h"
+#include "ofproto/port_spec.h"
 
 namespace nt {
 namespace {
@@ -36,7 +36,7 @@ PortSpec tunnel_spec(const std::string& type, const std::string& name,
                      std::map<std::string, std::string> options) {
   PortSpec s;
   s.name = name;
-  s.type = type;
+  s.type = port_type_from_name(type).value();
   s.options = std::move(options);
   return s;
 }

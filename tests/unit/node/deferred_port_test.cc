@@ -12,7 +12,7 @@ namespace {
 TEST(DeferredNetdev, DropsWhileDownAndComesUpOnRetry) {
   PortSpec spec;
   spec.name = "d0";
-  spec.type = "dummy";
+  spec.type = PortType::kDummy;
   DeferredNetdev port(spec, std::nullopt, "d0: not yet");
   port.name = "d0";
   port.odp_port = 7;
@@ -49,9 +49,9 @@ TEST(DeferredNetdev, DropsWhileDownAndComesUpOnRetry) {
 TEST(DeferredNetdev, FactoryRejectsUnknownTypes) {
   PortSpec spec;
   spec.name = "z";
-  spec.type = "no-such-type";
+  spec.type = PortType::kSink;  // no netdev provider
   EXPECT_FALSE(open_port_or_defer(spec, std::nullopt).ok());
-  spec.type = "dummy";
+  spec.type = PortType::kDummy;
   auto p = open_port_or_defer(spec, std::nullopt);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(dynamic_cast<DeferredNetdev*>(p->get()), nullptr);

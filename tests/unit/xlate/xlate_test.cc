@@ -60,7 +60,7 @@ class XlateTest : public ::testing::Test {
     PortSpec s;
     s.name = name;
     if (!peer.empty()) {
-      s.type = "patch";
+      s.type = PortType::kPatch;
       s.options = {{"peer", peer}};
     }
     auto r = sw_.add_port(br, s);
