@@ -1,6 +1,7 @@
 #include "datapath/datapath.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
@@ -20,17 +21,27 @@ constexpr std::string_view kDropNames[] = {
 }  // namespace
 
 // The exact-match cache's hash: a rotate-xor fold of the key's words (independent one-cycle
-// operations) and one avalanche. Registers and metadata (words 3..10) are always zero when a
-// packet arrives, so they are left out; the cache compares whole keys, so a collision costs a
-// miss, never a wrong answer.
+// operations) and one avalanche. Pipeline state — metadata and registers — is always zero when
+// a packet arrives, so those words are left out; the cache compares whole keys, so a collision
+// costs a miss, never a wrong answer. The word ranges come from the key's layout.
+constexpr size_t kPipelineBegin = offsetof(FlowKey, metadata) / 8;  // first word left out
+constexpr size_t kPipelineEnd = offsetof(FlowKey, in_port) / 8;     // first word hashed again
+static_assert(offsetof(FlowKey, metadata) % 8 == 0 && offsetof(FlowKey, in_port) % 8 == 0,
+              "the pipeline state must be whole words");
+static_assert(offsetof(FlowKey, regs) == offsetof(FlowKey, metadata) + sizeof(FlowKey::metadata) &&
+                  offsetof(FlowKey, in_port) == offsetof(FlowKey, regs) + sizeof(FlowKey::regs),
+              "metadata and registers must be contiguous, right before in_port");
+
+static inline uint64_t rotl(uint64_t w, size_t r) {
+  r &= 63;
+  return r ? (w << r | w >> (64 - r)) : w;
+}
+
 static uint64_t emc_hash(const FlowKey& key) {
   const KeyWord* w = key.words();
-  uint64_t a = w[0] ^ (w[1] << 21 | w[1] >> 43) ^ (w[2] << 42 | w[2] >> 22);
-  uint64_t b = 0;
-  for (size_t i = 11; i < FlowKey::kWords; ++i) {
-    int r = static_cast<int>((i * 13) & 63);
-    b ^= r ? (w[i] << r | w[i] >> (64 - r)) : w[i];
-  }
+  uint64_t a = 0, b = 0;
+  for (size_t i = 0; i < kPipelineBegin; ++i) a ^= rotl(w[i], i * 21);
+  for (size_t i = kPipelineEnd; i < FlowKey::kWords; ++i) b ^= rotl(w[i], i * 13);
   uint64_t h = (a ^ b) * 0x9e3779b97f4a7c15ULL;
   h ^= h >> 31;
   h *= 0xbf58476d1ce4e5b9ULL;

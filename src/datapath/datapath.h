@@ -128,7 +128,6 @@ class Datapath {
  private:
   Megaflow* classify(const FlowKey& key, Packet& pkt);
   void execute_actions(Packet* pkt, const OdpActions& acts, size_t begin = 0);
-  bool apply_set(Packet& pkt, const OdpAction& a);
   void output(Packet* pkt, uint32_t odp_port);
   void enqueue_tx(Packet* pkt, uint32_t odp_port);
   // Finishes pkt's offloads in software and queues what that made for `odp_port`.

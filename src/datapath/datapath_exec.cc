@@ -11,10 +11,39 @@ namespace {
 
 bool has_later_output(const OdpActions& acts, size_t i) {
   for (size_t j = i + 1; j < acts.size(); ++j) {
-    if (acts[j].type == OdpType::kOutput || acts[j].type == OdpType::kUserspace) return true;
+    if (odp_sends(acts[j])) return true;
   }
   return false;
 }
+
+// A header rewrite applied to a packet, one overload per datapath action (Output and Userspace
+// are sends, handled by execute_actions and never passed here). False: the packet does not
+// have the header (or no room for a tag).
+struct Apply {
+  Packet& pkt;
+  bool operator()(const odp::Output&) const { return true; }
+  bool operator()(const odp::PushVlan& a) const { return push_vlan(pkt, a.tpid, a.tci); }
+  bool operator()(const odp::PopVlan&) const { return pop_vlan(pkt); }
+  bool operator()(const odp::SetEthSrc& a) const { return set_eth_src(pkt, a.mac); }
+  bool operator()(const odp::SetEthDst& a) const { return set_eth_dst(pkt, a.mac); }
+  bool operator()(const odp::SetIpv4Src& a) const { return set_ipv4_src(pkt, a.ip); }
+  bool operator()(const odp::SetIpv4Dst& a) const { return set_ipv4_dst(pkt, a.ip); }
+  bool operator()(const odp::SetIpv4Tos& a) const { return set_ipv4_tos(pkt, a.tos); }
+  bool operator()(const odp::SetIpv4Ttl& a) const { return set_ipv4_ttl(pkt, a.ttl); }
+  bool operator()(const odp::SetIpv6Hlimit& a) const { return set_ipv6_hlimit(pkt, a.hlimit); }
+  bool operator()(const odp::SetL4Src& a) const { return set_l4_src(pkt, a.port); }
+  bool operator()(const odp::SetL4Dst& a) const { return set_l4_dst(pkt, a.port); }
+  bool operator()(const odp::SetArpOp& a) const { return set_arp_op(pkt, a.op); }
+  bool operator()(const odp::SetArpSha& a) const { return set_arp_sha(pkt, a.mac); }
+  bool operator()(const odp::SetArpSpa& a) const { return set_arp_spa(pkt, a.ip); }
+  bool operator()(const odp::SetArpTha& a) const { return set_arp_tha(pkt, a.mac); }
+  bool operator()(const odp::SetArpTpa& a) const { return set_arp_tpa(pkt, a.ip); }
+  bool operator()(const odp::SetTunnel& a) const {
+    pkt.tunnel = a.meta();
+    return true;
+  }
+  bool operator()(const odp::Userspace&) const { return true; }
+};
 
 Packet* clone(PacketPool& pool, const Packet& src) {
   Packet* c = pool.get_for(src.size());
@@ -28,70 +57,27 @@ Packet* clone(PacketPool& pool, const Packet& src) {
 
 }  // namespace
 
-bool Datapath::apply_set(Packet& pkt, const OdpAction& a) {
-  switch (a.type) {
-    case OdpType::kPushVlan:
-      return push_vlan(pkt, a.tpid, a.u16);
-    case OdpType::kPopVlan:
-      return pop_vlan(pkt);
-    case OdpType::kSetEthSrc:
-      return set_eth_src(pkt, a.mac);
-    case OdpType::kSetEthDst:
-      return set_eth_dst(pkt, a.mac);
-    case OdpType::kSetIpv4Src:
-      return set_ipv4_src(pkt, a.u32);
-    case OdpType::kSetIpv4Dst:
-      return set_ipv4_dst(pkt, a.u32);
-    case OdpType::kSetIpv4Tos:
-      return set_ipv4_tos(pkt, static_cast<uint8_t>(a.u32));
-    case OdpType::kSetIpv4Ttl:
-      return set_ipv4_ttl(pkt, static_cast<uint8_t>(a.u32));
-    case OdpType::kSetIpv6Hlimit:
-      return set_ipv6_hlimit(pkt, static_cast<uint8_t>(a.u32));
-    case OdpType::kSetL4Src:
-      return set_l4_src(pkt, a.u16);
-    case OdpType::kSetL4Dst:
-      return set_l4_dst(pkt, a.u16);
-    case OdpType::kSetArpOp:
-      return set_arp_op(pkt, a.u16);
-    case OdpType::kSetArpSha:
-      return set_arp_sha(pkt, a.mac);
-    case OdpType::kSetArpSpa:
-      return set_arp_spa(pkt, a.u32);
-    case OdpType::kSetArpTha:
-      return set_arp_tha(pkt, a.mac);
-    case OdpType::kSetArpTpa:
-      return set_arp_tpa(pkt, a.u32);
-    case OdpType::kSetTunnel:
-      pkt.tunnel = a.tunnel;
-      return true;
-    case OdpType::kOutput:
-    case OdpType::kUserspace:
-      return true;
-  }
-  return false;
-}
-
 void Datapath::execute_actions(Packet* pkt, const OdpActions& acts, size_t begin) {
   for (size_t i = begin; i < acts.size(); ++i) {
     const OdpAction& a = acts[i];
-    if (a.type != OdpType::kOutput && a.type != OdpType::kUserspace) {
-      if (!apply_set(*pkt, a)) return drop(pkt, DpDrop::kModifyFailed);
+    if (!odp_sends(a)) {
+      if (!odp_visit(a, Apply{*pkt})) return drop(pkt, DpDrop::kModifyFailed);
       continue;
     }
     bool last = !has_later_output(acts, i);
-    if (a.type == OdpType::kUserspace) {
-      if (packet_in_) packet_in_(*pkt, a.u32);
+    if (const auto* u = std::get_if<odp::Userspace>(&a)) {
+      if (packet_in_) packet_in_(*pkt, u->reason);
       if (last) return pool_.put(pkt);
       continue;
     }
-    if (last) return output(pkt, a.u32);
+    uint32_t port = std::get_if<odp::Output>(&a)->port;
+    if (last) return output(pkt, port);
     Packet* c = clone(pool_, *pkt);
     if (!c) {
       ++stats_.drops[static_cast<size_t>(DpDrop::kPoolExhausted)];
       continue;
     }
-    output(c, a.u32);
+    output(c, port);
   }
   drop(pkt, DpDrop::kPipeline);
 }

@@ -5,156 +5,91 @@
 
 namespace nt {
 
-bool OdpAction::operator==(const OdpAction& o) const {
-  // Member by member: TunnelMeta has tail padding, whose bytes memcmp would compare.
-  const TunnelMeta& t = tunnel;
-  const TunnelMeta& u = o.tunnel;
-  return type == o.type && u16 == o.u16 && tpid == o.tpid && u32 == o.u32 && mac == o.mac &&
-         t.tun_id == u.tun_id && t.ip_src == u.ip_src && t.ip_dst == u.ip_dst &&
-         t.ip_tos == u.ip_tos && t.ip_ttl == u.ip_ttl && t.tp_dst == u.tp_dst && t.valid == u.valid;
-}
-
-OdpAction odp_output(uint32_t port) {
-  OdpAction a;
-  a.type = OdpType::kOutput;
-  a.u32 = port;
-  return a;
-}
-
-OdpAction odp_push_vlan(uint16_t tpid, uint16_t wire_tci) {
-  OdpAction a;
-  a.type = OdpType::kPushVlan;
-  a.tpid = tpid;
-  a.u16 = wire_tci;
-  return a;
-}
-
-OdpAction odp_pop_vlan() {
-  OdpAction a;
-  a.type = OdpType::kPopVlan;
-  return a;
-}
-
-OdpAction odp_set_tunnel(const TunnelMeta& t) {
-  OdpAction a;
-  a.type = OdpType::kSetTunnel;
-  a.tunnel = TunnelMeta{};
-  a.tunnel.tun_id = t.tun_id;
-  a.tunnel.ip_src = t.ip_src;
-  a.tunnel.ip_dst = t.ip_dst;
-  a.tunnel.ip_tos = t.ip_tos;
-  a.tunnel.ip_ttl = t.ip_ttl;
-  a.tunnel.tp_dst = t.tp_dst;
-  a.tunnel.valid = true;
-  return a;
+TunnelMeta odp::SetTunnel::meta() const {
+  TunnelMeta t;
+  t.tun_id = tun_id;
+  t.ip_src = ip_src;
+  t.ip_dst = ip_dst;
+  t.ip_tos = tos;
+  t.ip_ttl = ttl;
+  t.tp_dst = tp_dst;
+  t.valid = true;
+  return t;
 }
 
 namespace {
 
-// Header family of a set action, for merging "set(eth(src=..,dst=..))" as OVS prints it.
-const char* set_family(OdpType t) {
-  switch (t) {
-    case OdpType::kSetEthSrc:
-    case OdpType::kSetEthDst:
-      return "eth";
-    case OdpType::kSetIpv4Src:
-    case OdpType::kSetIpv4Dst:
-    case OdpType::kSetIpv4Tos:
-    case OdpType::kSetIpv4Ttl:
-      return "ipv4";
-    case OdpType::kSetIpv6Hlimit:
-      return "ipv6";
-    case OdpType::kSetL4Src:
-    case OdpType::kSetL4Dst:
-      return "l4";
-    case OdpType::kSetArpOp:
-    case OdpType::kSetArpSha:
-    case OdpType::kSetArpSpa:
-    case OdpType::kSetArpTha:
-    case OdpType::kSetArpTpa:
-      return "arp";
-    default:
-      return nullptr;
-  }
+constexpr const char* kFamilies[] = {
+#define NT_ODP_FAMILY(name, family) family,
+    NT_ODP_ACTIONS(NT_ODP_FAMILY)
+#undef NT_ODP_FAMILY
+};
+
+const char* family_of(const OdpAction& a) { return kFamilies[a.index()]; }
+
+std::string hex(unsigned v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%x", v);
+  return buf;
 }
 
-std::string set_item(const OdpAction& a) {
-  char buf[64];
-  switch (a.type) {
-    case OdpType::kSetEthSrc:
-      return "src=" + a.mac.to_string();
-    case OdpType::kSetEthDst:
-      return "dst=" + a.mac.to_string();
-    case OdpType::kSetIpv4Src:
-      return "src=" + ipv4_to_string(a.u32);
-    case OdpType::kSetIpv4Dst:
-      return "dst=" + ipv4_to_string(a.u32);
-    case OdpType::kSetIpv4Tos:
-      std::snprintf(buf, sizeof buf, "tos=0x%x", a.u32);
-      return buf;
-    case OdpType::kSetIpv4Ttl:
-      return "ttl=" + std::to_string(a.u32);
-    case OdpType::kSetIpv6Hlimit:
-      return "hlimit=" + std::to_string(a.u32);
-    case OdpType::kSetL4Src:
-      return "src=" + std::to_string(a.u16);
-    case OdpType::kSetL4Dst:
-      return "dst=" + std::to_string(a.u16);
-    case OdpType::kSetArpOp:
-      return "op=" + std::to_string(a.u16);
-    case OdpType::kSetArpSha:
-      return "sha=" + a.mac.to_string();
-    case OdpType::kSetArpSpa:
-      return "sip=" + ipv4_to_string(a.u32);
-    case OdpType::kSetArpTha:
-      return "tha=" + a.mac.to_string();
-    case OdpType::kSetArpTpa:
-      return "tip=" + ipv4_to_string(a.u32);
-    default:
-      return "";
-  }
-}
-
-std::string format_tunnel(const TunnelMeta& t) {
+std::string tunnel_text(const odp::SetTunnel& t) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "tun_id=0x%llx", static_cast<unsigned long long>(t.tun_id));
   std::string s = "set(tunnel(";
   s += buf;
   if (t.ip_src) s += ",src=" + ipv4_to_string(t.ip_src);
   s += ",dst=" + ipv4_to_string(t.ip_dst);
-  if (t.ip_tos) s += ",tos=" + std::to_string(t.ip_tos);
-  s += ",ttl=" + std::to_string(t.ip_ttl);
+  if (t.tos) s += ",tos=" + std::to_string(t.tos);
+  s += ",ttl=" + std::to_string(t.ttl);
   if (t.tp_dst) s += ",tp_dst=" + std::to_string(t.tp_dst);
   s += ",flags(df|key)))";
   return s;
 }
 
-std::string format_one(const OdpAction& a) {
+std::string push_vlan_text(const odp::PushVlan& p) {
   char buf[64];
-  switch (a.type) {
-    case OdpType::kOutput:
-      return std::to_string(a.u32);
-    case OdpType::kPushVlan:
-      if (a.tpid != kEthTypeVlan) {
-        std::snprintf(buf, sizeof buf, "push_vlan(tpid=0x%04x,vid=%u,pcp=%u)", a.tpid,
-                      a.u16 & kVlanVidMask, a.u16 >> 13);
-      } else {
-        std::snprintf(buf, sizeof buf, "push_vlan(vid=%u,pcp=%u)", a.u16 & kVlanVidMask,
-                      a.u16 >> 13);
-      }
-      return buf;
-    case OdpType::kPopVlan:
-      return "pop_vlan";
-    case OdpType::kSetTunnel:
-      return format_tunnel(a.tunnel);
-    case OdpType::kUserspace:
-      std::snprintf(buf, sizeof buf, "userspace(pid=0,controller(reason=%u,max_len=%u))", a.u32,
-                    a.u16);
-      return buf;
-    default:
-      return "";
+  unsigned vid = p.tci & kVlanVidMask, pcp = p.tci >> 13;
+  if (p.tpid != kEthTypeVlan) {
+    std::snprintf(buf, sizeof buf, "push_vlan(tpid=0x%04x,vid=%u,pcp=%u)", p.tpid, vid, pcp);
+  } else {
+    std::snprintf(buf, sizeof buf, "push_vlan(vid=%u,pcp=%u)", vid, pcp);
   }
+  return buf;
 }
+
+std::string userspace_text(const odp::Userspace& u) {
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "userspace(pid=0,controller(reason=%u,max_len=%u))", u.reason,
+                u.max_len);
+  return buf;
+}
+
+// One overload per payload: the whole action, or for a header rewrite its item inside
+// "set(family(...))".
+struct Text {
+  std::string operator()(const odp::Output& a) const { return std::to_string(a.port); }
+  std::string operator()(const odp::PushVlan& a) const { return push_vlan_text(a); }
+  std::string operator()(const odp::PopVlan&) const { return "pop_vlan"; }
+  std::string operator()(const odp::SetEthSrc& a) const { return "src=" + a.mac.to_string(); }
+  std::string operator()(const odp::SetEthDst& a) const { return "dst=" + a.mac.to_string(); }
+  std::string operator()(const odp::SetIpv4Src& a) const { return "src=" + ipv4_to_string(a.ip); }
+  std::string operator()(const odp::SetIpv4Dst& a) const { return "dst=" + ipv4_to_string(a.ip); }
+  std::string operator()(const odp::SetIpv4Tos& a) const { return "tos=" + hex(a.tos); }
+  std::string operator()(const odp::SetIpv4Ttl& a) const { return "ttl=" + std::to_string(a.ttl); }
+  std::string operator()(const odp::SetIpv6Hlimit& a) const {
+    return "hlimit=" + std::to_string(a.hlimit);
+  }
+  std::string operator()(const odp::SetL4Src& a) const { return "src=" + std::to_string(a.port); }
+  std::string operator()(const odp::SetL4Dst& a) const { return "dst=" + std::to_string(a.port); }
+  std::string operator()(const odp::SetArpOp& a) const { return "op=" + std::to_string(a.op); }
+  std::string operator()(const odp::SetArpSha& a) const { return "sha=" + a.mac.to_string(); }
+  std::string operator()(const odp::SetArpSpa& a) const { return "sip=" + ipv4_to_string(a.ip); }
+  std::string operator()(const odp::SetArpTha& a) const { return "tha=" + a.mac.to_string(); }
+  std::string operator()(const odp::SetArpTpa& a) const { return "tip=" + ipv4_to_string(a.ip); }
+  std::string operator()(const odp::SetTunnel& a) const { return tunnel_text(a); }
+  std::string operator()(const odp::Userspace& a) const { return userspace_text(a); }
+};
 
 }  // namespace
 
@@ -163,15 +98,16 @@ std::string format_odp_actions(const OdpActions& acts) {
   std::string s;
   for (size_t i = 0; i < acts.size(); ++i) {
     if (!s.empty()) s += ',';
-    const char* fam = set_family(acts[i].type);
+    const char* fam = family_of(acts[i]);
     if (!fam) {
-      s += format_one(acts[i]);
+      s += odp_visit(acts[i], Text{});
       continue;
     }
-    s += std::string("set(") + fam + "(" + set_item(acts[i]);
-    while (i + 1 < acts.size() && set_family(acts[i + 1].type) &&
-           std::strcmp(set_family(acts[i + 1].type), fam) == 0) {
-      s += "," + set_item(acts[++i]);
+    // Consecutive rewrites of one header print as one set(), as Open vSwitch merges them.
+    s += std::string("set(") + fam + "(" + odp_visit(acts[i], Text{});
+    while (i + 1 < acts.size() && family_of(acts[i + 1]) &&
+           std::strcmp(family_of(acts[i + 1]), fam) == 0) {
+      s += "," + odp_visit(acts[++i], Text{});
     }
     s += "))";
   }

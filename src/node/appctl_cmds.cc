@@ -16,14 +16,28 @@ using Args = std::vector<std::string>;  // the command's arguments, without its 
 
 constexpr const char* kVersion = "neutrino-vswitchd (Neutrino) 0.1.0";
 
-Result<std::string> cmd_trace(CommandHost& host, const Args& a) {
+// ofproto/trace [--format=text|json] BRIDGE FLOW [-generate]
+Result<std::string> cmd_trace(CommandHost& host, const Args& args) {
+  Args a;
+  TraceFormat format = TraceFormat::kText;
+  for (const std::string& w : args) {
+    if (!starts_with(w, "--format=")) {
+      a.push_back(w);
+      continue;
+    }
+    std::string name = w.substr(9);
+    auto f = parse_trace_format(name);
+    if (!f) return make_error("ofproto/trace: unknown format \"" + name + "\" (use text or json)");
+    format = *f;
+  }
   if (a.size() < 2) return make_error("Must specify bridge name and flow");
   bool generate = false;
   if (a.size() == 3) {
     if (a[2] != "-generate") return make_error("Trailing garbage in command");
     generate = true;
   }
-  return host.sw().trace(a[0], a[1], generate);
+  if (a.size() > 3) return make_error("Trailing garbage in command");
+  return host.sw().trace(a[0], a[1], generate, format);
 }
 
 Result<std::string> cmd_fdb_show(CommandHost& host, const Args& a) {
@@ -133,7 +147,7 @@ constexpr AppctlCommand kCommands[] = {
     {"fdb/stats-show", "bridge", 1, 1, cmd_fdb_stats_show},
     {"list-commands", "", 0, 0, cmd_list_commands},
     {"netdev-dummy/receive", "name packet|flow...", 2, INT_MAX, cmd_dummy_receive},
-    {"ofproto/trace", "bridge br_flow [-generate]", 1, 3, cmd_trace},
+    {"ofproto/trace", "[--format=text|json] bridge br_flow [-generate]", 1, 4, cmd_trace},
     {"version", "", 0, 0, cmd_version},
     {"vlog/list", "", 0, 0, cmd_vlog_list},
     {"vlog/reopen", "", 0, 0, cmd_vlog_reopen},

@@ -49,10 +49,11 @@ class Switch : public UpcallHandler {
   std::string dump_flows(const std::string& bridge, const FlowSpec* filter = nullptr,
                          const DumpOptions& opts = {});
 
-  // ofproto/trace: translation of `flow_text` (a match; in_port required) in `bridge`.
-  // With `generate`, the packet is built and really processed (side effects included).
+  // ofproto/trace: translation of `flow_text` (a match; in_port required) in `bridge`, as
+  // Open vSwitch's text or as JSON (schema in trace.h). With `generate`, the packet is built
+  // and really processed (side effects included).
   Result<std::string> trace(const std::string& bridge, std::string_view flow_text,
-                            bool generate = false);
+                            bool generate = false, TraceFormat format = TraceFormat::kText);
   // Injects a frame as received on a port (netdev-dummy/receive).
   Status receive(const std::string& bridge, const std::string& port, const uint8_t* data,
                  size_t len, const TunnelMeta* tunnel = nullptr);

@@ -49,8 +49,48 @@ std::string format_flow(const FlowKey& k, const PortNamer* names, bool with_in_p
   return format_match(m, kDefaultPriority, names);
 }
 
+namespace {
+
+// The trace's summary lines, formatted once for both outputs.
+struct TraceSummary {
+  std::string flow, final_flow, megaflow, actions;
+};
+
+TraceSummary summarize(const FlowKey& flow, const XlateOut& out) {
+  TraceSummary t;
+  t.flow = format_flow(flow, nullptr);
+  t.final_flow = out.final_flow == flow ? t.flow : format_flow(out.final_flow, nullptr);
+  Match mega;
+  mega.mask = out.wc;
+  mega.value = flow;
+  key_and(mega.value, mega.mask);
+  t.megaflow = format_match(mega, kDefaultPriority);
+  t.actions = format_odp_actions(out.actions);
+  return t;
+}
+
+std::string trace_text(const TraceSummary& t, const FlowKey& flow, const XlateOut& out) {
+  std::string s = "Flow: " + t.flow + "\n\n" + format_trace_text(*out.trace) + "\n";
+  s += "Final flow: " + (out.final_flow == flow ? std::string("unchanged") : t.final_flow) + "\n";
+  s += "Megaflow: " + t.megaflow + "\n";
+  s += "Datapath actions: " + t.actions + "\n";
+  return s;
+}
+
+std::string trace_json(const TraceSummary& t, const std::string& bridge, const XlateOut& out) {
+  std::string s = "{\"bridge\":" + json_string(bridge) + ",\"flow\":" + json_string(t.flow);
+  s += ",\"trace\":" + format_trace_json(*out.trace);
+  s += ",\"final_flow\":" + json_string(t.final_flow);
+  s += ",\"megaflow\":" + json_string(t.megaflow);
+  s += ",\"datapath_actions\":" + json_string(t.actions);
+  s += std::string(",\"error\":") + (out.error ? "true" : "false") + "}\n";
+  return s;
+}
+
+}  // namespace
+
 Result<std::string> Switch::trace(const std::string& bridge_name, std::string_view flow_text,
-                                  bool generate) {
+                                  bool generate, TraceFormat format) {
   Ofproto* br = bridge(bridge_name);
   if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
   auto m = parse_match(flow_text, br);
@@ -66,17 +106,9 @@ Result<std::string> Switch::trace(const std::string& bridge_name, std::string_vi
   in.trace = true;
   dp_->push_stats();
   XlateOut out = xlate(*this, in);
-  std::string s = "Flow: " + format_flow(in.flow, nullptr) + "\n\n" + out.trace + "\n";
-  s += "Final flow: " +
-       (out.final_flow == in.flow ? std::string("unchanged")
-                                  : format_flow(out.final_flow, nullptr)) +
-       "\n";
-  Match mega;
-  mega.mask = out.wc;
-  mega.value = in.flow;
-  key_and(mega.value, mega.mask);
-  s += "Megaflow: " + format_match(mega, kDefaultPriority) + "\n";
-  s += "Datapath actions: " + format_odp_actions(out.actions) + "\n";
+  TraceSummary sum = summarize(in.flow, out);
+  std::string s = format == TraceFormat::kJson ? trace_json(sum, bridge_name, out)
+                                               : trace_text(sum, in.flow, out);
   if (generate) maybe_revalidate();
   return s;
 }

@@ -10,8 +10,9 @@
 // (learned flows, MAC entries, rule counters) go into an XlateCache attached to the megaflow so
 // the datapath can credit and refresh them later without translating again.
 //
-// With a trace sink, translation also writes what `ovs-appctl ofproto/trace` prints: each
-// bridge, each table with the rule that matched, each action, nested for resubmits.
+// When tracing, translation also builds a trace tree (trace.h): each bridge, each table with the
+// rule that matched, each action and what it caused — what `ovs-appctl ofproto/trace` prints.
+// Without tracing no tree is built.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,7 @@
 #include "datapath/odp_actions.h"
 #include "ofproto/ofproto.h"
 #include "openflow/flow_text.h"
+#include "xlate/trace.h"
 
 namespace nt {
 
@@ -69,8 +71,8 @@ struct XlateOut {
   FlowKey wc;  // megaflow mask (in_port always exact)
   FlowKey final_flow;
   std::unique_ptr<XlateCache> cache;
-  std::string trace;   // the ofproto/trace body (bridges, tables, actions)
-  bool error = false;  // translation hit a limit (recursion, resubmits)
+  std::unique_ptr<TraceNode> trace;  // with XlateIn::trace: the first bridge's node
+  bool error = false;                // translation hit a limit (recursion, resubmits)
 };
 
 // `sw` resolves patch peers and datapath port numbers.

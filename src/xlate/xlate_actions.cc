@@ -15,8 +15,9 @@ bool is_vlan_field(const FieldInfo& f) {
 bool write_field(Ctx& ctx, const FieldInfo& f, u128 v, u128 mask, std::string_view what) {
   prereq_unwildcard(f.prereq, ctx.out.wc);
   if (!prereqs_met(f.prereq, ctx.flow)) {
-    NT_XTRACE(ctx, std::string(what) + ": skipped, " + std::string(f.name) +
-                       " prerequisites not met by the packet");
+    NT_XNOTE(ctx, kDetail,
+             std::string(what) + ": skipped, " + std::string(f.name) +
+                 " prerequisites not met by the packet");
     return false;
   }
   field_set_masked(ctx.flow, f, v, mask);
@@ -54,11 +55,10 @@ void do_learn(Ctx& ctx, const LearnAction& l) {
     if (reads) subfield_unwildcard(ctx.out.wc, sp.src);
   }
   FlowSpec learned = learned_flow(l, ctx.flow);
-  if (ctx.tracing()) {
-    NT_XTRACE(ctx, " -> table=" + std::to_string(learned.table) + " " +
-                       format_match(learned.match, learned.priority) +
-                       " actions=" + format_actions(learned.actions));
-  }
+  NT_XNOTE(ctx, kResult,
+           "table=" + std::to_string(learned.table) + " " +
+               format_match(learned.match, learned.priority) +
+               " actions=" + format_actions(learned.actions));
   if (ctx.in.may_learn) ctx.bridge->learn(learned);
   if (ctx.out.cache) ctx.out.cache->learns.push_back({ctx.bridge, std::move(learned)});
 }
@@ -68,7 +68,7 @@ void dec_ttl(Ctx& ctx) {
   ctx.out.wc.dl_type = 0xffff;
   ctx.out.wc.nw_ttl = 0xff;
   if (ctx.flow.nw_ttl <= 1) {
-    NT_XTRACE(ctx, "dec_ttl: TTL expired, sent to controller (invalid_ttl) and stopped");
+    NT_XNOTE(ctx, kDetail, "dec_ttl: TTL expired, sent to controller (invalid_ttl) and stopped");
     emit_userspace(ctx, 2 /* OFPR_INVALID_TTL */, 0);
     ctx.exit = true;
     return;
@@ -104,7 +104,8 @@ void do_actions(Ctx& ctx, const ActionList& acts) {
   for (size_t i = 0; i < acts.size() && !ctx.exit; ++i) {
     const Action& act = acts[i];
     bool last = i + 1 == acts.size();
-    NT_XTRACE(ctx, format_action(act));
+    TraceScope scope(
+        ctx, ctx.tracing() ? ctx.trace_add(TraceNode::action(format_action(act))) : nullptr);
     std::visit(Overloaded{
                    [&](const OutputAction& a) { xlate_output(ctx, a.port, a.max_len); },
                    [&](const OutputRegAction& a) {
@@ -115,10 +116,10 @@ void do_actions(Ctx& ctx, const ActionList& acts) {
                    [&](const ResubmitAction& a) {
                      uint32_t saved = ctx.flow.in_port;
                      if (a.in_port != ofp_port::kInPort) ctx.flow.in_port = a.in_port;
-                     xlate_table(ctx, a.table == 255 ? ctx.table_id : a.table, !last);
+                     xlate_table(ctx, a.table == 255 ? ctx.table_id : a.table, last);
                      ctx.flow.in_port = saved;
                    },
-                   [&](const GotoTableAction& a) { xlate_table(ctx, a.table, false); },
+                   [&](const GotoTableAction& a) { xlate_table(ctx, a.table, true); },
                    [&](const SetVlanVidAction& a) { set_vlan_vid(ctx, a.vid); },
                    [&](const SetVlanPcpAction& a) {
                      ctx.out.wc.vlan_tci = 0xffff;

@@ -37,40 +37,20 @@ void commit_vlans(Ctx& ctx) {
     ctx.out.wc.vlan_tci = 0xffff;
     ctx.out.wc.vlan_tci2 = 0xffff;
   }
-  for (int i = 0; i < b.n - keep; ++i) ctx.out.actions.push_back(odp_pop_vlan());
+  for (int i = 0; i < b.n - keep; ++i) ctx.out.actions.push_back(odp::PopVlan{});
   for (int i = f.n - keep - 1; i >= 0; --i) {
     uint16_t tpid = (i == 0) ? ctx.outer_tpid : kEthTypeVlan;
-    ctx.out.actions.push_back(odp_push_vlan(tpid, f.tci[i] & ~kVlanCfi));
+    ctx.out.actions.push_back(odp::PushVlan{tpid, static_cast<uint16_t>(f.tci[i] & ~kVlanCfi)});
   }
   ctx.base.vlan_tci = ctx.flow.vlan_tci;
   ctx.base.vlan_tci2 = ctx.flow.vlan_tci2;
 }
 
-void set_mac(Ctx& ctx, OdpType t, MacAddr& base, const MacAddr& want) {
+// Emits rewrite P (a payload of one field) if the packet's field differs from the flow's.
+template <typename P, typename T>
+void set_if_changed(Ctx& ctx, T& base, const T& want) {
   if (base == want) return;
-  OdpAction a;
-  a.type = t;
-  a.mac = want;
-  ctx.out.actions.push_back(a);
-  base = want;
-}
-
-template <typename T>
-void set_u32(Ctx& ctx, OdpType t, T& base, T want) {
-  if (base == want) return;
-  OdpAction a;
-  a.type = t;
-  a.u32 = want;
-  ctx.out.actions.push_back(a);
-  base = want;
-}
-
-void set_u16(Ctx& ctx, OdpType t, uint16_t& base, uint16_t want) {
-  if (base == want) return;
-  OdpAction a;
-  a.type = t;
-  a.u16 = want;
-  ctx.out.actions.push_back(a);
+  ctx.out.actions.push_back(P{want});
   base = want;
 }
 
@@ -78,34 +58,34 @@ void commit_l3_l4(Ctx& ctx) {
   FlowKey& b = ctx.base;
   const FlowKey& f = ctx.flow;
   if (f.is_ip()) {
-    set_u32(ctx, OdpType::kSetIpv4Src, b.nw_src, f.nw_src);
-    set_u32(ctx, OdpType::kSetIpv4Dst, b.nw_dst, f.nw_dst);
-    set_u32<uint8_t>(ctx, OdpType::kSetIpv4Tos, b.nw_tos, f.nw_tos);
-    set_u32<uint8_t>(ctx, OdpType::kSetIpv4Ttl, b.nw_ttl, f.nw_ttl);
+    set_if_changed<odp::SetIpv4Src>(ctx, b.nw_src, f.nw_src);
+    set_if_changed<odp::SetIpv4Dst>(ctx, b.nw_dst, f.nw_dst);
+    set_if_changed<odp::SetIpv4Tos>(ctx, b.nw_tos, f.nw_tos);
+    set_if_changed<odp::SetIpv4Ttl>(ctx, b.nw_ttl, f.nw_ttl);
   } else if (f.is_ipv6()) {
-    set_u32<uint8_t>(ctx, OdpType::kSetIpv6Hlimit, b.nw_ttl, f.nw_ttl);
+    set_if_changed<odp::SetIpv6Hlimit>(ctx, b.nw_ttl, f.nw_ttl);
   }
   // TCP/UDP ports over IPv4 and IPv6 alike (mod_tp_* and set_field write them for both).
   if ((f.is_ip() || f.is_ipv6()) && (f.nw_proto == kIpProtoTcp || f.nw_proto == kIpProtoUdp)) {
-    set_u16(ctx, OdpType::kSetL4Src, b.tp_src, f.tp_src);
-    set_u16(ctx, OdpType::kSetL4Dst, b.tp_dst, f.tp_dst);
+    set_if_changed<odp::SetL4Src>(ctx, b.tp_src, f.tp_src);
+    set_if_changed<odp::SetL4Dst>(ctx, b.tp_dst, f.tp_dst);
   }
   if (f.is_arp()) {
     uint16_t op = b.nw_proto;
-    set_u16(ctx, OdpType::kSetArpOp, op, f.nw_proto);
+    set_if_changed<odp::SetArpOp>(ctx, op, uint16_t{f.nw_proto});
     b.nw_proto = f.nw_proto;
-    set_mac(ctx, OdpType::kSetArpSha, b.arp_sha, f.arp_sha);
-    set_u32(ctx, OdpType::kSetArpSpa, b.nw_src, f.nw_src);
-    set_mac(ctx, OdpType::kSetArpTha, b.arp_tha, f.arp_tha);
-    set_u32(ctx, OdpType::kSetArpTpa, b.nw_dst, f.nw_dst);
+    set_if_changed<odp::SetArpSha>(ctx, b.arp_sha, f.arp_sha);
+    set_if_changed<odp::SetArpSpa>(ctx, b.nw_src, f.nw_src);
+    set_if_changed<odp::SetArpTha>(ctx, b.arp_tha, f.arp_tha);
+    set_if_changed<odp::SetArpTpa>(ctx, b.nw_dst, f.nw_dst);
   }
 }
 
 }  // namespace
 
 void commit(Ctx& ctx) {
-  set_mac(ctx, OdpType::kSetEthSrc, ctx.base.dl_src, ctx.flow.dl_src);
-  set_mac(ctx, OdpType::kSetEthDst, ctx.base.dl_dst, ctx.flow.dl_dst);
+  set_if_changed<odp::SetEthSrc>(ctx, ctx.base.dl_src, ctx.flow.dl_src);
+  set_if_changed<odp::SetEthDst>(ctx, ctx.base.dl_dst, ctx.flow.dl_dst);
   commit_l3_l4(ctx);
   if (ctx.base.vlan_tci != ctx.flow.vlan_tci || ctx.base.vlan_tci2 != ctx.flow.vlan_tci2) {
     commit_vlans(ctx);
@@ -114,11 +94,7 @@ void commit(Ctx& ctx) {
 
 void emit_userspace(Ctx& ctx, uint32_t reason, uint16_t max_len) {
   commit(ctx);
-  OdpAction a;
-  a.type = OdpType::kUserspace;
-  a.u32 = reason;
-  a.u16 = max_len;
-  ctx.out.actions.push_back(a);
+  ctx.out.actions.push_back(odp::Userspace{reason, max_len});
 }
 
 }  // namespace nt::xlate_internal

@@ -39,14 +39,15 @@ void xlate_normal(Ctx& ctx) {
   uint32_t in_port = ctx.flow.in_port;
   const OfPort* in = ctx.bridge->port(in_port);
   if (!in) {
-    NT_XTRACE(ctx, " -> no input port, dropping");
+    NT_XNOTE(ctx, kResult, "no input port, dropping");
     return;
   }
   bool tagged = ctx.flow.vlan_tci & kVlanCfi;
   auto vlan = in->vlan.input_vlan(tagged, ctx.flow.vlan_tci & kVlanVidMask);
   if (!vlan) {
-    NT_XTRACE(ctx, " -> dropping VLAN " + std::to_string(ctx.flow.vlan_tci & kVlanVidMask) +
-                       " packet received on port " + in->name + " not configured for trunking it");
+    NT_XNOTE(ctx, kResult,
+             "dropping VLAN " + std::to_string(ctx.flow.vlan_tci & kVlanVidMask) +
+                 " packet received on port " + in->name + " not configured for trunking it");
     return;
   }
   learn_source(ctx, *vlan, in_port);
@@ -59,15 +60,15 @@ void xlate_normal(Ctx& ctx) {
     if (out) {
       const OfPort* p = ctx.bridge->port(*out);
       if (*out == in_port || !p) {
-        NT_XTRACE(ctx, " -> learned port is input port, dropping");
+        NT_XNOTE(ctx, kResult, "learned port is input port, dropping");
         return;
       }
-      NT_XTRACE(ctx, " -> forwarding to learned port");
+      NT_XNOTE(ctx, kResult, "forwarding to learned port");
       return output_normal(ctx, *p, *vlan);
     }
-    NT_XTRACE(ctx, " -> no learned MAC for destination, flooding");
+    NT_XNOTE(ctx, kResult, "no learned MAC for destination, flooding");
   } else {
-    NT_XTRACE(ctx, " -> multicast/broadcast destination, flooding");
+    NT_XNOTE(ctx, kResult, "multicast/broadcast destination, flooding");
   }
   for (const auto& [no, p] : ctx.bridge->ports()) {
     if (no == in_port || p.no_flood) continue;

@@ -19,32 +19,25 @@ void flood(Ctx& ctx, bool all) {
 void patch_output(Ctx& ctx, const OfPort& port) {
   auto [peer_br, peer] = ctx.sw.patch_peer(port);
   if (!peer_br) {
-    NT_XTRACE(ctx, " -> patch port " + port.name + " has no peer, dropping");
+    NT_XNOTE(ctx, kResult, "patch port " + port.name + " has no peer, dropping");
     return;
   }
   FlowKey saved_flow = ctx.flow;
   Ofproto* saved_bridge = ctx.bridge;
   uint8_t saved_table = ctx.table_id;
-  int saved_indent = ctx.indent, saved_table_indent = ctx.table_indent;
   ctx.flow.in_port = peer->ofport;
   ctx.flow.metadata = 0;
   for (uint32_t& r : ctx.flow.regs) r = 0;
   ctx.flow.tun_id = ctx.flow.tun_src = ctx.flow.tun_dst = 0;
   ctx.bridge = peer_br;
-  ctx.indent += 4;
-  if (ctx.tracing()) {
-    std::string title = "bridge(\"" + peer_br->name() + "\")";
-    ctx.out.trace += "\n";
-    NT_XTRACE(ctx, title);
-    NT_XTRACE(ctx, std::string(title.size(), '-'));
+  {
+    TraceScope scope(ctx,
+                     ctx.tracing() ? ctx.trace_add(TraceNode::bridge(peer_br->name())) : nullptr);
+    ++ctx.depth;
+    xlate_table(ctx, 0, false);
+    --ctx.depth;
   }
-  ctx.table_indent = ctx.indent;
-  ++ctx.depth;
-  xlate_table(ctx, 0, false);
-  --ctx.depth;
   ctx.exit = false;
-  ctx.indent = saved_indent;
-  ctx.table_indent = saved_table_indent;
   ctx.bridge = saved_bridge;
   ctx.table_id = saved_table;
   ctx.flow = saved_flow;
@@ -53,22 +46,20 @@ void patch_output(Ctx& ctx, const OfPort& port) {
 void tunnel_output(Ctx& ctx, const OfPort& port, const DpPort& dp) {
   const TunnelConfig& cfg = *port.tunnel;
   if (cfg.key_flow && !ctx.tun_id_written) ctx.out.wc.tun_id = ~uint64_t{0};
-  TunnelMeta t;
-  t.tun_id = cfg.key_flow ? ctx.flow.tun_id : cfg.key;
-  t.ip_src = cfg.local_ip;
-  t.ip_dst = cfg.remote_ip;
-  t.ip_ttl = 64;
-  t.tp_dst = cfg.kind == TunnelKind::kVxlan ? cfg.dst_port : 0;
-  t.valid = true;
+  odp::SetTunnel set;
+  set.tun_id = cfg.key_flow ? ctx.flow.tun_id : cfg.key;
+  set.ip_src = cfg.local_ip;
+  set.ip_dst = cfg.remote_ip;
+  set.ttl = 64;
+  set.tp_dst = cfg.kind == TunnelKind::kVxlan ? cfg.dst_port : 0;
   commit(ctx);
-  OdpAction set = odp_set_tunnel(t);
-  if (!(ctx.committed_tunnel.valid && set.tunnel.tun_id == ctx.committed_tunnel.tun_id &&
-        set.tunnel.ip_dst == ctx.committed_tunnel.ip_dst &&
-        set.tunnel.ip_src == ctx.committed_tunnel.ip_src)) {
+  const TunnelMeta& done = ctx.committed_tunnel;
+  if (!(done.valid && set.tun_id == done.tun_id && set.ip_dst == done.ip_dst &&
+        set.ip_src == done.ip_src)) {
     ctx.out.actions.push_back(set);
-    ctx.committed_tunnel = set.tunnel;
+    ctx.committed_tunnel = set.meta();
   }
-  ctx.out.actions.push_back(odp_output(dp.odp_port));
+  ctx.out.actions.push_back(odp::Output{dp.odp_port});
 }
 
 }  // namespace
@@ -77,12 +68,12 @@ void compose_output(Ctx& ctx, const OfPort& port) {
   if (port.type == PortType::kPatch) return patch_output(ctx, port);
   DpPort* dp = ctx.sw.dp_port(*ctx.bridge, port.ofport);
   if (!dp) {
-    NT_XTRACE(ctx, " -> port " + port.name + " has no datapath port, dropping");
+    NT_XNOTE(ctx, kResult, "port " + port.name + " has no datapath port, dropping");
     return;
   }
   if (port.tunnel) return tunnel_output(ctx, port, *dp);
   commit(ctx);
-  ctx.out.actions.push_back(odp_output(dp->odp_port));
+  ctx.out.actions.push_back(odp::Output{dp->odp_port});
 }
 
 void xlate_output(Ctx& ctx, uint32_t no, uint16_t max_len) {
@@ -103,13 +94,13 @@ void xlate_output(Ctx& ctx, uint32_t no, uint16_t max_len) {
       return;
     default:
       if (no == ctx.flow.in_port) {
-        NT_XTRACE(ctx, " -> skipping output to input port");
+        NT_XNOTE(ctx, kResult, "skipping output to input port");
         return;
       }
   }
   const OfPort* port = ctx.bridge->port(no);
   if (!port) {
-    NT_XTRACE(ctx, " -> output to nonexistent port " + std::to_string(no));
+    NT_XNOTE(ctx, kResult, "output to nonexistent port " + std::to_string(no));
     return;
   }
   compose_output(ctx, *port);

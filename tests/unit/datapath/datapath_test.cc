@@ -94,30 +94,8 @@ bool checksums_ok(const std::vector<uint8_t>& f) {
   return verify_checksums(p);
 }
 
-OdpAction set_mac_action(OdpType t, const MacAddr& m) {
-  OdpAction a;
-  a.type = t;
-  a.mac = m;
-  return a;
-}
-OdpAction set_u32_action(OdpType t, uint32_t v) {
-  OdpAction a;
-  a.type = t;
-  a.u32 = v;
-  return a;
-}
-OdpAction set_u16_action(OdpType t, uint16_t v) {
-  OdpAction a;
-  a.type = t;
-  a.u16 = v;
-  return a;
-}
-OdpAction userspace(uint32_t reason, uint16_t max_len) {
-  OdpAction a;
-  a.type = OdpType::kUserspace;
-  a.u32 = reason;
-  a.u16 = max_len;
-  return a;
+odp::SetTunnel tunnel_action(const TunnelMeta& t) {
+  return odp::SetTunnel{t.tun_id, t.ip_src, t.ip_dst, t.ip_tos, t.ip_ttl, t.tp_dst};
 }
 
 std::unique_ptr<Megaflow> make_flow(const FlowKey& value, const FlowKey& mask, uint32_t out) {
@@ -125,7 +103,7 @@ std::unique_ptr<Megaflow> make_flow(const FlowKey& value, const FlowKey& mask, u
   mf->match.value = value;
   mf->match.mask = mask;
   key_and(mf->match.value, mf->match.mask);
-  mf->actions = {odp_output(out)};
+  mf->actions = {odp::Output{out}};
   return mf;
 }
 
@@ -227,7 +205,7 @@ TEST(MegaflowTableTest, GrowsPastManyEntriesAndRemovalLeavesTheOthersFindable) {
       EXPECT_EQ(find(i), nullptr) << i;
     } else {
       ASSERT_EQ(find(i), flows[i]) << i;
-      EXPECT_EQ(flows[i]->actions[0].u32, static_cast<uint32_t>(i));
+      EXPECT_EQ(std::get<odp::Output>(flows[i]->actions[0]).port, static_cast<uint32_t>(i));
     }
   }
   // Emptying a mask's last flow removes the mask.
@@ -361,7 +339,7 @@ class DatapathTest : public ::testing::Test {
 };
 
 TEST_F(DatapathTest, FirstPacketUpcallsAndInstallsSecondHitsTheExactMatchCache) {
-  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  fake_.by_dst[kMacB.to_u64()] = {odp::Output{2}};
   FlowKey k = eth_key(kMacA, kMacB);
   inject(1, k);
   EXPECT_EQ(fake_.upcalls, 1);
@@ -407,7 +385,7 @@ TEST_F(DatapathTest, FirstPacketUpcallsAndInstallsSecondHitsTheExactMatchCache) 
 }
 
 TEST_F(DatapathTest, WithTheExactMatchCacheOffPacketsHitTheMegaflow) {
-  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  fake_.by_dst[kMacB.to_u64()] = {odp::Output{2}};
   dp_.set_emc_enabled(false);
   FlowKey k = eth_key(kMacA, kMacB);
   for (int i = 0; i < 5; ++i) inject(1, k);
@@ -423,7 +401,7 @@ TEST_F(DatapathTest, WithTheExactMatchCacheOffPacketsHitTheMegaflow) {
 }
 
 TEST_F(DatapathTest, ABatchOfOneFlowUpcallsOnce) {
-  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  fake_.by_dst[kMacB.to_u64()] = {odp::Output{2}};
   auto f = frame_of(eth_key(kMacA, kMacB));
   PacketBatch b;
   for (size_t i = 0; i < PacketBatch::kMax; ++i) {
@@ -447,7 +425,7 @@ TEST_F(DatapathTest, AFailedUpcallDropsAndInstallsNothing) {
   EXPECT_EQ(dp_.megaflows().size(), 0u);
   EXPECT_EQ(drops(DpDrop::kUpcallFailed), 1u);
   fake_.refuse = false;
-  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  fake_.by_dst[kMacB.to_u64()] = {odp::Output{2}};
   inject(1, eth_key(kMacA, kMacB));
   EXPECT_EQ(fake_.upcalls, 2);
   EXPECT_EQ(port(2).sent.size(), 1u);
@@ -461,8 +439,8 @@ TEST_F(DatapathTest, WithoutAnUpcallHandlerEveryMissIsDropped) {
 }
 
 TEST_F(DatapathTest, RevalidateKeepsUnchangedMegaflowsAndDropsChangedOnes) {
-  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
-  fake_.by_dst[kMacC.to_u64()] = {odp_output(3)};
+  fake_.by_dst[kMacB.to_u64()] = {odp::Output{2}};
+  fake_.by_dst[kMacC.to_u64()] = {odp::Output{3}};
   FlowKey to_b = eth_key(kMacA, kMacB);
   FlowKey to_c = eth_key(kMacA, kMacC);
   FlowKey to_a = eth_key(kMacB, kMacA);  // drop
@@ -482,7 +460,7 @@ TEST_F(DatapathTest, RevalidateKeepsUnchangedMegaflowsAndDropsChangedOnes) {
   EXPECT_EQ(dynamic_cast<FakeContext*>(kept->context.get())->generation, 1);
 
   // C's actions change and A's translation fails: those two go, B stays (the same entry).
-  fake_.by_dst[kMacC.to_u64()] = {odp_output(4)};
+  fake_.by_dst[kMacC.to_u64()] = {odp::Output{4}};
   fake_.gone.insert(kMacA.to_u64());
   dp_.revalidate();
   EXPECT_EQ(dp_.megaflows().size(), 1u);
@@ -505,8 +483,8 @@ TEST_F(DatapathTest, RevalidateKeepsUnchangedMegaflowsAndDropsChangedOnes) {
 }
 
 TEST_F(DatapathTest, PushStatsCreditsEachDeltaExactlyOnce) {
-  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
-  fake_.by_dst[kMacC.to_u64()] = {odp_output(3)};
+  fake_.by_dst[kMacB.to_u64()] = {odp::Output{2}};
+  fake_.by_dst[kMacC.to_u64()] = {odp::Output{3}};
   FlowKey to_b = eth_key(kMacA, kMacB);
   FlowKey to_c = eth_key(kMacA, kMacC);
   const uint64_t len = frame_of(to_b).size();
@@ -535,7 +513,7 @@ TEST_F(DatapathTest, PushStatsCreditsEachDeltaExactlyOnce) {
 }
 
 TEST_F(DatapathTest, MalformedFramesAreCountedUnderTheirParseReasonAndDropped) {
-  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  fake_.by_dst[kMacB.to_u64()] = {odp::Output{2}};
   const size_t free_before = dp_.pool().available();
   uint8_t short_eth[10] = {};
   ASSERT_TRUE(dp_.inject(1, short_eth, sizeof short_eth));
@@ -564,7 +542,7 @@ TEST_F(DatapathTest, MalformedFramesAreCountedUnderTheirParseReasonAndDropped) {
 
 TEST_F(DatapathTest, PushVlanAndPopVlan) {
   FlowKey k = eth_key(kMacA, kMacB);
-  auto out = run(k, {odp_push_vlan(kEthTypeVlan, 100 | 3 << 13), odp_output(2)});
+  auto out = run(k, {odp::PushVlan{kEthTypeVlan, 100 | 3 << 13}, odp::Output{2}});
   FlowKey want = k;
   want.vlan_tci = kVlanCfi | 100 | 3 << 13;
   EXPECT_EQ(key_of(out), want);
@@ -575,7 +553,7 @@ TEST_F(DatapathTest, PushVlanAndPopVlan) {
   // An 802.1ad tag pushed on a tagged frame makes a two-tag stack.
   FlowKey tagged = k;
   tagged.vlan_tci = kVlanCfi | 10;
-  out = run(tagged, {odp_push_vlan(kEthTypeQinQ, 20), odp_output(2)});
+  out = run(tagged, {odp::PushVlan{kEthTypeQinQ, 20}, odp::Output{2}});
   want = k;
   want.vlan_tci = kVlanCfi | 20;
   want.vlan_tci2 = kVlanCfi | 10;
@@ -584,18 +562,17 @@ TEST_F(DatapathTest, PushVlanAndPopVlan) {
   EXPECT_EQ((out[16] << 8 | out[17]), kEthTypeVlan);
 
   // pop_vlan removes the outer tag; twice removes both.
-  out = run(key_of(out), {odp_pop_vlan(), odp_output(2)});
+  out = run(key_of(out), {odp::PopVlan{}, odp::Output{2}});
   want = k;
   want.vlan_tci = kVlanCfi | 10;
   EXPECT_EQ(key_of(out), want);
-  out = run(tagged, {odp_pop_vlan(), odp_output(2)});
+  out = run(tagged, {odp::PopVlan{}, odp::Output{2}});
   EXPECT_EQ(out, frame_of(k));
 }
 
 TEST_F(DatapathTest, SetEthernetAddresses) {
   FlowKey k = eth_key(kMacA, kMacB);
-  auto out = run(k, {set_mac_action(OdpType::kSetEthSrc, kMacC),
-                     set_mac_action(OdpType::kSetEthDst, kMacA), odp_output(2)});
+  auto out = run(k, {odp::SetEthSrc{kMacC}, odp::SetEthDst{kMacA}, odp::Output{2}});
   FlowKey want = k;
   want.dl_src = kMacC;
   want.dl_dst = kMacA;
@@ -607,10 +584,8 @@ TEST_F(DatapathTest, SetIpv4FieldsKeepsChecksumsValid) {
     FlowKey k = eth_key(kMacA, kMacB);
     k.nw_proto = proto;
     if (proto == kIpProtoIcmp) k.tp_src = 8, k.tp_dst = 0;
-    auto out = run(k, {set_u32_action(OdpType::kSetIpv4Src, ip4(172, 16, 0, 9)),
-                       set_u32_action(OdpType::kSetIpv4Dst, ip4(8, 8, 8, 8)),
-                       set_u32_action(OdpType::kSetIpv4Tos, 0xb8),
-                       set_u32_action(OdpType::kSetIpv4Ttl, 7), odp_output(2)});
+    auto out = run(k, {odp::SetIpv4Src{ip4(172, 16, 0, 9)}, odp::SetIpv4Dst{ip4(8, 8, 8, 8)},
+                       odp::SetIpv4Tos{0xb8}, odp::SetIpv4Ttl{7}, odp::Output{2}});
     FlowKey want = k;
     want.nw_src = ip4(172, 16, 0, 9);
     want.nw_dst = ip4(8, 8, 8, 8);
@@ -623,8 +598,7 @@ TEST_F(DatapathTest, SetIpv4FieldsKeepsChecksumsValid) {
 
 TEST_F(DatapathTest, SetTransportPortsOnTcpAndUdp) {
   for (FlowKey k : {tcp_key(), eth_key(kMacA, kMacB)}) {
-    auto out = run(k, {set_u16_action(OdpType::kSetL4Src, 1111),
-                       set_u16_action(OdpType::kSetL4Dst, 2222), odp_output(2)});
+    auto out = run(k, {odp::SetL4Src{1111}, odp::SetL4Dst{2222}, odp::Output{2}});
     FlowKey want = k;
     want.tp_src = 1111;
     want.tp_dst = 2222;
@@ -635,11 +609,8 @@ TEST_F(DatapathTest, SetTransportPortsOnTcpAndUdp) {
 
 TEST_F(DatapathTest, SetArpFields) {
   FlowKey k = arp_key();
-  auto out =
-      run(k, {set_u16_action(OdpType::kSetArpOp, 2), set_mac_action(OdpType::kSetArpSha, kMacC),
-              set_u32_action(OdpType::kSetArpSpa, ip4(10, 0, 0, 2)),
-              set_mac_action(OdpType::kSetArpTha, kMacA),
-              set_u32_action(OdpType::kSetArpTpa, ip4(10, 0, 0, 1)), odp_output(2)});
+  auto out = run(k, {odp::SetArpOp{2}, odp::SetArpSha{kMacC}, odp::SetArpSpa{ip4(10, 0, 0, 2)},
+                     odp::SetArpTha{kMacA}, odp::SetArpTpa{ip4(10, 0, 0, 1)}, odp::Output{2}});
   FlowKey want = k;
   want.nw_proto = 2;
   want.arp_sha = kMacC;
@@ -653,9 +624,9 @@ TEST_F(DatapathTest, OutputToSeveralPortsClonesAndLaterEditsDoNotLeakBack) {
   FlowKey k = eth_key(kMacA, kMacB);
   auto f = frame_of(k);
   const size_t free_before = dp_.pool().available();
-  dp_.execute(1, f.data(), f.size(),
-              {odp_output(2), odp_output(3), set_mac_action(OdpType::kSetEthDst, kMacC),
-               odp_output(4), odp_output(2)});
+  dp_.execute(
+      1, f.data(), f.size(),
+      {odp::Output{2}, odp::Output{3}, odp::SetEthDst{kMacC}, odp::Output{4}, odp::Output{2}});
   ASSERT_EQ(port(2).sent.size(), 2u);
   ASSERT_EQ(port(3).sent.size(), 1u);
   ASSERT_EQ(port(4).sent.size(), 1u);
@@ -723,7 +694,8 @@ TEST(DatapathOffload, SuperFrameStaysOnePacketWhereThePortTakesOffloadsElseIsSeg
   RecordingPort& dummy = *rec;
   dp.add_port(std::move(rec));  // 3
   FlowKey k = tcp_key();
-  fake.by_dst[k.dl_dst.to_u64()] = {odp_push_vlan(kEthTypeVlan, 42), odp_output(2), odp_output(3)};
+  fake.by_dst[k.dl_dst.to_u64()] = {odp::PushVlan{kEthTypeVlan, 42}, odp::Output{2},
+                                    odp::Output{3}};
   constexpr size_t kPayload = 20000;
   constexpr uint16_t kMss = 1448;
   PacketBatch b;
@@ -777,9 +749,8 @@ TEST(DatapathOffload, PartialChecksumIsCompletedOnlyWhereThePortNeedsIt) {
   RecordingPort& dummy = *rec;
   dp.add_port(std::move(rec));
   FlowKey k = tcp_key();
-  fake.by_dst[k.dl_dst.to_u64()] = {set_u32_action(OdpType::kSetIpv4Src, ip4(10, 9, 9, 9)),
-                                    set_u16_action(OdpType::kSetL4Dst, 8443), odp_output(2),
-                                    odp_output(3)};
+  fake.by_dst[k.dl_dst.to_u64()] = {odp::SetIpv4Src{ip4(10, 9, 9, 9)}, odp::SetL4Dst{8443},
+                                    odp::Output{2}, odp::Output{3}};
   PacketBatch b;
   b.add(super_frame(dp.pool(), k, 300, 0));
   ASSERT_NE(b.pkts[0], nullptr);
@@ -802,7 +773,7 @@ TEST_F(DatapathTest, UserspaceCallsThePacketInHandler) {
   const size_t free_before = dp_.pool().available();
   // In the middle: the handler sees the packet as edited so far, and forwarding goes on.
   dp_.execute(1, f.data(), f.size(),
-              {set_mac_action(OdpType::kSetEthSrc, kMacC), userspace(1, 128), odp_output(2)});
+              {odp::SetEthSrc{kMacC}, odp::Userspace{1, 128}, odp::Output{2}});
   ASSERT_EQ(packet_ins_.size(), 1u);
   EXPECT_EQ(packet_ins_[0].second, 1u);
   FlowKey edited = k;
@@ -811,7 +782,7 @@ TEST_F(DatapathTest, UserspaceCallsThePacketInHandler) {
   ASSERT_EQ(port(2).sent.size(), 1u);
   EXPECT_EQ(key_of(port(2).sent[0]), edited);
   // Last: the packet ends there, nothing is counted as a drop.
-  dp_.execute(1, f.data(), f.size(), {userspace(2, 0)});
+  dp_.execute(1, f.data(), f.size(), {odp::Userspace{2, 0}});
   ASSERT_EQ(packet_ins_.size(), 2u);
   EXPECT_EQ(packet_ins_[1].second, 2u);
   EXPECT_EQ(packet_ins_[1].first, f);
@@ -826,7 +797,7 @@ TEST_F(DatapathTest, SetTunnelAttachesMetadataForLaterActions) {
   t.ip_dst = ip4(192, 168, 0, 2);
   t.tp_dst = 4789;
   auto f = frame_of(eth_key(kMacA, kMacB));
-  dp_.execute(1, f.data(), f.size(), {odp_set_tunnel(t), userspace(1, 0)});
+  dp_.execute(1, f.data(), f.size(), {tunnel_action(t), odp::Userspace{1, 0}});
   ASSERT_EQ(packet_in_tunnels_.size(), 1u);
   EXPECT_TRUE(packet_in_tunnels_[0].valid);
   EXPECT_EQ(packet_in_tunnels_[0].tun_id, 0x64u);
@@ -857,7 +828,7 @@ TEST_F(DatapathTest, TunnelPortEncapsulatesWithTheTunnelMetadataAndComesBackDeca
   t.ip_dst = ip4(192, 168, 0, 2);
   FlowKey k = eth_key(kMacA, kMacB);
   auto f = frame_of(k);
-  dp_.execute(1, f.data(), f.size(), {odp_set_tunnel(t), odp_output(vx)});
+  dp_.execute(1, f.data(), f.size(), {tunnel_action(t), odp::Output{vx}});
   ASSERT_EQ(underlay.frames.size(), 1u);
   TunnelInfo info = tunnel_classify(underlay.frames[0].data(), underlay.frames[0].size());
   ASSERT_TRUE(info.ok());
@@ -868,7 +839,7 @@ TEST_F(DatapathTest, TunnelPortEncapsulatesWithTheTunnelMetadataAndComesBackDeca
 
   // The far side: the same frame from the remote VTEP lands on the tunnel port, decapsulated,
   // with tun_id in the key the translator sees.
-  fake_.by_dst[kMacB.to_u64()] = {odp_output(2)};
+  fake_.by_dst[kMacB.to_u64()] = {odp::Output{2}};
   FlowKey outer_key = key_of(underlay.frames[0]);
   std::vector<uint8_t> back = underlay.frames[0];
   // Swap the outer IPv4 addresses so it comes from the remote end (checksum is unchanged).
@@ -894,20 +865,19 @@ TEST_F(DatapathTest, FailuresAreDropsWithTheirReason) {
   dp_.execute(1, f.data(), f.size(), {});  // no actions: dropped by the pipeline
   EXPECT_EQ(drops(DpDrop::kPipeline), 1u);
   // An IPv4 rewrite of an ARP frame cannot be done.
-  dp_.execute(1, f.data(), f.size(),
-              {set_u32_action(OdpType::kSetIpv4Src, 1), odp_output(2), odp_output(3)});
+  dp_.execute(1, f.data(), f.size(), {odp::SetIpv4Src{1}, odp::Output{2}, odp::Output{3}});
   EXPECT_EQ(drops(DpDrop::kModifyFailed), 1u);
   EXPECT_TRUE(port(2).sent.empty());
   // pop_vlan of an untagged frame neither.
-  dp_.execute(1, f.data(), f.size(), {odp_pop_vlan(), odp_output(2)});
+  dp_.execute(1, f.data(), f.size(), {odp::PopVlan{}, odp::Output{2}});
   EXPECT_EQ(drops(DpDrop::kModifyFailed), 2u);
   // A port that does not exist.
-  dp_.execute(1, f.data(), f.size(), {odp_output(3), odp_output(77)});
+  dp_.execute(1, f.data(), f.size(), {odp::Output{3}, odp::Output{77}});
   EXPECT_EQ(drops(DpDrop::kNoSuchPort), 1u);
   EXPECT_EQ(port(3).sent.size(), 1u);
   // A frame larger than any packet of the pool is refused whole, not cut to fit.
   std::vector<uint8_t> huge(dp_.pool().capacity() + 1, 0xab);
-  dp_.execute(1, huge.data(), huge.size(), {odp_output(2)});
+  dp_.execute(1, huge.data(), huge.size(), {odp::Output{2}});
   EXPECT_EQ(drops(DpDrop::kParse), 1u);
   EXPECT_TRUE(port(2).sent.empty());
   EXPECT_EQ(dp_.pool().available(), free_before);
@@ -925,7 +895,7 @@ TEST_F(DatapathTest, PoolExhaustionIsCountedNotFatal) {
   small.add_port(std::make_unique<RecordingPort>());
   auto f = frame_of(eth_key(kMacA, kMacB));
   // One packet, two clones needed, one left in the pool: one clone is lost.
-  small.execute(1, f.data(), f.size(), {odp_output(1), odp_output(2), odp_output(1)});
+  small.execute(1, f.data(), f.size(), {odp::Output{1}, odp::Output{2}, odp::Output{1}});
   EXPECT_EQ(small.stats().drops[static_cast<size_t>(DpDrop::kPoolExhausted)], 1u);
   EXPECT_EQ(rec->sent.size(), 2u);
   EXPECT_EQ(small.pool().available(), 2u);
@@ -934,69 +904,80 @@ TEST_F(DatapathTest, PoolExhaustionIsCountedNotFatal) {
 // ---- OdpAction ------------------------------------------------------------------------------
 
 TEST(OdpActionTest, EqualityIgnoresPaddingBytes) {
-  TunnelMeta t;
-  t.tun_id = 5;
-  t.ip_dst = 7;
-  OdpAction a = odp_set_tunnel(t);
+  OdpAction a = odp::SetTunnel{5, 0, 7};
   OdpAction b = a;
   ASSERT_TRUE(a == b);
-  // Scribble over the tunnel's padding (the bytes after its last member): the actions are the
-  // same, so revalidation must not think a megaflow's actions changed.
-  constexpr size_t kEnd = offsetof(TunnelMeta, valid) + sizeof(bool);
-  static_assert(kEnd < sizeof(TunnelMeta), "TunnelMeta has tail padding");
-  std::memset(reinterpret_cast<unsigned char*>(&a.tunnel) + kEnd, 0xa5, sizeof(TunnelMeta) - kEnd);
-  std::memset(reinterpret_cast<unsigned char*>(&b.tunnel) + kEnd, 0x5a, sizeof(TunnelMeta) - kEnd);
+  // Scribble over the tunnel payload's padding (the bytes after its last member): the actions
+  // are the same, so revalidation must not think a megaflow's actions changed.
+  constexpr size_t kEnd = offsetof(odp::SetTunnel, tp_dst) + sizeof(uint16_t);
+  static_assert(kEnd < sizeof(odp::SetTunnel), "SetTunnel has tail padding");
+  auto pad = [](OdpAction& x) {
+    return reinterpret_cast<unsigned char*>(std::get_if<odp::SetTunnel>(&x)) + kEnd;
+  };
+  std::memset(pad(a), 0xa5, sizeof(odp::SetTunnel) - kEnd);
+  std::memset(pad(b), 0x5a, sizeof(odp::SetTunnel) - kEnd);
   EXPECT_TRUE(a == b);
   // Real differences still count.
-  b.tunnel.tun_id = 6;
+  std::get<odp::SetTunnel>(b).tun_id = 6;
   EXPECT_FALSE(a == b);
   b = a;
-  b.tunnel.tp_dst = 1;
+  std::get<odp::SetTunnel>(b).tp_dst = 1;
   EXPECT_FALSE(a == b);
-  EXPECT_FALSE(odp_output(1) == odp_output(2));
-  EXPECT_FALSE(odp_push_vlan(kEthTypeVlan, 1) == odp_push_vlan(kEthTypeQinQ, 1));
+  EXPECT_FALSE(OdpAction{odp::Output{1}} == OdpAction{odp::Output{2}});
+  const OdpAction tag1 = odp::PushVlan{kEthTypeVlan, 1};
+  const OdpAction qinq1 = odp::PushVlan{kEthTypeQinQ, 1};
+  EXPECT_FALSE(tag1 == qinq1);
+  // Same payload bits, different action: not equal.
+  EXPECT_FALSE(OdpAction{odp::SetL4Src{1}} == OdpAction{odp::SetL4Dst{1}});
+  EXPECT_FALSE(OdpAction{odp::SetIpv4Src{1}} == OdpAction{odp::SetArpSpa{1}});
+}
+
+// The list, the enum and the variant agree, and actions stay small plain data (a megaflow's
+// action list is copied on every install and compared on every revalidation).
+TEST(OdpActionTest, TypesComeFromTheOneList) {
+  EXPECT_EQ(odp_type(odp::Output{1}), OdpType::kOutput);
+  EXPECT_EQ(odp_type(odp::SetTunnel{}), OdpType::kSetTunnel);
+  EXPECT_EQ(odp_type(odp::Userspace{}), OdpType::kUserspace);
+  EXPECT_TRUE(odp_sends(odp::Output{1}));
+  EXPECT_TRUE(odp_sends(odp::Userspace{}));
+  EXPECT_FALSE(odp_sends(odp::PopVlan{}));
+  static_assert(sizeof(OdpAction) <= 32);
 }
 
 TEST(OdpActionTest, FormatsAsOpenVswitchDoes) {
   EXPECT_EQ(format_odp_actions({}), "drop");
-  EXPECT_EQ(format_odp_actions({odp_push_vlan(kEthTypeVlan, 100), odp_output(3)}),
+  EXPECT_EQ(format_odp_actions({odp::PushVlan{kEthTypeVlan, 100}, odp::Output{3}}),
             "push_vlan(vid=100,pcp=0),3");
-  EXPECT_EQ(format_odp_actions({odp_push_vlan(kEthTypeQinQ, 5 << 13 | 20), odp_output(1)}),
+  EXPECT_EQ(format_odp_actions({odp::PushVlan{kEthTypeQinQ, 5 << 13 | 20}, odp::Output{1}}),
             "push_vlan(tpid=0x88a8,vid=20,pcp=5),1");
-  EXPECT_EQ(format_odp_actions({odp_pop_vlan(), odp_output(2), odp_output(4)}), "pop_vlan,2,4");
-  EXPECT_EQ(format_odp_actions({set_mac_action(OdpType::kSetEthSrc, kMacA),
-                                set_mac_action(OdpType::kSetEthDst, kMacB), odp_output(2)}),
+  EXPECT_EQ(format_odp_actions({odp::PopVlan{}, odp::Output{2}, odp::Output{4}}), "pop_vlan,2,4");
+  EXPECT_EQ(format_odp_actions({odp::SetEthSrc{kMacA}, odp::SetEthDst{kMacB}, odp::Output{2}}),
             "set(eth(src=50:54:00:00:00:01,dst=50:54:00:00:00:02)),2");
   // Sets of different headers, or separated by an output, are separate actions.
-  EXPECT_EQ(format_odp_actions({set_mac_action(OdpType::kSetEthDst, kMacB),
-                                set_u32_action(OdpType::kSetIpv4Dst, ip4(10, 0, 0, 99)),
-                                set_u32_action(OdpType::kSetIpv4Tos, 0x10),
-                                set_u32_action(OdpType::kSetIpv4Ttl, 63), odp_output(2),
-                                set_mac_action(OdpType::kSetEthSrc, kMacC), odp_output(3)}),
+  EXPECT_EQ(format_odp_actions({odp::SetEthDst{kMacB}, odp::SetIpv4Dst{ip4(10, 0, 0, 99)},
+                                odp::SetIpv4Tos{0x10}, odp::SetIpv4Ttl{63}, odp::Output{2},
+                                odp::SetEthSrc{kMacC}, odp::Output{3}}),
             "set(eth(dst=50:54:00:00:00:02)),set(ipv4(dst=10.0.0.99,tos=0x10,ttl=63)),2,"
             "set(eth(src=50:54:00:00:00:03)),3");
-  EXPECT_EQ(format_odp_actions({set_u16_action(OdpType::kSetL4Src, 1),
-                                set_u16_action(OdpType::kSetL4Dst, 2), odp_output(1)}),
+  EXPECT_EQ(format_odp_actions({odp::SetL4Src{1}, odp::SetL4Dst{2}, odp::Output{1}}),
             "set(l4(src=1,dst=2)),1");
-  EXPECT_EQ(
-      format_odp_actions({set_u16_action(OdpType::kSetArpOp, 2),
-                          set_u32_action(OdpType::kSetArpSpa, ip4(10, 0, 0, 1)),
-                          set_u32_action(OdpType::kSetArpTpa, ip4(10, 0, 0, 2)), odp_output(1)}),
-      "set(arp(op=2,sip=10.0.0.1,tip=10.0.0.2)),1");
+  EXPECT_EQ(format_odp_actions({odp::SetArpOp{2}, odp::SetArpSpa{ip4(10, 0, 0, 1)},
+                                odp::SetArpTpa{ip4(10, 0, 0, 2)}, odp::Output{1}}),
+            "set(arp(op=2,sip=10.0.0.1,tip=10.0.0.2)),1");
   TunnelMeta t;
   t.tun_id = 0x64;
   t.ip_src = ip4(166, 66, 16, 10);
   t.ip_dst = ip4(166, 66, 16, 11);
   t.tp_dst = 4789;
-  EXPECT_EQ(format_odp_actions({odp_set_tunnel(t), odp_output(5)}),
+  EXPECT_EQ(format_odp_actions({tunnel_action(t), odp::Output{5}}),
             "set(tunnel(tun_id=0x64,src=166.66.16.10,dst=166.66.16.11,ttl=64,tp_dst=4789,"
             "flags(df|key))),5");
   t.ip_src = 0;
   t.tp_dst = 0;
   t.ip_tos = 4;
-  EXPECT_EQ(format_odp_actions({odp_set_tunnel(t), odp_output(5)}),
+  EXPECT_EQ(format_odp_actions({tunnel_action(t), odp::Output{5}}),
             "set(tunnel(tun_id=0x64,dst=166.66.16.11,tos=4,ttl=64,flags(df|key))),5");
-  EXPECT_EQ(format_odp_actions({userspace(1, 65535)}),
+  EXPECT_EQ(format_odp_actions({odp::Userspace{1, 65535}}),
             "userspace(pid=0,controller(reason=1,max_len=65535))");
 }
 

@@ -49,8 +49,9 @@ TEST_F(AppctlTest, UnknownCommandAndArgumentCounts) {
   EXPECT_EQ(r.err.rfind("no such bridge\n", 0), 0u);
   r = appctl({"list-commands"});
   EXPECT_EQ(r.out.rfind("The available commands are:\n", 0), 0u);
-  EXPECT_NE(r.out.find("\n  ofproto/trace           bridge br_flow [-generate]\n"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find("\n  ofproto/trace           [--format=text|json] bridge br_flow [-generate]\n"),
+      std::string::npos)
       << r.out;
 }
 
@@ -82,6 +83,23 @@ TEST_F(AppctlTest, Trace) {
   EXPECT_NE(r.out.find("Datapath actions: "), std::string::npos);
   r = appctl({"ofproto/trace", "br0", "in_port=1", "-bogus"});
   EXPECT_EQ(r.status, 2);
+  // --format: text is the default, json the trace tree; anything else is refused.
+  EXPECT_EQ(appctl({"ofproto/trace", "--format=text", "br0", "in_port=1"}).out,
+            appctl({"ofproto/trace", "br0", "in_port=1"}).out);
+  r = appctl({"ofproto/trace", "--format=json", "br0", "in_port=1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("{\"bridge\":\"br0\",\"flow\":\"in_port=1,", 0), 0u) << r.out;
+  EXPECT_EQ(appctl({"ofproto/trace", "br0", "in_port=1", "--format=json"}).out, r.out);
+  r = appctl({"ofproto/trace", "--format=xml", "br0", "in_port=1"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "ofproto/trace: unknown format \"xml\" (use text or json)\n"
+            "nvs-appctl: neutrino-vswitchd: server returned an error\n");
+  r = appctl({"ofproto/trace", "--format=", "br0", "in_port=1"});
+  EXPECT_EQ(r.status, 2);
+  r = appctl({"ofproto/trace", "--format=json", "br0"});
+  EXPECT_EQ(r.err.rfind("Must specify bridge name and flow\n", 0), 0u) << r.err;
 }
 
 TEST_F(AppctlTest, VlogAndExit) {
