@@ -43,11 +43,13 @@ bool Datapath::apply_set(Packet& pkt, const OdpAction& a) {
     case OdpType::kSetIpv4Dst:
       return set_ipv4_dst(pkt, a.u32);
     case OdpType::kSetIpv4Tos:
-      return set_ipv4_tos(pkt, static_cast<uint8_t>(a.u32));
+      return set_ipv4_tos(pkt, static_cast<uint8_t>(a.u32), static_cast<uint8_t>(a.u16));
     case OdpType::kSetIpv4Ttl:
       return set_ipv4_ttl(pkt, static_cast<uint8_t>(a.u32));
     case OdpType::kSetIpv6Hlimit:
       return set_ipv6_hlimit(pkt, static_cast<uint8_t>(a.u32));
+    case OdpType::kSetIpv6Tclass:
+      return set_ipv6_tclass(pkt, static_cast<uint8_t>(a.u32), static_cast<uint8_t>(a.u16));
     case OdpType::kSetL4Src:
       return set_l4_src(pkt, a.u16);
     case OdpType::kSetL4Dst:

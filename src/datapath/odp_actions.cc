@@ -63,6 +63,7 @@ const char* set_family(OdpType t) {
     case OdpType::kSetIpv4Ttl:
       return "ipv4";
     case OdpType::kSetIpv6Hlimit:
+    case OdpType::kSetIpv6Tclass:
       return "ipv6";
     case OdpType::kSetL4Src:
     case OdpType::kSetL4Dst:
@@ -90,7 +91,10 @@ std::string set_item(const OdpAction& a) {
     case OdpType::kSetIpv4Dst:
       return "dst=" + ipv4_to_string(a.u32);
     case OdpType::kSetIpv4Tos:
-      std::snprintf(buf, sizeof buf, "tos=0x%x", a.u32);
+    case OdpType::kSetIpv6Tclass:
+      // Masked as Open vSwitch prints a masked set: "tos=0x20/0xfc"; no mask when it is full.
+      std::snprintf(buf, sizeof buf, a.u16 == 0xff ? "%s=0x%x" : "%s=0x%x/0x%x",
+                    a.type == OdpType::kSetIpv4Tos ? "tos" : "tclass", a.u32, a.u16);
       return buf;
     case OdpType::kSetIpv4Ttl:
       return "ttl=" + std::to_string(a.u32);

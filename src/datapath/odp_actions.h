@@ -27,9 +27,10 @@ enum class OdpType : uint8_t {
   kSetEthDst,      // mac
   kSetIpv4Src,     // u32
   kSetIpv4Dst,     // u32
-  kSetIpv4Tos,     // u32 (low 8 bits)
+  kSetIpv4Tos,     // u32 = value (low 8 bits), u16 = mask (0xff: the whole byte)
   kSetIpv4Ttl,     // u32 (low 8 bits)
   kSetIpv6Hlimit,  // u32 (low 8 bits)
+  kSetIpv6Tclass,  // u32 = value (low 8 bits), u16 = mask
   kSetL4Src,       // u16
   kSetL4Dst,       // u16
   kSetArpOp,       // u16

@@ -107,6 +107,7 @@ OdpAction set_u32_action(OdpType t, uint32_t v) {
   OdpAction a;
   a.type = t;
   a.u32 = v;
+  if (t == OdpType::kSetIpv4Tos) a.u16 = 0xff;  // the whole byte
   return a;
 }
 OdpAction set_u16_action(OdpType t, uint16_t v) {
@@ -622,6 +623,38 @@ TEST_F(DatapathTest, SetIpv4FieldsKeepsChecksumsValid) {
     EXPECT_EQ(key_of(out), want) << int{proto};
     EXPECT_TRUE(checksums_ok(out)) << int{proto};
   }
+}
+
+OdpAction set_tos_action(OdpType t, uint8_t v, uint8_t mask) {
+  OdpAction a;
+  a.type = t;
+  a.u32 = v;
+  a.u16 = mask;
+  return a;
+}
+
+// mod_nw_tos / mod_nw_ecn become masked sets: only the bits under the mask change, the IPv4
+// checksum stays valid, and the IPv6 traffic class (split over two bytes) is rewritten alike.
+TEST_F(DatapathTest, MaskedTosAndTrafficClassKeepOtherBits) {
+  FlowKey k = tcp_key();
+  k.nw_tos = 0x03;  // ECN CE
+  auto out = run(k, {set_tos_action(OdpType::kSetIpv4Tos, 0x20, 0xfc), odp_output(2)});
+  EXPECT_EQ(key_of(out).nw_tos, 0x23);
+  EXPECT_TRUE(checksums_ok(out));
+  out = run(k, {set_tos_action(OdpType::kSetIpv4Tos, 0x01, 0x03), odp_output(2)});
+  EXPECT_EQ(key_of(out).nw_tos, 0x01);
+  EXPECT_TRUE(checksums_ok(out));
+  FlowKey v6 = k;
+  v6.dl_type = kEthTypeIpv6;
+  v6.ipv6_src[15] = 1;
+  v6.ipv6_dst[15] = 2;
+  v6.nw_tos = 0xb1;
+  out = run(v6, {set_tos_action(OdpType::kSetIpv6Tclass, 0x48, 0xfc), odp_output(2)});
+  EXPECT_EQ(key_of(out).nw_tos, 0x49);
+  EXPECT_EQ(format_odp_actions({set_tos_action(OdpType::kSetIpv6Tclass, 0x48, 0xfc)}),
+            "set(ipv6(tclass=0x48/0xfc))");
+  EXPECT_EQ(format_odp_actions({set_tos_action(OdpType::kSetIpv4Tos, 0x3, 0x3)}),
+            "set(ipv4(tos=0x3/0x3))");
 }
 
 TEST_F(DatapathTest, SetTransportPortsOnTcpAndUdp) {
