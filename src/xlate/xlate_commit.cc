@@ -74,15 +74,32 @@ void set_u16(Ctx& ctx, OdpType t, uint16_t& base, uint16_t want) {
   base = want;
 }
 
+// The TOS / traffic class as a masked set, as Open vSwitch commits it: the mask is what the
+// megaflow pins of that byte (the bits actions wrote and matches read), so bits it leaves
+// wildcarded (ECN under mod_nw_tos) are kept from each packet.
+void set_tos(Ctx& ctx, OdpType t) {
+  uint8_t& base = ctx.base.nw_tos;
+  uint8_t want = ctx.flow.nw_tos;
+  if (base == want) return;
+  uint8_t mask = static_cast<uint8_t>(ctx.out.wc.nw_tos | (base ^ want));
+  OdpAction a;
+  a.type = t;
+  a.u32 = want & mask;
+  a.u16 = mask;
+  ctx.out.actions.push_back(a);
+  base = want;
+}
+
 void commit_l3_l4(Ctx& ctx) {
   FlowKey& b = ctx.base;
   const FlowKey& f = ctx.flow;
   if (f.is_ip()) {
     set_u32(ctx, OdpType::kSetIpv4Src, b.nw_src, f.nw_src);
     set_u32(ctx, OdpType::kSetIpv4Dst, b.nw_dst, f.nw_dst);
-    set_u32<uint8_t>(ctx, OdpType::kSetIpv4Tos, b.nw_tos, f.nw_tos);
+    set_tos(ctx, OdpType::kSetIpv4Tos);
     set_u32<uint8_t>(ctx, OdpType::kSetIpv4Ttl, b.nw_ttl, f.nw_ttl);
   } else if (f.is_ipv6()) {
+    set_tos(ctx, OdpType::kSetIpv6Tclass);
     set_u32<uint8_t>(ctx, OdpType::kSetIpv6Hlimit, b.nw_ttl, f.nw_ttl);
   }
   // TCP/UDP ports over IPv4 and IPv6 alike (mod_tp_* and set_field write them for both).
