@@ -215,6 +215,7 @@ struct Classifier::Subtable {
 
   ClsRule* lookup_full(const KeyWord* kw) const;
   ClsRule* lookup_staged(const KeyWord* kw, KeyWord* wc) const;
+  const Node* node_of(const KeyWord* kw, KeyWord* wc) const;
   const NodeSlot* find_node(const FlowKey& value) const;
   Node* add_node(const FlowKey& value);
   void remove_node(const NodeSlot* slot);
@@ -244,6 +245,26 @@ Classifier::Subtable::Subtable(const FlowKey& m, uint64_t h, uint64_t s)
 ClsRule* Classifier::Subtable::lookup_full(const KeyWord* kw) const {
   uint64_t h = hash_finish(hash_terms(kw, 0, n_terms, 0));
   return head_of(nodes.find(h, [&](const auto& n) { return matches(kw, n->value); }));
+}
+
+// The node (all priorities of one masked value) that `kw` matches, or null; with `wc`, staged
+// as lookup_staged.
+const Classifier::Subtable::Node* Classifier::Subtable::node_of(const KeyWord* kw,
+                                                                KeyWord* wc) const {
+  uint64_t h = 0;
+  size_t t = 0;
+  for (size_t s = 0; wc && s + 1 < n_stages; ++s) {
+    h = hash_terms(kw, t, stage_end[s], h);
+    t = stage_end[s];
+    if (!prefixes[s].find(hash_finish(h))) {
+      unwildcard(wc, t);
+      return nullptr;
+    }
+  }
+  h = hash_finish(hash_terms(kw, t, n_terms, h));
+  if (wc) unwildcard(wc, n_terms);
+  const NodeSlot* slot = nodes.find(h, [&](const auto& n) { return matches(kw, n->value); });
+  return slot ? slot->val.get() : nullptr;
 }
 
 // With wildcard tracking: stop at the first stage whose prefix no rule has, un-wildcarding
@@ -483,7 +504,81 @@ ClsRule* Classifier::lookup_impl(const FlowKey& key, FlowKey* wc) const {
 }
 
 ClsRule* Classifier::lookup(const FlowKey& key, FlowKey* wc) const {
-  return wc ? lookup_impl<true>(key, wc) : lookup_impl<false>(key, nullptr);
+  ClsRule* best = wc ? lookup_impl<true>(key, wc) : lookup_impl<false>(key, nullptr);
+  if (!best || best->conjs.empty()) [[likely]]
+    return best;
+  return lookup_conjunctive(key, wc);
+}
+
+// Walks the subtables like lookup_impl, but over every rule of each matching node: the best
+// hard rule, and (when `soft` is given) every soft rule above it, highest priority first.
+void Classifier::gather(const FlowKey& key, FlowKey* wc, ClsRule*& hard,
+                        std::vector<ClsRule*>* soft) const {
+  hard = nullptr;
+  for (const auto& st : subtables_) {
+    if (hard && st->max_priority <= hard->priority) break;
+    const Subtable::Node* n = st->node_of(key.words(), wc ? wc->words() : nullptr);
+    if (!n) continue;
+    for (ClsRule* r : n->rules) {
+      if (hard && r->priority <= hard->priority) break;
+      if (r->conjs.empty()) {
+        hard = r;
+        break;
+      }
+      if (soft) soft->push_back(r);
+    }
+  }
+  if (!soft) return;
+  std::erase_if(*soft, [&](const ClsRule* r) { return hard && r->priority <= hard->priority; });
+  std::stable_sort(soft->begin(), soft->end(),
+                   [](const ClsRule* a, const ClsRule* b) { return a->priority > b->priority; });
+}
+
+// Conjunction ids whose every clause is matched by one of rules [begin, end) (one priority),
+// in increasing id order.
+std::vector<uint32_t> Classifier::complete_conjunctions(const std::vector<ClsRule*>& rules,
+                                                        size_t begin, size_t end) {
+  struct Seen {
+    uint32_t id;
+    uint8_t n;
+    uint64_t clauses;
+  };
+  std::vector<Seen> seen;
+  for (size_t i = begin; i < end; ++i) {
+    for (const ClsConjunction& c : rules[i]->conjs) {
+      auto it = std::find_if(seen.begin(), seen.end(), [&](const Seen& s) { return s.id == c.id; });
+      if (it == seen.end()) it = seen.insert(seen.end(), Seen{c.id, c.n_clauses, 0});
+      if (it->n == c.n_clauses) it->clauses |= uint64_t{1} << (c.clause - 1);
+    }
+  }
+  std::vector<uint32_t> ids;
+  for (const Seen& s : seen) {
+    uint64_t all = s.n >= 64 ? ~uint64_t{0} : (uint64_t{1} << s.n) - 1;
+    if (s.clauses == all) ids.push_back(s.id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+ClsRule* Classifier::lookup_conjunctive(const FlowKey& key, FlowKey* wc) const {
+  ClsRule* hard;
+  std::vector<ClsRule*> soft;
+  gather(key, wc, hard, &soft);
+  ClsRule* found = nullptr;
+  for (size_t i = 0; i < soft.size() && !found;) {
+    size_t j = i;
+    while (j < soft.size() && soft[j]->priority == soft[i]->priority) ++j;
+    for (uint32_t id : complete_conjunctions(soft, i, j)) {
+      FlowKey k = key;
+      k.conj_id = id;
+      gather(k, wc, found, nullptr);
+      if (found) break;
+    }
+    i = j;
+  }
+  // conj_id is never part of a packet: the megaflow must not depend on it.
+  if (wc) wc->conj_id = 0;
+  return found ? found : hard;
 }
 
 void Classifier::for_each_loose(const Match& criteria,

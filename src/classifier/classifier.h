@@ -13,6 +13,15 @@
 // still every bit the answer depended on, and often far fewer (a miss on in_port leaves the
 // IP and port fields wildcarded in the megaflow).
 //
+// Conjunctive matches (ovs-fields(7), "Conjunctive Match Fields") are the one exception to
+// "highest priority wins". A rule that carries conjunction clauses (`conjs`, from its
+// conjunction(ID,K/N) actions) is "soft": it never is a lookup's answer by itself. When the
+// ordinary lookup's best rule is soft, a slower pass gathers every matching rule; at each
+// priority above the best ordinary ("hard") rule, highest first, a conjunction ID whose
+// clauses 1..N all matched makes the classifier look up the key again with conj_id=ID,
+// ignoring soft rules; a hit is the answer. Otherwise the hard rule is. Tables without soft
+// rules pay one test of the answer's `conjs` for this.
+//
 // Invariants: a rule's match and priority do not change while it is in the classifier; every
 // subtable holds at least one rule; within a subtable, rules with the same masked value are
 // ordered by priority, highest first. Lookup never allocates. The classifier is not
@@ -30,10 +39,19 @@
 
 namespace nt {
 
+// One clause a rule contributes to a conjunctive match: conjunction(id, clause/n_clauses).
+struct ClsConjunction {
+  uint32_t id = 0;
+  uint8_t clause = 1;  // 1..n_clauses
+  uint8_t n_clauses = 2;
+  bool operator==(const ClsConjunction&) const = default;
+};
+
 // Embedded in (or owned alongside) an OpenFlow rule. The classifier does not own rules.
 struct ClsRule {
   Match match;
   uint16_t priority = 32768;
+  std::vector<ClsConjunction> conjs;  // empty: an ordinary rule
 };
 
 class Classifier {
@@ -78,6 +96,11 @@ class Classifier {
   void destroy_subtable(Subtable* st);
   template <bool kWc>
   ClsRule* lookup_impl(const FlowKey& key, FlowKey* wc) const;
+  // The slow pass for soft rules (see above).
+  ClsRule* lookup_conjunctive(const FlowKey& key, FlowKey* wc) const;
+  void gather(const FlowKey& key, FlowKey* wc, ClsRule*& hard, std::vector<ClsRule*>* soft) const;
+  static std::vector<uint32_t> complete_conjunctions(const std::vector<ClsRule*>& rules,
+                                                     size_t begin, size_t end);
 };
 
 }  // namespace nt

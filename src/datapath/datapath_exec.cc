@@ -28,7 +28,10 @@ struct Apply {
   bool operator()(const odp::SetEthDst& a) const { return set_eth_dst(pkt, a.mac); }
   bool operator()(const odp::SetIpv4Src& a) const { return set_ipv4_src(pkt, a.ip); }
   bool operator()(const odp::SetIpv4Dst& a) const { return set_ipv4_dst(pkt, a.ip); }
-  bool operator()(const odp::SetIpv4Tos& a) const { return set_ipv4_tos(pkt, a.tos); }
+  bool operator()(const odp::SetIpv4Tos& a) const { return set_ipv4_tos(pkt, a.tos, a.mask); }
+  bool operator()(const odp::SetIpv6Tclass& a) const {
+    return set_ipv6_tclass(pkt, a.tclass, a.mask);
+  }
   bool operator()(const odp::SetIpv4Ttl& a) const { return set_ipv4_ttl(pkt, a.ttl); }
   bool operator()(const odp::SetIpv6Hlimit& a) const { return set_ipv6_hlimit(pkt, a.hlimit); }
   bool operator()(const odp::SetL4Src& a) const { return set_l4_src(pkt, a.port); }

@@ -33,6 +33,12 @@ std::string hex(unsigned v) {
   return buf;
 }
 
+std::string masked(const char* name, unsigned v, unsigned mask) {
+  std::string s = std::string(name) + "=" + hex(v);
+  if (mask != 0xff) s += "/" + hex(mask);
+  return s;
+}
+
 std::string tunnel_text(const odp::SetTunnel& t) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "tun_id=0x%llx", static_cast<unsigned long long>(t.tun_id));
@@ -75,7 +81,11 @@ struct Text {
   std::string operator()(const odp::SetEthDst& a) const { return "dst=" + a.mac.to_string(); }
   std::string operator()(const odp::SetIpv4Src& a) const { return "src=" + ipv4_to_string(a.ip); }
   std::string operator()(const odp::SetIpv4Dst& a) const { return "dst=" + ipv4_to_string(a.ip); }
-  std::string operator()(const odp::SetIpv4Tos& a) const { return "tos=" + hex(a.tos); }
+  // Masked as Open vSwitch prints a masked set ("tos=0x20/0xfc"); no mask when it is full.
+  std::string operator()(const odp::SetIpv4Tos& a) const { return masked("tos", a.tos, a.mask); }
+  std::string operator()(const odp::SetIpv6Tclass& a) const {
+    return masked("tclass", a.tclass, a.mask);
+  }
   std::string operator()(const odp::SetIpv4Ttl& a) const { return "ttl=" + std::to_string(a.ttl); }
   std::string operator()(const odp::SetIpv6Hlimit& a) const {
     return "hlimit=" + std::to_string(a.hlimit);

@@ -57,8 +57,9 @@ struct SetIpv4Dst {
   uint32_t ip = 0;
   bool operator==(const SetIpv4Dst&) const = default;
 };
-struct SetIpv4Tos {
-  uint8_t tos = 0;  // DSCP and ECN
+struct SetIpv4Tos {  // masked: only the bits under `mask` change (mod_nw_tos keeps ECN)
+  uint8_t tos = 0;     // DSCP and ECN, already masked
+  uint8_t mask = 0xff;
   bool operator==(const SetIpv4Tos&) const = default;
 };
 struct SetIpv4Ttl {
@@ -68,6 +69,11 @@ struct SetIpv4Ttl {
 struct SetIpv6Hlimit {
   uint8_t hlimit = 0;
   bool operator==(const SetIpv6Hlimit&) const = default;
+};
+struct SetIpv6Tclass {  // the traffic class, masked as SetIpv4Tos
+  uint8_t tclass = 0;
+  uint8_t mask = 0xff;
+  bool operator==(const SetIpv6Tclass&) const = default;
 };
 struct SetL4Src {  // TCP/UDP source port
   uint16_t port = 0;
@@ -130,6 +136,7 @@ struct Userspace {
   X(SetIpv4Tos, "ipv4")    \
   X(SetIpv4Ttl, "ipv4")    \
   X(SetIpv6Hlimit, "ipv6") \
+  X(SetIpv6Tclass, "ipv6") \
   X(SetL4Src, "l4")        \
   X(SetL4Dst, "l4")        \
   X(SetArpOp, "arp")       \

@@ -258,6 +258,8 @@ std::string format_field_value(const FieldInfo& f, u128 v) {
     case FieldFormat::kEthType:
       std::snprintf(buf, sizeof buf, "0x%04llx", static_cast<unsigned long long>(v));
       return buf;
+    case FieldFormat::kTcpFlags:
+      return format_tcp_flags(static_cast<uint16_t>(v), 0x0fff);
     case FieldFormat::kMac:
       return MacAddr::from_u64(static_cast<uint64_t>(v)).to_string();
     case FieldFormat::kIpv4:
@@ -304,6 +306,11 @@ Result<u128> parse_field_value(const FieldInfo& f, std::string_view s) {
     case FieldFormat::kFrag:
       r = parse_frag(s);
       break;
+    case FieldFormat::kTcpFlags: {
+      auto vm = parse_tcp_flags(s);
+      if (!vm.ok()) return vm.error();
+      return vm->first;
+    }
     case FieldFormat::kPort:
       for (const PortName& pn : kPortNames) {
         if (pn.name == s) return u128{pn.port};
@@ -327,6 +334,7 @@ Result<u128> parse_field_value(const FieldInfo& f, std::string_view s) {
 
 Result<std::pair<u128, u128>> parse_field_value_masked(const FieldInfo& f, std::string_view s) {
   s = trim(s);
+  if (f.format == FieldFormat::kTcpFlags) return parse_tcp_flags(s);
   if (f.format == FieldFormat::kFrag) {
     // nw_frag keywords carry their own masks (ovs-fields(7)).
     struct FragWord {

@@ -43,9 +43,10 @@ enum class FieldFormat : uint8_t {
   kMac,
   kIpv4,
   kIpv6,
-  kPort,     // OpenFlow port: number or LOCAL/IN_PORT/...
-  kFrag,     // no/yes/first/later/not_later
-  kEthType,  // 0x0800
+  kPort,      // OpenFlow port: number or LOCAL/IN_PORT/...
+  kFrag,      // no/yes/first/later/not_later
+  kEthType,   // 0x0800
+  kTcpFlags,  // +syn-ack, syn|ack, 0x012/0x0ff
 };
 
 // X(id, name, aliases, nxm_name, member, shift, width, maskable, prereq, format, writable)
@@ -107,7 +108,10 @@ enum class FieldFormat : uint8_t {
   X(kIcmpv6Type, "icmpv6_type", "", "NXM_NX_ICMPV6_TYPE", tp_src, 0, 8, false, kIcmpv6, kDecimal, \
     true)                                                                                         \
   X(kIcmpv6Code, "icmpv6_code", "", "NXM_NX_ICMPV6_CODE", tp_dst, 0, 8, false, kIcmpv6, kDecimal, \
-    true)
+    true)                                                                                         \
+  X(kTcpFlags, "tcp_flags", "", "NXM_NX_TCP_FLAGS", tcp_flags, 0, 12, true, kTcp, kTcpFlags,      \
+    false)                                                                                        \
+  X(kConjId, "conj_id", "", "NXM_NX_CONJ_ID", conj_id, 0, 32, false, kNone, kDecimal, false)
 
 enum class FieldId : uint8_t {
 #define NT_FIELD_ENUM(id, ...) id,
@@ -161,6 +165,11 @@ std::string format_field_value(const FieldInfo& f, u128 v);
 Result<u128> parse_field_value(const FieldInfo& f, std::string_view s);
 // Parses "VALUE" or "VALUE/MASK" (IPv4/IPv6 also accept /PREFIXLEN). Returns {value, mask}.
 Result<std::pair<u128, u128>> parse_field_value_masked(const FieldInfo& f, std::string_view s);
+
+// tcp_flags text (ovs-fields(7)): "+syn-ack", "syn|ack", "0x012/0x0ff" -> {value, mask}.
+Result<std::pair<u128, u128>> parse_tcp_flags(std::string_view s);
+// As Open vSwitch prints a tcp_flags match: "syn|ack" (all bits pinned), "+syn-ack", "0/0".
+std::string format_tcp_flags(uint16_t value, uint16_t mask);
 
 // A bit range of a field: NXM_OF_VLAN_TCI[0..11], reg0[5], NXM_OF_ETH_DST[].
 struct Subfield {

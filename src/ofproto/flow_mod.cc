@@ -106,6 +106,7 @@ Status Ofproto::modify_flows(const FlowSpec& spec, bool strict) {
   bool set_cookie = !spec.cookie_mask && spec.cookie;
   for (const RulePtr& r : rules) {
     r->actions = spec.actions;
+    set_conjunctions(*r);  // the classifier reads them at lookup time
     if (set_cookie) r->cookie = spec.cookie;
     r->modified = clock_.now_ms();
   }

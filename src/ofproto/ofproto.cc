@@ -105,9 +105,19 @@ size_t Ofproto::n_rules() const {
   return n;
 }
 
+void set_conjunctions(Rule& rule) {
+  rule.cls.conjs.clear();
+  for (const Action& a : rule.actions) {
+    if (const auto* c = std::get_if<ConjunctionAction>(&a)) {
+      rule.cls.conjs.push_back(ClsConjunction{c->id, c->clause, c->n_clauses});
+    }
+  }
+}
+
 void Ofproto::insert_rule(RulePtr rule) {
   Table& t = tables_[rule->table_id];
   rule->seq = ++next_seq_;
+  set_conjunctions(*rule);
   t.cls.insert(&rule->cls);
   t.rules.emplace(&rule->cls, std::move(rule));
   ++version_;

@@ -39,4 +39,8 @@ struct Rule {
 
 using RulePtr = std::shared_ptr<Rule>;
 
+// Copies the rule's conjunction(...) actions into its classifier entry (ClsRule::conjs), which
+// makes it a soft rule of a conjunctive match; call whenever the actions change.
+void set_conjunctions(Rule& rule);
+
 }  // namespace nt

@@ -150,6 +150,20 @@ Status check_one(const Action& a, CheckState& st) {
           [&](const WriteMetadataAction&) { return ok_status(); },
           [&](const NoteAction&) { return ok_status(); },
           [&](const LearnAction& l) { return oftext::check_learn(l, st.match); },
+          // Open vSwitch accepts mod_nw_tos without an IP match (an OpenFlow 1.0 action); on a
+          // packet that is not IP it does nothing.
+          [&](const SetIpDscpAction& d) {
+            if ((d.dscp & 3) == 0) return ok_status();
+            return Status(make_error(std::to_string(d.dscp) + ": not a valid TOS"));
+          },
+          [&](const CtClearAction&) { return ok_status(); },
+          [&](const ConjunctionAction& c) {
+            if (c.n_clauses >= 2 && c.n_clauses <= 64 && c.clause >= 1 && c.clause <= c.n_clauses) {
+              return ok_status();
+            }
+            return Status(make_error("conjunction: clause " + std::to_string(c.clause) + "/" +
+                                     std::to_string(c.n_clauses) + " out of range"));
+          },
           [&](const std::monostate&) { return Status(make_error("empty action")); },
       },
       a);
@@ -176,10 +190,34 @@ Status check_instruction_order(const ActionList& acts) {
   return ok_status();
 }
 
+// What ovs-ofctl says when conjunction() shares a flow with anything but note.
+Status check_conjunction_company(const ActionList& acts) {
+  bool conj = false;
+  const Action* other = nullptr;
+  for (const Action& a : acts) {
+    if (std::holds_alternative<ConjunctionAction>(a)) {
+      conj = true;
+    } else if (!std::holds_alternative<NoteAction>(a) && !other) {
+      other = &a;
+    }
+  }
+  if (!conj || !other) return ok_status();
+  std::string word = format_action(*other);
+  word = word.substr(0, word.find_first_of(":("));
+  // Open vSwitch names the action by its internal kind: load is a set_field.
+  if (std::holds_alternative<OutputAction>(*other)) word = "output";
+  if (std::holds_alternative<RegLoadAction>(*other)) word = "set_field";
+  return make_error(
+      "\"conjunction\" actions may be used along with \"note\" but not any other kind of "
+      "action (such as the \"" +
+      word + "\" action used here)");
+}
+
 }  // namespace oftext
 
 Status check_actions(const ActionList& acts, const Match& match, uint8_t table) {
   NT_TRY(oftext::check_instruction_order(acts));
+  NT_TRY(oftext::check_conjunction_company(acts));
   CheckState st{match, table};
   for (const Action& a : acts) NT_TRY(check_one(a, st));
   return ok_status();

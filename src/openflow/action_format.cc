@@ -96,6 +96,16 @@ void put_tunnel(std::string& s, const SetTunnelAction& t) {
   append_hex(s, t.tun_id);
 }
 
+void put_conjunction(std::string& s, const ConjunctionAction& c) {
+  s += "conjunction(";
+  append_dec(s, c.id);
+  s += ',';
+  append_dec(s, c.clause);
+  s += '/';
+  append_dec(s, c.n_clauses);
+  s += ')';
+}
+
 void append_action(std::string& s, const Action& a, const PortNamer* names) {
   std::visit(Overloaded{
                  [&](const OutputAction& o) { put_output(s, o, names); },
@@ -131,6 +141,9 @@ void append_action(std::string& s, const Action& a, const PortNamer* names) {
                  [&](const WriteMetadataAction& w) { put_write_metadata(s, w); },
                  [&](const NoteAction& n) { put_note(s, n); },
                  [&](const LearnAction& l) { oftext::append_learn(s, l); },
+                 [&](const SetIpDscpAction& d) { put_keyword_dec(s, "mod_nw_tos", d.dscp); },
+                 [&](const CtClearAction&) { s += "ct_clear"; },
+                 [&](const ConjunctionAction& c) { put_conjunction(s, c); },
                  [&](const std::monostate&) {},
              },
              a);

@@ -366,6 +366,57 @@ Result<Action> parse_payload<LearnAction>(const ParseCtx&, const KeyValue& kv) {
   return Action(std::move(*l));
 }
 
+// mod_nw_tos:TOS, TOS a multiple of 4 below 256 (errors worded as ovs-ofctl's).
+template <>
+Result<Action> parse_payload<SetIpDscpAction>(const ParseCtx&, const KeyValue& kv) {
+  auto v = oftext::parse_u128(kv.value, 64);
+  if (!v || *v > 255) return make_error("invalid TOS \"" + std::string(kv.value) + "\"");
+  if (*v & 3) return make_error(std::string(kv.value) + ": not a valid TOS");
+  return Action(SetIpDscpAction{static_cast<uint8_t>(*v)});
+}
+
+// mod_nw_ecn:ECN is stored (and printed) as Open vSwitch stores it for OpenFlow 1.0:
+// load:ECN->NXM_NX_IP_ECN[].
+Result<Action> parse_mod_nw_ecn(const ParseCtx&, const KeyValue& kv) {
+  auto v = oftext::parse_u128(kv.value, 64);
+  if (!v || *v > 255) return make_error("invalid ECN \"" + std::string(kv.value) + "\"");
+  if (*v > 3) return make_error(std::string(kv.value) + ": not a valid ECN");
+  const FieldInfo& ecn = field_info(FieldId::kNwEcn);
+  return Action(RegLoadAction{Subfield{&ecn, 0, ecn.width}, *v});
+}
+
+// ct_clear takes no argument; like ovs-ofctl, one given anyway is ignored.
+template <>
+Result<Action> parse_payload<CtClearAction>(const ParseCtx&, const KeyValue&) {
+  return Action(CtClearAction{});
+}
+
+// conjunction(ID,K/N): ID a 32-bit number, 1 <= K <= N, 2 <= N <= 64.
+template <>
+Result<Action> parse_payload<ConjunctionAction>(const ParseCtx&, const KeyValue& kv) {
+  const Error syntax = make_error("\"conjunction\" syntax is \"conjunction(id,i/n)\"");
+  size_t comma = kv.value.find(',');
+  size_t slash = kv.value.find('/');
+  if (kv.delim != '(' || comma == std::string_view::npos || slash == std::string_view::npos ||
+      slash < comma) {
+    return syntax;
+  }
+  auto id = oftext::parse_u128(trim(kv.value.substr(0, comma)), 64);
+  auto k = oftext::parse_u128(trim(kv.value.substr(comma + 1, slash - comma - 1)), 64);
+  auto n = oftext::parse_u128(trim(kv.value.substr(slash + 1)), 64);
+  if (!id || !k || !n) return syntax;
+  if (*id > 0xffffffffu) {
+    return make_error("conjunction: id " + std::string(trim(kv.value.substr(0, comma))) +
+                      " does not fit in 32 bits");
+  }
+  if (*n < 2) return make_error("conjunction must have at least 2 clauses");
+  if (*n > 64) return make_error("conjunction must have at most 64 clauses");
+  if (*k < 1) return make_error("clause index must be positive");
+  if (*k > *n) return make_error("clause index must be less than or equal to number of clauses");
+  return Action(ConjunctionAction{static_cast<uint32_t>(*id), static_cast<uint8_t>(*k),
+                                  static_cast<uint8_t>(*n)});
+}
+
 struct Keyword {
   std::string_view name;
   ParseFn fn;
@@ -375,6 +426,7 @@ constexpr Keyword kKeywords[] = {
     NT_OFPACTS(NT_OFPACT_KEYWORD)
 #undef NT_OFPACT_KEYWORD
         {"set_tunnel64", &parse_payload<SetTunnelAction>},
+    {"mod_nw_ecn", &parse_mod_nw_ecn},
 };
 
 Result<Action> parse_one(const ParseCtx& ctx, const KeyValue& kv) {
@@ -409,6 +461,7 @@ Result<ActionList> parse_actions(std::string_view s, const PortNamer* names) {
   }
   if (drop && !out.empty()) return make_error("'drop' must not be combined with other actions");
   NT_TRY(oftext::check_instruction_order(out));
+  NT_TRY(oftext::check_conjunction_company(out));
   return out;
 }
 

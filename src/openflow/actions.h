@@ -132,6 +132,28 @@ struct NoteAction {
   bool operator==(const NoteAction&) const = default;
 };
 
+// mod_nw_tos:TOS — the DSCP bits (high 6) of the IPv4 TOS / IPv6 traffic class; the ECN bits
+// are kept. (mod_nw_ecn:N parses to load:N->NXM_NX_IP_ECN[], as Open vSwitch stores it.)
+struct SetIpDscpAction {
+  uint8_t dscp = 0;  // the TOS byte with the low 2 bits clear, as written ("mod_nw_tos:32")
+  bool operator==(const SetIpDscpAction&) const = default;
+};
+// ct_clear: forgets the packet's connection-tracking state. Without a ct() action there is
+// no state to forget, so translation emits nothing (Open vSwitch does the same).
+struct CtClearAction {
+  bool operator==(const CtClearAction&) const = default;
+};
+// conjunction(ID,K/N): this rule is clause K (1-based) of the N-dimensional conjunctive match
+// ID (ovs-fields(7), "Conjunctive Match Fields"). A rule with conjunction actions matches only
+// when, at its priority, every clause 1..N of ID has a matching rule; then the lookup is
+// redone with conj_id=ID. Only note may accompany conjunction actions.
+struct ConjunctionAction {
+  uint32_t id = 0;
+  uint8_t clause = 1;     // K, 1..N
+  uint8_t n_clauses = 2;  // N, 2..64
+  bool operator==(const ConjunctionAction&) const = default;
+};
+
 // One element of a learn() specification (ovs-actions(7), "The learn action").
 struct LearnSpec {
   enum class Kind : uint8_t {
@@ -189,7 +211,10 @@ struct LearnAction {
   X(SetTunnel, "set_tunnel", SetTunnelAction)             \
   X(WriteMetadata, "write_metadata", WriteMetadataAction) \
   X(Note, "note", NoteAction)                             \
-  X(Learn, "learn", LearnAction)
+  X(Learn, "learn", LearnAction)                          \
+  X(SetIpDscp, "mod_nw_tos", SetIpDscpAction)             \
+  X(CtClear, "ct_clear", CtClearAction)                   \
+  X(Conjunction, "conjunction", ConjunctionAction)
 
 enum class ActionType : uint8_t {
 #define NT_OFPACT_ENUM(name, kw, type) k##name,

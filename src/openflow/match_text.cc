@@ -384,6 +384,12 @@ void put_l4(std::string& s, const FlowKey& f, const FlowKey& w) {
   }
   put_u16_masked(s, type, f.tp_src, w.tp_src);
   put_u16_masked(s, code, f.tp_dst, w.tp_dst);
+  bool tcp = (ip || f.dl_type == kEthTypeIpv6) && f.nw_proto == kIpProtoTcp;
+  if (tcp && w.tcp_flags) {
+    put_name(s, "tcp_flags");
+    s += format_tcp_flags(f.tcp_flags, w.tcp_flags);
+    s += ',';
+  }
 }
 
 }  // namespace
@@ -411,6 +417,7 @@ std::string format_match(const Match& match, uint16_t priority, const PortNamer*
   std::string s;
   s.reserve(128);
   if (priority != kDefaultPriority) put_dec(s, "priority", priority);
+  if (w.conj_id) put_dec(s, "conj_id", f.conj_id);  // before the protocol, as OVS prints it
   ProtoSkip skip = put_protocol(s, f, w);
   put_metadata(s, f, w, names);
   put_vlan(s, f.vlan_tci, w.vlan_tci);

@@ -115,6 +115,8 @@ Status check_learn(const LearnAction& learn, const Match& rule_match);
 // Instruction order, as Open vSwitch requires it in the text syntax: write_metadata and
 // goto_table at most once each, after all other actions, goto_table last.
 Status check_instruction_order(const ActionList& acts);
+// conjunction() may share a flow only with note (the error ovs-ofctl gives otherwise).
+Status check_conjunction_company(const ActionList& acts);
 
 // The subfield lies inside its field and its prerequisites hold in `value`/`mask`.
 Status check_subfield_src(std::string_view what, const Subfield& sf, const FlowKey& value,

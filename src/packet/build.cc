@@ -68,8 +68,7 @@ uint8_t* write_l4(Writer& w, const FlowKey& k, bool ipv6, size_t payload) {
     uint8_t* t = w.put(20);
     store_be16(t, k.tp_src);
     store_be16(t + 2, k.tp_dst);
-    t[12] = 5 << 4;  // data offset
-    t[13] = 0x18;    // PSH|ACK
+    store_be16(t + 12, static_cast<uint16_t>(5 << 12 | (k.tcp_flags & 0x0fff)));  // offset 5
     store_be16(t + 14, 0xffff);
   } else if (proto == kIpProtoUdp) {
     uint8_t* u = w.put(8);

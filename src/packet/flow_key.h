@@ -78,7 +78,7 @@ struct FlowKey {
   MacAddr dl_dst;
   MacAddr dl_src;
   uint16_t vlan_tci2 = 0;  // inner (second) 802.1Q TCI | kVlanCfi, QinQ; not matchable
-  uint16_t pad1 = 0;
+  uint16_t tcp_flags = 0;  // TCP: the 12 flag bits (FIN 0x001 ... NS 0x100); else 0
   // Network layer.
   uint32_t nw_src = 0;   // IPv4 source or ARP SPA
   uint32_t nw_dst = 0;   // IPv4 destination or ARP TPA
@@ -87,11 +87,12 @@ struct FlowKey {
   uint8_t nw_ttl = 0;    // TTL / hop limit
   uint8_t nw_frag = 0;   // kFragAny | kFragLater
   // Transport layer.
-  uint16_t tp_src = 0;  // TCP/UDP source port or ICMP type
-  uint16_t tp_dst = 0;  // TCP/UDP destination port or ICMP code
-  MacAddr arp_sha;      // ARP source hardware address
-  MacAddr arp_tha;      // ARP target hardware address
-  uint32_t pad0 = 0;
+  uint16_t tp_src = 0;   // TCP/UDP source port or ICMP type
+  uint16_t tp_dst = 0;   // TCP/UDP destination port or ICMP code
+  MacAddr arp_sha;       // ARP source hardware address
+  MacAddr arp_tha;       // ARP target hardware address
+  uint32_t conj_id = 0;  // set only while the classifier looks up a completed conjunction
+                         // (conj_id=ID flows); always 0 in a packet's key
   // IPv6 addresses last: most masks never reach them.
   std::array<uint8_t, 16> ipv6_src{};
   std::array<uint8_t, 16> ipv6_dst{};

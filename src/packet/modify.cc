@@ -177,10 +177,11 @@ bool set_eth_dst(Packet& pkt, const MacAddr& mac) {
 bool set_ipv4_src(Packet& pkt, uint32_t addr) { return set_ipv4_addr(pkt, 12, addr); }
 bool set_ipv4_dst(Packet& pkt, uint32_t addr) { return set_ipv4_addr(pkt, 16, addr); }
 
-bool set_ipv4_tos(Packet& pkt, uint8_t tos) {
+bool set_ipv4_tos(Packet& pkt, uint8_t tos, uint8_t mask) {
   Ipv4Hdr h;
   if (!locate_ipv4(pkt, h)) return false;
-  ipv4_set_word(h.ip, 0, static_cast<uint16_t>(h.ip[0] << 8 | tos));
+  uint8_t v = static_cast<uint8_t>((h.ip[1] & ~mask) | (tos & mask));
+  ipv4_set_word(h.ip, 0, static_cast<uint16_t>(h.ip[0] << 8 | v));
   return true;
 }
 
@@ -196,6 +197,19 @@ bool set_ipv6_hlimit(Packet& pkt, uint8_t hlimit) {
   uint16_t type;
   if (!locate_l3(pkt, l3, type) || type != kEthTypeIpv6 || pkt.size() < l3 + 40) return false;
   pkt.data()[l3 + 7] = hlimit;
+  return true;
+}
+
+// The traffic class straddles the first two bytes: version(4) tclass(8) flow label(20).
+bool set_ipv6_tclass(Packet& pkt, uint8_t tclass, uint8_t mask) {
+  size_t l3;
+  uint16_t type;
+  if (!locate_l3(pkt, l3, type) || type != kEthTypeIpv6 || pkt.size() < l3 + 40) return false;
+  uint8_t* ip = pkt.data() + l3;
+  uint8_t old = static_cast<uint8_t>((ip[0] & 0x0f) << 4 | ip[1] >> 4);
+  uint8_t v = static_cast<uint8_t>((old & ~mask) | (tclass & mask));
+  ip[0] = static_cast<uint8_t>((ip[0] & 0xf0) | v >> 4);
+  ip[1] = static_cast<uint8_t>((ip[1] & 0x0f) | (v & 0x0f) << 4);
   return true;
 }
 

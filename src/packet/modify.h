@@ -34,10 +34,13 @@ bool set_eth_dst(Packet& pkt, const MacAddr& mac);
 // 0 ("none") stays 0.
 bool set_ipv4_src(Packet& pkt, uint32_t addr);
 bool set_ipv4_dst(Packet& pkt, uint32_t addr);
-bool set_ipv4_tos(Packet& pkt, uint8_t tos);
+// Rewrites the TOS bits under `mask` (DSCP 0xfc, ECN 0x03), updating the header checksum.
+bool set_ipv4_tos(Packet& pkt, uint8_t tos, uint8_t mask = 0xff);
 bool set_ipv4_ttl(Packet& pkt, uint8_t ttl);
 // IPv6 hop limit (no header checksum in IPv6).
 bool set_ipv6_hlimit(Packet& pkt, uint8_t hlimit);
+// Rewrites the traffic-class bits under `mask` (IPv6 has no header checksum).
+bool set_ipv6_tclass(Packet& pkt, uint8_t tclass, uint8_t mask);
 
 // TCP/UDP ports over IPv4 or IPv6 (IPv6 only without extension headers); not in a later
 // fragment.

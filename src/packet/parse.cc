@@ -83,6 +83,7 @@ ParseError parse_l4(const uint8_t* p, size_t n, uint8_t proto, bool ipv6, FlowKe
   if (n < need) return ParseError::kTruncatedL4;
   key.tp_src = load_be16(p);
   key.tp_dst = load_be16(p + 2);
+  if (proto == kIpProtoTcp) key.tcp_flags = load_be16(p + 12) & 0x0fff;
   return ParseError::kOk;
 }
 

@@ -38,6 +38,7 @@ std::string format_flow(const FlowKey& k, const PortNamer* names, bool with_in_p
         k.nw_proto == kIpProtoIcmpv6) {
       m.mask.tp_src = m.mask.tp_dst = 0xffff;
     }
+    if (k.nw_proto == kIpProtoTcp) m.mask.tcp_flags = 0x0fff;  // "tcp_flags=syn|ack", or 0
   } else if (k.is_arp()) {
     for (FieldId id : {FieldId::kArpSpa, FieldId::kArpTpa, FieldId::kArpOp, FieldId::kArpSha,
                        FieldId::kArpTha}) {

@@ -93,6 +93,14 @@ void set_ipv4(Ctx& ctx, uint32_t FlowKey::*field, uint32_t ip) {
   ctx.out.wc.*field = 0xffffffff;
 }
 
+// mod_nw_tos: the DSCP bits of an IPv4 or IPv6 packet; the ECN bits are left alone.
+void set_ip_dscp(Ctx& ctx, uint8_t dscp) {
+  ctx.out.wc.dl_type = 0xffff;
+  if (!ctx.flow.is_ip() && !ctx.flow.is_ipv6()) return;
+  ctx.out.wc.nw_tos |= 0xfc;
+  ctx.flow.nw_tos = static_cast<uint8_t>((ctx.flow.nw_tos & 0x03) | (dscp & 0xfc));
+}
+
 void set_mac(Ctx& ctx, MacAddr FlowKey::*field, const MacAddr& mac) {
   ctx.flow.*field = mac;
   ctx.out.wc.*field = MacAddr::from_u64(0xffffffffffffULL);
@@ -165,6 +173,13 @@ void do_actions(Ctx& ctx, const ActionList& acts) {
                    },
                    [&](const NoteAction&) {},
                    [&](const LearnAction& a) { do_learn(ctx, a); },
+                   [&](const SetIpDscpAction& a) { set_ip_dscp(ctx, a.dscp); },
+                   // No ct() yet, so there is never connection state to clear; Open vSwitch
+                   // also emits no datapath action for ct_clear on an untracked packet.
+                   [&](const CtClearAction&) {},
+                   // The classifier consumes conjunction actions (a rule carrying them is
+                   // never the result of a lookup), so executing one does nothing.
+                   [&](const ConjunctionAction&) {},
                    [&](const std::monostate&) {},
                },
                act);

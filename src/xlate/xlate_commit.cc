@@ -54,15 +54,29 @@ void set_if_changed(Ctx& ctx, T& base, const T& want) {
   base = want;
 }
 
+// The TOS / traffic class as a masked set, as Open vSwitch commits it: the mask is what the
+// megaflow pins of that byte (the bits actions wrote and matches read), so bits it leaves
+// wildcarded (ECN under mod_nw_tos) are kept from each packet.
+template <typename P>
+void set_tos(Ctx& ctx) {
+  uint8_t& base = ctx.base.nw_tos;
+  uint8_t want = ctx.flow.nw_tos;
+  if (base == want) return;
+  auto mask = static_cast<uint8_t>(ctx.out.wc.nw_tos | (base ^ want));
+  ctx.out.actions.push_back(P{static_cast<uint8_t>(want & mask), mask});
+  base = want;
+}
+
 void commit_l3_l4(Ctx& ctx) {
   FlowKey& b = ctx.base;
   const FlowKey& f = ctx.flow;
   if (f.is_ip()) {
     set_if_changed<odp::SetIpv4Src>(ctx, b.nw_src, f.nw_src);
     set_if_changed<odp::SetIpv4Dst>(ctx, b.nw_dst, f.nw_dst);
-    set_if_changed<odp::SetIpv4Tos>(ctx, b.nw_tos, f.nw_tos);
+    set_tos<odp::SetIpv4Tos>(ctx);
     set_if_changed<odp::SetIpv4Ttl>(ctx, b.nw_ttl, f.nw_ttl);
   } else if (f.is_ipv6()) {
+    set_tos<odp::SetIpv6Tclass>(ctx);
     set_if_changed<odp::SetIpv6Hlimit>(ctx, b.nw_ttl, f.nw_ttl);
   }
   // TCP/UDP ports over IPv4 and IPv6 alike (mod_tp_* and set_field write them for both).

@@ -596,6 +596,31 @@ TEST_F(DatapathTest, SetIpv4FieldsKeepsChecksumsValid) {
   }
 }
 
+
+// mod_nw_tos / mod_nw_ecn become masked sets: only the bits under the mask change, the IPv4
+// checksum stays valid, and the IPv6 traffic class (split over two bytes) is rewritten alike.
+TEST_F(DatapathTest, MaskedTosAndTrafficClassKeepOtherBits) {
+  FlowKey k = tcp_key();
+  k.nw_tos = 0x03;  // ECN CE
+  auto out = run(k, {odp::SetIpv4Tos{0x20, 0xfc}, odp::Output{2}});
+  EXPECT_EQ(key_of(out).nw_tos, 0x23);
+  EXPECT_TRUE(checksums_ok(out));
+  out = run(k, {odp::SetIpv4Tos{0x01, 0x03}, odp::Output{2}});
+  EXPECT_EQ(key_of(out).nw_tos, 0x01);
+  EXPECT_TRUE(checksums_ok(out));
+  FlowKey v6 = k;
+  v6.dl_type = kEthTypeIpv6;
+  v6.ipv6_src[15] = 1;
+  v6.ipv6_dst[15] = 2;
+  v6.nw_tos = 0xb1;
+  out = run(v6, {odp::SetIpv6Tclass{0x48, 0xfc}, odp::Output{2}});
+  EXPECT_EQ(key_of(out).nw_tos, 0x49);
+  EXPECT_EQ(format_odp_actions({odp::SetIpv6Tclass{0x48, 0xfc}}),
+            "set(ipv6(tclass=0x48/0xfc))");
+  EXPECT_EQ(format_odp_actions({odp::SetIpv4Tos{0x3, 0x3}}),
+            "set(ipv4(tos=0x3/0x3))");
+}
+
 TEST_F(DatapathTest, SetTransportPortsOnTcpAndUdp) {
   for (FlowKey k : {tcp_key(), eth_key(kMacA, kMacB)}) {
     auto out = run(k, {odp::SetL4Src{1111}, odp::SetL4Dst{2222}, odp::Output{2}});

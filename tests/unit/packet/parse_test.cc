@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "packet/build.h"
 #include "packet_test_util.h"
 
 namespace nt {
@@ -180,8 +181,25 @@ TEST(Parse, Ipv4Tcp) {
   EXPECT_EQ(k.nw_frag, 0);
   EXPECT_EQ(k.tp_src, 12345);
   EXPECT_EQ(k.tp_dst, 80);
+  EXPECT_EQ(k.tcp_flags, 0x002);  // SYN
   EXPECT_EQ(o.l3, 14);
   EXPECT_EQ(o.l4, 34);
+}
+
+// tcp_flags are the low 12 bits of the data-offset/flags word: NS (0x100) included, the data
+// offset never; frames built from a key carry its flags back.
+TEST(Parse, TcpFlagsTwelveBitsAndRoundTrip) {
+  auto f = tcp_frame();
+  f[14 + 20 + 12] = 0x51;  // offset 5, NS
+  f[14 + 20 + 13] = 0x12;  // SYN|ACK
+  FlowKey k;
+  ASSERT_EQ(extract(f, k), ParseError::kOk);
+  EXPECT_EQ(k.tcp_flags, 0x112);
+  Packet p;
+  ASSERT_TRUE(compose_packet(k, p));
+  FlowKey back;
+  ASSERT_EQ(flow_extract(p.data(), p.size(), back), ParseError::kOk);
+  EXPECT_EQ(back.tcp_flags, 0x112);
 }
 
 TEST(Parse, Ipv4UdpAndIcmp) {

@@ -428,6 +428,39 @@ TEST_F(XlateTest, RewritingAFieldPutsItInTheMegaflow) {
   EXPECT_EQ(line(t, "Datapath actions"), odp_str("br0", "p2"));
 }
 
+// mod_nw_tos writes the DSCP bits only: the megaflow pins them (not ECN), and the datapath
+// action is a masked set that keeps each packet's ECN bits (OVS 3.1: set(ipv4(tos=0x20/0xfc))).
+TEST_F(XlateTest, ModNwTosIsAMaskedSetOfTheDscpBits) {
+  flows("br0", {"in_port=1,ip actions=mod_nw_tos:32,output:2"});
+  std::string t = trace("br0", "in_port=1,udp,nw_ecn=1");
+  EXPECT_EQ(line(t, "Megaflow"), "ip,in_port=1,nw_tos=0");
+  EXPECT_EQ(line(t, "Datapath actions"), "set(ipv4(tos=0x20/0xfc))," + odp_str("br0", "p2"));
+  FlowKey k = udp_key();
+  k.nw_tos = 0x02;  // ECT(0)
+  inject("br0", "p1", k);
+  k.nw_tos = 0x03;  // CE: the same megaflow, and its ECN bits survive
+  inject("br0", "p1", k);
+  EXPECT_EQ(sw_.datapath().stats().misses, 1u);
+  ASSERT_EQ(rec("br0", "p2").sent.size(), 2u);
+  FlowKey out;
+  const auto& f = rec("br0", "p2").sent[1];
+  ASSERT_EQ(flow_extract(f.data(), f.size(), out), ParseError::kOk);
+  EXPECT_EQ(out.nw_tos, 0x23);
+}
+
+// A conjunctive match: the megaflow holds the clauses' fields and never conj_id.
+TEST_F(XlateTest, ConjunctionMegaflowHoldsTheClausesFields) {
+  flows("br0", {"priority=70,ip,nw_src=10.0.0.1 actions=conjunction(7,1/2)",
+                "priority=70,tcp,tp_dst=22 actions=conjunction(7,2/2)",
+                "priority=70,conj_id=7,ip actions=output:2", "priority=0 actions=output:3"});
+  std::string t = trace("br0", "in_port=1,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=22");
+  EXPECT_NE(t.find("0. conj_id=7,ip, priority 70"), std::string::npos) << t;
+  EXPECT_EQ(line(t, "Datapath actions"), odp_str("br0", "p2"));
+  EXPECT_EQ(line(t, "Megaflow").find("conj_id"), std::string::npos) << t;
+  t = trace("br0", "in_port=1,tcp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_dst=23");
+  EXPECT_EQ(line(t, "Datapath actions"), odp_str("br0", "p3"));
+}
+
 TEST_F(XlateTest, TransportPortRewritesReachTheWireForIpv6Too) {
   flows("br0", {"in_port=1,tcp6 actions=mod_tp_dst:8080,output:2",
                 "in_port=2,udp6 actions=set_field:5353->udp_src,output:3"});
