@@ -68,6 +68,7 @@ Status Daemon::load_state() {
   clear_runtime_columns(db_);
   db_.ovs().ovs_version = kNvsVersion;
   apply_db(db_);
+  auto change = sw().change();
   for (Ofproto* br : sw().bridges()) {
     auto text = flows_.load(br->name());
     if (!text) continue;
@@ -76,7 +77,6 @@ Status Daemon::load_state() {
       log("bridge", VlogLevel::kErr, flows_.path(br->name()) + ": " + st.error().message);
     }
   }
-  sw().maybe_revalidate();
   return persist_db();
 }
 

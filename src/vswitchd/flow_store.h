@@ -5,23 +5,17 @@
 // dump-flows order, so `nvs-ofctl add-flows BR FILE` would rebuild the same table and a human
 // can read the file. Only configured flows are written: flows a learn action added are the
 // switch's own state and are learned again from traffic. Every save is atomic (temporary file,
-// fsync, rename), so a change a command reported as done survives kill -9.
+// fsync, rename), so a change a command reported as done survives kill -9. The text itself
+// (format_configured_flows, restore_flows) is ofproto's, see ofproto/bundle.h.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "ofproto/ofproto.h"
+#include "ofproto/bundle.h"
 
 namespace nt {
-
-// The flow_mod that would recreate `rule` (match, priority, table, cookie, timeouts, actions).
-FlowSpec rule_to_spec(const Rule& rule);
-// The configured (not learned) flows of `br`, one add-flow line each.
-std::string format_configured_flows(const Ofproto& br);
-// Replaces every flow of `br` with the flows of `text` (as format_configured_flows writes).
-Status restore_flows(Ofproto& br, std::string_view text);
 
 class FlowStore {
  public:
