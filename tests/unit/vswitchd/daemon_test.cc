@@ -105,6 +105,37 @@ class DaemonTest : public ::testing::Test {
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
   }
 
+  // run() for a process with other threads: everything is prepared before fork(), so the child
+  // only calls async-signal-safe functions (open, dup2, execve) and cannot deadlock on a lock
+  // another thread held at the fork.
+  RunResult run_threaded(const std::string& prog, const std::vector<std::string>& args,
+                         const std::string& input) {
+    fs::path in = dir_ / "stdin-t", out = dir_ / "stdout-t", err = dir_ / "stderr-t";
+    std::ofstream(in, std::ios::binary) << input;
+    std::string path = std::string(NT_TOOLS_DIR) + "/" + prog;
+    std::vector<std::string> args_copy = args, env = {"NVS_RUNDIR=" + dir_.string()};
+    for (char** e = environ; *e; ++e) {
+      if (std::string_view(*e).rfind("NVS_RUNDIR=", 0) != 0) env.emplace_back(*e);
+    }
+    std::vector<char*> argv{path.data()}, envp;
+    for (std::string& a : args_copy) argv.push_back(a.data());
+    for (std::string& e : env) envp.push_back(e.data());
+    argv.push_back(nullptr);
+    envp.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      int fds[3] = {::open(in.c_str(), O_RDONLY),
+                    ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644),
+                    ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644)};
+      for (int i = 0; i < 3; ++i) ::dup2(fds[i], i);
+      ::execve(path.c_str(), argv.data(), envp.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  }
+
   // Runs a command that must succeed; returns its stdout.
   std::string ok(const std::string& prog, const std::vector<std::string>& args,
                  const std::string& input = "") {
@@ -376,7 +407,7 @@ TEST_F(DaemonTest, BundleSwapsTenThousandFlowsUnderTrafficAtomically) {
   };
   wait_for_traffic(20);
   for (const std::string* set : {&set_b, &set_a, &set_b}) {
-    RunResult r = run("nvs-ofctl", {"--bundle", "replace-flows", "br0", "-"}, *set);
+    RunResult r = run_threaded("nvs-ofctl", {"--bundle", "replace-flows", "br0", "-"}, *set);
     EXPECT_EQ(r.status, 0) << r.err;
     wait_for_traffic(20);
   }
