@@ -53,14 +53,8 @@ Result<std::string> cmd_fdb_stats_show(CommandHost& host, const Args& a) {
 }
 
 Result<std::string> cmd_fdb_flush(CommandHost& host, const Args& a) {
-  std::vector<Ofproto*> bridges = host.sw().bridges();
-  if (!a.empty()) {
-    Ofproto* br = host.sw().bridge(a[0]);
-    if (!br) return make_error("no such bridge");
-    bridges = {br};
-  }
-  for (Ofproto* br : bridges) br->mac_table().flush();
-  host.sw().maybe_revalidate();
+  if (!a.empty() && !host.sw().bridge(a[0])) return make_error("no such bridge");
+  NT_TRY(host.sw().flush_macs(a.empty() ? std::string() : a[0]));
   return std::string("table successfully flushed\n");
 }
 

@@ -60,7 +60,8 @@ class CommandHost {
 };
 
 // nvs-ofctl ARGS (options included, as typed). `stdin_data` holds the flows of add-flows /
-// replace-flows FILE (the client reads FILE, or its stdin for "-").
+// replace-flows FILE, or of add-flow / mod-flows / del-flows "-" (the client reads FILE, or
+// its stdin for "-").
 ControlReply ofctl_execute(CommandHost& host, const std::vector<std::string>& argv,
                            const std::string& stdin_data);
 // The positional arguments of an nvs-ofctl command line (options removed), so the tool can

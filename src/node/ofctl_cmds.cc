@@ -3,10 +3,8 @@
 // ofctl_show.cc, parse-flow(s) in ofctl_parse.cc.
 #include <algorithm>
 #include <map>
-#include <tuple>
 
 #include "common/strings.h"
-#include "node/flow_store.h"
 #include "node/ofctl_internal.h"
 
 namespace nt {
@@ -36,9 +34,8 @@ bool option_takes_value(std::string_view name) {
          name == "-F" || name == "--flow-format";
 }
 bool option_ignored(std::string_view name) {
-  static const char* kIgnored[] = {"--readd", "--read-only", "--bundle",  "--sort",
-                                   "--rsort", "-m",          "--more",    "--timestamp",
-                                   "--color", "-v",          "--verbose", "--no-readd"};
+  static const char* kIgnored[] = {"--read-only", "--sort",  "--rsort", "-m",        "--more",
+                                   "--timestamp", "--color", "-v",      "--verbose", "--no-readd"};
   return std::any_of(std::begin(kIgnored), std::end(kIgnored),
                      [&](const char* o) { return name == o; });
 }
@@ -50,6 +47,10 @@ Status apply_option(OfctlOptions& opt, std::string_view name, std::string_view v
     opt.version = *v;
   } else if (name == "--strict") {
     opt.strict = true;
+  } else if (name == "--bundle") {
+    opt.bundle = true;
+  } else if (name == "--readd") {
+    opt.readd = true;
   } else if (name == "--no-stats") {
     opt.no_stats = true;
   } else if (name == "--names") {
@@ -86,120 +87,8 @@ Status parse_args(const Args& argv, OfctlOptions& opt, Args& args) {
     }
     NT_TRY(apply_option(opt, name, value));
   }
-  return ok_status();
-}
-
-// ---- flow files -----------------------------------------------------------------------------
-
-struct FlowOp {
-  FlowModCommand cmd;
-  FlowSpec spec;
-};
-
-// Splits a flow file into logical lines: '#' starts a comment, a trailing '\' continues the
-// line. Each entry is {first physical line number, text}.
-std::vector<std::pair<int, std::string>> flow_file_lines(std::string_view text) {
-  std::vector<std::pair<int, std::string>> out;
-  std::string cur;
-  int line_no = 0, first = 0;
-  for (std::string_view rest = text; !rest.empty();) {
-    size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-    ++line_no;
-    if (cur.empty()) first = line_no;
-    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    line = trim(line);
-    bool cont = !line.empty() && line.back() == '\\';
-    if (cont) line.remove_suffix(1);
-    cur += std::string(line) + (cont ? " " : "");
-    if (cont) continue;
-    if (!trim(cur).empty()) out.emplace_back(first, std::string(trim(cur)));
-    cur.clear();
-  }
-  if (!trim(cur).empty()) out.emplace_back(first, std::string(trim(cur)));
-  return out;
-}
-
-// An add-flows line may start with the command it is: add, modify, modify_strict, delete,
-// delete_strict (as ovs-ofctl's flow files may).
-FlowModCommand line_command(std::string& line, FlowModCommand dflt) {
-  static const std::pair<const char*, FlowModCommand> kWords[] = {
-      {"add", FlowModCommand::kAdd},
-      {"modify", FlowModCommand::kModify},
-      {"modify_strict", FlowModCommand::kModifyStrict},
-      {"delete", FlowModCommand::kDelete},
-      {"delete_strict", FlowModCommand::kDeleteStrict}};
-  size_t sp = line.find_first_of(" \t");
-  if (sp == std::string::npos) return dflt;
-  for (const auto& [word, cmd] : kWords) {
-    if (line.compare(0, sp, word) == 0) {
-      line = std::string(trim(std::string_view(line).substr(sp)));
-      return cmd;
-    }
-  }
-  return dflt;
-}
-
-FlowTextMode text_mode(FlowModCommand cmd) {
-  switch (cmd) {
-    case FlowModCommand::kAdd:
-      return FlowTextMode::kAdd;
-    case FlowModCommand::kModify:
-    case FlowModCommand::kModifyStrict:
-      return FlowTextMode::kModify;
-    default:
-      return FlowTextMode::kDelete;
-  }
-}
-
-Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::string& file,
-                                            const PortNamer* names) {
-  std::vector<FlowOp> ops;
-  for (auto& [line_no, line] : flow_file_lines(text)) {
-    FlowModCommand cmd = line_command(line, FlowModCommand::kAdd);
-    auto spec = parse_flow(line, text_mode(cmd), names);
-    if (!spec.ok()) {
-      return make_error(file + ":" + std::to_string(line_no) + ": " + spec.error().message);
-    }
-    ops.push_back({cmd, std::move(*spec)});
-  }
-  return ops;
-}
-
-// ---- all-or-nothing application ---------------------------------------------------------------
-
-// Puts the rules of a snapshot back, counters and ages included.
-void restore_snapshot(Ofproto& br, const std::vector<Rule>& snapshot) {
-  (void)br.flow_mod(FlowSpec{}, FlowModCommand::kDelete);
-  for (const Rule& old : snapshot) {
-    FlowSpec spec = rule_to_spec(old);
-    if (!br.flow_mod(spec, FlowModCommand::kAdd).ok()) continue;
-    for (const RulePtr& r : br.select(spec, true)) {
-      r->created = old.created;
-      r->modified = old.modified;
-      r->used = old.used;
-      r->n_packets = old.n_packets;
-      r->n_bytes = old.n_bytes;
-      r->learned = old.learned;
-    }
-  }
-}
-
-// Applies every op or, if one fails, none: the table is put back as it was.
-Status apply_ops(Switch& sw, Ofproto& br, const std::vector<FlowOp>& ops) {
-  sw.datapath().push_stats();
-  std::vector<Rule> snapshot;
-  for (const RulePtr& r : br.select(FlowSpec{}, false)) snapshot.push_back(*r);
-  for (const FlowOp& op : ops) {
-    Status st = br.flow_mod(op.spec, op.cmd);
-    if (!st.ok()) {
-      restore_snapshot(br, snapshot);
-      sw.maybe_revalidate();
-      return st;
-    }
-  }
-  sw.maybe_revalidate();
+  // Bundles are OpenFlow 1.4: --bundle adds it to the versions offered (no -O needed).
+  if (opt.bundle) opt.version = std::max(opt.version, 5);
   return ok_status();
 }
 
@@ -211,77 +100,79 @@ Ofproto* bridge_or_fail(OfctlCtx& ctx, const std::string& name) {
   return br;
 }
 
-void finish_change(OfctlCtx& ctx, Ofproto& br, const Status& st) {
+// ovs-ofctl --bundle's report of a bundle the switch refused: the failed flow_mod (xids as
+// ovs-ofctl numbers them: the flow_mods from 0x6, the commit after them), then the commit.
+void fail_bundle(OfctlCtx& ctx, const std::string& bridge, const std::vector<FlowOp>& ops,
+                 size_t failed, const Error& e) {
+  if (e.code != ErrorCode::kConflict) return ctx.fail(e.message);
+  char buf[96];
+  std::string of = "(OF1." + std::to_string(ctx.opt.version - 1) + ")";
+  std::snprintf(buf, sizeof buf, " (xid=0x%zx): ", failed + 6);
+  ctx.reply.err += "Error OFPFMFC_OVERLAP for: OFPT_FLOW_MOD " + of + buf +
+                   ofctl_format_flow_mod(ops[failed].spec, ops[failed].cmd) + "\n";
+  std::snprintf(buf, sizeof buf, " (xid=0x%zx):\n", ops.size() + 9);
+  ctx.reply.err += "Error OFPBFC_MSG_FAILED for: OFPT_BUNDLE_CONTROL " + of + buf +
+                   " bundle_id=0 type=COMMIT_REQUEST flags=atomic ordered\n";
+  ctx.fail("talking to unix:" + run_dir() + "/" + bridge + ".mgmt (Protocol error)");
+}
+
+// Applies `ops` to the bridge as one transaction (all or none; packets see the table before
+// or after it), then makes the flows durable.
+void apply_ops(OfctlCtx& ctx, Ofproto& br, std::vector<FlowOp> ops) {
+  for (FlowOp& op : ops) op.of10 = ctx.opt.version == 1;
+  size_t failed = 0;
+  Status st = ctx.host->sw().apply_bundle(br.name(), ops, &failed);
+  if (!st.ok() && ctx.opt.bundle) return fail_bundle(ctx, br.name(), ops, failed, st.error());
   if (!st.ok()) return ctx.fail(st.error().message);
   Status saved = ctx.host->save_flows(br.name());
   if (!saved.ok()) ctx.fail(saved.error().message);
 }
 
-void run_flow_mod(OfctlCtx& ctx, FlowModCommand cmd, const std::string* text) {
+// add-flow, mod-flows, del-flows: one flow, none (del-flows: all), or "-": a file on stdin.
+void run_flow_mod(OfctlCtx& ctx, FlowModCommand cmd) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
-  std::vector<FlowOp> ops;
-  auto spec = parse_flow(text ? *text : "", text_mode(cmd), br);
+  if (ctx.args.size() > 2 && ctx.args[2] == "-") {
+    auto ops = parse_flow_file(*ctx.stdin_data, "-", br, cmd, false);
+    if (!ops.ok()) return ctx.fail(ops.error().message);
+    return apply_ops(ctx, *br, std::move(*ops));
+  }
+  auto spec = parse_flow(ctx.args.size() > 2 ? ctx.args[2] : "", flow_text_mode(cmd), br);
   if (!spec.ok()) return ctx.fail(spec.error().message);
-  ops.push_back({cmd, std::move(*spec)});
-  finish_change(ctx, *br, apply_ops(ctx.host->sw(), *br, ops));
+  apply_ops(ctx, *br, {FlowOp{cmd, std::move(*spec)}});
 }
 
-void cmd_add_flow(OfctlCtx& ctx) { run_flow_mod(ctx, FlowModCommand::kAdd, &ctx.args[2]); }
+void cmd_add_flow(OfctlCtx& ctx) { run_flow_mod(ctx, FlowModCommand::kAdd); }
 
 void cmd_mod_flows(OfctlCtx& ctx) {
-  run_flow_mod(ctx, ctx.opt.strict ? FlowModCommand::kModifyStrict : FlowModCommand::kModify,
-               &ctx.args[2]);
+  run_flow_mod(ctx, ctx.opt.strict ? FlowModCommand::kModifyStrict : FlowModCommand::kModify);
 }
 
 void cmd_del_flows(OfctlCtx& ctx) {
-  run_flow_mod(ctx, ctx.opt.strict ? FlowModCommand::kDeleteStrict : FlowModCommand::kDelete,
-               ctx.args.size() > 2 ? &ctx.args[2] : nullptr);
+  run_flow_mod(ctx, ctx.opt.strict ? FlowModCommand::kDeleteStrict : FlowModCommand::kDelete);
 }
 
 void cmd_add_flows(OfctlCtx& ctx) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
-  auto ops = parse_flow_file(*ctx.stdin_data, ctx.args[2], br);
+  auto ops = parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true);
   if (!ops.ok()) return ctx.fail(ops.error().message);
-  finish_change(ctx, *br, apply_ops(ctx.host->sw(), *br, *ops));
-}
-
-// The identity of a flow in a table (what add replaces, what delete_strict selects).
-using FlowKeyTuple = std::tuple<uint8_t, uint16_t, std::string>;
-FlowKeyTuple flow_identity(const FlowSpec& s) {
-  return {s.table, s.priority, format_match(s.match, s.priority)};
-}
-bool same_version(const FlowSpec& a, const FlowSpec& b) {
-  return a.cookie == b.cookie && a.idle_timeout == b.idle_timeout &&
-         a.hard_timeout == b.hard_timeout && a.importance == b.importance &&
-         a.send_flow_rem == b.send_flow_rem && a.actions == b.actions;
+  apply_ops(ctx, *br, std::move(*ops));
 }
 
 // replace-flows: the difference between the switch and the file, applied all-or-nothing.
 void cmd_replace_flows(OfctlCtx& ctx) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
-  auto parsed = parse_flow_file(*ctx.stdin_data, ctx.args[2], br);
+  auto parsed = parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true);
   if (!parsed.ok()) return ctx.fail(parsed.error().message);
-  std::map<FlowKeyTuple, FlowSpec> want;
+  std::vector<FlowSpec> want;
   for (FlowOp& op : *parsed) {
     if (op.cmd != FlowModCommand::kAdd) return ctx.fail("replace-flows: only add lines allowed");
-    op.spec.table_given = op.spec.priority_given = true;
-    want[flow_identity(op.spec)] = op.spec;
+    want.push_back(std::move(op.spec));
   }
-  std::vector<FlowOp> ops;
-  std::map<FlowKeyTuple, FlowSpec> have;
-  for (const RulePtr& r : br->select(FlowSpec{}, false)) {
-    FlowSpec s = rule_to_spec(*r);
-    if (!want.count(flow_identity(s))) ops.push_back({FlowModCommand::kDeleteStrict, s});
-    have[flow_identity(s)] = s;
-  }
-  for (FlowOp& op : *parsed) {
-    auto it = have.find(flow_identity(op.spec));
-    if (it == have.end() || !same_version(it->second, op.spec)) ops.push_back(op);
-  }
-  finish_change(ctx, *br, apply_ops(ctx.host->sw(), *br, ops));
+  ctx.host->sw().datapath().push_stats();  // counters of flows about to be re-added
+  apply_ops(ctx, *br, diff_flows(bridge_flows(*br, true), want, 0, 0, ctx.opt.readd));
 }
 
 // OpenFlow 1.1+ replies carry no idle_age / hard_age (Nicira extensions).

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "node/commands.h"
+#include "ofproto/bundle.h"
 
 namespace nt {
 
@@ -13,7 +14,9 @@ struct OfctlOptions {
   bool strict = false;
   bool no_stats = false;
   bool names = false;
-  int version = 1;  // negotiated OpenFlow version: 1 = 1.0, 4 = 1.3, ...
+  int version = 1;      // negotiated OpenFlow version: 1 = 1.0, 4 = 1.3, ...
+  bool bundle = false;  // --bundle: flow changes as one OpenFlow 1.4 atomic bundle
+  bool readd = false;   // replace-flows --readd
 };
 
 struct OfctlCtx {
@@ -38,6 +41,9 @@ void ofctl_dump_ports(OfctlCtx& ctx, Ofproto& br);
 void ofctl_dump_ports_desc(OfctlCtx& ctx, Ofproto& br);
 void ofctl_dump_tables(OfctlCtx& ctx, Ofproto& br);
 void ofctl_parse_flow_cmd(OfctlCtx& ctx);
+// A flow_mod as ovs-ofctl prints it after its message header: "ADD table:1 priority=5,ip
+// cookie:0x5 idle:5 check_overlap actions=drop".
+std::string ofctl_format_flow_mod(const FlowSpec& spec, FlowModCommand cmd);
 void ofctl_parse_flows_cmd(OfctlCtx& ctx);
 
 }  // namespace nt

@@ -46,7 +46,38 @@ bool of10_expressible(const Match& m) {
 }
 
 std::string flow_mod_line(const FlowSpec& s, bool nxm) {
-  std::string line = nxm ? "NXT_FLOW_MOD (xid=0x1): ADD" : "OFPT_FLOW_MOD (xid=0x1): ADD";
+  return (nxm ? "NXT_FLOW_MOD (xid=0x1): " : "OFPT_FLOW_MOD (xid=0x1): ") +
+         ofctl_format_flow_mod(s, FlowModCommand::kAdd) + "\n";
+}
+
+void print_flow_mods(OfctlCtx& ctx, const std::vector<FlowSpec>& specs) {
+  bool nxm = false;
+  for (const FlowSpec& s : specs) nxm = nxm || !of10_expressible(s.match);
+  ctx.reply.out += nxm ? "usable protocols: NXM,OXM\nchosen protocol: NXM-table_id\n"
+                       : "usable protocols: any\nchosen protocol: OpenFlow10-table_id\n";
+  for (const FlowSpec& s : specs) ctx.reply.out += flow_mod_line(s, nxm);
+}
+
+const char* flow_mod_command_name(FlowModCommand cmd) {
+  switch (cmd) {
+    case FlowModCommand::kAdd:
+      return "ADD";
+    case FlowModCommand::kModify:
+      return "MOD";
+    case FlowModCommand::kModifyStrict:
+      return "MOD_STRICT";
+    case FlowModCommand::kDelete:
+      return "DEL";
+    case FlowModCommand::kDeleteStrict:
+      break;
+  }
+  return "DEL_STRICT";
+}
+
+}  // namespace
+
+std::string ofctl_format_flow_mod(const FlowSpec& s, FlowModCommand cmd) {
+  std::string line = flow_mod_command_name(cmd);
   if (s.table) line += " table:" + std::to_string(s.table);
   line += " " + format_match(s.match, s.priority);
   if (line.back() != ' ') line += ' ';
@@ -60,18 +91,8 @@ std::string flow_mod_line(const FlowSpec& s, bool nxm) {
   if (s.importance) line += "importance:" + std::to_string(s.importance) + " ";
   if (s.send_flow_rem) line += "send_flow_rem ";
   if (s.check_overlap) line += "check_overlap ";
-  return line + "actions=" + format_actions(s.actions) + "\n";
+  return line + "actions=" + format_actions(s.actions);
 }
-
-void print_flow_mods(OfctlCtx& ctx, const std::vector<FlowSpec>& specs) {
-  bool nxm = false;
-  for (const FlowSpec& s : specs) nxm = nxm || !of10_expressible(s.match);
-  ctx.reply.out += nxm ? "usable protocols: NXM,OXM\nchosen protocol: NXM-table_id\n"
-                       : "usable protocols: any\nchosen protocol: OpenFlow10-table_id\n";
-  for (const FlowSpec& s : specs) ctx.reply.out += flow_mod_line(s, nxm);
-}
-
-}  // namespace
 
 void ofctl_parse_flow_cmd(OfctlCtx& ctx) {
   auto spec = parse_flow(ctx.args[1], FlowTextMode::kAdd);

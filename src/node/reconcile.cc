@@ -145,12 +145,12 @@ void Reconciler::sync_bridges(const Db& db, ReconcileResult& r) {
     if (it != secure_.end() && it->second == secure) continue;
     secure_[b.name] = secure;
     if (it == secure_.end()) continue;  // adopted (restored by the daemon)
-    (void)br->flow_mod(FlowSpec{}, FlowModCommand::kDelete);
+    std::vector<FlowOp> ops{{FlowModCommand::kDelete, FlowSpec{}}};
     if (!secure) {
-      auto normal = parse_flow("priority=0 actions=NORMAL", FlowTextMode::kAdd);
-      (void)br->flow_mod(*normal, FlowModCommand::kAdd);
+      ops.push_back(
+          {FlowModCommand::kAdd, *parse_flow("priority=0 actions=NORMAL", FlowTextMode::kAdd)});
     }
-    sw_.maybe_revalidate();
+    (void)sw_.apply_bundle(b.name, ops);
     r.flows_changed.insert(b.name);
   }
 }
@@ -194,9 +194,8 @@ void Reconciler::add_ports(const std::map<std::string, Wanted>& want,
     auto vlan = vlan_config(*w.port);
     const OfPort* existing = br->find_port(name);
     if (existing && vlan.ok() && !same_vlan(existing->vlan_config, *vlan)) {
-      (void)br->set_port_vlan(name, *vlan);
+      (void)sw_.set_port_vlan(w.bridge, name, *vlan);
       if (applied_.count(name)) applied_[name].spec.vlan = *vlan;
-      sw_.maybe_revalidate();
     }
     if (existing || name == w.bridge) continue;
     std::optional<uint32_t> no;
@@ -248,6 +247,7 @@ void Reconciler::write_back(Db& db, const std::map<std::string, Wanted>& want,
 ReconcileResult Reconciler::apply(Db& db, const std::map<std::string, RememberedPort>& remembered,
                                   const PortStatusFn& status) {
   ReconcileResult r;
+  auto change = sw_.change();  // one push of statistics, one revalidation for the whole pass
   std::map<std::string, Wanted> want = wanted_ports(db);
   remove_stale(db, want, r);
   sync_bridges(db, r);

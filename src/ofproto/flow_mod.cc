@@ -51,14 +51,14 @@ std::vector<RulePtr> Ofproto::select(const FlowSpec& f, bool strict) const {
   return out;
 }
 
-Status Ofproto::flow_mod(const FlowSpec& spec, FlowModCommand cmd) {
+Status Ofproto::flow_mod(const FlowSpec& spec, FlowModCommand cmd, bool of10) {
   switch (cmd) {
     case FlowModCommand::kAdd:
       return add_flow(spec);
     case FlowModCommand::kModify:
-      return modify_flows(spec, false);
+      return modify_flows(spec, false, of10);
     case FlowModCommand::kModifyStrict:
-      return modify_flows(spec, true);
+      return modify_flows(spec, true, of10);
     case FlowModCommand::kDelete:
       return delete_flows(spec, false);
     case FlowModCommand::kDeleteStrict:
@@ -92,19 +92,20 @@ Status Ofproto::add_flow(const FlowSpec& spec) {
   return ok_status();
 }
 
-Status Ofproto::modify_flows(const FlowSpec& spec, bool strict) {
+Status Ofproto::modify_flows(const FlowSpec& spec, bool strict, bool of10) {
   NT_TRY(check_actions(spec.actions, spec.match, spec.table));
   std::vector<RulePtr> rules = select(spec, strict);
   if (rules.empty()) {
     // OpenFlow 1.0 (ovs-ofctl's default): a modify that matches nothing adds the flow,
-    // unless a cookie mask was given.
-    if (spec.cookie_mask) return ok_status();
+    // unless a cookie mask was given. OpenFlow 1.1+ never does.
+    if (spec.cookie_mask || !of10) return ok_status();
     return add_flow(spec);
   }
   // "cookie=V" without a mask is the modified flows' new cookie (ovs-ofctl mod-flows). FlowSpec
   // cannot tell "cookie=0" from no cookie, so only a non-zero one is applied.
-  bool set_cookie = !spec.cookie_mask && spec.cookie;
+  bool set_cookie = of10 && !spec.cookie_mask && spec.cookie;
   for (const RulePtr& r : rules) {
+    if (undo_) undo_->push_back({Undo::Kind::kModified, r, r->actions, r->cookie, r->modified});
     r->actions = spec.actions;
     set_conjunctions(*r);  // the classifier reads them at lookup time
     if (set_cookie) r->cookie = spec.cookie;

@@ -117,6 +117,7 @@ void set_conjunctions(Rule& rule) {
 void Ofproto::insert_rule(RulePtr rule) {
   Table& t = tables_[rule->table_id];
   rule->seq = ++next_seq_;
+  if (undo_) undo_->push_back({Undo::Kind::kInserted, rule, {}, 0, 0});
   set_conjunctions(*rule);
   t.cls.insert(&rule->cls);
   t.rules.emplace(&rule->cls, std::move(rule));
@@ -125,10 +126,56 @@ void Ofproto::insert_rule(RulePtr rule) {
 
 void Ofproto::remove_rule(Rule* rule) {
   Table& t = tables_[rule->table_id];
+  if (undo_) undo_->push_back({Undo::Kind::kRemoved, t.rules.at(&rule->cls), {}, 0, 0});
   t.cls.remove(&rule->cls);
   rule->removed = true;
   t.rules.erase(&rule->cls);  // cached megaflows may still hold a reference
   ++version_;
+}
+
+Status Ofproto::apply_bundle(const std::vector<FlowOp>& ops, size_t* failed) {
+  std::vector<Undo> log;
+  uint64_t version = version_, seq = next_seq_;
+  undo_ = &log;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    Status st = flow_mod(ops[i].spec, ops[i].cmd, ops[i].of10);
+    if (st.ok()) continue;
+    undo_ = nullptr;
+    rollback(log);
+    version_ = version;
+    next_seq_ = seq;
+    if (failed) *failed = i;
+    return st;
+  }
+  undo_ = nullptr;
+  version_ = version + (log.empty() ? 0 : 1);
+  return ok_status();
+}
+
+// Undoes a bundle's changes, newest first, with the very Rule objects it removed or changed.
+void Ofproto::rollback(std::vector<Undo>& log) {
+  for (auto it = log.rbegin(); it != log.rend(); ++it) {
+    Rule& r = *it->rule;
+    Table& t = tables_[r.table_id];
+    switch (it->kind) {
+      case Undo::Kind::kInserted:
+        t.cls.remove(&r.cls);
+        t.rules.erase(&r.cls);
+        r.removed = true;
+        break;
+      case Undo::Kind::kRemoved:
+        r.removed = false;
+        t.cls.insert(&r.cls);
+        t.rules.emplace(&r.cls, it->rule);
+        break;
+      case Undo::Kind::kModified:
+        r.actions = std::move(it->actions);
+        r.cookie = it->cookie;
+        r.modified = it->modified;
+        break;
+    }
+  }
+  log.clear();
 }
 
 }  // namespace nt

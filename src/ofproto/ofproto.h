@@ -6,6 +6,12 @@
 // learn action's add-or-refresh, and dump-flows formatted byte for byte like ovs-ofctl. It
 // does not move packets: xlate/ walks these tables for the datapath. Every change that could
 // alter a translation bumps version(), which is how cached megaflows know to revalidate.
+//
+// apply_bundle() is the one transaction: a list of flow_mods applied in order, all or none.
+// While it runs, every primitive change (rule inserted, rule removed, rule modified) is logged
+// with what it replaced, so a failure undoes exactly the changes made — the very same Rule
+// objects go back, counters, ages and insertion order included — at a cost proportional to the
+// bundle, not to the table. Outside a bundle nothing is logged.
 #pragma once
 
 #include <cstdint>
@@ -46,6 +52,16 @@ struct OfPort {
 
 enum class FlowModCommand { kAdd, kModify, kModifyStrict, kDelete, kDeleteStrict };
 
+// One flow_mod of a bundle (an ovs-ofctl flow file line: "add ...", "delete_strict ...").
+struct FlowOp {
+  FlowModCommand cmd = FlowModCommand::kAdd;
+  FlowSpec spec;
+  // OpenFlow 1.0 modify semantics (ovs-ofctl's default protocol): a modify that matches nothing
+  // adds the flow, and "cookie=V" without a mask becomes the modified flows' cookie. OpenFlow
+  // 1.1 and later (-O OpenFlow13, --bundle) do neither.
+  bool of10 = true;
+};
+
 struct DumpOptions {
   bool no_stats = false;
   bool names = false;
@@ -71,7 +87,11 @@ class Ofproto : public PortNamer {
   std::optional<std::string> name_by_port(uint32_t port) const override;
 
   // Flow tables.
-  Status flow_mod(const FlowSpec& spec, FlowModCommand cmd);
+  Status flow_mod(const FlowSpec& spec, FlowModCommand cmd, bool of10 = true);
+  // Applies `ops` in order as one transaction (an OpenFlow 1.4 atomic, ordered bundle): either
+  // all succeed and version() moves once, or the first failure is returned (its index in
+  // *failed) and the tables are exactly as before — same rules, counters, ages and version.
+  Status apply_bundle(const std::vector<FlowOp>& ops, size_t* failed = nullptr);
   // Rules selected as dump-flows / del-flows select them (non-strict unless `strict`).
   std::vector<RulePtr> select(const FlowSpec& filter, bool strict) const;
   // ovs-ofctl dump-flows body: one line per rule, ordered by table then priority (high first).
@@ -115,10 +135,19 @@ class Ofproto : public PortNamer {
     TableStats stats;
   };
   Status add_flow(const FlowSpec& spec);
-  Status modify_flows(const FlowSpec& spec, bool strict);
+  Status modify_flows(const FlowSpec& spec, bool strict, bool of10);
   Status delete_flows(const FlowSpec& spec, bool strict);
+  // What a bundle changed, so that a failure can put it back (newest first).
+  struct Undo {
+    enum class Kind { kInserted, kRemoved, kModified } kind;
+    RulePtr rule;
+    ActionList actions;  // kModified: the rule's previous actions, cookie and modified time
+    uint64_t cookie = 0;
+    TimeMs modified = 0;
+  };
   void insert_rule(RulePtr rule);
   void remove_rule(Rule* rule);
+  void rollback(std::vector<Undo>& log);
   bool selected(const Rule& r, const FlowSpec& f) const;
 
   std::string name_;
@@ -128,6 +157,7 @@ class Ofproto : public PortNamer {
   MacLearningTable mac_table_;
   uint64_t version_ = 0;
   uint64_t next_seq_ = 0;
+  std::vector<Undo>* undo_ = nullptr;  // set while apply_bundle() runs
 };
 
 // Builds the flow a learn action adds for a packet whose (current) key is `flow`.

@@ -2,7 +2,7 @@
 // them (vswitchd/ofctl_cmds.cc); this client reads the FILE of add-flows / replace-flows
 // (or its stdin for "-") and runs parse-flow / parse-flows itself, without a daemon.
 //
-//   nvs-ofctl [-O PROTOCOLS] [--strict] [--no-stats] [--names] COMMAND [ARG...]
+//   nvs-ofctl [-O PROTOCOLS] [--bundle] [--strict] [--no-stats] [--names] COMMAND [ARG...]
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -15,6 +15,9 @@ namespace {
 // The FILE argument of the commands that read one, or "" if the command reads none.
 std::string file_argument(const std::vector<std::string>& pos) {
   if (pos.size() >= 3 && (pos[0] == "add-flows" || pos[0] == "replace-flows")) return pos[2];
+  bool one_flow =
+      pos.size() >= 3 && (pos[0] == "add-flow" || pos[0] == "mod-flows" || pos[0] == "del-flows");
+  if (one_flow && pos[2] == "-") return pos[2];  // "add-flow BR - < FILE"
   if (pos.size() >= 2 && pos[0] == "parse-flows") return pos[1];
   return "";
 }

@@ -71,6 +71,7 @@ Status Daemon::load_state() {
     log("vswitchd", VlogLevel::kInfo, "loaded " + db_path(opts_));
   }
   node_.load(std::move(saved));
+  auto change = sw().change();
   for (Ofproto* br : sw().bridges()) {
     auto text = flows_.load(br->name());
     if (!text) continue;
@@ -79,7 +80,6 @@ Status Daemon::load_state() {
       log("bridge", VlogLevel::kErr, flows_.path(br->name()) + ": " + st.error().message);
     }
   }
-  sw().maybe_revalidate();
   return persist_db();
 }
 

@@ -1,14 +1,14 @@
 // FlowStore: a bridge's configured OpenFlow flows, kept under the run directory.
 //
 // Each bridge's flows live in `<rundir>/flows/<bridge>.flows`, in the text form of
-// node/flow_store.h. Every save is atomic (temporary file, fsync, rename), so a change a command
+// ofproto/bundle.h. Every save is atomic (temporary file, fsync, rename), so a change a command
 // reported as done survives kill -9.
 #pragma once
 
 #include <optional>
 #include <string>
 
-#include "node/flow_store.h"
+#include "ofproto/bundle.h"
 
 namespace nt {
 

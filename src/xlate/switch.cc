@@ -17,6 +17,7 @@ Result<Ofproto*> Switch::add_bridge(const std::string& name, bool secure) {
   if (bridges_.count(name)) {
     return make_error("bridge '" + name + "' already exists", ErrorCode::kConflict);
   }
+  Change guard(*this);
   auto br = std::make_unique<Ofproto>(name, clock_);
   Ofproto* raw = br.get();
   bridges_.emplace(name, std::move(br));
@@ -38,6 +39,7 @@ Result<Ofproto*> Switch::add_bridge(const std::string& name, bool secure) {
 Status Switch::del_bridge(const std::string& name) {
   auto it = bridges_.find(name);
   if (it == bridges_.end()) return make_error("no bridge named " + name, ErrorCode::kNotFound);
+  Change guard(*this);
   dp_->flush();
   std::vector<std::string> names;
   for (const auto& [no, p] : it->second->ports()) names.push_back(p.name);
@@ -72,6 +74,7 @@ Result<uint32_t> Switch::add_port(const std::string& bridge_name, const PortSpec
   Ofproto* br = bridge(bridge_name);
   if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
   NT_TRY(validate(spec.vlan));
+  Change guard(*this);
   OfPort p;
   p.name = spec.name;
   p.type = spec.type;
@@ -105,7 +108,6 @@ Result<uint32_t> Switch::add_port(const std::string& bridge_name, const PortSpec
     if (odp_to_of_.size() <= odp) odp_to_of_.resize(odp + 1);
     odp_to_of_[odp] = PortRef{br, *no};
   }
-  maybe_revalidate();
   return no;
 }
 
@@ -115,6 +117,7 @@ Status Switch::del_port(const std::string& bridge_name, const std::string& port)
   const OfPort* p = br->find_port(port);
   if (!p) return make_error("no port named " + port, ErrorCode::kNotFound);
   uint32_t odp = p->odp_port;
+  Change guard(*this);
   dp_->flush();
   NT_TRY(br->del_port(port));
   if (odp) {

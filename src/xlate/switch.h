@@ -6,6 +6,13 @@
 // MAC learned or aged, a port added) it has the datapath revalidate its megaflows, and its
 // run() pushes statistics up to the rules, refreshes learned flows that are in use and
 // expires flows and MAC entries on the clock.
+//
+// Every mutation of a bridge from outside the packet path goes through one change guard
+// (Switch::Change, taken by each mutating member below and by callers that edit an Ofproto
+// directly): opening it pushes the datapath's statistics up to the rules (so counters of rules
+// about to change or vanish are complete), closing it revalidates the caches. Guards nest; only
+// the outermost one pushes and revalidates, so a change is seen by the very next packet and no
+// caller has to remember maybe_revalidate().
 #pragma once
 
 #include <functional>
@@ -43,7 +50,28 @@ class Switch : public UpcallHandler {
   std::pair<Ofproto*, const OfPort*> patch_peer(const OfPort& port) const;
   DpPort* dp_port(const Ofproto& br, uint32_t ofport) const;
 
+  // The change guard (see above). Hold one while editing an Ofproto directly:
+  //   { auto change = sw.change(); br->mac_table().flush(); }
+  class Change {
+   public:
+    explicit Change(Switch& sw);
+    ~Change();
+    Change(const Change&) = delete;
+    Change& operator=(const Change&) = delete;
+
+   private:
+    Switch& sw_;
+  };
+  [[nodiscard]] Change change() { return Change(*this); }
+
   Status flow_mod(const std::string& bridge, const FlowSpec& spec, FlowModCommand cmd);
+  // Ofproto::apply_bundle under the change guard: packets see the old table or the new one.
+  Status apply_bundle(const std::string& bridge, const std::vector<FlowOp>& ops,
+                      size_t* failed = nullptr);
+  Status set_port_vlan(const std::string& bridge, const std::string& port,
+                       const PortVlanConfig& cfg);
+  // fdb/flush: forgets the learned MACs of one bridge, or of all when `bridge` is empty.
+  Status flush_macs(const std::string& bridge);
   // Parses and applies one ovs-ofctl flow line in the given mode.
   Status flow_mod_text(const std::string& bridge, std::string_view text, FlowModCommand cmd);
   std::string dump_flows(const std::string& bridge, const FlowSpec* filter = nullptr,
@@ -103,6 +131,7 @@ class Switch : public UpcallHandler {
   std::vector<PortRef> odp_to_of_;  // index: odp port
   Underlay* underlay_ = nullptr;
   PortFactory port_factory_;
+  int change_depth_ = 0;  // open Change guards
   uint64_t seen_version_ = 0;
   uint64_t seen_flow_version_ = 0;
   std::vector<uint64_t> mac_keys_;  // scratch for maybe_revalidate()

@@ -57,13 +57,47 @@ void Switch::maybe_revalidate() {
   seen_version_ = total_version();  // revalidation itself has no side effects
 }
 
+Switch::Change::Change(Switch& sw) : sw_(sw) {
+  if (sw_.change_depth_++ == 0) sw_.dp_->push_stats();
+}
+
+Switch::Change::~Change() {
+  if (--sw_.change_depth_ == 0) sw_.maybe_revalidate();
+}
+
 Status Switch::flow_mod(const std::string& bridge_name, const FlowSpec& spec, FlowModCommand cmd) {
   Ofproto* br = bridge(bridge_name);
   if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
-  dp_->push_stats();
-  Status st = br->flow_mod(spec, cmd);
-  maybe_revalidate();
-  return st;
+  Change guard(*this);
+  return br->flow_mod(spec, cmd);
+}
+
+Status Switch::apply_bundle(const std::string& bridge_name, const std::vector<FlowOp>& ops,
+                            size_t* failed) {
+  Ofproto* br = bridge(bridge_name);
+  if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
+  Change guard(*this);
+  return br->apply_bundle(ops, failed);
+}
+
+Status Switch::set_port_vlan(const std::string& bridge_name, const std::string& port,
+                             const PortVlanConfig& cfg) {
+  Ofproto* br = bridge(bridge_name);
+  if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
+  Change guard(*this);
+  return br->set_port_vlan(port, cfg);
+}
+
+Status Switch::flush_macs(const std::string& bridge_name) {
+  std::vector<Ofproto*> targets = bridges();
+  if (!bridge_name.empty()) {
+    Ofproto* br = bridge(bridge_name);
+    if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
+    targets = {br};
+  }
+  Change guard(*this);
+  for (Ofproto* br : targets) br->mac_table().flush();
+  return ok_status();
 }
 
 Status Switch::flow_mod_text(const std::string& bridge_name, std::string_view text,

@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/strings.h"
+#include "datapath/dp_port.h"
 #include "node/commands.h"
-#include "node/flow_store.h"
+#include "ofproto/bundle.h"
 
 namespace nt {
 namespace {
@@ -31,6 +33,11 @@ class OfctlTest : public ::testing::Test {
     ControlReply r = ofctl(argv);
     EXPECT_EQ(r.status, 0) << r.err;
     return r.out;
+  }
+
+  RecordingPort& rec(const std::string& port) {
+    return *dynamic_cast<RecordingPort*>(
+        sw_.datapath().port(sw_.bridge("br0")->find_port(port)->odp_port));
   }
 
   ManualClock clock_;
@@ -87,6 +94,117 @@ TEST_F(OfctlTest, ReplaceFlowsKeepsUnchangedFlowsAndTheirCounters) {
             "NXST_FLOW reply (xid=0x4):\n priority=6,in_port=2 actions=output:1\n"
             " priority=5,in_port=1 actions=output:2\n");
   EXPECT_EQ(sw_.bridge("br0")->select(FlowSpec{}, false).back()->n_packets, 42u);
+}
+
+// ovs-ofctl 3.1 --bundle (recorded against Open vSwitch 3.1.0 with a dummy datapath): a bundle
+// the switch refuses changes nothing and is reported as the failed flow_mod plus the refused
+// commit, with OpenFlow 1.4 (or the higher version asked for) and ovs-ofctl's xids.
+TEST_F(OfctlTest, BundleRefusedReportsLikeOvsAndChangesNothing) {
+  const std::string before = dump();
+  const std::string file =
+      "table=4,actions=drop\n"
+      "check_overlap,table=4,priority=32768,ip,actions=drop\n"
+      "table=5,actions=drop\n";
+  ControlReply r = ofctl({"--bundle", "add-flows", "br0", "f9"}, file);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "Error OFPFMFC_OVERLAP for: OFPT_FLOW_MOD (OF1.4) (xid=0x7): ADD table:4 ip "
+            "check_overlap actions=drop\n"
+            "Error OFPBFC_MSG_FAILED for: OFPT_BUNDLE_CONTROL (OF1.4) (xid=0xb):\n"
+            " bundle_id=0 type=COMMIT_REQUEST flags=atomic ordered\n"
+            "nvs-ofctl: talking to unix:" +
+                run_dir() + "/br0.mgmt (Protocol error)\n");
+  EXPECT_EQ(dump(), before);
+  ASSERT_EQ(ofctl({"add-flow", "br0", "table=3,priority=9 actions=drop"}).status, 0);
+  r = ofctl({"-O", "OpenFlow15", "--bundle", "add-flow", "br0",
+             "check_overlap,table=3,cookie=0x5,priority=9,in_port=1,idle_timeout=5,"
+             "hard_timeout=7,importance=3,send_flow_rem,actions=output:2"});
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n') + 1),
+            "Error OFPFMFC_OVERLAP for: OFPT_FLOW_MOD (OF1.5) (xid=0x6): ADD table:3 "
+            "priority=9,in_port=1 cookie:0x5 idle:5 hard:7 importance:3 send_flow_rem "
+            "check_overlap actions=output:2\n");
+  EXPECT_NE(r.err.find("(OF1.5) (xid=0x9):\n"), std::string::npos) << r.err;
+  // Errors ovs-ofctl finds before sending anything read as without --bundle.
+  r = ofctl({"--bundle", "add-flow", "br0", "priority=5,in_port=1,actions=frob"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err.rfind("nvs-ofctl: ", 0), 0u) << r.err;
+}
+
+// --bundle speaks OpenFlow 1.4: dump-flows replies as OF1.4, and a modify neither adds a flow
+// that is not there nor takes the cookie it names (both are OpenFlow 1.0 behaviours).
+TEST_F(OfctlTest, BundleIsOpenFlow14) {
+  EXPECT_EQ(ofctl({"--bundle", "--no-stats", "dump-flows", "br0"}).out,
+            "OFPST_FLOW reply (OF1.4) (xid=0x2):\n priority=0 actions=NORMAL\n");
+  ASSERT_EQ(ofctl({"--bundle", "mod-flows", "br0", "priority=3,in_port=1,actions=drop"}).status, 0);
+  ASSERT_EQ(
+      ofctl({"-O", "OpenFlow13", "mod-flows", "br0", "priority=4,in_port=1,actions=drop"}).status,
+      0);
+  EXPECT_EQ(dump(), "NXST_FLOW reply (xid=0x4):\n priority=0 actions=NORMAL\n");
+  ASSERT_EQ(
+      ofctl({"--bundle", "add-flow", "br0", "cookie=0x7,priority=3,in_port=1,actions=drop"}).status,
+      0);
+  ASSERT_EQ(ofctl({"--bundle", "mod-flows", "br0", "cookie=0x9,in_port=1,actions=output:2"}).status,
+            0);
+  EXPECT_EQ(dump(),
+            "NXST_FLOW reply (xid=0x4):\n cookie=0x7, priority=3,in_port=1 actions=output:2\n"
+            " priority=0 actions=NORMAL\n");
+}
+
+// add-flow, mod-flows and del-flows read a flow file from stdin for "-" (each line the
+// command's own flow_mod, no keywords), with or without --bundle.
+TEST_F(OfctlTest, OneFlowCommandsReadStdinForDash) {
+  ASSERT_EQ(ofctl({"add-flow", "br0", "-"},
+                  "priority=5,in_port=1 actions=output:2\n"
+                  "priority=6,in_port=2 actions=output:1\n")
+                .status,
+            0);
+  ASSERT_EQ(ofctl({"--bundle", "mod-flows", "br0", "-"}, "in_port=2 actions=drop\n").status, 0);
+  EXPECT_EQ(dump(),
+            "NXST_FLOW reply (xid=0x4):\n priority=6,in_port=2 actions=drop\n"
+            " priority=5,in_port=1 actions=output:2\n priority=0 actions=NORMAL\n");
+  ControlReply r = ofctl({"--bundle", "--strict", "del-flows", "br0", "-"},
+                         "priority=6,in_port=2\npriority=0\n");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(dump(), "NXST_FLOW reply (xid=0x4):\n priority=5,in_port=1 actions=output:2\n");
+  r = ofctl({"mod-flows", "br0", "-"}, "priority=5\n");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err.rfind("nvs-ofctl: -:1: ", 0), 0u) << r.err;
+}
+
+// Every flow command is seen by the very next packet: the executors change the bridge through
+// the switch's change guard, which revalidates the cached megaflows.
+TEST_F(OfctlTest, EveryFlowCommandIsSeenByTheNextPacket) {
+  PortSpec p3;
+  p3.name = "p3";
+  ASSERT_TRUE(sw_.add_port("br0", p3).ok());
+  auto send = [&] {
+    std::vector<size_t> before;
+    for (const char* name : {"p2", "p3"}) before.push_back(rec(name).sent.size());
+    // An ARP request from p1 (no NORMAL learning matters: the flows decide).
+    auto frame = *parse_hex_bytes(
+        "fffffffffffffa163e53eab50806000108000604000"
+        "1fa163e53eab50a0000020000000000000a000003");
+    sw_.datapath().inject(sw_.bridge("br0")->find_port("p1")->odp_port, frame.data(), frame.size());
+    std::string out;
+    if (rec("p2").sent.size() > before[0]) out += "p2";
+    if (rec("p3").sent.size() > before[1]) out += "p3";
+    return out.empty() ? std::string("dropped") : out;
+  };
+  auto step = [&](std::vector<std::string> argv, const std::string& input, const char* want) {
+    ControlReply r = ofctl(argv, input);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(send(), want) << argv[0] << " " << argv[1];
+    EXPECT_EQ(send(), want) << argv[0] << " " << argv[1] << " (cached)";
+  };
+  step({"add-flow", "br0", "priority=5,in_port=1 actions=output:2"}, "", "p2");
+  step({"mod-flows", "br0", "in_port=1 actions=output:3"}, "", "p3");
+  step({"add-flows", "br0", "-"}, "priority=6,arp actions=output:2\n", "p2");
+  step({"--strict", "del-flows", "br0", "priority=6,arp"}, "", "p3");
+  step({"replace-flows", "br0", "-"}, "priority=7,in_port=1 actions=output:2,output:3\n", "p2p3");
+  step({"--bundle", "replace-flows", "br0", "-"}, "priority=7,in_port=1 actions=output:2\n", "p2");
+  step({"--bundle", "add-flow", "br0", "priority=8,arp actions=output:3"}, "", "p3");
+  step({"del-flows", "br0"}, "", "dropped");
 }
 
 TEST_F(OfctlTest, DumpFlowsOpenFlow13HasNoAges) {

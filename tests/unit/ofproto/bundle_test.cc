@@ -1,0 +1,224 @@
+// Flow-table transactions: Ofproto::apply_bundle (all or nothing, one version step, the very
+// same rules back after a failure), diff_flows (replace-flows with cookie ownership), flow
+// files and the rule <-> flow_mod conversion.
+#include "ofproto/bundle.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "openflow/flow_text.h"
+
+namespace nt {
+namespace {
+
+class BundleTest : public ::testing::Test {
+ protected:
+  BundleTest() : br_("br0", clock_) {
+    for (const char* name : {"p1", "p2", "p3"}) {
+      OfPort p;
+      p.name = name;
+      p.type = "dummy";
+      EXPECT_TRUE(br_.add_port(p).ok());
+    }
+  }
+
+  FlowOp op(FlowModCommand cmd, std::string_view text) {
+    auto s = parse_flow(text, flow_text_mode(cmd), &br_);
+    EXPECT_TRUE(s.ok()) << text << ": " << (s.ok() ? "" : s.error().message);
+    return {cmd, s.ok() ? *s : FlowSpec{}};
+  }
+  FlowSpec spec(std::string_view text) { return op(FlowModCommand::kAdd, text).spec; }
+  void add(std::string_view text) {
+    ASSERT_TRUE(br_.flow_mod(spec(text), FlowModCommand::kAdd).ok()) << text;
+  }
+  std::string dump() { return br_.dump_flows(nullptr, DumpOptions{}); }
+
+  ManualClock clock_{1'000'000};
+  Ofproto br_;
+};
+
+TEST_F(BundleTest, FailureMidBundleLeavesTheTableExactlyAsBefore) {
+  add("priority=10,in_port=1 actions=output:2");
+  add("table=1,cookie=0x5,priority=5,ip actions=output:3");
+  add("priority=20,ip actions=drop");
+  std::vector<RulePtr> before = br_.select(FlowSpec{}, false);
+  for (size_t i = 0; i < before.size(); ++i) {
+    before[i]->n_packets = 100 + i;
+    before[i]->n_bytes = 6400 + i;
+  }
+  clock_.advance_ms(5000);
+  std::string text = dump();
+  uint64_t version = br_.version();
+  std::vector<FlowOp> ops = {
+      op(FlowModCommand::kModify, "table=1,ip actions=output:1"),
+      op(FlowModCommand::kDeleteStrict, "priority=20,ip"),
+      op(FlowModCommand::kAdd, "priority=10,in_port=1 actions=drop"),  // replaces a rule
+      op(FlowModCommand::kAdd, "priority=30,udp actions=output:1"),
+      op(FlowModCommand::kAdd, "check_overlap,priority=30,ip actions=drop"),  // overlaps udp
+      op(FlowModCommand::kAdd, "priority=40 actions=drop"),
+  };
+  size_t failed = 99;
+  Status st = br_.apply_bundle(ops, &failed);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(failed, 4u);
+  EXPECT_EQ(dump(), text);  // actions, cookies, counters, durations and order
+  EXPECT_EQ(br_.version(), version);
+  std::vector<RulePtr> after = br_.select(FlowSpec{}, false);
+  ASSERT_EQ(after.size(), before.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i], before[i]) << i;  // the very same rule objects
+    EXPECT_FALSE(after[i]->removed);
+    EXPECT_EQ(after[i]->n_packets, 100 + i);
+  }
+  // The table still works as a table: lookups find the restored rules.
+  FlowKey key{}, wc{};
+  key.in_port = 1;
+  Rule* r = br_.lookup(0, key, &wc);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->priority(), 10);
+  EXPECT_EQ(format_actions(r->actions), "output:2");
+  // A flow added after the failed bundle is listed after the restored ones.
+  add("priority=10,in_port=2 actions=output:1");
+  EXPECT_GT(br_.select(spec("priority=10,in_port=2 actions=drop"), true)[0]->seq,
+            before.back()->seq);
+}
+
+TEST_F(BundleTest, SuccessMatchesSequentialFlowModsWithOneVersionStep) {
+  add("priority=10,in_port=1 actions=output:2");
+  add("priority=20,ip actions=drop");
+  std::vector<FlowOp> ops = {
+      op(FlowModCommand::kDelete, ""),
+      op(FlowModCommand::kAdd, "priority=5,in_port=2 actions=output:1"),
+      op(FlowModCommand::kAdd, "table=2,priority=5,arp actions=NORMAL"),
+      op(FlowModCommand::kModifyStrict, "priority=5,in_port=2 actions=output:3"),
+  };
+  Ofproto seq("br0", clock_);
+  for (const OfPort* p : {br_.find_port("p1"), br_.find_port("p2"), br_.find_port("p3")}) {
+    ASSERT_TRUE(seq.add_port(*p, p->ofport).ok());
+  }
+  for (const FlowOp& o : ops) ASSERT_TRUE(seq.flow_mod(o.spec, o.cmd).ok());
+  uint64_t version = br_.version();
+  ASSERT_TRUE(br_.apply_bundle(ops).ok());
+  EXPECT_EQ(br_.version(), version + 1);
+  EXPECT_EQ(dump(), seq.dump_flows(nullptr, DumpOptions{}));
+  // A bundle that changes nothing leaves the version alone.
+  version = br_.version();
+  ASSERT_TRUE(br_.apply_bundle({op(FlowModCommand::kDeleteStrict, "priority=99")}).ok());
+  ASSERT_TRUE(br_.apply_bundle({}).ok());
+  EXPECT_EQ(br_.version(), version);
+}
+
+TEST_F(BundleTest, OpenFlow11ModifyNeitherAddsNorSetsTheCookie) {
+  add("cookie=0x7,priority=3,in_port=1 actions=drop");
+  FlowOp mod = op(FlowModCommand::kModify, "cookie=0x9,in_port=1 actions=output:2");
+  FlowOp absent = op(FlowModCommand::kModifyStrict, "priority=4,in_port=1 actions=drop");
+  mod.of10 = absent.of10 = false;
+  ASSERT_TRUE(br_.apply_bundle({mod, absent}).ok());
+  std::vector<RulePtr> rules = br_.select(FlowSpec{}, false);
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0]->cookie, 0x7u);
+  EXPECT_EQ(format_actions(rules[0]->actions), "output:2");
+  // OpenFlow 1.0 (the default) does both.
+  mod.of10 = absent.of10 = true;
+  ASSERT_TRUE(br_.apply_bundle({mod, absent}).ok());
+  EXPECT_EQ(br_.n_rules(), 2u);
+  EXPECT_EQ(br_.select(spec("priority=3,in_port=1 actions=drop"), true)[0]->cookie, 0x9u);
+}
+
+TEST_F(BundleTest, DiffTurnsHaveIntoWantAndLeavesUnchangedFlowsAlone) {
+  add("priority=10,in_port=1 actions=output:2");
+  add("priority=20,ip actions=drop");
+  add("table=1,priority=5 actions=output:3");
+  RulePtr kept = br_.select(spec("priority=10,in_port=1 actions=drop"), true)[0];
+  kept->n_packets = 42;
+  std::vector<FlowSpec> want = {spec("priority=10,in_port=1 actions=output:2"),
+                                spec("priority=20,ip actions=output:1"),
+                                spec("table=2,priority=1 actions=drop")};
+  std::vector<FlowOp> ops = diff_flows(bridge_flows(br_, true), want);
+  ASSERT_EQ(ops.size(), 3u);  // delete table 1's flow, re-add ip, add table 2's
+  EXPECT_EQ(ops[0].cmd, FlowModCommand::kDeleteStrict);
+  EXPECT_EQ(ops[1].cmd, FlowModCommand::kAdd);
+  EXPECT_EQ(ops[2].cmd, FlowModCommand::kAdd);
+  ASSERT_TRUE(br_.apply_bundle(ops).ok());
+  EXPECT_EQ(format_configured_flows(br_),
+            "table=0,priority=20,ip actions=output:1\n"
+            "table=0,priority=10,in_port=1 actions=output:2\n"
+            "table=2,priority=1 actions=drop\n");
+  EXPECT_EQ(br_.select(spec("priority=10,in_port=1 actions=drop"), true)[0], kept);
+  EXPECT_EQ(kept->n_packets, 42u);
+  EXPECT_TRUE(diff_flows(bridge_flows(br_, true), want).empty());  // converged
+  EXPECT_EQ(diff_flows(bridge_flows(br_, true), want, 0, 0, /*readd=*/true).size(), 3u);
+}
+
+TEST_F(BundleTest, DiffWithCookieMaskLeavesForeignFlowsAlone) {
+  add("cookie=0x100,table=0,priority=10,in_port=1 actions=output:2");  // foreign
+  add("cookie=0x100,table=0,priority=11,in_port=2 actions=output:1");  // foreign
+  add("cookie=0x201,priority=20,ip actions=drop");                     // ours, stale
+  add("cookie=0x202,table=0,priority=21,arp actions=NORMAL");          // ours, wanted
+  std::vector<FlowSpec> want = {spec("cookie=0x202,table=0,priority=21,arp actions=NORMAL"),
+                                spec("cookie=0x203,table=0,priority=22,udp actions=output:3")};
+  std::vector<FlowOp> ops = diff_flows(bridge_flows(br_, true), want, 0x200, 0xf00);
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0].cmd, FlowModCommand::kDeleteStrict);
+  EXPECT_EQ(ops[0].spec.cookie, 0x201u);
+  EXPECT_EQ(ops[0].spec.cookie_mask, ~uint64_t{0});
+  ASSERT_TRUE(br_.apply_bundle(ops).ok());
+  EXPECT_EQ(format_configured_flows(br_),
+            "cookie=0x203,table=0,priority=22,udp actions=output:3\n"
+            "cookie=0x202,table=0,priority=21,arp actions=NORMAL\n"
+            "cookie=0x100,table=0,priority=11,in_port=2 actions=output:1\n"
+            "cookie=0x100,table=0,priority=10,in_port=1 actions=output:2\n");
+  // A delete computed earlier cannot hit a flow that another owner has since replaced.
+  add("cookie=0x100,priority=21,arp actions=drop");
+  std::vector<FlowOp> stale =
+      diff_flows({spec("cookie=0x202,table=0,priority=21,arp actions=NORMAL")}, {}, 0x200, 0xf00);
+  ASSERT_TRUE(br_.apply_bundle(stale).ok());
+  EXPECT_EQ(br_.select(spec("priority=21,arp actions=drop"), true).size(), 1u);
+}
+
+TEST_F(BundleTest, ConfiguredFlowsRoundTripThroughText) {
+  add("table=3,cookie=0x9,priority=7,idle_timeout=30,tcp,tp_dst=80 actions=output:1");
+  add("priority=0 actions=NORMAL");
+  br_.learn(spec("table=5,priority=1,dl_dst=fa:16:3e:00:00:01 actions=output:2"));
+  std::string text = format_configured_flows(br_);
+  EXPECT_EQ(text.find("table=5"), std::string::npos);  // learned flows are not configuration
+  Ofproto copy("br1", clock_);
+  ASSERT_TRUE(copy.flow_mod(spec("priority=99 actions=drop"), FlowModCommand::kAdd).ok());
+  ASSERT_TRUE(restore_flows(copy, text).ok());
+  EXPECT_EQ(format_configured_flows(copy), text);
+  Status bad = restore_flows(copy, "priority=1 actions=drop\npriority=1 actions=frob\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message.rfind("line 2: ", 0), 0u) << bad.error().message;
+  EXPECT_EQ(format_configured_flows(copy), text);  // nothing applied
+}
+
+TEST_F(BundleTest, FlowFilesTakeCommandKeywordsContinuationsAndComments) {
+  auto ops = parse_flow_file(
+      "# comment\n"
+      "delete_strict priority=5,ip\n"
+      "modify in_port=p1 \\\n"
+      "  actions=output:p2  # trailing\n"
+      "priority=3 actions=drop\n",
+      "f", &br_, FlowModCommand::kAdd, true);
+  ASSERT_TRUE(ops.ok()) << ops.error().message;
+  ASSERT_EQ(ops->size(), 3u);
+  EXPECT_EQ((*ops)[0].cmd, FlowModCommand::kDeleteStrict);
+  EXPECT_EQ((*ops)[1].cmd, FlowModCommand::kModify);
+  EXPECT_EQ(format_actions((*ops)[1].spec.actions), "output:2");
+  EXPECT_EQ((*ops)[2].cmd, FlowModCommand::kAdd);
+  auto bad = parse_flow_file("priority=1 actions=drop\n\nadd actions=frob\n", "f", &br_,
+                             FlowModCommand::kAdd, true);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message.rfind("f:3: ", 0), 0u) << bad.error().message;
+  // Without keywords every line is the default command ("delete" is then no keyword).
+  auto dels = parse_flow_file("priority=5,ip\n", "-", &br_, FlowModCommand::kDeleteStrict, false);
+  ASSERT_TRUE(dels.ok());
+  EXPECT_EQ((*dels)[0].cmd, FlowModCommand::kDeleteStrict);
+}
+
+}  // namespace
+}  // namespace nt
