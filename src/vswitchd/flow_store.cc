@@ -22,6 +22,7 @@ FlowSpec rule_to_spec(const Rule& r) {
   s.hard_timeout = r.hard_timeout;
   s.importance = r.importance;
   s.send_flow_rem = r.send_flow_rem;
+  s.reset_counts = r.reset_counts;
   s.match = r.match();
   s.actions = r.actions;
   s.actions_given = true;

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "common/strings.h"
+#include "openflow/action_wire.h"
 #include "vswitchd/flow_store.h"
 #include "vswitchd/ofctl_internal.h"
 
@@ -36,9 +37,9 @@ bool option_takes_value(std::string_view name) {
          name == "-F" || name == "--flow-format";
 }
 bool option_ignored(std::string_view name) {
-  static const char* kIgnored[] = {"--readd", "--read-only", "--bundle",  "--sort",
-                                   "--rsort", "-m",          "--more",    "--timestamp",
-                                   "--color", "-v",          "--verbose", "--no-readd"};
+  static const char* kIgnored[] = {"--readd",   "--read-only", "--bundle", "-m",
+                                   "--more",    "--timestamp", "--color",  "-v",
+                                   "--verbose", "--no-readd"};
   return std::any_of(std::begin(kIgnored), std::end(kIgnored),
                      [&](const char* o) { return name == o; });
 }
@@ -56,6 +57,12 @@ Status apply_option(OfctlOptions& opt, std::string_view name, std::string_view v
     opt.names = true;
   } else if (name == "--no-names") {
     opt.names = false;
+  } else if (name == "--sort" || name == "--rsort") {
+    if (!value.empty() && value != "priority") {
+      return make_error(std::string(name) + "=" + std::string(value) +
+                        ": only sorting by priority is supported");
+    }
+    opt.sort = name == "--sort" ? 1 : -1;
   } else if (!option_takes_value(name) && !option_ignored(name)) {
     if (starts_with(name, "--"))
       return make_error("unrecognized option '" + std::string(name) + "'");
@@ -153,12 +160,29 @@ FlowTextMode text_mode(FlowModCommand cmd) {
   }
 }
 
+// The switch keeps a flow's actions in the form the request's protocol carried them
+// (wire_form()): goto_table sent over OpenFlow 1.0 arrives as resubmit(,N), mod_vlan_vid over
+// 1.3 as push_vlan + set_field. Flows no allowed protocol can carry are refused, as ovs-ofctl.
+Result<FlowSpec> parse_flow_as_sent(std::string_view line, FlowTextMode mode,
+                                    const PortNamer* names, int version) {
+  auto spec = parse_flow(line, mode, names);
+  if (!spec.ok()) return spec;
+  spec->match = match_wire_form(spec->match, version);
+  if (!spec->actions_given) return spec;
+  if (version < 4 && mode == FlowTextMode::kAdd) spec->reset_counts = true;
+  WireOptions wo{version, true, !of10_can_match(spec->match)};
+  auto acts = wire_form(spec->actions, spec->match, wo);
+  if (!acts.ok()) return acts.error();
+  spec->actions = std::move(*acts);
+  return spec;
+}
+
 Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::string& file,
-                                            const PortNamer* names) {
+                                            const PortNamer* names, int version) {
   std::vector<FlowOp> ops;
   for (auto& [line_no, line] : flow_file_lines(text)) {
     FlowModCommand cmd = line_command(line, FlowModCommand::kAdd);
-    auto spec = parse_flow(line, text_mode(cmd), names);
+    auto spec = parse_flow_as_sent(line, text_mode(cmd), names, version);
     if (!spec.ok()) {
       return make_error(file + ":" + std::to_string(line_no) + ": " + spec.error().message);
     }
@@ -221,7 +245,7 @@ void run_flow_mod(OfctlCtx& ctx, FlowModCommand cmd, const std::string* text) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
   std::vector<FlowOp> ops;
-  auto spec = parse_flow(text ? *text : "", text_mode(cmd), br);
+  auto spec = parse_flow_as_sent(text ? *text : "", text_mode(cmd), br, ctx.opt.version);
   if (!spec.ok()) return ctx.fail(spec.error().message);
   ops.push_back({cmd, std::move(*spec)});
   finish_change(ctx, *br, apply_ops(ctx.host->sw(), *br, ops));
@@ -242,7 +266,7 @@ void cmd_del_flows(OfctlCtx& ctx) {
 void cmd_add_flows(OfctlCtx& ctx) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
-  auto ops = parse_flow_file(*ctx.stdin_data, ctx.args[2], br);
+  auto ops = parse_flow_file(*ctx.stdin_data, ctx.args[2], br, ctx.opt.version);
   if (!ops.ok()) return ctx.fail(ops.error().message);
   finish_change(ctx, *br, apply_ops(ctx.host->sw(), *br, *ops));
 }
@@ -262,7 +286,7 @@ bool same_version(const FlowSpec& a, const FlowSpec& b) {
 void cmd_replace_flows(OfctlCtx& ctx) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
-  auto parsed = parse_flow_file(*ctx.stdin_data, ctx.args[2], br);
+  auto parsed = parse_flow_file(*ctx.stdin_data, ctx.args[2], br, ctx.opt.version);
   if (!parsed.ok()) return ctx.fail(parsed.error().message);
   std::map<FlowKeyTuple, FlowSpec> want;
   for (FlowOp& op : *parsed) {
@@ -304,9 +328,12 @@ void cmd_dump_flows(OfctlCtx& ctx) {
     if (!f.ok()) return ctx.fail(f.error().message);
     filter = std::move(*f);
   }
-  DumpOptions opts{ctx.opt.no_stats, ctx.opt.names};
+  DumpOptions opts{ctx.opt.no_stats, ctx.opt.names, ctx.opt.version, ctx.opt.sort};
   std::string body = ctx.host->sw().dump_flows(br->name(), filter ? &*filter : nullptr, opts);
-  ctx.reply.out = ofctl_reply_header(ctx.opt, "NXST_FLOW", "OFPST_FLOW", 4, 2) + "\n";
+  // With --no-stats ovs-ofctl prints the flows alone, without the reply header.
+  if (!ctx.opt.no_stats) {
+    ctx.reply.out = ofctl_reply_header(ctx.opt, "NXST_FLOW", "OFPST_FLOW", 4, 2) + "\n";
+  }
   if (ctx.opt.version == 1) return void(ctx.reply.out += body);
   for (std::string_view rest = body; !rest.empty();) {
     size_t nl = rest.find('\n');

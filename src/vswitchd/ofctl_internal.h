@@ -13,6 +13,7 @@ struct OfctlOptions {
   bool strict = false;
   bool no_stats = false;
   bool names = false;
+  int sort = 0;     // --sort: 1, --rsort: -1 (by priority, the only key supported)
   int version = 1;  // negotiated OpenFlow version: 1 = 1.0, 4 = 1.3, ...
 };
 
