@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "node/ofctl_internal.h"
+#include "openflow/action_wire.h"
 
 namespace nt {
 namespace {
@@ -34,8 +35,8 @@ bool option_takes_value(std::string_view name) {
          name == "-F" || name == "--flow-format";
 }
 bool option_ignored(std::string_view name) {
-  static const char* kIgnored[] = {"--read-only", "--sort",  "--rsort", "-m",        "--more",
-                                   "--timestamp", "--color", "-v",      "--verbose", "--no-readd"};
+  static const char* kIgnored[] = {"--read-only", "-m",        "--more",    "--timestamp",
+                                   "--color",     "-v",        "--verbose", "--no-readd"};
   return std::any_of(std::begin(kIgnored), std::end(kIgnored),
                      [&](const char* o) { return name == o; });
 }
@@ -57,6 +58,12 @@ Status apply_option(OfctlOptions& opt, std::string_view name, std::string_view v
     opt.names = true;
   } else if (name == "--no-names") {
     opt.names = false;
+  } else if (name == "--sort" || name == "--rsort") {
+    if (!value.empty() && value != "priority") {
+      return make_error(std::string(name) + "=" + std::string(value) +
+                        ": only sorting by priority is supported");
+    }
+    opt.sort = name == "--sort" ? 1 : -1;
   } else if (!option_takes_value(name) && !option_ignored(name)) {
     if (starts_with(name, "--"))
       return make_error("unrecognized option '" + std::string(name) + "'");
@@ -116,6 +123,23 @@ void fail_bundle(OfctlCtx& ctx, const std::string& bridge, const std::vector<Flo
   ctx.fail("talking to unix:" + run_dir() + "/" + bridge + ".mgmt (Protocol error)");
 }
 
+// The switch keeps a flow's actions in the form the request's protocol carried them
+// (wire_form()): goto_table sent over OpenFlow 1.0 arrives as resubmit(,N), mod_vlan_vid over
+// 1.3 as push_vlan + set_field. Flows no allowed protocol can carry are refused, as ovs-ofctl.
+FlowFixup as_sent(const OfctlCtx& ctx) {
+  int version = ctx.opt.version;
+  return [version](FlowSpec& spec, FlowTextMode mode) -> Status {
+    spec.match = match_wire_form(spec.match, version);
+    if (!spec.actions_given) return ok_status();
+    if (version < 4 && mode == FlowTextMode::kAdd) spec.reset_counts = true;
+    WireOptions wo{version, true, !of10_can_match(spec.match)};
+    auto acts = wire_form(spec.actions, spec.match, wo);
+    if (!acts.ok()) return acts.error();
+    spec.actions = std::move(*acts);
+    return ok_status();
+  };
+}
+
 // Applies `ops` to the bridge as one transaction (all or none; packets see the table before
 // or after it), then makes the flows durable.
 void apply_ops(OfctlCtx& ctx, Ofproto& br, std::vector<FlowOp> ops) {
@@ -133,12 +157,15 @@ void run_flow_mod(OfctlCtx& ctx, FlowModCommand cmd) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
   if (ctx.args.size() > 2 && ctx.args[2] == "-") {
-    auto ops = parse_flow_file(*ctx.stdin_data, "-", br, cmd, false);
+    auto ops = parse_flow_file(*ctx.stdin_data, "-", br, cmd, false, as_sent(ctx));
     if (!ops.ok()) return ctx.fail(ops.error().message);
     return apply_ops(ctx, *br, std::move(*ops));
   }
   auto spec = parse_flow(ctx.args.size() > 2 ? ctx.args[2] : "", flow_text_mode(cmd), br);
   if (!spec.ok()) return ctx.fail(spec.error().message);
+  if (Status st = as_sent(ctx)(*spec, flow_text_mode(cmd)); !st.ok()) {
+    return ctx.fail(st.error().message);
+  }
   apply_ops(ctx, *br, {FlowOp{cmd, std::move(*spec)}});
 }
 
@@ -155,7 +182,8 @@ void cmd_del_flows(OfctlCtx& ctx) {
 void cmd_add_flows(OfctlCtx& ctx) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
-  auto ops = parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true);
+  auto ops = parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true,
+                             as_sent(ctx));
   if (!ops.ok()) return ctx.fail(ops.error().message);
   apply_ops(ctx, *br, std::move(*ops));
 }
@@ -164,7 +192,8 @@ void cmd_add_flows(OfctlCtx& ctx) {
 void cmd_replace_flows(OfctlCtx& ctx) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
-  auto parsed = parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true);
+  auto parsed = parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true,
+                                as_sent(ctx));
   if (!parsed.ok()) return ctx.fail(parsed.error().message);
   std::vector<FlowSpec> want;
   for (FlowOp& op : *parsed) {
@@ -195,9 +224,12 @@ void cmd_dump_flows(OfctlCtx& ctx) {
     if (!f.ok()) return ctx.fail(f.error().message);
     filter = std::move(*f);
   }
-  DumpOptions opts{ctx.opt.no_stats, ctx.opt.names};
+  DumpOptions opts{ctx.opt.no_stats, ctx.opt.names, ctx.opt.version, ctx.opt.sort};
   std::string body = ctx.host->sw().dump_flows(br->name(), filter ? &*filter : nullptr, opts);
-  ctx.reply.out = ofctl_reply_header(ctx.opt, "NXST_FLOW", "OFPST_FLOW", 4, 2) + "\n";
+  // With --no-stats ovs-ofctl prints the flows alone, without the reply header.
+  if (!ctx.opt.no_stats) {
+    ctx.reply.out = ofctl_reply_header(ctx.opt, "NXST_FLOW", "OFPST_FLOW", 4, 2) + "\n";
+  }
   if (ctx.opt.version == 1) return void(ctx.reply.out += body);
   for (std::string_view rest = body; !rest.empty();) {
     size_t nl = rest.find('\n');

@@ -9,50 +9,21 @@
 
 #include "common/strings.h"
 #include "node/ofctl_internal.h"
+#include "openflow/action_wire.h"
 
 namespace nt {
 namespace {
 
-bool mask_is_exact_or_wild(const Match& m, FieldId id) {
-  const FieldInfo& f = field_info(id);
-  u128 mask = m.get_mask(f);
-  return mask == 0 || mask == field_ones(f);
-}
-
-bool mask_is_prefix(const Match& m, FieldId id) {
-  const FieldInfo& f = field_info(id);
-  uint32_t mask = static_cast<uint32_t>(m.get_mask(f));
-  return (~mask & (~mask + 1)) == 0;  // ones then zeros
-}
-
-// True when an OpenFlow 1.0 match can express `m`.
-bool of10_expressible(const Match& m) {
-  static constexpr FieldId kNever[] = {FieldId::kTunId,    FieldId::kTunSrc, FieldId::kTunDst,
-                                       FieldId::kMetadata, FieldId::kNwTtl,  FieldId::kNwFrag,
-                                       FieldId::kArpSha,   FieldId::kArpTha, FieldId::kIpv6Src,
-                                       FieldId::kIpv6Dst,  FieldId::kNwEcn};
-  for (FieldId id : kNever) {
-    if (m.get_mask(field_info(id)) != 0) return false;
-  }
-  for (int r = 0; r < 16; ++r) {
-    if (m.mask.regs[r]) return false;
-  }
-  if (!mask_is_exact_or_wild(m, FieldId::kDlSrc) || !mask_is_exact_or_wild(m, FieldId::kDlDst)) {
-    return false;
-  }
-  if (!mask_is_prefix(m, FieldId::kNwSrc) || !mask_is_prefix(m, FieldId::kNwDst)) return false;
-  uint16_t tci = m.mask.vlan_tci;
-  return tci == 0 || tci == 0xffff || tci == 0x1fff || tci == 0xe000 || tci == 0xf000;
-}
-
-std::string flow_mod_line(const FlowSpec& s, bool nxm) {
+// ovs-ofctl prints the flow_mod it encoded: the actions in OpenFlow 1.0 + NXM form.
+std::string flow_mod_line(FlowSpec s, bool nxm) {
+  if (auto acts = wire_form(s.actions, s.match, WireOptions{}); acts.ok()) s.actions = *acts;
   return (nxm ? "NXT_FLOW_MOD (xid=0x1): " : "OFPT_FLOW_MOD (xid=0x1): ") +
          ofctl_format_flow_mod(s, FlowModCommand::kAdd) + "\n";
 }
 
 void print_flow_mods(OfctlCtx& ctx, const std::vector<FlowSpec>& specs) {
   bool nxm = false;
-  for (const FlowSpec& s : specs) nxm = nxm || !of10_expressible(s.match);
+  for (const FlowSpec& s : specs) nxm = nxm || !of10_can_match(s.match);
   ctx.reply.out += nxm ? "usable protocols: NXM,OXM\nchosen protocol: NXM-table_id\n"
                        : "usable protocols: any\nchosen protocol: OpenFlow10-table_id\n";
   for (const FlowSpec& s : specs) ctx.reply.out += flow_mod_line(s, nxm);

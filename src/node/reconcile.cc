@@ -30,6 +30,8 @@ bool same_vlan(const PortVlanConfig& a, const PortVlanConfig& b) {
   return a.tag == b.tag && a.trunks == b.trunks && a.mode == b.mode;
 }
 
+bool is_dummy_dp(const Bridge& b) { return b.datapath_type == "dummy"; }
+
 bool is_secure(const Bridge& br) { return br.fail_mode && *br.fail_mode == "secure"; }
 
 // other_config:mac-aging-time and mac-table-size, as Open vSwitch reads them.
@@ -49,12 +51,15 @@ void apply_mac_table_config(const Bridge& b, Ofproto& br) {
 
 }  // namespace
 
-Result<PortSpec> port_spec(const Port& port, const Interface& iface) {
+// On a bridge with datapath_type=dummy an internal port is a dummy netdev, as in Open vSwitch
+// (dpif-netdev's "dummy" class): no kernel device, nothing sent that was not injected.
+Result<PortSpec> port_spec(const Port& port, const Interface& iface, bool dummy_dp) {
   PortSpec spec;
   spec.name = iface.name;
   auto type = parse_port_type(iface.name, iface.type.empty() ? "system" : iface.type);
   if (!type.ok()) return type.error();
   spec.type = *type;
+  if (dummy_dp && spec.type == PortType::kInternal) spec.type = PortType::kDummy;
   spec.options = iface.options;
   auto vlan = vlan_config(port);
   if (!vlan.ok()) return vlan.error();
@@ -83,7 +88,7 @@ std::map<std::string, Reconciler::Wanted> Reconciler::wanted_ports(Db& db) const
       if (p == db.ports.end() || p->second.interfaces.empty()) continue;
       auto i = db.interfaces.find(*p->second.interfaces.begin());  // bonds: first member
       if (i == db.interfaces.end()) continue;
-      want[i->second.name] = Wanted{br.name, &p->second, &i->second};
+      want[i->second.name] = Wanted{br.name, &p->second, &i->second, is_dummy_dp(br)};
     }
   }
   return want;
@@ -106,7 +111,7 @@ void Reconciler::remove_stale(const Db& db, const std::map<std::string, Wanted>&
     bool keep =
         w != want.end() && w->second.bridge == it->second.bridge && sw_.bridge(it->second.bridge);
     if (keep) {
-      auto spec = port_spec(*w->second.port, *w->second.iface);
+      auto spec = port_spec(*w->second.port, *w->second.iface, w->second.dummy_dp);
       keep = spec.ok() && spec->type == it->second.spec.type &&
              spec->options == it->second.spec.options;
     }
@@ -130,7 +135,7 @@ void Reconciler::sync_bridges(const Db& db, ReconcileResult& r) {
     Ofproto* br = sw_.bridge(b.name);
     if (br) apply_mac_table_config(b, *br);
     if (!br) {
-      auto added = sw_.add_bridge(b.name, secure);
+      auto added = sw_.add_bridge(b.name, secure, is_dummy_dp(b) ? PortType::kDummy : PortType::kInternal);
       if (!added.ok()) {
         r.log.push_back("bridge " + b.name + ": could not add: " + added.error().message);
         continue;
@@ -157,7 +162,7 @@ void Reconciler::sync_bridges(const Db& db, ReconcileResult& r) {
 
 void Reconciler::add_port(const std::string& name, const Wanted& w, std::optional<uint32_t> ofport,
                           std::optional<MacAddr> mac, ReconcileResult& r) {
-  auto spec = port_spec(*w.port, *w.iface);
+  auto spec = port_spec(*w.port, *w.iface, w.dummy_dp);
   if (!spec.ok()) {
     errors_[name] = spec.error().message;
     return;

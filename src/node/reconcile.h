@@ -61,6 +61,7 @@ class Reconciler {
     std::string bridge;
     const Port* port = nullptr;
     Interface* iface = nullptr;
+    bool dummy_dp = false;  // the bridge's datapath_type is "dummy"
   };
   struct Applied {
     std::string bridge;
@@ -82,7 +83,8 @@ class Reconciler {
   std::map<std::string, uint32_t> previous_ofport_;  // ports re-created keep their number
 };
 
-// The PortSpec a Port + Interface row describes (type "" is "system").
-Result<PortSpec> port_spec(const Port& port, const Interface& iface);
+// The PortSpec a Port + Interface row describes (type "" is "system"; "internal" is "dummy"
+// on a bridge whose datapath_type is dummy).
+Result<PortSpec> port_spec(const Port& port, const Interface& iface, bool dummy_dp = false);
 
 }  // namespace nt

@@ -123,11 +123,14 @@ bool same_version(const FlowSpec& a, const FlowSpec& b) {
 
 Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::string& file,
                                             const PortNamer* names, FlowModCommand dflt,
-                                            bool keywords) {
+                                            bool keywords, const FlowFixup& fixup) {
   std::vector<FlowOp> ops;
   for (auto& [line_no, line] : flow_file_lines(text)) {
     FlowModCommand cmd = keywords ? line_command(line, dflt) : dflt;
     auto spec = parse_flow(line, flow_text_mode(cmd), names);
+    if (spec.ok() && fixup) {
+      if (Status st = fixup(*spec, flow_text_mode(cmd)); !st.ok()) spec = st.error();
+    }
     if (!spec.ok()) {
       std::string where =
           file.empty() ? "line " + std::to_string(line_no) : file + ":" + std::to_string(line_no);

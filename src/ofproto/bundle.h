@@ -12,6 +12,7 @@
 // Nothing here is on the packet path.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,13 +33,16 @@ Status restore_flows(Ofproto& br, std::string_view text);
 
 // How ovs-ofctl parses a flow for `cmd` (add: actions required; delete: none allowed).
 FlowTextMode flow_text_mode(FlowModCommand cmd);
+// Adjusts a parsed flow before it joins the file's ops (e.g. into the form the request's
+// OpenFlow version carries); an error is reported with the line, as a parse error is.
+using FlowFixup = std::function<Status(FlowSpec&, FlowTextMode)>;
 // Parses a flow file: one flow per line, '#' comments, '\' continues a line. With
 // `keywords`, a line may start with add, modify, modify_strict, delete or delete_strict (as
 // in add-flows); otherwise every line is a `dflt`. Errors name "FILE:LINE: " (or "line N: "
 // when `file` is empty).
 Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::string& file,
                                             const PortNamer* names, FlowModCommand dflt,
-                                            bool keywords);
+                                            bool keywords, const FlowFixup& fixup = nullptr);
 
 // The flow_mods that turn `have` into `want`: delete_strict for each flow of `have` whose
 // cookie matches cookie/cookie_mask and that `want` lacks, then add for each flow of `want`

@@ -1,7 +1,9 @@
 // dump-flows: rules printed exactly as ovs-ofctl prints them.
+#include <algorithm>
 #include <cstdio>
 
 #include "ofproto/ofproto.h"
+#include "openflow/action_wire.h"
 
 namespace nt {
 
@@ -48,23 +50,33 @@ std::string Ofproto::format_rule(const Rule& r, const DumpOptions& opts) const {
   }
   if (r.idle_timeout) s += "idle_timeout=" + std::to_string(r.idle_timeout) + ", ";
   if (r.hard_timeout) s += "hard_timeout=" + std::to_string(r.hard_timeout) + ", ";
-  if (r.send_flow_rem) s += "send_flow_rem ";
-  if (r.importance) s += "importance=" + std::to_string(r.importance) + ", ";
+  // Flow flags travel in flow stats from OpenFlow 1.3 on, importance from 1.4 on.
+  if (opts.ofp_version >= 4 && r.send_flow_rem) s += "send_flow_rem ";
+  if (opts.ofp_version >= 4 && r.reset_counts) s += "reset_counts ";
+  if (opts.ofp_version >= 5 && r.importance) {
+    s += "importance=" + std::to_string(r.importance) + ", ";
+  }
   if (!opts.no_stats) {
     long long duration_sec = (now - r.created) / 1000;
     s += "idle_age=" + std::to_string(age_seconds(now, r.used)) + ", ";
     long long hard_age = age_seconds(now, r.modified);
     if (hard_age != duration_sec) s += "hard_age=" + std::to_string(hard_age) + ", ";
   }
-  s += format_match(r.match(), r.priority(), names);
+  s += format_match(match_wire_form(r.match(), opts.ofp_version), r.priority(), names);
   if (s.back() != ' ') s += ' ';
-  s += "actions=" + format_actions(r.actions, names);
+  auto acts = wire_form(r.actions, r.match(), WireOptions{opts.ofp_version});
+  s += "actions=" + format_actions(acts.ok() ? *acts : r.actions, names);
   return s;
 }
 
 std::string Ofproto::dump_flows(const FlowSpec* filter, const DumpOptions& opts) const {
   FlowSpec all;
   std::vector<RulePtr> rules = select(filter ? *filter : all, false);
+  if (opts.sort) {
+    std::stable_sort(rules.begin(), rules.end(), [&](const RulePtr& a, const RulePtr& b) {
+      return opts.sort > 0 ? a->priority() < b->priority() : a->priority() > b->priority();
+    });
+  }
   std::string out;
   for (const RulePtr& r : rules) out += format_rule(*r, opts) + "\n";
   return out;

@@ -86,6 +86,7 @@ Status Ofproto::add_flow(const FlowSpec& spec) {
   r->hard_timeout = spec.hard_timeout;
   r->importance = spec.importance;
   r->send_flow_rem = spec.send_flow_rem;
+  r->reset_counts = spec.reset_counts;
   r->actions = spec.actions;
   r->created = r->modified = r->used = clock_.now_ms();
   insert_rule(std::move(r));

@@ -65,6 +65,8 @@ struct FlowOp {
 struct DumpOptions {
   bool no_stats = false;
   bool names = false;
+  int ofp_version = 1;  // actions printed as this OpenFlow version carries them (wire_form())
+  int sort = 0;         // ovs-ofctl --sort (1: ascending priority), --rsort (-1), 0: as stored
 };
 
 class Ofproto : public PortNamer {

@@ -23,6 +23,7 @@ struct Rule {
   uint16_t hard_timeout = 0;
   uint16_t importance = 0;
   bool send_flow_rem = false;
+  bool reset_counts = false;
   ActionList actions;
   TimeMs created = 0;   // duration is measured from here
   TimeMs modified = 0;  // hard_timeout and hard_age count from here

@@ -105,6 +105,10 @@ Status parse_send_flow_rem(const KeyValue&, FlowTextMode, const PortNamer*, Flow
   s->send_flow_rem = true;
   return ok_status();
 }
+Status parse_reset_counts(const KeyValue&, FlowTextMode, const PortNamer*, FlowSpec* s) {
+  s->reset_counts = true;
+  return ok_status();
+}
 Status parse_check_overlap(const KeyValue&, FlowTextMode, const PortNamer*, FlowSpec* s) {
   s->check_overlap = true;
   return ok_status();
@@ -135,6 +139,7 @@ constexpr FlowKeyword kFlowKeywords[] = {
     {"hard_timeout", kAddOk | kModifyOk, true, &parse_hard_key},
     {"importance", kAddOk, true, &parse_importance_key},
     {"send_flow_rem", kAddOk | kModifyOk, false, &parse_send_flow_rem},
+    {"reset_counts", kAddOk | kModifyOk, false, &parse_reset_counts},
     {"check_overlap", kAddOk | kModifyOk, false, &parse_check_overlap},
     {"out_port", kDeleteOk, true, &parse_out_port},
     // Statistics printed by dump-flows, accepted so its output can be pasted back.
@@ -246,6 +251,7 @@ std::string format_flow(const FlowSpec& spec, FlowTextMode mode, const PortNamer
   if (spec.hard_timeout) put_key(s, "hard_timeout", spec.hard_timeout);
   if (spec.importance) put_key(s, "importance", spec.importance);
   if (spec.send_flow_rem) s += s.empty() ? "send_flow_rem" : ",send_flow_rem";
+  if (spec.reset_counts) s += s.empty() ? "reset_counts" : ",reset_counts";
   if (spec.check_overlap) s += s.empty() ? "check_overlap" : ",check_overlap";
   if (spec.out_port != ofp_port::kNone) {
     s += s.empty() ? "out_port=" : ",out_port=";

@@ -31,6 +31,7 @@ struct FlowSpec {
   uint16_t hard_timeout = 0;
   uint16_t importance = 0;
   bool send_flow_rem = false;
+  bool reset_counts = false;  // OFPFF_RESET_COUNTS: implied by OpenFlow 1.0-1.2 adds
   bool check_overlap = false;
   uint32_t out_port = ofp_port::kNone;  // del-flows out_port=
   Match match;

@@ -374,6 +374,8 @@ std::string_view mf_name(const FieldInfo& f) {
       return "ip_dst";
     case FieldId::kNwFrag:
       return "ip_frag";
+    case FieldId::kDlVlanPcp:
+      return "vlan_pcp";
     default:
       return f.name;
   }

@@ -13,7 +13,8 @@ Switch::Switch(const Clock& clock, size_t pool_packets, size_t packet_capacity,
 
 Switch::~Switch() { dp_->set_upcall_handler(nullptr); }
 
-Result<Ofproto*> Switch::add_bridge(const std::string& name, bool secure) {
+Result<Ofproto*> Switch::add_bridge(const std::string& name, bool secure,
+                                    PortType local_type) {
   if (bridges_.count(name)) {
     return make_error("bridge '" + name + "' already exists", ErrorCode::kConflict);
   }
@@ -23,7 +24,7 @@ Result<Ofproto*> Switch::add_bridge(const std::string& name, bool secure) {
   bridges_.emplace(name, std::move(br));
   PortSpec local;
   local.name = name;
-  local.type = PortType::kInternal;
+  local.type = local_type;
   local.ofport_request = ofp_port::kLocal;
   if (auto r = add_port(name, local); !r.ok()) {
     bridges_.erase(name);

@@ -39,7 +39,9 @@ class Switch : public UpcallHandler {
 
   // A new bridge has its LOCAL internal port (named like the bridge) and, unless `secure`,
   // the standalone-mode flow "priority=0 actions=NORMAL", as Open vSwitch does.
-  Result<Ofproto*> add_bridge(const std::string& name, bool secure = false);
+  // `local_type` is the LOCAL port's netdev type: kDummy on a datapath_type=dummy bridge.
+  Result<Ofproto*> add_bridge(const std::string& name, bool secure = false,
+                              PortType local_type = PortType::kInternal);
   Status del_bridge(const std::string& name);
   Ofproto* bridge(std::string_view name) const;
   std::vector<Ofproto*> bridges() const;

@@ -46,11 +46,11 @@ class OfctlTest : public ::testing::Test {
 };
 
 TEST_F(OfctlTest, AddModDelFlows) {
-  EXPECT_EQ(dump(), "NXST_FLOW reply (xid=0x4):\n priority=0 actions=NORMAL\n");
+  EXPECT_EQ(dump(), " priority=0 actions=NORMAL\n");
   EXPECT_EQ(ofctl({"add-flow", "br0", "priority=5,in_port=1 actions=output:2"}).status, 0);
   EXPECT_EQ(ofctl({"mod-flows", "br0", "in_port=1 actions=drop"}).status, 0);
   EXPECT_EQ(dump(),
-            "NXST_FLOW reply (xid=0x4):\n priority=5,in_port=1 actions=drop\n"
+            " priority=5,in_port=1 actions=drop\n"
             " priority=0 actions=NORMAL\n");
   // --strict needs the exact priority: nothing is deleted without it.
   EXPECT_EQ(ofctl({"--strict", "del-flows", "br0", "in_port=1"}).status, 0);
@@ -58,7 +58,7 @@ TEST_F(OfctlTest, AddModDelFlows) {
   EXPECT_EQ(ofctl({"del-flows", "br0", "--strict", "priority=5,in_port=1"}).status, 0);
   EXPECT_EQ(dump().find("in_port=1"), std::string::npos);
   EXPECT_EQ(ofctl({"del-flows", "br0"}).status, 0);
-  EXPECT_EQ(dump(), "NXST_FLOW reply (xid=0x4):\n");
+  EXPECT_EQ(dump(), "");  // --no-stats: no reply header, as ovs-ofctl
 }
 
 TEST_F(OfctlTest, AddFlowsIsAllOrNothing) {
@@ -67,19 +67,19 @@ TEST_F(OfctlTest, AddFlowsIsAllOrNothing) {
                          "table=1,priority=3,tp_dst=80 actions=drop\n");
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err.rfind("nvs-ofctl: f.txt:2: tp_dst", 0), 0u) << r.err;
-  EXPECT_EQ(dump(), "NXST_FLOW reply (xid=0x4):\n priority=0 actions=NORMAL\n");
+  EXPECT_EQ(dump(), " priority=0 actions=NORMAL\n");
   // check_overlap fails at apply time: the first flow is taken back too.
   r = ofctl({"add-flows", "br0", "-"},
             "table=2,priority=7,ip actions=drop\n"
             "table=2,priority=7,ip,nw_src=1.2.3.4 check_overlap actions=drop\n");
   EXPECT_EQ(r.status, 1);
-  EXPECT_EQ(dump(), "NXST_FLOW reply (xid=0x4):\n priority=0 actions=NORMAL\n");
+  EXPECT_EQ(dump(), " priority=0 actions=NORMAL\n");
   // Comments, continuation lines and per-line commands.
   r = ofctl({"add-flows", "br0", "-"},
             "# comment\n table=3,priority=1 \\\n actions=drop  # trailing\n"
             "delete table=0\n");
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(dump(), "NXST_FLOW reply (xid=0x4):\n table=3, priority=1 actions=drop\n");
+  EXPECT_EQ(dump(), " table=3, priority=1 actions=drop\n");
 }
 
 TEST_F(OfctlTest, ReplaceFlowsKeepsUnchangedFlowsAndTheirCounters) {
@@ -91,7 +91,7 @@ TEST_F(OfctlTest, ReplaceFlowsKeepsUnchangedFlowsAndTheirCounters) {
                          "priority=6,in_port=2 actions=output:1\n");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(dump(),
-            "NXST_FLOW reply (xid=0x4):\n priority=6,in_port=2 actions=output:1\n"
+            " priority=6,in_port=2 actions=output:1\n"
             " priority=5,in_port=1 actions=output:2\n");
   EXPECT_EQ(sw_.bridge("br0")->select(FlowSpec{}, false).back()->n_packets, 42u);
 }
