@@ -14,14 +14,10 @@ struct OfctlOptions {
   bool strict = false;
   bool no_stats = false;
   bool names = false;
-<<<<<<< HEAD:src/node/ofctl_internal.h
+  int sort = 0;         // --sort: 1, --rsort: -1 (by priority, the only key supported)
   int version = 1;      // negotiated OpenFlow version: 1 = 1.0, 4 = 1.3, ...
   bool bundle = false;  // --bundle: flow changes as one OpenFlow 1.4 atomic bundle
   bool readd = false;   // replace-flows --readd
-=======
-  int sort = 0;     // --sort: 1, --rsort: -1 (by priority, the only key supported)
-  int version = 1;  // negotiated OpenFlow version: 1 = 1.0, 4 = 1.3, ...
->>>>>>> fidprint:src/vswitchd/ofctl_internal.h
 };
 
 struct OfctlCtx {
