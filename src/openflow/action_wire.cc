@@ -80,6 +80,12 @@ void legacy_set_field(WireState& st, const SetFieldAction& sf) {
       return st.out.push_back(SetEthSrcAction{MacAddr::from_u64(v)});
     case FieldId::kDlDst:
       return st.out.push_back(SetEthDstAction{MacAddr::from_u64(v)});
+    case FieldId::kIpDscp:
+      return st.out.push_back(SetIpDscpAction{static_cast<uint8_t>((v & 0x3f) << 2)});
+    case FieldId::kNwTos:
+      // With ECN bits no OpenFlow 1.0 action writes them with the DSCP: an NXM load.
+      if (v & 3) return st.out.push_back(nxast_load(sf));
+      return st.out.push_back(SetIpDscpAction{static_cast<uint8_t>(v)});
     case FieldId::kNwSrc:
       return st.out.push_back(SetIpv4SrcAction{static_cast<uint32_t>(v)});
     case FieldId::kNwDst:
@@ -203,6 +209,10 @@ void put_action(WireState& st, const Action& a) {
                  [&](const SetL4DstAction& p) { put_l4(st, p, false, p.port); },
                  [&](const SetTunnelAction& t) { put_tunnel(st, t); },
                  [&](const NoteAction& n) { st.out.push_back(NoteAction{padded_note(n.data)}); },
+                 // mod_nw_tos: OpenFlow 1.2+ carries the DSCP as set_field on ip_dscp.
+                 [&](const SetIpDscpAction& d) {
+                   st.out.push_back(oxm(st) ? Action(whole(FieldId::kIpDscp, d.dscp >> 2)) : d);
+                 },
                  // The same action in every version:
                  [&](const OutputAction& o) { st.out.push_back(o); },
                  [&](const OutputRegAction& o) { st.out.push_back(o); },
@@ -212,6 +222,8 @@ void put_action(WireState& st, const Action& a) {
                  [&](const DecTtlAction& d) { st.out.push_back(d); },
                  [&](const WriteMetadataAction& w) { st.out.push_back(w); },
                  [&](const LearnAction& l) { st.out.push_back(l); },
+                 [&](const CtClearAction& c) { st.out.push_back(c); },
+                 [&](const ConjunctionAction& c) { st.out.push_back(c); },
                  [&](const std::monostate&) {},
              },
              a);

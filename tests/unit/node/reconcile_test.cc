@@ -78,7 +78,7 @@ TEST_F(ReconcileTest, TypeChangeRecreatesWithTheSameNumberAndErrorsAreReported) 
   vsctl("add-port br0 y -- set Interface y type=dummy");
   EXPECT_EQ(ofport("y"), 2);
   vsctl("set Interface y type=sink");
-  EXPECT_EQ(sw_.bridge("br0")->find_port("y")->type, "sink");
+  EXPECT_EQ(sw_.bridge("br0")->find_port("y")->type, PortType::kSink);
   EXPECT_EQ(ofport("y"), 2);
   vsctl("add-port br0 t -- set Interface t type=vxlan options:remote_ip=bogus");
   EXPECT_EQ(ofport("t"), -1);
