@@ -117,7 +117,7 @@ void fail_bundle(OfctlCtx& ctx, const std::string& bridge, const std::vector<Flo
   std::snprintf(buf, sizeof buf, " (xid=0x%zx): ", failed + 6);
   ctx.reply.err += "Error OFPFMFC_OVERLAP for: OFPT_FLOW_MOD " + of + buf +
                    ofctl_format_flow_mod(ops[failed].spec, ops[failed].cmd) + "\n";
-  std::snprintf(buf, sizeof buf, " (xid=0x%zx):\n", ops.size() + 9);
+  std::snprintf(buf, sizeof buf, " (xid=0x%zx):\n", ops.size() + 8);
   ctx.reply.err += "Error OFPBFC_MSG_FAILED for: OFPT_BUNDLE_CONTROL " + of + buf +
                    " bundle_id=0 type=COMMIT_REQUEST flags=atomic ordered\n";
   ctx.fail("talking to unix:" + run_dir() + "/" + bridge + ".mgmt (Protocol error)");
