@@ -47,6 +47,8 @@ class CommandHost {
   virtual Status persist_config(const Db& db) { return ok_status(); }
   // coverage/show's lines for the ports' own counters (drops by reason), summed over ports.
   virtual std::string format_netdev_coverage() const { return std::string(); }
+  // The run directory the node's management sockets live in (messages name them).
+  virtual std::string rundir() const { return "/var/run/neutrino"; }
   // `nvs-appctl exit`: the daemon stops after replying.
   virtual void request_exit() { exit_requested_ = true; }
   bool exit_requested() const { return exit_requested_; }

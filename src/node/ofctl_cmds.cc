@@ -120,7 +120,7 @@ void fail_bundle(OfctlCtx& ctx, const std::string& bridge, const std::vector<Flo
   std::snprintf(buf, sizeof buf, " (xid=0x%zx):\n", ops.size() + 8);
   ctx.reply.err += "Error OFPBFC_MSG_FAILED for: OFPT_BUNDLE_CONTROL " + of + buf +
                    " bundle_id=0 type=COMMIT_REQUEST flags=atomic ordered\n";
-  ctx.fail("talking to unix:" + run_dir() + "/" + bridge + ".mgmt (Protocol error)");
+  ctx.fail("talking to unix:" + ctx.host->rundir() + "/" + bridge + ".mgmt (Protocol error)");
 }
 
 // The switch keeps a flow's actions in the form the request's protocol carried them

@@ -90,6 +90,7 @@ class Daemon final : private DaemonCore, public CommandHost {
   Status dummy_receive(const std::string& port, const std::vector<uint8_t>& frame) override;
   PortStatus port_status(const Ofproto& br, const OfPort& port) const override;
   std::string format_netdev_coverage() const override;
+  std::string rundir() const override { return opts_.rundir; }
   void config_applied(const Db& db, const ReconcileResult& r) override;
   Status persist_config(const Db& db) override;
 

@@ -114,7 +114,7 @@ TEST_F(OfctlTest, BundleRefusedReportsLikeOvsAndChangesNothing) {
             "Error OFPBFC_MSG_FAILED for: OFPT_BUNDLE_CONTROL (OF1.4) (xid=0xb):\n"
             " bundle_id=0 type=COMMIT_REQUEST flags=atomic ordered\n"
             "nvs-ofctl: talking to unix:" +
-                run_dir() + "/br0.mgmt (Protocol error)\n");
+                host_.rundir() + "/br0.mgmt (Protocol error)\n");
   EXPECT_EQ(dump(), before);
   ASSERT_EQ(ofctl({"add-flow", "br0", "table=3,priority=9 actions=drop"}).status, 0);
   r = ofctl({"-O", "OpenFlow15", "--bundle", "add-flow", "br0",

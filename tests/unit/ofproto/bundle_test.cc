@@ -20,7 +20,7 @@ class BundleTest : public ::testing::Test {
     for (const char* name : {"p1", "p2", "p3"}) {
       OfPort p;
       p.name = name;
-      p.type = "dummy";
+      p.type = PortType::kDummy;
       EXPECT_TRUE(br_.add_port(p).ok());
     }
   }

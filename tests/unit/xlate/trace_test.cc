@@ -27,7 +27,7 @@ class TraceTest : public ::testing::Test {
     PortSpec s;
     s.name = name;
     if (!peer.empty()) {
-      s.type = "patch";
+      s.type = PortType::kPatch;
       s.options = {{"peer", peer}};
     }
     ASSERT_TRUE(sw_.add_port(br, s).ok()) << name;
