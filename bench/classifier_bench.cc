@@ -39,7 +39,7 @@ struct Fixture {
 
   void add(const Match& m, uint16_t priority) {
     if (cls.find_exact(m, priority)) return;  // duplicate: ofproto would replace it
-    rules.push_back(std::make_unique<ClsRule>(ClsRule{m, priority}));
+    rules.push_back(std::make_unique<ClsRule>(ClsRule{m, priority, {}}));
     cls.insert(rules.back().get());
   }
   void measure_hit_rate() {
