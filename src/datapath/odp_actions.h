@@ -58,7 +58,7 @@ struct SetIpv4Dst {
   bool operator==(const SetIpv4Dst&) const = default;
 };
 struct SetIpv4Tos {  // masked: only the bits under `mask` change (mod_nw_tos keeps ECN)
-  uint8_t tos = 0;     // DSCP and ECN, already masked
+  uint8_t tos = 0;   // DSCP and ECN, already masked
   uint8_t mask = 0xff;
   bool operator==(const SetIpv4Tos&) const = default;
 };

@@ -35,8 +35,8 @@ bool option_takes_value(std::string_view name) {
          name == "-F" || name == "--flow-format";
 }
 bool option_ignored(std::string_view name) {
-  static const char* kIgnored[] = {"--read-only", "-m",        "--more",    "--timestamp",
-                                   "--color",     "-v",        "--verbose", "--no-readd"};
+  static const char* kIgnored[] = {"--read-only", "-m", "--more",    "--timestamp",
+                                   "--color",     "-v", "--verbose", "--no-readd"};
   return std::any_of(std::begin(kIgnored), std::end(kIgnored),
                      [&](const char* o) { return name == o; });
 }
@@ -182,8 +182,8 @@ void cmd_del_flows(OfctlCtx& ctx) {
 void cmd_add_flows(OfctlCtx& ctx) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
-  auto ops = parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true,
-                             as_sent(ctx));
+  auto ops =
+      parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true, as_sent(ctx));
   if (!ops.ok()) return ctx.fail(ops.error().message);
   apply_ops(ctx, *br, std::move(*ops));
 }
@@ -192,8 +192,8 @@ void cmd_add_flows(OfctlCtx& ctx) {
 void cmd_replace_flows(OfctlCtx& ctx) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
-  auto parsed = parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true,
-                                as_sent(ctx));
+  auto parsed =
+      parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true, as_sent(ctx));
   if (!parsed.ok()) return ctx.fail(parsed.error().message);
   std::vector<FlowSpec> want;
   for (FlowOp& op : *parsed) {

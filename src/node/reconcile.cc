@@ -135,7 +135,8 @@ void Reconciler::sync_bridges(const Db& db, ReconcileResult& r) {
     Ofproto* br = sw_.bridge(b.name);
     if (br) apply_mac_table_config(b, *br);
     if (!br) {
-      auto added = sw_.add_bridge(b.name, secure, is_dummy_dp(b) ? PortType::kDummy : PortType::kInternal);
+      auto added =
+          sw_.add_bridge(b.name, secure, is_dummy_dp(b) ? PortType::kDummy : PortType::kInternal);
       if (!added.ok()) {
         r.log.push_back("bridge " + b.name + ": could not add: " + added.error().message);
         continue;

@@ -13,8 +13,7 @@ Switch::Switch(const Clock& clock, size_t pool_packets, size_t packet_capacity,
 
 Switch::~Switch() { dp_->set_upcall_handler(nullptr); }
 
-Result<Ofproto*> Switch::add_bridge(const std::string& name, bool secure,
-                                    PortType local_type) {
+Result<Ofproto*> Switch::add_bridge(const std::string& name, bool secure, PortType local_type) {
   if (bridges_.count(name)) {
     return make_error("bridge '" + name + "' already exists", ErrorCode::kConflict);
   }

@@ -596,7 +596,6 @@ TEST_F(DatapathTest, SetIpv4FieldsKeepsChecksumsValid) {
   }
 }
 
-
 // mod_nw_tos / mod_nw_ecn become masked sets: only the bits under the mask change, the IPv4
 // checksum stays valid, and the IPv6 traffic class (split over two bytes) is rewritten alike.
 TEST_F(DatapathTest, MaskedTosAndTrafficClassKeepOtherBits) {
@@ -615,10 +614,8 @@ TEST_F(DatapathTest, MaskedTosAndTrafficClassKeepOtherBits) {
   v6.nw_tos = 0xb1;
   out = run(v6, {odp::SetIpv6Tclass{0x48, 0xfc}, odp::Output{2}});
   EXPECT_EQ(key_of(out).nw_tos, 0x49);
-  EXPECT_EQ(format_odp_actions({odp::SetIpv6Tclass{0x48, 0xfc}}),
-            "set(ipv6(tclass=0x48/0xfc))");
-  EXPECT_EQ(format_odp_actions({odp::SetIpv4Tos{0x3, 0x3}}),
-            "set(ipv4(tos=0x3/0x3))");
+  EXPECT_EQ(format_odp_actions({odp::SetIpv6Tclass{0x48, 0xfc}}), "set(ipv6(tclass=0x48/0xfc))");
+  EXPECT_EQ(format_odp_actions({odp::SetIpv4Tos{0x3, 0x3}}), "set(ipv4(tos=0x3/0x3))");
 }
 
 TEST_F(DatapathTest, SetTransportPortsOnTcpAndUdp) {

@@ -103,9 +103,9 @@ TEST(VocabText, ConjIdMatch) {
   EXPECT_EQ(dumped("priority=10,tcp,conj_id=7,actions=output:3"),
             "priority=10,conj_id=7,tcp actions=output:3");
   // Not maskable (OVS: "0x5/0xff: invalid mask for field conj_id").
-  EXPECT_NE(error_of(parse_flow("conj_id=0x5/0xff,actions=output:3", FlowTextMode::kAdd))
-                .find("conj_id"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(parse_flow("conj_id=0x5/0xff,actions=output:3", FlowTextMode::kAdd)).find("conj_id"),
+      std::string::npos);
 }
 
 }  // namespace
