@@ -247,8 +247,9 @@ ClsRule* Classifier::Subtable::lookup_full(const KeyWord* kw) const {
   return head_of(nodes.find(h, [&](const auto& n) { return matches(kw, n->value); }));
 }
 
-// The node (all priorities of one masked value) that `kw` matches, or null; with `wc`, staged
-// as lookup_staged.
+// The node (all priorities of one masked value) that `kw` matches, or null. With `wc`, the
+// walk is staged: it stops at the first stage whose prefix no rule has and un-wildcards only
+// the stages it examined.
 const Classifier::Subtable::Node* Classifier::Subtable::node_of(const KeyWord* kw,
                                                                 KeyWord* wc) const {
   uint64_t h = 0;
@@ -268,21 +269,10 @@ const Classifier::Subtable::Node* Classifier::Subtable::node_of(const KeyWord* k
 }
 
 // With wildcard tracking: stop at the first stage whose prefix no rule has, un-wildcarding
-// only the stages examined so far.
+// only the stages examined so far (node_of's staged walk).
 ClsRule* Classifier::Subtable::lookup_staged(const KeyWord* kw, KeyWord* wc) const {
-  uint64_t h = 0;
-  size_t t = 0;
-  for (size_t s = 0; s + 1 < n_stages; ++s) {
-    h = hash_terms(kw, t, stage_end[s], h);
-    t = stage_end[s];
-    if (!prefixes[s].find(hash_finish(h))) {
-      unwildcard(wc, t);
-      return nullptr;
-    }
-  }
-  h = hash_finish(hash_terms(kw, t, n_terms, h));
-  unwildcard(wc, n_terms);
-  return head_of(nodes.find(h, [&](const auto& n) { return matches(kw, n->value); }));
+  const Node* n = node_of(kw, wc);
+  return n ? n->head : nullptr;
 }
 
 const Classifier::Subtable::NodeSlot* Classifier::Subtable::find_node(const FlowKey& value) const {
