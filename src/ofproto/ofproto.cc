@@ -170,6 +170,7 @@ void Ofproto::rollback(std::vector<Undo>& log) {
         break;
       case Undo::Kind::kModified:
         r.actions = std::move(it->actions);
+        set_conjunctions(r);  // the clauses the classifier reads come from the actions
         r.cookie = it->cookie;
         r.modified = it->modified;
         break;

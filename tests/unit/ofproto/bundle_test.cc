@@ -87,6 +87,22 @@ TEST_F(BundleTest, FailureMidBundleLeavesTheTableExactlyAsBefore) {
             before.back()->seq);
 }
 
+// A modify that a failed bundle undoes gives back the rule's conjunction clauses too: the
+// classifier reads them from the rule, not from its actions.
+TEST_F(BundleTest, FailureRestoresConjunctionClauses) {
+  add("priority=10,ip,nw_src=10.0.0.1 actions=conjunction(7,1/2)");
+  add("priority=40,udp actions=drop");
+  std::vector<FlowOp> ops = {
+      op(FlowModCommand::kModify, "ip,nw_src=10.0.0.1 actions=output:1"),
+      op(FlowModCommand::kAdd, "check_overlap,priority=40,ip actions=drop"),  // overlaps udp
+  };
+  EXPECT_FALSE(br_.apply_bundle(ops).ok());
+  RulePtr r = br_.select(spec("priority=10,ip,nw_src=10.0.0.1 actions=drop"), true).at(0);
+  ASSERT_EQ(r->cls.conjs.size(), 1u);
+  EXPECT_EQ(r->cls.conjs[0].id, 7u);
+  EXPECT_EQ(r->cls.conjs[0].n_clauses, 2);
+}
+
 TEST_F(BundleTest, SuccessMatchesSequentialFlowModsWithOneVersionStep) {
   add("priority=10,in_port=1 actions=output:2");
   add("priority=20,ip actions=drop");
