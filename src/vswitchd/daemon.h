@@ -86,7 +86,8 @@ class Daemon final : private DaemonCore, public CommandHost {
   NodeCore& node() { return node_; }
 
   // CommandHost
-  Status save_flows(const std::string& bridge) override;
+  Status commit_flows(const std::string& bridge, const std::vector<FlowOp>& ops,
+                      size_t* failed) override;
   Status dummy_receive(const std::string& port, const std::vector<uint8_t>& frame) override;
   PortStatus port_status(const Ofproto& br, const OfPort& port) const override;
   std::string format_netdev_coverage() const override;
@@ -96,6 +97,7 @@ class Daemon final : private DaemonCore, public CommandHost {
 
  private:
   Status load_state();
+  void compact_flows();
   Status persist_db() { return persist_config(node_.db()); }
   Netdev* netdev(uint32_t odp_port) const;
   std::vector<std::pair<uint32_t, Netdev*>> netdevs() const;
