@@ -29,8 +29,13 @@ class CommandHost {
   Switch& sw() { return sw_; }
   Vlog& vlog() { return vlog_; }
 
-  // Makes the configured flows of `bridge` durable (after a successful flow change).
-  virtual Status save_flows(const std::string& bridge) { return ok_status(); }
+  // Applies a flow change to `bridge` as one bundle (Switch::apply_bundle; *failed as it sets
+  // it). The daemon makes the change durable inside the bundle's commit hook, so a change that
+  // reports failure is never in effect; the base class persists nothing.
+  virtual Status commit_flows(const std::string& bridge, const std::vector<FlowOp>& ops,
+                              size_t* failed) {
+    return sw_.apply_bundle(bridge, ops, failed);
+  }
   // netdev-dummy/receive: `frame` arrives on the port named `port` (any bridge).
   virtual Status dummy_receive(const std::string& port, const std::vector<uint8_t>& frame);
   // Link state and error of a port's device. The base class: a patch port is up when its peer

@@ -42,11 +42,15 @@ ControlReply NodeCore::vsctl(const std::vector<std::string>& argv) {
   VsctlResult r = vsctl_execute(next, argv);
   ControlReply reply{r.status, r.out, r.err};
   if (r.status != 0 || same_content(next, db_)) return reply;
+  // Write first, then apply: a transaction that cannot be saved is not in effect.
+  if (Status st = host_.persist_config(next); !st.ok()) {
+    return ControlReply{1, "", "nvs-vsctl: " + st.error().message + "; nothing was changed\n"};
+  }
   apply(std::move(next));
-  Status st = host_.persist_config(db_);
-  if (!st.ok()) {
-    reply.status = 1;
-    reply.err += "nvs-vsctl: " + st.error().message + "\n";
+  // Again with the runtime columns reconciling wrote back (ofport, mac_in_use, ...).
+  if (Status st = host_.persist_config(db_); !st.ok()) {
+    host_.vlog().log("bridge", VlogLevel::kWarn,
+                     "runtime columns not saved: " + st.error().message);
   }
   return reply;
 }

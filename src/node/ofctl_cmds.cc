@@ -141,15 +141,15 @@ FlowFixup as_sent(const OfctlCtx& ctx) {
 }
 
 // Applies `ops` to the bridge as one transaction (all or none; packets see the table before
-// or after it), then makes the flows durable.
+// or after it), durable before it is in effect (CommandHost::commit_flows).
 void apply_ops(OfctlCtx& ctx, Ofproto& br, std::vector<FlowOp> ops) {
   for (FlowOp& op : ops) op.of10 = ctx.opt.version == 1;
   size_t failed = 0;
-  Status st = ctx.host->sw().apply_bundle(br.name(), ops, &failed);
-  if (!st.ok() && ctx.opt.bundle) return fail_bundle(ctx, br.name(), ops, failed, st.error());
+  Status st = ctx.host->commit_flows(br.name(), ops, &failed);
+  if (!st.ok() && ctx.opt.bundle && failed < ops.size()) {
+    return fail_bundle(ctx, br.name(), ops, failed, st.error());
+  }
   if (!st.ok()) return ctx.fail(st.error().message);
-  Status saved = ctx.host->save_flows(br.name());
-  if (!saved.ok()) ctx.fail(saved.error().message);
 }
 
 // add-flow, mod-flows, del-flows: one flow, none (del-flows: all), or "-": a file on stdin.

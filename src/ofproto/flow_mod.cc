@@ -140,13 +140,15 @@ void Ofproto::learn(const FlowSpec& spec, std::optional<TimeMs> when) {
 size_t Ofproto::expire() {
   TimeMs now = clock_.now_ms();
   std::vector<Rule*> dead;
-  for (Table& t : tables_) {
-    for (auto& [cls, r] : t.rules) {
-      bool hard = r->hard_timeout && now - r->modified > r->hard_timeout * TimeMs{1000};
-      bool idle = r->idle_timeout && now - r->used > r->idle_timeout * TimeMs{1000};
-      if (hard || idle) dead.push_back(r.get());
-    }
+  for (Rule* r : timed_) {
+    bool hard = r->hard_timeout && now - r->modified > r->hard_timeout * TimeMs{1000};
+    bool idle = r->idle_timeout && now - r->used > r->idle_timeout * TimeMs{1000};
+    if (hard || idle) dead.push_back(r);
   }
+  // Removed in dump order (table, then insertion), as the walk over the tables did.
+  std::sort(dead.begin(), dead.end(), [](const Rule* a, const Rule* b) {
+    return a->table_id != b->table_id ? a->table_id < b->table_id : a->seq < b->seq;
+  });
   for (Rule* r : dead) remove_rule(r);
   mac_table_.expire(now);
   return dead.size();

@@ -120,6 +120,7 @@ void Ofproto::insert_rule(RulePtr rule) {
   if (undo_) undo_->push_back({Undo::Kind::kInserted, rule, {}, 0, 0});
   set_conjunctions(*rule);
   t.cls.insert(&rule->cls);
+  if (rule->idle_timeout || rule->hard_timeout) timed_.insert(rule.get());
   t.rules.emplace(&rule->cls, std::move(rule));
   ++version_;
 }
@@ -129,27 +130,45 @@ void Ofproto::remove_rule(Rule* rule) {
   if (undo_) undo_->push_back({Undo::Kind::kRemoved, t.rules.at(&rule->cls), {}, 0, 0});
   t.cls.remove(&rule->cls);
   rule->removed = true;
+  timed_.erase(rule);
   t.rules.erase(&rule->cls);  // cached megaflows may still hold a reference
   ++version_;
 }
 
-Status Ofproto::apply_bundle(const std::vector<FlowOp>& ops, size_t* failed) {
+Status Ofproto::apply_bundle(const std::vector<FlowOp>& ops, size_t* failed,
+                             const BundleCommitHook& commit) {
   std::vector<Undo> log;
   uint64_t version = version_, seq = next_seq_;
   undo_ = &log;
   for (size_t i = 0; i < ops.size(); ++i) {
     Status st = flow_mod(ops[i].spec, ops[i].cmd, ops[i].of10);
     if (st.ok()) continue;
-    undo_ = nullptr;
-    rollback(log);
-    version_ = version;
-    next_seq_ = seq;
+    undo_bundle(log, version, seq);
     if (failed) *failed = i;
     return st;
   }
   undo_ = nullptr;
+  if (commit && !log.empty()) {
+    std::vector<RulePtr> touched;
+    std::unordered_map<const Rule*, bool> seen;
+    for (const Undo& u : log) {
+      if (seen.emplace(u.rule.get(), true).second) touched.push_back(u.rule);
+    }
+    if (Status st = commit(touched); !st.ok()) {
+      undo_bundle(log, version, seq);
+      if (failed) *failed = ops.size();
+      return st;
+    }
+  }
   version_ = version + (log.empty() ? 0 : 1);
   return ok_status();
+}
+
+void Ofproto::undo_bundle(std::vector<Undo>& log, uint64_t version, uint64_t seq) {
+  undo_ = nullptr;
+  rollback(log);
+  version_ = version;
+  next_seq_ = seq;
 }
 
 // Undoes a bundle's changes, newest first, with the very Rule objects it removed or changed.
@@ -160,12 +179,14 @@ void Ofproto::rollback(std::vector<Undo>& log) {
     switch (it->kind) {
       case Undo::Kind::kInserted:
         t.cls.remove(&r.cls);
+        timed_.erase(&r);
         t.rules.erase(&r.cls);
         r.removed = true;
         break;
       case Undo::Kind::kRemoved:
         r.removed = false;
         t.cls.insert(&r.cls);
+        if (r.idle_timeout || r.hard_timeout) timed_.insert(&r);
         t.rules.emplace(&r.cls, it->rule);
         break;
       case Undo::Kind::kModified:

@@ -11,15 +11,20 @@
 // While it runs, every primitive change (rule inserted, rule removed, rule modified) is logged
 // with what it replaced, so a failure undoes exactly the changes made — the very same Rule
 // objects go back, counters, ages and insertion order included — at a cost proportional to the
-// bundle, not to the table. Outside a bundle nothing is logged.
+// bundle, not to the table. Outside a bundle nothing is logged. A bundle may carry a commit
+// hook (persistence): it runs after every change is staged and before version() publishes it;
+// if it fails, the bundle is undone exactly as a failed flow_mod undoes it, so a change whose
+// commit failed is never in effect.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "classifier/classifier.h"
@@ -62,6 +67,10 @@ struct FlowOp {
   bool of10 = true;
 };
 
+// A bundle's commit hook gets the rules the bundle touched, each once, in the order first
+// touched: rules now in a table (added or modified) and rules removed (Rule::removed set).
+using BundleCommitHook = std::function<Status(const std::vector<RulePtr>& touched)>;
+
 struct DumpOptions {
   bool no_stats = false;
   bool names = false;
@@ -93,7 +102,10 @@ class Ofproto : public PortNamer {
   // Applies `ops` in order as one transaction (an OpenFlow 1.4 atomic, ordered bundle): either
   // all succeed and version() moves once, or the first failure is returned (its index in
   // *failed) and the tables are exactly as before — same rules, counters, ages and version.
-  Status apply_bundle(const std::vector<FlowOp>& ops, size_t* failed = nullptr);
+  // With `commit`, it runs once every op is staged; if it fails, the bundle is undone the same
+  // way and its error returned (*failed = ops.size()).
+  Status apply_bundle(const std::vector<FlowOp>& ops, size_t* failed = nullptr,
+                      const BundleCommitHook& commit = nullptr);
   // Rules selected as dump-flows / del-flows select them (non-strict unless `strict`).
   std::vector<RulePtr> select(const FlowSpec& filter, bool strict) const;
   // ovs-ofctl dump-flows body: one line per rule, ordered by table then priority (high first).
@@ -119,7 +131,9 @@ class Ofproto : public PortNamer {
   // learn: adds the flow, or refreshes an identical one (its hard timeout restarts at `when`,
   // the time the packet that learned it was seen; now if not given).
   void learn(const FlowSpec& spec, std::optional<TimeMs> when = std::nullopt);
-  // Removes rules whose idle or hard timeout has passed. Returns how many.
+  // Removes rules whose idle or hard timeout has passed. Returns how many. Visits only rules
+  // that have a timeout (kept in a set as they enter and leave the tables), so a large table of
+  // permanent flows costs nothing per tick.
   size_t expire();
 
   MacLearningTable& mac_table() { return mac_table_; }
@@ -150,6 +164,7 @@ class Ofproto : public PortNamer {
   void insert_rule(RulePtr rule);
   void remove_rule(Rule* rule);
   void rollback(std::vector<Undo>& log);
+  void undo_bundle(std::vector<Undo>& log, uint64_t version, uint64_t seq);
   bool selected(const Rule& r, const FlowSpec& f) const;
 
   std::string name_;
@@ -160,6 +175,7 @@ class Ofproto : public PortNamer {
   uint64_t version_ = 0;
   uint64_t next_seq_ = 0;
   std::vector<Undo>* undo_ = nullptr;  // set while apply_bundle() runs
+  std::unordered_set<Rule*> timed_;    // rules in a table with an idle or hard timeout
 };
 
 // Builds the flow a learn action adds for a packet whose (current) key is `flow`.

@@ -18,6 +18,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "vswitchd/state_files.h"
+
 namespace nt {
 namespace {
 
@@ -186,9 +188,10 @@ Result<std::string> read_file_or_stdin(const std::string& path) {
     ss << std::cin.rdbuf();
     return ss.str();
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return errno_error(errno ? errno : ENOENT);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  auto text = read_state_file(path);  // a directory is "Is a directory", not a stream error
+  if (!text.ok())
+    return make_error(text.error().message.substr(path.size() + 2), text.error().code);
+  return text;
 }
 
 Status write_file_atomic(const std::string& path, std::string_view data) {

@@ -3,9 +3,10 @@
 //
 // The daemon owns a Switch whose ports are real netdevs (netdev_open through the Switch's
 // port factory) and a Node over it; the configuration database (Db) and each bridge's
-// configured flows are
-// persisted under the run directory (conf.db, flows/<bridge>.flows) with an atomic write
-// before a command's reply is sent, so whatever a command reported as done survives kill -9.
+// configured flows are persisted under the run directory before a change is in effect: conf.db
+// with an atomic write before a transaction is applied, flows as one journal record per change
+// inside the bundle's commit hook (flow_files.h). Whatever a command reported as done survives
+// kill -9, and a change that could not be saved is reported as failed and is not in effect.
 // On start it loads both and rebuilds bridges, ports (with the same OpenFlow port numbers and
 // MACs) and flows.
 //
@@ -86,7 +87,8 @@ class Daemon final : private DaemonCore, public CommandHost {
   NodeCore& node() { return node_; }
 
   // CommandHost
-  Status save_flows(const std::string& bridge) override;
+  Status commit_flows(const std::string& bridge, const std::vector<FlowOp>& ops,
+                      size_t* failed) override;
   Status dummy_receive(const std::string& port, const std::vector<uint8_t>& frame) override;
   PortStatus port_status(const Ofproto& br, const OfPort& port) const override;
   std::string format_netdev_coverage() const override;
@@ -96,6 +98,7 @@ class Daemon final : private DaemonCore, public CommandHost {
 
  private:
   Status load_state();
+  void compact_flows();
   Status persist_db() { return persist_config(node_.db()); }
   Netdev* netdev(uint32_t odp_port) const;
   std::vector<std::pair<uint32_t, Netdev*>> netdevs() const;

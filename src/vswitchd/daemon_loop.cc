@@ -225,6 +225,7 @@ void Daemon::on_timer() {
   while (::read(timer_fd_, &expirations, sizeof expirations) > 0) {
   }
   sw().run();
+  compact_flows();
   bool changed = false;
   for (const auto& [odp, nd] : netdevs()) {
     nd->poll_stats();

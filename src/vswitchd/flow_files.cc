@@ -1,26 +1,396 @@
 #include "vswitchd/flow_files.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <iterator>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <unordered_set>
 
-#include "vswitchd/control.h"
+#include "common/strings.h"
+#include "vswitchd/state_files.h"
 
 namespace nt {
+namespace {
 
-Status FlowStore::save(const Ofproto& br) const {
+constexpr std::string_view kRecordMagic = "NTJR";
+constexpr std::string_view kCommitMark = "NTJC";
+constexpr size_t kHeaderBytes = 12, kTrailerBytes = 4;
+constexpr uint32_t kMaxRecordBytes = 1u << 30;
+constexpr std::string_view kSnapshotHeader = "# nvs-flows generation=";
+constexpr std::string_view kGenerationKey = "generation=";
+
+void put_u32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint32_t get_u32(std::string_view s, size_t off) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= uint32_t{static_cast<unsigned char>(s[off + i])} << (8 * i);
+  return v;
+}
+
+// Whether a whole, checked record starts at `off`; if so, its payload and end.
+bool record_at(std::string_view data, size_t off, std::string_view* payload, size_t* end,
+               std::string* why) {
+  if (data.size() - off < kHeaderBytes) return (*why = "incomplete header", false);
+  if (data.substr(off, 4) != kRecordMagic) return (*why = "no record magic", false);
+  uint32_t len = get_u32(data, off + 4), crc = get_u32(data, off + 8);
+  if (len > kMaxRecordBytes || data.size() - off - kHeaderBytes < len + size_t{kTrailerBytes}) {
+    return (*why = "record extends past the end", false);
+  }
+  std::string_view body = data.substr(off + kHeaderBytes, len);
+  if (crc32c(body) != crc) return (*why = "checksum mismatch", false);
+  if (data.substr(off + kHeaderBytes + len, 4) != kCommitMark) {
+    return (*why = "no commit mark", false);
+  }
+  *payload = body;
+  *end = off + kHeaderBytes + len + kTrailerBytes;
+  return true;
+}
+
+// The offset of the next whole record after `from`, or npos.
+size_t next_record(std::string_view data, size_t from) {
+  for (size_t at = data.find(kRecordMagic, from); at != std::string_view::npos;
+       at = data.find(kRecordMagic, at + 1)) {
+    std::string_view payload;
+    size_t end;
+    std::string why;
+    if (record_at(data, at, &payload, &end, &why)) return at;
+  }
+  return std::string_view::npos;
+}
+
+std::string strip_dir(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The journal lines for the rules a bundle touched: delete_strict for each removed, then add
+// for each in place (a rule that replaced a removed one with the same identity comes after).
+std::string change_lines(const std::vector<RulePtr>& touched) {
+  std::string out;
+  for (const RulePtr& r : touched) {
+    if (!r->removed) continue;
+    FlowSpec del = rule_to_spec(*r);
+    del.cookie = 0;
+    del.actions.clear();
+    del.actions_given = false;
+    del.idle_timeout = del.hard_timeout = del.importance = 0;
+    del.send_flow_rem = false;
+    out += "delete_strict " + format_flow(del, FlowTextMode::kDelete) + "\n";
+  }
+  for (const RulePtr& r : touched) {
+    if (r->removed || r->learned) continue;
+    out += "add " + format_flow(rule_to_spec(*r), FlowTextMode::kAdd) + "\n";
+  }
+  return out;
+}
+
+std::optional<uint64_t> parse_generation(std::string_view line) {
+  if (line.substr(0, kGenerationKey.size()) != kGenerationKey) return std::nullopt;
+  auto v = parse_uint(line.substr(kGenerationKey.size()), 64);
+  if (!v) return std::nullopt;
+  return static_cast<uint64_t>(*v);
+}
+
+}  // namespace
+
+std::string encode_journal_record(std::string_view payload) {
+  std::string out;
+  out.reserve(payload.size() + kHeaderBytes + kTrailerBytes);
+  out += kRecordMagic;
+  put_u32(out, static_cast<uint32_t>(payload.size()));
+  put_u32(out, crc32c(payload));
+  out += payload;
+  out += kCommitMark;
+  return out;
+}
+
+JournalScan scan_journal(std::string_view data) {
+  JournalScan scan;
+  size_t off = 0;
+  while (off < data.size()) {
+    std::string_view payload;
+    size_t end;
+    std::string why;
+    if (record_at(data, off, &payload, &end, &why)) {
+      scan.records.emplace_back(payload);
+      scan.valid_end = off = end;
+      continue;
+    }
+    size_t next = next_record(data, off + 1);
+    if (next == std::string_view::npos) {
+      scan.torn_tail = true;  // nothing whole follows: an append that never completed
+      break;
+    }
+    scan.corrupt.push_back("offset " + std::to_string(off) + ": " + why);
+    off = next;
+  }
+  return scan;
+}
+
+FlowStore::~FlowStore() {
+  for (auto& [name, f] : files_) close_journal(f);
+}
+
+bool FlowStore::exists(const std::string& bridge) const {
+  struct stat st {};
+  return ::lstat(path(bridge).c_str(), &st) == 0 || ::lstat(journal_path(bridge).c_str(), &st) == 0;
+}
+
+void FlowStore::close_journal(Files& f) {
+  if (f.journal_fd >= 0) ::close(f.journal_fd);
+  f.journal_fd = -1;
+}
+
+Status FlowStore::open_journal(const std::string& bridge, Files& f) {
+  if (f.journal_fd >= 0) return ok_status();
+  std::string jpath = journal_path(bridge);
   ::mkdir(dir_.c_str(), 0755);
-  return write_file_atomic(path(br.name()), format_configured_flows(br));
+  int fd = ::open(jpath.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+  bool created = false;
+  if (fd < 0 && errno == ENOENT) {
+    fd = ::open(jpath.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    created = true;
+  }
+  if (fd < 0) return make_error(jpath + ": " + std::strerror(errno), ErrorCode::kInternal);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return make_error(jpath + ": not a regular file", ErrorCode::kInternal);
+  }
+  if (created) sync_parent_dir(jpath);
+  f.journal_fd = fd;
+  f.journal_size = static_cast<uint64_t>(st.st_size);
+  return ok_status();
 }
 
-std::optional<std::string> FlowStore::load(const std::string& bridge) const {
-  std::ifstream in(path(bridge), std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+Status FlowStore::commit(const Ofproto& br, const std::vector<RulePtr>& touched) {
+  auto start = std::chrono::steady_clock::now();
+  Files& f = files(br.name());
+  std::string lines = change_lines(touched);
+  if (lines.empty()) return ok_status();  // only learned flows changed: never persisted
+  auto fail = [&](const std::string& why) {
+    return make_error(
+        "cannot save the flows of " + br.name() + " (" + why + "); nothing was changed",
+        ErrorCode::kInternal);
+  };
+  if (Status st = open_journal(br.name(), f); !st.ok()) return fail(st.error().message);
+  std::string rec =
+      encode_journal_record("generation=" + std::to_string(f.generation + 1) + "\n" + lines);
+  std::string_view rest = rec;
+  int err = 0;
+  while (!rest.empty()) {
+    ssize_t n = ::write(f.journal_fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = errno;
+      break;
+    }
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+  if (!err && ::fdatasync(f.journal_fd) != 0) err = errno;
+  if (err) {
+    // Cut the journal back so no part of this record remains; if even that fails, close it:
+    // the next commit reopens it and finds the size on disk.
+    if (::ftruncate(f.journal_fd, static_cast<off_t>(f.journal_size)) != 0) close_journal(f);
+    return fail(journal_path(br.name()) + ": " + std::strerror(err));
+  }
+  f.journal_size += rec.size();
+  ++f.generation;
+  ++n_commits_;
+  commit_usec_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::steady_clock::now() - start)
+                                            .count());
+  return ok_status();
 }
 
-void FlowStore::remove(const std::string& bridge) const { ::unlink(path(bridge).c_str()); }
+Status FlowStore::write_snapshot(const Ofproto& br) {
+  Files& f = files(br.name());
+  std::string text = std::string(kSnapshotHeader) + std::to_string(f.generation) + "\n" +
+                     format_configured_flows(br);
+  ::mkdir(dir_.c_str(), 0755);
+  NT_TRY(write_snapshot_atomic(path(br.name()), text));
+  f.snapshot_size = text.size();
+  ++n_compactions_;
+  return ok_status();
+}
+
+Status FlowStore::compact(const Ofproto& br) {
+  NT_TRY(write_snapshot(br));
+  Files& f = files(br.name());
+  // The snapshot holds every record's change now; replay skips records it already holds, so a
+  // crash before this truncation loses nothing.
+  struct stat st {};
+  if (f.journal_fd < 0 && ::lstat(journal_path(br.name()).c_str(), &st) != 0) {
+    return ok_status();
+  }
+  NT_TRY(open_journal(br.name(), f));
+  if (::ftruncate(f.journal_fd, 0) != 0 || ::fdatasync(f.journal_fd) != 0) {
+    return make_error(journal_path(br.name()) + ": " + std::strerror(errno), ErrorCode::kInternal);
+  }
+  f.journal_size = 0;
+  return ok_status();
+}
+
+bool FlowStore::compaction_due(const std::string& bridge) const {
+  auto it = files_.find(bridge);
+  if (it == files_.end()) return false;
+  return it->second.journal_size > kCompactBytes &&
+         it->second.journal_size > 2 * it->second.snapshot_size;
+}
+
+void FlowStore::remove(const std::string& bridge) {
+  if (auto it = files_.find(bridge); it != files_.end()) {
+    close_journal(it->second);
+    files_.erase(it);
+  }
+  ::unlink(path(bridge).c_str());
+  ::unlink(journal_path(bridge).c_str());
+}
+
+// Applies `adds` (after a delete of everything) as one bundle; a flow the bridge refuses is
+// logged, dropped and the rest applied.
+static void apply_restored(Ofproto& br, std::vector<FlowOp> adds, const std::string& file,
+                           const FlowStore::Logger& log, bool* bad) {
+  adds.insert(adds.begin(), FlowOp{FlowModCommand::kDelete, FlowSpec{}});
+  while (true) {
+    size_t failed = 0;
+    Status st = br.apply_bundle(adds, &failed);
+    if (st.ok() || failed == 0) return;
+    log(true, file + ": cannot restore \"" + format_flow(adds[failed].spec, FlowTextMode::kAdd) +
+                  "\": " + st.error().message);
+    *bad = true;
+    adds.erase(adds.begin() + static_cast<std::ptrdiff_t>(failed));
+  }
+}
+
+uint64_t FlowStore::replay_snapshot(Ofproto& br, const std::string& text, const Logger& log,
+                                    bool* bad) {
+  std::string file = path(br.name());
+  uint64_t gen = 0;
+  if (text.compare(0, kSnapshotHeader.size(), kSnapshotHeader) == 0) {
+    size_t nl = text.find('\n');
+    std::string_view first = std::string_view(text).substr(0, nl);
+    if (auto g = parse_generation(first.substr(2))) gen = *g;
+  }
+  auto whole = parse_flow_file(text, file, nullptr, FlowModCommand::kAdd, false);
+  std::vector<FlowOp> adds;
+  if (whole.ok()) {
+    adds = std::move(*whole);
+  } else {
+    // One line at a time: keep every flow that can be read.
+    int line_no = 0;
+    for (std::string_view rest = text; !rest.empty();) {
+      size_t nl = rest.find('\n');
+      std::string_view line = trim(rest.substr(0, nl));
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      ++line_no;
+      if (line.empty() || line[0] == '#') continue;
+      auto spec = parse_flow(line, FlowTextMode::kAdd, nullptr);
+      if (spec.ok()) {
+        adds.push_back({FlowModCommand::kAdd, std::move(*spec)});
+        continue;
+      }
+      *bad = true;
+      log(true, file + ":" + std::to_string(line_no) + ": " + spec.error().message);
+    }
+  }
+  apply_restored(br, std::move(adds), file, log, bad);
+  return gen;
+}
+
+uint64_t FlowStore::replay_journal(Ofproto& br, const std::string& data, uint64_t from,
+                                   const Logger& log, bool* bad) {
+  std::string file = journal_path(br.name());
+  JournalScan scan = scan_journal(data);
+  if (scan.torn_tail) {
+    log(false, file + ": dropped an incomplete record at offset " + std::to_string(scan.valid_end) +
+                   " (a change interrupted before it was saved)");
+  }
+  for (const std::string& why : scan.corrupt) {
+    *bad = true;
+    log(true, file + ": skipped a corrupt record at " + why);
+  }
+  uint64_t gen = from;
+  for (const std::string& rec : scan.records) {
+    std::string_view body = rec;
+    size_t nl = body.find('\n');
+    auto g = parse_generation(body.substr(0, nl));
+    if (!g) {
+      *bad = true;
+      log(true, file + ": skipped a record without a generation");
+      continue;
+    }
+    if (*g <= from) continue;  // the snapshot already holds it
+    body = nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
+    auto ops = parse_flow_file(body, "", nullptr, FlowModCommand::kAdd, true);
+    Status st = ops.ok() ? br.apply_bundle(*ops) : Status(ops.error());
+    if (!st.ok()) {
+      *bad = true;
+      log(true,
+          file + ": skipped record generation=" + std::to_string(*g) + ": " + st.error().message);
+    }
+    gen = std::max(gen, *g);
+  }
+  return gen;
+}
+
+void FlowStore::set_aside_logged(const Ofproto& br, const std::string& file, bool keep_original,
+                                 const Logger& log, bool* kept) {
+  auto aside = set_aside(file, keep_original);
+  *kept = aside.ok();
+  if (!aside.ok()) {
+    log(true, "cannot keep the unreadable " + file + " aside (" + aside.error().message +
+                  "); it is left as it is");
+    return;
+  }
+  log(true, "kept the unreadable " + file + " as " + strip_dir(*aside) + "; bridge " + br.name() +
+                " starts with the " + std::to_string(br.n_rules()) + " flows that could be read");
+}
+
+bool FlowStore::load(Ofproto& br, const Logger& log) {
+  const std::string& name = br.name();
+  if (auto it = files_.find(name); it != files_.end()) close_journal(it->second);
+  files_.erase(name);
+  bool found = false, bad_snapshot = false, bad_journal = false;
+  uint64_t gen = 0;
+  auto snap = read_state_file(path(name));
+  if (snap.ok()) {
+    found = true;
+    gen = replay_snapshot(br, *snap, log, &bad_snapshot);
+  } else if (snap.error().code != ErrorCode::kNotFound) {
+    log(true, snap.error().message);
+    found = bad_snapshot = true;
+  }
+  auto journal = read_state_file(journal_path(name));
+  if (journal.ok()) {
+    found = true;
+    gen = replay_journal(br, *journal, gen, log, &bad_journal);
+  } else if (journal.error().code != ErrorCode::kNotFound) {
+    log(true, journal.error().message);
+    found = bad_journal = true;
+  }
+  files(name).generation = gen;
+  if (!found) return false;
+  // The unreadable snapshot stays (hard link) until the new one replaces it by rename; the
+  // journal is moved aside only once a snapshot holds every good record.
+  bool kept = true;
+  if (bad_snapshot) set_aside_logged(br, path(name), true, log, &kept);
+  if (!kept) return true;  // never replace the only copy
+  if (!bad_journal) {
+    if (Status st = compact(br); !st.ok()) log(true, st.error().message);
+    return true;
+  }
+  if (Status st = write_snapshot(br); !st.ok()) {
+    log(true, st.error().message);
+    return true;
+  }
+  set_aside_logged(br, journal_path(name), false, log, &kept);
+  return true;
+}
 
 }  // namespace nt

@@ -1,29 +1,113 @@
-// FlowStore: a bridge's configured OpenFlow flows, kept under the run directory.
+// FlowStore: a bridge's configured OpenFlow flows, kept durable under the run directory.
 //
-// Each bridge's flows live in `<rundir>/flows/<bridge>.flows`, in the text form of
-// ofproto/bundle.h. Every save is atomic (temporary file, fsync, rename), so a change a command
-// reported as done survives kill -9.
+// Each bridge has a snapshot, `<rundir>/flows/<bridge>.flows` (first line
+// `# nvs-flows generation=N`, then one flow per line in add-flows syntax), and an append-only
+// journal, `<rundir>/flows/<bridge>.journal`. Every flow change is one journal record
+//   "NTJR" | u32 length | u32 CRC-32C of the payload | payload | "NTJC"
+// (little-endian) whose payload is `generation=N` and the change as add-flows lines: an `add`
+// of each rule the change left in place, a `delete_strict` of each it removed. A record is
+// appended and fdatasync'ed inside the bundle's commit hook (Ofproto::apply_bundle), before the
+// change is in effect; if that fails the journal is cut back and the bundle undone. So a
+// change costs O(size of the change), not O(all flows), and whatever a command reported as
+// done survives kill -9.
+//
+// Compaction writes a new snapshot (write_snapshot_atomic: O_EXCL temporary, fsync, rename,
+// directory fsync) carrying the generation of the last record, then empties the journal; it
+// runs at start-up and on the daemon's timer once a journal is larger than kCompactBytes and
+// than twice its snapshot. A crash between the rename and the truncation is harmless: replay
+// skips records whose generation the snapshot already holds.
+//
+// Start-up (load) replays snapshot + journal. A torn record at the end of the journal (a crash
+// in the middle of an append, never acknowledged) is dropped. A snapshot line or journal
+// record that cannot be read does not cost the other flows: the bridge starts with every flow
+// that could be read, the unreadable file is kept as `<file>.rejected-N` (never overwritten,
+// never deleted) and the log says what was set aside and why.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "ofproto/bundle.h"
 
 namespace nt {
 
+inline constexpr uint64_t kCompactBytes = 4u << 20;  // journal size that makes compaction due
+
+// One journal record: header, payload, commit mark.
+std::string encode_journal_record(std::string_view payload);
+
+// What a journal holds: the payloads of its valid records, in order.
+struct JournalScan {
+  std::vector<std::string> records;
+  size_t valid_end = 0;              // the offset just past the last valid record
+  bool torn_tail = false;            // the file ends in an incomplete or unchecked record (dropped)
+  std::vector<std::string> corrupt;  // records skipped in the middle: "offset N: why"
+};
+JournalScan scan_journal(std::string_view data);
+
 class FlowStore {
  public:
-  explicit FlowStore(std::string dir) : dir_(std::move(dir)) {}
+  using Logger = std::function<void(bool error, const std::string& msg)>;
 
-  Status save(const Ofproto& br) const;
-  // The saved text, or nullopt if the bridge has never been saved.
-  std::optional<std::string> load(const std::string& bridge) const;
-  void remove(const std::string& bridge) const;
-  std::string path(const std::string& bridge) const { return dir_ + "/" + bridge + ".flows"; }
+  explicit FlowStore(std::string dir) : dir_(std::move(dir)) {}
+  ~FlowStore();
+  FlowStore(const FlowStore&) = delete;
+  FlowStore& operator=(const FlowStore&) = delete;
+
+  // The one place a bridge's file names are built: `<dir>/<bridge><suffix>`.
+  std::string bridge_file(const std::string& bridge, std::string_view suffix) const {
+    return dir_ + "/" + bridge + std::string(suffix);
+  }
+  std::string path(const std::string& bridge) const { return bridge_file(bridge, ".flows"); }
+  std::string journal_path(const std::string& bridge) const {
+    return bridge_file(bridge, ".journal");
+  }
+
+  // Whether the bridge has a snapshot or a journal on disk.
+  bool exists(const std::string& bridge) const;
+  // Replaces the flows of `br` with the saved ones (snapshot + journal), setting aside what
+  // cannot be read (see above), then compacts. Returns false if nothing was saved.
+  bool load(Ofproto& br, const Logger& log);
+  // Makes one change durable: appends a record for the rules a bundle touched. On error the
+  // journal is as before and the message reads "cannot save the flows of BR (PATH: why)".
+  Status commit(const Ofproto& br, const std::vector<RulePtr>& touched);
+  // Writes a snapshot of `br`'s configured flows and empties its journal.
+  Status compact(const Ofproto& br);
+  // Only the snapshot part of compact().
+  Status write_snapshot(const Ofproto& br);
+  // Whether the journal has grown enough for compaction (kCompactBytes and 2x the snapshot).
+  bool compaction_due(const std::string& bridge) const;
+  void remove(const std::string& bridge);
+
+  // Counters for coverage/show: journal records written and the time spent writing them.
+  uint64_t n_commits() const { return n_commits_; }
+  uint64_t commit_usec() const { return commit_usec_; }
+  uint64_t n_compactions() const { return n_compactions_; }
 
  private:
+  struct Files {
+    int journal_fd = -1;
+    uint64_t generation = 0;
+    uint64_t journal_size = 0;
+    uint64_t snapshot_size = 0;
+  };
+  Files& files(const std::string& bridge) { return files_[bridge]; }
+  Status open_journal(const std::string& bridge, Files& f);
+  void close_journal(Files& f);
+  uint64_t replay_snapshot(Ofproto& br, const std::string& text, const Logger& log, bool* bad);
+  void set_aside_logged(const Ofproto& br, const std::string& file, bool keep_original,
+                        const Logger& log, bool* kept);
+  uint64_t replay_journal(Ofproto& br, const std::string& data, uint64_t from, const Logger& log,
+                          bool* bad);
+
   std::string dir_;
+  std::map<std::string, Files> files_;
+  uint64_t n_commits_ = 0, commit_usec_ = 0, n_compactions_ = 0;
 };
 
 }  // namespace nt

@@ -69,7 +69,7 @@ class Switch : public UpcallHandler {
   Status flow_mod(const std::string& bridge, const FlowSpec& spec, FlowModCommand cmd);
   // Ofproto::apply_bundle under the change guard: packets see the old table or the new one.
   Status apply_bundle(const std::string& bridge, const std::vector<FlowOp>& ops,
-                      size_t* failed = nullptr);
+                      size_t* failed = nullptr, const BundleCommitHook& commit = nullptr);
   Status set_port_vlan(const std::string& bridge, const std::string& port,
                        const PortVlanConfig& cfg);
   // fdb/flush: forgets the learned MACs of one bridge, or of all when `bridge` is empty.

@@ -73,11 +73,11 @@ Status Switch::flow_mod(const std::string& bridge_name, const FlowSpec& spec, Fl
 }
 
 Status Switch::apply_bundle(const std::string& bridge_name, const std::vector<FlowOp>& ops,
-                            size_t* failed) {
+                            size_t* failed, const BundleCommitHook& commit) {
   Ofproto* br = bridge(bridge_name);
   if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
   Change guard(*this);
-  return br->apply_bundle(ops, failed);
+  return br->apply_bundle(ops, failed, commit);
 }
 
 Status Switch::set_port_vlan(const std::string& bridge_name, const std::string& port,

@@ -238,3 +238,51 @@ TEST_F(BundleTest, FlowFilesTakeCommandKeywordsContinuationsAndComments) {
 
 }  // namespace
 }  // namespace nt
+
+namespace nt {
+namespace {
+
+// A commit hook that fails (persistence refused) undoes the whole bundle: same rules, counters,
+// conjunction clauses and version; the hook saw every touched rule once.
+TEST_F(BundleTest, FailedCommitHookLeavesTheTableExactlyAsBefore) {
+  add("priority=10,in_port=1 actions=output:2");
+  add("priority=20,ip actions=conjunction(7,1/2)");
+  add("priority=5,ip,idle_timeout=10 actions=drop");
+  for (const RulePtr& r : br_.select(FlowSpec{}, false)) r->n_packets = 42;
+  std::string text = dump();
+  uint64_t version = br_.version();
+  std::vector<FlowOp> ops = {
+      op(FlowModCommand::kModifyStrict, "priority=20,ip actions=output:3"),
+      op(FlowModCommand::kDeleteStrict, "priority=10,in_port=1"),
+      op(FlowModCommand::kAdd, "priority=30,udp actions=output:1"),
+  };
+  size_t seen = 0, removed = 0;
+  size_t failed = 99;
+  Status st = br_.apply_bundle(ops, &failed, [&](const std::vector<RulePtr>& touched) -> Status {
+    seen = touched.size();
+    for (const RulePtr& r : touched) removed += r->removed;
+    return make_error("disk full", ErrorCode::kInternal);
+  });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message, "disk full");
+  EXPECT_EQ(failed, ops.size());
+  EXPECT_EQ(seen, 3u);
+  EXPECT_EQ(removed, 1u);
+  EXPECT_EQ(dump(), text);
+  EXPECT_EQ(br_.version(), version);
+  FlowSpec f = op(FlowModCommand::kDeleteStrict, "priority=20,ip").spec;
+  auto rules = br_.select(f, true);
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0]->cls.conjs.size(), 1u);  // clauses restored with the actions
+  // Timeouts still expire after the undo (the rule went back into the timed set).
+  clock_.advance_ms(11'000);
+  EXPECT_EQ(br_.expire(), 1u);
+  // A hook that succeeds publishes the change.
+  ASSERT_TRUE(
+      br_.apply_bundle(ops, nullptr, [](const std::vector<RulePtr>&) { return ok_status(); }).ok());
+  EXPECT_EQ(br_.n_rules(), 2u);
+  EXPECT_GT(br_.version(), version);
+}
+
+}  // namespace
+}  // namespace nt

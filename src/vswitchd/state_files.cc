@@ -1,0 +1,146 @@
+#include "vswitchd/state_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+namespace nt {
+namespace {
+
+Error file_error(const std::string& path, int err) {
+  return make_error(path + ": " + std::strerror(err),
+                    err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kInternal);
+}
+
+std::string parent_dir(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+bool write_all_fd(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+std::array<uint32_t, 256> crc32c_table() {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+}  // namespace
+
+Result<std::string> read_state_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return file_error(path, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return file_error(path, err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    if (S_ISDIR(st.st_mode)) return file_error(path, EISDIR);
+    return make_error(path + ": not a regular file", ErrorCode::kInternal);
+  }
+  std::string out;
+  out.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (true) {
+    if (got == out.size()) out.resize(out.size() + 65536);
+    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      return file_error(path, err);
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  out.resize(got);
+  return out;
+}
+
+void sync_parent_dir(const std::string& path) {
+  int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return;
+  ::fsync(dfd);
+  ::close(dfd);
+}
+
+Status write_snapshot_atomic(const std::string& path, std::string_view data) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 16 && fd < 0; ++attempt) {
+    char suffix[24];
+    std::snprintf(suffix, sizeof suffix, ".tmp-%016llx", static_cast<unsigned long long>(rng()));
+    tmp = path + suffix;
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) return file_error(tmp, errno);
+  bool ok = write_all_fd(fd, data) && ::fsync(fd) == 0;
+  int err = errno;
+  if (::close(fd) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return file_error(path, err);
+  }
+  sync_parent_dir(path);
+  return ok_status();
+}
+
+Result<std::string> set_aside(const std::string& path, bool keep_original) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return file_error(path, errno);
+  for (int n = 1; n < 100000; ++n) {
+    std::string to = path + ".rejected-" + std::to_string(n);
+    struct stat taken {};
+    if (::lstat(to.c_str(), &taken) == 0) continue;
+    int r = keep_original && S_ISREG(st.st_mode)
+                ? ::link(path.c_str(), to.c_str())
+                : ::renameat2(AT_FDCWD, path.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE);
+    if (r == 0) {
+      sync_parent_dir(path);
+      return to;
+    }
+    if (errno != EEXIST) return file_error(to, errno);
+  }
+  return make_error(path + ": too many rejected copies", ErrorCode::kInternal);
+}
+
+uint32_t crc32c(std::string_view data, uint32_t crc) {
+  static const std::array<uint32_t, 256> kTable = crc32c_table();
+  crc = ~crc;
+  for (unsigned char c : data) crc = kTable[(crc ^ c) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+}  // namespace nt

@@ -1,0 +1,211 @@
+// FlowStore: the journal record codec (CRC-32C, torn tail, corrupt record in the middle),
+// replay of snapshot + journal, start-up with an unreadable line (good flows kept, the file set
+// aside as .rejected-N), and read_state_file's errors for things that are not regular files.
+#include "vswitchd/flow_files.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "vswitchd/state_files.h"
+
+namespace nt {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "nt-flowstore-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string slurp(const std::string& path) {
+  auto r = read_state_file(path);
+  return r.ok() ? *r : "<" + r.error().message + ">";
+}
+
+void spit(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+TEST(JournalCodec, RoundTripsAndChecksEveryByte) {
+  EXPECT_EQ(crc32c("123456789"), 0xE3069283u);  // the CRC-32C check value
+  std::string data = encode_journal_record("one") + encode_journal_record("two");
+  JournalScan scan = scan_journal(data);
+  ASSERT_EQ(scan.records, (std::vector<std::string>{"one", "two"}));
+  EXPECT_FALSE(scan.torn_tail);
+  EXPECT_TRUE(scan.corrupt.empty());
+  EXPECT_EQ(scan.valid_end, data.size());
+}
+
+TEST(JournalCodec, TornTailIsDroppedAtEveryCut) {
+  std::string first = encode_journal_record("generation=1\nadd actions=drop\n");
+  std::string second = encode_journal_record("generation=2\nadd priority=5 actions=drop\n");
+  for (size_t cut = 1; cut < second.size(); ++cut) {
+    JournalScan scan = scan_journal(first + second.substr(0, cut));
+    ASSERT_EQ(scan.records.size(), 1u) << cut;
+    EXPECT_TRUE(scan.torn_tail) << cut;
+    EXPECT_TRUE(scan.corrupt.empty()) << cut;
+    EXPECT_EQ(scan.valid_end, first.size());
+  }
+}
+
+TEST(JournalCodec, CorruptRecordInTheMiddleIsReportedAndSkipped) {
+  std::string a = encode_journal_record("a"), b = encode_journal_record("bbbb"),
+              c = encode_journal_record("c");
+  std::string data = a + b + c;
+  data[a.size() + 13] ^= 0x20;  // a payload byte of b: checksum mismatch
+  JournalScan scan = scan_journal(data);
+  EXPECT_EQ(scan.records, (std::vector<std::string>{"a", "c"}));
+  ASSERT_EQ(scan.corrupt.size(), 1u);
+  EXPECT_NE(scan.corrupt[0].find("checksum mismatch"), std::string::npos);
+  EXPECT_FALSE(scan.torn_tail);
+}
+
+class FlowStoreTest : public ::testing::Test {
+ protected:
+  Ofproto make() { return Ofproto("br0", clock_); }
+  static FlowOp op(FlowModCommand cmd, std::string_view text) {
+    auto s = parse_flow(text, flow_text_mode(cmd), nullptr);
+    EXPECT_TRUE(s.ok()) << text;
+    return {cmd, s.ok() ? *s : FlowSpec{}};
+  }
+  Status change(FlowStore& store, Ofproto& br, std::vector<FlowOp> ops) {
+    return br.apply_bundle(ops, nullptr, [&](const std::vector<RulePtr>& touched) {
+      return store.commit(br, touched);
+    });
+  }
+  std::vector<std::string> logs_;
+  FlowStore::Logger logger() {
+    return [this](bool, const std::string& m) { logs_.push_back(m); };
+  }
+  std::string dump(const Ofproto& br) { return format_configured_flows(br); }
+
+  ManualClock clock_{1'000'000};
+  TempDir dir_;
+};
+
+TEST_F(FlowStoreTest, ChangesReplayAfterRestartWithoutRewritingTheSnapshot) {
+  Ofproto br = make();
+  std::string want;
+  {
+    FlowStore store(dir_.path());
+    ASSERT_TRUE(store.compact(br).ok());
+    std::string snapshot = slurp(store.path("br0"));
+    ASSERT_TRUE(change(store, br, {op(FlowModCommand::kAdd, "priority=5,ip actions=drop")}).ok());
+    ASSERT_TRUE(change(store, br,
+                       {op(FlowModCommand::kAdd, "priority=6,arp actions=NORMAL"),
+                        op(FlowModCommand::kModify, "ip actions=output:3")})
+                    .ok());
+    ASSERT_TRUE(change(store, br, {op(FlowModCommand::kDeleteStrict, "priority=6,arp")}).ok());
+    EXPECT_EQ(slurp(store.path("br0")), snapshot);  // only the journal grew
+    EXPECT_EQ(store.n_commits(), 3u);
+    want = dump(br);
+  }
+  Ofproto again = make();
+  FlowStore store(dir_.path());
+  ASSERT_TRUE(store.load(again, logger()));
+  EXPECT_EQ(dump(again), want);
+  EXPECT_TRUE(logs_.empty());
+  EXPECT_EQ(slurp(store.journal_path("br0")), "");  // compacted at start-up
+  EXPECT_EQ(slurp(store.path("br0")).rfind("# nvs-flows generation=3\n", 0), 0u);
+}
+
+TEST_F(FlowStoreTest, FailedCommitLeavesNothingInEffectOrOnDisk) {
+  Ofproto br = make();
+  FlowStore store(dir_.path());
+  ASSERT_TRUE(store.compact(br).ok());
+  // A directory where the journal should be: the journal cannot be opened.
+  fs::create_directory(store.journal_path("br0"));
+  Status st = change(store, br, {op(FlowModCommand::kAdd, "priority=5,ip actions=drop")});
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("cannot save the flows of br0 ("), std::string::npos);
+  EXPECT_NE(st.error().message.find("; nothing was changed"), std::string::npos);
+  EXPECT_EQ(br.n_rules(), 0u);
+}
+
+TEST_F(FlowStoreTest, BadSnapshotLineKeepsTheGoodFlowsAndSetsTheFileAside) {
+  std::string text =
+      "# nvs-flows generation=0\n"
+      "priority=5,ip actions=drop\n"
+      "priority=6,ip,nw_dst=300.1.1.1 actions=drop\n"
+      "priority=7,arp actions=NORMAL\n";
+  fs::create_directories(dir_.path());
+  FlowStore store(dir_.path());
+  spit(store.path("br0"), text);
+  spit(store.path("br0") + ".rejected-1", "an earlier copy\n");
+  Ofproto br = make();
+  ASSERT_TRUE(store.load(br, logger()));
+  EXPECT_EQ(br.n_rules(), 2u);
+  EXPECT_EQ(slurp(store.path("br0") + ".rejected-1"), "an earlier copy\n");  // never overwritten
+  EXPECT_EQ(slurp(store.path("br0") + ".rejected-2"), text);
+  std::string all;
+  for (const std::string& l : logs_) all += l + "\n";
+  EXPECT_NE(all.find("br0.flows:3: "), std::string::npos) << all;
+  EXPECT_NE(all.find("as br0.flows.rejected-2"), std::string::npos) << all;
+  // The new snapshot holds the good flows; a restart brings exactly them back, silently.
+  logs_.clear();
+  Ofproto again = make();
+  FlowStore store2(dir_.path());
+  ASSERT_TRUE(store2.load(again, logger()));
+  EXPECT_EQ(dump(again), dump(br));
+  EXPECT_TRUE(logs_.empty());
+}
+
+TEST_F(FlowStoreTest, CorruptJournalRecordKeepsTheOthersAndSetsTheJournalAside) {
+  Ofproto br = make();
+  {
+    FlowStore store(dir_.path());
+    ASSERT_TRUE(store.compact(br).ok());
+    for (int p = 1; p <= 3; ++p) {
+      ASSERT_TRUE(
+          change(store, br,
+                 {op(FlowModCommand::kAdd, "priority=" + std::to_string(p) + ",ip actions=drop")})
+              .ok());
+    }
+  }
+  FlowStore store(dir_.path());
+  std::string journal = slurp(store.journal_path("br0"));
+  size_t second = journal.find("NTJR", 4);
+  journal[second + 14] ^= 1;
+  spit(store.journal_path("br0"), journal);
+  Ofproto again = make();
+  ASSERT_TRUE(store.load(again, logger()));
+  EXPECT_EQ(again.n_rules(), 2u);  // records 1 and 3
+  EXPECT_EQ(slurp(store.journal_path("br0") + ".rejected-1"), journal);
+}
+
+TEST(StateFiles, ReadStateFileNamesWhatIsWrong) {
+  TempDir dir;
+  auto r = read_state_file(dir.path());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, dir.path() + ": Is a directory");
+  auto missing = read_state_file(dir.path() + "/conf.db");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  spit(dir.path() + "/f", "data");
+  EXPECT_EQ(slurp(dir.path() + "/f"), "data");
+  ASSERT_TRUE(write_snapshot_atomic(dir.path() + "/f", "new").ok());
+  EXPECT_EQ(slurp(dir.path() + "/f"), "new");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+}  // namespace
+}  // namespace nt
