@@ -233,8 +233,9 @@ Status SqliteStore::transact(const std::function<Status(Txn&)>& fn) {
   Status s = ok_status();
   try {
     s = fn(txn);
-  } catch (const std::exception& e) {  // a stored body that does not parse: roll back
-    s = make_error(std::string("store: ") + e.what(), ErrorCode::kInternal);
+  } catch (...) {  // a Fault or a parse error: nothing of the request stays
+    (void)exec("ROLLBACK");
+    throw;
   }
   if (!s) {
     (void)exec("ROLLBACK");
