@@ -10,6 +10,7 @@ PACKAGES=(
   tcpdump iproute2 iputils-ping busybox
   graphviz
   nlohmann-json3-dev
+  libcpp-httplib-dev libsqlite3-dev sqlite3 python3-openstackclient
 )
 
 missing=()

@@ -1,0 +1,361 @@
+#include "controller/api.h"
+
+#include <algorithm>
+
+#include "controller/resource.h"
+
+namespace nt::controller {
+namespace {
+
+struct Extension {
+  const char* alias;
+  const char* name;
+  const char* description;
+};
+
+// Only what this server really implements (the CLI branches on these).
+constexpr Extension kExtensions[] = {
+    {"external-net", "Neutron external network",
+     "Adds external network attribute to network resource."},
+    {"provider", "Provider Network", "Expose mapping of virtual networks to physical networks"},
+    {"network-mtu", "Network MTU", "Provides MTU attribute for a network resource."},
+    {"port-security", "Port Security", "Provides port security"},
+    {"project-id", "project_id field enabled",
+     "Extension that indicates that project_id field is enabled."},
+    {"standard-attr-description", "standard-attr-description",
+     "Extension to add descriptions to standard attributes"},
+    {"standard-attr-revisions", "Resource revision numbers",
+     "This extension will display the revision number of neutron resources."},
+    {"standard-attr-timestamp", "Resource timestamps",
+     "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard "
+     "attributes."},
+    {"revision-if-match", "If-Match constraints based on revision_number",
+     "Extension indicating that If-Match based on revision_number is supported."},
+    {"sorting", "Sorting support", "Extension that indicates that sorting is enabled."},
+    {"pagination", "Pagination support", "Extension that indicates that pagination is enabled."},
+};
+
+Json extension_json(const Extension& e) {
+  return {{"alias", e.alias},
+          {"name", e.name},
+          {"description", e.description},
+          {"updated", "2026-12-05T00:00:00-00:00"},
+          {"links", Json::array()}};
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+Json parse_body(const std::string& body) {
+  if (body.size() > kMaxRequestBody)
+    throw Fault(413, "HTTPRequestEntityTooLarge", "Request is too large.");
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded()) throw bad_request("Malformed request body");
+  return j;
+}
+
+Json unwrap(const Json& body, const std::string& key) {
+  if (!body.is_object() || !body.contains(key)) {
+    throw bad_request("Unable to find '" + key + "' in request body");
+  }
+  return body[key];
+}
+
+// The string form a filter value is compared with ("True" and "true" both match a boolean).
+bool matches(const Json& v, const std::string& want) {
+  if (v.is_string()) return v.get<std::string>() == want;
+  if (v.is_boolean()) {
+    std::string w = want;
+    std::transform(w.begin(), w.end(), w.begin(), ::tolower);
+    return (v.get<bool>() ? "true" : "false") == w || (v.get<bool>() ? "1" : "0") == w;
+  }
+  if (v.is_number()) return v.dump() == want;
+  if (v.is_null()) return want.empty() || want == "None";
+  if (v.is_array()) {
+    for (const auto& e : v) {
+      if (matches(e, want)) return true;
+    }
+  }
+  return false;
+}
+
+constexpr const char* kListParams[] = {"fields", "sort_key", "sort_dir",
+                                       "limit",  "marker",   "page_reverse"};
+
+bool is_list_param(const std::string& k) {
+  return std::find(std::begin(kListParams), std::end(kListParams), k) != std::end(kListParams);
+}
+
+// Hides what only an admin may read (provider attributes).
+Json for_caller(const Context& ctx, Json body) {
+  if (!ctx.is_admin) {
+    for (const char* k :
+         {"provider:network_type", "provider:physical_network", "provider:segmentation_id"}) {
+      body.erase(k);
+    }
+  }
+  return body;
+}
+
+Json select_fields(const Json& body, const std::vector<std::string>& fields) {
+  if (fields.empty()) return body;
+  Json out = Json::object();
+  for (const auto& f : fields) {
+    if (body.contains(f)) out[f] = body[f];
+  }
+  return out;
+}
+
+class Handler {
+ public:
+  Handler(const ServerConfig& config, Txn& txn, const Context& ctx, const ApiRequest& req)
+      : env_{config, txn, ctx}, req_(req) {}
+
+  ApiResponse route(const std::vector<std::string>& seg);
+
+ private:
+  std::vector<std::string> query_all(const std::string& key) const {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : req_.query) {
+      if (k == key) out.push_back(v);
+    }
+    return out;
+  }
+  ApiResponse list(const ResourceInfo& info);
+  ApiResponse show(const ResourceInfo& info, const std::string& id);
+  ApiResponse create(const ResourceInfo& info);
+  ApiResponse update(const ResourceInfo& info, const std::string& id);
+  ApiResponse remove(const ResourceInfo& info, const std::string& id);
+  void check_if_match(const Json& cur) const;
+
+  Env env_;
+  const ApiRequest& req_;
+};
+
+ApiResponse json_response(int status, const Json& j) { return {status, j.dump()}; }
+
+ApiResponse Handler::list(const ResourceInfo& info) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> filters;
+  for (const auto& [k, v] : req_.query) {
+    if (is_list_param(k)) continue;
+    if (!info.find(k)) throw bad_request("[" + k + "] is invalid attribute for filtering");
+    auto it = std::find_if(filters.begin(), filters.end(), [&](auto& f) { return f.first == k; });
+    if (it == filters.end())
+      filters.push_back({k, {v}});
+    else
+      it->second.push_back(v);  // repeated keys: any of the values
+  }
+  auto all = env_.txn.list(info.kind);
+  if (!all) throw Fault(500, "InternalError", all.error().message);
+  std::vector<Json> items;
+  for (auto& body : *all) {
+    if (!visible(env_.ctx, body)) continue;
+    bool ok = std::all_of(filters.begin(), filters.end(), [&](auto& f) {
+      const Json v = body.value(f.first, Json());
+      return std::any_of(f.second.begin(), f.second.end(),
+                         [&](const std::string& w) { return matches(v, w); });
+    });
+    if (ok) items.push_back(for_caller(env_.ctx, std::move(body)));
+  }
+  auto keys = query_all("sort_key");
+  auto dirs = query_all("sort_dir");
+  for (const auto& k : keys) {
+    if (!info.find(k)) throw bad_request("[" + k + "] is invalid attribute for sort_keys");
+  }
+  for (const auto& d : dirs) {
+    if (d != "asc" && d != "desc") throw bad_request("[" + d + "] is invalid sort_dirs");
+  }
+  auto limit_s = query_all("limit");
+  auto marker = query_all("marker");
+  if (keys.empty() && (!limit_s.empty() || !marker.empty())) keys.push_back("id");
+  if (!keys.empty()) {
+    std::stable_sort(items.begin(), items.end(), [&](const Json& a, const Json& b) {
+      for (size_t i = 0; i < keys.size(); ++i) {
+        const Json& x = a.value(keys[i], Json());
+        const Json& y = b.value(keys[i], Json());
+        if (x == y) continue;
+        bool desc = i < dirs.size() && dirs[i] == "desc";
+        return desc ? y < x : x < y;
+      }
+      return false;
+    });
+  }
+  size_t start = 0;
+  if (!marker.empty()) {
+    auto it = std::find_if(items.begin(), items.end(),
+                           [&](const Json& j) { return j.value("id", "") == marker[0]; });
+    if (it == items.end())
+      throw not_found("MarkerNotFound", "Marker " + marker[0] + " could not be found.");
+    start = static_cast<size_t>(it - items.begin()) + 1;
+  }
+  size_t limit = items.size();
+  if (!limit_s.empty()) {
+    const std::string& l = limit_s[0];
+    if (l.empty() || l.size() > 9 || !std::all_of(l.begin(), l.end(), ::isdigit)) {
+      throw bad_request("Limit must be an integer 0 or greater and not '" + l + "'");
+    }
+    if (std::stoul(l) > 0) limit = std::stoul(l);
+  }
+  Json out = Json::array();
+  auto fields = query_all("fields");
+  for (size_t i = start; i < items.size() && out.size() < limit; ++i) {
+    out.push_back(select_fields(items[i], fields));
+  }
+  Json doc = {{info.collection, out}};
+  if (start + out.size() < items.size() && !out.empty()) {
+    std::string href = req_.base_url + "/v2.0/" + info.path + "?limit=" + std::to_string(limit) +
+                       "&marker=" + items[start + out.size() - 1].value("id", "");
+    doc[info.collection + "_links"] = Json::array({{{"href", href}, {"rel", "next"}}});
+  }
+  return json_response(200, doc);
+}
+
+ApiResponse Handler::show(const ResourceInfo& info, const std::string& id) {
+  Json body = for_caller(env_.ctx, get_visible(env_, info, id));
+  return json_response(200, {{info.kind, select_fields(body, query_all("fields"))}});
+}
+
+ApiResponse Handler::create(const ResourceInfo& info) {
+  Json in = parse_body(req_.body);
+  auto make = [&](const Json& item) {
+    Json body = create_network(env_, item);
+    Status s = env_.txn.put(info.kind, body);
+    if (!s) throw Fault(500, "InternalError", s.error().message);
+    return for_caller(env_.ctx, body);
+  };
+  if (in.is_object() && in.contains(info.collection)) {  // bulk create: all or nothing
+    if (!in[info.collection].is_array())
+      throw bad_request("Bulk " + info.collection + " must be a list");
+    Json out = Json::array();
+    for (const auto& item : in[info.collection]) out.push_back(make(item));
+    return json_response(201, {{info.collection, out}});
+  }
+  return json_response(201, {{info.kind, make(unwrap(in, info.kind))}});
+}
+
+void Handler::check_if_match(const Json& cur) const {
+  if (req_.if_match.empty()) return;
+  static constexpr std::string_view kPrefix = "revision_number=";
+  std::string want = req_.if_match;
+  if (want.rfind(kPrefix, 0) == 0) want = want.substr(kPrefix.size());
+  std::string have = std::to_string(cur.value("revision_number", 0));
+  if (want != have) {
+    throw Fault(412, "RevisionNumberConstraintFailed",
+                "Constrained to " + want + ", but current revision is " + have);
+  }
+}
+
+ApiResponse Handler::update(const ResourceInfo& info, const std::string& id) {
+  Json cur = get_visible(env_, info, id);
+  check_if_match(cur);
+  Json in = unwrap(parse_body(req_.body), info.kind);
+  Json body = update_network(env_, cur, in);
+  Status s = env_.txn.put(info.kind, body);
+  if (!s) throw Fault(500, "InternalError", s.error().message);
+  return json_response(200, {{info.kind, for_caller(env_.ctx, body)}});
+}
+
+ApiResponse Handler::remove(const ResourceInfo& info, const std::string& id) {
+  Json cur = get_visible(env_, info, id);
+  check_if_match(cur);
+  delete_network(env_, cur);
+  Status s = env_.txn.remove(info.kind, id);
+  if (!s) throw Fault(500, "InternalError", s.error().message);
+  return {204, ""};
+}
+
+ApiResponse Handler::route(const std::vector<std::string>& seg) {
+  const std::string& m = req_.method;
+  if (seg.size() == 1 && seg[0] == "extensions" && m == "GET") {
+    Json list = Json::array();
+    for (const auto& e : kExtensions) list.push_back(extension_json(e));
+    return json_response(200, {{"extensions", list}});
+  }
+  if (seg.size() == 2 && seg[0] == "extensions" && m == "GET") {
+    for (const auto& e : kExtensions) {
+      if (seg[1] == e.alias) return json_response(200, {{"extension", extension_json(e)}});
+    }
+    throw not_found("ExtensionNotFound", "Extension with alias " + seg[1] + " does not exist");
+  }
+  const ResourceInfo& info = network_info();
+  if (seg.empty() || seg[0] != info.path || seg.size() > 2) {
+    throw not_found("HTTPNotFound", "The resource could not be found.");
+  }
+  if (seg.size() == 1) {
+    if (m == "GET") return list(info);
+    if (m == "POST") return create(info);
+  } else {
+    if (m == "GET") return show(info, seg[1]);
+    if (m == "PUT") return update(info, seg[1]);
+    if (m == "DELETE") return remove(info, seg[1]);
+  }
+  throw Fault(405, "HTTPMethodNotAllowed",
+              "The method " + m + " is not allowed for this resource.");
+}
+
+ApiResponse versions(const ApiRequest& req) {
+  Json v = {{"id", "v2.0"},
+            {"status", "CURRENT"},
+            {"links", Json::array({{{"href", req.base_url + "/v2.0/"}, {"rel", "self"}}})}};
+  return json_response(200, {{"versions", Json::array({v})}});
+}
+
+ApiResponse v2_resources(const ApiRequest& req) {
+  Json list = Json::array();
+  for (const char* name : {"network"}) {
+    list.push_back({{"name", name},
+                    {"collection", std::string(name) + "s"},
+                    {"links", Json::array({{{"href", req.base_url + "/v2.0/" + name + "s"},
+                                            {"rel", "self"}}})}});
+  }
+  return json_response(200, {{"resources", list}});
+}
+
+ApiResponse fault_response(const Fault& f) {
+  return json_response(
+      f.status, {{"NeutronError", {{"type", f.type}, {"message", f.what()}, {"detail", ""}}}});
+}
+
+}  // namespace
+
+ApiResponse Api::handle(const ApiRequest& req) {
+  std::vector<std::string> seg = split_path(req.path);
+  if (seg.empty()) {
+    if (req.method == "GET") return versions(req);
+    return fault_response(Fault(405, "HTTPMethodNotAllowed", "The method is not allowed."));
+  }
+  if (seg[0] != "v2.0")
+    return fault_response(not_found("HTTPNotFound", "The resource could not be found."));
+  seg.erase(seg.begin());
+  if (seg.empty() && req.method == "GET") return v2_resources(req);
+  Context ctx;
+  if (!req.project_id.empty()) {  // keystonemiddleware's headers
+    ctx.project_id = req.project_id;
+    ctx.is_admin = ("," + req.roles + ",").find(",admin,") != std::string::npos;
+  }
+  ApiResponse resp;
+  try {
+    Status s = store_.transact([&](Txn& txn) -> Status {
+      Handler h(config_, txn, ctx, req);
+      resp = h.route(seg);
+      return ok_status();
+    });
+    if (!s) throw Fault(500, "InternalError", s.error().message);
+  } catch (const Fault& f) {
+    return fault_response(f);
+  } catch (const std::exception& e) {
+    return fault_response(Fault(500, "InternalError", std::string("Request Failed: ") + e.what()));
+  }
+  return resp;
+}
+
+}  // namespace nt::controller

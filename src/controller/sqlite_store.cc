@@ -1,0 +1,255 @@
+#include "controller/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <map>
+
+namespace nt::controller {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE IF NOT EXISTS resources (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL, id TEXT NOT NULL, project_id TEXT, network_id TEXT, name TEXT,
+  device_id TEXT, body TEXT NOT NULL, UNIQUE (kind, id));
+CREATE INDEX IF NOT EXISTS resources_network ON resources (kind, network_id);
+CREATE INDEX IF NOT EXISTS resources_name ON resources (kind, name);
+CREATE INDEX IF NOT EXISTS resources_project ON resources (kind, project_id);
+CREATE INDEX IF NOT EXISTS resources_device ON resources (kind, device_id);
+CREATE TABLE IF NOT EXISTS allocations (
+  pool TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (pool, key));
+CREATE INDEX IF NOT EXISTS allocations_owner ON allocations (owner);
+CREATE TABLE IF NOT EXISTS changes (
+  revision INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, op TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS changes_revision ON changes (revision);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('revision', 0);
+)sql";
+
+// A prepared statement, reset and cleared when it goes out of scope.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) != SQLITE_OK) st_ = nullptr;
+  }
+  ~Stmt() { sqlite3_finalize(st_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  bool ok() const { return st_ != nullptr; }
+  Stmt& bind(int i, const std::string& s) {
+    if (st_) sqlite3_bind_text(st_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind_null(int i) {
+    if (st_) sqlite3_bind_null(st_, i);
+    return *this;
+  }
+  Stmt& bind_int(int i, int64_t v) {
+    if (st_) sqlite3_bind_int64(st_, i, v);
+    return *this;
+  }
+  int step() { return st_ ? sqlite3_step(st_) : SQLITE_ERROR; }
+  std::string text(int col) const {
+    const unsigned char* t = sqlite3_column_text(st_, col);
+    return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+  }
+  int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
+  Error error() const {
+    return make_error(std::string("database: ") + sqlite3_errmsg(db_), ErrorCode::kInternal);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* st_ = nullptr;
+};
+
+std::string column_of(const Json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+class SqliteTxn : public Txn {
+ public:
+  explicit SqliteTxn(sqlite3* db) : db_(db) {}
+
+  Result<std::optional<Json>> get(const std::string& kind, const std::string& id) override {
+    Stmt st(db_, "SELECT body FROM resources WHERE kind = ?1 AND id = ?2");
+    st.bind(1, kind).bind(2, id);
+    int rc = st.step();
+    if (rc == SQLITE_DONE) return std::optional<Json>();
+    if (rc != SQLITE_ROW) return st.error();
+    return std::optional<Json>(Json::parse(st.text(0)));
+  }
+
+  Status put(const std::string& kind, const Json& body) override {
+    Stmt st(db_,
+            "INSERT INTO resources (kind, id, project_id, network_id, name, device_id, body) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (kind, id) DO UPDATE SET "
+            "project_id = ?3, network_id = ?4, name = ?5, device_id = ?6, body = ?7");
+    std::string id = column_of(body, "id");
+    st.bind(1, kind).bind(2, id).bind(3, column_of(body, "project_id"));
+    st.bind(4, column_of(body, "network_id")).bind(5, column_of(body, "name"));
+    st.bind(6, column_of(body, "device_id")).bind(7, body.dump());
+    if (st.step() != SQLITE_DONE) return st.error();
+    return log_change(kind, id, "put");
+  }
+
+  Status remove(const std::string& kind, const std::string& id) override {
+    Stmt st(db_, "DELETE FROM resources WHERE kind = ?1 AND id = ?2");
+    st.bind(1, kind).bind(2, id);
+    if (st.step() != SQLITE_DONE) return st.error();
+    return log_change(kind, id, "delete");
+  }
+
+  Result<std::vector<Json>> list(const std::string& kind, const std::string& column,
+                                 const std::string& value) override {
+    static const std::map<std::string, const char*> kQueries = {
+        {"", "SELECT body FROM resources WHERE kind = ?1 ORDER BY seq"},
+        {"project_id",
+         "SELECT body FROM resources WHERE kind = ?1 AND project_id = ?2 ORDER BY seq"},
+        {"network_id",
+         "SELECT body FROM resources WHERE kind = ?1 AND network_id = ?2 ORDER BY seq"},
+        {"name", "SELECT body FROM resources WHERE kind = ?1 AND name = ?2 ORDER BY seq"},
+        {"device_id", "SELECT body FROM resources WHERE kind = ?1 AND device_id = ?2 ORDER BY seq"},
+    };
+    auto q = kQueries.find(column);
+    if (q == kQueries.end()) return make_error("no index on " + column, ErrorCode::kInternal);
+    Stmt st(db_, q->second);
+    st.bind(1, kind);
+    if (!column.empty()) st.bind(2, value);
+    std::vector<Json> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) out.push_back(Json::parse(st.text(0)));
+    if (rc != SQLITE_DONE) return st.error();
+    return out;
+  }
+
+  Status claim(const std::string& pool, const std::string& key, const std::string& owner) override {
+    Stmt st(db_, "INSERT INTO allocations (pool, key, owner) VALUES (?1, ?2, ?3)");
+    st.bind(1, pool).bind(2, key).bind(3, owner);
+    int rc = st.step();
+    if (rc == SQLITE_CONSTRAINT) {
+      return make_error(pool + " " + key + " is already allocated", ErrorCode::kConflict);
+    }
+    if (rc != SQLITE_DONE) return st.error();
+    return ok_status();
+  }
+
+  Status release(const std::string& pool, const std::string& key) override {
+    Stmt st(db_, "DELETE FROM allocations WHERE pool = ?1 AND key = ?2");
+    st.bind(1, pool).bind(2, key);
+    if (st.step() != SQLITE_DONE) return st.error();
+    return ok_status();
+  }
+
+  Status release_owner(const std::string& owner) override {
+    Stmt st(db_, "DELETE FROM allocations WHERE owner = ?1");
+    st.bind(1, owner);
+    if (st.step() != SQLITE_DONE) return st.error();
+    return ok_status();
+  }
+
+  Result<std::set<std::string>> claimed(const std::string& pool) override {
+    Stmt st(db_, "SELECT key FROM allocations WHERE pool = ?1");
+    st.bind(1, pool);
+    std::set<std::string> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) out.insert(st.text(0));
+    if (rc != SQLITE_DONE) return st.error();
+    return out;
+  }
+
+  Result<bool> is_claimed(const std::string& pool, const std::string& key) override {
+    Stmt st(db_, "SELECT 1 FROM allocations WHERE pool = ?1 AND key = ?2");
+    st.bind(1, pool).bind(2, key);
+    int rc = st.step();
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return st.error();
+  }
+
+  Result<uint64_t> revision() override {
+    if (revision_ == 0) {
+      Stmt up(db_, "UPDATE meta SET value = value + 1 WHERE key = 'revision'");
+      if (up.step() != SQLITE_DONE) return up.error();
+      Stmt st(db_, "SELECT value FROM meta WHERE key = 'revision'");
+      if (st.step() != SQLITE_ROW) return st.error();
+      revision_ = static_cast<uint64_t>(st.integer(0));
+    }
+    return revision_;
+  }
+
+ private:
+  Status log_change(const std::string& kind, const std::string& id, const char* op) {
+    auto rev = revision();
+    if (!rev) return rev.error();
+    Stmt st(db_, "INSERT INTO changes (revision, kind, id, op) VALUES (?1, ?2, ?3, ?4)");
+    st.bind_int(1, static_cast<int64_t>(*rev)).bind(2, kind).bind(3, id).bind(4, op);
+    if (st.step() != SQLITE_DONE) return st.error();
+    return ok_status();
+  }
+
+  sqlite3* db_;
+  uint64_t revision_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return make_error("cannot open database " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db));
+  Status s = store->exec(kSchema);
+  if (!s) return make_error("database " + path + ": " + s.error().message);
+  return store;
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+Status SqliteStore::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return make_error(msg, ErrorCode::kInternal);
+  }
+  return ok_status();
+}
+
+Status SqliteStore::transact(const std::function<Status(Txn&)>& fn) {
+  std::lock_guard lock(mu_);
+  NT_TRY(exec("BEGIN IMMEDIATE"));
+  SqliteTxn txn(db_);
+  Status s = ok_status();
+  try {
+    s = fn(txn);
+  } catch (...) {  // a Fault or a parse error: nothing of the request stays
+    (void)exec("ROLLBACK");
+    throw;
+  }
+  if (!s) {
+    (void)exec("ROLLBACK");
+    return s;
+  }
+  Status c = exec("COMMIT");
+  if (!c) (void)exec("ROLLBACK");
+  return c;
+}
+
+uint64_t SqliteStore::current_revision() {
+  std::lock_guard lock(mu_);
+  Stmt st(db_, "SELECT value FROM meta WHERE key = 'revision'");
+  return st.step() == SQLITE_ROW ? static_cast<uint64_t>(st.integer(0)) : 0;
+}
+
+}  // namespace nt::controller

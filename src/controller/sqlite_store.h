@@ -1,0 +1,35 @@
+// SqliteStore: the embedded Store engine (one SQLite file in WAL mode).
+//
+// One connection, one mutex: transactions run one at a time (BEGIN IMMEDIATE), which is what
+// SQLite allows for writers anyway, and makes each request's allocations atomic. Statements
+// are prepared once and reused. The schema is created on open (resources, allocations with a
+// (pool, key) primary key, changes, meta holding the revision counter).
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include "controller/store.h"
+
+struct sqlite3;
+
+namespace nt::controller {
+
+class SqliteStore : public Store {
+ public:
+  // path ":memory:" gives a private in-memory database (tests).
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+  ~SqliteStore() override;
+
+  Status transact(const std::function<Status(Txn&)>& fn) override;
+  uint64_t current_revision() override;
+
+ private:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  Status exec(const char* sql);
+
+  sqlite3* db_;
+  std::mutex mu_;
+};
+
+}  // namespace nt::controller

@@ -1,0 +1,69 @@
+// Store: where neutrino-server keeps Neutron's resources, behind one interface.
+//
+// A resource is a JSON body (the API's own representation) plus a few indexed columns (kind,
+// id, project, network, name, device) that lists and lookups filter on without parsing bodies.
+// Everything one API request changes happens in one `Txn`: `Store::transact` runs a function
+// against a transaction and commits only if it succeeds, so a request that fails half-way
+// leaves no trace. Each committed write bumps a global revision and appends a row to the
+// change log (kind, id, operation, revision) — the feed the agents will follow.
+//
+// Allocations (IP addresses, MACs, segmentation ids) are rows of one table whose primary key is
+// (pool, key): a second claim of the same key fails inside the database, so two requests can
+// never hand out the same address even if the code above had a race. The SQLite engine
+// (sqlite_store.h) serialises transactions; a PostgreSQL engine implements the same interface.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace nt::controller {
+
+using Json = nlohmann::json;
+
+// The indexed columns of a stored resource, taken from its body by `Txn::put`.
+struct ResourceRow {
+  std::string kind;  // "network", "subnet", "port", ...
+  std::string id;
+  Json body;
+};
+
+class Txn {
+ public:
+  virtual ~Txn() = default;
+  virtual Result<std::optional<Json>> get(const std::string& kind, const std::string& id) = 0;
+  // Inserts or replaces; indexes project_id, network_id, name, device_id from the body.
+  virtual Status put(const std::string& kind, const Json& body) = 0;
+  virtual Status remove(const std::string& kind, const std::string& id) = 0;
+  // All resources of a kind, optionally only those whose indexed `column` equals `value`
+  // (column: project_id, network_id, name, device_id), ordered by creation.
+  virtual Result<std::vector<Json>> list(const std::string& kind, const std::string& column = "",
+                                         const std::string& value = "") = 0;
+  // Allocation: claim fails with kConflict when (pool, key) is taken.
+  virtual Status claim(const std::string& pool, const std::string& key,
+                       const std::string& owner) = 0;
+  virtual Status release(const std::string& pool, const std::string& key) = 0;
+  virtual Status release_owner(const std::string& owner) = 0;
+  virtual Result<std::set<std::string>> claimed(const std::string& pool) = 0;
+  virtual Result<bool> is_claimed(const std::string& pool, const std::string& key) = 0;
+  // The revision this transaction's writes commit under.
+  virtual Result<uint64_t> revision() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Runs `fn` in one transaction: commits when it returns ok, rolls back otherwise.
+  virtual Status transact(const std::function<Status(Txn&)>& fn) = 0;
+  // The last committed revision (0 for an empty store).
+  virtual uint64_t current_revision() = 0;
+};
+
+}  // namespace nt::controller
