@@ -160,6 +160,7 @@ std::string Daemon::format_netdev_coverage() const {
     if (!sum[i]) continue;
     s += coverage_line(netdev_counter_name(static_cast<NetdevCounter>(i)), sum[i]);
   }
+  if (control_) s += control_->format_coverage();  // the control socket's limits and refusals
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "common/names.h"
 #include "ofproto/bundle.h"
 
 namespace nt {
@@ -20,7 +21,11 @@ class FlowStore {
   // The saved text, or nullopt if the bridge has never been saved.
   std::optional<std::string> load(const std::string& bridge) const;
   void remove(const std::string& bridge) const;
-  std::string path(const std::string& bridge) const { return dir_ + "/" + bridge + ".flows"; }
+  // The one place a flows file's path is made: the bridge name is escaped into one path
+  // component (common/names.h), so no name can reach outside dir_.
+  std::string path(const std::string& bridge) const {
+    return dir_ + "/" + escape_file_name(bridge) + ".flows";
+  }
 
  private:
   std::string dir_;
