@@ -32,7 +32,7 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
-"$BIN/neutrino-vswitchd" --detach --pidfile="$dir/pid" --log-file="$dir/log" --rundir="$dir"
+"$BIN/neutrino-vswitchd" --enable-dummy --detach --pidfile="$dir/pid" --log-file="$dir/log" --rundir="$dir"
 "$BIN/nvs-vsctl" add-br br0 -- set bridge br0 datapath_type=dummy
 # N distinct flows: priority and an IPv4 destination per flow.
 awk -v n="$FLOWS" 'BEGIN { for (i = 0; i < n; i++)

@@ -1,5 +1,7 @@
 #include "common/vlog.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <syslog.h>
 #include <time.h>
@@ -8,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/names.h"
 #include "common/strings.h"
 
 namespace nt {
@@ -32,7 +35,7 @@ std::optional<VlogLevel> parse_level(std::string_view word) {
 
 std::optional<size_t> parse_dest(std::string_view word) {
   for (size_t i = 0; i < kDestNames.size(); ++i) {
-    if (kDestNames[i] == word) return i;
+    if (kDestNames[i] == lower(word)) return i;
   }
   return std::nullopt;
 }
@@ -81,8 +84,9 @@ std::string_view vlog_level_name(VlogLevel level) {
 }
 
 const std::vector<std::string>& Vlog::modules() {
-  static const std::vector<std::string> kModules = {
-      "bridge", "daemon", "dpif", "netdev", "ofctl", "ofproto", "reconcile", "server", "unixctl", "vswitchd"};
+  static const std::vector<std::string> kModules = {"bridge",  "daemon",  "dpif",      "netdev",
+                                                    "ofctl",   "ofproto", "reconcile", "server",
+                                                    "unixctl", "vswitchd"};
   return kModules;
 }
 
@@ -100,9 +104,16 @@ Status Vlog::set_log_file(const std::string& path) {
   file_ = nullptr;
   file_path_ = path;
   if (path.empty()) return ok_status();
-  file_ = std::fopen(path.c_str(), "a");
+  // Never through a planted symlink, and 0640 whatever the umask (a regular file that existed
+  // with a wider mode is narrowed; a device such as /dev/null is left alone).
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+  struct stat st {};
+  if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) ::fchmod(fd, 0640);
+  if (fd >= 0) file_ = ::fdopen(fd, "a");
   if (!file_) {
-    return make_error(path + ": could not open log file (" + std::strerror(errno) + ")");
+    int err = errno;
+    if (fd >= 0) ::close(fd);
+    return make_error(path + ": could not open log file (" + std::strerror(err) + ")");
   }
   std::setvbuf(file_, nullptr, _IOLBF, 0);
   return ok_status();
@@ -124,7 +135,9 @@ void Vlog::set_level(std::string_view module, VlogDest dest, VlogLevel level) {
 Status Vlog::apply_spec(std::string_view spec) {
   std::optional<size_t> module, dest;
   std::optional<VlogLevel> level;
-  for (std::string_view word : split_top_level(spec, ':')) {
+  // Case-insensitive, as Open vSwitch's vlog_set_levels_from_string ("ANY:file:DBG").
+  for (std::string_view w : split_top_level(spec, ':')) {
+    std::string word = lower(w);
     if (word.empty() || word == "any") continue;
     if (auto d = parse_dest(word)) {
       dest = d;
@@ -133,7 +146,7 @@ Status Vlog::apply_spec(std::string_view spec) {
     } else if (size_t m = module_index(word); m < levels_.size()) {
       module = m;
     } else {
-      return make_error("no destination, level, or module \"" + std::string(word) + "\"");
+      return make_error("no destination, level, or module \"" + escape_for_log(w) + "\"");
     }
   }
   VlogLevel lv = level.value_or(VlogLevel::kDbg);
@@ -178,7 +191,7 @@ void Vlog::log(std::string_view module, VlogLevel level, std::string_view messag
   char seq[16];
   std::snprintf(seq, sizeof seq, "%05llu", static_cast<unsigned long long>(++seq_));
   std::string line = std::string(seq) + "|" + std::string(module) + "|" +
-                     std::string(vlog_level_name(level)) + "|" + std::string(message);
+                     std::string(vlog_level_name(level)) + "|" + escape_for_log(message);
   std::string stamped = utc_timestamp() + "|" + line + "\n";
   if (lv[0] >= level) std::fputs(stamped.c_str(), stderr);
   if (lv[1] >= level) ::syslog(syslog_priority(level), "%s", line.c_str());

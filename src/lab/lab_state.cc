@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/files.h"
 #include "lab/process.h"
 
 namespace nt::lab {
@@ -47,15 +48,7 @@ Status save_lab_state(const LabState& s) {
             {"backend", s.backend}, {"server_pid", s.server_pid}, {"socket", s.socket}};
   std::error_code ec;
   fs::create_directories(lab_dir(), ec);
-  std::string path = lab_state_path(s.name), tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << j.dump(2) << "\n";
-    if (!out) return make_error(tmp + ": cannot write the lab state");
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) return make_error(path + ": " + ec.message());
-  return ok_status();
+  return write_file_atomic(lab_state_path(s.name), j.dump(2) + "\n");
 }
 
 Result<LabState> load_lab_state(const std::string& name) {

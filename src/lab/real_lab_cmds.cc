@@ -57,9 +57,9 @@ Result<std::string> RealLab::cmd_node(const Args& a) {
   state_.rundirs.push_back(n->rundir);
   state_.targets[n->name] = LabTarget{"node", n->ns, n->rundir, ""};
   NT_TRY(save_lab_state(state_));
-  NT_TRY(
-      run_checked({"ip", "netns", "exec", n->ns, "env", "NVS_RUNDIR=" + n->rundir,
-                   opts_.tools_dir + "/neutrino-vswitchd", "--detach", "--pidfile", "--log-file"}));
+  NT_TRY(run_checked({"ip", "netns", "exec", n->ns, "env", "NVS_RUNDIR=" + n->rundir,
+                      opts_.tools_dir + "/neutrino-vswitchd", "--detach", "--pidfile", "--log-file",
+                      "--enable-dummy"}));
   nodes_.push_back(std::move(n));
   current_ = nodes_.back().get();
   for (size_t i = 2; i < a.size(); ++i) {
@@ -72,7 +72,8 @@ Result<std::string> RealLab::cmd_node(const Args& a) {
                       "ip=" + v + "/24"});
     if (!r.ok()) return r.error();
   }
-  last_display_ = "ip netns exec " + current_->ns + " neutrino-vswitchd --detach --pidfile";
+  last_display_ =
+      "ip netns exec " + current_->ns + " neutrino-vswitchd --detach --pidfile --enable-dummy";
   return std::string();
 }
 

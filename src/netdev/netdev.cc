@@ -1,5 +1,6 @@
 #include "netdev/netdev.h"
 
+#include <atomic>
 #include <cstring>
 
 #include "netdev/netdev_afpacket.h"
@@ -120,8 +121,16 @@ Result<std::unique_ptr<Netdev>> upcast(Result<std::unique_ptr<T>> r) {
   return std::unique_ptr<Netdev>(std::move(*r));
 }
 
+std::atomic<bool> g_dummy_enabled{false};
+
 Result<std::unique_ptr<Netdev>> open_dummy(const PortSpec& spec,
                                            const std::optional<TunnelConfig>&) {
+  if (!netdev_dummy_enabled()) {
+    return make_error(spec.name +
+                          ": dummy netdevs are not enabled (start neutrino-vswitchd with "
+                          "--enable-dummy)",
+                      ErrorCode::kUnsupported);
+  }
   return upcast(DummyNetdev::open(spec));
 }
 
@@ -160,6 +169,9 @@ const NetdevProvider* find_provider(PortType type) {
 }
 
 }  // namespace
+
+void netdev_enable_dummy(bool enable) { g_dummy_enabled = enable; }
+bool netdev_dummy_enabled() { return g_dummy_enabled.load(std::memory_order_relaxed); }
 
 bool netdev_type_supported(PortType type) { return find_provider(type) != nullptr; }
 

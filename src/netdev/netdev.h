@@ -161,6 +161,11 @@ class Netdev : public DpPort {
 // internal, tap, system, vxlan, gre). `tunnel` is the parsed vxlan/gre configuration.
 Result<std::unique_ptr<Netdev>> netdev_open(const PortSpec& spec,
                                             const std::optional<TunnelConfig>& tunnel);
+// Dummy netdevs (type=dummy, internal ports of a datapath_type=dummy bridge) and their
+// options:tx_pcap / rx_pcap, which write and read files the daemon names, exist only when the
+// daemon was started with --enable-dummy, as in Open vSwitch. Off by default, process-wide.
+void netdev_enable_dummy(bool enable);
+bool netdev_dummy_enabled();
 // True if netdev_open has a provider for the type (patch and sink ports have none).
 bool netdev_type_supported(PortType type);
 

@@ -2,9 +2,11 @@
 // them. A handler returns the reply body or an Error; an error reaches the user on stderr
 // followed by "nvs-appctl: neutrino-vswitchd: server returned an error", with exit status 2.
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstdio>
 
+#include "common/names.h"
 #include "common/strings.h"
 #include "node/commands.h"
 #include "packet/build.h"
@@ -15,6 +17,9 @@ namespace {
 using Args = std::vector<std::string>;  // the command's arguments, without its name
 
 constexpr const char* kVersion = "neutrino-vswitchd (Neutrino) 0.1.0";
+
+// The one datapath a node has, by the name dpctl/show prints.
+constexpr std::string_view kDatapathName = "netdev@ovs-netdev";
 
 // ofproto/trace [--format=text|json] BRIDGE FLOW [-generate]
 Result<std::string> cmd_trace(CommandHost& host, const Args& args) {
@@ -37,23 +42,35 @@ Result<std::string> cmd_trace(CommandHost& host, const Args& args) {
     generate = true;
   }
   if (a.size() > 3) return make_error("Trailing garbage in command");
+  NT_TRY(validate_name("bridge", a[0]));
   return host.sw().trace(a[0], a[1], generate, format);
 }
 
+// A bridge named on the command line: a valid name (common/names.h), then an existing bridge.
+Result<Ofproto*> bridge_arg(CommandHost& host, const std::string& name) {
+  NT_TRY(validate_name("bridge", name));
+  Ofproto* br = host.sw().bridge(name);
+  if (!br) return make_error("no such bridge", ErrorCode::kNotFound);
+  return br;
+}
+
 Result<std::string> cmd_fdb_show(CommandHost& host, const Args& a) {
-  Ofproto* br = host.sw().bridge(a[0]);
-  if (!br) return make_error("no such bridge");
-  return br->mac_table().format_fdb_show(host.sw().clock().now_ms());
+  auto br = bridge_arg(host, a[0]);
+  if (!br.ok()) return br.error();
+  return (*br)->mac_table().format_fdb_show(host.sw().clock().now_ms());
 }
 
 Result<std::string> cmd_fdb_stats_show(CommandHost& host, const Args& a) {
-  Ofproto* br = host.sw().bridge(a[0]);
-  if (!br) return make_error("no such bridge");
-  return br->mac_table().format_fdb_stats_show(br->name());
+  auto br = bridge_arg(host, a[0]);
+  if (!br.ok()) return br.error();
+  return (*br)->mac_table().format_fdb_stats_show((*br)->name());
 }
 
 Result<std::string> cmd_fdb_flush(CommandHost& host, const Args& a) {
-  if (!a.empty() && !host.sw().bridge(a[0])) return make_error("no such bridge");
+  if (!a.empty()) {
+    auto br = bridge_arg(host, a[0]);
+    if (!br.ok()) return br.error();
+  }
   NT_TRY(host.sw().flush_macs(a.empty() ? std::string() : a[0]));
   return std::string("table successfully flushed\n");
 }
@@ -64,10 +81,15 @@ Result<std::string> cmd_dpctl_dump_flows(CommandHost& host, const Args& a) {
 }
 
 Result<std::string> cmd_dpctl_show(CommandHost& host, const Args& a) {
-  return "netdev@ovs-netdev:\n" + host.sw().datapath().format_show();
+  return std::string(kDatapathName) + ":\n" + host.sw().datapath().format_show();
 }
 
+// dpctl/del-flows [DP]: as ovs-dpctl, a DP that is not this node's datapath is an error, never
+// a flush of the real one.
 Result<std::string> cmd_dpctl_del_flows(CommandHost& host, const Args& a) {
+  if (!a.empty() && a[0] != kDatapathName && a[0] != "ovs-netdev") {
+    return make_error("opening datapath (No such device)", ErrorCode::kNotFound);
+  }
   host.sw().datapath().flush();
   return std::string();
 }
@@ -96,6 +118,13 @@ Result<std::string> cmd_vlog_reopen(CommandHost& host, const Args& a) {
 Result<std::string> cmd_dummy_receive(CommandHost& host, const Args& a) {
   for (size_t i = 1; i < a.size(); ++i) {
     std::vector<uint8_t> frame;
+    bool all_hex = !a[i].empty() && std::all_of(a[i].begin(), a[i].end(), [](char c) {
+      return std::isxdigit(static_cast<unsigned char>(c));
+    });
+    if (all_hex && a[i].size() % 2) {
+      return make_error(a[i] + ": odd number of hex digits (" + std::to_string(a[i].size()) +
+                        "): a packet is whole bytes, two hex digits each");
+    }
     if (auto bytes = parse_hex_bytes(a[i])) {
       frame = std::move(*bytes);
     } else {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/names.h"
 #include "common/strings.h"
 #include "node/ofctl_internal.h"
 #include "openflow/action_wire.h"
@@ -102,6 +103,10 @@ Status parse_args(const Args& argv, OfctlOptions& opt, Args& args) {
 // ---- commands -----------------------------------------------------------------------------
 
 Ofproto* bridge_or_fail(OfctlCtx& ctx, const std::string& name) {
+  if (Status st = validate_name("bridge", name); !st.ok()) {
+    ctx.fail(st.error().message);
+    return nullptr;
+  }
   Ofproto* br = ctx.host->sw().bridge(name);
   if (!br) ctx.fail(name + " is not a bridge or a socket");
   return br;

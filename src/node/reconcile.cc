@@ -114,6 +114,11 @@ void Reconciler::remove_stale(const Db& db, const std::map<std::string, Wanted>&
       auto spec = port_spec(*w->second.port, *w->second.iface, w->second.dummy_dp);
       keep = spec.ok() && spec->type == it->second.spec.type &&
              spec->options == it->second.spec.options;
+      // A changed ofport_request renumbers the port (deleted here, added with it below), as
+      // Open vSwitch does.
+      Ofproto* br = keep ? sw_.bridge(it->second.bridge) : nullptr;
+      auto no = br ? br->port_by_name(it->first) : std::nullopt;
+      if (keep && spec->ofport_request && no && *no != *spec->ofport_request) keep = false;
     }
     if (keep) {
       ++it;

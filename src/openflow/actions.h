@@ -250,6 +250,10 @@ Result<ActionList> parse_actions(std::string_view s, const PortNamer* names = nu
 // Formats as ovs-ofctl dump-flows does; an empty list formats as "drop".
 std::string format_actions(const ActionList& acts, const PortNamer* names = nullptr);
 std::string format_action(const Action& a, const PortNamer* names = nullptr);
+// The list's size in Open vSwitch's internal form (action_size.cc); more than
+// kMaxOfpactsSize is refused with "input too big", as ovs-ofctl refuses it.
+inline constexpr size_t kMaxOfpactsSize = 65535;
+size_t ofpacts_size(const ActionList& acts);
 // Checks actions against the rule's match (prerequisites of set_field/load/move targets,
 // bit widths, output port ranges, goto_table going forward). `table` is the rule's table.
 Status check_actions(const ActionList& acts, const Match& match, uint8_t table);

@@ -220,6 +220,11 @@ void put_key(std::string& s, std::string_view key, uint64_t v, bool hex = false)
 }  // namespace
 
 Result<FlowSpec> parse_flow(std::string_view text, FlowTextMode mode, const PortNamer* names) {
+  // A NUL is no separator: text that holds one is refused whole (it cannot come from a file
+  // line or a shell word, only from a crafted request).
+  if (text.find('\0') != std::string_view::npos) {
+    return make_error("flow text contains a NUL byte");
+  }
   FlowSplit split = split_actions(text);
   if (mode == FlowTextMode::kDelete && split.has_actions) {
     return make_error("actions: not valid when deleting flows");
@@ -232,6 +237,7 @@ Result<FlowSpec> parse_flow(std::string_view text, FlowTextMode mode, const Port
   if (!split.has_actions) return spec;
   auto acts = parse_actions(split.actions, names);
   if (!acts.ok()) return prefixed("actions: ", acts.error());
+  if (ofpacts_size(*acts) > kMaxOfpactsSize) return make_error("input too big");
   spec.actions = std::move(*acts);
   spec.actions_given = true;
   Status checked = check_actions(spec.actions, spec.match, spec.table);

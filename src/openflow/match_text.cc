@@ -396,6 +396,9 @@ void put_l4(std::string& s, const FlowKey& f, const FlowKey& w) {
 }  // namespace oftext
 
 Result<Match> parse_match(std::string_view text, const PortNamer* names) {
+  if (text.find('\0') != std::string_view::npos) {
+    return make_error("flow text contains a NUL byte");
+  }
   oftext::MatchBuilder builder(names);
   oftext::KeyValueScanner scanner(text);
   oftext::KeyValue kv;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "common/addr.h"
+#include "common/names.h"
+
 namespace nt {
 
 namespace {
@@ -452,7 +455,22 @@ void collect_garbage(Db& db) {
   }
 }
 
+Status check_names(const Db& db) {
+  for (const auto& [u, b] : db.bridges) NT_TRY(validate_name("bridge", b.name));
+  for (const auto& [u, p] : db.ports) NT_TRY(validate_name("port", p.name));
+  for (const auto& [u, i] : db.interfaces) {
+    NT_TRY(validate_name("interface", i.name));
+    // Interface:mac is an Ethernet address; anything else is refused, not silently ignored.
+    if (i.mac && !MacAddr::parse(*i.mac)) {
+      return make_error("interface " + i.name + ": mac \"" + escape_for_log(*i.mac) +
+                        "\" is not an Ethernet address (xx:xx:xx:xx:xx:xx)");
+    }
+  }
+  return ok_status();
+}
+
 Status check_integrity(const Db& db) {
+  NT_TRY(check_names(db));
   if (db.open_vswitch.size() > 1) {
     return make_error(
         integrity_error("Transaction causes \"Open_vSwitch\" table to contain " +

@@ -170,6 +170,8 @@ void write_column(Db& db, TableId table, const Uuid& row, const ColumnSpec& colu
 
 // Deletes Bridge, Port and Interface rows that no row references (OVSDB garbage collection).
 void collect_garbage(Db& db);
+// Bridge, Port and Interface names pass validate_name (common/names.h); part of check_integrity.
+Status check_names(const Db& db);
 // References resolve, names are unique, one Open_vSwitch row. The error says which rule broke.
 Status check_integrity(const Db& db);
 // Clears every runtime column (on daemon start, before it fills them again).

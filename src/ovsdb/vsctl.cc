@@ -361,6 +361,7 @@ Status finish_transaction(VsctlContext& ctx, std::string& warnings) {
   }
   NT_TRY(check_deleted_rows(ctx));
   collect_garbage(ctx.db);
+  NT_TRY(check_names(ctx.db));  // "invalid bridge name ...", not wrapped as a transaction error
   auto st = check_integrity(ctx.db);
   if (!st.ok()) return make_error("transaction error: " + st.error().message);
   return ok_status();

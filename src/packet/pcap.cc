@@ -1,5 +1,9 @@
 #include "packet/pcap.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -24,11 +28,49 @@ uint32_t bswap32(uint32_t v) {
   return (v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24);
 }
 
+bool is_pcap_magic(uint32_t m) {
+  return m == kMagicUsec || m == kMagicNsec || m == bswap32(kMagicUsec) || m == bswap32(kMagicNsec);
+}
+
+// Opens `path` for a new capture without following a symlink (O_NOFOLLOW) and truncates it
+// only if it is empty or already a pcap file; anything else is refused, untouched.
+Result<int> open_capture_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    if (errno == ELOOP) {
+      return make_error(path + ": is a symbolic link; refusing to write a capture through it");
+    }
+    return io_error("cannot create", path);
+  }
+  struct stat st {};
+  uint32_t magic = 0;
+  const char* refuse = nullptr;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    refuse = "is not a regular file";
+  } else if (st.st_size > 0 &&
+             (::pread(fd, &magic, sizeof magic, 0) != sizeof magic || !is_pcap_magic(magic))) {
+    refuse = "exists and is not a pcap file";
+  } else if (st.st_size > 0 && ::ftruncate(fd, 0) != 0) {
+    refuse = "cannot be truncated";
+  }
+  if (refuse) {
+    ::close(fd);
+    return make_error(path + ": " + refuse + "; refusing to overwrite it");
+  }
+  return fd;
+}
+
 }  // namespace
 
 Status PcapWriter::open(const std::string& path, uint32_t snaplen) {
-  file_.reset(std::fopen(path.c_str(), "wb"));
-  if (!file_) return io_error("cannot create", path);
+  file_.reset();
+  auto fd = open_capture_file(path);
+  if (!fd.ok()) return fd.error();
+  file_.reset(::fdopen(*fd, "wb"));
+  if (!file_) {
+    ::close(*fd);
+    return io_error("cannot create", path);
+  }
   snaplen_ = snaplen;
   frames_ = 0;
   uint8_t h[24] = {};
@@ -72,8 +114,13 @@ uint32_t PcapReader::field(const uint8_t* p) const {
 }
 
 Status PcapReader::open(const std::string& path) {
-  file_.reset(std::fopen(path.c_str(), "rb"));
-  if (!file_) return io_error("cannot open", path);
+  file_.reset();
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) file_.reset(::fdopen(fd, "rb"));
+  if (!file_) {
+    if (fd >= 0) ::close(fd);
+    return io_error("cannot open", path);
+  }
   uint8_t h[24];
   if (std::fread(h, 1, sizeof h, file_.get()) != sizeof h) {
     return make_error(path + ": not a pcap file (short header)");

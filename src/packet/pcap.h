@@ -28,7 +28,9 @@ class PcapWriter {
   PcapWriter(PcapWriter&&) = default;
   PcapWriter& operator=(PcapWriter&&) = default;
 
-  // Creates (truncates) `path` and writes the file header.
+  // Creates `path` (mode 0640) and writes the file header. Never follows a symlink
+  // (O_NOFOLLOW) and truncates only an empty file or an earlier capture (pcap magic): any
+  // other existing file is refused with an error and left as it was.
   Status open(const std::string& path, uint32_t snaplen = 65535);
   // Appends one frame; `ts_usec` is microseconds since the Unix epoch. Frames longer than
   // the snap length are truncated in the file (their original length is recorded).

@@ -141,10 +141,18 @@ Result<ControlReply> control_call(const std::string& socket_path, const ControlR
   if (!addr.ok()) return addr.error();
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return errno_error(errno);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0 ||
-      !write_all(fd, encode_request(req))) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0) {
     int err = errno;
     ::close(fd);
+    return errno_error(err);
+  }
+  if (!write_all(fd, encode_request(req))) {
+    // The daemon may have refused the request (too big, too many connections) and closed:
+    // its error reply, if it sent one, says why better than EPIPE does.
+    int err = errno;
+    auto line = read_line(fd, 1000);
+    ::close(fd);
+    if (line.ok()) return decode_reply(*line);
     return errno_error(err);
   }
   ::shutdown(fd, SHUT_WR);
@@ -173,9 +181,16 @@ Result<int> control_listen(const std::string& path) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return errno_error(errno);
   ::unlink(path.c_str());
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) != 0 ||
-      ::listen(fd, 64) != 0) {
-    int err = errno;
+  // The socket's mode decides who may drive the daemon: 0750 (owner and group, as Open
+  // vSwitch's ovs-vswitchd.ctl), whatever the umask. The socket is born 0700 under umask 077
+  // and only then widened, so it is never reachable by others, not even for an instant.
+  mode_t old_mask = ::umask(077);
+  int rc = ::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr);
+  int err = errno;
+  ::umask(old_mask);
+  if (rc == 0 && ::chmod(path.c_str(), 0750) != 0) rc = -1, err = errno;
+  if (rc == 0 && ::listen(fd, 128) != 0) rc = -1, err = errno;
+  if (rc != 0) {
     ::close(fd);
     return errno_error(err);
   }
@@ -192,35 +207,6 @@ Result<std::string> read_file_or_stdin(const std::string& path) {
   if (!text.ok())
     return make_error(text.error().message.substr(path.size() + 2), text.error().code);
   return text;
-}
-
-Status write_file_atomic(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return make_error(tmp + ": " + std::strerror(errno), ErrorCode::kInternal);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    off += static_cast<size_t>(n);
-  }
-  bool ok = off == data.size() && ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    if (ok) err = errno;
-    ::unlink(tmp.c_str());
-    return make_error(path + ": " + std::strerror(err), ErrorCode::kInternal);
-  }
-  std::string dir =
-      path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
-  int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return ok_status();
 }
 
 }  // namespace nt

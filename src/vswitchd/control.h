@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/files.h"  // write_file_atomic (flow_files.cc, daemon)
 #include "common/result.h"
 #include "node/command_reply.h"
 
@@ -61,8 +62,5 @@ Result<int> control_listen(const std::string& path);
 
 // Reads a whole file (`-` reads standard input). The Error carries strerror's text.
 Result<std::string> read_file_or_stdin(const std::string& path);
-// Writes `data` to `path` atomically: a temporary file beside it, fsync, rename, fsync of the
-// directory, so a reader (or a restart after kill -9) sees the old or the new file, never half.
-Status write_file_atomic(const std::string& path, std::string_view data);
 
 }  // namespace nt

@@ -176,6 +176,7 @@ std::string Daemon::format_netdev_coverage() const {
   if (flows_.n_commits()) s += coverage_line("flows_journal_commit", flows_.n_commits());
   if (flows_.commit_usec()) s += coverage_line("flows_journal_commit_usec", flows_.commit_usec());
   if (flows_.n_compactions()) s += coverage_line("flows_compaction", flows_.n_compactions());
+  if (control_) s += control_->format_coverage();  // the control socket's limits and refusals
   return s;
 }
 

@@ -11,10 +11,11 @@
 // MACs) and flows.
 //
 // One thread runs everything from one epoll loop: the control socket (one JSON request per
-// connection, see control.h), every netdev's rx fd (received packets go to the datapath in
-// batches of 32), a 500 ms timer (Switch::run: statistics, timeouts, MAC aging; netdevs that
-// are down are retried) and a signalfd (SIGTERM/SIGINT/SIGHUP). A command is therefore
-// handled between two batches and the packet path takes no lock.
+// connection, see control.h; every connection non-blocking with its own buffers, so a stuck
+// client never stalls the loop: control_server.h), every netdev's rx fd (received packets go to the
+// datapath in batches of 32), a 500 ms timer (Switch::run: statistics, timeouts, MAC aging; netdevs
+// that are down are retried) and a signalfd (SIGTERM/SIGINT/SIGHUP). A command is therefore handled
+// between two batches and the packet path takes no lock.
 //
 // Under load the loop coalesces: after a wake-up that brought a batch's worth of frames it
 // sleeps other_config:rx-coalesce-us (Open_vSwitch table, default 30, 0 turns it off) before
@@ -37,6 +38,7 @@
 #include "netstack/scheduler.h"
 #include "node/node.h"
 #include "vswitchd/control.h"
+#include "vswitchd/control_server.h"
 #include "vswitchd/flow_files.h"
 
 namespace nt {
@@ -51,6 +53,8 @@ struct DaemonOptions {
   std::optional<std::string> log_file;  // absolute once parsed
   bool help = false;
   bool version = false;
+  bool enable_dummy = false;  // --enable-dummy: dummy netdevs and their pcap options
+  ControlLimits control;      // --control-max-request, --control-max-clients, ...
 };
 
 // Parses neutrino-vswitchd's command line (argv without the program name).
@@ -113,18 +117,16 @@ class Daemon final : private DaemonCore, public CommandHost {
   bool poll_pending();
   bool coalesce();
   void apply_other_config();
-  void accept_clients();
-  void on_client(int fd);
-  void close_client(int fd);
 
   DaemonOptions opts_;
   NodeCore node_;
   FlowStore flows_;
-  int epoll_fd_ = -1, listen_fd_ = -1, timer_fd_ = -1, signal_fd_ = -1, sched_fd_ = -1;
-  TimeUs sched_armed_ = kNever;                            // the deadline sched_fd_ is set to
-  std::map<int, uint32_t> rx_fds_;                         // netdev rx fd -> odp port
-  std::map<int, std::string> clients_;                     // connection fd -> request bytes so far
-  std::map<uint32_t, bool> netdev_up_;                     // odp port -> last known up state
+  int epoll_fd_ = -1, timer_fd_ = -1, signal_fd_ = -1, sched_fd_ = -1;
+  std::unique_ptr<ControlServer> control_;  // the control socket's connections (non-blocking)
+  bool listening_ = false;                  // the socket file is ours to remove
+  TimeUs sched_armed_ = kNever;             // the deadline sched_fd_ is set to
+  std::map<int, uint32_t> rx_fds_;          // netdev rx fd -> odp port
+  std::map<uint32_t, bool> netdev_up_;      // odp port -> last known up state
   std::vector<std::pair<uint32_t, Netdev*>> netdev_list_;  // as of the last sync_rx_fds()
   bool running_ = false;
   bool pidfile_written_ = false;

@@ -41,8 +41,20 @@ const char* kUsage =
     "  --pidfile[=FILE]        create pidfile (default: RUNDIR/neutrino-vswitchd.pid)\n"
     "  --log-file[=FILE]       enable logging to file (default: RUNDIR/neutrino-vswitchd.log)\n"
     "  --rundir=DIR            run directory (default: $NVS_RUNDIR or /var/run/neutrino)\n"
+    "  --enable-dummy          enable dummy netdevs (type=dummy, datapath_type=dummy,\n"
+    "                          options:tx_pcap/rx_pcap), for testing\n"
+    "\nControl socket options:\n"
+    "  --control-max-request=BYTES  largest request accepted (default: 67108864)\n"
+    "  --control-max-clients=N      simultaneous connections (default: 64)\n"
+    "  --control-idle-timeout=SECS  close a connection idle this long (default: 30)\n"
     "  -h, --help              display this help message\n"
     "  -V, --version           display version information\n";
+
+int64_t monotonic_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
+}
 
 std::string absolute(const std::string& path, const std::string& base) {
   if (path.empty() || path[0] == '/') return path;
@@ -84,6 +96,20 @@ Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& argv)
       log_name = v == "--log-file" ? "" : value("--log-file");
     } else if (starts_with(v, "--rundir=")) {
       rundir = value("--rundir");
+    } else if (v == "--enable-dummy" || starts_with(v, "--enable-dummy=")) {
+      o.enable_dummy = true;  // Open vSwitch's =override/=system variants: same here
+    } else if (starts_with(v, "--control-max-request=")) {
+      auto n = parse_uint(value("--control-max-request"), 64);
+      if (!n || *n < 64) return make_error("--control-max-request: expected bytes (>= 64)");
+      o.control.max_request = static_cast<size_t>(*n);
+    } else if (starts_with(v, "--control-max-clients=")) {
+      auto n = parse_uint(value("--control-max-clients"), 32);
+      if (!n || *n < 1) return make_error("--control-max-clients: expected a number >= 1");
+      o.control.max_clients = static_cast<size_t>(*n);
+    } else if (starts_with(v, "--control-idle-timeout=")) {
+      auto n = parse_uint(value("--control-idle-timeout"), 32);
+      if (!n || *n < 1) return make_error("--control-idle-timeout: expected seconds >= 1");
+      o.control.idle_timeout_ms = *n * 1000;
     } else if (v == "-h" || v == "--help") {
       o.help = true;
     } else if (v == "-V" || v == "--version") {
@@ -118,13 +144,14 @@ Status Daemon::start() {
     for (const std::string& m : Vlog::modules())
       vlog().set_level(m, VlogDest::kConsole, VlogLevel::kOff);
   }
+  netdev_enable_dummy(opts_.enable_dummy);
   NT_TRY(load_state());
   NT_TRY(setup_loop());
-  auto fd = control_listen(sock);
-  if (!fd.ok()) return make_error(sock + ": " + fd.error().message);
-  listen_fd_ = *fd;
-  epoll_event ev{EPOLLIN, {.u64 = tag(kListen)}};
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
+  control_ = std::make_unique<ControlServer>(
+      opts_.control, [this](const ControlRequest& req) { return handle(req); },
+      [] { return static_cast<uint64_t>(monotonic_ms()); });
+  NT_TRY(control_->start(sock, epoll_fd_, tag(kListen), tag(kClient)));
+  listening_ = true;
   if (opts_.pidfile) {
     NT_TRY(write_pidfile(*opts_.pidfile));
     pidfile_written_ = true;
@@ -226,6 +253,7 @@ void Daemon::on_timer() {
   }
   sw().run();
   compact_flows();
+  if (control_) control_->tick();
   bool changed = false;
   for (const auto& [odp, nd] : netdevs()) {
     nd->poll_stats();
@@ -259,56 +287,6 @@ void Daemon::run_scheduler() {
   ::timerfd_settime(sched_fd_, 0, &its, nullptr);  // all zero: disarmed
 }
 
-void Daemon::accept_clients() {
-  for (;;) {
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
-    clients_[fd].clear();
-    epoll_event ev{EPOLLIN, {.u64 = tag(kClient, static_cast<uint32_t>(fd))}};
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
-  }
-}
-
-void Daemon::close_client(int fd) {
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  ::close(fd);
-  clients_.erase(fd);
-}
-
-// Reads what has arrived; once the request is whole, executes it and answers.
-void Daemon::on_client(int fd) {
-  std::string& buf = clients_[fd];
-  char chunk[65536];
-  bool eof = false;
-  for (;;) {
-    ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n > 0) {
-      buf.append(chunk, static_cast<size_t>(n));
-      continue;
-    }
-    eof = n == 0 || (errno != EAGAIN && errno != EINTR);
-    if (n < 0 && errno == EINTR) continue;
-    break;
-  }
-  if (buf.find('\n') == std::string::npos && !eof) return;
-  auto req = decode_request(buf);
-  ControlReply reply =
-      req.ok() ? handle(*req)
-               : ControlReply{1, "", std::string(kDaemonName) + ": " + req.error().message + "\n"};
-  std::string out = encode_reply(reply);
-  int flags = ::fcntl(fd, F_GETFL);
-  ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  for (size_t off = 0; off < out.size();) {
-    ssize_t n = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-    if (n <= 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    off += static_cast<size_t>(n);
-  }
-  close_client(fd);
-}
-
 void Daemon::run() {
   // The coalescing sleep must be as short as asked: the default timer slack would add 50 us.
   ::prctl(PR_SET_TIMERSLACK, kTimerSlackNs, 0, 0, 0);
@@ -322,7 +300,7 @@ void Daemon::run() {
       uint32_t value = static_cast<uint32_t>(t);
       switch (static_cast<Tag>(t >> 32)) {
         case kListen:
-          accept_clients();
+          if (control_) control_->on_listen();
           break;
         case kTimer:
           on_timer();
@@ -331,7 +309,7 @@ void Daemon::run() {
           running_ = false;
           break;
         case kClient:
-          on_client(static_cast<int>(value));
+          if (control_) control_->on_client(static_cast<int>(value), events[i].events);
           break;
         case kNetdev:
           if (Netdev* nd = netdev(value)) poll_netdev(value, nd, kBatchesPerWake);
@@ -351,19 +329,14 @@ void Daemon::run() {
 void Daemon::cleanup() {
   if (cleaned_) return;
   cleaned_ = true;
-  for (auto it = clients_.begin(); it != clients_.end();) {
-    ::close(it->first);
-    it = clients_.erase(it);
-  }
-  if (listen_fd_ >= 0) {
-    ::close(listen_fd_);
-    ::unlink(control_socket_path(opts_.rundir).c_str());
-  }
+  if (control_) control_->stop();
+  if (listening_) ::unlink(control_socket_path(opts_.rundir).c_str());
+  listening_ = false;
   if (pidfile_written_) ::unlink(opts_.pidfile->c_str());
   for (int fd : {epoll_fd_, timer_fd_, signal_fd_, sched_fd_}) {
     if (fd >= 0) ::close(fd);
   }
-  listen_fd_ = epoll_fd_ = timer_fd_ = signal_fd_ = sched_fd_ = -1;
+  epoll_fd_ = timer_fd_ = signal_fd_ = sched_fd_ = -1;
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "common/files.h"
 #include "common/strings.h"
 #include "vswitchd/state_files.h"
 
@@ -213,7 +214,7 @@ Status FlowStore::write_snapshot(const Ofproto& br) {
   std::string text = std::string(kSnapshotHeader) + std::to_string(f.generation) + "\n" +
                      format_configured_flows(br);
   ::mkdir(dir_.c_str(), 0755);
-  NT_TRY(write_snapshot_atomic(path(br.name()), text));
+  NT_TRY(write_file_atomic(path(br.name()), text));
   f.snapshot_size = text.size();
   ++n_compactions_;
   return ok_status();

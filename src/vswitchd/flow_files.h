@@ -11,7 +11,7 @@
 // change costs O(size of the change), not O(all flows), and whatever a command reported as
 // done survives kill -9.
 //
-// Compaction writes a new snapshot (write_snapshot_atomic: O_EXCL temporary, fsync, rename,
+// Compaction writes a new snapshot (write_file_atomic: O_EXCL temporary, fsync, rename,
 // directory fsync) carrying the generation of the last record, then empties the journal; it
 // runs at start-up and on the daemon's timer once a journal is larger than kCompactBytes and
 // than twice its snapshot. A crash between the rename and the truncation is harmless: replay
@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/names.h"
 #include "ofproto/bundle.h"
 
 namespace nt {
@@ -59,9 +60,10 @@ class FlowStore {
   FlowStore(const FlowStore&) = delete;
   FlowStore& operator=(const FlowStore&) = delete;
 
-  // The one place a bridge's file names are built: `<dir>/<bridge><suffix>`.
+  // The one place a bridge's file names are built: `<dir>/<bridge><suffix>`, the bridge name
+  // escaped into one path component (common/names.h), so no name can reach outside dir_.
   std::string bridge_file(const std::string& bridge, std::string_view suffix) const {
-    return dir_ + "/" + bridge + std::string(suffix);
+    return dir_ + "/" + escape_file_name(bridge) + std::string(suffix);
   }
   std::string path(const std::string& bridge) const { return bridge_file(bridge, ".flows"); }
   std::string journal_path(const std::string& bridge) const {

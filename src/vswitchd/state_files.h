@@ -3,12 +3,10 @@
 //
 // read_state_file() refuses anything that is not a regular file with a clear message
 // ("conf.db: Is a directory") instead of letting a C++ stream fail in odd ways.
-// write_snapshot_atomic() never exposes a half-written file and never follows a planted file:
-// the data goes to a fresh temporary name opened with O_EXCL, is fsynced, renamed over the
-// target, and the directory is fsynced, so after kill -9 or a power cut a reader sees the old
-// file or the new one. set_aside() keeps a copy of a file the daemon could not read under the
-// first free `<name>.rejected-N`, never overwriting an earlier copy and never deleting one.
-// crc32c() is CRC-32C (Castagnoli), the checksum of each journal record.
+// Snapshots are replaced with common/files.h's write_file_atomic(). set_aside() keeps a copy of a
+// file the daemon could not read under the first free `<name>.rejected-N`, never overwriting an
+// earlier copy and never deleting one. crc32c() is CRC-32C (Castagnoli), the checksum of each
+// journal record.
 #pragma once
 
 #include <cstdint>
@@ -22,10 +20,6 @@ namespace nt {
 // The whole of the regular file at `path`. A missing file is ErrorCode::kNotFound; every error
 // message starts with `path` ("PATH: Is a directory", "PATH: Permission denied").
 Result<std::string> read_state_file(const std::string& path);
-
-// Replaces `path` with `data` atomically and durably (O_EXCL temporary beside it, fsync,
-// rename, fsync of the directory).
-Status write_snapshot_atomic(const std::string& path, std::string_view data);
 
 // Keeps the current `path` as `path.rejected-N` (the first N not taken) and returns that name.
 // With `keep_original`, a regular file is hard-linked, so `path` itself stays until it is

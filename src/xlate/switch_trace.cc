@@ -66,7 +66,8 @@ TraceSummary summarize(const FlowKey& flow, const XlateOut& out) {
   mega.value = flow;
   key_and(mega.value, mega.mask);
   t.megaflow = format_match(mega, kDefaultPriority);
-  t.actions = format_odp_actions(out.actions);
+  // A translation cut short is dropped whole (switch_ops.cc), whatever it had collected.
+  t.actions = out.error ? std::string("drop") : format_odp_actions(out.actions);
   return t;
 }
 

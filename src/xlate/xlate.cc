@@ -24,7 +24,11 @@ TraceNode table_node(const Rule* r, uint8_t table, bool tail) {
 
 void xlate_table(Ctx& ctx, uint8_t table, bool tail) {
   if (ctx.depth >= kMaxDepth || ++ctx.resubmits > kMaxResubmits) {
-    NT_XNOTE(ctx, kError, "over max translation depth " + std::to_string(kMaxDepth));
+    // Open vSwitch's two messages: which limit was hit.
+    NT_XNOTE(ctx, kError,
+             ctx.depth >= kMaxDepth
+                 ? "over max translation depth " + std::to_string(kMaxDepth)
+                 : "over " + std::to_string(kMaxResubmits) + " resubmit actions");
     ctx.out.error = true;
     ctx.exit = true;
     return;

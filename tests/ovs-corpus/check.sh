@@ -20,7 +20,7 @@ stop() {
   rm -rf "$dir"
 }
 trap stop EXIT
-"$tools/neutrino-vswitchd" --detach --pidfile --log-file || { echo "daemon did not start"; exit 1; }
+"$tools/neutrino-vswitchd" --detach --pidfile --log-file --enable-dummy || { echo "daemon did not start"; exit 1; }
 "$tools/nvs-vsctl" add-br br0 -- set bridge br0 datapath_type=dummy \
   -- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
   -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2 || exit 1

@@ -20,7 +20,7 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 start() {  # start RUNDIR: the daemon, detached; its pid is recorded for cleanup
-  "$BIN/neutrino-vswitchd" --detach --pidfile="$1/pid" --log-file="$1/log" --rundir="$1"
+  "$BIN/neutrino-vswitchd" --enable-dummy --detach --pidfile="$1/pid" --log-file="$1/log" --rundir="$1"
   pids+=("$(cat "$1/pid")")
 }
 ofctl() { NVS_RUNDIR=$run "$BIN/nvs-ofctl" "$@"; }
@@ -30,7 +30,7 @@ flows() { ofctl dump-flows br0 --no-stats | grep -v '^NXST' | sort || true; }
 # ---- 1. directories where files are expected ------------------------------------------------
 run=$top/dirs
 mkdir -p "$run/conf.db"
-if err=$("$BIN/neutrino-vswitchd" --rundir="$run" 2>&1); then fail "daemon started with conf.db a directory"; fi
+if err=$("$BIN/neutrino-vswitchd" --enable-dummy --rundir="$run" 2>&1); then fail "daemon started with conf.db a directory"; fi
 grep -q "conf.db: Is a directory" <<<"$err" || fail "conf.db directory: unclear error: $err"
 rmdir "$run/conf.db"
 start "$run"
@@ -106,7 +106,7 @@ unshare -m --propagation private bash -euo pipefail -c '
   mount -t tmpfs -o size=2m tmpfs "$run"
   ofctl() { NVS_RUNDIR=$run "$BIN/nvs-ofctl" "$@"; }
   flows() { ofctl dump-flows br0 --no-stats | grep -v "^NXST" | sort || true; }
-  "$BIN/neutrino-vswitchd" --detach --pidfile="$run/pid" --rundir="$run"
+  "$BIN/neutrino-vswitchd" --enable-dummy --detach --pidfile="$run/pid" --rundir="$run"
   NVS_RUNDIR=$run "$BIN/nvs-vsctl" add-br br0 -- set bridge br0 datapath_type=dummy
   ofctl add-flow br0 "priority=5,ip actions=drop"
   dd if=/dev/zero of="$run/filler" bs=4k 2>/dev/null || true
@@ -124,7 +124,7 @@ unshare -m --propagation private bash -euo pipefail -c '
   [ "$(flows)" = "$before" ] || { kill -9 "$(cat "$run/pid")"; echo "FAIL: failed add-flow in effect" >&2; exit 1; }
   rm -f "$run/filler"
   kill -9 "$(cat "$run/pid")"; sleep 0.2
-  "$BIN/neutrino-vswitchd" --detach --pidfile="$run/pid" --rundir="$run"
+  "$BIN/neutrino-vswitchd" --enable-dummy --detach --pidfile="$run/pid" --rundir="$run"
   after=$(flows)
   kill -9 "$(cat "$run/pid")"
   [ "$after" = "$before" ] || { echo "FAIL: after restart: $after" >&2; exit 1; }

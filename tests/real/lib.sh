@@ -125,7 +125,7 @@ start_daemon() {
 
 # restart_daemon NODE RUNDIR: (re)starts the daemon of NODE on an existing run directory.
 restart_daemon() {
-  on "$1" env NVS_RUNDIR="$2" "$TOOLS/neutrino-vswitchd" --detach --pidfile --log-file
+  on "$1" env NVS_RUNDIR="$2" "$TOOLS/neutrino-vswitchd" --detach --pidfile --log-file --enable-dummy
   daemon_pid "$2" >/dev/null || fail "neutrino-vswitchd in $1 did not start"
 }
 

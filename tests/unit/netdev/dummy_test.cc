@@ -11,6 +11,15 @@
 namespace nt {
 namespace {
 
+// Dummy netdevs exist only with --enable-dummy (netdev.h); this binary's tests open them, so
+// it turns them on for the whole binary, as the daemon does for that option.
+class EnableDummyNetdevs : public ::testing::Environment {
+ public:
+  void SetUp() override { netdev_enable_dummy(true); }
+};
+[[maybe_unused]] ::testing::Environment* const kEnableDummy =
+    ::testing::AddGlobalTestEnvironment(new EnableDummyNetdevs);
+
 std::string temp_path(const std::string& leaf) {
   return (std::filesystem::temp_directory_path() /
           ("nt-netdev-" + std::to_string(getpid()) + "-" + leaf))

@@ -118,3 +118,65 @@ TEST_F(AppctlTest, VlogAndExit) {
 
 }  // namespace
 }  // namespace nt
+
+namespace nt {
+namespace {
+
+// Issue 14's smaller items: each bad input says what is wrong, as Open vSwitch would.
+TEST_F(AppctlTest, OddLengthHexSaysSo) {
+  ControlReply r = appctl({"netdev-dummy/receive", "p1", "fffffffffff"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err.rfind("fffffffffff: odd number of hex digits (11)", 0), 0u) << r.err;
+  EXPECT_TRUE(port("p2")->sent.empty());
+}
+
+TEST_F(AppctlTest, VlogSetAcceptsAnyInAnyCase) {
+  EXPECT_EQ(appctl({"vlog/set", "ANY:file:DBG"}).status, 0);
+  EXPECT_EQ(appctl({"vlog/set", "any:CONSOLE:warn"}).status, 0);
+  std::string list = appctl({"vlog/list"}).out;
+  EXPECT_NE(list.find("bridge            WARN        ERR        DBG"), std::string::npos) << list;
+}
+
+TEST_F(AppctlTest, DpctlDelFlowsChecksTheDatapathName) {
+  ASSERT_EQ(appctl({"netdev-dummy/receive", "p1", kFrame}).status, 0);
+  ASSERT_NE(appctl({"dpctl/dump-flows"}).out, "");
+  ControlReply r = appctl({"dpctl/del-flows", "system@br0"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err.rfind("opening datapath (No such device)\n", 0), 0u) << r.err;
+  EXPECT_NE(appctl({"dpctl/dump-flows"}).out, "") << "a wrong name flushed the datapath";
+  EXPECT_EQ(appctl({"dpctl/del-flows", "netdev@ovs-netdev"}).status, 0);
+  EXPECT_EQ(appctl({"dpctl/dump-flows"}).out, "");
+}
+
+TEST_F(AppctlTest, BridgeArgumentsAreValidatedNames) {
+  ControlReply r = appctl({"fdb/show", "../x"});
+  EXPECT_EQ(r.err.rfind("invalid bridge name \"../x\": contains '/'\n", 0), 0u) << r.err;
+  r = appctl({"ofproto/trace", std::string("br0\0x", 5), "in_port=1"});
+  EXPECT_EQ(r.err.rfind("invalid bridge name \"br0\\x00x\": contains a NUL byte\n", 0), 0u)
+      << r.err;
+}
+
+// A resubmit explosion (depth well under 64, 2^13 lookups) names the resubmit limit and
+// drops the packet: no output is listed for it.
+TEST_F(AppctlTest, ResubmitExplosionNamesTheLimitAndDrops) {
+  Ofproto* br = sw_.bridge("br0");
+  std::vector<FlowOp> ops;
+  for (int t = 0; t < 13; ++t) {
+    std::string next = std::to_string(t + 1);
+    ops.push_back({FlowModCommand::kAdd,
+                   *parse_flow("table=" + std::to_string(t) + ",priority=100 actions=resubmit(," +
+                                   next + "),resubmit(," + next + ")",
+                               FlowTextMode::kAdd)});
+  }
+  ops.push_back(
+      {FlowModCommand::kAdd, *parse_flow("table=13 actions=output:2", FlowTextMode::kAdd)});
+  ASSERT_TRUE(sw_.apply_bundle(br->name(), ops).ok());
+  ControlReply r = appctl({"ofproto/trace", "br0", "in_port=1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(">>>> over 4096 resubmit actions <<<<"), std::string::npos);
+  EXPECT_EQ(r.out.find("over max translation depth"), std::string::npos);
+  EXPECT_EQ(r.out.substr(r.out.rfind("Datapath actions:")), "Datapath actions: drop\n");
+}
+
+}  // namespace
+}  // namespace nt

@@ -4,10 +4,20 @@
 
 #include <gtest/gtest.h>
 
+#include "netdev/netdev.h"
 #include "netdev/netdev_dummy.h"
 
 namespace nt {
 namespace {
+
+// Dummy netdevs exist only with --enable-dummy (netdev.h); this binary's tests open them, so
+// it turns them on for the whole binary, as the daemon does for that option.
+class EnableDummyNetdevs : public ::testing::Environment {
+ public:
+  void SetUp() override { netdev_enable_dummy(true); }
+};
+[[maybe_unused]] ::testing::Environment* const kEnableDummy =
+    ::testing::AddGlobalTestEnvironment(new EnableDummyNetdevs);
 
 TEST(DeferredNetdev, DropsWhileDownAndComesUpOnRetry) {
   PortSpec spec;

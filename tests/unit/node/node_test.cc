@@ -113,3 +113,38 @@ TEST_F(NodeCoreTest, HostOnAnInternalPortAnswersOnTheRealClock) {
 
 }  // namespace
 }  // namespace nt
+
+namespace nt {
+namespace {
+
+// Changing ofport_request of an existing port renumbers it, as Open vSwitch does; the
+// database reports the new number.
+TEST_F(NodeCoreTest, ChangingOfportRequestRenumbersThePort) {
+  ASSERT_EQ(vsctl({"add-br", "br0", "--", "add-port", "br0", "p1", "--", "set", "Interface", "p1",
+                   "ofport_request=3"})
+                .status,
+            0);
+  ASSERT_EQ(*sw_.bridge("br0")->port_by_name("p1"), 3u);
+  ASSERT_EQ(vsctl({"set", "Interface", "p1", "ofport_request=9"}).status, 0);
+  EXPECT_EQ(*sw_.bridge("br0")->port_by_name("p1"), 9u);
+  EXPECT_EQ(sw_.bridge("br0")->port(3), nullptr);
+  EXPECT_TRUE(node_.db().find_interface("p1")->ofport == int64_t{9});
+}
+
+// Names are checked at the node's front door too: nothing reaches the switch.
+TEST_F(NodeCoreTest, BadNamesAndMacsAreRefused) {
+  ControlReply r = vsctl({"add-br", ""});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "nvs-vsctl: invalid bridge name \"\": name must not be empty\n");
+  r = vsctl({"add-br", "br0", "--", "set", "Interface", "br0", "mac=zz"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "nvs-vsctl: interface br0: mac \"zz\" is not an Ethernet address "
+            "(xx:xx:xx:xx:xx:xx)\n");
+  EXPECT_TRUE(sw_.bridges().empty());
+  r = vsctl({"add-br", "br0", "--", "set", "Interface", "br0", "mac=\"02:00:00:00:00:09\""});
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+}  // namespace
+}  // namespace nt

@@ -295,3 +295,35 @@ TEST(FlowStore, LearnedFlowsAreNotPersisted) {
 
 }  // namespace
 }  // namespace nt
+
+namespace nt {
+namespace {
+
+// ovs-ofctl refuses an action list whose Open vSwitch form exceeds 64 KiB: 4095 outputs are
+// accepted, 4096 are not (checked against ovs-ofctl 3.1's parse-flow), 10,000 certainly not.
+TEST_F(OfctlTest, ActionListSizeIsLimitedAsOvs) {
+  auto outputs = [](int n) {
+    std::string s = "in_port=1 actions=";
+    for (int i = 0; i < n; ++i) s += (i ? ",output:" : "output:") + std::to_string(i % 100 + 1);
+    return s;
+  };
+  EXPECT_EQ(ofctl({"add-flow", "br0", outputs(4095)}).status, 0);
+  for (int n : {4096, 10000}) {
+    ControlReply r = ofctl({"add-flow", "br0", outputs(n)});
+    EXPECT_EQ(r.status, 1) << n;
+    EXPECT_EQ(r.err, "nvs-ofctl: input too big\n") << n;
+  }
+}
+
+TEST_F(OfctlTest, NulInsideFlowTextIsRefused) {
+  ControlReply r = ofctl({"add-flow", "br0", std::string("in_port=1\0,actions=drop", 23)});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("flow text contains a NUL byte"), std::string::npos) << r.err;
+  r = ofctl({"add-flows", "br0", "-"}, std::string("priority=9 actions=drop\0output:2\n", 33));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("NUL byte"), std::string::npos) << r.err;
+  EXPECT_EQ(dump(), " priority=0 actions=NORMAL\n");
+}
+
+}  // namespace
+}  // namespace nt

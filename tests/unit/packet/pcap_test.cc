@@ -100,6 +100,12 @@ TEST(Pcap, Errors) {
   auto st = r.open(f.path());
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("not a pcap"), std::string::npos);
+  // A writer never truncates a file that is not a capture.
+  auto refused = w.open(f.path());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message,
+            f.path() + ": exists and is not a pcap file; refusing to overwrite it");
+  ASSERT_EQ(truncate(f.path().c_str(), 0), 0);
   // A record cut short.
   ASSERT_TRUE(w.open(f.path()).ok());
   Packet b;

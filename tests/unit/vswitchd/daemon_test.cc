@@ -146,8 +146,8 @@ class DaemonTest : public ::testing::Test {
   }
 
   void start_daemon() {
-    RunResult r = run("neutrino-vswitchd",
-                      {"--detach", "--pidfile", "--log-file", "--rundir=" + dir_.string()});
+    RunResult r = run("neutrino-vswitchd", {"--detach", "--pidfile", "--log-file", "--enable-dummy",
+                                            "--rundir=" + dir_.string()});
     ASSERT_EQ(r.status, 0) << r.err;
     ASSERT_TRUE(fs::exists(pidfile()));
   }

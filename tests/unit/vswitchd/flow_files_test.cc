@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/files.h"
 #include "vswitchd/state_files.h"
 
 namespace nt {
@@ -202,7 +203,7 @@ TEST(StateFiles, ReadStateFileNamesWhatIsWrong) {
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   spit(dir.path() + "/f", "data");
   EXPECT_EQ(slurp(dir.path() + "/f"), "data");
-  ASSERT_TRUE(write_snapshot_atomic(dir.path() + "/f", "new").ok());
+  ASSERT_TRUE(write_file_atomic(dir.path() + "/f", "new").ok());
   EXPECT_EQ(slurp(dir.path() + "/f"), "new");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
 }

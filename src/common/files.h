@@ -1,0 +1,21 @@
+// Files the daemon writes, written so that nothing planted in a directory can redirect them.
+//
+// `write_file_atomic` is the one way the daemon replaces a file (conf.db, flow files, the
+// pidfile): the data goes to a temporary file beside the target with a random name created
+// with O_CREAT | O_EXCL | O_NOFOLLOW (a symlink or file planted under any name is never opened,
+// let alone followed or truncated), is fsync'd, renamed over the target (rename replaces a
+// symlink, never writes through it) and the directory is fsync'd. A reader, or a restart after
+// kill -9, sees the old file or the new one, never half of one.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace nt {
+
+// Errors read "PATH: strerror text".
+Status write_file_atomic(const std::string& path, std::string_view data, int mode = 0644);
+
+}  // namespace nt

@@ -1,0 +1,255 @@
+#include "vswitchd/control_server.h"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "common/strings.h"
+
+namespace nt {
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadBudget = 1 << 20;  // per wake-up and client: others get their turn
+constexpr int kAcceptsPerWake = 64;
+
+std::string_view counter_name(ControlCounter c) {
+  switch (c) {
+#define NT_CONTROL_NAME(name, str) \
+  case ControlCounter::name:       \
+    return str;
+    NT_CONTROL_COUNTERS(NT_CONTROL_NAME)
+#undef NT_CONTROL_NAME
+    case ControlCounter::kCount:
+      break;
+  }
+  return "?";
+}
+
+int open_spare() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+}  // namespace
+
+FrameState frame_request(std::string_view buf, bool eof, size_t max, std::string_view* request) {
+  size_t nl = buf.find('\n');
+  if (nl != std::string_view::npos && nl <= max) {
+    *request = buf.substr(0, nl + 1);
+    return FrameState::kWhole;
+  }
+  if (buf.size() > max) return FrameState::kTooBig;
+  if (!eof) return FrameState::kIncomplete;
+  if (buf.empty()) return FrameState::kEmpty;
+  *request = buf;
+  return FrameState::kWhole;
+}
+
+ControlReply control_error_reply(const std::string& why) {
+  return ControlReply{1, "", std::string(kDaemonName) + ": " + why + "\n"};
+}
+
+ControlServer::ControlServer(ControlLimits limits, Handler handler, Clock now_ms)
+    : limits_(limits), handler_(std::move(handler)), now_ms_(std::move(now_ms)) {}
+
+ControlServer::~ControlServer() { stop(); }
+
+Status ControlServer::start(const std::string& path, int epoll_fd, uint64_t listen_tag,
+                            uint64_t client_tag) {
+  auto fd = control_listen(path);
+  if (!fd.ok()) return make_error(path + ": " + fd.error().message);
+  listen_fd_ = *fd;
+  epoll_fd_ = epoll_fd;
+  listen_tag_ = listen_tag;
+  client_tag_ = client_tag;
+  spare_fd_ = open_spare();
+  epoll_event ev{EPOLLIN, {.u64 = listen_tag_}};
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) != 0) {
+    return make_error(path + ": epoll: " + std::strerror(errno));
+  }
+  return ok_status();
+}
+
+void ControlServer::stop() {
+  while (!clients_.empty()) close_client(clients_.begin()->first);
+  for (int* fd : {&listen_fd_, &spare_fd_}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+}
+
+void ControlServer::pause_listener() {
+  if (listener_paused_) return;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+  listener_paused_ = true;
+  bump(ControlCounter::kListenPaused);
+}
+
+void ControlServer::on_listen() {
+  for (int i = 0; i < kAcceptsPerWake; ++i) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      bump(ControlCounter::kAccepted);
+      if (clients_.size() >= limits_.max_clients) {
+        bump(ControlCounter::kTooManyClients);
+        refuse(fd, "too many connections (" + std::to_string(limits_.max_clients) +
+                       "); try again later");
+        continue;
+      }
+      add_client(fd);
+      continue;
+    }
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno != EMFILE && errno != ENFILE) return;  // EAGAIN: nothing more to accept
+    // Out of descriptors: the pending connection would make the listener readable forever.
+    // Take it with the spare descriptor, tell it why and drop it; then take the spare back.
+    bump(ControlCounter::kAcceptEmfile);
+    if (spare_fd_ >= 0) ::close(spare_fd_);
+    spare_fd_ = -1;
+    fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) refuse(fd, "out of file descriptors; try again later");
+    spare_fd_ = open_spare();
+    if (fd < 0 || spare_fd_ < 0) return pause_listener();  // back at the next tick()
+  }
+}
+
+void ControlServer::add_client(int fd) {
+  epoll_event ev{EPOLLIN, {.u64 = client_tag_ | static_cast<uint32_t>(fd)}};
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    ::close(fd);
+    return;
+  }
+  clients_[fd].last_active_ms = now_ms_();
+}
+
+void ControlServer::refuse(int fd, const std::string& why) {
+  std::string msg = encode_reply(control_error_reply(why));
+  (void)!::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  ::close(fd);
+}
+
+void ControlServer::close_client(int fd) {
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  ::close(fd);
+  clients_.erase(fd);
+}
+
+// Reads what has arrived (at most kReadBudget now; epoll reports the rest). False when the
+// client is gone or failed.
+bool ControlServer::read_some(int fd, Client& c) {
+  char chunk[kReadChunk];
+  size_t budget = kReadBudget;
+  bool eof = false;
+  while (budget > 0 && c.in.size() <= limits_.max_request) {
+    ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n > 0) {
+      c.in.append(chunk, static_cast<size_t>(n));
+      budget -= std::min(budget, static_cast<size_t>(n));
+      c.last_active_ms = now_ms_();
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n < 0) return false;
+    eof = true;
+    break;
+  }
+  std::string_view request;
+  switch (frame_request(c.in, eof, limits_.max_request, &request)) {
+    case FrameState::kIncomplete:
+      return true;
+    case FrameState::kEmpty:
+      return false;
+    case FrameState::kTooBig:
+      bump(ControlCounter::kTooBig);
+      respond(
+          fd, c,
+          control_error_reply("request too big (more than " + std::to_string(limits_.max_request) +
+                              " bytes; see --control-max-request)"));
+      return true;
+    case FrameState::kWhole:
+      break;
+  }
+  bump(ControlCounter::kRequests);
+  auto req = decode_request(request);
+  if (!req.ok()) bump(ControlCounter::kMalformed);
+  respond(fd, c, req.ok() ? handler_(*req) : control_error_reply(req.error().message));
+  return true;
+}
+
+void ControlServer::respond(int fd, Client& c, const ControlReply& reply) {
+  c.replying = true;
+  std::string().swap(c.in);
+  c.out = encode_reply(reply);
+  c.sent = 0;
+  epoll_event ev{EPOLLOUT, {.u64 = client_tag_ | static_cast<uint32_t>(fd)}};
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
+  flush(fd, c);
+}
+
+void ControlServer::flush(int fd, Client& c) {
+  while (c.sent < c.out.size()) {
+    ssize_t n =
+        ::send(fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      c.sent += static_cast<size_t>(n);
+      c.last_active_ms = now_ms_();
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      bump(ControlCounter::kReplyPartial);
+      return;  // the rest when epoll says the socket is writable
+    }
+    break;  // the client went away
+  }
+  close_client(fd);
+}
+
+void ControlServer::on_client(int fd, uint32_t events) {
+  auto it = clients_.find(fd);
+  if (it == clients_.end()) return;
+  Client& c = it->second;
+  if (c.replying) {
+    if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) flush(fd, c);
+    return;
+  }
+  if (!read_some(fd, c)) close_client(fd);
+}
+
+void ControlServer::tick() {
+  uint64_t now = now_ms_();
+  std::vector<int> idle;
+  for (const auto& [fd, c] : clients_) {
+    if (now - c.last_active_ms > limits_.idle_timeout_ms) idle.push_back(fd);
+  }
+  for (int fd : idle) {
+    bump(ControlCounter::kIdleTimeout);
+    if (!clients_[fd].replying) {
+      std::string msg = encode_reply(control_error_reply(
+          "connection idle for more than " + std::to_string(limits_.idle_timeout_ms / 1000) +
+          " s (see --control-idle-timeout); closing it"));
+      (void)!::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    }
+    close_client(fd);
+  }
+  if (spare_fd_ < 0) spare_fd_ = open_spare();
+  if (listener_paused_ && spare_fd_ >= 0) {
+    epoll_event ev{EPOLLIN, {.u64 = listen_tag_}};
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) == 0) listener_paused_ = false;
+  }
+}
+
+std::string ControlServer::format_coverage() const {
+  std::string s = "Event coverage (control):\n";
+  for (size_t i = 0; i < static_cast<size_t>(ControlCounter::kCount); ++i) {
+    if (counters_[i])
+      s += coverage_line(counter_name(static_cast<ControlCounter>(i)), counters_[i]);
+  }
+  return s;
+}
+
+}  // namespace nt

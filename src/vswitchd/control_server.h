@@ -1,0 +1,120 @@
+// ControlServer: the daemon's side of the control socket (control.h), driven by its epoll loop.
+//
+// Every connection is non-blocking and has its own input and output buffer. The loop calls
+// on_readable / on_writable when epoll says a connection is ready; a request is executed once
+// it is whole (a newline, or the client's end of stream), and its reply is sent as far as the
+// socket takes it without waiting, the rest when the socket is writable again. So a client that
+// sends a request and never reads its reply, or sends half a request and stops, holds only its
+// own buffers: the loop (and with it forwarding and every other client) never waits on it.
+//
+// Limits, each with a clear error reply (the client's tool prints it and exits 1) and a
+// coverage counter (nvs-appctl coverage/show):
+//   --control-max-request  bytes a request may have before its newline (64 MiB)
+//                                                           -> control_request_too_big
+//   --control-max-clients  simultaneous connections (64)     -> control_too_many_clients
+//   --control-idle-timeout seconds a connection may do nothing (30)
+//                                                           -> control_idle_timeout
+// Running out of file descriptors does not make the loop spin: the server keeps one spare
+// descriptor; on EMFILE/ENFILE it closes the spare, accepts the pending connection, answers it
+// with an error, closes it and takes the spare again (control_accept_emfile). If even that
+// fails the listener leaves the epoll set until the next tick (tick()).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "vswitchd/control.h"
+
+namespace nt {
+
+struct ControlLimits {
+  size_t max_request = size_t{64} << 20;
+  size_t max_clients = 64;
+  uint64_t idle_timeout_ms = 30'000;
+};
+
+// X(name, "coverage_name")
+#define NT_CONTROL_COUNTERS(X)                   \
+  X(kAccepted, "control_accepted")               \
+  X(kRequests, "control_requests")               \
+  X(kMalformed, "control_malformed_request")     \
+  X(kTooBig, "control_request_too_big")          \
+  X(kTooManyClients, "control_too_many_clients") \
+  X(kIdleTimeout, "control_idle_timeout")        \
+  X(kAcceptEmfile, "control_accept_emfile")      \
+  X(kListenPaused, "control_listen_paused")      \
+  X(kReplyPartial, "control_reply_partial")
+
+enum class ControlCounter : uint8_t {
+#define NT_CONTROL_ENUM(name, str) name,
+  NT_CONTROL_COUNTERS(NT_CONTROL_ENUM)
+#undef NT_CONTROL_ENUM
+      kCount
+};
+
+// Splits what a client sent into its request: the bytes before the first newline, or all of
+// them once the client ended its stream. kIncomplete asks for more; kTooBig when more than
+// `max` bytes arrived without a newline.
+enum class FrameState { kIncomplete, kWhole, kTooBig, kEmpty };
+FrameState frame_request(std::string_view buf, bool eof, size_t max, std::string_view* request);
+
+// The reply sent for a request that could not be executed (`why` without the program name).
+ControlReply control_error_reply(const std::string& why);
+
+class ControlServer {
+ public:
+  using Handler = std::function<ControlReply(const ControlRequest&)>;
+  using Clock = std::function<uint64_t()>;  // milliseconds, monotonic
+
+  ControlServer(ControlLimits limits, Handler handler, Clock now_ms);
+  ~ControlServer();
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+  // Listens at `path` (control_listen: mode 0750) and joins `epoll_fd` with `listen_tag`;
+  // client fds join with `client_tag | fd`.
+  Status start(const std::string& path, int epoll_fd, uint64_t listen_tag, uint64_t client_tag);
+  void stop();  // closes every connection and the listener (the socket file stays)
+
+  void on_listen();                         // the listener is readable
+  void on_client(int fd, uint32_t events);  // epoll events of a client
+  void tick();                              // idle timeouts, a paused listener back (500 ms timer)
+
+  size_t clients() const { return clients_.size(); }
+  uint64_t counter(ControlCounter c) const { return counters_[static_cast<size_t>(c)]; }
+  std::string format_coverage() const;  // "Event coverage (control):" and the non-zero ones
+  const ControlLimits& limits() const { return limits_; }
+
+ private:
+  struct Client {
+    std::string in, out;
+    size_t sent = 0;
+    bool replying = false;  // the reply is in `out`; reading is over
+    uint64_t last_active_ms = 0;
+  };
+
+  void bump(ControlCounter c) { ++counters_[static_cast<size_t>(c)]; }
+  void add_client(int fd);
+  void refuse(int fd, const std::string& why);  // best effort, one non-blocking send
+  bool read_some(int fd, Client& c);            // false: the client is gone
+  void respond(int fd, Client& c, const ControlReply& reply);
+  void flush(int fd, Client& c);  // closes the client once the reply is out
+  void close_client(int fd);
+  void pause_listener();
+
+  ControlLimits limits_;
+  Handler handler_;
+  Clock now_ms_;
+  int listen_fd_ = -1, epoll_fd_ = -1, spare_fd_ = -1;
+  uint64_t listen_tag_ = 0, client_tag_ = 0;
+  bool listener_paused_ = false;
+  std::map<int, Client> clients_;
+  uint64_t counters_[static_cast<size_t>(ControlCounter::kCount)] = {};
+};
+
+}  // namespace nt
