@@ -397,11 +397,11 @@ Json create_port(Env& env, const Json& in) {
     for (const auto& f : body["fixed_ips"]) {
       ips.push_back(assign(env, resolve(env, network_id, f), mac, owner));
     }
-    sort_fixed_ips(ips);
     body["fixed_ips"] = ips;
   } else {
     body["fixed_ips"] = default_fixed_ips(env, network_id, mac, owner);
   }
+  sort_fixed_ips(body["fixed_ips"]);
   body["status"] = "DOWN";
   body["binding:vif_type"] = "unbound";
   body["binding:vif_details"] = Json::object();
