@@ -183,7 +183,7 @@ ApiResponse Handler::list(const ResourceInfo& info) {
   if (!all) throw Fault(500, "InternalError", all.error().message);
   std::vector<Json> items;
   for (auto& body : *all) {
-    if (!visible(env_.ctx, body)) continue;
+    if (!visible(env_, info.kind, body)) continue;
     bool ok = std::all_of(filters.begin(), filters.end(), [&](auto& f) {
       const Json v = body.value(f.first, Json());
       return std::any_of(f.second.begin(), f.second.end(),
@@ -283,6 +283,7 @@ void Handler::check_if_match(const Json& cur) const {
 ApiResponse Handler::update(const ResourceOps& ops, const std::string& id) {
   const ResourceInfo& info = ops.info();
   Json cur = get_visible(env_, info, id);
+  check_owner(env_.ctx, "update", info.kind, cur);
   check_if_match(cur);
   Json in = unwrap(parse_body(req_.body), info.kind);
   Json body = ops.update(env_, cur, in);
@@ -294,6 +295,7 @@ ApiResponse Handler::update(const ResourceOps& ops, const std::string& id) {
 ApiResponse Handler::remove(const ResourceOps& ops, const std::string& id) {
   const ResourceInfo& info = ops.info();
   Json cur = get_visible(env_, info, id);
+  check_owner(env_.ctx, "delete", info.kind, cur);
   check_if_match(cur);
   ops.remove(env_, cur);
   Status s = env_.txn.remove(info.kind, id);

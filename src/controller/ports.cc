@@ -18,6 +18,7 @@ namespace {
 
 constexpr int kMacGenerationRetries = 16;       // Neutron's mac_generation_retries
 constexpr size_t kMaxAllowedAddressPairs = 10;  // Neutron's max_allowed_address_pair
+constexpr size_t kMaxFixedIpsPerPort = 5;       // Neutron's max_fixed_ips_per_port
 constexpr const char* kVnicTypes[] = {"normal",
                                       "direct",
                                       "macvtap",
@@ -86,6 +87,9 @@ MacAddr claim_mac(Env& env, const Json& body, const std::string& network_id,
 }
 
 void check_fixed_ips_format(const Json& list) {
+  if (list.size() > kMaxFixedIpsPerPort) {
+    throw invalid_input("Exceeded maximum amount of fixed ips per port.");
+  }
   std::vector<Json> seen;
   for (const auto& f : list) {
     if (!keys_within(f, {"subnet_id", "ip_address"}))

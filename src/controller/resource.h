@@ -67,6 +67,12 @@ bool is_uuid(const std::string& s);
 // Loads a resource the caller may see, or throws Neutron's "<Kind>NotFound" 404.
 Json get_visible(Env& env, const ResourceInfo& info, const std::string& id);
 bool visible(const Context& ctx, const Json& body);
+// The same, for a stored resource of `kind` (a subnet is visible with its shared network).
+bool visible(Env& env, const std::string& kind, const Json& body);
+// Only an admin or the owner may change or delete what others can merely see (a shared
+// network): Neutron's 403 "(rule:<action>_<kind>) is disallowed by policy".
+void check_owner(const Context& ctx, const std::string& action, const std::string& kind,
+                 const Json& body);
 
 // Typed reads of a checked body.
 std::string str_of(const Json& body, const char* key);

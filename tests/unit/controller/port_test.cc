@@ -83,6 +83,11 @@ TEST_F(PortTest, ExplicitAddressErrors) {
       type_of(port(net, {{"fixed_ips", {{{"subnet_id", "11111111-1111-1111-1111-111111111111"}}}}},
                    404)),
       "SubnetNotFound");
+  Json six = Json::array();
+  for (int i = 0; i < 6; ++i) six.push_back({{"subnet_id", sid}});
+  EXPECT_EQ(refused(net, {{"fixed_ips", six}}, 400),
+            "400 InvalidInput: Invalid input for operation: Exceeded maximum amount of fixed ips "
+            "per port.");
   EXPECT_EQ(refused(net, {{"fixed_ips", {{{"ip_address", "10.0.0.x"}}}}}, 400),
             "400 HTTPBadRequest: Invalid input for fixed_ips. Reason: '10.0.0.x' is not a valid IP "
             "address.");
@@ -272,6 +277,24 @@ TEST_F(PortTest, ProjectsAndFilters) {
                Json{{"port", {{"network_id", shared}, {"binding:host_id", "h"}}}}.dump(), {}, "p2")
               .body)),
       "PolicyNotAuthorized");
+  // The shared network's subnet is visible to p2, the private one is not; neither can be
+  // changed by p2.
+  auto seen = [&](const std::string& path) { return call("GET", path, "", {}, "p2").status; };
+  Json shared_subnets = get("network", shared)["subnets"];
+  std::string private_subnet = get("network", net)["subnets"][0];
+  EXPECT_EQ(seen("/v2.0/subnets/" + shared_subnets[0].get<std::string>()), 200);
+  EXPECT_EQ(seen("/v2.0/subnets/" + private_subnet), 404);
+  r = call("GET", "/v2.0/subnets", "", {{"fields", "id"}}, "p2");
+  EXPECT_EQ(Json::parse(r.body)["subnets"], Json::array({{{"id", shared_subnets[0]}}}));
+  r = call("DELETE", "/v2.0/subnets/" + shared_subnets[0].get<std::string>(), "", {}, "p2");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(message_of(Json::parse(r.body)), "(rule:delete_subnet) is disallowed by policy");
+  r = call("PUT", "/v2.0/networks/" + shared, R"({"network": {"name": "mine"}})", {}, "p2");
+  EXPECT_EQ(r.status, 403);
+  // p2 may change its own port.
+  r = call("PUT", "/v2.0/ports/" + mine["id"].get<std::string>(), R"({"port": {"name": "m"}})", {},
+           "p2");
+  EXPECT_EQ(r.status, 200) << r.body;
   // fixed_ips=ip_address=A finds the port holding A.
   r = call("GET", "/v2.0/ports", "", {{"fixed_ips", "ip_address=10.0.0.2"}, {"fields", "id"}});
   EXPECT_EQ(Json::parse(r.body)["ports"], Json::array({{{"id", p["id"]}}}));
