@@ -186,6 +186,13 @@ void release_ip(Txn& txn, const std::string& subnet_id, const IpAddr& a) {
   if (!s) internal(s.error());
 }
 
+void sort_fixed_ips(Json& ips) {
+  std::sort(ips.begin(), ips.end(), [](const Json& a, const Json& b) {
+    return *IpAddr::parse(a["ip_address"].get<std::string>()) <
+           *IpAddr::parse(b["ip_address"].get<std::string>());
+  });
+}
+
 bool is_auto_address_subnet(const Json& subnet) {
   auto mode = [&](const char* k) {
     auto it = subnet.find(k);

@@ -58,6 +58,9 @@ std::optional<IpAddr> allocate_any(Txn& txn, const Json& subnet, const std::stri
 void allocate_ip(Txn& txn, const Json& subnet, const IpAddr& a, const std::string& owner);
 void release_ip(Txn& txn, const std::string& subnet_id, const IpAddr& a);
 
+// A port's fixed_ips ({subnet_id, ip_address} items) in address order, IPv4 first.
+void sort_fixed_ips(Json& ips);
+
 // SLAAC / DHCPv6-stateless subnets: addresses are EUI-64 (prefix + MAC), not from the pools.
 bool is_auto_address_subnet(const Json& subnet);
 IpAddr eui64_address(const IpPrefix& prefix, const MacAddr& mac);

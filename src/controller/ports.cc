@@ -212,13 +212,6 @@ Json default_fixed_ips(Env& env, const std::string& network_id, const MacAddr& m
   return out;
 }
 
-void sort_fixed_ips(Json& ips) {
-  std::sort(ips.begin(), ips.end(), [](const Json& a, const Json& b) {
-    return *IpAddr::parse(a["ip_address"].get<std::string>()) <
-           *IpAddr::parse(b["ip_address"].get<std::string>());
-  });
-}
-
 // A fixed_ips update: entries naming an address the port already has keep it, entries naming
 // only a subnet keep the port's address there; the rest of the old addresses are released
 // and the new ones claimed.

@@ -174,6 +174,25 @@ void check_no_overlap(Env& env, const std::string& network_id, const IpPrefix& c
   }
 }
 
+// A new SLAAC / DHCPv6-stateless subnet gives every port of the network but router ports its
+// EUI-64 address, as Neutron does.
+void add_auto_addresses(Env& env, const Json& subnet, const IpPrefix& cidr) {
+  auto ports = env.txn.list("port", "network_id", str_of(subnet, "network_id"));
+  if (!ports) throw Fault(500, "InternalError", ports.error().message);
+  for (auto& port : *ports) {
+    const std::string owner = str_of(port, "device_owner");
+    if (owner.starts_with("network:router_") || owner == "network:ha_router_replicated_interface") {
+      continue;
+    }
+    IpAddr a = eui64_address(cidr, *MacAddr::parse(port["mac_address"].get<std::string>()));
+    allocate_ip(env.txn, subnet, a, "port:" + port["id"].get<std::string>());
+    port["fixed_ips"].push_back({{"subnet_id", subnet["id"]}, {"ip_address", a.to_string()}});
+    sort_fixed_ips(port["fixed_ips"]);
+    stamp_update(port);
+    put_or_fail(env, "port", port);
+  }
+}
+
 }  // namespace
 
 const ResourceInfo& subnet_info() {
@@ -183,7 +202,7 @@ const ResourceInfo& subnet_info() {
     a.push_back({"name", AttrType::kString, true, true, false, false, ""});
     a.push_back({"network_id", AttrType::kString, true, false, false, true});
     a.push_back({"ip_version", AttrType::kInt, true, false, false, true});
-    a.push_back({"cidr", AttrType::kString, true, false, false, true});
+    a.push_back({"cidr", AttrType::kString, true, false});
     a.push_back({"gateway_ip", AttrType::kString, true, true, false, false, nullptr, true});
     a.push_back({"allocation_pools", AttrType::kList, true, true});
     a.push_back({"dns_nameservers", AttrType::kList, true, true, false, false, Json::array()});
@@ -208,6 +227,10 @@ Json create_subnet(Env& env, const Json& in) {
   if (version != 4 && version != 6) {
     attr_error("ip_version", "'" + std::to_string(version) + "' is not in [4, 6]");
   }
+  if (!body.contains("cidr")) {  // no subnet pools here
+    throw Fault(400, "BadRequest",
+                "Bad subnets request: a cidr must be specified in the absence of a subnet pool.");
+  }
   IpPrefix cidr = parse_cidr(body["cidr"], version);
   check_dhcp_prefix(cidr, bool_of(body, "enable_dhcp"));
   check_ipv6_modes(body, cidr);
@@ -226,6 +249,7 @@ Json create_subnet(Env& env, const Json& in) {
   body["gateway_ip"] = gw ? Json(gw->to_string()) : Json();
   body["allocation_pools"] = pools_json(pools);
   body["subnetpool_id"] = nullptr;
+  if (version == 6 && is_auto_address_subnet(body)) add_auto_addresses(env, body, cidr);
   net["subnets"].push_back(id);
   put_or_fail(env, "network", net);
   return body;

@@ -177,11 +177,22 @@ TEST_F(PortTest, Ipv6SlaacAndStateful) {
             "400 InvalidInput: Invalid input for operation: IPv6 address fd00:1::5 cannot be "
             "directly assigned to a port on subnet " +
                 slaac + " since the subnet is configured for automatic addresses");
+  // A SLAAC subnet added later gives existing ports (not router ports) their EUI-64 address.
+  Json router = port(net, {{"device_owner", "network:router_interface"}});
+  std::string slaac2 = subnet(
+      net, "fd00:3::/64",
+      {{"ipv6_address_mode", "dhcpv6-stateless"}, {"ipv6_ra_mode", "dhcpv6-stateless"}})["id"];
+  Json again = get("port", p["id"]);
+  ASSERT_EQ(again["fixed_ips"].size(), 4u);
+  EXPECT_EQ(ip_of(again, 3), "fd00:3::f816:3eff:fe12:3456");
+  EXPECT_EQ(again["revision_number"], 1);
+  EXPECT_EQ(get("port", router["id"])["fixed_ips"].size(), 3u);
   Json only = port(net, {{"fixed_ips", {{{"subnet_id", slaac}}}}});
   ASSERT_EQ(only["fixed_ips"].size(), 1u);
   EXPECT_EQ(ip_of(only).substr(0, 9), "fd00:1::f");
   (void)v4;
   (void)stateful;
+  (void)slaac2;
 }
 
 TEST_F(PortTest, FixedIpsUpdateIsAllOrNothing) {

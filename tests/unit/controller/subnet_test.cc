@@ -76,8 +76,9 @@ TEST_F(SubnetTest, CidrIsCheckedAndNormalised) {
   EXPECT_EQ(refused(v4("00000000-0000-0000-0000-000000000000"), 404),
             "404 NetworkNotFound: Network 00000000-0000-0000-0000-000000000000 could not be "
             "found.");
-  EXPECT_EQ(type_of(post("subnet", {{"network_id", net}, {"ip_version", 4}}, 400)),
-            "HTTPBadRequest");  // cidr is required
+  EXPECT_EQ(refused({{"network_id", net}, {"ip_version", 4}}, 400),
+            "400 BadRequest: Bad subnets request: a cidr must be specified in the absence of a "
+            "subnet pool.");
   Json v6 = subnet(net, "FD00:0:0:1::/64");
   EXPECT_EQ(v6["cidr"], "fd00:0:0:1::/64");
 }
