@@ -315,3 +315,77 @@ TEST_F(PortTest, ProjectsAndFilters) {
 
 }  // namespace
 }  // namespace nt::controller
+
+namespace nt::controller {
+namespace {
+
+// Wrong types and shapes anywhere in a subnet or port body are a 4xx NeutronError, never a
+// 5xx (nor a crash).
+TEST_F(PortTest, MalformedBodiesAreClientErrors) {
+  std::string net = network();
+  std::string sid = subnet(net, "10.0.0.0/24")["id"];
+  std::string pid = port(net)["id"];
+  const char* subnet_bodies[] = {
+      R"({"cidr": 10, "ip_version": 4})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": "four"})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": 4, "allocation_pools": "10.1.0.2-10.1.0.9"})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": 4, "allocation_pools": [5]})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": 4, "allocation_pools": [{"start": 1, "end": 2}]})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": 4, "host_routes": [[1]]})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": 4, "host_routes": [{"destination": "x",
+          "nexthop": "y"}]})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": 4, "dns_nameservers": [{}]})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": 4, "gateway_ip": 7})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": 4, "enable_dhcp": "maybe"})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": 4, "ipv6_ra_mode": 6})",
+      R"({"cidr": "::/128", "ip_version": 6})",
+      R"({"cidr": "10.1.0.0/24", "ip_version": 4, "network_id": 5})",
+  };
+  for (const char* text : subnet_bodies) {
+    Json body = Json::parse(text);
+    if (!body.contains("network_id")) body["network_id"] = net;
+    ApiResponse r = call("POST", "/v2.0/subnets", Json{{"subnet", body}}.dump());
+    EXPECT_TRUE(r.status >= 400 && r.status < 500) << text << " -> " << r.body;
+    EXPECT_TRUE(Json::parse(r.body).contains("NeutronError")) << text;
+  }
+  const char* port_bodies[] = {
+      R"({"fixed_ips": "10.0.0.5"})",
+      R"({"fixed_ips": [5]})",
+      R"({"fixed_ips": [{"ip_address": 5}]})",
+      R"({"fixed_ips": [{"subnet_id": 5}]})",
+      R"({"fixed_ips": [{"subnet_id": "not-a-uuid"}]})",
+      R"({"fixed_ips": [{"colour": "red"}]})",
+      R"({"fixed_ips": [{}]})",
+      R"({"mac_address": 5})",
+      R"({"allowed_address_pairs": [5]})",
+      R"({"allowed_address_pairs": [{"ip_address": 5}]})",
+      R"({"allowed_address_pairs": [{"ip_address": "10.0.0.1", "mac_address": 1}]})",
+      R"({"extra_dhcp_opts": [{"opt_name": 5}]})",
+      R"({"extra_dhcp_opts": [{"opt_name": "a", "ip_version": 5}]})",
+      R"({"extra_dhcp_opts": "x"})",
+      R"({"security_groups": [5]})",
+      R"({"binding:profile": "x"})",
+      R"({"binding:vnic_type": 5})",
+      R"({"network_id": ["x"]})",
+  };
+  for (const char* text : port_bodies) {
+    Json body = Json::parse(text);
+    if (!body.contains("network_id")) body["network_id"] = net;
+    ApiResponse r = call("POST", "/v2.0/ports", Json{{"port", body}}.dump());
+    EXPECT_TRUE(r.status >= 400 && r.status < 500) << text << " -> " << r.body;
+    body.erase("network_id");
+    if (body.empty()) continue;  // {"network_id": [..]}: an empty update is fine
+    r = call("PUT", "/v2.0/ports/" + pid, Json{{"port", body}}.dump());
+    EXPECT_TRUE(r.status >= 400 && r.status < 500) << "PUT " << text << " -> " << r.body;
+  }
+  for (const char* text : {R"({"gateway_ip": [1]})", R"({"allocation_pools": [{"start": "x"}]})",
+                           R"({"host_routes": 5})", R"({"enable_dhcp": null})"}) {
+    ApiResponse r = call("PUT", "/v2.0/subnets/" + sid, std::string(R"({"subnet": )") + text + "}");
+    EXPECT_TRUE(r.status >= 400 && r.status < 500) << text << " -> " << r.body;
+  }
+  // Nothing of all that stayed: the next port still gets .3.
+  EXPECT_EQ(ip_of(port(net)), "10.0.0.3");
+}
+
+}  // namespace
+}  // namespace nt::controller
