@@ -332,6 +332,42 @@ void check_vnic_type(const Json& body) {
   }
 }
 
+// With port security off a port may have neither security groups nor address pairs.
+void check_port_security(const Json& port, bool create) {
+  if (bool_of(port, "port_security_enabled")) return;
+  if (!port["security_groups"].empty()) {
+    if (create) {
+      throw Fault(400, "PortSecurityAndIPRequiredForSecurityGroups",
+                  "Port security must be enabled and port must have an IP address in order to "
+                  "use security groups.");
+    }
+    throw conflict("PortSecurityPortHasSecurityGroup",
+                   "Port has security group associated. Cannot disable port security or ip "
+                   "address until security group is removed");
+  }
+  if (!port["allowed_address_pairs"].empty()) {
+    throw conflict("AddressPairAndPortSecurityRequired",
+                   "Port Security must be enabled in order to have allowed address pairs on a "
+                   "port.");
+  }
+}
+
+// The port's fixed_ips: as requested, or Neutron's defaults.
+Json fixed_ips_for(Env& env, const Json& body, const std::string& network_id, const MacAddr& mac,
+                   const std::string& owner) {
+  Json ips = Json::array();
+  if (!body.contains("fixed_ips")) {
+    ips = default_fixed_ips(env, network_id, mac, owner);
+  } else {
+    check_fixed_ips_format(body["fixed_ips"]);
+    for (const auto& f : body["fixed_ips"]) {
+      ips.push_back(assign(env, resolve(env, network_id, f), mac, owner));
+    }
+  }
+  sort_fixed_ips(ips);
+  return ips;
+}
+
 }  // namespace
 
 const ResourceInfo& port_info() {
@@ -376,29 +412,8 @@ Json create_port(Env& env, const Json& in) {
   body["security_groups"] = check_security_groups(env, body["security_groups"]);
   body["allowed_address_pairs"] = check_address_pairs(body["allowed_address_pairs"], mac);
   body["extra_dhcp_opts"] = check_dhcp_opts(body["extra_dhcp_opts"]);
-  if (!bool_of(body, "port_security_enabled")) {
-    if (!body["security_groups"].empty()) {
-      throw Fault(400, "PortSecurityAndIPRequiredForSecurityGroups",
-                  "Port security must be enabled and port must have an IP address in order to "
-                  "use security groups.");
-    }
-    if (!body["allowed_address_pairs"].empty()) {
-      throw conflict("AddressPairAndPortSecurityRequired",
-                     "Port Security must be enabled in order to have allowed address pairs on a "
-                     "port.");
-    }
-  }
-  if (body.contains("fixed_ips")) {
-    check_fixed_ips_format(body["fixed_ips"]);
-    Json ips = Json::array();
-    for (const auto& f : body["fixed_ips"]) {
-      ips.push_back(assign(env, resolve(env, network_id, f), mac, owner));
-    }
-    body["fixed_ips"] = ips;
-  } else {
-    body["fixed_ips"] = default_fixed_ips(env, network_id, mac, owner);
-  }
-  sort_fixed_ips(body["fixed_ips"]);
+  check_port_security(body, true);
+  body["fixed_ips"] = fixed_ips_for(env, body, network_id, mac, owner);
   body["status"] = "DOWN";
   body["binding:vif_type"] = "unbound";
   body["binding:vif_details"] = Json::object();
@@ -422,18 +437,7 @@ Json update_port(Env& env, Json cur, const Json& in) {
     changes["extra_dhcp_opts"] = check_dhcp_opts(changes["extra_dhcp_opts"]);
   }
   for (const auto& [k, v] : changes.items()) cur[k] = v;
-  if (!bool_of(cur, "port_security_enabled")) {
-    if (!cur["security_groups"].empty()) {
-      throw conflict("PortSecurityPortHasSecurityGroup",
-                     "Port has security group associated. Cannot disable port security or ip "
-                     "address until security group is removed");
-    }
-    if (!cur["allowed_address_pairs"].empty()) {
-      throw conflict("AddressPairAndPortSecurityRequired",
-                     "Port Security must be enabled in order to have allowed address pairs on a "
-                     "port.");
-    }
-  }
+  check_port_security(cur, false);
   stamp_update(cur);
   return cur;
 }

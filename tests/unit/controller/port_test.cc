@@ -242,6 +242,11 @@ TEST_F(PortTest, Attributes) {
                                                           "opt_value":"pxelinux.0"}])")}});
   EXPECT_EQ(q["allowed_address_pairs"][0]["mac_address"], q["mac_address"]);
   EXPECT_EQ(q["extra_dhcp_opts"][0]["ip_version"], 4);
+  EXPECT_EQ(type_of(put("port", q["id"], {{"port_security_enabled", false}}, 409)),
+            "AddressPairAndPortSecurityRequired");
+  Json off = put("port", q["id"],
+                 {{"port_security_enabled", false}, {"allowed_address_pairs", Json::array()}});
+  EXPECT_EQ(off["port"]["port_security_enabled"], false);
   EXPECT_EQ(type_of(port(net, {{"allowed_address_pairs", Json::parse(R"([{"mac_address":
                                 "fa:16:3e:00:00:01"}])")}},
                          400)),
