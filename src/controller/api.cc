@@ -179,7 +179,16 @@ ApiResponse Handler::list(const ResourceInfo& info) {
     else
       it->second.push_back(v);  // repeated keys: any of the values
   }
-  auto all = env_.txn.list(info.kind);
+  // A single-valued filter on an indexed column narrows the read; the filters still apply.
+  std::string column, value;
+  for (const auto& [k, values] : filters) {
+    bool indexed = k == "network_id" || k == "device_id" || k == "name" || k == "project_id";
+    if (indexed && values.size() == 1 && column.empty()) {
+      column = k;
+      value = values[0];
+    }
+  }
+  auto all = env_.txn.list(info.kind, column, value);
   if (!all) throw Fault(500, "InternalError", all.error().message);
   std::vector<Json> items;
   for (auto& body : *all) {
