@@ -332,6 +332,41 @@ void check_vnic_type(const Json& body) {
   }
 }
 
+// An admin may give an unbound port another MAC (Neutron's policy and PortBound rule); the
+// port's EUI-64 addresses follow it.
+void change_mac(Env& env, Json& port, const Json& wanted) {
+  if (!env.ctx.is_admin) {
+    throw Fault(403, "PolicyNotAuthorized",
+                "(rule:update_port:mac_address) is disallowed by policy");
+  }
+  const std::string network_id = port["network_id"], owner = owner_of(port["id"]);
+  MacAddr old = *MacAddr::parse(port["mac_address"].get<std::string>());
+  MacAddr mac = parse_mac(wanted, "mac_address");
+  if (mac == old) return;
+  if (str_of(port, "binding:vif_type") != "unbound") {
+    throw conflict("PortBound",
+                   "Unable to complete operation on port " + owner.substr(5) +
+                       ", port is already bound, port type: " + str_of(port, "binding:vif_type") +
+                       ", old_mac " + old.to_string() + ", new_mac " + mac.to_string() + ".");
+  }
+  claim_mac(env, {{"mac_address", mac.to_string()}}, network_id, owner);
+  if (Status s = env.txn.release("mac:" + network_id, old.to_string()); !s) internal(s.error());
+  port["mac_address"] = mac.to_string();
+  for (auto& f : port["fixed_ips"]) {
+    auto subnet = env.txn.get("subnet", f["subnet_id"]);
+    if (!subnet) internal(subnet.error());
+    if (!subnet->has_value() || (**subnet)["ip_version"] != 6 ||
+        !is_auto_address_subnet(**subnet)) {
+      continue;
+    }
+    release_ip(env.txn, f["subnet_id"], *IpAddr::parse(f["ip_address"].get<std::string>()));
+    IpAddr a = eui64_address(cidr_of(**subnet), mac);
+    allocate_ip(env.txn, **subnet, a, owner);
+    f["ip_address"] = a.to_string();
+  }
+  sort_fixed_ips(port["fixed_ips"]);
+}
+
 // With port security off a port may have neither security groups nor address pairs.
 void check_port_security(const Json& port, bool create) {
   if (bool_of(port, "port_security_enabled")) return;
@@ -377,7 +412,7 @@ const ResourceInfo& port_info() {
     a.push_back({"name", AttrType::kString, true, true, false, false, ""});
     a.push_back({"network_id", AttrType::kString, true, false, false, true});
     a.push_back({"admin_state_up", AttrType::kBool, true, true, false, false, true});
-    a.push_back({"mac_address", AttrType::kString, true, false});
+    a.push_back({"mac_address", AttrType::kString, true, true});
     a.push_back({"fixed_ips", AttrType::kList, true, true});
     a.push_back({"device_id", AttrType::kString, true, true, false, false, ""});
     a.push_back({"device_owner", AttrType::kString, true, true, false, false, ""});
@@ -423,6 +458,10 @@ Json create_port(Env& env, const Json& in) {
 Json update_port(Env& env, Json cur, const Json& in) {
   Json changes = check_body(port_info(), in, false, env.ctx);
   check_vnic_type(changes);
+  if (changes.contains("mac_address")) {
+    change_mac(env, cur, changes["mac_address"]);
+    changes.erase("mac_address");
+  }
   MacAddr mac = *MacAddr::parse(cur["mac_address"].get<std::string>());
   if (changes.contains("fixed_ips")) {
     changes["fixed_ips"] = update_fixed_ips(env, cur, changes["fixed_ips"], mac);
