@@ -166,11 +166,16 @@ class Handler {
   const ApiRequest& req_;
 };
 
-ApiResponse json_response(int status, const Json& j) { return {status, j.dump()}; }
+// Invalid UTF-8 from a request (an id in the path, echoed in a NotFound message) is replaced,
+// not thrown: dump() would throw outside every handler.
+ApiResponse json_response(int status, const Json& j) {
+  return {status, j.dump(-1, ' ', false, Json::error_handler_t::replace)};
+}
 
 ApiResponse Handler::list(const ResourceInfo& info) {
   std::vector<std::pair<std::string, std::vector<std::string>>> filters;
-  for (const auto& [k, v] : req_.query) {
+  for (const auto& kv : req_.query) {  // not a structured binding: clang 14 cannot capture one
+    const std::string &k = kv.first, &v = kv.second;
     if (is_list_param(k)) continue;
     if (!info.find(k)) throw bad_request("[" + k + "] is invalid attribute for filtering");
     auto it = std::find_if(filters.begin(), filters.end(), [&](auto& f) { return f.first == k; });

@@ -412,6 +412,15 @@ TEST_F(PortTest, MalformedBodiesAreClientErrors) {
     ApiResponse r = call("PUT", "/v2.0/subnets/" + sid, std::string(R"({"subnet": )") + text + "}");
     EXPECT_TRUE(r.status >= 400 && r.status < 500) << text << " -> " << r.body;
   }
+  // Bytes that are not UTF-8 in the path or a filter come back replaced, not as a crash.
+  for (const std::string path : {"/v2.0/ports/\xff\xfe", "/v2.0/subnets/a\xc3"}) {
+    ApiResponse r = call("GET", path);
+    EXPECT_EQ(r.status, 404);
+    EXPECT_TRUE(type_of(Json::parse(r.body)).ends_with("NotFound")) << r.body;
+  }
+  ApiResponse bad = call("GET", "/v2.0/ports", "", {{"\xff", "x"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(message_of(Json::parse(bad.body)), "[\xef\xbf\xbd] is invalid attribute for filtering");
   // Nothing of all that stayed: the next port still gets .3.
   EXPECT_EQ(ip_of(port(net)), "10.0.0.3");
 }
