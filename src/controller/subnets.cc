@@ -50,14 +50,15 @@ void check_dhcp_prefix(const IpPrefix& cidr, bool enable_dhcp) {
   }
 }
 
-// gateway_ip: null = none; an address of the subnet's family, not its network address nor
-// (IPv4) its broadcast address. It may lie outside the CIDR, as Neutron allows.
+// gateway_ip: null = none; an address of the subnet's family, on IPv4 neither the network nor
+// the broadcast address (IPv6 allows the subnet-router anycast address). It may lie outside
+// the CIDR, as Neutron allows.
 std::optional<IpAddr> parse_gateway(const Json& v, const IpPrefix& cidr) {
   if (v.is_null()) return std::nullopt;
   IpAddr gw = ip_attr(v, "gateway_ip");
   check_version(cidr.network.version, gw, "gateway_ip", shown(v));
-  if (cidr.contains(gw) && cidr.len < cidr.network.bits() - 1 &&
-      (gw == cidr.network || (gw.version == 4 && gw == cidr.last()))) {
+  if (gw.version == 4 && cidr.contains(gw) && cidr.len < 31 &&
+      (gw == cidr.network || gw == cidr.last())) {
     throw invalid_input("Gateway is not valid on subnet");
   }
   return gw;
