@@ -277,6 +277,10 @@ Json update_subnet(Env& env, Json cur, const Json& in) {
     changes["host_routes"] = check_host_routes(changes["host_routes"], version, id);
   }
   for (const auto& [k, v] : changes.items()) cur[k] = v;
+  if (!bool_of(cur, "enable_dhcp") &&
+      (!cur["ipv6_ra_mode"].is_null() || !cur["ipv6_address_mode"].is_null())) {
+    throw invalid_input("Cannot disable enable_dhcp with ipv6 attributes set");
+  }
   check_dhcp_prefix(cidr, bool_of(cur, "enable_dhcp"));
   check_ipv6_modes(cur, cidr);
   stamp_update(cur);

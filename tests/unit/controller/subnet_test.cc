@@ -180,6 +180,9 @@ TEST_F(SubnetTest, Ipv6DefaultsModesAndPools) {
                                        {"allocation_pools", Json::parse(R"([{"start":"fd00:2::a",
                                          "end":"fd00:2::f"}])")}}))["subnet"];
   EXPECT_EQ(stateful["gateway_ip"], "fd00:2::ffff");
+  Json r = put("subnet", s["id"], {{"enable_dhcp", false}}, 400);
+  EXPECT_EQ(message_of(r),
+            "Invalid input for operation: Cannot disable enable_dhcp with ipv6 attributes set");
   // The subnet-router anycast address may be an IPv6 gateway (not on IPv4, see above).
   EXPECT_EQ(subnet(network("v6gw"), "fd00:9::/64", {{"gateway_ip", "fd00:9::"}})["gateway_ip"],
             "fd00:9::");
