@@ -33,6 +33,25 @@ constexpr Extension kExtensions[] = {
      "Extension indicating that If-Match based on revision_number is supported."},
     {"sorting", "Sorting support", "Extension that indicates that sorting is enabled."},
     {"pagination", "Pagination support", "Extension that indicates that pagination is enabled."},
+    {"binding", "Port Binding", "Expose port bindings of a virtual port to external application"},
+    {"allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"},
+    {"extra_dhcp_opt", "Neutron Extra DHCP options",
+     "Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be "
+     "specified (e.g. tftp-server, server-ip-address, bootfile-name)"},
+};
+
+// The resources and their handlers, one row each.
+struct ResourceOps {
+  const ResourceInfo& (*info)();
+  Json (*create)(Env&, const Json&);
+  Json (*update)(Env&, Json, const Json&);
+  void (*remove)(Env&, const Json&);
+};
+
+constexpr ResourceOps kResources[] = {
+    {network_info, create_network, update_network, delete_network},
+    {subnet_info, create_subnet, update_subnet, delete_subnet},
+    {port_info, create_port, update_port, delete_port},
 };
 
 Json extension_json(const Extension& e) {
@@ -80,6 +99,11 @@ bool matches(const Json& v, const std::string& want) {
   }
   if (v.is_number()) return v.dump() == want;
   if (v.is_null()) return want.empty() || want == "None";
+  if (v.is_object()) {  // fixed_ips=ip_address=10.0.0.3: a key of a list's dictionaries
+    size_t eq = want.find('=');
+    return eq != std::string::npos && v.contains(want.substr(0, eq)) &&
+           matches(v[want.substr(0, eq)], want.substr(eq + 1));
+  }
   if (v.is_array()) {
     for (const auto& e : v) {
       if (matches(e, want)) return true;
@@ -95,11 +119,12 @@ bool is_list_param(const std::string& k) {
   return std::find(std::begin(kListParams), std::end(kListParams), k) != std::end(kListParams);
 }
 
-// Hides what only an admin may read (provider attributes).
+// Hides what only an admin may read (provider and binding attributes).
 Json for_caller(const Context& ctx, Json body) {
   if (!ctx.is_admin) {
     for (const char* k :
-         {"provider:network_type", "provider:physical_network", "provider:segmentation_id"}) {
+         {"provider:network_type", "provider:physical_network", "provider:segmentation_id",
+          "binding:host_id", "binding:profile", "binding:vif_type", "binding:vif_details"}) {
       body.erase(k);
     }
   }
@@ -132,20 +157,25 @@ class Handler {
   }
   ApiResponse list(const ResourceInfo& info);
   ApiResponse show(const ResourceInfo& info, const std::string& id);
-  ApiResponse create(const ResourceInfo& info);
-  ApiResponse update(const ResourceInfo& info, const std::string& id);
-  ApiResponse remove(const ResourceInfo& info, const std::string& id);
+  ApiResponse create(const ResourceOps& ops);
+  ApiResponse update(const ResourceOps& ops, const std::string& id);
+  ApiResponse remove(const ResourceOps& ops, const std::string& id);
   void check_if_match(const Json& cur) const;
 
   Env env_;
   const ApiRequest& req_;
 };
 
-ApiResponse json_response(int status, const Json& j) { return {status, j.dump()}; }
+// Invalid UTF-8 from a request (an id in the path, echoed in a NotFound message) is replaced,
+// not thrown: dump() would throw outside every handler.
+ApiResponse json_response(int status, const Json& j) {
+  return {status, j.dump(-1, ' ', false, Json::error_handler_t::replace)};
+}
 
 ApiResponse Handler::list(const ResourceInfo& info) {
   std::vector<std::pair<std::string, std::vector<std::string>>> filters;
-  for (const auto& [k, v] : req_.query) {
+  for (const auto& kv : req_.query) {  // not a structured binding: clang 14 cannot capture one
+    const std::string &k = kv.first, &v = kv.second;
     if (is_list_param(k)) continue;
     if (!info.find(k)) throw bad_request("[" + k + "] is invalid attribute for filtering");
     auto it = std::find_if(filters.begin(), filters.end(), [&](auto& f) { return f.first == k; });
@@ -154,11 +184,20 @@ ApiResponse Handler::list(const ResourceInfo& info) {
     else
       it->second.push_back(v);  // repeated keys: any of the values
   }
-  auto all = env_.txn.list(info.kind);
+  // A single-valued filter on an indexed column narrows the read; the filters still apply.
+  std::string column, value;
+  for (const auto& [k, values] : filters) {
+    bool indexed = k == "network_id" || k == "device_id" || k == "name" || k == "project_id";
+    if (indexed && values.size() == 1 && column.empty()) {
+      column = k;
+      value = values[0];
+    }
+  }
+  auto all = env_.txn.list(info.kind, column, value);
   if (!all) throw Fault(500, "InternalError", all.error().message);
   std::vector<Json> items;
   for (auto& body : *all) {
-    if (!visible(env_.ctx, body)) continue;
+    if (!visible(env_, info.kind, body)) continue;
     bool ok = std::all_of(filters.begin(), filters.end(), [&](auto& f) {
       const Json v = body.value(f.first, Json());
       return std::any_of(f.second.begin(), f.second.end(),
@@ -224,10 +263,11 @@ ApiResponse Handler::show(const ResourceInfo& info, const std::string& id) {
   return json_response(200, {{info.kind, select_fields(body, query_all("fields"))}});
 }
 
-ApiResponse Handler::create(const ResourceInfo& info) {
+ApiResponse Handler::create(const ResourceOps& ops) {
+  const ResourceInfo& info = ops.info();
   Json in = parse_body(req_.body);
   auto make = [&](const Json& item) {
-    Json body = create_network(env_, item);
+    Json body = ops.create(env_, item);
     Status s = env_.txn.put(info.kind, body);
     if (!s) throw Fault(500, "InternalError", s.error().message);
     return for_caller(env_.ctx, body);
@@ -254,20 +294,24 @@ void Handler::check_if_match(const Json& cur) const {
   }
 }
 
-ApiResponse Handler::update(const ResourceInfo& info, const std::string& id) {
+ApiResponse Handler::update(const ResourceOps& ops, const std::string& id) {
+  const ResourceInfo& info = ops.info();
   Json cur = get_visible(env_, info, id);
+  check_owner(env_.ctx, "update", info.kind, cur);
   check_if_match(cur);
   Json in = unwrap(parse_body(req_.body), info.kind);
-  Json body = update_network(env_, cur, in);
+  Json body = ops.update(env_, cur, in);
   Status s = env_.txn.put(info.kind, body);
   if (!s) throw Fault(500, "InternalError", s.error().message);
   return json_response(200, {{info.kind, for_caller(env_.ctx, body)}});
 }
 
-ApiResponse Handler::remove(const ResourceInfo& info, const std::string& id) {
+ApiResponse Handler::remove(const ResourceOps& ops, const std::string& id) {
+  const ResourceInfo& info = ops.info();
   Json cur = get_visible(env_, info, id);
+  check_owner(env_.ctx, "delete", info.kind, cur);
   check_if_match(cur);
-  delete_network(env_, cur);
+  ops.remove(env_, cur);
   Status s = env_.txn.remove(info.kind, id);
   if (!s) throw Fault(500, "InternalError", s.error().message);
   return {204, ""};
@@ -286,17 +330,18 @@ ApiResponse Handler::route(const std::vector<std::string>& seg) {
     }
     throw not_found("ExtensionNotFound", "Extension with alias " + seg[1] + " does not exist");
   }
-  const ResourceInfo& info = network_info();
-  if (seg.empty() || seg[0] != info.path || seg.size() > 2) {
-    throw not_found("HTTPNotFound", "The resource could not be found.");
+  const ResourceOps* ops = nullptr;
+  for (const auto& r : kResources) {
+    if (!seg.empty() && seg[0] == r.info().path) ops = &r;
   }
+  if (!ops || seg.size() > 2) throw not_found("HTTPNotFound", "The resource could not be found.");
   if (seg.size() == 1) {
-    if (m == "GET") return list(info);
-    if (m == "POST") return create(info);
+    if (m == "GET") return list(ops->info());
+    if (m == "POST") return create(*ops);
   } else {
-    if (m == "GET") return show(info, seg[1]);
-    if (m == "PUT") return update(info, seg[1]);
-    if (m == "DELETE") return remove(info, seg[1]);
+    if (m == "GET") return show(ops->info(), seg[1]);
+    if (m == "PUT") return update(*ops, seg[1]);
+    if (m == "DELETE") return remove(*ops, seg[1]);
   }
   throw Fault(405, "HTTPMethodNotAllowed",
               "The method " + m + " is not allowed for this resource.");
@@ -311,10 +356,11 @@ ApiResponse versions(const ApiRequest& req) {
 
 ApiResponse v2_resources(const ApiRequest& req) {
   Json list = Json::array();
-  for (const char* name : {"network"}) {
-    list.push_back({{"name", name},
-                    {"collection", std::string(name) + "s"},
-                    {"links", Json::array({{{"href", req.base_url + "/v2.0/" + name + "s"},
+  for (const auto& r : kResources) {
+    const ResourceInfo& info = r.info();
+    list.push_back({{"name", info.kind},
+                    {"collection", info.collection},
+                    {"links", Json::array({{{"href", req.base_url + "/v2.0/" + info.path},
                                             {"rel", "self"}}})}});
   }
   return json_response(200, {{"resources", list}});

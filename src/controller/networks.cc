@@ -1,4 +1,5 @@
 // Networks: the resource, its attribute map, and its segment (type_drivers.h).
+#include "controller/ipam.h"
 #include "controller/type_drivers.h"
 
 namespace nt::controller {
@@ -51,15 +52,31 @@ Json update_network(Env& env, Json cur, const Json& in) {
   return cur;
 }
 
+// Ports other than DHCP ports keep a network alive (NetworkInUse); DHCP ports and the subnets
+// go with it, as in Neutron.
 void delete_network(Env& env, const Json& cur) {
-  auto ports = env.txn.list("port", "network_id", cur["id"]);
-  if (ports && !ports->empty()) {
-    throw conflict("NetworkInUse",
-                   "Unable to complete operation on network " + cur["id"].get<std::string>() +
-                       ". There are one or more ports still in use on the network.");
+  const std::string id = cur["id"];
+  auto fail = [](const Error& e) { throw Fault(500, "InternalError", e.message); };
+  auto ports = env.txn.list("port", "network_id", id);
+  if (!ports) fail(ports.error());
+  for (const auto& p : *ports) {
+    if (str_of(p, "device_owner") != "network:dhcp") {
+      throw conflict("NetworkInUse", "Unable to complete operation on network " + id +
+                                         ". There are one or more ports still in use on the "
+                                         "network.");
+    }
   }
-  Status s = env.txn.release_owner("network:" + cur["id"].get<std::string>());
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  for (const auto& p : *ports) {
+    delete_port(env, p);
+    if (Status s = env.txn.remove("port", p["id"]); !s) fail(s.error());
+  }
+  auto subnets = env.txn.list("subnet", "network_id", id);
+  if (!subnets) fail(subnets.error());
+  for (const auto& sn : *subnets) {
+    if (Status s = env.txn.drop_pool(ip_pool(sn["id"])); !s) fail(s.error());
+    if (Status s = env.txn.remove("subnet", sn["id"]); !s) fail(s.error());
+  }
+  if (Status s = env.txn.release_owner("network:" + id); !s) fail(s.error());
 }
 
 }  // namespace nt::controller

@@ -194,10 +194,24 @@ bool visible(const Context& ctx, const Json& body) {
   return body.value("shared", false) || body.value("router:external", false);
 }
 
+bool visible(Env& env, const std::string& kind, const Json& body) {
+  if (visible(env.ctx, body)) return true;
+  if (kind != "subnet") return false;
+  auto net = env.txn.get("network", str_of(body, "network_id"));  // a shared network's subnets
+  return net && net->has_value() && visible(env.ctx, **net);
+}
+
+void check_owner(const Context& ctx, const std::string& action, const std::string& kind,
+                 const Json& body) {
+  if (ctx.is_admin || body.value("project_id", "") == ctx.project_id) return;
+  throw Fault(403, "PolicyNotAuthorized",
+              "(rule:" + action + "_" + kind + ") is disallowed by policy");
+}
+
 Json get_visible(Env& env, const ResourceInfo& info, const std::string& id) {
   auto r = env.txn.get(info.kind, id);
   if (!r) throw Fault(500, "InternalError", r.error().message);
-  if (!r->has_value() || !visible(env.ctx, **r)) {
+  if (!r->has_value() || !visible(env, info.kind, **r)) {
     std::string type = info.kind == "security_group"        ? "SecurityGroup"
                        : info.kind == "security_group_rule" ? "SecurityGroupRule"
                                                             : "";

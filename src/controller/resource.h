@@ -67,15 +67,33 @@ bool is_uuid(const std::string& s);
 // Loads a resource the caller may see, or throws Neutron's "<Kind>NotFound" 404.
 Json get_visible(Env& env, const ResourceInfo& info, const std::string& id);
 bool visible(const Context& ctx, const Json& body);
+// The same, for a stored resource of `kind` (a subnet is visible with its shared network).
+bool visible(Env& env, const std::string& kind, const Json& body);
+// Only an admin or the owner may change or delete what others can merely see (a shared
+// network): Neutron's 403 "(rule:<action>_<kind>) is disallowed by policy".
+void check_owner(const Context& ctx, const std::string& action, const std::string& kind,
+                 const Json& body);
 
 // Typed reads of a checked body.
 std::string str_of(const Json& body, const char* key);
 bool bool_of(const Json& body, const char* key);
 
-// Networks (networks.cc); subnets, ports, security groups and routers follow.
-const ResourceInfo& network_info();
+// Each resource: its attribute map, and create (a checked, complete body to store), update
+// (the new body) and delete (everything but removing the row itself, which the API does).
+// Security groups and routers follow.
+const ResourceInfo& network_info();  // networks.cc
 Json create_network(Env& env, const Json& in);
 Json update_network(Env& env, Json cur, const Json& in);
 void delete_network(Env& env, const Json& cur);
+
+const ResourceInfo& subnet_info();  // subnets.cc
+Json create_subnet(Env& env, const Json& in);
+Json update_subnet(Env& env, Json cur, const Json& in);
+void delete_subnet(Env& env, const Json& cur);
+
+const ResourceInfo& port_info();  // ports.cc
+Json create_port(Env& env, const Json& in);
+Json update_port(Env& env, Json cur, const Json& in);
+void delete_port(Env& env, const Json& cur);
 
 }  // namespace nt::controller

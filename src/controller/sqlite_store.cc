@@ -21,6 +21,8 @@ CREATE INDEX IF NOT EXISTS resources_device ON resources (kind, device_id);
 CREATE TABLE IF NOT EXISTS allocations (
   pool TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (pool, key));
 CREATE INDEX IF NOT EXISTS allocations_owner ON allocations (owner);
+CREATE TABLE IF NOT EXISTS cursors (
+  pool TEXT NOT NULL, lo TEXT NOT NULL, next TEXT NOT NULL, PRIMARY KEY (pool, lo));
 CREATE TABLE IF NOT EXISTS changes (
   revision INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, op TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS changes_revision ON changes (revision);
@@ -65,6 +67,23 @@ class Stmt {
   sqlite3* db_;
   sqlite3_stmt* st_ = nullptr;
 };
+
+// The cursor of an exhausted range: above every hex key, so a release lowers it.
+constexpr const char* kExhausted = "z";
+
+// "00ff" -> "0100"; "" when the key was the largest of its width.
+std::string hex_increment(std::string key) {
+  for (size_t i = key.size(); i-- > 0;) {
+    char& c = key[i];
+    if (c == 'f') {
+      c = '0';
+      continue;
+    }
+    c = c == '9' ? 'a' : static_cast<char>(c + 1);
+    return key;
+  }
+  return "";
+}
 
 std::string column_of(const Json& body, const char* key) {
   auto it = body.find(key);
@@ -142,14 +161,56 @@ class SqliteTxn : public Txn {
     Stmt st(db_, "DELETE FROM allocations WHERE pool = ?1 AND key = ?2");
     st.bind(1, pool).bind(2, key);
     if (st.step() != SQLITE_DONE) return st.error();
-    return ok_status();
+    return lower_cursors(pool, key);
   }
 
   Status release_owner(const std::string& owner) override {
+    Stmt keys(db_, "SELECT pool, key FROM allocations WHERE owner = ?1");
+    keys.bind(1, owner);
+    int rc;
+    while ((rc = keys.step()) == SQLITE_ROW) NT_TRY(lower_cursors(keys.text(0), keys.text(1)));
+    if (rc != SQLITE_DONE) return keys.error();
     Stmt st(db_, "DELETE FROM allocations WHERE owner = ?1");
     st.bind(1, owner);
     if (st.step() != SQLITE_DONE) return st.error();
     return ok_status();
+  }
+
+  Status drop_pool(const std::string& pool) override {
+    for (const char* sql :
+         {"DELETE FROM allocations WHERE pool = ?1", "DELETE FROM cursors WHERE pool = ?1"}) {
+      Stmt st(db_, sql);
+      st.bind(1, pool);
+      if (st.step() != SQLITE_DONE) return st.error();
+    }
+    return ok_status();
+  }
+
+  // Invariant: every key in [lo, next) of a range with a cursor is claimed. The search starts
+  // at the cursor and walks claimed keys in order only until the first gap, then moves the
+  // cursor there; a release below a cursor moves it back (lower_cursors).
+  Result<std::optional<std::string>> first_free(const std::string& pool, const std::string& lo,
+                                                const std::string& hi) override {
+    Stmt cur(db_, "SELECT next FROM cursors WHERE pool = ?1 AND lo = ?2");
+    cur.bind(1, pool).bind(2, lo);
+    int rc = cur.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return cur.error();
+    std::string want = rc == SQLITE_ROW ? cur.text(0) : lo;
+    if (want > hi) return std::optional<std::string>();
+    Stmt st(db_,
+            "SELECT key FROM allocations WHERE pool = ?1 AND key >= ?2 AND key <= ?3 ORDER BY key");
+    st.bind(1, pool).bind(2, want).bind(3, hi);
+    while (!want.empty() && (rc = st.step()) == SQLITE_ROW && st.text(0) == want) {
+      want = hex_increment(want);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return st.error();
+    bool exhausted = want.empty() || want > hi;
+    Stmt up(db_,
+            "INSERT INTO cursors (pool, lo, next) VALUES (?1, ?2, ?3) "
+            "ON CONFLICT (pool, lo) DO UPDATE SET next = ?3");
+    up.bind(1, pool).bind(2, lo).bind(3, exhausted ? std::string(kExhausted) : want);
+    if (up.step() != SQLITE_DONE) return up.error();
+    return exhausted ? std::optional<std::string>() : std::optional<std::string>(want);
   }
 
   Result<std::set<std::string>> claimed(const std::string& pool) override {
@@ -183,6 +244,13 @@ class SqliteTxn : public Txn {
   }
 
  private:
+  Status lower_cursors(const std::string& pool, const std::string& key) {
+    Stmt st(db_, "UPDATE cursors SET next = ?2 WHERE pool = ?1 AND lo <= ?2 AND next > ?2");
+    st.bind(1, pool).bind(2, key);
+    if (st.step() != SQLITE_DONE) return st.error();
+    return ok_status();
+  }
+
   Status log_change(const std::string& kind, const std::string& id, const char* op) {
     auto rev = revision();
     if (!rev) return rev.error();

@@ -9,7 +9,10 @@
 //
 // Allocations (IP addresses, MACs, segmentation ids) are rows of one table whose primary key is
 // (pool, key): a second claim of the same key fails inside the database, so two requests can
-// never hand out the same address even if the code above had a race. The SQLite engine
+// never hand out the same address even if the code above had a race. Pools whose keys are
+// fixed-width lowercase hex numbers (IP addresses: 32 digits) can also be searched for their
+// first free key in a range (`first_free`); the engine keeps a cursor per range below which
+// every key is taken, so a search does not walk the whole range. The SQLite engine
 // (sqlite_store.h) serialises transactions; a PostgreSQL engine implements the same interface.
 #pragma once
 
@@ -51,6 +54,13 @@ class Txn {
                        const std::string& owner) = 0;
   virtual Status release(const std::string& pool, const std::string& key) = 0;
   virtual Status release_owner(const std::string& owner) = 0;
+  // Forgets a whole pool: its claims and its range cursors (a deleted subnet).
+  virtual Status drop_pool(const std::string& pool) = 0;
+  // The lowest unclaimed key in [lo, hi] of a pool of fixed-width lowercase hex keys (lo, hi of
+  // the same width), or nullopt when every key of the range is claimed. Does not claim it.
+  virtual Result<std::optional<std::string>> first_free(const std::string& pool,
+                                                        const std::string& lo,
+                                                        const std::string& hi) = 0;
   virtual Result<std::set<std::string>> claimed(const std::string& pool) = 0;
   virtual Result<bool> is_claimed(const std::string& pool, const std::string& key) = 0;
   // The revision this transaction's writes commit under.

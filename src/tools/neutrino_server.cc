@@ -128,6 +128,9 @@ int main(int argc, char** argv) {
   httplib::Server server;
   std::string base = "http://" + config->bind_host + ":" + std::to_string(config->bind_port);
   server.set_payload_max_length(kMaxRequestBody + 1);
+  // Headers and body leave in separate writes: without TCP_NODELAY, Nagle holds the body until
+  // the client's delayed ACK (~40 ms) on every keep-alive request.
+  server.set_tcp_nodelay(true);
   auto serve = [&](const httplib::Request& req, httplib::Response& res) {
     ApiResponse r = api.handle(to_api(req, base));
     res.status = r.status;

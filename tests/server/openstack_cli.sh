@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # neutrino-server driven by the real `openstack` CLI (python3-openstackclient): networks of
 # every ML2 type with their provider attributes and MTUs, list/show/set/delete, the error
-# cases (exit status and Neutron's message), and the API's own behaviour over plain HTTP
+# cases (exit status and Neutron's message), subnets (pools, gateways, IPv6 modes) and ports
+# (addresses, MACs, exhaustion, in-use deletes), and the API's own behaviour over plain HTTP
 # (version documents, extensions, NeutronError bodies, filters, fields, pagination, If-Match).
 # Usage: openstack_cli.sh TOOLS_DIR. Exits 77 (skipped) without the openstack CLI or curl.
 set -uo pipefail
@@ -54,6 +55,7 @@ expect_eq "$(cat "$tmp/server.pid")" "$pid" "pidfile"
 export OS_AUTH_TYPE=none OS_ENDPOINT=$url
 os() { openstack "$@"; }
 val() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # Networks of every type, as the seeds create them.
 out=$(os network create --provider-network-type vxlan --provider-segment 100 vxlan100 -f json) || fail "vxlan create"
@@ -128,6 +130,96 @@ code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H 'X-Project-Id: p2' -H 'X-Role
 expect_eq "$code $(val "['NeutronError']['type']" <"$tmp/body")" "403 PolicyNotAuthorized" "non-admin provider"
 expect_eq "$(curl -s -H 'X-Project-Id: p2' -H 'X-Roles: member' "$url/v2.0/networks?fields=name" | val "['networks']")" \
   "[{'name': 'ext_net'}]" "non-admin sees only shared/external"
+
+# Subnets, as the seeds create them: defaults, pools, no gateway, no DHCP, IPv6 SLAAC.
+out=$(os subnet create --network tenant1 --subnet-range 10.0.0.0/24 --dns-nameserver 8.8.8.8 \
+  --host-route destination=192.168.0.0/16,gateway=10.0.0.254 sub1 -f json) || fail "subnet create"
+expect_eq "$(echo "$out" | val "['gateway_ip']"),$(echo "$out" | val "['enable_dhcp']"),$(echo "$out" | val "['ip_version']")" \
+  "10.0.0.1,True,4" "subnet defaults"
+expect_eq "$(echo "$out" | val "['allocation_pools']")" "[{'end': '10.0.0.254', 'start': '10.0.0.2'}]" "default pool"
+expect_eq "$(echo "$out" | val "['dns_nameservers']")" "['8.8.8.8']" "dns"
+expect_eq "$(echo "$out" | val "['host_routes']")" "[{'destination': '192.168.0.0/16', 'nexthop': '10.0.0.254'}]" "host routes"
+sub1=$(echo "$out" | val "['id']")
+out=$(os subnet create --network ext_net --subnet-range 10.10.10.0/24 --no-dhcp \
+  --allocation-pool start=10.10.10.2,end=10.10.10.99 ext_sub -f json) || fail "ext subnet"
+expect_eq "$(echo "$out" | val "['enable_dhcp']"),$(echo "$out" | val "['allocation_pools']")" \
+  "False,[{'end': '10.10.10.99', 'start': '10.10.10.2'}]" "explicit pool, no dhcp"
+out=$(os subnet create --network tenant1 --subnet-range 10.0.1.0/24 --gateway none nogw -f json) || fail "no gateway"
+expect_eq "$(echo "$out" | val "['gateway_ip']"),$(echo "$out" | val "['allocation_pools'][0]['start']")" "None,10.0.1.1" "gateway none"
+out=$(os subnet create --network tenant1 --ip-version 6 --subnet-range fd00:1::/64 --ipv6-ra-mode slaac \
+  --ipv6-address-mode slaac sub6 -f json) || fail "v6 subnet"
+expect_eq "$(echo "$out" | val "['gateway_ip']"),$(echo "$out" | val "['ipv6_address_mode']")" "fd00:1::1,slaac" "v6 subnet"
+expect_eq "$(os network show tenant1 -f json | val "['subnets'].__len__()")" 3 "network's subnets"
+expect_eq "$(os subnet list -f value -c Name | sort | tr '\n' ' ')" "ext_sub nogw sub1 sub6 " "subnet list"
+expect_eq "$(os subnet list --network ext_net -f value -c Name)" ext_sub "subnet list --network"
+expect_eq "$(os subnet show sub1 -f value -c cidr)" 10.0.0.0/24 "subnet show"
+os subnet set --name sub1b --dns-nameserver 1.1.1.1 sub1 || fail "subnet set"
+out=$(os subnet show sub1b -f json) || fail "show after set"
+expect_eq "$(echo "$out" | py "sorted(d['dns_nameservers'])"),$(echo "$out" | val "['revision_number']")" "['1.1.1.1', '8.8.8.8'],1" "subnet set"
+os subnet set --name sub1 sub1b || fail "subnet rename"
+
+# Subnet errors: exit status 1 and Neutron's message.
+err=$(os subnet create --network tenant1 --subnet-range 10.0.2.5/24 bad 2>&1) && fail "host bits accepted"
+echo "$err" | grep -q "BadRequestException: 400.*'10.0.2.5/24' isn't a recognized IP subnet cidr, '10.0.2.0/24' is recommended" || fail "host bits: $err"
+err=$(os subnet create --network tenant1 --subnet-range 10.0.0.128/25 bad 2>&1) && fail "overlap accepted"
+echo "$err" | grep -q "400.*Requested subnet with cidr: 10.0.0.128/25 for network: .* overlaps with another subnet" || fail "overlap: $err"
+err=$(os subnet create --network tenant1 --subnet-range 10.0.3.0/24 --allocation-pool start=10.0.3.0,end=10.0.3.9 bad 2>&1) && fail "pool out of bounds"
+echo "$err" | grep -q "400.*The allocation pool 10.0.3.0-10.0.3.9 spans beyond the subnet cidr 10.0.3.0/24." || fail "bounds: $err"
+err=$(os subnet create --network tenant1 --subnet-range 10.0.3.0/24 --allocation-pool start=10.0.3.2,end=10.0.3.9 \
+  --allocation-pool start=10.0.3.5,end=10.0.3.20 bad 2>&1) && fail "overlapping pools"
+echo "$err" | grep -q "ConflictException: 409.*Found overlapping allocation pools: 10.0.3.2-10.0.3.9 10.0.3.5-10.0.3.20 for subnet 10.0.3.0/24." || fail "pools: $err"
+err=$(os subnet create --network tenant1 --subnet-range 10.0.3.0/24 --gateway 10.0.3.5 --allocation-pool start=10.0.3.2,end=10.0.3.9 bad 2>&1) && fail "gateway in pool"
+echo "$err" | grep -q "409.*Gateway ip 10.0.3.5 conflicts with allocation pool 10.0.3.2-10.0.3.9." || fail "gateway: $err"
+err=$(os subnet create --network tenant1 --ip-version 6 --subnet-range fd00:2::/64 --ipv6-ra-mode slaac --ipv6-address-mode dhcpv6-stateful bad 2>&1) && fail "mode combination"
+echo "$err" | grep -q "400.*If both attributes are set, they must be the same value" || fail "modes: $err"
+err=$(os subnet show nosuchsubnet 2>&1) && fail "show of a missing subnet"
+echo "$err" | grep -q "No Subnet found for nosuchsubnet" || fail "missing subnet: $err"
+
+# Ports: the first free address of the first IPv4 subnet plus the SLAAC address, MACs from base_mac.
+out=$(os port create --network tenant1 p1 -f json) || fail "port create"
+expect_eq "$(echo "$out" | val "['fixed_ips'][0]")" "{'ip_address': '10.0.0.2', 'subnet_id': '$sub1'}" "first address"
+mac=$(echo "$out" | val "['mac_address']")
+expect_eq "${mac:0:9}" "fa:16:3e:" "base_mac"
+expect_eq "$(echo "$out" | val "['fixed_ips'][1]['ip_address'].startswith('fd00:1::f816:3eff:fe')")" True "EUI-64"
+expect_eq "$(echo "$out" | val "['status']"),$(echo "$out" | val "['binding_vif_type']"),$(echo "$out" | val "['binding_vnic_type']")" \
+  "DOWN,unbound,normal" "port status and binding"
+expect_eq "$(os port create --network tenant1 --fixed-ip subnet=sub1,ip-address=10.0.0.50 p2 -f json | val "['fixed_ips'][0]['ip_address']")" \
+  10.0.0.50 "explicit address"
+expect_eq "$(os port create --network tenant1 --fixed-ip subnet=sub1 p3 -f json | val "['fixed_ips']")" \
+  "[{'ip_address': '10.0.0.3', 'subnet_id': '$sub1'}]" "address by subnet"
+err=$(os port create --network tenant1 --fixed-ip subnet=sub1,ip-address=10.0.0.50 bad 2>&1) && fail "address in use accepted"
+echo "$err" | grep -q "ConflictException: 409.*IP address 10.0.0.50 already allocated in subnet $sub1" || fail "in use: $err"
+err=$(os port create --network tenant1 --fixed-ip subnet=sub1,ip-address=10.0.9.9 bad 2>&1) && fail "foreign address accepted"
+echo "$err" | grep -q "BadRequestException: 400.*IP address 10.0.9.9 is not a valid IP for the specified subnet." || fail "outside: $err"
+err=$(os port create --network tenant1 --mac-address "$mac" bad 2>&1) && fail "MAC in use accepted"
+echo "$err" | grep -q "409.*The mac address $mac is in use." || fail "mac: $err"
+expect_eq "$(os port list --network tenant1 -f value -c Name | sort | tr '\n' ' ')" "p1 p2 p3 " "port list"
+expect_eq "$(os port list --fixed-ip ip-address=10.0.0.50 -f value -c Name)" p2 "port list --fixed-ip"
+expect_eq "$(os port show p1 -f value -c status)" DOWN "port show"
+os port set --no-fixed-ip --fixed-ip subnet=sub1,ip-address=10.0.0.60 p2 || fail "port set fixed ip"
+expect_eq "$(os port show p2 -f json | val "['fixed_ips'][0]['ip_address']")" 10.0.0.60 "fixed ip moved"
+os port create --network tenant1 --fixed-ip ip-address=10.0.0.50 p4 -f value -c id >/dev/null || fail "released address not reusable"
+
+# Exhaustion of a /29 (five addresses), then a release.
+os network create small -f value -c id >/dev/null || fail "small network"
+os subnet create --network small --subnet-range 10.9.0.0/29 small_sub -f value -c id >/dev/null || fail "small subnet"
+for i in 1 2 3 4 5; do os port create --network small s$i -f value -c id >/dev/null || fail "port s$i"; done
+err=$(os port create --network small s6 2>&1) && fail "exhausted subnet gave an address"
+echo "$err" | grep -q "ConflictException: 409.*No more IP addresses available on network" || fail "exhaustion: $err"
+os port delete s3 || fail "port delete"
+expect_eq "$(os port create --network small s6 -f json | val "['fixed_ips'][0]['ip_address']")" 10.9.0.4 "released address reused"
+
+# In-use subnets and networks refuse deletion; emptied, they go.
+err=$(os subnet delete sub1 2>&1) && fail "subnet in use deleted"
+echo "$err" | grep -q "ConflictException: 409.*One or more ports have an IP allocation from this subnet." || fail "subnet in use: $err"
+err=$(os network delete tenant1 2>&1) && fail "network in use deleted"
+echo "$err" | grep -q "There are one or more ports still in use on the network." || fail "network in use: $err"
+os port delete p1 p2 p3 p4 || fail "port delete"
+os subnet delete nogw || fail "subnet delete"
+expect_eq "$(os network show tenant1 -f json | val "['subnets'].__len__()")" 2 "subnets after delete"
+os network delete tenant1 || fail "network delete with subnets"
+err=$(os subnet show sub1 2>&1) && fail "subnet survived its network"
+curl -s "$url/v2.0/extensions" | grep -q '"alias":"binding"' || fail "binding extension"
 
 # SIGTERM: clean exit, pidfile removed.
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""

@@ -95,5 +95,46 @@ TEST(StoreTest, ConcurrentClaimsNeverShareAKey) {
   EXPECT_EQ(won.load(), 50);
 }
 
+// first_free over 4-digit hex keys: gaps are found, the range cursor follows claims and falls
+// back on releases (one key at a time or a whole owner), a full range says so, a dropped pool
+// starts over.
+TEST(StoreTest, FirstFreeFindsTheLowestGap) {
+  auto store = open_memory();
+  ASSERT_TRUE(store
+                  ->transact([](Txn& t) -> Status {
+                    auto first = [&](const char* lo, const char* hi) {
+                      auto r = t.first_free("ip:s", lo, hi);
+                      EXPECT_TRUE(r.ok());
+                      return r->value_or("none");
+                    };
+                    EXPECT_EQ(first("0002", "0006"), "0002");
+                    for (const char* k : {"0002", "0003", "0005"}) NT_TRY(t.claim("ip:s", k, "a"));
+                    EXPECT_EQ(first("0002", "0006"), "0004");
+                    NT_TRY(t.claim("ip:s", "0004", "b"));
+                    EXPECT_EQ(first("0002", "0006"), "0006");
+                    NT_TRY(t.claim("ip:s", "0006", "b"));
+                    EXPECT_EQ(first("0002", "0006"), "none");
+                    EXPECT_EQ(first("0002", "0006"), "none");  // the cursor remembers
+                    EXPECT_EQ(first("0000", "0001"), "0000");  // another range of the pool
+                    NT_TRY(t.release("ip:s", "0005"));
+                    EXPECT_EQ(first("0002", "0006"), "0005");
+                    NT_TRY(t.release_owner("a"));  // 0002, 0003
+                    EXPECT_EQ(first("0002", "0006"), "0002");
+                    NT_TRY(t.claim("ip:s", "0002", "c"));
+                    EXPECT_EQ(first("0002", "0006"), "0003");
+                    EXPECT_EQ(first("00fe", "0101"), "00fe");  // carries across digits
+                    for (const char* k : {"00fe", "00ff"}) NT_TRY(t.claim("ip:s", k, "d"));
+                    EXPECT_EQ(first("00fe", "0101"), "0100");
+                    EXPECT_EQ(first("ffff", "ffff"), "ffff");
+                    NT_TRY(t.claim("ip:s", "ffff", "d"));
+                    EXPECT_EQ(first("ffff", "ffff"), "none");  // no overflow past the width
+                    NT_TRY(t.drop_pool("ip:s"));
+                    EXPECT_EQ(first("0002", "0006"), "0002");
+                    EXPECT_EQ(first("ffff", "ffff"), "ffff");
+                    return ok_status();
+                  })
+                  .ok());
+}
+
 }  // namespace
 }  // namespace nt::controller

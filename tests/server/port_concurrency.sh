@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# neutrino-server under concurrent port creates over real HTTP: 16 clients create 1,008 ports
+# on one /22 (1,021 free addresses), then 16 more than the subnet holds on a /27. Every create
+# must be a 201 or, once the subnet is full, Neutron's 409 IpAddressGenerationFailure; never a
+# 5xx, never one address or MAC twice, and the /27 gives exactly its 29 addresses.
+# Usage: port_concurrency.sh TOOLS_DIR. Exits 77 (skipped) without python3.
+set -uo pipefail
+tools=$1
+command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }
+tmp=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf '[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = %s\n[database]\nconnection = sqlite:///%s/db.sqlite\n' \
+  "$port" "$tmp" >"$tmp/neutron.conf"
+"$tools/neutrino-server" --config-file "$tmp/neutron.conf" --log-file "$tmp/server.log" --state-dir "$tmp" &
+pid=$!
+python3 - "$port" <<'PY'
+import http.client, json, sys, threading, time
+
+port = int(sys.argv[1])
+for _ in range(100):
+    try:
+        http.client.HTTPConnection("127.0.0.1", port).request("GET", "/"); break
+    except OSError:
+        time.sleep(0.1)
+
+def req(conn, method, path, body=None):
+    conn.request(method, path, body=json.dumps(body) if body else None,
+                 headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    return r.status, json.loads(r.read() or b"null")
+
+def storm(cidr, per_client, clients=16):
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    st, net = req(c, "POST", "/v2.0/networks", {"network": {"name": cidr}})
+    assert st == 201, net
+    nid = net["network"]["id"]
+    st, sub = req(c, "POST", "/v2.0/subnets",
+                  {"subnet": {"network_id": nid, "ip_version": 4, "cidr": cidr}})
+    assert st == 201, sub
+    results, lock = [], threading.Lock()
+    def worker():
+        cc = http.client.HTTPConnection("127.0.0.1", port)
+        for _ in range(per_client):
+            got = req(cc, "POST", "/v2.0/ports", {"port": {"network_id": nid}})
+            with lock:
+                results.append(got)
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    elapsed = time.perf_counter() - t0
+    ok = [b["port"] for s, b in results if s == 201]
+    for s, b in results:
+        if s != 201:
+            assert s == 409 and b["NeutronError"]["type"] == "IpAddressGenerationFailure", (s, b)
+    ips = [p["fixed_ips"][0]["ip_address"] for p in ok]
+    macs = [p["mac_address"] for p in ok]
+    assert len(set(ips)) == len(ips), "duplicate address"
+    assert len(set(macs)) == len(macs), "duplicate MAC"
+    st, listed = req(c, "GET", "/v2.0/ports?network_id=" + nid)
+    assert st == 200 and len(listed["ports"]) == len(ok), (st, len(listed["ports"]), len(ok))
+    print(f"{cidr}: {len(results)} creates, {len(ok)} ports, {len(results) / elapsed:.0f}/s")
+    return len(ok)
+
+assert storm("10.20.0.0/22", 63) == 1008
+assert storm("10.30.0.0/27", 3) == 29   # 48 creates, 29 addresses
+print("PASS")
+PY
+rc=$?
+[ $rc -eq 0 ] || tail -5 "$tmp/server.log"
+exit $rc
