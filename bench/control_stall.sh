@@ -55,8 +55,10 @@ for i in range(20000):
 on node "$TOOLS/nvs-ofctl" add-flows br-big "$RUN/big.flows"
 on vm1 ping -c 3 -i 0.2 -W 2 10.9.0.2 >/dev/null  # learn MACs, warm the caches
 
+# Started with `ip netns exec` itself in the background (it execs python3), so the pid kept is
+# the client's own and cleanup really ends it.
 stuck_client() {
-  on node python3 -c '
+  ip netns exec "$P-node" python3 -c '
 import json, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
