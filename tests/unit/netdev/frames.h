@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -98,10 +99,12 @@ class RawSocket {
     sll.sll_protocol = htons(ETH_P_ALL);
     sll.sll_ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
     ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&sll), sizeof sll) == 0;
+    ifname_ = ifname;
   }
   ~RawSocket() { ::close(fd_); }
   bool ok() const { return ok_; }
   bool send(const std::vector<uint8_t>& f) {
+    if (!running_) running_ = wait_running(5000);
     return ::send(fd_, f.data(), f.size(), 0) == static_cast<ssize_t>(f.size());
   }
   // Incoming frames received within `ms` that `keep` accepts (until `want` of them).
@@ -126,8 +129,26 @@ class RawSocket {
   }
 
  private:
+  // A veth end whose peer has just come up has its carrier on at once, but the kernel gives it
+  // a real queueing discipline only when link-watch runs (asynchronously, later on a busy
+  // machine); until then it silently drops what is sent. The same pass sets IFF_RUNNING, so wait
+  // for that, then a moment for the qdisc that is attached right after it.
+  bool wait_running(int ms) {
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, ifname_.c_str(), IFNAMSIZ - 1);
+    auto running = [&] {
+      return ::ioctl(fd_, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING);
+    };
+    if (running()) return true;
+    bool ok = testing::wait_until(ms, running);
+    ::usleep(20000);
+    return ok;
+  }
+
   int fd_ = -1;
   bool ok_ = false;
+  bool running_ = false;
+  std::string ifname_;
 };
 
 // verify_checksums, after completing a partial checksum the packet carries as an offload.
