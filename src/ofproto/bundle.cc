@@ -1,8 +1,10 @@
 #include "ofproto/bundle.h"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
+#include "common/memory.h"
 #include "common/strings.h"
 
 namespace nt {
@@ -63,44 +65,77 @@ FlowTextMode flow_text_mode(FlowModCommand cmd) {
 
 namespace {
 
-// Splits a flow file into logical lines: '#' starts a comment, a trailing '\' continues the
-// line. Each entry is {first physical line number, text}.
-std::vector<std::pair<int, std::string>> flow_file_lines(std::string_view text) {
-  std::vector<std::pair<int, std::string>> out;
-  std::string cur;
-  int line_no = 0, first = 0;
-  for (std::string_view rest = text; !rest.empty();) {
-    size_t nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-    ++line_no;
-    if (cur.empty()) first = line_no;
-    if (size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    line = trim(line);
-    bool cont = !line.empty() && line.back() == '\\';
-    if (cont) line.remove_suffix(1);
-    cur += std::string(line) + (cont ? " " : "");
-    if (cont) continue;
-    if (!trim(cur).empty()) out.emplace_back(first, std::string(trim(cur)));
-    cur.clear();
+// Walks a flow file's logical lines without copying them: '#' starts a comment, a trailing
+// '\\' continues the line. A line is a view into the text; only a continued line is assembled
+// (in `joined_`), so a plain file costs no allocation per line.
+class FlowFileLines {
+ public:
+  explicit FlowFileLines(std::string_view text) : rest_(text) {}
+  // The next non-empty logical line and the number of its first physical line.
+  bool next(std::string_view* line, int* first) {
+    joined_.clear();
+    bool joining = false;
+    while (!rest_.empty()) {
+      size_t nl = rest_.find('\n');
+      std::string_view phys = rest_.substr(0, nl);
+      rest_ = nl == std::string_view::npos ? std::string_view() : rest_.substr(nl + 1);
+      ++line_no_;
+      if (!joining) *first = line_no_;
+      if (size_t hash = phys.find('#'); hash != std::string_view::npos) {
+        phys = phys.substr(0, hash);
+      }
+      phys = trim(phys);
+      bool cont = !phys.empty() && phys.back() == '\\';
+      if (cont) phys.remove_suffix(1);
+      if (!cont && !joining) {
+        if (phys.empty()) continue;
+        *line = phys;
+        return true;
+      }
+      joined_ += phys;
+      if (cont) {
+        joined_ += ' ';
+        joining = true;
+        continue;
+      }
+      if (!emit_joined(line)) {
+        joining = false;
+        continue;
+      }
+      return true;
+    }
+    return joining && emit_joined(line);
   }
-  if (!trim(cur).empty()) out.emplace_back(first, std::string(trim(cur)));
-  return out;
-}
+
+ private:
+  bool emit_joined(std::string_view* line) {
+    std::string_view t = trim(joined_);
+    if (t.empty()) {
+      joined_.clear();
+      return false;
+    }
+    *line = t;
+    return true;
+  }
+
+  std::string_view rest_;
+  std::string joined_;
+  int line_no_ = 0;
+};
 
 // A flow file line may start with the command it is (as ovs-ofctl's add-flows files may).
-FlowModCommand line_command(std::string& line, FlowModCommand dflt) {
-  static const std::pair<const char*, FlowModCommand> kWords[] = {
+FlowModCommand line_command(std::string_view& line, FlowModCommand dflt) {
+  static constexpr std::pair<std::string_view, FlowModCommand> kWords[] = {
       {"add", FlowModCommand::kAdd},
       {"modify", FlowModCommand::kModify},
       {"modify_strict", FlowModCommand::kModifyStrict},
       {"delete", FlowModCommand::kDelete},
       {"delete_strict", FlowModCommand::kDeleteStrict}};
   size_t sp = line.find_first_of(" \t");
-  if (sp == std::string::npos) return dflt;
+  if (sp == std::string_view::npos) return dflt;
   for (const auto& [word, cmd] : kWords) {
-    if (line.compare(0, sp, word) == 0) {
-      line = std::string(trim(std::string_view(line).substr(sp)));
+    if (line.substr(0, sp) == word) {
+      line = trim(line.substr(sp));
       return cmd;
     }
   }
@@ -125,18 +160,24 @@ Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::st
                                             const PortNamer* names, FlowModCommand dflt,
                                             bool keywords, const FlowFixup& fixup) {
   std::vector<FlowOp> ops;
-  for (auto& [line_no, line] : flow_file_lines(text)) {
+  // One op per line at most: reserving up front spares the copies (and the page faults) of a
+  // growing vector of large FlowOps.
+  ops.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  advise_huge_pages_for(ops);
+  FlowFileLines lines(text);
+  std::string_view line;
+  int line_no = 0;
+  while (lines.next(&line, &line_no)) {
     FlowModCommand cmd = keywords ? line_command(line, dflt) : dflt;
-    auto spec = parse_flow(line, flow_text_mode(cmd), names);
-    if (spec.ok() && fixup) {
-      if (Status st = fixup(*spec, flow_text_mode(cmd)); !st.ok()) spec = st.error();
-    }
-    if (!spec.ok()) {
+    FlowOp& op = ops.emplace_back();
+    op.cmd = cmd;
+    Status st = parse_flow_into(line, flow_text_mode(cmd), names, &op.spec);
+    if (st.ok() && fixup) st = fixup(op.spec, flow_text_mode(cmd));
+    if (!st.ok()) {
       std::string where =
           file.empty() ? "line " + std::to_string(line_no) : file + ":" + std::to_string(line_no);
-      return make_error(where + ": " + spec.error().message, spec.error().code);
+      return make_error(where + ": " + st.error().message, st.error().code);
     }
-    ops.push_back({cmd, std::move(*spec)});
   }
   return ops;
 }

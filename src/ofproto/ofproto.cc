@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/memory.h"
+
 namespace nt {
 
 Ofproto::Ofproto(std::string name, const Clock& clock)
@@ -135,9 +137,39 @@ void Ofproto::remove_rule(Rule* rule) {
   ++version_;
 }
 
+// Sizes the tables' rule maps for the rules `ops` add, so a large bundle inserts without a
+// cascade of rehashes (the classifier's subtables grow by doubling on their own).
+void Ofproto::reserve_for(const std::vector<FlowOp>& ops) {
+  std::vector<size_t> adds(kNumTables, 0);
+  for (const FlowOp& op : ops) {
+    if (op.cmd == FlowModCommand::kAdd) ++adds[op.spec.table];
+  }
+  for (int t = 0; t < kNumTables; ++t) {
+    if (adds[t] > 64) tables_[t].rules.reserve(tables_[t].rules.size() + adds[t]);
+  }
+}
+
+// The rules a bundle's log names, each once, in the order first touched. Rules carry the mark
+// of the last bundle that listed them, so this is one pass with no lookup table.
+std::vector<RulePtr> Ofproto::touched_rules(const std::vector<Undo>& log) {
+  std::vector<RulePtr> touched;
+  touched.reserve(log.size());
+  advise_huge_pages_for(touched);
+  uint64_t mark = ++next_mark_;
+  for (const Undo& u : log) {
+    if (u.rule->bundle_mark == mark) continue;
+    u.rule->bundle_mark = mark;
+    touched.push_back(u.rule);
+  }
+  return touched;
+}
+
 Status Ofproto::apply_bundle(const std::vector<FlowOp>& ops, size_t* failed,
                              const BundleCommitHook& commit) {
   std::vector<Undo> log;
+  log.reserve(ops.size());
+  advise_huge_pages_for(log);
+  if (ops.size() > 64) reserve_for(ops);
   uint64_t version = version_, seq = next_seq_;
   undo_ = &log;
   for (size_t i = 0; i < ops.size(); ++i) {
@@ -149,12 +181,7 @@ Status Ofproto::apply_bundle(const std::vector<FlowOp>& ops, size_t* failed,
   }
   undo_ = nullptr;
   if (commit && !log.empty()) {
-    std::vector<RulePtr> touched;
-    std::unordered_map<const Rule*, bool> seen;
-    for (const Undo& u : log) {
-      if (seen.emplace(u.rule.get(), true).second) touched.push_back(u.rule);
-    }
-    if (Status st = commit(touched); !st.ok()) {
+    if (Status st = commit(touched_rules(log)); !st.ok()) {
       undo_bundle(log, version, seq);
       if (failed) *failed = ops.size();
       return st;

@@ -163,6 +163,8 @@ class Ofproto : public PortNamer {
   };
   void insert_rule(RulePtr rule);
   void remove_rule(Rule* rule);
+  void reserve_for(const std::vector<FlowOp>& ops);
+  std::vector<RulePtr> touched_rules(const std::vector<Undo>& log);
   void rollback(std::vector<Undo>& log);
   void undo_bundle(std::vector<Undo>& log, uint64_t version, uint64_t seq);
   bool selected(const Rule& r, const FlowSpec& f) const;
@@ -174,6 +176,7 @@ class Ofproto : public PortNamer {
   MacLearningTable mac_table_;
   uint64_t version_ = 0;
   uint64_t next_seq_ = 0;
+  uint64_t next_mark_ = 0;             // Rule::bundle_mark of the latest commit
   std::vector<Undo>* undo_ = nullptr;  // set while apply_bundle() runs
   std::unordered_set<Rule*> timed_;    // rules in a table with an idle or hard timeout
 };

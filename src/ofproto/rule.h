@@ -31,8 +31,9 @@ struct Rule {
   uint64_t n_packets = 0;
   uint64_t n_bytes = 0;
   bool removed = false;
-  bool learned = false;  // added by a learn action (not configured; never persisted)
-  uint64_t seq = 0;      // insertion order: dump-flows lists equal priorities in this order
+  bool learned = false;      // added by a learn action (not configured; never persisted)
+  uint64_t seq = 0;          // insertion order: dump-flows lists equal priorities in this order
+  uint64_t bundle_mark = 0;  // the last bundle commit that listed it (Ofproto, internal)
 
   const Match& match() const { return cls.match; }
   uint16_t priority() const { return cls.priority; }

@@ -219,7 +219,8 @@ void put_key(std::string& s, std::string_view key, uint64_t v, bool hex = false)
 
 }  // namespace
 
-Result<FlowSpec> parse_flow(std::string_view text, FlowTextMode mode, const PortNamer* names) {
+Status parse_flow_into(std::string_view text, FlowTextMode mode, const PortNamer* names,
+                       FlowSpec* spec) {
   // A NUL is no separator: text that holds one is refused whole (it cannot come from a file
   // line or a shell word, only from a crafted request).
   if (text.find('\0') != std::string_view::npos) {
@@ -232,16 +233,21 @@ Result<FlowSpec> parse_flow(std::string_view text, FlowTextMode mode, const Port
   if (mode != FlowTextMode::kDelete && !split.has_actions) {
     return make_error("must specify actions (e.g. 'actions=drop')");
   }
-  FlowSpec spec;
-  NT_TRY(parse_flow_items(split.match, mode, names, &spec));
-  if (!split.has_actions) return spec;
+  NT_TRY(parse_flow_items(split.match, mode, names, spec));
+  if (!split.has_actions) return ok_status();
   auto acts = parse_actions(split.actions, names);
   if (!acts.ok()) return prefixed("actions: ", acts.error());
   if (ofpacts_size(*acts) > kMaxOfpactsSize) return make_error("input too big");
-  spec.actions = std::move(*acts);
-  spec.actions_given = true;
-  Status checked = check_actions(spec.actions, spec.match, spec.table);
+  spec->actions = std::move(*acts);
+  spec->actions_given = true;
+  Status checked = check_actions(spec->actions, spec->match, spec->table);
   if (!checked.ok()) return prefixed("actions: ", checked.error());
+  return ok_status();
+}
+
+Result<FlowSpec> parse_flow(std::string_view text, FlowTextMode mode, const PortNamer* names) {
+  FlowSpec spec;
+  NT_TRY(parse_flow_into(text, mode, names, &spec));
   return spec;
 }
 

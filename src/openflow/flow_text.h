@@ -54,6 +54,10 @@ enum class FlowTextMode {
 // actions are also checked against the match (check_actions()).
 Result<FlowSpec> parse_flow(std::string_view text, FlowTextMode mode,
                             const PortNamer* names = nullptr);
+// parse_flow() into *spec, which must be default-constructed (bulk loading parses each flow in
+// place, into storage reserved for the whole file). On error *spec is unspecified.
+Status parse_flow_into(std::string_view text, FlowTextMode mode, const PortNamer* names,
+                       FlowSpec* spec);
 // The inverse of parse_flow(): "cookie=0x1,table=2,priority=5,ip actions=drop" with only the
 // keys that differ from their defaults, so parse_flow(format_flow(s, m), m) == s.
 std::string format_flow(const FlowSpec& spec, FlowTextMode mode, const PortNamer* names = nullptr);

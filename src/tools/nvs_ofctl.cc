@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   if (nt::ofctl_is_local_command(args)) return print_reply(nt::ofctl_execute_local(args, data));
   std::string sock = nt::control_socket_path(nt::run_dir());
   return nt::relay_to_daemon(
-      sock, nt::ControlRequest{"ofctl", args, data}, 0, [&](const std::string& why) {
+      sock, nt::ControlRequest{"ofctl", args, std::move(data)}, 0, [&](const std::string& why) {
         return "nvs-ofctl: unix:" + sock + ": connection failed (" + why + ")\n";
       });
 }

@@ -91,7 +91,7 @@ Result<ControlRequest> decode_request(std::string_view text) {
   auto j = parse_json(text);
   if (!j.ok()) return j.error();
   ControlRequest req;
-  const Json& o = *j;
+  Json& o = *j;
   if (!o.contains("tool") || !o["tool"].is_string()) return make_error("request has no tool");
   req.tool = o["tool"].get<std::string>();
   if (o.contains("argv")) {
@@ -101,7 +101,10 @@ Result<ControlRequest> decode_request(std::string_view text) {
       req.argv.push_back(a.get<std::string>());
     }
   }
-  if (o.contains("stdin") && o["stdin"].is_string()) req.stdin_data = o["stdin"].get<std::string>();
+  // The flows of a bundle can be megabytes: moved out of the parsed message, not copied.
+  if (o.contains("stdin") && o["stdin"].is_string()) {
+    req.stdin_data = std::move(o["stdin"].get_ref<std::string&>());
+  }
   return req;
 }
 

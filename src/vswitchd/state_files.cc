@@ -95,7 +95,29 @@ Result<std::string> set_aside(const std::string& path, bool keep_original) {
   return make_error(path + ": too many rejected copies", ErrorCode::kInternal);
 }
 
+#if defined(__x86_64__)
+// SSE4.2's crc32 instruction computes CRC-32C 8 bytes at a time (a bundle's journal record is
+// megabytes); the same value as the table below.
+static __attribute__((target("sse4.2"))) uint32_t crc32c_sse42(std::string_view data,
+                                                               uint32_t crc) {
+  uint64_t c = crc;
+  size_t i = 0;
+  for (; i + 8 <= data.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, data.data() + i, 8);
+    c = __builtin_ia32_crc32di(c, word);
+  }
+  uint32_t c32 = static_cast<uint32_t>(c);
+  for (; i < data.size(); ++i) c32 = __builtin_ia32_crc32qi(c32, static_cast<uint8_t>(data[i]));
+  return c32;
+}
+#endif
+
 uint32_t crc32c(std::string_view data, uint32_t crc) {
+#if defined(__x86_64__)
+  static const bool kHardware = __builtin_cpu_supports("sse4.2");
+  if (kHardware) return ~crc32c_sse42(data, ~crc);
+#endif
   static const std::array<uint32_t, 256> kTable = crc32c_table();
   crc = ~crc;
   for (unsigned char c : data) crc = kTable[(crc ^ c) & 0xff] ^ (crc >> 8);

@@ -236,6 +236,52 @@ TEST_F(BundleTest, FlowFilesTakeCommandKeywordsContinuationsAndComments) {
   EXPECT_EQ((*dels)[0].cmd, FlowModCommand::kDeleteStrict);
 }
 
+// Lines are read as views into the text; continued lines are joined and errors still name the
+// first physical line of the flow, with or without a final newline.
+TEST_F(BundleTest, FlowFileLinesKeepTheirNumbersAcrossContinuations) {
+  auto ops = parse_flow_file("priority=1 \\\n\\\n   actions=drop\n  \n#x\npriority=2 actions=drop",
+                             "f", &br_, FlowModCommand::kAdd, true);
+  ASSERT_TRUE(ops.ok()) << ops.error().message;
+  ASSERT_EQ(ops->size(), 2u);
+  EXPECT_EQ((*ops)[0].spec.priority, 1);
+  EXPECT_EQ((*ops)[1].spec.priority, 2);
+  auto bad = parse_flow_file(
+      "priority=1 actions=drop\n# c\npriority=2,\\\n  nw_dst=1.2.3.4 actions=drop\n", "f", &br_,
+      FlowModCommand::kAdd, true);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message.rfind("f:3: ", 0), 0u) << bad.error().message;
+  auto tail = parse_flow_file("priority=1 actions=drop\npriority=7 actions=frob \\", "", &br_,
+                              FlowModCommand::kAdd, true);
+  ASSERT_FALSE(tail.ok());
+  EXPECT_EQ(tail.error().message.rfind("line 2: ", 0), 0u) << tail.error().message;
+  auto blank = parse_flow_file(" \\\n \\\n\n\n", "f", &br_, FlowModCommand::kAdd, true);
+  ASSERT_TRUE(blank.ok());
+  EXPECT_TRUE(blank->empty());
+}
+
+// The commit hook lists each rule a bundle touched once, and the next bundle lists it again.
+TEST_F(BundleTest, CommitHookListsEachTouchedRuleOncePerBundle) {
+  std::vector<FlowOp> ops;
+  for (const char* f : {"priority=1,ip actions=drop", "priority=2,ip actions=drop"}) {
+    ops.push_back({FlowModCommand::kAdd, spec(f)});
+  }
+  ops.push_back({FlowModCommand::kModify, spec("ip actions=output:1")});
+  ops.push_back({FlowModCommand::kModify, spec("ip actions=output:2")});
+  for (int round = 0; round < 2; ++round) {
+    std::vector<RulePtr> seen;
+    Status st = br_.apply_bundle(ops, nullptr, [&](const std::vector<RulePtr>& touched) {
+      seen = touched;
+      return ok_status();
+    });
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    // Round 0 adds two rules; round 1 replaces them (two removed, two added).
+    ASSERT_EQ(seen.size(), round == 0 ? 2u : 4u);
+    for (size_t i = 0; i < seen.size(); ++i) {
+      for (size_t j = i + 1; j < seen.size(); ++j) EXPECT_NE(seen[i], seen[j]);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nt
 
