@@ -21,9 +21,8 @@ std::string format_duration(TimeMs ms) {
 }
 
 std::string Ofproto::format_rule(const Rule& r, const DumpOptions& opts) const {
-  // The rule is only read here; the snapshot's reference does not own it.
-  RuleSnapshot snap(RulePtr(RulePtr(), const_cast<Rule*>(&r)));
-  return format_rule_line(snap, opts, clock_.now_ms(), opts.names ? this : nullptr);
+  return format_rule_line(r, RuleCounters::of(r), opts, clock_.now_ms(),
+                          opts.names ? this : nullptr);
 }
 
 std::string Ofproto::dump_flows(const FlowSpec* filter, const DumpOptions& opts) const {

@@ -17,8 +17,8 @@ long long age_seconds(TimeMs now, TimeMs since) {
 
 // "cookie=0x0, duration=1.5s, table=0, n_packets=0, n_bytes=0, " and the ages: the part of a
 // line that --no-stats leaves out (except a non-zero cookie or table).
-void append_stats(std::string& s, const RuleSnapshot& snap, const DumpOptions& opts, TimeMs now) {
-  const Rule& r = *snap.rule;
+void append_stats(std::string& s, const Rule& r, const RuleCounters& snap, const DumpOptions& opts,
+                  TimeMs now) {
   char buf[96];
   if (!opts.no_stats || snap.cookie) {
     std::snprintf(buf, sizeof buf, "cookie=0x%llx, ", static_cast<unsigned long long>(snap.cookie));
@@ -34,9 +34,8 @@ void append_stats(std::string& s, const RuleSnapshot& snap, const DumpOptions& o
   }
 }
 
-void append_flags_and_ages(std::string& s, const RuleSnapshot& snap, const DumpOptions& opts,
-                           TimeMs now) {
-  const Rule& r = *snap.rule;
+void append_flags_and_ages(std::string& s, const Rule& r, const RuleCounters& snap,
+                           const DumpOptions& opts, TimeMs now) {
   if (r.idle_timeout) s += "idle_timeout=" + std::to_string(r.idle_timeout) + ", ";
   if (r.hard_timeout) s += "hard_timeout=" + std::to_string(r.hard_timeout) + ", ";
   // Flow flags travel in flow stats from OpenFlow 1.3 on, importance from 1.4 on.
@@ -74,21 +73,11 @@ std::optional<std::string> PortNameSnapshot::name_by_port(uint32_t port) const {
   return it->second;
 }
 
-RuleSnapshot::RuleSnapshot(RulePtr r)
-    : rule(std::move(r)),
-      cookie(rule->cookie),
-      n_packets(rule->n_packets),
-      n_bytes(rule->n_bytes),
-      created(rule->created),
-      modified(rule->modified),
-      used(rule->used) {}
-
-std::string format_rule_line(const RuleSnapshot& snap, const DumpOptions& opts, TimeMs now,
-                             const PortNamer* names) {
-  const Rule& r = *snap.rule;
+std::string format_rule_line(const Rule& r, const RuleCounters& c, const DumpOptions& opts,
+                             TimeMs now, const PortNamer* names) {
   std::string s = " ";
-  append_stats(s, snap, opts, now);
-  append_flags_and_ages(s, snap, opts, now);
+  append_stats(s, r, c, opts, now);
+  append_flags_and_ages(s, r, c, opts, now);
   s += format_match(match_wire_form(r.match(), opts.ofp_version), r.priority(), names);
   if (s.back() != ' ') s += ' ';
   auto acts = wire_form(r.actions, r.match(), WireOptions{opts.ofp_version});
@@ -116,7 +105,10 @@ FlowDump::FlowDump(const Ofproto& br, const FlowSpec* filter, const DumpOptions&
     });
   }
   rules_.reserve(selected.size());
-  for (RulePtr& r : selected) rules_.emplace_back(std::move(r));
+  for (RulePtr& r : selected) {
+    RuleCounters c = RuleCounters::of(*r);
+    rules_.push_back(Entry{std::move(r), c});
+  }
   if (opts.names) names_.emplace(br);
 }
 
@@ -126,7 +118,8 @@ bool FlowDump::next(std::string& out, size_t budget) {
   size_t start = out.size();
   while (pos_ < rules_.size() && out.size() - start < budget) {
     size_t line = out.size();
-    out += format_rule_line(rules_[pos_++], opts_, now_, names);
+    const Entry& e = rules_[pos_++];
+    out += format_rule_line(*e.rule, e.counters, opts_, now_, names);
     out += '\n';
     if (strip_ages_) strip_nx_ages(out, line);
   }

@@ -33,17 +33,18 @@ class PortNameSnapshot : public PortNamer {
 };
 
 // The fields of a rule dump-flows prints that may change after the snapshot.
-struct RuleSnapshot {
-  RulePtr rule;
+struct RuleCounters {
   uint64_t cookie = 0, n_packets = 0, n_bytes = 0;
   TimeMs created = 0, modified = 0, used = 0;
 
-  explicit RuleSnapshot(RulePtr r);
+  static RuleCounters of(const Rule& r) {
+    return {r.cookie, r.n_packets, r.n_bytes, r.created, r.modified, r.used};
+  }
 };
 
-// One dump-flows line (no newline) for `r` as of `now`.
-std::string format_rule_line(const RuleSnapshot& r, const DumpOptions& opts, TimeMs now,
-                             const PortNamer* names);
+// One dump-flows line (no newline) for `r`, with `c` for its changing fields, as of `now`.
+std::string format_rule_line(const Rule& r, const RuleCounters& c, const DumpOptions& opts,
+                             TimeMs now, const PortNamer* names);
 
 // OpenFlow 1.1+ replies carry no idle_age / hard_age (Nicira extensions): removes them from the
 // line that starts at `from` in `text`, as ovs-ofctl prints it.
@@ -65,7 +66,11 @@ class FlowDump {
   size_t remaining() const { return rules_.size() - pos_; }
 
  private:
-  std::vector<RuleSnapshot> rules_;
+  struct Entry {
+    RulePtr rule;  // keeps a rule deleted after the request alive
+    RuleCounters counters;
+  };
+  std::vector<Entry> rules_;
   size_t pos_ = 0;
   DumpOptions opts_;
   bool strip_ages_ = false;
