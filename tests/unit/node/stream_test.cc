@@ -10,7 +10,6 @@
 
 #include "common/clock.h"
 #include "node/commands.h"
-#include "ofproto/flow_dump.h"
 
 namespace nt {
 namespace {
