@@ -5,6 +5,7 @@
 #include <cctype>
 #include <climits>
 #include <cstdio>
+#include <memory>
 
 #include "common/names.h"
 #include "common/strings.h"
@@ -75,9 +76,15 @@ Result<std::string> cmd_fdb_flush(CommandHost& host, const Args& a) {
   return std::string("table successfully flushed\n");
 }
 
-Result<std::string> cmd_dpctl_dump_flows(CommandHost& host, const Args& a) {
+std::unique_ptr<ReplyStream> stream_dpctl_dump_flows(CommandHost& host, const Args& a) {
   host.sw().datapath().push_stats();
-  return host.sw().format_dpctl_dump_flows();
+  return std::make_unique<ProducerStream<DpctlDump>>(host.sw().snapshot_megaflows());
+}
+
+Result<std::string> cmd_dpctl_dump_flows(CommandHost& host, const Args& a) {
+  ControlReply r;
+  r.stream = stream_dpctl_dump_flows(host, a);
+  return std::move(drain_reply(r).out);
 }
 
 Result<std::string> cmd_dpctl_show(CommandHost& host, const Args& a) {
@@ -157,12 +164,15 @@ struct AppctlCommand {
   int min_args;
   int max_args;
   Result<std::string> (*run)(CommandHost&, const Args&);
+  // For a command whose output may be big: the same output as a ReplyStream.
+  std::unique_ptr<ReplyStream> (*stream)(CommandHost&, const Args&) = nullptr;
 };
 
 constexpr AppctlCommand kCommands[] = {
     {"coverage/show", "", 0, 0, cmd_coverage_show},
     {"dpctl/del-flows", "[dp]", 0, 1, cmd_dpctl_del_flows},
-    {"dpctl/dump-flows", "[-m] [--names | --no-names] [dp]", 0, 3, cmd_dpctl_dump_flows},
+    {"dpctl/dump-flows", "[-m] [--names | --no-names] [dp]", 0, 3, cmd_dpctl_dump_flows,
+     stream_dpctl_dump_flows},
     {"dpctl/show", "[-s] [dp]", 0, 2, cmd_dpctl_show},
     {"exit", "[--cleanup]", 0, 1, cmd_exit},
     {"fdb/flush", "[bridge]", 0, 1, cmd_fdb_flush},
@@ -188,7 +198,8 @@ Result<std::string> cmd_list_commands(CommandHost& host, const Args& a) {
   return s;
 }
 
-Result<std::string> dispatch(CommandHost& host, const std::string& name, const Args& args) {
+// The command `name` names, if `args` suits it.
+Result<const AppctlCommand*> find_command(const std::string& name, const Args& args) {
   auto it = std::find_if(std::begin(kCommands), std::end(kCommands),
                          [&](const AppctlCommand& c) { return c.name == name; });
   if (it == std::end(kCommands)) {
@@ -205,7 +216,7 @@ Result<std::string> dispatch(CommandHost& host, const std::string& name, const A
     return make_error("\"" + name + "\" command takes at most " + std::to_string(it->max_args) +
                       " arguments");
   }
-  return it->run(host, args);
+  return &*it;
 }
 
 }  // namespace
@@ -222,7 +233,8 @@ uint64_t CommandHost::datapath_id(const Ofproto& br) const {
   return local ? local->mac.to_u64() : 0;
 }
 
-ControlReply appctl_execute(CommandHost& host, const std::vector<std::string>& argv) {
+ControlReply appctl_execute(CommandHost& host, const std::vector<std::string>& argv,
+                            bool allow_stream) {
   ControlReply reply;
   if (argv.empty()) {
     reply.status = 2;
@@ -230,7 +242,12 @@ ControlReply appctl_execute(CommandHost& host, const std::vector<std::string>& a
     return reply;
   }
   Args args(argv.begin() + 1, argv.end());
-  auto r = dispatch(host, argv[0], args);
+  auto cmd = find_command(argv[0], args);
+  if (cmd.ok() && allow_stream && (*cmd)->stream) {
+    reply.stream = (*cmd)->stream(host, args);
+    return reply;
+  }
+  auto r = cmd.ok() ? (*cmd)->run(host, args) : Result<std::string>(cmd.error());
   if (r.ok()) {
     reply.out = std::move(*r);
     return reply;

@@ -68,9 +68,10 @@ class CommandHost {
 
 // nvs-ofctl ARGS (options included, as typed). `stdin_data` holds the flows of add-flows /
 // replace-flows FILE, or of add-flow / mod-flows / del-flows "-" (the client reads FILE, or
-// its stdin for "-").
+// its stdin for "-"). With `allow_stream`, dump-flows answers with a ReplyStream
+// (command_reply.h); otherwise every reply is whole.
 ControlReply ofctl_execute(CommandHost& host, const std::vector<std::string>& argv,
-                           const std::string& stdin_data);
+                           const std::string& stdin_data, bool allow_stream = false);
 // The positional arguments of an nvs-ofctl command line (options removed), so the tool can
 // find the FILE of add-flows / replace-flows / parse-flows. Empty if the options are bad.
 std::vector<std::string> ofctl_positional_args(const std::vector<std::string>& argv);
@@ -79,7 +80,8 @@ bool ofctl_is_local_command(const std::vector<std::string>& argv);
 ControlReply ofctl_execute_local(const std::vector<std::string>& argv,
                                  const std::string& stdin_data);
 
-// nvs-appctl COMMAND ARGS.
-ControlReply appctl_execute(CommandHost& host, const std::vector<std::string>& argv);
+// nvs-appctl COMMAND ARGS. With `allow_stream`, dpctl/dump-flows answers with a ReplyStream.
+ControlReply appctl_execute(CommandHost& host, const std::vector<std::string>& argv,
+                            bool allow_stream = false);
 
 }  // namespace nt

@@ -40,11 +40,11 @@ ReconcileResult NodeCore::apply(Db next) {
 ControlReply NodeCore::vsctl(const std::vector<std::string>& argv) {
   Db next = db_;
   VsctlResult r = vsctl_execute(next, argv);
-  ControlReply reply{r.status, r.out, r.err};
+  ControlReply reply{r.status, r.out, r.err, {}};
   if (r.status != 0 || same_content(next, db_)) return reply;
   // Write first, then apply: a transaction that cannot be saved is not in effect.
   if (Status st = host_.persist_config(next); !st.ok()) {
-    return ControlReply{1, "", "nvs-vsctl: " + st.error().message + "; nothing was changed\n"};
+    return ControlReply{1, "", "nvs-vsctl: " + st.error().message + "; nothing was changed\n", {}};
   }
   apply(std::move(next));
   // Again with the runtime columns reconciling wrote back (ofport, mac_in_use, ...).
@@ -64,11 +64,11 @@ ControlReply NodeCore::appctl(const std::vector<std::string>& argv) {
 }
 
 ControlReply NodeCore::execute(const std::string& tool, const std::vector<std::string>& argv,
-                               const std::string& stdin_data) {
+                               const std::string& stdin_data, bool allow_stream) {
   if (tool == "vsctl") return vsctl(argv);
-  if (tool == "ofctl") return ofctl(argv, stdin_data);
-  if (tool == "appctl") return appctl(argv);
-  return ControlReply{1, "", "neutrino-vswitchd: unknown tool \"" + tool + "\"\n"};
+  if (tool == "ofctl") return ofctl_execute(host_, argv, stdin_data, allow_stream);
+  if (tool == "appctl") return appctl_execute(host_, argv, allow_stream);
+  return ControlReply{1, "", "neutrino-vswitchd: unknown tool \"" + tool + "\"\n", {}};
 }
 
 }  // namespace nt

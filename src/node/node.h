@@ -50,8 +50,10 @@ class NodeCore {
   // nvs-appctl ARGV.
   ControlReply appctl(const std::vector<std::string>& argv);
   // One of the three by tool name ("vsctl", "ofctl", "appctl"); anything else is an error.
+  // With `allow_stream` a big stdout may come as a ReplyStream (only the daemon's control
+  // socket asks for one; drain_reply() makes it whole).
   ControlReply execute(const std::string& tool, const std::vector<std::string>& argv,
-                       const std::string& stdin_data = "");
+                       const std::string& stdin_data = "", bool allow_stream = false);
 
  private:
   CommandHost& host_;

@@ -3,10 +3,13 @@
 // ofctl_show.cc, parse-flow(s) in ofctl_parse.cc.
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <optional>
 
 #include "common/names.h"
 #include "common/strings.h"
 #include "node/ofctl_internal.h"
+#include "ofproto/flow_dump.h"
 #include "openflow/action_wire.h"
 
 namespace nt {
@@ -209,17 +212,6 @@ void cmd_replace_flows(OfctlCtx& ctx) {
   apply_ops(ctx, *br, diff_flows(bridge_flows(*br, true), want, 0, 0, ctx.opt.readd));
 }
 
-// OpenFlow 1.1+ replies carry no idle_age / hard_age (Nicira extensions).
-std::string strip_ages(std::string line) {
-  for (const char* key : {"idle_age=", "hard_age="}) {
-    size_t p = line.find(std::string(", ") + key);
-    if (p == std::string::npos) continue;
-    size_t end = line.find(", ", p + 2);
-    if (end != std::string::npos) line.erase(p, end - p);
-  }
-  return line;
-}
-
 void cmd_dump_flows(OfctlCtx& ctx) {
   Ofproto* br = bridge_or_fail(ctx, ctx.args[1]);
   if (!br) return;
@@ -230,17 +222,14 @@ void cmd_dump_flows(OfctlCtx& ctx) {
     filter = std::move(*f);
   }
   DumpOptions opts{ctx.opt.no_stats, ctx.opt.names, ctx.opt.version, ctx.opt.sort};
-  std::string body = ctx.host->sw().dump_flows(br->name(), filter ? &*filter : nullptr, opts);
+  ctx.host->sw().datapath().push_stats();  // the counters of packets not yet credited
   // With --no-stats ovs-ofctl prints the flows alone, without the reply header.
   if (!ctx.opt.no_stats) {
     ctx.reply.out = ofctl_reply_header(ctx.opt, "NXST_FLOW", "OFPST_FLOW", 4, 2) + "\n";
   }
-  if (ctx.opt.version == 1) return void(ctx.reply.out += body);
-  for (std::string_view rest = body; !rest.empty();) {
-    size_t nl = rest.find('\n');
-    ctx.reply.out += strip_ages(std::string(rest.substr(0, nl))) + "\n";
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-  }
+  FlowDump dump(*br, filter ? &*filter : nullptr, opts, ctx.opt.version != 1);
+  ctx.reply.stream = std::make_unique<ProducerStream<FlowDump>>(std::move(dump));
+  if (!ctx.allow_stream) drain_reply(ctx.reply);
 }
 
 void cmd_show(OfctlCtx& ctx) {
@@ -322,12 +311,14 @@ std::string ofctl_reply_header(const OfctlOptions& opt, const std::string& name1
   return buf;
 }
 
-ControlReply ofctl_execute(CommandHost& host, const Args& argv, const std::string& stdin_data) {
+ControlReply ofctl_execute(CommandHost& host, const Args& argv, const std::string& stdin_data,
+                           bool allow_stream) {
   OfctlCtx ctx;
   ctx.host = &host;
   ctx.stdin_data = &stdin_data;
+  ctx.allow_stream = allow_stream;
   if (const OfctlCommand* cmd = prepare(ctx, argv)) cmd->run(ctx);
-  return ctx.reply;
+  return std::move(ctx.reply);
 }
 
 Args ofctl_positional_args(const Args& argv) {
@@ -350,7 +341,7 @@ ControlReply ofctl_execute_local(const Args& argv, const std::string& stdin_data
   const OfctlCommand* cmd = prepare(ctx, argv);
   if (cmd && !cmd->local) ctx.fail("'" + ctx.args[0] + "' needs the daemon");
   if (cmd && cmd->local) cmd->run(ctx);
-  return ctx.reply;
+  return std::move(ctx.reply);
 }
 
 }  // namespace nt

@@ -25,6 +25,7 @@ struct OfctlCtx {
   OfctlOptions opt;
   std::vector<std::string> args;  // args[0] is the command
   const std::string* stdin_data = nullptr;
+  bool allow_stream = false;  // a big stdout may be a ReplyStream (the daemon's control socket)
   ControlReply reply;
 
   void fail(const std::string& message, int status = 1) {

@@ -113,6 +113,21 @@ std::string encode_reply(const ControlReply& reply) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+std::string json_string_body(std::string_view text) {
+  std::string quoted = Json(std::string(text)).dump(-1, ' ', false, Json::error_handler_t::replace);
+  return quoted.substr(1, quoted.size() - 2);
+}
+
+// nlohmann's objects keep their keys sorted: err, out, status.
+std::string encode_reply_head(const ControlReply& reply) {
+  return "{\"err\":\"" + json_string_body(reply.err) + "\",\"out\":\"" +
+         json_string_body(reply.out);
+}
+
+std::string encode_reply_tail(const ControlReply& reply) {
+  return "\",\"status\":" + std::to_string(reply.status) + "}\n";
+}
+
 Result<ControlReply> decode_reply(std::string_view text) {
   auto j = parse_json(text);
   if (!j.ok()) return j.error();

@@ -38,7 +38,13 @@ struct ControlRequest {
 
 std::string encode_request(const ControlRequest& req);
 Result<ControlRequest> decode_request(std::string_view json);
-std::string encode_reply(const ControlReply& reply);
+std::string encode_reply(const ControlReply& reply);  // a whole reply (its stream ignored)
+// A streamed reply on the wire, the same bytes encode_reply() gives once it is drained:
+// encode_reply_head(r), then json_string_body() of every slice of r.stream, then
+// encode_reply_tail(r). A slice must end at a line end (no UTF-8 sequence is cut).
+std::string encode_reply_head(const ControlReply& reply);
+std::string json_string_body(std::string_view text);  // JSON-escaped, without the quotes
+std::string encode_reply_tail(const ControlReply& reply);
 Result<ControlReply> decode_reply(std::string_view json);
 
 // --rundir if given, else $NVS_RUNDIR, else /var/run/neutrino.

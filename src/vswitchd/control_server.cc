@@ -49,7 +49,7 @@ FrameState frame_request(std::string_view buf, bool eof, size_t max, std::string
 }
 
 ControlReply control_error_reply(const std::string& why) {
-  return ControlReply{1, "", std::string(kDaemonName) + ": " + why + "\n"};
+  return ControlReply{1, "", std::string(kDaemonName) + ": " + why + "\n", {}};
 }
 
 ControlServer::ControlServer(ControlLimits limits, Handler handler, Clock now_ms)
@@ -180,17 +180,40 @@ bool ControlServer::read_some(int fd, Client& c) {
   return true;
 }
 
-void ControlServer::respond(int fd, Client& c, const ControlReply& reply) {
+void ControlServer::respond(int fd, Client& c, ControlReply reply) {
   c.replying = true;
   std::string().swap(c.in);
-  c.out = encode_reply(reply);
   c.sent = 0;
+  if (reply.stream) {
+    bump(ControlCounter::kReplyStreamed);
+    c.out = encode_reply_head(reply);
+    c.tail = encode_reply_tail(reply);
+    c.stream = std::move(reply.stream);
+  } else {
+    c.out = encode_reply(reply);
+  }
   epoll_event ev{EPOLLOUT, {.u64 = client_tag_ | static_cast<uint32_t>(fd)}};
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev);
   flush(fd, c);
 }
 
-void ControlServer::flush(int fd, Client& c) {
+void ControlServer::produce_slice(Client& c) {
+  if (c.sent > 0) {  // what was sent goes: `out` holds only what waits
+    c.out.erase(0, c.sent);
+    c.sent = 0;
+  }
+  slice_.clear();
+  if (c.stream->next(slice_, limits_.stream_slice)) {
+    bump(ControlCounter::kStreamSlices);
+    c.out += json_string_body(slice_);
+    return;
+  }
+  c.out += c.tail;
+  c.stream.reset();
+  std::string().swap(c.tail);
+}
+
+ControlServer::SendState ControlServer::send_pending(int fd, Client& c) {
   while (c.sent < c.out.size()) {
     ssize_t n =
         ::send(fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -200,13 +223,24 @@ void ControlServer::flush(int fd, Client& c) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      bump(ControlCounter::kReplyPartial);
-      return;  // the rest when epoll says the socket is writable
-    }
-    break;  // the client went away
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return SendState::kBlocked;
+    return SendState::kGone;  // the client went away
   }
-  close_client(fd);
+  return SendState::kAll;
+}
+
+// Sends what waits; then, for a streamed reply with room below the low-water mark, one more
+// slice (the next one when epoll says the socket is writable again, the next loop iteration).
+void ControlServer::flush(int fd, Client& c) {
+  SendState st = send_pending(fd, c);
+  if (st != SendState::kGone && c.stream && c.out.size() - c.sent < limits_.stream_low_water) {
+    produce_slice(c);
+    st = send_pending(fd, c);
+  }
+  if (st == SendState::kGone || (st == SendState::kAll && !c.stream)) return close_client(fd);
+  // The rest when the socket is writable again (a stream: its next slice).
+  if (!c.partial) bump(ControlCounter::kReplyPartial);
+  c.partial = true;
 }
 
 void ControlServer::on_client(int fd, uint32_t events) {

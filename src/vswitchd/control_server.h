@@ -14,6 +14,14 @@
 //   --control-max-clients  simultaneous connections (64)     -> control_too_many_clients
 //   --control-idle-timeout seconds a connection may do nothing (30)
 //                                                           -> control_idle_timeout
+// A big reply (dump-flows, dpctl/dump-flows) comes from the handler as a ReplyStream
+// (node/command_reply.h): a snapshot taken when the request ran, formatted on demand. The
+// server produces at most one slice (stream_slice bytes, 64 KiB) per connection per loop
+// iteration, and only while that connection has less than stream_low_water (256 KiB) waiting
+// to be sent; so a client that stops reading holds about 256 KiB and costs no CPU, and one
+// that reads gets the whole reply while forwarding and other clients keep their turns
+// (control_reply_streamed, control_stream_slices; control_reply_partial counts the replies
+// that did not go out at once). The limits above apply unchanged.
 // Running out of file descriptors does not make the loop spin: the server keeps one spare
 // descriptor; on EMFILE/ENFILE it closes the spare, accepts the pending connection, answers it
 // with an error, closes it and takes the spare again (control_accept_emfile). If even that
@@ -24,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -36,6 +45,8 @@ struct ControlLimits {
   size_t max_request = size_t{64} << 20;
   size_t max_clients = 64;
   uint64_t idle_timeout_ms = 30'000;
+  size_t stream_slice = size_t{64} << 10;       // bytes of reply text produced at once
+  size_t stream_low_water = size_t{256} << 10;  // produce only while less is waiting
 };
 
 // X(name, "coverage_name")
@@ -48,7 +59,9 @@ struct ControlLimits {
   X(kIdleTimeout, "control_idle_timeout")        \
   X(kAcceptEmfile, "control_accept_emfile")      \
   X(kListenPaused, "control_listen_paused")      \
-  X(kReplyPartial, "control_reply_partial")
+  X(kReplyPartial, "control_reply_partial")      \
+  X(kReplyStreamed, "control_reply_streamed")    \
+  X(kStreamSlices, "control_stream_slices")
 
 enum class ControlCounter : uint8_t {
 #define NT_CONTROL_ENUM(name, str) name,
@@ -94,16 +107,22 @@ class ControlServer {
   struct Client {
     std::string in, out;
     size_t sent = 0;
-    bool replying = false;  // the reply is in `out`; reading is over
+    bool replying = false;  // the reply is in `out` (and `stream`); reading is over
+    bool partial = false;   // the reply did not go out at once (counted once)
     uint64_t last_active_ms = 0;
+    std::unique_ptr<ReplyStream> stream;  // the rest of a streamed reply's stdout
+    std::string tail;                     // what follows the stream (encode_reply_tail)
   };
+  enum class SendState { kAll, kBlocked, kGone };
 
   void bump(ControlCounter c) { ++counters_[static_cast<size_t>(c)]; }
   void add_client(int fd);
   void refuse(int fd, const std::string& why);  // best effort, one non-blocking send
   bool read_some(int fd, Client& c);            // false: the client is gone
-  void respond(int fd, Client& c, const ControlReply& reply);
+  void respond(int fd, Client& c, ControlReply reply);
   void flush(int fd, Client& c);  // closes the client once the reply is out
+  SendState send_pending(int fd, Client& c);
+  void produce_slice(Client& c);  // the stream's next slice (or the tail) into `out`
   void close_client(int fd);
   void pause_listener();
 
@@ -114,6 +133,7 @@ class ControlServer {
   uint64_t listen_tag_ = 0, client_tag_ = 0;
   bool listener_paused_ = false;
   std::map<int, Client> clients_;
+  std::string slice_;  // scratch for produce_slice()
   uint64_t counters_[static_cast<size_t>(ControlCounter::kCount)] = {};
 };
 

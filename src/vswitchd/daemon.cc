@@ -130,7 +130,7 @@ void Daemon::apply_other_config() {
 }
 
 ControlReply Daemon::handle(const ControlRequest& req) {
-  return node_.execute(req.tool, req.argv, req.stdin_data);
+  return node_.execute(req.tool, req.argv, req.stdin_data, /*allow_stream=*/true);
 }
 
 Netdev* Daemon::netdev(uint32_t odp_port) const {

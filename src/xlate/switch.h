@@ -25,6 +25,7 @@
 #include "datapath/datapath.h"
 #include "ofproto/ofproto.h"
 #include "ofproto/port_spec.h"
+#include "xlate/dpctl_dump.h"
 #include "xlate/xlate.h"
 
 namespace nt {
@@ -109,7 +110,9 @@ class Switch : public UpcallHandler {
   using PortFactory = std::function<Result<std::unique_ptr<DpPort>>(
       const PortSpec& spec, const std::optional<TunnelConfig>& tunnel)>;
   void set_port_factory(PortFactory f) { port_factory_ = std::move(f); }
+  // dpctl/dump-flows: the whole text, or a snapshot that formats it slice by slice.
   std::string format_dpctl_dump_flows();
+  DpctlDump snapshot_megaflows();
 
   // UpcallHandler
   bool upcall(const FlowKey& key, const Packet& pkt, Megaflow& flow) override;

@@ -192,25 +192,13 @@ Status Switch::receive(const std::string& bridge_name, const std::string& port, 
 }
 
 std::string Switch::format_dpctl_dump_flows() {
+  DpctlDump dump = snapshot_megaflows();
   std::string s;
-  dp_->megaflows().for_each([&](Megaflow* mf) {
-    Match m = mf->match;
-    const PortRef* ref =
-        m.value.in_port < odp_to_of_.size() ? &odp_to_of_[m.value.in_port] : nullptr;
-    std::string prefix = "in_port(" + std::to_string(m.value.in_port) + ")";
-    m.mask.in_port = 0;
-    m.value.in_port = 0;
-    std::string match = format_match(m, kDefaultPriority);
-    char buf[160];
-    std::snprintf(buf, sizeof buf, ", packets:%llu, bytes:%llu, used:%s",
-                  static_cast<unsigned long long>(mf->n_packets),
-                  static_cast<unsigned long long>(mf->n_bytes),
-                  mf->n_packets ? format_duration(clock_.now_ms() - mf->used).c_str() : "never");
-    s += prefix + (match.empty() ? "" : "," + match) + buf +
-         ", actions:" + format_odp_actions(mf->actions) + "\n";
-    (void)ref;
-  });
+  while (dump.next(s, size_t{1} << 20)) {
+  }
   return s;
 }
+
+DpctlDump Switch::snapshot_megaflows() { return DpctlDump(dp_->megaflows(), clock_.now_ms()); }
 
 }  // namespace nt

@@ -32,8 +32,19 @@ struct World {
   }
 };
 
-void check_reply(const nt::ControlReply& reply) {
-  auto back = nt::decode_reply(nt::encode_reply(reply));
+// Sends the reply as the daemon does (a streamed one slice by slice): the bytes must be those of
+// the whole reply, and decode back.
+void check_reply(nt::ControlReply& reply) {
+  std::string wire = nt::encode_reply_head(reply), slice;
+  while (reply.stream && reply.stream->next(slice, 4096)) {
+    wire += nt::json_string_body(slice);
+    reply.out += slice;
+    slice.clear();
+  }
+  reply.stream.reset();
+  wire += nt::encode_reply_tail(reply);
+  if (wire != nt::encode_reply(reply)) std::abort();
+  auto back = nt::decode_reply(wire);
   if (!back.ok() || back->status != reply.status) std::abort();
 }
 
@@ -52,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!req.ok()) return 0;
   // The daemon's own command that stops it is harmless here (the host only records it).
   World world;
-  nt::ControlReply reply = world.node.execute(req->tool, req->argv, req->stdin_data);
+  nt::ControlReply reply =
+      world.node.execute(req->tool, req->argv, req->stdin_data, /*allow_stream=*/true);
   check_reply(reply);
   // The request round-trips through the client's encoding.
   auto again = nt::decode_request(nt::encode_request(*req));

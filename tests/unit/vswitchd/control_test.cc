@@ -23,7 +23,7 @@ TEST(Control, MessagesRoundTrip) {
   EXPECT_EQ(back->tool, "ofctl");
   EXPECT_EQ(back->argv, req.argv);
   EXPECT_EQ(back->stdin_data, req.stdin_data);
-  auto reply = decode_reply(encode_reply(ControlReply{2, "out", "err\n"}));
+  auto reply = decode_reply(encode_reply(ControlReply{2, "out", "err\n", {}}));
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->status, 2);
   EXPECT_EQ(reply->err, "err\n");
