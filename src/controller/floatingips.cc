@@ -175,8 +175,8 @@ const ResourceInfo& floatingip_info() {
     ResourceInfo i{"floatingip", "floatingips", "floatingips", {}};
     auto& a = i.attrs;
     a.push_back({"floating_network_id", AttrType::kString, true, false, false, true});
-    a.push_back(
-        {"floating_ip_address", AttrType::kString, true, false, false, false, nullptr, true});
+    a.push_back(  // admin only, as Neutron's policy has it
+        {"floating_ip_address", AttrType::kString, true, false, true, false, nullptr, true});
     a.push_back({"subnet_id", AttrType::kString, true, false, false, false, nullptr, true});
     a.push_back({"port_id", AttrType::kString, true, true, false, false, nullptr, true});
     a.push_back({"fixed_ip_address", AttrType::kString, true, true, false, false, nullptr, true});

@@ -41,7 +41,7 @@ void check_gateway_keys(const Json& v) {
 }
 
 // external_gateway_info as a request gives it; nullopt for null or {} (no gateway).
-std::optional<GatewayRequest> parse_gateway_info(Env& env, const Json& v) {
+std::optional<GatewayRequest> parse_gateway_info(Env& env, const Json& v, const char* action) {
   if (v.is_null() || v.empty()) return std::nullopt;
   check_gateway_keys(v);
   GatewayRequest g;
@@ -49,7 +49,7 @@ std::optional<GatewayRequest> parse_gateway_info(Env& env, const Json& v) {
   g.enable_snat = env.config.enable_snat_by_default;
   for (const char* admin_only : {"enable_snat", "external_fixed_ips"}) {
     if (v.contains(admin_only) && !env.ctx.is_admin) {
-      throw policy(std::string("update_router:external_gateway_info:") + admin_only);
+      throw policy(std::string(action) + "_router:external_gateway_info:" + admin_only);
     }
   }
   if (v.contains("enable_snat")) {
@@ -118,10 +118,10 @@ void remove_gateway(Env& env, const Json& router) {
   if (!port.is_null()) drop_port(env, port);
 }
 
-// A new external_gateway_info on a router: same network and addresses only changes
-// enable_snat; anything else replaces the gateway port.
-Json set_gateway(Env& env, const Json& router, const Json& wanted) {
-  std::optional<GatewayRequest> g = parse_gateway_info(env, wanted);
+// A new external_gateway_info on a router (`action`: create or update, for policy messages):
+// same network and addresses only changes enable_snat; anything else replaces the gateway port.
+Json set_gateway(Env& env, const Json& router, const Json& wanted, const char* action) {
+  std::optional<GatewayRequest> g = parse_gateway_info(env, wanted, action);
   const Json& cur = router["external_gateway_info"];
   if (g && !cur.is_null() && cur["network_id"] == g->network_id &&
       (g->external_fixed_ips.is_null() || g->external_fixed_ips == cur["external_fixed_ips"])) {
@@ -399,7 +399,7 @@ const ResourceInfo& router_info() {
     a.push_back({"status", AttrType::kString, false, false});
     a.push_back(
         {"external_gateway_info", AttrType::kDict, true, true, false, false, nullptr, true});
-    a.push_back({"routes", AttrType::kList, false, true});
+    a.push_back({"routes", AttrType::kList, false, true, false, false, nullptr, true});
     a.push_back({"distributed", AttrType::kBool, true, true, true, false, false});
     a.push_back({"ha", AttrType::kBool, true, true, true, false, false});
     a.push_back({"availability_zone_hints", AttrType::kList, false, false});
@@ -421,14 +421,15 @@ Json create_router(Env& env, const Json& in) {
   body["flavor_id"] = nullptr;
   Json wanted = body["external_gateway_info"];
   body["external_gateway_info"] = nullptr;
-  body["external_gateway_info"] = set_gateway(env, body, wanted);
+  body["external_gateway_info"] = set_gateway(env, body, wanted, "create");
   return body;
 }
 
 Json update_router(Env& env, Json cur, const Json& in) {
   Json changes = check_body(router_info(), in, false, env.ctx);
   if (changes.contains("external_gateway_info")) {
-    changes["external_gateway_info"] = set_gateway(env, cur, changes["external_gateway_info"]);
+    changes["external_gateway_info"] =
+        set_gateway(env, cur, changes["external_gateway_info"], "update");
   }
   if (changes.contains("routes")) {
     if (changes["routes"].is_null()) changes["routes"] = Json::array();

@@ -174,6 +174,14 @@ TEST_F(FloatingIpTest, ListAndNonAdminVisibility) {
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0]["id"], theirs["id"]);
   EXPECT_EQ(call("GET", "/v2.0/floatingips/" + sid(mine), "", {}, "p2").status, 404);
+  r = call("POST", "/v2.0/floatingips",
+           Json{{"floatingip",
+                 {{"floating_network_id", ext_net_}, {"floating_ip_address", "10.10.10.60"}}}}
+               .dump(),
+           {}, "p2");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(message_of(Json::parse(r.body)),
+            "(rule:create_floatingip:floating_ip_address) is disallowed by policy");
   list = Json::parse(
       call("GET", "/v2.0/floatingips", "", {{"floating_ip_address", theirs["floating_ip_address"]}})
           .body)["floatingips"];

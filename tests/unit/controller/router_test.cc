@@ -226,7 +226,7 @@ TEST_F(RouterTest, ExtraRoutes) {
   // The interface the route goes through stays while the route does.
   Json busy = action(id, "remove_router_interface", {{"subnet_id", subnet_}}, 409);
   EXPECT_EQ(type_of(busy), "RouterInterfaceInUseByRoute");
-  put("router", id, {{"routes", Json::array()}});
+  EXPECT_EQ(put("router", id, {{"routes", nullptr}})["router"]["routes"], Json::array());
   action(id, "remove_router_interface", {{"subnet_id", subnet_}});
 }
 
@@ -255,8 +255,18 @@ TEST_F(RouterTest, NonAdminsNeitherSeeNorSetDvrAndHa) {
   body = Json{{"router",
                {{"external_gateway_info", {{"network_id", ext_net_}, {"enable_snat", false}}}}}}
              .dump();
-  EXPECT_EQ(call("PUT", "/v2.0/routers/" + mine["id"].get<std::string>(), body, {}, "p2").status,
-            403);
+  r = call("PUT", "/v2.0/routers/" + mine["id"].get<std::string>(), body, {}, "p2");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(message_of(Json::parse(r.body)),
+            "(rule:update_router:external_gateway_info:enable_snat) is disallowed by policy");
+  body = Json{{"router",
+               {{"external_gateway_info",
+                 {{"network_id", ext_net_}, {"external_fixed_ips", Json::array()}}}}}}
+             .dump();
+  r = call("POST", "/v2.0/routers", body, {}, "p2");
+  EXPECT_EQ(
+      message_of(Json::parse(r.body)),
+      "(rule:create_router:external_gateway_info:external_fixed_ips) is disallowed by policy");
 }
 
 TEST_F(RouterTest, ExtensionsListL3) {
