@@ -59,23 +59,29 @@ Json port_details(const Json& port) {
   return d;
 }
 
-// The fixed IPv4 address of `port` the floating IP maps to.
+// The fixed IPv4 address of `port` the floating IP maps to (Neutron's _internal_fip_assoc_data).
 std::string pick_fixed_ip(const Json& port, const Json& wanted, const std::string& port_id) {
+  if (str_of(port, "device_owner").starts_with("network:")) {
+    throw bad_resource_request("floatingip",
+                               "Port " + port_id + " is unable to be assigned a floating IP");
+  }
+  if (!wanted.is_null()) {
+    auto a = IpAddr::parse(shown(wanted));
+    if (!a || a->version != 4) {
+      throw bad_resource_request("floatingip", "Cannot process floating IP association with " +
+                                                   shown(wanted) +
+                                                   ", since that is not an IPv4 address");
+    }
+    for (const auto& f : port["fixed_ips"]) {
+      if (*IpAddr::parse(f["ip_address"].get<std::string>()) == *a) return a->to_string();
+    }
+    throw bad_resource_request("floatingip",
+                               "Port " + port_id + " does not have fixed ip " + shown(wanted));
+  }
   std::vector<std::string> v4;
   for (const auto& f : port["fixed_ips"]) {
     std::string ip = f["ip_address"];
-    if (!wanted.is_null() && ip == shown(wanted)) {
-      if (IpAddr::parse(ip)->version != 4) {
-        throw bad_resource_request("floatingip", "Cannot add floating IP to port " + port_id +
-                                                     " that has no fixed IPv4 addresses");
-      }
-      return ip;
-    }
     if (IpAddr::parse(ip)->version == 4) v4.push_back(ip);
-  }
-  if (!wanted.is_null()) {
-    throw bad_resource_request("floatingip",
-                               "Port " + port_id + " does not have fixed ip " + shown(wanted));
   }
   if (v4.empty()) {
     throw bad_resource_request("floatingip", "Cannot add floating IP to port " + port_id +
@@ -84,7 +90,7 @@ std::string pick_fixed_ip(const Json& port, const Json& wanted, const std::strin
   if (v4.size() > 1) {
     throw bad_resource_request("floatingip",
                                "Port " + port_id +
-                                   " has multiple fixed IPv4 addresses. Must provide a specific "
+                                   " has multiple fixed IPv4 addresses.  Must provide a specific "
                                    "IPv4 address when assigning a floating IP");
   }
   return v4[0];
@@ -97,21 +103,28 @@ std::string subnet_of_ip(const Json& port, const std::string& ip) {
   return "";
 }
 
-// A router with its gateway on the floating network and an interface on the fixed IP's subnet
-// (Neutron's _get_router_for_floatingip), or 404 ExternalGatewayForFloatingIPNotFound.
+// A router with its gateway on the floating network and an interface on the fixed IP's subnet,
+// the one holding the subnet's gateway_ip first (Neutron's get_router_for_floatingip), or 404
+// ExternalGatewayForFloatingIPNotFound.
 std::string router_for(Env& env, const Json& fip, const Json& port, const std::string& subnet_id) {
   const std::string net = fip["floating_network_id"];
+  auto subnet = env.txn.get("subnet", subnet_id);
+  Json gateway_ip = subnet && subnet->has_value() ? (**subnet)["gateway_ip"] : Json();
+  std::string first;
   for (const auto& p : list_or_fail(env, "port", "network_id", str_of(port, "network_id"))) {
     if (str_of(p, "device_owner") != kOwnerRouterInterface) continue;
     auto& ips = p["fixed_ips"];
-    bool on_subnet = std::any_of(ips.begin(), ips.end(),
-                                 [&](const Json& f) { return f["subnet_id"] == subnet_id; });
-    if (!on_subnet) continue;
+    auto on_subnet = std::find_if(ips.begin(), ips.end(),
+                                  [&](const Json& f) { return f["subnet_id"] == subnet_id; });
+    if (on_subnet == ips.end()) continue;
     auto router = env.txn.get("router", p["device_id"]);
     if (!router || !router->has_value()) continue;
     const Json& gw = (**router)["external_gateway_info"];
-    if (gw.is_object() && gw["network_id"] == net) return (**router)["id"];
+    if (!gw.is_object() || gw["network_id"] != net) continue;
+    if ((*on_subnet)["ip_address"] == gateway_ip) return (**router)["id"];
+    if (first.empty()) first = (**router)["id"];
   }
+  if (!first.empty()) return first;
   throw not_found("ExternalGatewayForFloatingIPNotFound",
                   "External network " + net + " is not reachable from subnet " + subnet_id +
                       ".  Therefore, cannot associate Port " + shown(port["id"]) +

@@ -151,35 +151,41 @@ std::vector<std::string> subnet_ids_of(const Json& port) {
   return out;
 }
 
-// Neutron's _check_for_dup_router_subnets: a subnet once per router, no overlapping CIDRs.
+// Neutron's _check_for_dup_router_subnets: a subnet once per router (gateway included), no
+// CIDR overlapping another interface's.
 void check_new_subnet(Env& env, const std::string& router_id, const Json& subnet) {
   const std::string id = subnet["id"];
   IpPrefix cidr = cidr_of(subnet);
-  for (const auto& port : interface_ports(env, router_id)) {
+  std::vector<Json> ports = interface_ports(env, router_id);
+  std::vector<Json> attached = ports;
+  if (Json gw = gateway_port(env, router_id); !gw.is_null()) attached.push_back(gw);
+  for (const auto& port : attached) {
     for (const auto& sid : subnet_ids_of(port)) {
       if (sid == id) {
         throw bad_resource_request("router", "Router already has a port on subnet " + id);
       }
+    }
+  }
+  for (const auto& port : ports) {
+    for (const auto& sid : subnet_ids_of(port)) {
       auto other = env.txn.get("subnet", sid);
-      if (!other || !other->has_value()) continue;
-      if (cidr_of(**other).overlaps(cidr)) {
-        throw bad_resource_request("router", "Cidr " + cidr.to_string() + " of subnet " + id +
-                                                 " overlaps with cidr " + shown((**other)["cidr"]) +
-                                                 " of subnet " + sid);
-      }
+      if (!other || !other->has_value() || !cidr_of(**other).overlaps(cidr)) continue;
+      throw bad_resource_request("router", "Cidr " + cidr.to_string() + " of subnet " + id +
+                                               " overlaps with cidr " + shown((**other)["cidr"]) +
+                                               " of subnet " + sid);
     }
   }
 }
 
-Json interface_info(const Json& router, const Json& port, std::vector<std::string> subnet_ids) {
-  Json ids = Json::array();
-  for (const auto& s : subnet_ids) ids.push_back(s);
+// Neutron's _make_router_interface_info (plus project_id); the project is the port's.
+Json interface_info(const Json& router, const Json& port, const std::vector<std::string>& ids,
+                    const std::string& subnet_id) {
   return {{"id", router["id"]},
-          {"tenant_id", router["project_id"]},
-          {"project_id", router["project_id"]},
+          {"tenant_id", port["project_id"]},
+          {"project_id", port["project_id"]},
           {"port_id", port["id"]},
           {"network_id", port["network_id"]},
-          {"subnet_id", ids.empty() ? Json() : ids[0]},
+          {"subnet_id", subnet_id},
           {"subnet_ids", ids}};
 }
 
@@ -192,9 +198,12 @@ InterfaceRequest parse_interface_request(const Json& body, bool adding) {
   if (!body.is_object()) throw bad_request("Body of router interface must be a JSON object");
   InterfaceRequest r;
   for (const auto& [k, v] : body.items()) {
-    if (k != "subnet_id" && k != "port_id")
+    if (k != "subnet_id" && k != "port_id") {
       throw bad_request("Unrecognized attribute(s) '" + k + "'");
-    if (!v.is_string() || !is_uuid(v)) attr_error(k, "'" + shown(v) + "' is not a valid UUID");
+    }
+    if (!v.is_string() || !is_uuid(v)) {
+      throw bad_resource_request("router", "'" + shown(v) + "' is not a valid UUID");
+    }
     (k == "subnet_id" ? r.subnet_id : r.port_id) = v;
   }
   if (r.subnet_id.empty() && r.port_id.empty()) {
@@ -211,6 +220,11 @@ Json add_interface_by_subnet(Env& env, const Json& router, const std::string& su
   if (subnet["gateway_ip"].is_null()) {
     throw bad_resource_request("router", "Subnet for router interface must have a gateway IP");
   }
+  if (!env.ctx.is_admin && str_of(subnet, "project_id") != env.ctx.project_id) {
+    throw bad_resource_request("router", "Cannot add interface to router because subnet " +
+                                             subnet_id +
+                                             " is not owned by project making the request");
+  }
   check_new_subnet(env, router["id"], subnet);
   Json spec = {{"network_id", subnet["network_id"]},
                {"fixed_ips", {{{"subnet_id", subnet_id}, {"ip_address", subnet["gateway_ip"]}}}},
@@ -220,7 +234,7 @@ Json add_interface_by_subnet(Env& env, const Json& router, const std::string& su
                {"admin_state_up", true},
                {"name", ""}};
   Json port = create_service_port(env, spec);
-  return interface_info(router, port, {subnet_id});
+  return interface_info(router, port, {subnet_id}, subnet_id);
 }
 
 Json add_interface_by_port(Env& env, const Json& router, const std::string& port_id) {
@@ -235,32 +249,59 @@ Json add_interface_by_port(Env& env, const Json& router, const std::string& port
     throw bad_resource_request("router", "Router port must have at least one fixed IP");
   }
   std::vector<std::string> ids = subnet_ids_of(port);
-  for (const auto& sid : ids) check_new_subnet(env, router["id"], get_subnet(env, sid));
+  int v4 = 0;
+  for (const auto& sid : ids) {
+    Json subnet = get_subnet(env, sid);
+    check_new_subnet(env, router["id"], subnet);
+    v4 += subnet["ip_version"] == 4;
+  }
+  if (v4 > 1)
+    throw bad_resource_request("router", "Cannot have multiple IPv4 subnets on router port");
   port["device_owner"] = kOwnerRouterInterface;
   port["device_id"] = router["id"];
   stamp_update(port);
   put_or_fail(env, "port", port);
-  return interface_info(router, port, ids);
+  return interface_info(router, port, ids, ids.back());
 }
 
-// The interface a remove request names, or Neutron's 404.
+// The interface a remove request names, or Neutron's 404 (400 SubnetMismatchForPort when the
+// port is not on the named subnet).
 Json find_interface(Env& env, const Json& router, const InterfaceRequest& r) {
   const std::string rid = router["id"];
   for (const auto& port : interface_ports(env, rid)) {
     auto ids = subnet_ids_of(port);
     bool on_subnet = std::find(ids.begin(), ids.end(), r.subnet_id) != ids.end();
     if (!r.port_id.empty() && port["id"] == r.port_id) {
-      if (!r.subnet_id.empty() && !on_subnet) break;
+      if (!r.subnet_id.empty() && !on_subnet) {
+        throw Fault(
+            400, "SubnetMismatchForPort",
+            "Subnet on port " + r.port_id + " does not match the requested subnet " + r.subnet_id);
+      }
       return port;
     }
     if (r.port_id.empty() && on_subnet) return port;
   }
-  if (!r.port_id.empty() && r.subnet_id.empty()) {
+  if (!r.port_id.empty()) {
     throw not_found("RouterInterfaceNotFound",
                     "Router " + rid + " does not have an interface with id " + r.port_id);
   }
   throw not_found("RouterInterfaceNotFoundForSubnet",
                   "Router " + rid + " has no interface on subnet " + r.subnet_id);
+}
+
+// A by-subnet removal from a port on several subnets only takes that subnet's address.
+void remove_subnet_from_port(Env& env, Json port, const std::string& subnet_id) {
+  Json& ips = port["fixed_ips"];
+  for (auto it = ips.begin(); it != ips.end();) {
+    if ((*it)["subnet_id"] != subnet_id) {
+      ++it;
+      continue;
+    }
+    release_ip(env.txn, subnet_id, *IpAddr::parse((*it)["ip_address"].get<std::string>()));
+    it = ips.erase(it);
+  }
+  stamp_update(port);
+  put_or_fail(env, "port", port);
 }
 
 // Floating IPs and routes that need the subnet keep its interface (409).
@@ -291,8 +332,8 @@ void check_interface_unused(Env& env, const Json& router, const std::string& sub
 
 // ---- extra routes ----
 
-Fault invalid_routes(const Json& route, const std::string& reason) {
-  return Fault(400, "InvalidRoutes", "Invalid format for routes: " + route.dump() + ", " + reason);
+Fault invalid_routes(const Json& routes, const std::string& reason) {
+  return Fault(400, "InvalidRoutes", "Invalid format for routes: " + routes.dump() + ", " + reason);
 }
 
 Json parse_route(const Json& r) {
@@ -312,19 +353,20 @@ Json parse_route(const Json& r) {
 }
 
 // Each nexthop must lie in a subnet the router has an interface on and not be the router's own.
-void check_nexthop(Env& env, const std::vector<Json>& ports, const Json& route) {
+void check_nexthop(Env& env, const std::vector<Json>& ports, const Json& route,
+                   const Json& routes) {
   IpAddr hop = *IpAddr::parse(route["nexthop"].get<std::string>());
   bool connected = false;
   for (const auto& port : ports) {
     for (const auto& f : port["fixed_ips"]) {
       if (*IpAddr::parse(f["ip_address"].get<std::string>()) == hop) {
-        throw invalid_routes(route, "the nexthop is used by router");
+        throw invalid_routes(routes, "the nexthop is used by router");
       }
       auto subnet = env.txn.get("subnet", f["subnet_id"]);
       connected = connected || (subnet && subnet->has_value() && cidr_of(**subnet).contains(hop));
     }
   }
-  if (!connected) throw invalid_routes(route, "the nexthop is not connected with router");
+  if (!connected) throw invalid_routes(routes, "the nexthop is not connected with router");
 }
 
 Json check_routes(Env& env, const Json& router, const Json& list) {
@@ -343,9 +385,9 @@ Json check_routes(Env& env, const Json& router, const Json& list) {
     if (std::find(out.begin(), out.end(), route) != out.end()) {
       attr_error("routes", "Duplicate hostroute '" + route.dump() + "'");
     }
-    check_nexthop(env, ports, route);
     out.push_back(route);
   }
+  for (const auto& route : out) check_nexthop(env, ports, route, out);
   return out;
 }
 
@@ -462,12 +504,18 @@ Json remove_router_interface(Env& env, const Json& router, const Json& body) {
   InterfaceRequest r = parse_interface_request(body, false);
   Json port = find_interface(env, router, r);
   std::vector<std::string> ids = subnet_ids_of(port);
+  bool by_subnet = r.port_id.empty();
+  if (by_subnet) ids = {r.subnet_id};
   for (const auto& sid : ids) check_interface_unused(env, router, sid);
-  drop_port(env, port);
+  if (by_subnet && subnet_ids_of(port).size() > 1) {
+    remove_subnet_from_port(env, port, r.subnet_id);
+  } else {
+    drop_port(env, port);
+  }
   Json updated = router;
   stamp_update(updated);
   put_or_fail(env, "router", updated);
-  return interface_info(router, port, ids);
+  return interface_info(router, port, ids, ids.front());
 }
 
 }  // namespace nt::controller

@@ -127,8 +127,26 @@ TEST_F(FloatingIpTest, Errors) {
   EXPECT_EQ(error(other), "BadRequest: Bad floatingip request: Port " + sid(vm) +
                               " does not have fixed ip 172.16.100.9.");
   EXPECT_EQ(type_of(set_port(f, "00000000-0000-0000-0000-000000000000", 404)), "PortNotFound");
+  Json v6 = put("floatingip", f["id"], {{"fixed_ip_address", "fd00::5"}}, 400);
+  EXPECT_EQ(message_of(v6),
+            "Bad floatingip request: Cannot process floating IP association with fd00::5, since "
+            "that is not an IPv4 address.");
+  Json gw_port = ports_of_device(r)[0];
+  EXPECT_EQ(
+      message_of(set_port(f, gw_port["id"], 400)),
+      "Bad floatingip request: Port " + sid(gw_port) + " is unable to be assigned a floating IP.");
   EXPECT_EQ(type_of(put("floatingip", f["id"], {{"floating_ip_address", "10.10.10.9"}}, 400)),
             "HTTPBadRequest");
+}
+
+TEST_F(FloatingIpTest, RouterHoldingTheGatewayIpWins) {
+  std::string first = router({{"external_gateway_info", {{"network_id", ext_net_}}}})["id"];
+  Json side = port_on(net_, {{"fixed_ips", {{{"ip_address", "172.16.100.90"}}}}});
+  action(first, "add_router_interface", {{"port_id", side["id"]}});
+  std::string second = seed_router();  // holds 172.16.100.1
+  Json vm = port_on(net_);
+  EXPECT_EQ(fip({{"port_id", vm["id"]}})["router_id"], second);
+  action(second, "remove_router_interface", {{"subnet_id", subnet_}}, 409);
 }
 
 TEST_F(FloatingIpTest, HooksOnPortsAndRouters) {

@@ -9,7 +9,10 @@
 namespace nt::controller {
 namespace {
 
-class RouterTest : public L3Fixture {};
+class RouterTest : public L3Fixture {
+ protected:
+  static std::string sid(const Json& j) { return j["id"]; }
+};
 
 TEST_F(RouterTest, CreateShowsNeutronAttributes) {
   Json r = router({{"name", "router_100_101"}});
@@ -31,7 +34,8 @@ TEST_F(RouterTest, CreateShowsNeutronAttributes) {
             "HTTPBadRequest: Attribute 'status' not allowed in POST");
   ApiResponse missing = call("GET", "/v2.0/routers/00000000-0000-0000-0000-000000000000");
   EXPECT_EQ(missing.status, 404);
-  EXPECT_EQ(type_of(Json::parse(missing.body)), "RouterNotFound");
+  EXPECT_EQ(error(Json::parse(missing.body)),
+            "RouterNotFound: Router 00000000-0000-0000-0000-000000000000 could not be found");
 }
 
 TEST_F(RouterTest, GatewayTakesTheFirstFreeExternalAddress) {
@@ -126,6 +130,12 @@ TEST_F(RouterTest, InterfaceErrors) {
   action(id, "add_router_interface", {{"subnet_id", subnet_}});
   EXPECT_EQ(error(action(id, "add_router_interface", {{"subnet_id", subnet_}}, 400)),
             "BadRequest: Bad router request: Router already has a port on subnet " + subnet_ + ".");
+  set_gateway(id, ext_net_);  // the gateway's subnet counts too, the interfaces' still do
+  EXPECT_EQ(
+      error(action(id, "add_router_interface", {{"subnet_id", ext_subnet_}}, 400)),
+      "BadRequest: Bad router request: Router already has a port on subnet " + ext_subnet_ + ".");
+  EXPECT_EQ(error(action(id, "add_router_interface", {{"subnet_id", subnet_}}, 400)),
+            "BadRequest: Bad router request: Router already has a port on subnet " + subnet_ + ".");
   std::string overlapping = subnet(network("other"), "172.16.100.0/25")["id"];
   EXPECT_EQ(error(action(id, "add_router_interface", {{"subnet_id", overlapping}}, 400)),
             "BadRequest: Bad router request: Cidr 172.16.100.0/25 of subnet " + overlapping +
@@ -138,8 +148,8 @@ TEST_F(RouterTest, InterfaceErrors) {
       "BadRequest: Bad router request: Cannot specify both subnet-id and port-id.");
   EXPECT_EQ(error(action(id, "add_router_interface", Json::object(), 400)),
             "BadRequest: Bad router request: Either subnet_id or port_id must be specified.");
-  EXPECT_EQ(type_of(action(id, "add_router_interface", {{"subnet_id", "nope"}}, 400)),
-            "HTTPBadRequest");
+  EXPECT_EQ(error(action(id, "add_router_interface", {{"subnet_id", "nope"}}, 400)),
+            "BadRequest: Bad router request: 'nope' is not a valid UUID.");
   const std::string none = "00000000-0000-0000-0000-000000000000";
   EXPECT_EQ(type_of(action(id, "add_router_interface", {{"subnet_id", none}}, 404)),
             "SubnetNotFound");
@@ -173,8 +183,35 @@ TEST_F(RouterTest, InterfaceByPort) {
   Json bare = port_on(network("bare"));
   EXPECT_EQ(error(action(other, "add_router_interface", {{"port_id", bare["id"]}}, 400)),
             "BadRequest: Bad router request: Router port must have at least one fixed IP.");
-  action(id, "remove_router_interface", {{"port_id", port["id"]}});
-  EXPECT_EQ(call("GET", "/v2.0/ports/" + port["id"].get<std::string>()).status, 404);
+  Json mismatch = action(id, "remove_router_interface",
+                         {{"port_id", port["id"]}, {"subnet_id", ext_subnet_}}, 400);
+  EXPECT_EQ(error(mismatch), "SubnetMismatchForPort: Subnet on port " + sid(port) +
+                                 " does not match the requested subnet " + ext_subnet_);
+  Json removed = action(id, "remove_router_interface", {{"port_id", port["id"]}});
+  EXPECT_EQ(removed["subnet_ids"], Json({subnet_}));
+  EXPECT_EQ(call("GET", "/v2.0/ports/" + sid(port)).status, 404);
+}
+
+TEST_F(RouterTest, InterfacePortOnSeveralSubnets) {
+  std::string id = router()["id"];
+  std::string second = subnet(net_, "172.16.101.0/24")["id"];
+  std::string v6 =
+      subnet(net_, "fd00:100::/64",
+             {{"ipv6_address_mode", "dhcpv6-stateful"}, {"ipv6_ra_mode", "dhcpv6-stateful"}})["id"];
+  Json two_v4 = port_on(net_, {{"fixed_ips", {{{"subnet_id", subnet_}}, {{"subnet_id", second}}}}});
+  EXPECT_EQ(error(action(id, "add_router_interface", {{"port_id", two_v4["id"]}}, 400)),
+            "BadRequest: Bad router request: Cannot have multiple IPv4 subnets on router port.");
+  Json dual = port_on(net_, {{"fixed_ips", {{{"subnet_id", subnet_}}, {{"subnet_id", v6}}}}});
+  Json info = action(id, "add_router_interface", {{"port_id", dual["id"]}});
+  EXPECT_EQ(info["subnet_ids"], Json({subnet_, v6}));
+  EXPECT_EQ(info["subnet_id"], v6);  // Neutron reports the last one
+  // By subnet, only that subnet's address goes; the port stays with the other.
+  Json removed = action(id, "remove_router_interface", {{"subnet_id", v6}});
+  EXPECT_EQ(removed["subnet_ids"], Json({v6}));
+  Json left = get("port", dual["id"]);
+  ASSERT_EQ(left["fixed_ips"].size(), 1u);
+  EXPECT_EQ(left["fixed_ips"][0]["subnet_id"], subnet_);
+  EXPECT_EQ(left["device_owner"], "network:router_interface");
 }
 
 TEST_F(RouterTest, RouterPortsAreProtected) {
@@ -209,7 +246,7 @@ TEST_F(RouterTest, ExtraRoutes) {
                  {{"routes", {{{"destination", "10.1.0.0/16"}, {"nexthop", "192.168.5.5"}}}}}, 400);
   EXPECT_EQ(error(bad),
             "InvalidRoutes: Invalid format for routes: "
-            "{\"destination\":\"10.1.0.0/16\",\"nexthop\":\"192.168.5.5\"}, the nexthop is not "
+            "[{\"destination\":\"10.1.0.0/16\",\"nexthop\":\"192.168.5.5\"}], the nexthop is not "
             "connected with router");
   bad = put("router", id,
             {{"routes", {{{"destination", "10.1.0.0/16"}, {"nexthop", "172.16.100.1"}}}}}, 400);
@@ -247,6 +284,13 @@ TEST_F(RouterTest, NonAdminsNeitherSeeNorSetDvrAndHa) {
                  Json{{"subnet_id", subnet_}}.dump(), {}, "p2")
                 .status,
             404);
+  // A tenant's router takes only the tenant's own subnets.
+  r = call("PUT", "/v2.0/routers/" + mine["id"].get<std::string>() + "/add_router_interface",
+           Json{{"subnet_id", ext_subnet_}}.dump(), {}, "p2");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(message_of(Json::parse(r.body)),
+            "Bad router request: Cannot add interface to router because subnet " + ext_subnet_ +
+                " is not owned by project making the request.");
   // A tenant sets a gateway on the (visible) external network, not its SNAT mode.
   std::string body =
       Json{{"router", {{"external_gateway_info", {{"network_id", ext_net_}}}}}}.dump();
