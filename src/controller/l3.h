@@ -38,6 +38,9 @@ void delete_floatingip(Env& env, const Json& cur);
 // disassociates the floating IPs of a port that goes; keeps port_details in step.
 void l3_before_port_delete(Env& env, const Json& port);
 void l3_after_port_update(Env& env, const Json& port);
+// And for the network API (networks.cc): an external network with router gateways stays
+// external (409 ExternalNetworkInUse).
+void l3_before_network_update(Env& env, const Json& network, const Json& changes);
 
 // Shared by routers.cc and floatingips.cc.
 inline constexpr const char* kOwnerRouterGateway = "network:router_gateway";

@@ -432,6 +432,20 @@ void drop_port(Env& env, const Json& port) {
   if (!s) throw Fault(500, "InternalError", s.error().message);
 }
 
+void l3_before_network_update(Env& env, const Json& network, const Json& changes) {
+  if (!bool_of(network, "router:external") || !changes.contains("router:external") ||
+      bool_of(changes, "router:external")) {
+    return;
+  }
+  for (const auto& p : list_or_fail(env, "port", "network_id", network["id"])) {
+    if (str_of(p, "device_owner") != kOwnerRouterGateway) continue;
+    throw conflict("ExternalNetworkInUse",
+                   "External network " + shown(network["id"]) +
+                       " cannot be updated to be made non-external, since it has existing "
+                       "gateway ports.");
+  }
+}
+
 const ResourceInfo& router_info() {
   static const ResourceInfo kInfo = [] {
     ResourceInfo i{"router", "routers", "routers", {}};

@@ -94,6 +94,18 @@ TEST_F(RouterTest, GatewayOptionsAndErrors) {
       "10.10.10.2");
 }
 
+TEST_F(RouterTest, ExternalNetworkWithGatewaysStaysExternal) {
+  std::string id = router({{"external_gateway_info", {{"network_id", ext_net_}}}})["id"];
+  Json r = put("network", ext_net_, {{"router:external", false}}, 409);
+  EXPECT_EQ(error(r), "ExternalNetworkInUse: External network " + ext_net_ +
+                          " cannot be updated to be made non-external, since it has existing "
+                          "gateway ports.");
+  put("network", ext_net_, {{"name", "still-external"}});
+  put("router", id, {{"external_gateway_info", nullptr}});
+  EXPECT_EQ(put("network", ext_net_, {{"router:external", false}})["network"]["router:external"],
+            false);
+}
+
 TEST_F(RouterTest, EnableSnatDefaultComesFromConfig) {
   config_.enable_snat_by_default = false;
   api_ = std::make_unique<Api>(config_, *store_);
