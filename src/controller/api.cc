@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "controller/l3.h"
 #include "controller/resource.h"
 
 namespace nt::controller {
@@ -38,6 +39,15 @@ constexpr Extension kExtensions[] = {
     {"extra_dhcp_opt", "Neutron Extra DHCP options",
      "Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be "
      "specified (e.g. tftp-server, server-ip-address, bootfile-name)"},
+    {"router", "Neutron L3 Router",
+     "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to "
+     "external networks via a NAT gateway."},
+    {"ext-gw-mode", "Neutron L3 Configurable external gateway mode",
+     "Extension of the router abstraction for specifying whether SNAT should occur on the "
+     "external gateway"},
+    {"extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"},
+    {"fip-port-details", "Floating IP Port Details Extension",
+     "Add port_details attribute to Floating IP resource"},
 };
 
 // The resources and their handlers, one row each.
@@ -52,6 +62,20 @@ constexpr ResourceOps kResources[] = {
     {network_info, create_network, update_network, delete_network},
     {subnet_info, create_subnet, update_subnet, delete_subnet},
     {port_info, create_port, update_port, delete_port},
+    {router_info, create_router, update_router, delete_router},
+    {floatingip_info, create_floatingip, update_floatingip, delete_floatingip},
+};
+
+// PUT /v2.0/<path>/{id}/<action>: actions on one resource, body not wrapped.
+struct MemberAction {
+  const char* path;
+  const char* action;
+  Json (*run)(Env&, const Json& resource, const Json& body);
+};
+
+constexpr MemberAction kMemberActions[] = {
+    {"routers", "add_router_interface", add_router_interface},
+    {"routers", "remove_router_interface", remove_router_interface},
 };
 
 Json extension_json(const Extension& e) {
@@ -119,7 +143,7 @@ bool is_list_param(const std::string& k) {
   return std::find(std::begin(kListParams), std::end(kListParams), k) != std::end(kListParams);
 }
 
-// Hides what only an admin may read (provider and binding attributes).
+// Hides what only an admin may read (provider and binding attributes, routers' dvr/ha).
 Json for_caller(const Context& ctx, Json body) {
   if (!ctx.is_admin) {
     for (const char* k :
@@ -127,6 +151,7 @@ Json for_caller(const Context& ctx, Json body) {
           "binding:host_id", "binding:profile", "binding:vif_type", "binding:vif_details"}) {
       body.erase(k);
     }
+    for (const char* k : {"distributed", "ha"}) body.erase(k);  // routers (l3.h)
   }
   return body;
 }
@@ -160,6 +185,7 @@ class Handler {
   ApiResponse create(const ResourceOps& ops);
   ApiResponse update(const ResourceOps& ops, const std::string& id);
   ApiResponse remove(const ResourceOps& ops, const std::string& id);
+  ApiResponse member_action(const ResourceOps& ops, const MemberAction& a, const std::string& id);
   void check_if_match(const Json& cur) const;
 
   Env env_;
@@ -317,6 +343,13 @@ ApiResponse Handler::remove(const ResourceOps& ops, const std::string& id) {
   return {204, ""};
 }
 
+ApiResponse Handler::member_action(const ResourceOps& ops, const MemberAction& a,
+                                   const std::string& id) {
+  const ResourceInfo& info = ops.info();
+  Json cur = get_visible(env_, info, id);  // routers are never shared: visible = owned
+  return json_response(200, a.run(env_, cur, parse_body(req_.body)));
+}
+
 ApiResponse Handler::route(const std::vector<std::string>& seg) {
   const std::string& m = req_.method;
   if (seg.size() == 1 && seg[0] == "extensions" && m == "GET") {
@@ -333,6 +366,14 @@ ApiResponse Handler::route(const std::vector<std::string>& seg) {
   const ResourceOps* ops = nullptr;
   for (const auto& r : kResources) {
     if (!seg.empty() && seg[0] == r.info().path) ops = &r;
+  }
+  if (ops && seg.size() == 3) {
+    for (const auto& a : kMemberActions) {
+      if (seg[0] != a.path || seg[2] != a.action) continue;
+      if (m == "PUT") return member_action(*ops, a, seg[1]);
+      throw Fault(405, "HTTPMethodNotAllowed",
+                  "The method " + m + " is not allowed for this resource.");
+    }
   }
   if (!ops || seg.size() > 2) throw not_found("HTTPNotFound", "The resource could not be found.");
   if (seg.size() == 1) {

@@ -48,6 +48,18 @@ Status set_u32(const std::string& v, uint32_t& out, uint64_t min, uint64_t max) 
   return ok_status();
 }
 
+Status set_bool(const std::string& v, bool& out) {
+  std::string t = lower(std::string(trim(v)));
+  if (t == "true" || t == "1" || t == "yes" || t == "on") {
+    out = true;
+  } else if (t == "false" || t == "0" || t == "no" || t == "off") {
+    out = false;
+  } else {
+    return make_error("'" + std::string(trim(v)) + "' is not a boolean");
+  }
+  return ok_status();
+}
+
 Status set_choice(const std::string& v, std::string& out, std::vector<std::string> choices) {
   std::string t(trim(v));
   if (std::find(choices.begin(), choices.end(), t) == choices.end()) {
@@ -104,6 +116,9 @@ const std::map<std::string, std::map<std::string, Setter>>& option_table() {
          [](auto& v, auto& c) { return set_u32(v, c.dhcp_agents_per_network, 1, 1000); }},
         {"agent_down_time",
          [](auto& v, auto& c) { return set_u32(v, c.agent_down_time, 1, 86400); }},
+        {"enable_snat_by_default",
+         [](auto& v, auto& c) { return set_bool(v, c.enable_snat_by_default); }},
+        {"max_routes", [](auto& v, auto& c) { return set_u32(v, c.max_routes, 0, 100000); }},
         {"core_plugin", [](auto&, auto&) { return ok_status(); }},
         {"service_plugins", [](auto&, auto&) { return ok_status(); }}}},
       {"database",

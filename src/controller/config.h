@@ -44,6 +44,8 @@ struct ServerConfig {
   uint32_t global_physnet_mtu = 1500;
   uint32_t dhcp_agents_per_network = 1;
   uint32_t agent_down_time = 75;
+  bool enable_snat_by_default = true;  // a router gateway's enable_snat when not given
+  uint32_t max_routes = 30;            // extra routes per router
   // [database]
   std::string connection;  // "" = sqlite in the state directory
   // [ml2]

@@ -1,5 +1,6 @@
 // Networks: the resource, its attribute map, and its segment (type_drivers.h).
 #include "controller/ipam.h"
+#include "controller/l3.h"
 #include "controller/type_drivers.h"
 
 namespace nt::controller {
@@ -47,6 +48,7 @@ Json create_network(Env& env, const Json& in) {
 
 Json update_network(Env& env, Json cur, const Json& in) {
   Json changes = check_body(network_info(), in, false, env.ctx);
+  l3_before_network_update(env, cur, changes);  // routers' gateways keep it external
   for (const auto& [k, v] : changes.items()) cur[k] = v;
   stamp_update(cur);
   return cur;

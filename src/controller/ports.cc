@@ -11,6 +11,7 @@
 
 #include "common/addr.h"
 #include "controller/ipam.h"
+#include "controller/l3.h"
 #include "controller/resource.h"
 
 namespace nt::controller {
@@ -478,10 +479,12 @@ Json update_port(Env& env, Json cur, const Json& in) {
   for (const auto& [k, v] : changes.items()) cur[k] = v;
   check_port_security(cur, false);
   stamp_update(cur);
+  l3_after_port_update(env, cur);  // floating IPs' port_details
   return cur;
 }
 
 void delete_port(Env& env, const Json& cur) {
+  l3_before_port_delete(env, cur);  // router/floating IP ports: 409; FIPs disassociated
   Status s = env.txn.release_owner(owner_of(cur["id"]));
   if (!s) internal(s.error());
 }

@@ -215,6 +215,11 @@ Json get_visible(Env& env, const ResourceInfo& info, const std::string& id) {
     std::string type = info.kind == "security_group"        ? "SecurityGroup"
                        : info.kind == "security_group_rule" ? "SecurityGroupRule"
                                                             : "";
+    if (info.kind == "router" || info.kind == "floatingip") {  // neutron_lib's l3: no period
+      bool fip = info.kind == "floatingip";
+      throw not_found(fip ? "FloatingIPNotFound" : "RouterNotFound",
+                      (fip ? "Floating IP " : "Router ") + id + " could not be found");
+    }
     if (type.empty()) {
       type = info.kind;
       type[0] = static_cast<char>(std::toupper(type[0]));

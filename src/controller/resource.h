@@ -80,7 +80,7 @@ bool bool_of(const Json& body, const char* key);
 
 // Each resource: its attribute map, and create (a checked, complete body to store), update
 // (the new body) and delete (everything but removing the row itself, which the API does).
-// Security groups and routers follow.
+// Routers and floating IPs: l3.h.
 const ResourceInfo& network_info();  // networks.cc
 Json create_network(Env& env, const Json& in);
 Json update_network(Env& env, Json cur, const Json& in);

@@ -2,7 +2,9 @@
 // (first line the method, second the path with its query, third the X-Project-Id — empty for
 // the noauth admin —, the rest the body) and go to Api::handle over an in-memory store seeded
 // with a network, an IPv4 and an IPv6 subnet and a port. "$NET", "$SUBNET" and "$PORT" in the
-// path or body stand for their ids, so the corpus reaches real resources. Whatever the input, the
+// path or body stand for their ids, so the corpus reaches real resources; so do "$EXT" (an
+// external network with a subnet), "$ROUTER" (its gateway there, an interface on $SUBNET) and
+// "$FIP" (a floating IP associated with $PORT). Whatever the input, the
 // answer must be one of Neutron's statuses (never a 5xx), and any non-empty body JSON, a
 // NeutronError when the status is an error; anything else aborts.
 #include <cstdint>
@@ -26,8 +28,23 @@ struct World {
   std::unique_ptr<SqliteStore> store;
   std::unique_ptr<Api> api;
   std::string net, subnet, port;
+  std::string ext, router, fip;  // L3
   int requests = 0;
 };
+
+// An external network, a router between it and the first subnet, a floating IP on the port.
+template <typename Post>
+void seed_l3(World& w, Post& post) {
+  w.ext = post("network", {{"name", "ext"}, {"router:external", true}});
+  post("subnet", {{"network_id", w.ext}, {"ip_version", 4}, {"cidr", "10.10.10.0/24"}});
+  w.router = post("router", {{"external_gateway_info", {{"network_id", w.ext}}}});
+  ApiRequest r;
+  r.method = "PUT";
+  r.path = "/v2.0/routers/" + w.router + "/add_router_interface";
+  r.body = Json{{"subnet_id", w.subnet}}.dump();
+  w.api->handle(r);
+  w.fip = post("floatingip", {{"floating_network_id", w.ext}, {"port_id", w.port}});
+}
 
 // A fresh store, rebuilt every so often so that what the fuzzer creates does not pile up.
 void seed(World& w) {
@@ -48,12 +65,16 @@ void seed(World& w) {
                   {"cidr", "fd00::/64"},
                   {"ipv6_address_mode", "slaac"}});
   w.port = post("port", {{"network_id", w.net}});
+  seed_l3(w, post);
 }
 
 void substitute(std::string& s, const World& w) {
   for (const auto& [token, id] : {std::pair<std::string, const std::string&>{"$NET", w.net},
                                   {"$SUBNET", w.subnet},
-                                  {"$PORT", w.port}}) {
+                                  {"$PORT", w.port},
+                                  {"$EXT", w.ext},
+                                  {"$ROUTER", w.router},
+                                  {"$FIP", w.fip}}) {
     for (size_t at = s.find(token); at != std::string::npos; at = s.find(token, at + id.size())) {
       s.replace(at, token.size(), id);
     }
