@@ -38,6 +38,11 @@ constexpr Extension kExtensions[] = {
     {"extra_dhcp_opt", "Neutron Extra DHCP options",
      "Extra options configuration for DHCP. For example PXE boot options to DHCP clients can be "
      "specified (e.g. tftp-server, server-ip-address, bootfile-name)"},
+    {"security-group", "security-group", "The security groups extension."},
+    {"stateful-security-group", "Stateful security group",
+     "Indicates if the security group is stateful or not"},
+    {"security-groups-normalized-cidr", "Normalized CIDR field for security group rules",
+     "Add new field with normalized remote_ip_prefix cidr in SG rule"},
 };
 
 // The resources and their handlers, one row each.
@@ -46,12 +51,17 @@ struct ResourceOps {
   Json (*create)(Env&, const Json&);
   Json (*update)(Env&, Json, const Json&);
   void (*remove)(Env&, const Json&);
+  void (*before_list)(Env&) = nullptr;  // e.g. the caller's default security group
 };
 
 constexpr ResourceOps kResources[] = {
     {network_info, create_network, update_network, delete_network},
     {subnet_info, create_subnet, update_subnet, delete_subnet},
     {port_info, create_port, update_port, delete_port},
+    {security_group_info, create_security_group, update_security_group, delete_security_group,
+     list_security_groups},
+    {security_group_rule_info, create_security_group_rule, update_security_group_rule,
+     delete_security_group_rule},
 };
 
 Json extension_json(const Extension& e) {
@@ -336,6 +346,7 @@ ApiResponse Handler::route(const std::vector<std::string>& seg) {
   }
   if (!ops || seg.size() > 2) throw not_found("HTTPNotFound", "The resource could not be found.");
   if (seg.size() == 1) {
+    if (m == "GET" && ops->before_list) ops->before_list(env_);
     if (m == "GET") return list(ops->info());
     if (m == "POST") return create(*ops);
   } else {
