@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "controller/resource.h"
+#include "controller/tags.h"
 
 namespace nt::controller {
 namespace {
@@ -43,6 +44,8 @@ constexpr Extension kExtensions[] = {
      "Indicates if the security group is stateful or not"},
     {"security-groups-normalized-cidr", "Normalized CIDR field for security group rules",
      "Add new field with normalized remote_ip_prefix cidr in SG rule"},
+    {"standard-attr-tag", "Tag support for resources with standard attribute",
+     "Enables to set tag on resources with standard attribute."},
 };
 
 // The resources and their handlers, one row each.
@@ -170,6 +173,7 @@ class Handler {
   ApiResponse create(const ResourceOps& ops);
   ApiResponse update(const ResourceOps& ops, const std::string& id);
   ApiResponse remove(const ResourceOps& ops, const std::string& id);
+  ApiResponse tags(const ResourceInfo& info, const std::vector<std::string>& seg);
   void check_if_match(const Json& cur) const;
 
   Env env_;
@@ -184,9 +188,14 @@ ApiResponse json_response(int status, const Json& j) {
 
 ApiResponse Handler::list(const ResourceInfo& info) {
   std::vector<std::pair<std::string, std::vector<std::string>>> filters;
+  TagFilter tag_filter;
   for (const auto& kv : req_.query) {  // not a structured binding: clang 14 cannot capture one
     const std::string &k = kv.first, &v = kv.second;
     if (is_list_param(k)) continue;
+    if (TagFilter::is_param(k) && has_tags(info)) {
+      tag_filter.add(k, v);
+      continue;
+    }
     if (!info.find(k)) throw bad_request("[" + k + "] is invalid attribute for filtering");
     auto it = std::find_if(filters.begin(), filters.end(), [&](auto& f) { return f.first == k; });
     if (it == filters.end())
@@ -208,11 +217,11 @@ ApiResponse Handler::list(const ResourceInfo& info) {
   std::vector<Json> items;
   for (auto& body : *all) {
     if (!visible(env_, info.kind, body)) continue;
-    bool ok = std::all_of(filters.begin(), filters.end(), [&](auto& f) {
-      const Json v = body.value(f.first, Json());
-      return std::any_of(f.second.begin(), f.second.end(),
-                         [&](const std::string& w) { return matches(v, w); });
-    });
+    bool ok = tag_filter.matches(body) && std::all_of(filters.begin(), filters.end(), [&](auto& f) {
+                const Json v = body.value(f.first, Json());
+                return std::any_of(f.second.begin(), f.second.end(),
+                                   [&](const std::string& w) { return matches(v, w); });
+              });
     if (ok) items.push_back(for_caller(env_.ctx, std::move(body)));
   }
   auto keys = query_all("sort_key");
@@ -327,6 +336,14 @@ ApiResponse Handler::remove(const ResourceOps& ops, const std::string& id) {
   return {204, ""};
 }
 
+ApiResponse Handler::tags(const ResourceInfo& info, const std::vector<std::string>& seg) {
+  std::optional<std::string> tag;
+  if (seg.size() == 4) tag = seg[3];
+  Json body = req_.method == "PUT" && !tag ? parse_body(req_.body) : Json();
+  TagReply r = handle_tags(env_, info, seg[1], req_.method, tag, body);
+  return r.body.is_null() ? ApiResponse{r.status, ""} : json_response(r.status, r.body);
+}
+
 ApiResponse Handler::route(const std::vector<std::string>& seg) {
   const std::string& m = req_.method;
   if (seg.size() == 1 && seg[0] == "extensions" && m == "GET") {
@@ -343,6 +360,9 @@ ApiResponse Handler::route(const std::vector<std::string>& seg) {
   const ResourceOps* ops = nullptr;
   for (const auto& r : kResources) {
     if (!seg.empty() && seg[0] == r.info().path) ops = &r;
+  }
+  if (ops && (seg.size() == 3 || seg.size() == 4) && seg[2] == "tags" && has_tags(ops->info())) {
+    return tags(ops->info(), seg);
   }
   if (!ops || seg.size() > 2) throw not_found("HTTPNotFound", "The resource could not be found.");
   if (seg.size() == 1) {
@@ -377,6 +397,28 @@ ApiResponse v2_resources(const ApiRequest& req) {
   return json_response(200, {{"resources", list}});
 }
 
+// Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
+bool is_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 9;
+    if (n == 9 || i + n >= s.size() + (n ? 0 : 1) || (n == 1 && c < 0xc2)) return false;
+    unsigned cp = n == 0 ? c : c & (0x3f >> n);
+    for (size_t k = 1; k <= n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 ApiResponse fault_response(const Fault& f) {
   return json_response(
       f.status, {{"NeutronError", {{"type", f.type}, {"message", f.what()}, {"detail", ""}}}});
@@ -395,6 +437,9 @@ ApiResponse Api::handle(const ApiRequest& req) {
   seg.erase(seg.begin());
   if (seg.empty() && req.method == "GET") return v2_resources(req);
   Context ctx;
+  if (!is_utf8(req.project_id)) {
+    return fault_response(bad_request("X-Project-Id header is not valid UTF-8"));
+  }
   if (!req.project_id.empty()) {  // keystonemiddleware's headers
     ctx.project_id = req.project_id;
     ctx.is_admin = ("," + req.roles + ",").find(",admin,") != std::string::npos;
