@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "controller/config.h"
@@ -63,6 +64,8 @@ void stamp_update(Json& body);
 std::string new_uuid();
 std::string now_timestamp();  // "2026-12-05T03:30:00Z"
 bool is_uuid(const std::string& s);
+// Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
+bool is_utf8(std::string_view s);
 
 // Loads a resource the caller may see, or throws Neutron's "<Kind>NotFound" 404.
 Json get_visible(Env& env, const ResourceInfo& info, const std::string& id);

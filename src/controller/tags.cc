@@ -10,7 +10,9 @@ namespace {
 std::string shown(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 void check_tag(const Json& tag) {
-  if (!tag.is_string()) throw invalid_input("'" + shown(tag) + "' is not a valid string.");
+  if (!tag.is_string() || !is_utf8(tag.get_ref<const std::string&>())) {
+    throw invalid_input("'" + shown(tag) + "' is not a valid string.");
+  }
   if (tag.get_ref<const std::string&>().size() > kMaxTagLength) {
     throw invalid_input("'" + shown(tag) + "' exceeds maximum length of " +
                         std::to_string(kMaxTagLength) + ".");

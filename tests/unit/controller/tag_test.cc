@@ -99,6 +99,12 @@ TEST_F(TagTest, Validation) {
   EXPECT_EQ(refused("PUT", net + "/tags", R"({"tags": ["a", "b", "a"]})"),
             "Invalid input for operation: Duplicate items in the list: 'a'.");
   EXPECT_EQ(refused("PUT", net + "/tags", "{"), "Malformed request body");
+  // A tag from the URL that is not UTF-8 could not be stored (or shown): refused.
+  ApiResponse r = tag_call("PUT", net +
+                                      "/tags/r\xe9"
+                                      "d");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(type_of(Json::parse(r.body)), "InvalidInput");
   EXPECT_EQ(tags_of(net).size(), 1u);  // nothing of that stayed
 }
 
