@@ -333,6 +333,10 @@ Json update_security_group(Env& env, Json cur, const Json& in) {
                    "Updating default security group not allowed.");
   }
   if (cur["name"] != kDefaultName) check_name_not_default(changes);
+  if (changes.contains("stateful") && changes["stateful"] != cur["stateful"] &&
+      group_in_use(env, cur["id"])) {  // ports' connection tracking would change under them
+    throw conflict("SecurityGroupInUse", "Security Group " + str_of(cur, "id") + " in use.");
+  }
   for (const auto& [k, v] : changes.items()) cur[k] = v;
   stamp_update(cur);
   return cur;

@@ -458,11 +458,18 @@ TEST_F(PortTest, SecurityGroups) {
   EXPECT_EQ(type_of(put("port", q["id"],
                         {{"security_groups", {"11111111-1111-1111-1111-111111111111"}}}, 404)),
             "SecurityGroupNotFound");
+  r = call("PUT", "/v2.0/security-groups/" + web, R"({"security_group": {"stateful": false}})");
+  EXPECT_EQ(r.status, 409);  // not while ports use it
+  EXPECT_EQ(type_of(Json::parse(r.body)), "SecurityGroupInUse");
+  r = call("PUT", "/v2.0/security-groups/" + web, R"({"security_group": {"stateful": true}})");
+  EXPECT_EQ(r.status, 200);  // no change
   r = call("DELETE", "/v2.0/security-groups/" + web);
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(type_of(Json::parse(r.body)), "SecurityGroupInUse");
   EXPECT_EQ(message_of(Json::parse(r.body)), "Security Group " + web + " in use.");
   EXPECT_EQ(del("port", q["id"]), 204);
+  r = call("PUT", "/v2.0/security-groups/" + web, R"({"security_group": {"stateful": false}})");
+  EXPECT_EQ(r.status, 200);
   EXPECT_EQ(call("DELETE", "/v2.0/security-groups/" + web).status, 204);
 }
 
