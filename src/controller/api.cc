@@ -56,7 +56,7 @@ struct ResourceOps {
   Json (*create)(Env&, const Json&);
   Json (*update)(Env&, Json, const Json&);
   void (*remove)(Env&, const Json&);
-  void (*before_list)(Env&) = nullptr;  // e.g. the caller's default security group
+  void (*before_list)(Env&, const Query&) = nullptr;  // e.g. the caller's default security group
 };
 
 constexpr ResourceOps kResources[] = {
@@ -391,7 +391,7 @@ ApiResponse Handler::route(const std::vector<std::string>& seg) {
   }
   if (!ops || seg.size() > 2) throw not_found("HTTPNotFound", "The resource could not be found.");
   if (seg.size() == 1) {
-    if (m == "GET" && ops->before_list) ops->before_list(env_);
+    if (m == "GET" && ops->before_list) ops->before_list(env_, req_.query);
     if (m == "GET") return list(ops->info());
     if (m == "POST") return create(*ops);
   } else {

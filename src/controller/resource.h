@@ -10,6 +10,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "controller/config.h"
@@ -17,6 +18,9 @@
 #include "controller/store.h"
 
 namespace nt::controller {
+
+// A request's query parameters, in order (keys may repeat).
+using Query = std::vector<std::pair<std::string, std::string>>;
 
 struct Context {
   std::string project_id = "fake_project_id";
@@ -102,7 +106,9 @@ void delete_port(Env& env, const Json& cur);
 const ResourceInfo& security_group_info();  // security_groups.cc
 // The id of `project`'s `default` group, created with its four rules if it has none yet.
 std::string ensure_default_security_group(Env& env, const std::string& project);
-void list_security_groups(Env& env);  // before a list: the caller's default group
+// Before a list: the default group of the project the list asks for (project_id or tenant_id
+// filter, an admin's or its own) or else of the caller.
+void list_security_groups(Env& env, const Query& query);
 Json create_security_group(Env& env, const Json& in);
 Json update_security_group(Env& env, Json cur, const Json& in);
 void delete_security_group(Env& env, const Json& cur);

@@ -317,7 +317,16 @@ std::string ensure_default_security_group(Env& env, const std::string& project) 
   return body["id"];
 }
 
-void list_security_groups(Env& env) { ensure_default_security_group(env, env.ctx.project_id); }
+void list_security_groups(Env& env, const Query& query) {
+  std::string project = env.ctx.project_id;
+  for (const auto& [k, v] : query) {
+    if ((k == "project_id" || k == "tenant_id") && (env.ctx.is_admin || v == project)) {
+      project = v;
+      break;
+    }
+  }
+  ensure_default_security_group(env, project);
+}
 
 Json create_security_group(Env& env, const Json& in) {
   Json body = check_body(security_group_info(), in, true, env.ctx);

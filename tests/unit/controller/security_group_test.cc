@@ -83,6 +83,15 @@ TEST_F(SecurityGroupTest, DefaultGroupOnFirstUse) {
   EXPECT_NE(mine[0]["id"], d["id"]);
   EXPECT_EQ(mine[0]["project_id"], "p2");
   EXPECT_EQ(groups().size(), 2u);  // the admin sees both
+  // An admin listing a project's groups gets that project's default group made.
+  ApiResponse p3 = call("GET", "/v2.0/security-groups", "", {{"project_id", "p3"}});
+  Json p3_groups = Json::parse(p3.body)["security_groups"];
+  ASSERT_EQ(p3_groups.size(), 1u);
+  EXPECT_EQ(p3_groups[0]["project_id"], "p3");
+  // A project naming another gets nothing made (and sees nothing).
+  ApiResponse p4 = call("GET", "/v2.0/security-groups", "", {{"tenant_id", "p4"}}, "p2");
+  EXPECT_EQ(Json::parse(p4.body)["security_groups"], Json::array());
+  EXPECT_EQ(groups().size(), 3u);
   send("GET", "/v2.0/security-groups/" + d["id"].get<std::string>(), nullptr, 404, "p2");
 }
 
