@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "controller/resource.h"
+#include "controller/security_groups.h"
 #include "controller/tags.h"
 
 namespace nt::controller {

@@ -12,6 +12,7 @@
 #include "common/addr.h"
 #include "controller/ipam.h"
 #include "controller/resource.h"
+#include "controller/security_groups.h"
 
 namespace nt::controller {
 namespace {

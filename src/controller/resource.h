@@ -87,7 +87,7 @@ bool bool_of(const Json& body, const char* key);
 
 // Each resource: its attribute map, and create (a checked, complete body to store), update
 // (the new body) and delete (everything but removing the row itself, which the API does).
-// Routers follow.
+// Security groups and routers follow.
 const ResourceInfo& network_info();  // networks.cc
 Json create_network(Env& env, const Json& in);
 Json update_network(Env& env, Json cur, const Json& in);
@@ -102,20 +102,5 @@ const ResourceInfo& port_info();  // ports.cc
 Json create_port(Env& env, const Json& in);
 Json update_port(Env& env, Json cur, const Json& in);
 void delete_port(Env& env, const Json& cur);
-
-const ResourceInfo& security_group_info();  // security_groups.cc
-// The id of `project`'s `default` group, created with its four rules if it has none yet.
-std::string ensure_default_security_group(Env& env, const std::string& project);
-// Before a list: the default group of the project the list asks for (project_id or tenant_id
-// filter, an admin's or its own) or else of the caller.
-void list_security_groups(Env& env, const Query& query);
-Json create_security_group(Env& env, const Json& in);
-Json update_security_group(Env& env, Json cur, const Json& in);
-void delete_security_group(Env& env, const Json& cur);
-
-const ResourceInfo& security_group_rule_info();  // security_groups.cc
-Json create_security_group_rule(Env& env, const Json& in);
-Json update_security_group_rule(Env& env, Json cur, const Json& in);
-void delete_security_group_rule(Env& env, const Json& cur);
 
 }  // namespace nt::controller

@@ -7,6 +7,8 @@
 // (listing or creating groups, creating a port) with Neutron's four rules; the name `default` is
 // reserved for it, and the allocation row ("default-sg", project) makes it one per project even
 // with several servers on one database.
+#include "controller/security_groups.h"
+
 #include <strings.h>
 
 #include <algorithm>
