@@ -1,9 +1,13 @@
 #include "controller/api.h"
 
 #include <algorithm>
+#include <optional>
+#include <tuple>
 
 #include "controller/l3.h"
 #include "controller/resource.h"
+#include "controller/security_groups.h"
+#include "controller/tags.h"
 
 namespace nt::controller {
 namespace {
@@ -48,6 +52,13 @@ constexpr Extension kExtensions[] = {
     {"extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"},
     {"fip-port-details", "Floating IP Port Details Extension",
      "Add port_details attribute to Floating IP resource"},
+    {"security-group", "security-group", "The security groups extension."},
+    {"stateful-security-group", "Stateful security group",
+     "Indicates if the security group is stateful or not"},
+    {"security-groups-normalized-cidr", "Normalized CIDR field for security group rules",
+     "Add new field with normalized remote_ip_prefix cidr in SG rule"},
+    {"standard-attr-tag", "Tag support for resources with standard attribute",
+     "Enables to set tag on resources with standard attribute."},
 };
 
 // The resources and their handlers, one row each.
@@ -56,12 +67,17 @@ struct ResourceOps {
   Json (*create)(Env&, const Json&);
   Json (*update)(Env&, Json, const Json&);
   void (*remove)(Env&, const Json&);
+  void (*before_list)(Env&, const Query&) = nullptr;  // e.g. the caller's default security group
 };
 
 constexpr ResourceOps kResources[] = {
     {network_info, create_network, update_network, delete_network},
     {subnet_info, create_subnet, update_subnet, delete_subnet},
     {port_info, create_port, update_port, delete_port},
+    {security_group_info, create_security_group, update_security_group, delete_security_group,
+     list_security_groups},
+    {security_group_rule_info, create_security_group_rule, update_security_group_rule,
+     delete_security_group_rule},
     {router_info, create_router, update_router, delete_router},
     {floatingip_info, create_floatingip, update_floatingip, delete_floatingip},
 };
@@ -181,11 +197,13 @@ class Handler {
     return out;
   }
   ApiResponse list(const ResourceInfo& info);
+  std::optional<ApiResponse> list_as_stored(const ResourceInfo& info);
   ApiResponse show(const ResourceInfo& info, const std::string& id);
   ApiResponse create(const ResourceOps& ops);
   ApiResponse update(const ResourceOps& ops, const std::string& id);
   ApiResponse remove(const ResourceOps& ops, const std::string& id);
   ApiResponse member_action(const ResourceOps& ops, const MemberAction& a, const std::string& id);
+  ApiResponse tags(const ResourceInfo& info, const std::vector<std::string>& seg);
   void check_if_match(const Json& cur) const;
 
   Env env_;
@@ -198,11 +216,39 @@ ApiResponse json_response(int status, const Json& j) {
   return {status, j.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
+bool is_indexed(const std::string& k) {
+  return k == "network_id" || k == "device_id" || k == "name" || k == "project_id";
+}
+
+// The fast path of a list: an admin (who sees everything, every attribute) asking for at most
+// one indexed attribute with one non-empty value, without fields, sorting, paging or tag
+// filters, gets the stored bodies spliced into the response as they are — the same bytes the
+// general path would produce by parsing and re-serialising each (sorted keys, compact).
+std::optional<ApiResponse> Handler::list_as_stored(const ResourceInfo& info) {
+  if (!env_.ctx.is_admin || req_.query.size() > 1) return std::nullopt;
+  std::string column, value;
+  if (!req_.query.empty()) {
+    std::tie(column, value) = req_.query[0];
+    if (!is_indexed(column) || value.empty() || !info.find(column)) return std::nullopt;
+  }
+  std::string body = "{" + Json(info.collection).dump() + ":[";
+  Status s = env_.txn.append_bodies(info.kind, column, value, body);
+  if (!s) throw Fault(500, "InternalError", s.error().message);
+  body += "]}";
+  return ApiResponse{200, std::move(body)};
+}
+
 ApiResponse Handler::list(const ResourceInfo& info) {
+  if (auto fast = list_as_stored(info)) return *std::move(fast);
   std::vector<std::pair<std::string, std::vector<std::string>>> filters;
+  TagFilter tag_filter;
   for (const auto& kv : req_.query) {  // not a structured binding: clang 14 cannot capture one
     const std::string &k = kv.first, &v = kv.second;
     if (is_list_param(k)) continue;
+    if (TagFilter::is_param(k) && has_tags(info)) {
+      tag_filter.add(k, v);
+      continue;
+    }
     if (!info.find(k)) throw bad_request("[" + k + "] is invalid attribute for filtering");
     auto it = std::find_if(filters.begin(), filters.end(), [&](auto& f) { return f.first == k; });
     if (it == filters.end())
@@ -213,8 +259,7 @@ ApiResponse Handler::list(const ResourceInfo& info) {
   // A single-valued filter on an indexed column narrows the read; the filters still apply.
   std::string column, value;
   for (const auto& [k, values] : filters) {
-    bool indexed = k == "network_id" || k == "device_id" || k == "name" || k == "project_id";
-    if (indexed && values.size() == 1 && column.empty()) {
+    if (is_indexed(k) && values.size() == 1 && column.empty()) {
       column = k;
       value = values[0];
     }
@@ -224,11 +269,11 @@ ApiResponse Handler::list(const ResourceInfo& info) {
   std::vector<Json> items;
   for (auto& body : *all) {
     if (!visible(env_, info.kind, body)) continue;
-    bool ok = std::all_of(filters.begin(), filters.end(), [&](auto& f) {
-      const Json v = body.value(f.first, Json());
-      return std::any_of(f.second.begin(), f.second.end(),
-                         [&](const std::string& w) { return matches(v, w); });
-    });
+    bool ok = tag_filter.matches(body) && std::all_of(filters.begin(), filters.end(), [&](auto& f) {
+                const Json v = body.value(f.first, Json());
+                return std::any_of(f.second.begin(), f.second.end(),
+                                   [&](const std::string& w) { return matches(v, w); });
+              });
     if (ok) items.push_back(for_caller(env_.ctx, std::move(body)));
   }
   auto keys = query_all("sort_key");
@@ -348,6 +393,12 @@ ApiResponse Handler::member_action(const ResourceOps& ops, const MemberAction& a
   const ResourceInfo& info = ops.info();
   Json cur = get_visible(env_, info, id);  // routers are never shared: visible = owned
   return json_response(200, a.run(env_, cur, parse_body(req_.body)));
+ApiResponse Handler::tags(const ResourceInfo& info, const std::vector<std::string>& seg) {
+  std::optional<std::string> tag;
+  if (seg.size() == 4) tag = seg[3];
+  Json body = req_.method == "PUT" && !tag ? parse_body(req_.body) : Json();
+  TagReply r = handle_tags(env_, info, seg[1], req_.method, tag, body);
+  return r.body.is_null() ? ApiResponse{r.status, ""} : json_response(r.status, r.body);
 }
 
 ApiResponse Handler::route(const std::vector<std::string>& seg) {
@@ -375,8 +426,12 @@ ApiResponse Handler::route(const std::vector<std::string>& seg) {
                   "The method " + m + " is not allowed for this resource.");
     }
   }
+  if (ops && (seg.size() == 3 || seg.size() == 4) && seg[2] == "tags" && has_tags(ops->info())) {
+    return tags(ops->info(), seg);
+  }
   if (!ops || seg.size() > 2) throw not_found("HTTPNotFound", "The resource could not be found.");
   if (seg.size() == 1) {
+    if (m == "GET" && ops->before_list) ops->before_list(env_, req_.query);
     if (m == "GET") return list(ops->info());
     if (m == "POST") return create(*ops);
   } else {
@@ -425,6 +480,9 @@ ApiResponse Api::handle(const ApiRequest& req) {
   seg.erase(seg.begin());
   if (seg.empty() && req.method == "GET") return v2_resources(req);
   Context ctx;
+  if (!is_utf8(req.project_id)) {
+    return fault_response(bad_request("X-Project-Id header is not valid UTF-8"));
+  }
   if (!req.project_id.empty()) {  // keystonemiddleware's headers
     ctx.project_id = req.project_id;
     ctx.is_admin = ("," + req.roles + ",").find(",admin,") != std::string::npos;

@@ -13,6 +13,7 @@
 #include "controller/ipam.h"
 #include "controller/l3.h"
 #include "controller/resource.h"
+#include "controller/security_groups.h"
 
 namespace nt::controller {
 namespace {
@@ -267,6 +268,16 @@ Json check_security_groups(Env& env, const Json& list) {
   return out;
 }
 
+// Neutron's _ensure_default_security_group_on_port: a port with port security that does not
+// belong to the network itself (network:*) gets its project's default group.
+Json default_security_groups(Env& env, const Json& port) {
+  if (!bool_of(port, "port_security_enabled") ||
+      str_of(port, "device_owner").starts_with("network:")) {
+    return Json::array();
+  }
+  return Json::array({ensure_default_security_group(env, str_of(port, "project_id"))});
+}
+
 Json check_address_pairs(const Json& list, const MacAddr& port_mac) {
   if (list.size() > kMaxAllowedAddressPairs) {
     throw Fault(400, "AllowedAddressPairExhausted",
@@ -424,7 +435,7 @@ const ResourceInfo& port_info() {
     a.push_back({"binding:vif_type", AttrType::kString, false, false});
     a.push_back({"binding:vif_details", AttrType::kDict, false, false});
     a.push_back({"port_security_enabled", AttrType::kBool, true, true});
-    a.push_back({"security_groups", AttrType::kList, true, true, false, false, Json::array()});
+    a.push_back({"security_groups", AttrType::kList, true, true});  // absent: the default group
     a.push_back(
         {"allowed_address_pairs", AttrType::kList, true, true, false, false, Json::array()});
     a.push_back({"extra_dhcp_opts", AttrType::kList, true, true, false, false, Json::array()});
@@ -445,7 +456,9 @@ Json create_port(Env& env, const Json& in) {
   if (!body.contains("port_security_enabled")) {
     body["port_security_enabled"] = net.value("port_security_enabled", true);
   }
-  body["security_groups"] = check_security_groups(env, body["security_groups"]);
+  body["security_groups"] = body.contains("security_groups")
+                                ? check_security_groups(env, body["security_groups"])
+                                : default_security_groups(env, body);
   body["allowed_address_pairs"] = check_address_pairs(body["allowed_address_pairs"], mac);
   body["extra_dhcp_opts"] = check_dhcp_opts(body["extra_dhcp_opts"]);
   check_port_security(body, true);

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "controller/config.h"
@@ -16,6 +18,9 @@
 #include "controller/store.h"
 
 namespace nt::controller {
+
+// A request's query parameters, in order (keys may repeat).
+using Query = std::vector<std::pair<std::string, std::string>>;
 
 struct Context {
   std::string project_id = "fake_project_id";
@@ -63,6 +68,8 @@ void stamp_update(Json& body);
 std::string new_uuid();
 std::string now_timestamp();  // "2026-12-05T03:30:00Z"
 bool is_uuid(const std::string& s);
+// Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
+bool is_utf8(std::string_view s);
 
 // Loads a resource the caller may see, or throws Neutron's "<Kind>NotFound" 404.
 Json get_visible(Env& env, const ResourceInfo& info, const std::string& id);

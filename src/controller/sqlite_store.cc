@@ -59,6 +59,12 @@ class Stmt {
     return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
   }
   int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
+  // The column's text without a copy: valid until the next step; "" for NULL.
+  const char* c_text(int col) const {
+    const unsigned char* t = sqlite3_column_text(st_, col);
+    return t ? reinterpret_cast<const char*>(t) : "";
+  }
+  int size(int col) const { return sqlite3_column_bytes(st_, col); }
   Error error() const {
     return make_error(std::string("database: ") + sqlite3_errmsg(db_), ErrorCode::kInternal);
   }
@@ -125,25 +131,20 @@ class SqliteTxn : public Txn {
 
   Result<std::vector<Json>> list(const std::string& kind, const std::string& column,
                                  const std::string& value) override {
-    static const std::map<std::string, const char*> kQueries = {
-        {"", "SELECT body FROM resources WHERE kind = ?1 ORDER BY seq"},
-        {"project_id",
-         "SELECT body FROM resources WHERE kind = ?1 AND project_id = ?2 ORDER BY seq"},
-        {"network_id",
-         "SELECT body FROM resources WHERE kind = ?1 AND network_id = ?2 ORDER BY seq"},
-        {"name", "SELECT body FROM resources WHERE kind = ?1 AND name = ?2 ORDER BY seq"},
-        {"device_id", "SELECT body FROM resources WHERE kind = ?1 AND device_id = ?2 ORDER BY seq"},
-    };
-    auto q = kQueries.find(column);
-    if (q == kQueries.end()) return make_error("no index on " + column, ErrorCode::kInternal);
-    Stmt st(db_, q->second);
-    st.bind(1, kind);
-    if (!column.empty()) st.bind(2, value);
     std::vector<Json> out;
-    int rc;
-    while ((rc = st.step()) == SQLITE_ROW) out.push_back(Json::parse(st.text(0)));
-    if (rc != SQLITE_DONE) return st.error();
+    NT_TRY(each_body(kind, column, value,
+                     [&](const char* text, int) { out.push_back(Json::parse(text)); }));
     return out;
+  }
+
+  Status append_bodies(const std::string& kind, const std::string& column, const std::string& value,
+                       std::string& out) override {
+    bool first = true;
+    return each_body(kind, column, value, [&](const char* text, int size) {
+      if (!first) out += ',';
+      first = false;
+      out.append(text, static_cast<size_t>(size));
+    });
   }
 
   Status claim(const std::string& pool, const std::string& key, const std::string& owner) override {
@@ -244,6 +245,30 @@ class SqliteTxn : public Txn {
   }
 
  private:
+  // Calls fn(text, size) for the body of every row `list` gives, in its order.
+  template <typename Fn>
+  Status each_body(const std::string& kind, const std::string& column, const std::string& value,
+                   Fn fn) {
+    static const std::map<std::string, const char*> kQueries = {
+        {"", "SELECT body FROM resources WHERE kind = ?1 ORDER BY seq"},
+        {"project_id",
+         "SELECT body FROM resources WHERE kind = ?1 AND project_id = ?2 ORDER BY seq"},
+        {"network_id",
+         "SELECT body FROM resources WHERE kind = ?1 AND network_id = ?2 ORDER BY seq"},
+        {"name", "SELECT body FROM resources WHERE kind = ?1 AND name = ?2 ORDER BY seq"},
+        {"device_id", "SELECT body FROM resources WHERE kind = ?1 AND device_id = ?2 ORDER BY seq"},
+    };
+    auto q = kQueries.find(column);
+    if (q == kQueries.end()) return make_error("no index on " + column, ErrorCode::kInternal);
+    Stmt st(db_, q->second);
+    st.bind(1, kind);
+    if (!column.empty()) st.bind(2, value);
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) fn(st.c_text(0), st.size(0));
+    if (rc != SQLITE_DONE) return st.error();
+    return ok_status();
+  }
+
   Status lower_cursors(const std::string& pool, const std::string& key) {
     Stmt st(db_, "UPDATE cursors SET next = ?2 WHERE pool = ?1 AND lo <= ?2 AND next > ?2");
     st.bind(1, pool).bind(2, key);

@@ -49,6 +49,19 @@ class Txn {
   // (column: project_id, network_id, name, device_id), ordered by creation.
   virtual Result<std::vector<Json>> list(const std::string& kind, const std::string& column = "",
                                          const std::string& value = "") = 0;
+  // The same rows as `list`, their stored JSON bodies appended to `out` as they are, separated
+  // by commas: a list response without parsing and re-serialising every body. Engines that
+  // keep bodies as text override it; this default goes through `list`.
+  virtual Status append_bodies(const std::string& kind, const std::string& column,
+                               const std::string& value, std::string& out) {
+    auto rows = list(kind, column, value);
+    if (!rows) return rows.error();
+    for (size_t i = 0; i < rows->size(); ++i) {
+      if (i > 0) out += ',';
+      out += (*rows)[i].dump();
+    }
+    return ok_status();
+  }
   // Allocation: claim fails with kConflict when (pool, key) is taken.
   virtual Status claim(const std::string& pool, const std::string& key,
                        const std::string& owner) = 0;

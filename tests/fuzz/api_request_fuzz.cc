@@ -1,12 +1,12 @@
 // libFuzzer target for neutrino-server's request path: arbitrary bytes become a request
 // (first line the method, second the path with its query, third the X-Project-Id — empty for
 // the noauth admin —, the rest the body) and go to Api::handle over an in-memory store seeded
-// with a network, an IPv4 and an IPv6 subnet and a port. "$NET", "$SUBNET" and "$PORT" in the
-// path or body stand for their ids, so the corpus reaches real resources; so do "$EXT" (an
-// external network with a subnet), "$ROUTER" (its gateway there, an interface on $SUBNET) and
-// "$FIP" (a floating IP associated with $PORT). Whatever the input, the
-// answer must be one of Neutron's statuses (never a 5xx), and any non-empty body JSON, a
-// NeutronError when the status is an error; anything else aborts.
+// with a network, an IPv4 and an IPv6 subnet and a port. "$NET", "$SUBNET", "$PORT" and "$SG"
+// (the port's default security group) in the path or body stand for their ids, so the corpus
+// reaches real resources; so do "$EXT" (an external network with a subnet), "$ROUTER" (its
+// gateway there, an interface on $SUBNET) and "$FIP" (a floating IP associated with $PORT).
+// Whatever the input, the answer must be one of Neutron's statuses (never a 5xx), and any
+// non-empty body JSON, a NeutronError when the status is an error; anything else aborts.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +27,7 @@ using nt::controller::SqliteStore;
 struct World {
   std::unique_ptr<SqliteStore> store;
   std::unique_ptr<Api> api;
-  std::string net, subnet, port;
+  std::string net, subnet, port, sg;
   std::string ext, router, fip;  // L3
   int requests = 0;
 };
@@ -65,6 +65,10 @@ void seed(World& w) {
                   {"cidr", "fd00::/64"},
                   {"ipv6_address_mode", "slaac"}});
   w.port = post("port", {{"network_id", w.net}});
+  ApiRequest r;
+  r.method = "GET";
+  r.path = "/v2.0/ports/" + w.port;
+  w.sg = Json::parse(w.api->handle(r).body)["port"]["security_groups"][0];
   seed_l3(w, post);
 }
 
@@ -72,6 +76,7 @@ void substitute(std::string& s, const World& w) {
   for (const auto& [token, id] : {std::pair<std::string, const std::string&>{"$NET", w.net},
                                   {"$SUBNET", w.subnet},
                                   {"$PORT", w.port},
+                                  {"$SG", w.sg},
                                   {"$EXT", w.ext},
                                   {"$ROUTER", w.router},
                                   {"$FIP", w.fip}}) {

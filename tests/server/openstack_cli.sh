@@ -3,7 +3,8 @@
 # every ML2 type with their provider attributes and MTUs, list/show/set/delete, the error
 # cases (exit status and Neutron's message), subnets (pools, gateways, IPv6 modes) and ports
 # (addresses, MACs, exhaustion, in-use deletes), and the API's own behaviour over plain HTTP
-# (version documents, extensions, NeutronError bodies, filters, fields, pagination, If-Match).
+# (version documents, extensions, NeutronError bodies, filters, fields, pagination, If-Match),
+# security groups and rules, and tags.
 # Usage: openstack_cli.sh TOOLS_DIR. Exits 77 (skipped) without the openstack CLI or curl.
 set -uo pipefail
 tools=$1
@@ -220,6 +221,73 @@ expect_eq "$(os network show tenant1 -f json | val "['subnets'].__len__()")" 2 "
 os network delete tenant1 || fail "network delete with subnets"
 err=$(os subnet show sub1 2>&1) && fail "subnet survived its network"
 curl -s "$url/v2.0/extensions" | grep -q '"alias":"binding"' || fail "binding extension"
+
+# Security groups: the project's default group (four rules) on first use, rules as the seeds
+# create them, Neutron's errors; a port gets the default group.
+out=$(os security group create web --description "web servers" -f json) || fail "sg create"
+expect_eq "$(echo "$out" | py "sorted((r['direction'], r['ethertype']) for r in d['rules'])")" \
+  "[('egress', 'IPv4'), ('egress', 'IPv6')]" "new group's rules"
+expect_eq "$(os security group list -f value -c Name | sort | tr '\n' ' ')" "default web " "sg list"
+expect_eq "$(os security group show default -f json | py "len(d['rules'])")" 4 "default group's rules"
+def_id=$(os security group show default -f value -c id)
+expect_eq "$(os security group show default -f json | py "sorted(r['direction'] + ' ' + r['ethertype'] + ' ' + str(r['remote_group_id'] == '$def_id') for r in d['rules'])")" \
+  "['egress IPv4 False', 'egress IPv6 False', 'ingress IPv4 True', 'ingress IPv6 True']" "default rules"
+out=$(os security group rule create --protocol tcp --dst-port 22 --remote-ip 0.0.0.0/0 web -f json) || fail "ssh rule"
+expect_eq "$(echo "$out" | py "(d['protocol'], d['port_range_min'], d['port_range_max'], d['remote_ip_prefix'], d['direction'])")" \
+  "('tcp', 22, 22, '0.0.0.0/0', 'ingress')" "ssh rule"
+ssh_rule=$(echo "$out" | val "['id']")
+err=$(os security group rule create --protocol tcp --dst-port 22 --remote-ip 0.0.0.0/0 web 2>&1) && fail "duplicate rule accepted"
+echo "$err" | grep -q "ConflictException: 409.*Security group rule already exists. Rule id is $ssh_rule." || fail "dup rule: $err"
+out=$(os security group rule create --protocol icmp default -f json) || fail "icmp rule"
+expect_eq "$(echo "$out" | val "['protocol']")" icmp "icmp rule"
+out=$(os security group rule create --ethertype IPv6 --protocol tcp --dst-port 80:81 --remote-ip 2001:db8::/32 web -f json) || fail "v6 rule"
+expect_eq "$(echo "$out" | py "(d['ether_type'], d['port_range_min'], d['port_range_max'], d['remote_ip_prefix'])")" \
+  "('IPv6', 80, 81, '2001:db8::/32')" "v6 rule"
+err=$(os security group rule create --ethertype IPv6 --remote-ip 10.0.0.0/8 web 2>&1) && fail "v4 prefix on v6 rule"
+echo "$err" | grep -q "BadRequestException: 400.*Conflicting value ethertype IPv6 for CIDR 10.0.0.0/8" || fail "ethertype: $err"
+web_id=$(os security group show web -f value -c id)
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X POST -d '{"security_group_rule": {"security_group_id": "'"$web_id"'",
+  "direction": "ingress", "protocol": "tcp", "port_range_min": 30, "port_range_max": 20}}' "$url/v2.0/security-group-rules")
+expect_eq "$code $(val "['NeutronError']['type']" <"$tmp/body")" "400 SecurityGroupInvalidPortRange" "bad range"
+err=$(os security group rule create --protocol nonsense web 2>&1) && fail "bad protocol"
+echo "$err" | grep -q "400.*Security group rule protocol nonsense not supported" || fail "protocol: $err"
+expect_eq "$(os security group rule list web -f value -c 'IP Protocol' | sort | tr '\n' ' ')" "None None tcp tcp " "rule list"
+os security group rule delete "$ssh_rule" || fail "rule delete"
+err=$(os security group rule show "$ssh_rule" 2>&1) && fail "deleted rule shown"
+os network create sgnet -f value -c id >/dev/null && os subnet create --network sgnet --subnet-range 10.5.0.0/24 sgsub -f value -c id >/dev/null || fail "sg network"
+expect_eq "$(os port create --network sgnet sgp1 -f json | py "d['security_group_ids']")" "['$def_id']" "port gets default group"
+os port create --network sgnet --security-group web sgp2 -f value -c id >/dev/null || fail "port with group"
+err=$(os security group delete web 2>&1) && fail "group in use deleted"
+echo "$err" | grep -q "ConflictException: 409.*in use" || fail "sg in use: $err"
+err=$(os port create --network sgnet --security-group 11111111-2222-4333-8444-555555555555 bad 2>&1) && fail "unknown group accepted"
+os port delete sgp1 sgp2 || fail "sg port delete"
+os security group delete web || fail "sg delete"
+err=$(os security group show web 2>&1) && fail "deleted group shown"
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H 'X-Project-Id: p2' -H 'X-Roles: member' "$url/v2.0/security-groups")
+expect_eq "$code $(py "[d['security_groups'][0]['name'], len(d['security_groups'])]" <"$tmp/body")" \
+  "200 ['default', 1]" "p2's own default group"
+p2_def=$(curl -s -H 'X-Project-Id: p2' -H 'X-Roles: member' "$url/v2.0/security-groups" | val "['security_groups'][0]['id']")
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -X DELETE -H 'X-Project-Id: p2' -H 'X-Roles: member' "$url/v2.0/security-groups/$p2_def")
+expect_eq "$code $(val "['NeutronError']['type']" <"$tmp/body")" "409 SecurityGroupCannotRemoveDefault" "non-admin default delete"
+code=$(curl -s -o "$tmp/body" -w '%{http_code}' -H $'X-Project-Id: \xff' "$url/v2.0/networks")
+expect_eq "$code" 400 "non-UTF-8 project"
+for alias in security-group stateful-security-group security-groups-normalized-cidr standard-attr-tag; do
+  curl -s "$url/v2.0/extensions" | grep -q "\"alias\":\"$alias\"" || fail "extension $alias"
+done
+
+# Tags (standard-attr-tag) through the CLI and the list filters.
+os network create --tag red --tag blue tagged -f value -c id >/dev/null || fail "network create --tag"
+os network set --tag green tagged || fail "network set --tag"
+expect_eq "$(os network show tagged -f json | py "sorted(d['tags'])")" "['blue', 'green', 'red']" "tags"
+expect_eq "$(os network list --tags red,green -f value -c Name)" tagged "list --tags"
+expect_eq "$(os network list --any-tags nothing,blue -f value -c Name)" tagged "list --any-tags"
+expect_eq "$(os network list --not-tags red -f value -c Name | grep -c tagged)" 0 "list --not-tags"
+os network unset --tag red tagged || fail "network unset --tag"
+expect_eq "$(os network show tagged -f json | py "sorted(d['tags'])")" "['blue', 'green']" "tag removed"
+tagged_id=$(os network show tagged -f value -c id)
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -d '' "$url/v2.0/networks/$tagged_id/tags/x")" 201 "PUT tag"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "$url/v2.0/networks/$tagged_id/tags/x")" 204 "GET tag"
+expect_eq "$(curl -s "$url/v2.0/networks/$tagged_id/tags" | py "sorted(d['tags'])")" "['blue', 'green', 'x']" "GET tags"
 
 # SIGTERM: clean exit, pidfile removed.
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""

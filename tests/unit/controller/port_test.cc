@@ -258,7 +258,10 @@ TEST_F(PortTest, Attributes) {
   EXPECT_EQ(p["binding:host_id"], "");
   EXPECT_EQ(p["binding:profile"], Json::object());
   EXPECT_EQ(p["binding:vif_details"], Json::object());
-  EXPECT_EQ(p["security_groups"], Json::array());
+  EXPECT_EQ(p["security_groups"].size(), 1u);  // the project's default group
+  Json sg = Json::parse(
+      call("GET", "/v2.0/security-groups/" + p["security_groups"][0].get<std::string>()).body);
+  EXPECT_EQ(sg["security_group"]["name"], "default");
   EXPECT_EQ(p["port_security_enabled"], true);
   EXPECT_EQ(p["allowed_address_pairs"], Json::array());
   EXPECT_EQ(p["device_owner"], "compute:nova");
@@ -268,9 +271,15 @@ TEST_F(PortTest, Attributes) {
   EXPECT_EQ(q["allowed_address_pairs"][0]["mac_address"], q["mac_address"]);
   EXPECT_EQ(q["extra_dhcp_opts"][0]["ip_version"], 4);
   EXPECT_EQ(type_of(put("port", q["id"], {{"port_security_enabled", false}}, 409)),
-            "AddressPairAndPortSecurityRequired");
+            "PortSecurityPortHasSecurityGroup");
+  EXPECT_EQ(
+      type_of(put("port", q["id"],
+                  {{"port_security_enabled", false}, {"security_groups", Json::array()}}, 409)),
+      "AddressPairAndPortSecurityRequired");
   Json off = put("port", q["id"],
-                 {{"port_security_enabled", false}, {"allowed_address_pairs", Json::array()}});
+                 {{"port_security_enabled", false},
+                  {"allowed_address_pairs", Json::array()},
+                  {"security_groups", Json::array()}});
   EXPECT_EQ(off["port"]["port_security_enabled"], false);
   EXPECT_EQ(type_of(port(net, {{"allowed_address_pairs", Json::parse(R"([{"mac_address":
                                 "fa:16:3e:00:00:01"}])")}},
@@ -423,6 +432,45 @@ TEST_F(PortTest, MalformedBodiesAreClientErrors) {
   EXPECT_EQ(message_of(Json::parse(bad.body)), "[\xef\xbf\xbd] is invalid attribute for filtering");
   // Nothing of all that stayed: the next port still gets .3.
   EXPECT_EQ(ip_of(port(net)), "10.0.0.3");
+}
+
+// Ports get their project's default group unless they name groups, have no port security or
+// belong to the network (network:*); named groups must exist; a group in use stays.
+TEST_F(PortTest, SecurityGroups) {
+  std::string net = network();
+  subnet(net, "10.0.0.0/24");
+  Json p = port(net);
+  ASSERT_EQ(p["security_groups"].size(), 1u);
+  std::string def = p["security_groups"][0];
+  EXPECT_EQ(port(net)["security_groups"], Json::array({def}));  // one default group, reused
+  Json other = port(net, {{"tenant_id", "p2"}});                // another project's own default
+  ASSERT_EQ(other["security_groups"].size(), 1u);
+  EXPECT_NE(other["security_groups"][0], def);
+  EXPECT_EQ(port(net, {{"device_owner", "network:dhcp"}})["security_groups"], Json::array());
+  EXPECT_EQ(port(net, {{"port_security_enabled", false}})["security_groups"], Json::array());
+  ApiResponse r = call("POST", "/v2.0/security-groups", R"({"security_group": {"name": "web"}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string web = Json::parse(r.body)["security_group"]["id"];
+  Json q = port(net, {{"security_groups", {web, web}}});
+  EXPECT_EQ(q["security_groups"], Json::array({web}));
+  EXPECT_EQ(put("port", q["id"], {{"security_groups", {def, web}}})["port"]["security_groups"],
+            Json::array({def, web}));
+  EXPECT_EQ(type_of(put("port", q["id"],
+                        {{"security_groups", {"11111111-1111-1111-1111-111111111111"}}}, 404)),
+            "SecurityGroupNotFound");
+  r = call("PUT", "/v2.0/security-groups/" + web, R"({"security_group": {"stateful": false}})");
+  EXPECT_EQ(r.status, 409);  // not while ports use it
+  EXPECT_EQ(type_of(Json::parse(r.body)), "SecurityGroupInUse");
+  r = call("PUT", "/v2.0/security-groups/" + web, R"({"security_group": {"stateful": true}})");
+  EXPECT_EQ(r.status, 200);  // no change
+  r = call("DELETE", "/v2.0/security-groups/" + web);
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(type_of(Json::parse(r.body)), "SecurityGroupInUse");
+  EXPECT_EQ(message_of(Json::parse(r.body)), "Security Group " + web + " in use.");
+  EXPECT_EQ(del("port", q["id"]), 204);
+  r = call("PUT", "/v2.0/security-groups/" + web, R"({"security_group": {"stateful": false}})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(call("DELETE", "/v2.0/security-groups/" + web).status, 204);
 }
 
 }  // namespace
