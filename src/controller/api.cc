@@ -393,6 +393,8 @@ ApiResponse Handler::member_action(const ResourceOps& ops, const MemberAction& a
   const ResourceInfo& info = ops.info();
   Json cur = get_visible(env_, info, id);  // routers are never shared: visible = owned
   return json_response(200, a.run(env_, cur, parse_body(req_.body)));
+}
+
 ApiResponse Handler::tags(const ResourceInfo& info, const std::vector<std::string>& seg) {
   std::optional<std::string> tag;
   if (seg.size() == 4) tag = seg[3];
