@@ -243,6 +243,20 @@ class SqliteTxn : public Txn {
     return revision_;
   }
 
+  Result<std::vector<Change>> changes(uint64_t after, uint64_t upto) override {
+    Stmt st(db_,
+            "SELECT revision, kind, id, op FROM changes WHERE revision > ?1 AND revision <= ?2 "
+            "ORDER BY revision, rowid");
+    st.bind_int(1, static_cast<int64_t>(after)).bind_int(2, static_cast<int64_t>(upto));
+    std::vector<Change> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      out.push_back({static_cast<uint64_t>(st.integer(0)), st.text(1), st.text(2), st.text(3)});
+    }
+    if (rc != SQLITE_DONE) return st.error();
+    return out;
+  }
+
  private:
   Status lower_cursors(const std::string& pool, const std::string& key) {
     Stmt st(db_, "UPDATE cursors SET next = ?2 WHERE pool = ?1 AND lo <= ?2 AND next > ?2");
