@@ -82,6 +82,21 @@ Json new_agent(const Json& r, const std::string& now) {
           {"resources_synced", nullptr}};
 }
 
+// A port bound to `host` takes `status`; false when it is unknown or bound elsewhere.
+bool set_port_status(Env& env, const std::string& id, const std::string& host,
+                     const std::string& status) {
+  auto r = env.txn.get("port", id);
+  if (!r) throw Fault(500, "InternalError", r.error().message);
+  if (!r->has_value() || str_of(**r, "binding:host_id") != host) return false;
+  Json port = std::move(**r);
+  if (str_of(port, "status") == status) return true;
+  port["status"] = status;
+  stamp_update(port);
+  Status s = env.txn.put("port", port);
+  if (!s) throw Fault(500, "InternalError", s.error().message);
+  return true;
+}
+
 }  // namespace
 
 const ResourceInfo& agent_info() {
@@ -141,6 +156,29 @@ ReportResult report_agent(Env& env, std::time_t now, const Json& report) {
   }
   Status s = env.txn.put("agent", a);
   if (!s) throw Fault(500, "InternalError", s.error().message);
+  return out;
+}
+
+Json update_devices(Env& env, const Json& in) {
+  if (!env.ctx.is_admin) {
+    throw Fault(403, "PolicyNotAuthorized", "(rule:update_device_list) is disallowed by policy");
+  }
+  if (!in.is_object() || !in.contains("host") || !in["host"].is_string()) {
+    throw bad_request("Body of device status must be an object with a 'host'");
+  }
+  Json out = Json::object();
+  for (const auto& [key, status] : {std::pair{"up", "ACTIVE"}, std::pair{"down", "DOWN"}}) {
+    Json done = Json::array(), failed = Json::array();
+    for (const auto& id : in.value(std::string("devices_") + key, Json::array())) {
+      if (!id.is_string()) throw bad_request(std::string("devices_") + key + " must hold ids");
+      if (set_port_status(env, id, in["host"], status))
+        done.push_back(id);
+      else
+        failed.push_back(id);
+    }
+    out[std::string("devices_") + key] = done;
+    out[std::string("failed_devices_") + key] = failed;
+  }
   return out;
 }
 

@@ -36,6 +36,13 @@ struct ReportResult {
 // Creates or refreshes the row of the reporting agent (body: report_state's agent_state).
 ReportResult report_agent(Env& env, std::time_t now, const Json& report);
 
+// update_device_list: `{"host", "devices_up": [port ids], "devices_down": [...]}` from
+// `POST /v2.0/neutrino/device-status`. Ports bound to `host` (binding:host_id) go ACTIVE or
+// DOWN (a change: revision and feed entry); unknown ports and ports bound elsewhere are
+// answered in failed_devices_up/down. Answer: {devices_up, devices_down, failed_devices_up,
+// failed_devices_down}, as Neutron's RPC.
+Json update_devices(Env& env, const Json& in);
+
 // "2026-12-06 03:10:00", the format of Neutron's agent timestamps, and back (-1 if malformed).
 std::string agent_timestamp(std::time_t t);
 std::time_t parse_agent_timestamp(const std::string& s);

@@ -125,6 +125,33 @@ TEST_F(AgentTest, BadReportsAre400) {
 
 TEST_F(AgentTest, ExtensionListed) { EXPECT_EQ(call("GET", "/v2.0/extensions/agent").status, 200); }
 
+TEST_F(AgentTest, DeviceStatusSetsBoundPortsUpAndDown) {
+  std::string net = network();
+  std::string here =
+      post("port", {{"network_id", net}, {"binding:host_id", "compute1"}})["port"]["id"];
+  std::string there =
+      post("port", {{"network_id", net}, {"binding:host_id", "compute2"}})["port"]["id"];
+  auto status = [&](Json body) {
+    ApiResponse r = call("POST", "/v2.0/neutrino/device-status", body.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Json::parse(r.body);
+  };
+  int rev = get("port", here)["revision_number"];
+  Json out = status({{"host", "compute1"}, {"devices_up", {here, there, "nope"}}});
+  EXPECT_EQ(out["devices_up"], Json::array({here}));
+  EXPECT_EQ(out["failed_devices_up"], Json::array({there, "nope"}));
+  EXPECT_EQ(get("port", here)["status"], "ACTIVE");
+  EXPECT_EQ(get("port", here)["revision_number"], rev + 1);
+  EXPECT_EQ(get("port", there)["status"], "DOWN");
+  status({{"host", "compute1"}, {"devices_down", {here}}});
+  EXPECT_EQ(get("port", here)["status"], "DOWN");
+  EXPECT_EQ(call("POST", "/v2.0/neutrino/device-status", R"({"devices_up": []})").status, 400);
+  EXPECT_EQ(
+      call("POST", "/v2.0/neutrino/device-status", R"({"host": "h", "devices_up": [1]})").status,
+      400);
+  EXPECT_EQ(call("POST", "/v2.0/neutrino/device-status", R"({"host": "h"})", {}, "p1").status, 403);
+}
+
 TEST(AgentTimestamp, RoundTrips) {
   EXPECT_EQ(agent_timestamp(0), "1970-01-01 00:00:00");
   EXPECT_EQ(parse_agent_timestamp(agent_timestamp(1'800'000'123)), 1'800'000'123);
