@@ -87,6 +87,19 @@ sleep 0.3
 os network create feednet -f value -c id >/dev/null || fail "network create during a long-poll"
 wait $poll || fail "long-poll"
 expect_eq "$(val "['changes'][0]['body']['name']" <"$tmp/poll")" feednet "feed answer"
+# More waiters than the server's 8 ordinary workers: other requests are still answered at once.
+rev=$(val "['revision']" <"$tmp/poll")
+polls=()
+for _ in $(seq 12); do
+  curl -sf "$url/v2.0/neutrino/changes?since=$rev&wait=20" -o /dev/null & polls+=($!)
+done
+sleep 0.5
+t0=$(date +%s%N)
+curl -sf "$url/v2.0/networks" >/dev/null || fail "list while 12 long-polls wait"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -lt 3000 ] || fail "list took $ms ms while long-polls wait"
+os network delete feednet || fail "network delete (wakes the long-polls)"
+for p in "${polls[@]}"; do wait "$p" || fail "long-poll $p"; done
 code=$(curl -s -o /dev/null -w '%{http_code}' "$url/v2.0/neutrino/changes?since=x")
 expect_eq "$code" 400 "bad since"
 
