@@ -1,9 +1,11 @@
 #include "controller/api.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <tuple>
 
+#include "controller/agents.h"
 #include "controller/l3.h"
 #include "controller/resource.h"
 #include "controller/security_groups.h"
@@ -59,6 +61,7 @@ constexpr Extension kExtensions[] = {
      "Add new field with normalized remote_ip_prefix cidr in SG rule"},
     {"standard-attr-tag", "Tag support for resources with standard attribute",
      "Enables to set tag on resources with standard attribute."},
+    {"agent", "agent", "The agent management extension."},
 };
 
 // The resources and their handlers, one row each.
@@ -80,6 +83,17 @@ constexpr ResourceOps kResources[] = {
      delete_security_group_rule},
     {router_info, create_router, update_router, delete_router},
     {floatingip_info, create_floatingip, update_floatingip, delete_floatingip},
+    {agent_info, create_agent, update_agent, delete_agent},  // rows from reports (agents.h)
+};
+
+// Attributes computed when read, not stored (an agent's `alive`), by kind.
+struct ReadView {
+  const char* kind;
+  Json (*view)(const ServerConfig&, std::time_t now, Json body);
+};
+
+constexpr ReadView kReadViews[] = {
+    {"agent", agent_view},
 };
 
 // PUT /v2.0/<path>/{id}/<action>: actions on one resource, body not wrapped.
@@ -183,8 +197,9 @@ Json select_fields(const Json& body, const std::vector<std::string>& fields) {
 
 class Handler {
  public:
-  Handler(const ServerConfig& config, Txn& txn, const Context& ctx, const ApiRequest& req)
-      : env_{config, txn, ctx}, req_(req) {}
+  Handler(const ServerConfig& config, Txn& txn, const Context& ctx, const ApiRequest& req,
+          std::time_t now)
+      : env_{config, txn, ctx}, req_(req), now_(now) {}
 
   ApiResponse route(const std::vector<std::string>& seg);
 
@@ -205,9 +220,17 @@ class Handler {
   ApiResponse member_action(const ResourceOps& ops, const MemberAction& a, const std::string& id);
   ApiResponse tags(const ResourceInfo& info, const std::vector<std::string>& seg);
   void check_if_match(const Json& cur) const;
+  Json view(const ResourceInfo& info, Json body) const {
+    for (const auto& v : kReadViews) {
+      if (info.kind == v.kind) return v.view(env_.config, now_, std::move(body));
+    }
+    return body;
+  }
+  ApiResponse agent_report();
 
   Env env_;
   const ApiRequest& req_;
+  std::time_t now_;
 };
 
 // Invalid UTF-8 from a request (an id in the path, echoed in a NotFound message) is replaced,
@@ -223,9 +246,13 @@ bool is_indexed(const std::string& k) {
 // The fast path of a list: an admin (who sees everything, every attribute) asking for at most
 // one indexed attribute with one non-empty value, without fields, sorting, paging or tag
 // filters, gets the stored bodies spliced into the response as they are — the same bytes the
-// general path would produce by parsing and re-serialising each (sorted keys, compact).
+// general path would produce by parsing and re-serialising each (sorted keys, compact). Kinds
+// with attributes computed on read (kReadViews) always take the general path.
 std::optional<ApiResponse> Handler::list_as_stored(const ResourceInfo& info) {
   if (!env_.ctx.is_admin || req_.query.size() > 1) return std::nullopt;
+  for (const auto& v : kReadViews) {
+    if (info.kind == v.kind) return std::nullopt;  // attributes computed on read (alive)
+  }
   std::string column, value;
   if (!req_.query.empty()) {
     std::tie(column, value) = req_.query[0];
@@ -269,6 +296,7 @@ ApiResponse Handler::list(const ResourceInfo& info) {
   std::vector<Json> items;
   for (auto& body : *all) {
     if (!visible(env_, info.kind, body)) continue;
+    body = view(info, std::move(body));
     bool ok = tag_filter.matches(body) && std::all_of(filters.begin(), filters.end(), [&](auto& f) {
                 const Json v = body.value(f.first, Json());
                 return std::any_of(f.second.begin(), f.second.end(),
@@ -330,7 +358,7 @@ ApiResponse Handler::list(const ResourceInfo& info) {
 }
 
 ApiResponse Handler::show(const ResourceInfo& info, const std::string& id) {
-  Json body = for_caller(env_.ctx, get_visible(env_, info, id));
+  Json body = for_caller(env_.ctx, view(info, get_visible(env_, info, id)));
   return json_response(200, {{info.kind, select_fields(body, query_all("fields"))}});
 }
 
@@ -374,7 +402,7 @@ ApiResponse Handler::update(const ResourceOps& ops, const std::string& id) {
   Json body = ops.update(env_, cur, in);
   Status s = env_.txn.put(info.kind, body);
   if (!s) throw Fault(500, "InternalError", s.error().message);
-  return json_response(200, {{info.kind, for_caller(env_.ctx, body)}});
+  return json_response(200, {{info.kind, for_caller(env_.ctx, view(info, body))}});
 }
 
 ApiResponse Handler::remove(const ResourceOps& ops, const std::string& id) {
@@ -403,8 +431,23 @@ ApiResponse Handler::tags(const ResourceInfo& info, const std::vector<std::strin
   return r.body.is_null() ? ApiResponse{r.status, ""} : json_response(r.status, r.body);
 }
 
+// POST /v2.0/neutrino/agent-report: report_state (agents.h).
+ApiResponse Handler::agent_report() {
+  Json in = parse_body(req_.body);
+  ReportResult r = report_agent(env_, now_, unwrap(in, "agent_state"));
+  return json_response(200, {{"agent", view(agent_info(), r.agent)}, {"state", r.state}});
+}
+
 ApiResponse Handler::route(const std::vector<std::string>& seg) {
   const std::string& m = req_.method;
+  if (seg.size() == 2 && seg[0] == "neutrino" && seg[1] == "agent-report") {
+    if (m == "POST") return agent_report();
+    throw Fault(405, "HTTPMethodNotAllowed", "The method " + m + " is not allowed.");
+  }
+  if (seg.size() == 2 && seg[0] == "neutrino" && seg[1] == "device-status") {
+    if (m == "POST") return json_response(200, update_devices(env_, parse_body(req_.body)));
+    throw Fault(405, "HTTPMethodNotAllowed", "The method " + m + " is not allowed.");
+  }
   if (seg.size() == 1 && seg[0] == "extensions" && m == "GET") {
     Json list = Json::array();
     for (const auto& e : kExtensions) list.push_back(extension_json(e));
@@ -464,6 +507,30 @@ ApiResponse v2_resources(const ApiRequest& req) {
   return json_response(200, {{"resources", list}});
 }
 
+// The feed's endpoints: admin (agents' service credentials) and GET only.
+void check_feed_access(const ApiRequest& req, const Context& ctx) {
+  if (req.method != "GET") {
+    throw Fault(405, "HTTPMethodNotAllowed", "The method " + req.method + " is not allowed.");
+  }
+  if (!ctx.is_admin) {
+    throw Fault(403, "PolicyNotAuthorized", "(rule:get_neutrino_feed) is disallowed by policy");
+  }
+}
+
+// A non-negative decimal query parameter, or `def` when absent; 400 when malformed.
+uint64_t uint_param(const ApiRequest& req, const std::string& key, std::optional<uint64_t> def) {
+  for (const auto& [k, v] : req.query) {
+    if (k != key) continue;
+    if (v.empty() || v.size() > 18 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
+      throw bad_request("Invalid input for " + key + ". Reason: '" + v +
+                        "' is not a non-negative integer.");
+    }
+    return std::stoull(v);
+  }
+  if (!def) throw bad_request("Required query parameter '" + key + "' not specified");
+  return *def;
+}
+
 ApiResponse fault_response(const Fault& f) {
   return json_response(
       f.status, {{"NeutronError", {{"type", f.type}, {"message", f.what()}, {"detail", ""}}}});
@@ -489,10 +556,19 @@ ApiResponse Api::handle(const ApiRequest& req) {
     ctx.project_id = req.project_id;
     ctx.is_admin = ("," + req.roles + ",").find(",admin,") != std::string::npos;
   }
+  try {  // the feed (feed.h): outside the request transaction, which must not wait
+    if (seg.size() == 2 && seg[0] == "neutrino" && seg[1] == "changes") return changes(req, ctx);
+    if (seg.size() == 4 && seg[0] == "neutrino" && seg[1] == "hosts" && seg[3] == "state")
+      return host_state(req, ctx, seg[2]);
+  } catch (const Fault& f) {
+    return fault_response(f);
+  } catch (const std::exception& e) {
+    return fault_response(Fault(500, "InternalError", std::string("Request Failed: ") + e.what()));
+  }
   ApiResponse resp;
   try {
     Status s = store_.transact([&](Txn& txn) -> Status {
-      Handler h(config_, txn, ctx, req);
+      Handler h(config_, txn, ctx, req, clock_());
       resp = h.route(seg);
       return ok_status();
     });
@@ -502,7 +578,54 @@ ApiResponse Api::handle(const ApiRequest& req) {
   } catch (const std::exception& e) {
     return fault_response(Fault(500, "InternalError", std::string("Request Failed: ") + e.what()));
   }
+  if (req.method != "GET") feed_.notify(store_.current_revision());  // the feed's commit hook
   return resp;
+}
+
+// GET /v2.0/neutrino/changes?since=R&wait=S (feed.h). Reads in short transactions and waits
+// between them on the Feed, never inside one.
+ApiResponse Api::changes(const ApiRequest& req, const Context& ctx) {
+  check_feed_access(req, ctx);
+  uint64_t since = uint_param(req, "since", std::nullopt);
+  uint64_t wait = std::min<uint64_t>(uint_param(req, "wait", 0), kMaxFeedWaitSeconds);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+  for (;;) {
+    uint64_t upto = store_.current_revision();
+    feed_.notify(upto);  // never behind the store (commits through another Api, say)
+    Json doc;
+    Status s = store_.transact([&](Txn& txn) -> Status {
+      doc = changes_doc(txn, since, upto);
+      return ok_status();
+    });
+    if (!s) throw Fault(500, "InternalError", s.error().message);
+    if (wait == 0 || doc["revision"] != since || doc["resync"] == true) {
+      return json_response(200, doc);
+    }
+    switch (feed_.wait_past(since, deadline)) {
+      case Feed::Wait::kChanged:
+        continue;
+      case Feed::Wait::kTimeout:
+        return json_response(200, doc);
+      case Feed::Wait::kBusy:
+        throw Fault(503, "ServiceUnavailable",
+                    "Too many waiting change feed requests (" + std::to_string(kMaxFeedWaiters) +
+                        "); retry later.");
+    }
+  }
+}
+
+// GET /v2.0/neutrino/hosts/{host}/state (feed.h).
+ApiResponse Api::host_state(const ApiRequest& req, const Context& ctx, const std::string& host) {
+  check_feed_access(req, ctx);
+  uint64_t revision = store_.current_revision();  // before the snapshot: see feed.h
+  Json doc;
+  Status s = store_.transact([&](Txn& txn) -> Status {
+    Env env{config_, txn, ctx};
+    doc = controller::host_state(env, host, revision);
+    return ok_status();
+  });
+  if (!s) throw Fault(500, "InternalError", s.error().message);
+  return json_response(200, doc);
 }
 
 }  // namespace nt::controller

@@ -7,11 +7,15 @@
 // tests, the fuzzer and the HTTP shell (server.h) all call the same function.
 #pragma once
 
+#include <ctime>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "controller/config.h"
+#include "controller/feed.h"
+#include "controller/resource.h"
 #include "controller/store.h"
 
 namespace nt::controller {
@@ -36,13 +40,25 @@ inline constexpr size_t kMaxRequestBody = 114688;  // Neutron's max_request_body
 
 class Api {
  public:
-  Api(ServerConfig config, Store& store) : config_(std::move(config)), store_(store) {}
+  Api(ServerConfig config, Store& store) : config_(std::move(config)), store_(store) {
+    feed_.notify(store_.current_revision());
+  }
   ApiResponse handle(const ApiRequest& req);
   const ServerConfig& config() const { return config_; }
+  // The change feed's wake-up (feed.h): Api notifies it after each commit; another engine's
+  // listener (PostgreSQL NOTIFY) calls feed().notify(revision) too.
+  Feed& feed() { return feed_; }
+  // Wall-clock seconds for agents' heartbeats and `alive` (tests drive it).
+  void set_clock(std::function<std::time_t()> clock) { clock_ = std::move(clock); }
 
  private:
+  ApiResponse changes(const ApiRequest& req, const Context& ctx);
+  ApiResponse host_state(const ApiRequest& req, const Context& ctx, const std::string& host);
+
   ServerConfig config_;
   Store& store_;
+  Feed feed_;
+  std::function<std::time_t()> clock_ = [] { return std::time(nullptr); };
 };
 
 }  // namespace nt::controller

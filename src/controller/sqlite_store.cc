@@ -244,6 +244,20 @@ class SqliteTxn : public Txn {
     return revision_;
   }
 
+  Result<std::vector<Change>> changes(uint64_t after, uint64_t upto) override {
+    Stmt st(db_,
+            "SELECT revision, kind, id, op FROM changes WHERE revision > ?1 AND revision <= ?2 "
+            "ORDER BY revision, rowid");
+    st.bind_int(1, static_cast<int64_t>(after)).bind_int(2, static_cast<int64_t>(upto));
+    std::vector<Change> out;
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      out.push_back({static_cast<uint64_t>(st.integer(0)), st.text(1), st.text(2), st.text(3)});
+    }
+    if (rc != SQLITE_DONE) return st.error();
+    return out;
+  }
+
  private:
   // Calls fn(text, size) for the body of every row `list` gives, in its order.
   template <typename Fn>

@@ -32,6 +32,12 @@ namespace nt::controller {
 using Json = nlohmann::json;
 
 // The indexed columns of a stored resource, taken from its body by `Txn::put`.
+// One row of the change log: what a committed transaction did to one resource.
+struct Change {
+  uint64_t revision = 0;
+  std::string kind, id, op;  // op: "put" or "delete"
+};
+
 struct ResourceRow {
   std::string kind;  // "network", "subnet", "port", ...
   std::string id;
@@ -78,6 +84,10 @@ class Txn {
   virtual Result<bool> is_claimed(const std::string& pool, const std::string& key) = 0;
   // The revision this transaction's writes commit under.
   virtual Result<uint64_t> revision() = 0;
+  // The change log's rows with after < revision <= upto, by revision then write order (the
+  // agents' change feed, feed.h). One query: SELECT ... FROM changes WHERE revision > after AND
+  // revision <= upto ORDER BY revision, <insertion order>.
+  virtual Result<std::vector<Change>> changes(uint64_t after, uint64_t upto) = 0;
 };
 
 class Store {

@@ -67,10 +67,17 @@ bool parse_args(int argc, char** argv, Options& o) {
 }
 
 httplib::Server* g_server = nullptr;
+Feed* g_feed = nullptr;
 
 void on_signal(int) {
+  if (g_feed) g_feed->close();     // long-polls answer now instead of holding the stop
   if (g_server) g_server->stop();  // finishes in-flight requests, then listen() returns
 }
+
+// httplib serves each connection on one pool thread. Change-feed long-polls (feed.h) may hold
+// up to kMaxFeedWaiters of them (more get 503), so the pool has that many on top of the
+// ordinary workers: a waiting agent never takes an ordinary request's thread.
+constexpr size_t kWorkers = 8;
 
 void log(nt::VlogLevel level, const std::string& text) { nt::vlog_write("server", level, text); }
 
@@ -126,6 +133,7 @@ int main(int argc, char** argv) {
   }
   Api api(*config, **store);
   httplib::Server server;
+  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkers + kMaxFeedWaiters); };
   std::string base = "http://" + config->bind_host + ":" + std::to_string(config->bind_port);
   server.set_payload_max_length(kMaxRequestBody + 1);
   // Headers and body leave in separate writes: without TCP_NODELAY, Nagle holds the body until
@@ -154,6 +162,7 @@ int main(int argc, char** argv) {
   }
   if (!o.pidfile.empty()) std::ofstream(o.pidfile) << ::getpid() << "\n";
   g_server = &server;
+  g_feed = &api.feed();
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigaction(SIGTERM, &sa, nullptr);

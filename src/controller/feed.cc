@@ -1,0 +1,153 @@
+#include "controller/feed.h"
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+namespace nt::controller {
+namespace {
+
+constexpr std::chrono::milliseconds kCloseCheck{100};
+
+std::vector<Json> list_of(Txn& txn, const std::string& kind, const std::string& column = "",
+                          const std::string& value = "") {
+  auto r = txn.list(kind, column, value);
+  if (!r) throw Fault(500, "InternalError", r.error().message);
+  return std::move(*r);
+}
+
+std::optional<Json> get_of(Txn& txn, const std::string& kind, const std::string& id) {
+  auto r = txn.get(kind, id);
+  if (!r) throw Fault(500, "InternalError", r.error().message);
+  return std::move(*r);
+}
+
+Json ids_of(const Json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_array() ? *it : Json::array();
+}
+
+// A port as another host's agent needs it for l2population.
+Json remote_port(const Json& p) {
+  return {{"id", p["id"]},
+          {"host", p.value("binding:host_id", "")},
+          {"mac_address", p.value("mac_address", "")},
+          {"fixed_ips", ids_of(p, "fixed_ips")},
+          {"device_owner", p.value("device_owner", "")}};
+}
+
+Json network_with_remotes(Txn& txn, Json net, const std::string& host) {
+  Json remote = Json::array();
+  for (const auto& p : list_of(txn, "port", "network_id", str_of(net, "id"))) {
+    std::string h = p.value("binding:host_id", "");
+    if (!h.empty() && h != host) remote.push_back(remote_port(p));
+  }
+  net["remote_ports"] = std::move(remote);
+  return net;
+}
+
+// Other hosts' Open vSwitch agents that announced a tunnel endpoint.
+Json tunnel_peers(Txn& txn, const std::string& host) {
+  Json out = Json::array();
+  for (const auto& a : list_of(txn, "agent")) {
+    if (str_of(a, "agent_type") != "Open vSwitch agent" || str_of(a, "host") == host) continue;
+    const Json conf = a.value("configurations", Json::object());
+    std::string ip = conf.is_object() ? conf.value("tunneling_ip", "") : "";
+    if (ip.empty()) continue;
+    out.push_back({{"host", a["host"]},
+                   {"tunneling_ip", ip},
+                   {"tunnel_types", conf.value("tunnel_types", Json::array())},
+                   {"admin_state_up", a.value("admin_state_up", true)}});
+  }
+  return out;
+}
+
+}  // namespace
+
+void Feed::notify(uint64_t revision) {
+  {
+    std::lock_guard lock(mu_);
+    if (revision <= revision_) return;
+    revision_ = revision;
+  }
+  cv_.notify_all();
+}
+
+uint64_t Feed::revision() const {
+  std::lock_guard lock(mu_);
+  return revision_;
+}
+
+int Feed::waiters() const {
+  std::lock_guard lock(mu_);
+  return waiters_;
+}
+
+Feed::Wait Feed::wait_past(uint64_t since, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  if (revision_ > since) return Wait::kChanged;
+  if (waiters_ >= kMaxFeedWaiters) return Wait::kBusy;
+  ++waiters_;
+  // Slices of 100 ms only to notice close(); a notify wakes the waiter at once.
+  bool changed = false;
+  while (!changed && !closed_ && std::chrono::steady_clock::now() < deadline) {
+    auto slice = std::min(deadline, std::chrono::steady_clock::now() + kCloseCheck);
+    changed = cv_.wait_until(lock, slice, [&] { return revision_ > since; });
+  }
+  --waiters_;
+  return changed ? Wait::kChanged : Wait::kTimeout;
+}
+
+Json changes_doc(Txn& txn, uint64_t since, uint64_t upto) {
+  if (since > upto) {
+    return {{"revision", upto}, {"changes", Json::array()}, {"more", false}, {"resync", true}};
+  }
+  uint64_t last = std::min(upto, since + kFeedPageRevisions);
+  auto rows = txn.changes(since, last);
+  if (!rows) throw Fault(500, "InternalError", rows.error().message);
+  Json list = Json::array();
+  for (const auto& c : *rows) {
+    Json e = {{"revision", c.revision}, {"kind", c.kind}, {"id", c.id}, {"op", c.op}};
+    if (c.op == "put") {
+      auto body = get_of(txn, c.kind, c.id);
+      e["body"] = body ? *body : Json();
+    }
+    list.push_back(std::move(e));
+  }
+  return {{"revision", last}, {"changes", list}, {"more", last < upto}, {"resync", false}};
+}
+
+Json host_state(Env& env, const std::string& host, uint64_t revision) {
+  Json ports = Json::array(), networks = Json::array(), subnets = Json::array();
+  Json groups = Json::array(), rules = Json::array();
+  std::set<std::string> net_ids, sg_ids;
+  for (auto& p : list_of(env.txn, "port")) {
+    if (p.value("binding:host_id", "") != host) continue;
+    net_ids.insert(str_of(p, "network_id"));
+    for (const auto& sg : ids_of(p, "security_groups")) {
+      if (sg.is_string()) sg_ids.insert(sg.get<std::string>());
+    }
+    ports.push_back(std::move(p));
+  }
+  for (const auto& id : net_ids) {
+    auto net = get_of(env.txn, "network", id);
+    if (net) networks.push_back(network_with_remotes(env.txn, *net, host));
+    for (auto& s : list_of(env.txn, "subnet", "network_id", id)) subnets.push_back(std::move(s));
+  }
+  for (const auto& id : sg_ids) {
+    if (auto sg = get_of(env.txn, "security_group", id)) groups.push_back(std::move(*sg));
+  }
+  for (auto& r : list_of(env.txn, "security_group_rule")) {
+    if (sg_ids.count(str_of(r, "security_group_id"))) rules.push_back(std::move(r));
+  }
+  return {{"host", host},
+          {"revision", revision},
+          {"ports", ports},
+          {"networks", networks},
+          {"subnets", subnets},
+          {"security_groups", groups},
+          {"security_group_rules", rules},
+          {"tunnel_peers", tunnel_peers(env.txn, host)}};
+}
+
+}  // namespace nt::controller

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# neutrino-server's agents and change feed over real HTTP: agents report with curl (what
+# neutrino-agent sends, POST /v2.0/neutrino/agent-report), the real `openstack network agent
+# list/show/set/delete` shows them alive `:-)` and `XXX` after agent_down_time (10 s here), and
+# a long-poll on /v2.0/neutrino/changes is answered as soon as a port is created while other
+# requests are still served.
+# Usage: openstack_cli_agents.sh TOOLS_DIR. Exits 77 (skipped) without the openstack CLI or curl.
+set -uo pipefail
+tools=$1
+command -v openstack >/dev/null && command -v curl >/dev/null || { echo "SKIP: needs openstack and curl"; exit 77; }
+tmp=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; [ -f "$tmp/server.log" ] && tail -20 "$tmp/server.log"; exit 1; }
+expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$tmp/neutron.conf" <<CONF
+[DEFAULT]
+bind_host = 127.0.0.1
+bind_port = $port
+agent_down_time = 10
+[database]
+connection = sqlite:///$tmp/neutron.sqlite
+CONF
+"$tools/neutrino-server" --config-file "$tmp/neutron.conf" --log-file "$tmp/server.log" \
+  --state-dir "$tmp" &
+pid=$!
+url=http://127.0.0.1:$port
+for _ in $(seq 100); do curl -sf "$url/" >/dev/null && break; sleep 0.1; done
+curl -sf "$url/" >/dev/null || fail "server did not start"
+
+export OS_AUTH_TYPE=none OS_ENDPOINT=$url
+os() { openstack "$@"; }
+val() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+report() {  # TYPE BINARY HOST [CONFIGURATIONS]
+  curl -sf -X POST "$url/v2.0/neutrino/agent-report" -H 'Content-Type: application/json' \
+    -d "{\"agent_state\": {\"agent_type\": \"$1\", \"binary\": \"$2\", \"host\": \"$3\",
+         \"topic\": \"N/A\", \"start_flag\": true, \"configurations\": ${4:-{\}}}}"
+}
+
+curl -s "$url/v2.0/extensions" | grep -q '"alias":"agent"' || fail "extension agent"
+conf='{"tunneling_ip": "192.0.2.1", "tunnel_types": ["vxlan"]}'
+out=$(report "Open vSwitch agent" neutron-openvswitch-agent compute1 "$conf") || fail "report"
+expect_eq "$(echo "$out" | val "['state']")" new "first report"
+ovs=$(echo "$out" | val "['agent']['id']")
+expect_eq "$(report "Open vSwitch agent" neutron-openvswitch-agent compute1 "$conf" | val "['state']")" alive "second report"
+dhcp=$(report "DHCP agent" neutron-dhcp-agent controller | val "['agent']['id']") || fail "dhcp report"
+
+# The table shows Alive and State as people read them (-f value gives True/False).
+row() { os network agent list "$@" -c ID -c "Agent Type" -c Host -c Alive -c State -c Binary | tr -s ' ' | grep -- "-"; }
+# Each check of a live agent reports just before: the CLI alone takes seconds on a loaded machine.
+ovs_report() { report "Open vSwitch agent" neutron-openvswitch-agent compute1 "$conf" >/dev/null || fail "report"; }
+ovs_report
+out=$(row) || fail "agent list"
+expect_eq "$(echo "$out" | grep -c '| :-) | UP |')" 2 "both alive and up: $out"
+echo "$out" | grep -qx "| $ovs | Open vSwitch agent | compute1 | :-) | UP | neutron-openvswitch-agent |" || fail "ovs row: $out"
+expect_eq "$(os network agent list --host controller -f value -c ID)" "$dhcp" "list --host"
+expect_eq "$(os network agent list --agent-type dhcp -f value -c ID)" "$dhcp" "list --agent-type"
+out=$(os network agent show "$ovs" -f json) || fail "agent show"
+expect_eq "$(echo "$out" | val "['configuration']['tunneling_ip']")" 192.0.2.1 "configurations"
+expect_eq "$(echo "$out" | val "['host']")" compute1 "host"
+
+# agent_down_time = 10: the DHCP agent stops reporting and is shown dead; the OVS one is not.
+sleep 11
+row --host controller | grep -q "| $dhcp | DHCP agent | controller | XXX | UP |" || fail "dead agent: $(row)"
+ovs_report
+row --host compute1 | grep -q "| $ovs | Open vSwitch agent | compute1 | :-) | UP |" || fail "live agent: $(row)"
+
+os network agent set --disable --description maintenance "$dhcp" || fail "agent set --disable"
+expect_eq "$(os network agent show "$dhcp" -f value -c admin_state_up -c description | tr '\n' ' ')" \
+  "False maintenance " "disabled"
+row --host controller | grep -q "| XXX | DOWN |" || fail "State DOWN: $(row)"
+os network agent set --enable "$dhcp" || fail "agent set --enable"
+os network agent delete "$dhcp" || fail "agent delete"
+err=$(os network agent show "$dhcp" 2>&1) && fail "deleted agent shown"
+echo "$err" | grep -q "$dhcp" || fail "not found: $err"
+expect_eq "$(os network agent list -f value -c ID)" "$ovs" "one agent left"
+
+# The feed: a long-poll waits, other requests are served meanwhile, a commit answers it.
+state=$(curl -sf "$url/v2.0/neutrino/hosts/compute1/state") || fail "host state"
+rev=$(echo "$state" | val "['revision']")
+curl -sf "$url/v2.0/neutrino/changes?since=$rev&wait=20" >"$tmp/poll" &
+poll=$!
+sleep 0.3
+os network create feednet -f value -c id >/dev/null || fail "network create during a long-poll"
+wait $poll || fail "long-poll"
+expect_eq "$(val "['changes'][0]['body']['name']" <"$tmp/poll")" feednet "feed answer"
+# More waiters than the server's 8 ordinary workers: other requests are still answered at once.
+rev=$(val "['revision']" <"$tmp/poll")
+polls=()
+for _ in $(seq 12); do
+  curl -sf "$url/v2.0/neutrino/changes?since=$rev&wait=20" -o /dev/null & polls+=($!)
+done
+sleep 0.5
+t0=$(date +%s%N)
+curl -sf "$url/v2.0/networks" >/dev/null || fail "list while 12 long-polls wait"
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$ms" -lt 3000 ] || fail "list took $ms ms while long-polls wait"
+os network delete feednet || fail "network delete (wakes the long-polls)"
+for p in "${polls[@]}"; do wait "$p" || fail "long-poll $p"; done
+code=$(curl -s -o /dev/null -w '%{http_code}' "$url/v2.0/neutrino/changes?since=x")
+expect_eq "$code" 400 "bad since"
+
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
+expect_eq "$rc" 0 "exit status after SIGTERM"
+echo "PASS"
