@@ -3,7 +3,9 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <map>
 #include <memory>
 
@@ -392,6 +394,7 @@ Result<std::unique_ptr<PgListener>> PgListener::open(const std::string& conninfo
 PgListener::~PgListener() { PQfinish(conn_); }
 
 Result<std::optional<uint64_t>> PgListener::wait(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     if (!PQconsumeInput(conn_)) return db_error(conn_);
     if (PGnotify* n = PQnotifies(conn_)) {
@@ -400,10 +403,13 @@ Result<std::optional<uint64_t>> PgListener::wait(int timeout_ms) {
       if (!rev) return make_error("database: bad notification payload", ErrorCode::kInternal);
       return std::optional<uint64_t>(*rev);
     }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::optional<uint64_t>();
     pollfd pfd{PQsocket(conn_), POLLIN, 0};
-    int n = ::poll(&pfd, 1, timeout_ms);
-    if (n < 0) return make_error("database: poll failed", ErrorCode::kInternal);
-    if (n == 0) return std::optional<uint64_t>();
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) {
+      return make_error("database: poll failed", ErrorCode::kInternal);
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 # A private PostgreSQL for tests, from Debian's packages (sourced by the tests that need it).
 #   pg_start DIR   initdb in DIR/data as an unprivileged user (as root: `postgres` or `nobody`
-#                  through runuser, DIR handed to it), start it on a free TCP port of 127.0.0.1
-#                  with its unix socket in DIR; sets PG_URL (over the socket) and PG_TCP_URL.
+#                  through runuser, DIR handed to it), start it listening only on a unix socket
+#                  in DIR (no TCP port another test could take); sets PG_URL.
 #                  Exits 77 (skip) where PostgreSQL cannot run: no server binaries, no user.
 #   pg_stop        stops it (call it from the caller's EXIT trap; harmless when not started).
 # Test settings: fsync off (the data is thrown away), trust authentication for user neutrino.
@@ -27,9 +27,10 @@ pg_start() {
     command -v runuser >/dev/null || pg_skip "running as root without runuser"
     chown "$user" "$PG_DIR"
     PG_RUN=(runuser -u "$user" --)
+    "${PG_RUN[@]}" test -w "$PG_DIR" ||
+      pg_skip "user $user cannot reach $PG_DIR (set TMPDIR to a directory it can traverse)"
   fi
-  local port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  local port=5432  # names the socket file only
   if ! "${PG_RUN[@]}" "$bindir/initdb" -D "$PG_DIR/data" -U neutrino -A trust -E UTF8 \
       --locale=C.UTF-8 --no-sync >"$PG_DIR/initdb.log" 2>&1; then
     cat "$PG_DIR/initdb.log"
@@ -37,7 +38,7 @@ pg_start() {
     return 1
   fi
   if ! "${PG_RUN[@]}" "$bindir/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 \
-      -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+      -o "-p $port -k $PG_DIR -c listen_addresses='' -c fsync=off -c max_connections=200" \
       start >/dev/null; then
     cat "$PG_DIR/postgres.log"
     echo "FAIL: pg_ctl start"
@@ -45,8 +46,7 @@ pg_start() {
   fi
   PG_STARTED=1
   PG_URL="postgresql:///postgres?host=$PG_DIR&port=$port&user=neutrino"
-  PG_TCP_URL="postgresql://neutrino@127.0.0.1:$port/postgres"
-  echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on port $port, socket in $PG_DIR"
+  echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on the socket in $PG_DIR"
 }
 
 pg_stop() {
