@@ -352,11 +352,22 @@ Status PgStore::reconnect_if_broken() {
   return ok_status();
 }
 
+// BEGIN and the lock. A connection the server dropped since the last transaction (a restart)
+// fails here, before anything of the request ran, so it is reset and BEGIN tried once more.
+Status PgStore::begin() {
+  const std::string sql =
+      std::string("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(") +
+      kLockKey + ")";
+  NT_TRY(reconnect_if_broken());
+  Status s = exec(sql);
+  if (s || PQstatus(conn_) == CONNECTION_OK) return s;
+  NT_TRY(reconnect_if_broken());
+  return exec(sql);
+}
+
 Status PgStore::transact(const std::function<Status(Txn&)>& fn) {
   std::lock_guard lock(mu_);
-  NT_TRY(reconnect_if_broken());
-  NT_TRY(exec(std::string("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(") +
-              kLockKey + ")"));
+  NT_TRY(begin());
   PgTxn txn(*this);
   Status s = ok_status();
   try {

@@ -14,7 +14,8 @@
 // Speed: no serialization failures and hence no retries; BEGIN plus the lock is one round trip,
 // every statement is prepared once per connection and then only executed, the revision bump is
 // one UPDATE ... RETURNING, and COMMIT travels with the NOTIFY. Each PgStore holds one
-// connection (one mutex, like SqliteStore); the servers' parallelism is the processes'.
+// connection (one mutex, like SqliteStore); the servers' parallelism is the processes'. A
+// connection the database dropped (a restart) is reset at the next BEGIN, which is retried once.
 //
 // The schema is the SQLite engine's (resources with indexed kind/id/project/network/name/device
 // and a JSON body, allocations with primary key (pool, key) and range cursors, changes, meta
@@ -60,6 +61,7 @@ class PgStore : public Store {
   Result<Rows> query(const std::string& sql, const std::vector<std::string>& params);
   Status exec(const std::string& sql);
   Status reconnect_if_broken();
+  Status begin();
 
   pg_conn* conn_;
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
