@@ -11,6 +11,7 @@ PACKAGES=(
   graphviz
   nlohmann-json3-dev
   libcpp-httplib-dev libsqlite3-dev sqlite3 python3-openstackclient
+  libpq-dev postgresql
 )
 
 missing=()

@@ -13,7 +13,7 @@
 // fixed-width lowercase hex numbers (IP addresses: 32 digits) can also be searched for their
 // first free key in a range (`first_free`); the engine keeps a cursor per range below which
 // every key is taken, so a search does not walk the whole range. The SQLite engine
-// (sqlite_store.h) serialises transactions; a PostgreSQL engine implements the same interface.
+// (sqlite_store.h) serialises transactions, the PostgreSQL one (pg_store.h) across processes.
 #pragma once
 
 #include <cstdint>

@@ -14,7 +14,7 @@
 
 #include "common/vlog.h"
 #include "controller/api.h"
-#include "controller/sqlite_store.h"
+#include "controller/open_store.h"
 
 namespace {
 
@@ -115,18 +115,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const auto& line : config->unknown) log(nt::VlogLevel::kInfo, line);
-  std::string db_path = o.state_dir + "/neutrino-server.sqlite";
-  if (!config->connection.empty()) {
-    auto p = sqlite_path(config->connection);
-    if (!p) {
-      std::cerr << "neutrino-server: " << p.error().message << "\n";
-      return 1;
-    }
-    db_path = *p;
-  } else {
-    ::mkdir(o.state_dir.c_str(), 0755);
-  }
-  auto store = SqliteStore::open(db_path);
+  if (config->connection.empty()) ::mkdir(o.state_dir.c_str(), 0755);
+  auto store = open_store(config->connection, o.state_dir + "/neutrino-server.sqlite");
   if (!store) {
     std::cerr << "neutrino-server: " << store.error().message << "\n";
     return 1;

@@ -1,4 +1,5 @@
-// A fixture for tests that drive the Api over an in-memory SQLite store.
+// A fixture for tests that drive the Api over an in-memory SQLite store (PostgreSQL when
+// NT_PG_URL is set: store_fixture.h).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,14 +8,15 @@
 #include <string>
 
 #include "controller/api.h"
-#include "controller/sqlite_store.h"
+#include "store_fixture.h"
 
 namespace nt::controller {
 
 class ApiFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::move(SqliteStore::open(":memory:").value());
+    store_ = open_test_store();
+    ASSERT_TRUE(store_) << "cannot open the test store";
     api_ = std::make_unique<Api>(config_, *store_);
   }
   ApiResponse call(const std::string& method, const std::string& path, const std::string& body = "",
@@ -63,7 +65,7 @@ class ApiFixture : public ::testing::Test {
   static std::string message_of(const Json& j) { return j["NeutronError"]["message"]; }
 
   ServerConfig config_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<Api> api_;
 };
 
