@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS cursors (
   pool TEXT COLLATE "C" NOT NULL, lo TEXT COLLATE "C" NOT NULL, next TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (pool, lo));
 CREATE TABLE IF NOT EXISTS changes (
+  seq BIGSERIAL PRIMARY KEY,
   revision BIGINT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, op TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS changes_revision ON changes (revision);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
@@ -233,6 +234,24 @@ class PgTxn : public Txn {
     auto rows = s_.query("SELECT 1 FROM allocations WHERE pool = $1 AND key = $2", {pool, key});
     if (!rows) return rows.error();
     return !rows->empty();
+  }
+
+  // The change log after `after` up to `upto`, in commit order (seq: insertion order within a
+  // revision, as SQLite's rowid).
+  Result<std::vector<Change>> changes(uint64_t after, uint64_t upto) override {
+    auto rows = s_.query(
+        "SELECT revision, kind, id, op FROM changes WHERE revision > $1 AND revision <= $2 "
+        "ORDER BY revision, seq",
+        {std::to_string(after), std::to_string(upto)});
+    if (!rows) return rows.error();
+    std::vector<Change> out;
+    out.reserve(rows->size());
+    for (const auto& r : *rows) {
+      auto rev = parse_u64(r[0]);
+      if (!rev) return make_error("database: bad revision in changes", ErrorCode::kInternal);
+      out.push_back({*rev, r[1], r[2], r[3]});
+    }
+    return out;
   }
 
   Result<uint64_t> revision() override {

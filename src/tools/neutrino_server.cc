@@ -122,6 +122,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   Api api(*config, **store);
+  // Other servers' commits on a shared PostgreSQL wake this server's long-polls too.
+  auto listener =
+      listen_changes(config->connection, [&api](uint64_t rev) { api.feed().notify(rev); });
+  if (!listener) {
+    std::cerr << "neutrino-server: " << listener.error().message << "\n";
+    return 1;
+  }
   httplib::Server server;
   server.new_task_queue = [] { return new httplib::ThreadPool(kWorkers + kMaxFeedWaiters); };
   std::string base = "http://" + config->bind_host + ":" + std::to_string(config->bind_port);

@@ -95,6 +95,28 @@ def storm(cidr, per_client, clients=16):
 
 assert storm("10.20.0.0/22", 63) == 1008
 assert storm("10.30.0.0/27", 3) == 29   # 48 creates, 29 addresses
+
+# Two servers: a long-poll on the second wakes on a commit made through the first
+# (LISTEN/NOTIFY), long before its 20 s wait ends.
+if len(ports) == 2:
+    a, b = (http.client.HTTPConnection("127.0.0.1", p) for p in ports)
+    st, now = req(b, "GET", "/v2.0/neutrino/changes?since=0&wait=0")
+    since = now["revision"]
+    answer = {}
+    def poll():
+        c = http.client.HTTPConnection("127.0.0.1", ports[1], timeout=30)
+        t0 = time.perf_counter()
+        answer["got"] = req(c, "GET", "/v2.0/neutrino/changes?since=%d&wait=20" % since)
+        answer["s"] = time.perf_counter() - t0
+    t = threading.Thread(target=poll); t.start()
+    time.sleep(0.5)
+    st, net = req(a, "POST", "/v2.0/networks", {"network": {"name": "woken"}})
+    assert st == 201, (st, net)
+    t.join()
+    st, got = answer["got"]
+    assert st == 200 and any(ch["id"] == net["network"]["id"] for ch in got["changes"]), got
+    assert answer["s"] < 5, answer["s"]
+    print(f"cross-server wake: answered {answer['s'] - 0.5:.3f} s after the commit was sent")
 print("PASS")
 PY
 rc=$?
