@@ -106,7 +106,7 @@ if [ "${NT_OVS:-1}" != 0 ] && command -v ovs-vswitchd >/dev/null && command -v o
   ovs_run() {  # NAME FILE NEUTRINO_SECONDS
     local a b
     a=$(now)
-    ovs-ofctl --bundle "$1" br0 "$2"
+    ovs-ofctl -vconsole:off --bundle "$1" br0 "$2"
     b=$(now)
     awk -v a="$a" -v b="$b" -v n="$FLOWS" -v c="$1" -v nt="$3" 'BEGIN {
       printf "ovs %s: %d flows in %.3f s = %.0f flows/s; neutrino/ovs rate: %.2f\n",
@@ -117,5 +117,5 @@ if [ "${NT_OVS:-1}" != 0 ] && command -v ovs-vswitchd >/dev/null && command -v o
   n=$(ovs-ofctl dump-flows br0 | grep -c 'output:2' || true)
   [ "$n" -eq "$FLOWS" ] || { echo "persist_bench: ovs has $n flows, expected $FLOWS" >&2; exit 1; }
 else
-  echo "ovs: not installed (apt-get install openvswitch-switch), no comparison"
+  echo "ovs: no comparison (NT_OVS=0, or Open vSwitch not installed: apt-get install openvswitch-switch)"
 fi
