@@ -199,21 +199,23 @@ Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::st
 
 std::vector<FlowOp> diff_flows(const std::vector<FlowSpec>& have, const std::vector<FlowSpec>& want,
                                uint64_t cookie, uint64_t cookie_mask, bool readd) {
-  // Each identity is formatted once; the maps hold pointers into these.
-  std::vector<FlowIdentity> want_ids;
-  want_ids.reserve(want.size());
-  for (const FlowSpec& w : want) want_ids.push_back(flow_identity(w));
+  // Each identity is formatted once; a switch flow's is looked up once.
   std::unordered_map<FlowIdentity, size_t, FlowIdentityHash> wanted;  // the last version of each
   wanted.reserve(want.size());
-  for (size_t i = 0; i < want.size(); ++i) wanted[want_ids[i]] = i;
-  std::unordered_map<FlowIdentity, const FlowSpec*, FlowIdentityHash> held;
-  held.reserve(have.size());
+  std::vector<bool> redefined(want.size());  // a later line redefines it
+  for (size_t i = 0; i < want.size(); ++i) {
+    auto [it, fresh] = wanted.try_emplace(flow_identity(want[i]), i);
+    if (!fresh) {
+      redefined[it->second] = true;
+      it->second = i;
+    }
+  }
+  std::vector<const FlowSpec*> held(want.size());  // the switch's flow of each wanted one
   std::vector<FlowOp> ops;
   for (const FlowSpec& h : have) {
-    FlowIdentity id = flow_identity(h);
-    bool keep = wanted.count(id) || (h.cookie & cookie_mask) != (cookie & cookie_mask);
-    held[std::move(id)] = &h;
-    if (keep) continue;
+    auto it = wanted.find(flow_identity(h));
+    if (it != wanted.end()) held[it->second] = &h;
+    if (it != wanted.end() || (h.cookie & cookie_mask) != (cookie & cookie_mask)) continue;
     FlowSpec del = h;
     del.table_given = del.priority_given = true;
     del.cookie_mask = ~uint64_t{0};
@@ -223,10 +225,8 @@ std::vector<FlowOp> diff_flows(const std::vector<FlowSpec>& have, const std::vec
     ops.push_back({FlowModCommand::kDeleteStrict, std::move(del)});
   }
   for (size_t i = 0; i < want.size(); ++i) {
-    const FlowIdentity& id = want_ids[i];
-    if (wanted.at(id) != i) continue;  // a later line redefines it
-    auto h = held.find(id);
-    if (!readd && h != held.end() && same_version(*h->second, want[i])) continue;
+    if (redefined[i]) continue;
+    if (!readd && held[i] && same_version(*held[i], want[i])) continue;
     FlowSpec add = want[i];
     add.table_given = add.priority_given = true;
     add.cookie_mask = 0;
