@@ -7,10 +7,17 @@
 # Starts neutrino-vswitchd in a private run directory (removed on exit; the daemon is stopped
 # by its pid), adds a datapath_type=dummy bridge, then reports:
 #   bundle     `nvs-ofctl --bundle add-flows br0 FILE` of N flows: seconds and flows/s
+#   replace    `nvs-ofctl --bundle replace-flows br0 FILE2` of the same N flows with other
+#              actions (every flow changes): seconds and flows/s
 #   single     `nvs-ofctl add-flow` one flow at a time on top of the N: median end-to-end ms,
 #              the median of a process that does no work (`nvs-ofctl parse-flow`, no daemon: start-up
 #              overhead), and the daemon's persistence time per change (coverage/show's
 #              flows_journal_commit_usec / flows_journal_commit; absent before the journal)
+#   ovs        if Open vSwitch is installed (ovs-vswitchd, ovsdb-server, ovs-ofctl; Debian's
+#              openvswitch-switch) and NT_OVS is not 0: the same two bundles through
+#              `ovs-ofctl --bundle` to a datapath_type=dummy bridge of a private ovs-vswitchd,
+#              measured in the same run, and Neutrino's rate as a ratio of OVS's (OVS keeps flows
+#              in memory only: Neutrino's figure includes making them durable)
 # NT_BIN=DIR runs the tools from DIR (default build/release/src/tools). Needs no root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +35,10 @@ BIN=$(cd "$BIN" && pwd)
 dir=$(mktemp -d /tmp/nt-persist-bench-XXXXXX)
 export NVS_RUNDIR=$dir
 cleanup() {
-  if [ -f "$dir/pid" ]; then kill "$(cat "$dir/pid")" 2>/dev/null || true; sleep 0.2; fi
+  for p in "$dir/pid" "$dir/ovs/ovs-vswitchd.pid" "$dir/ovs/ovsdb-server.pid"; do
+    if [ -f "$p" ]; then kill "$(cat "$p")" 2>/dev/null || true; fi
+  done
+  sleep 0.2
   rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -46,6 +56,16 @@ n=$("$BIN/nvs-ofctl" dump-flows br0 | grep -c 'nw_dst=' || true)
 [ "$n" -eq "$FLOWS" ] || { echo "persist_bench: $n flows installed, expected $FLOWS" >&2; exit 1; }
 awk -v a="$t0" -v b="$t1" -v n="$FLOWS" \
   'BEGIN { printf "bundle: %d flows in %.3f s = %.0f flows/s\n", n, b - a, n / (b - a) }'
+nt_add=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+sed 's/output:1$/output:2/' "$dir/flows.txt" > "$dir/flows2.txt"
+t0=$(now)
+"$BIN/nvs-ofctl" --bundle replace-flows br0 "$dir/flows2.txt"
+t1=$(now)
+n=$("$BIN/nvs-ofctl" dump-flows br0 | grep -c 'output:2' || true)
+[ "$n" -eq "$FLOWS" ] || { echo "persist_bench: $n flows replaced, expected $FLOWS" >&2; exit 1; }
+awk -v a="$t0" -v b="$t1" -v n="$FLOWS" \
+  'BEGIN { printf "replace: %d flows in %.3f s = %.0f flows/s\n", n, b - a, n / (b - a) }'
+nt_replace=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 counter() { "$BIN/nvs-appctl" coverage/show | awk -v k="$1" '$1 == k { print $NF; f = 1 } END { if (!f) print 0 }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 c0=$(counter flows_journal_commit); u0=$(counter flows_journal_commit_usec)
@@ -69,3 +89,33 @@ else
   echo "daemon persistence: no journal counters (whole-file save)"
 fi
 ls -l "$dir/flows" | awk 'NR > 1 { print "  " $5, $NF }'
+
+# Open vSwitch, same machine, same run, same files.
+if [ "${NT_OVS:-1}" != 0 ] && command -v ovs-vswitchd >/dev/null && command -v ovsdb-server >/dev/null &&
+  command -v ovs-ofctl >/dev/null && [ -f /usr/share/openvswitch/vswitch.ovsschema ]; then
+  o=$dir/ovs
+  mkdir -p "$o"
+  export OVS_RUNDIR=$o OVS_DBDIR=$o OVS_LOGDIR=$o OVS_SYSCONFDIR=$o
+  ovsdb-tool create "$o/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+  ovsdb-server "$o/conf.db" --remote=punix:"$o/db.sock" --pidfile="$o/ovsdb-server.pid" \
+    --detach --log-file="$o/ovsdb-server.log" 2>/dev/null
+  ovs-vsctl --db=unix:"$o/db.sock" --no-wait init
+  ovs-vswitchd unix:"$o/db.sock" --enable-dummy=override --pidfile="$o/ovs-vswitchd.pid" \
+    --detach --log-file="$o/ovs-vswitchd.log" -vconsole:off 2>/dev/null
+  ovs-vsctl --db=unix:"$o/db.sock" add-br br0 -- set bridge br0 datapath_type=dummy
+  ovs_run() {  # NAME FILE NEUTRINO_SECONDS
+    local a b
+    a=$(now)
+    ovs-ofctl -vconsole:off --bundle "$1" br0 "$2"
+    b=$(now)
+    awk -v a="$a" -v b="$b" -v n="$FLOWS" -v c="$1" -v nt="$3" 'BEGIN {
+      printf "ovs %s: %d flows in %.3f s = %.0f flows/s; neutrino/ovs rate: %.2f\n",
+             c, n, b - a, n / (b - a), (b - a) / nt }'
+  }
+  ovs_run add-flows "$dir/flows.txt" "$nt_add"
+  ovs_run replace-flows "$dir/flows2.txt" "$nt_replace"
+  n=$(ovs-ofctl dump-flows br0 | grep -c 'output:2' || true)
+  [ "$n" -eq "$FLOWS" ] || { echo "persist_bench: ovs has $n flows, expected $FLOWS" >&2; exit 1; }
+else
+  echo "ovs: no comparison (NT_OVS=0, or Open vSwitch not installed: apt-get install openvswitch-switch)"
+fi

@@ -204,6 +204,7 @@ void cmd_replace_flows(OfctlCtx& ctx) {
       parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true, as_sent(ctx));
   if (!parsed.ok()) return ctx.fail(parsed.error().message);
   std::vector<FlowSpec> want;
+  want.reserve(parsed->size());  // no copies of a growing vector of large specs
   for (FlowOp& op : *parsed) {
     if (op.cmd != FlowModCommand::kAdd) return ctx.fail("replace-flows: only add lines allowed");
     want.push_back(std::move(op.spec));

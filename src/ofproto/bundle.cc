@@ -1,8 +1,9 @@
 #include "ofproto/bundle.h"
 
 #include <algorithm>
-#include <map>
-#include <tuple>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "common/memory.h"
 #include "common/strings.h"
@@ -143,7 +144,21 @@ FlowModCommand line_command(std::string_view& line, FlowModCommand dflt) {
 }
 
 // The identity of a flow in a table (what add replaces, what delete_strict selects).
-using FlowIdentity = std::tuple<uint8_t, uint16_t, std::string>;
+// A flow's identity (table, priority, match): what replace-flows matches the switch's flows and the
+// file's by. The match is compared as its canonical text; a hash map keeps the comparison to one
+// string hash and, on a hit, one string compare per flow.
+struct FlowIdentity {
+  uint8_t table;
+  uint16_t priority;
+  std::string match;
+  bool operator==(const FlowIdentity&) const = default;
+};
+struct FlowIdentityHash {
+  size_t operator()(const FlowIdentity& id) const {
+    return std::hash<std::string>{}(id.match) ^
+           ((size_t{id.table} << 16 | id.priority) * 0x9e3779b97f4a7c15ull);
+  }
+};
 FlowIdentity flow_identity(const FlowSpec& s) {
   return {s.table, s.priority, format_match(s.match, s.priority)};
 }
@@ -184,14 +199,23 @@ Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::st
 
 std::vector<FlowOp> diff_flows(const std::vector<FlowSpec>& have, const std::vector<FlowSpec>& want,
                                uint64_t cookie, uint64_t cookie_mask, bool readd) {
-  std::map<FlowIdentity, size_t> wanted;  // the last version of each wanted flow
-  for (size_t i = 0; i < want.size(); ++i) wanted[flow_identity(want[i])] = i;
-  std::map<FlowIdentity, const FlowSpec*> held;
+  // Each identity is formatted once; a switch flow's is looked up once.
+  std::unordered_map<FlowIdentity, size_t, FlowIdentityHash> wanted;  // the last version of each
+  wanted.reserve(want.size());
+  std::vector<bool> redefined(want.size());  // a later line redefines it
+  for (size_t i = 0; i < want.size(); ++i) {
+    auto [it, fresh] = wanted.try_emplace(flow_identity(want[i]), i);
+    if (!fresh) {
+      redefined[it->second] = true;
+      it->second = i;
+    }
+  }
+  std::vector<const FlowSpec*> held(want.size());  // the switch's flow of each wanted one
   std::vector<FlowOp> ops;
   for (const FlowSpec& h : have) {
-    FlowIdentity id = flow_identity(h);
-    held[id] = &h;
-    if (wanted.count(id) || (h.cookie & cookie_mask) != (cookie & cookie_mask)) continue;
+    auto it = wanted.find(flow_identity(h));
+    if (it != wanted.end()) held[it->second] = &h;
+    if (it != wanted.end() || (h.cookie & cookie_mask) != (cookie & cookie_mask)) continue;
     FlowSpec del = h;
     del.table_given = del.priority_given = true;
     del.cookie_mask = ~uint64_t{0};
@@ -201,10 +225,8 @@ std::vector<FlowOp> diff_flows(const std::vector<FlowSpec>& have, const std::vec
     ops.push_back({FlowModCommand::kDeleteStrict, std::move(del)});
   }
   for (size_t i = 0; i < want.size(); ++i) {
-    FlowIdentity id = flow_identity(want[i]);
-    if (wanted.at(id) != i) continue;  // a later line redefines it
-    auto h = held.find(id);
-    if (!readd && h != held.end() && same_version(*h->second, want[i])) continue;
+    if (redefined[i]) continue;
+    if (!readd && held[i] && same_version(*held[i], want[i])) continue;
     FlowSpec add = want[i];
     add.table_given = add.priority_given = true;
     add.cookie_mask = 0;

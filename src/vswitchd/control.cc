@@ -87,6 +87,12 @@ std::string encode_request(const ControlRequest& req) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
+std::string encode_request_head(const ControlRequest& req) {
+  Json j = {{"tool", req.tool}, {"argv", req.argv}};
+  if (!req.stdin_data.empty()) j["stdin_bytes"] = req.stdin_data.size();
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
 Result<ControlRequest> decode_request(std::string_view text) {
   auto j = parse_json(text);
   if (!j.ok()) return j.error();
@@ -104,6 +110,12 @@ Result<ControlRequest> decode_request(std::string_view text) {
   // The flows of a bundle can be megabytes: moved out of the parsed message, not copied.
   if (o.contains("stdin") && o["stdin"].is_string()) {
     req.stdin_data = std::move(o["stdin"].get_ref<std::string&>());
+  }
+  if (o.contains("stdin_bytes")) {
+    const Json& n = o["stdin_bytes"];
+    if (!n.is_number_unsigned()) return make_error("request stdin_bytes is not a byte count");
+    if (o.contains("stdin")) return make_error("request has both stdin and stdin_bytes");
+    req.stdin_bytes = n.get<size_t>();
   }
   return req;
 }
@@ -164,7 +176,8 @@ Result<ControlReply> control_call(const std::string& socket_path, const ControlR
     ::close(fd);
     return errno_error(err);
   }
-  if (!write_all(fd, encode_request(req))) {
+  // The header, then the input raw: no escaped copy of a file of flows.
+  if (!write_all(fd, encode_request_head(req)) || !write_all(fd, req.stdin_data)) {
     // The daemon may have refused the request (too big, too many connections) and closed:
     // its error reply, if it sent one, says why better than EPIPE does.
     int err = errno;

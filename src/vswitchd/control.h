@@ -5,6 +5,17 @@
 //
 //   {"tool": "vsctl" | "ofctl" | "appctl", "argv": ["add-br", "br-int"], "stdin": "..."}
 //
+// A request with a large standard input (the flows of `add-flows br FILE`: megabytes) sends it
+// raw instead, after the line: the line says how many bytes follow,
+//
+//   {"argv": ["--bundle", "add-flows", "br0", "f"], "stdin_bytes": 14000000, "tool": "ofctl"}
+//   <exactly stdin_bytes bytes>
+//
+// so neither side escapes, unescapes or copies the file through a JSON string: the daemon
+// knows the size before the body arrives (too big is refused at once), reserves it and reads
+// it straight into the request (RequestReader, control_server.h). A request has "stdin" or
+// "stdin_bytes", not both.
+//
 // and the daemon answers with one JSON object and a newline, then closes the connection:
 //
 //   {"status": 0, "out": "...", "err": "..."}
@@ -34,9 +45,16 @@ struct ControlRequest {
   std::string tool;
   std::vector<std::string> argv;
   std::string stdin_data;
+  // Decoded from a header: bytes of raw standard input that follow its newline (0: none; the
+  // input, if any, was inline). encode_request_head() takes the size from stdin_data instead.
+  size_t stdin_bytes = 0;
 };
 
-std::string encode_request(const ControlRequest& req);
+std::string encode_request(const ControlRequest& req);  // one line, stdin inline (escaped)
+// The line of a request whose stdin_data follows raw: `stdin_bytes` is stdin_data's size (the
+// key is absent when it is empty, and the line is then a whole request).
+std::string encode_request_head(const ControlRequest& req);
+// One request line: its stdin inline, or announced (stdin_bytes) to follow raw.
 Result<ControlRequest> decode_request(std::string_view json);
 std::string encode_reply(const ControlReply& reply);  // a whole reply (its stream ignored)
 // A streamed reply on the wire, the same bytes encode_reply() gives once it is drained:

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -46,6 +47,77 @@ FrameState frame_request(std::string_view buf, bool eof, size_t max, std::string
   if (buf.empty()) return FrameState::kEmpty;
   *request = buf;
   return FrameState::kWhole;
+}
+
+RequestReader::State RequestReader::fail(State s, std::string why) {
+  error_ = std::move(why);
+  std::string().swap(in_);
+  return state_ = s;
+}
+
+RequestReader::State RequestReader::body_state() {
+  return state_ = filled_ == req_.stdin_data.size() ? State::kWhole : State::kIncomplete;
+}
+
+// The header line is whole: decode it and start its body with what followed the newline.
+RequestReader::State RequestReader::on_header(std::string_view line, std::string_view rest) {
+  auto req = decode_request(line);
+  if (!req.ok()) return fail(State::kMalformed, req.error().message);
+  req_ = std::move(*req);
+  if (req_.stdin_bytes == 0) return state_ = State::kWhole;
+  if (req_.stdin_bytes > max_ || line.size() > max_ - req_.stdin_bytes) {
+    return fail(State::kTooBig, "");
+  }
+  req_.stdin_data.resize(req_.stdin_bytes);  // reserved once; read() fills it in place
+  size_t n = std::min(rest.size(), req_.stdin_bytes);
+  std::memcpy(req_.stdin_data.data(), rest.data(), n);
+  filled_ = n;
+  in_body_ = true;
+  std::string().swap(in_);
+  return body_state();
+}
+
+RequestReader::State RequestReader::feed(std::string_view bytes) {
+  if (state_ != State::kIncomplete) return state_;
+  if (in_body_) {
+    size_t n = std::min(bytes.size(), req_.stdin_data.size() - filled_);
+    std::memcpy(req_.stdin_data.data() + filled_, bytes.data(), n);
+    filled_ += n;
+    return body_state();
+  }
+  size_t scanned = in_.size();
+  in_.append(bytes);
+  // Only the new bytes can hold the newline: a slow header is not rescanned from its start.
+  size_t nl = in_.find('\n', scanned);
+  if (nl == std::string::npos) {
+    if (in_.size() > max_) return fail(State::kTooBig, "");
+    return state_;
+  }
+  if (nl > max_) return fail(State::kTooBig, "");  // as frame_request()
+  std::string head = in_.substr(0, nl + 1);
+  return on_header(head, std::string_view(in_).substr(nl + 1));
+}
+
+std::span<char> RequestReader::body_space() {
+  if (!in_body_ || state_ != State::kIncomplete) return {};
+  return {req_.stdin_data.data() + filled_, req_.stdin_data.size() - filled_};
+}
+
+RequestReader::State RequestReader::body_filled(size_t n) {
+  filled_ += std::min(n, req_.stdin_data.size() - filled_);
+  return body_state();
+}
+
+RequestReader::State RequestReader::finish() {
+  if (state_ != State::kIncomplete) return state_;
+  if (in_body_) {
+    return fail(State::kMalformed, "request cut short: " + std::to_string(filled_) + " of " +
+                                       std::to_string(req_.stdin_data.size()) +
+                                       " bytes of stdin_bytes received");
+  }
+  if (in_.empty()) return state_ = State::kEmpty;
+  std::string head = std::move(in_);
+  return on_header(head, {});
 }
 
 ControlReply control_error_reply(const std::string& why) {
@@ -122,7 +194,7 @@ void ControlServer::add_client(int fd) {
     ::close(fd);
     return;
   }
-  clients_[fd].last_active_ms = now_ms_();
+  clients_.try_emplace(fd, limits_.max_request).first->second.last_active_ms = now_ms_();
 }
 
 void ControlServer::refuse(int fd, const std::string& why) {
@@ -142,47 +214,53 @@ void ControlServer::close_client(int fd) {
 bool ControlServer::read_some(int fd, Client& c) {
   char chunk[kReadChunk];
   size_t budget = kReadBudget;
-  bool eof = false;
-  while (budget > 0 && c.in.size() <= limits_.max_request) {
-    ssize_t n = ::read(fd, chunk, sizeof chunk);
+  RequestReader::State st = c.reader.state();
+  while (budget > 0 && st == RequestReader::State::kIncomplete) {
+    // A raw body is read straight into the request; a header line through `chunk`.
+    std::span<char> body = c.reader.body_space();
+    char* to = body.empty() ? chunk : body.data();
+    size_t room = std::min(budget, body.empty() ? sizeof chunk : body.size());
+    ssize_t n = ::read(fd, to, room);
     if (n > 0) {
-      c.in.append(chunk, static_cast<size_t>(n));
-      budget -= std::min(budget, static_cast<size_t>(n));
+      auto got = static_cast<size_t>(n);
+      st = body.empty() ? c.reader.feed({chunk, got}) : c.reader.body_filled(got);
+      budget -= std::min(budget, got);
       c.last_active_ms = now_ms_();
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n < 0) return false;
-    eof = true;
-    break;
+    st = c.reader.finish();
   }
-  std::string_view request;
-  switch (frame_request(c.in, eof, limits_.max_request, &request)) {
-    case FrameState::kIncomplete:
+  switch (st) {
+    case RequestReader::State::kIncomplete:
       return true;
-    case FrameState::kEmpty:
+    case RequestReader::State::kEmpty:
       return false;
-    case FrameState::kTooBig:
+    case RequestReader::State::kTooBig:
       bump(ControlCounter::kTooBig);
       respond(
           fd, c,
           control_error_reply("request too big (more than " + std::to_string(limits_.max_request) +
                               " bytes; see --control-max-request)"));
       return true;
-    case FrameState::kWhole:
+    case RequestReader::State::kMalformed:
+      bump(ControlCounter::kRequests);
+      bump(ControlCounter::kMalformed);
+      respond(fd, c, control_error_reply(c.reader.error()));
+      return true;
+    case RequestReader::State::kWhole:
       break;
   }
   bump(ControlCounter::kRequests);
-  auto req = decode_request(request);
-  if (!req.ok()) bump(ControlCounter::kMalformed);
-  respond(fd, c, req.ok() ? handler_(*req) : control_error_reply(req.error().message));
+  respond(fd, c, handler_(c.reader.take()));
   return true;
 }
 
 void ControlServer::respond(int fd, Client& c, ControlReply reply) {
   c.replying = true;
-  std::string().swap(c.in);
+  c.reader = RequestReader(limits_.max_request);  // the request's buffers go
   c.sent = 0;
   if (reply.stream) {
     bump(ControlCounter::kReplyStreamed);
@@ -262,7 +340,7 @@ void ControlServer::tick() {
   }
   for (int fd : idle) {
     bump(ControlCounter::kIdleTimeout);
-    if (!clients_[fd].replying) {
+    if (!clients_.at(fd).replying) {
       std::string msg = encode_reply(control_error_reply(
           "connection idle for more than " + std::to_string(limits_.idle_timeout_ms / 1000) +
           " s (see --control-idle-timeout); closing it"));

@@ -2,7 +2,8 @@
 //
 // Every connection is non-blocking and has its own input and output buffer. The loop calls
 // on_readable / on_writable when epoll says a connection is ready; a request is executed once
-// it is whole (a newline, or the client's end of stream), and its reply is sent as far as the
+// it is whole (a newline, or the client's end of stream, and the raw standard input its line
+// announces: RequestReader, read straight into the request), and its reply is sent as far as the
 // socket takes it without waiting, the rest when the socket is writable again. So a client that
 // sends a request and never reads its reply, or sends half a request and stops, holds only its
 // own buffers: the loop (and with it forwarding and every other client) never waits on it.
@@ -33,6 +34,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -76,6 +78,46 @@ enum class ControlCounter : uint8_t {
 enum class FrameState { kIncomplete, kWhole, kTooBig, kEmpty };
 FrameState frame_request(std::string_view buf, bool eof, size_t max, std::string_view* request);
 
+// Assembles one request from what a client sends, as it arrives: the header line
+// (as frame_request() frames it), then the `stdin_bytes` raw bytes it announces (control.h), which
+// go straight into the request's stdin_data, reserved once at their announced size: the body is
+// neither scanned for a newline nor copied again. `max` bounds the whole request (line and body); a
+// body that would pass it is refused as soon as its header is read.
+//   feed(bytes)         what was read (a copy; the server reads a body into body_space())
+//   body_space()        while the body is incomplete: where its next bytes go (else empty)
+//   body_filled(n)      n bytes were written into body_space()
+//   finish()            the client ended its stream
+// Each returns kIncomplete until the request is whole (take() it), or the terminal state:
+// kTooBig, kEmpty (the client sent nothing), kMalformed (error(): a bad header, a body cut
+// short). Bytes after a whole request are ignored, as after a request line.
+class RequestReader {
+ public:
+  enum class State { kIncomplete, kWhole, kTooBig, kEmpty, kMalformed };
+
+  explicit RequestReader(size_t max) : max_(max) {}
+  State feed(std::string_view bytes);
+  std::span<char> body_space();
+  State body_filled(size_t n);
+  State finish();
+
+  State state() const { return state_; }
+  const std::string& error() const { return error_; }
+  ControlRequest take() { return std::move(req_); }
+
+ private:
+  State on_header(std::string_view line, std::string_view rest);
+  State fail(State s, std::string why);
+  State body_state();
+
+  size_t max_;
+  State state_ = State::kIncomplete;
+  bool in_body_ = false;
+  std::string in_;     // the header line, until whole
+  size_t filled_ = 0;  // body bytes received
+  ControlRequest req_;
+  std::string error_;
+};
+
 // The reply sent for a request that could not be executed (`why` without the program name).
 ControlReply control_error_reply(const std::string& why);
 
@@ -105,7 +147,9 @@ class ControlServer {
 
  private:
   struct Client {
-    std::string in, out;
+    explicit Client(size_t max_request) : reader(max_request) {}
+    RequestReader reader;
+    std::string out;
     size_t sent = 0;
     bool replying = false;  // the reply is in `out` (and `stream`); reading is over
     bool partial = false;   // the reply did not go out at once (counted once)

@@ -170,6 +170,24 @@ TEST_F(BundleTest, DiffTurnsHaveIntoWantAndLeavesUnchangedFlowsAlone) {
   EXPECT_EQ(diff_flows(bridge_flows(br_, true), want, 0, 0, /*readd=*/true).size(), 3u);
 }
 
+// A flow the file gives twice: its last line is the one wanted (an earlier line that matches the
+// switch's flow does not make the later one a no-op, and the later one alone is added).
+TEST_F(BundleTest, DiffTakesTheLastLineOfAFlowGivenTwice) {
+  add("priority=20,ip actions=drop");
+  std::vector<FlowSpec> want = {
+      spec("priority=20,ip actions=drop"), spec("priority=30,arp actions=output:1"),
+      spec("priority=20,ip actions=output:2"), spec("priority=30,arp actions=output:3")};
+  std::vector<FlowOp> ops = diff_flows(bridge_flows(br_, true), want);
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0].cmd, FlowModCommand::kAdd);
+  EXPECT_TRUE(ops[0].spec.priority == 20 && ops[0].spec.actions == want[2].actions);
+  EXPECT_TRUE(ops[1].spec.priority == 30 && ops[1].spec.actions == want[3].actions);
+  ASSERT_TRUE(br_.apply_bundle(ops).ok());
+  EXPECT_TRUE(diff_flows(bridge_flows(br_, true), {want[2], want[3]}).empty());
+  // The switch holds the last version already: the earlier line changes nothing either.
+  EXPECT_TRUE(diff_flows(bridge_flows(br_, true), want).empty());
+}
+
 TEST_F(BundleTest, DiffWithCookieMaskLeavesForeignFlowsAlone) {
   add("cookie=0x100,table=0,priority=10,in_port=1 actions=output:2");  // foreign
   add("cookie=0x100,table=0,priority=11,in_port=2 actions=output:1");  // foreign

@@ -372,7 +372,24 @@ TEST_F(HardeningTest, RequestTooBigIsRefusedAndCounted) {
   ToolRun r = tool("nvs-ofctl", {"add-flow", "br0", "actions=" + std::string(5000, 'a')});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("request too big"), std::string::npos) << r.err;
-  EXPECT_EQ(coverage("control_request_too_big"), 2u);
+  // A file of flows follows its request line raw: refused from the size the line announces.
+  std::string flows;
+  for (int i = 0; i < 200; ++i) flows += "priority=" + std::to_string(i) + ",ip actions=drop\n";
+  std::ofstream(dir_ / "big.txt") << flows;
+  ToolRun file = tool("nvs-ofctl", {"--bundle", "add-flows", "br0", (dir_ / "big.txt").string()});
+  EXPECT_EQ(file.status, 1);
+  EXPECT_NE(file.err.find("request too big (more than 4096 bytes"), std::string::npos) << file.err;
+  EXPECT_EQ(coverage("control_request_too_big"), 3u);
+  // One that fits goes through whole (its lines are all there).
+  ASSERT_EQ(tool("nvs-vsctl", {"add-br", "br0"}).status, 0);
+  std::ofstream(dir_ / "small.txt") << flows.substr(0, flows.find("priority=40,"));
+  ASSERT_EQ(tool("nvs-ofctl", {"add-flows", "br0", (dir_ / "small.txt").string()}).status, 0);
+  ToolRun dump = tool("nvs-ofctl", {"--no-stats", "dump-flows", "br0"});
+  size_t flows_shown = 0;
+  for (size_t at = 0; (at = dump.out.find(",ip actions=drop\n", at)) != std::string::npos; ++at) {
+    ++flows_shown;
+  }
+  EXPECT_EQ(flows_shown, 40u) << dump.out;
 }
 
 TEST_F(HardeningTest, TooManyClientsAreRefusedAndCounted) {
