@@ -7,15 +7,7 @@
 # Usage: openstack_cli_l3.sh TOOLS_DIR. Exits 77 (skipped) without the openstack CLI or curl.
 set -uo pipefail
 tools=$1
-command -v openstack >/dev/null && command -v curl >/dev/null || { echo "SKIP: needs openstack and curl"; exit 77; }
-tmp=$(mktemp -d)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; [ -f "$tmp/server.log" ] && tail -20 "$tmp/server.log"; exit 1; }
-expect_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/cli_fixture.sh"
 cat >"$tmp/neutron.conf" <<CONF
 [DEFAULT]
 bind_host = 127.0.0.1
