@@ -11,6 +11,7 @@ namespace {
 constexpr const char* kSchema = R"sql(
 PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
+PRAGMA wal_autocheckpoint=10000;
 CREATE TABLE IF NOT EXISTS resources (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL, id TEXT NOT NULL, project_id TEXT, network_id TEXT, name TEXT,
