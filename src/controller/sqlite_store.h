@@ -8,8 +8,9 @@
 // commit. With NORMAL the fsyncs happen at checkpoints, on the committing request's path: the
 // WAL is checkpointed every 10,000 pages (wal_autocheckpoint; ~40 MB of WAL at most between
 // checkpoints) rather than SQLite's 1,000, so a port create pays for one every ~10x fewer
-// commits (api_bench: 1,000 creates now run without one). The schema is created on open (resources, allocations with a
-// (pool, key) primary key, changes, meta holding the revision counter).
+// commits (api_bench: 1,000 creates now run without one). The schema is created on open
+// (resources, allocations with a (pool, key) primary key, changes, meta holding the revision
+// counter).
 #pragma once
 
 #include <memory>
