@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <string_view>
 #include <tuple>
 
 #include "controller/agents.h"
 #include "controller/l3.h"
+#include "controller/raw_json.h"
 #include "controller/resource.h"
 #include "controller/security_groups.h"
 #include "controller/tags.h"
@@ -173,15 +175,21 @@ bool is_list_param(const std::string& k) {
   return std::find(std::begin(kListParams), std::end(kListParams), k) != std::end(kListParams);
 }
 
-// Hides what only an admin may read (provider and binding attributes, routers' dvr/ha).
+// What only an admin may read: provider and binding attributes, routers' dvr/ha (l3.h).
+const std::vector<std::string_view> kAdminOnly = {"provider:network_type",
+                                                  "provider:physical_network",
+                                                  "provider:segmentation_id",
+                                                  "binding:host_id",
+                                                  "binding:profile",
+                                                  "binding:vif_type",
+                                                  "binding:vif_details",
+                                                  "distributed",
+                                                  "ha"};
+
+// Hides what only an admin may read.
 Json for_caller(const Context& ctx, Json body) {
   if (!ctx.is_admin) {
-    for (const char* k :
-         {"provider:network_type", "provider:physical_network", "provider:segmentation_id",
-          "binding:host_id", "binding:profile", "binding:vif_type", "binding:vif_details"}) {
-      body.erase(k);
-    }
-    for (const char* k : {"distributed", "ha"}) body.erase(k);  // routers (l3.h)
+    for (auto k : kAdminOnly) body.erase(std::string(k));
   }
   return body;
 }
@@ -213,6 +221,7 @@ class Handler {
   }
   ApiResponse list(const ResourceInfo& info);
   std::optional<ApiResponse> list_as_stored(const ResourceInfo& info);
+  bool append_visible(const ResourceInfo& info, std::string_view stored, std::string& out);
   ApiResponse show(const ResourceInfo& info, const std::string& id);
   ApiResponse create(const ResourceOps& ops);
   ApiResponse update(const ResourceOps& ops, const std::string& id);
@@ -243,13 +252,14 @@ bool is_indexed(const std::string& k) {
   return k == "network_id" || k == "device_id" || k == "name" || k == "project_id";
 }
 
-// The fast path of a list: an admin (who sees everything, every attribute) asking for at most
-// one indexed attribute with one non-empty value, without fields, sorting, paging or tag
-// filters, gets the stored bodies spliced into the response as they are — the same bytes the
-// general path would produce by parsing and re-serialising each (sorted keys, compact). Kinds
-// with attributes computed on read (kReadViews) always take the general path.
+// The fast path of a list: a caller asking for at most one indexed attribute with one non-empty
+// value, without fields, sorting, paging or tag filters, gets the stored bodies spliced into
+// the response — the same bytes the general path would produce by parsing and re-serialising
+// each (sorted keys, compact). An admin sees every body as it is; anyone else gets what
+// append_visible keeps. Kinds with attributes computed on read (kReadViews) always take the
+// general path.
 std::optional<ApiResponse> Handler::list_as_stored(const ResourceInfo& info) {
-  if (!env_.ctx.is_admin || req_.query.size() > 1) return std::nullopt;
+  if (req_.query.size() > 1) return std::nullopt;
   for (const auto& v : kReadViews) {
     if (info.kind == v.kind) return std::nullopt;  // attributes computed on read (alive)
   }
@@ -259,10 +269,46 @@ std::optional<ApiResponse> Handler::list_as_stored(const ResourceInfo& info) {
     if (!is_indexed(column) || value.empty() || !info.find(column)) return std::nullopt;
   }
   std::string body = "{" + Json(info.collection).dump() + ":[";
-  Status s = env_.txn.append_bodies(info.kind, column, value, body);
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (env_.ctx.is_admin) {
+    Status s = env_.txn.append_bodies(info.kind, column, value, body);
+    if (!s) throw Fault(500, "InternalError", s.error().message);
+  } else {
+    std::string stored;
+    Status s = env_.txn.append_bodies(info.kind, column, value, stored);
+    if (!s) throw Fault(500, "InternalError", s.error().message);
+    if (!append_visible(info, stored, body)) return std::nullopt;
+  }
   body += "]}";
   return ApiResponse{200, std::move(body)};
+}
+
+// A non-admin's share of the stored bodies (`stored`: comma-separated) appended to `out`: its
+// own — decided from the project_id member's raw text, as visible() decides — without the
+// admin-only members, cut out as text (raw_json.h); any other body is parsed and goes through
+// visible() and for_caller() as on the general path (shared and external networks, a shared
+// network's subnets). False when a body is not the compact object expected (general path).
+bool Handler::append_visible(const ResourceInfo& info, std::string_view stored, std::string& out) {
+  auto values = split_values(stored);
+  if (!values) return false;
+  bool first = true;
+  for (std::string_view v : *values) {
+    auto members = raw_members(v);
+    if (!members) return false;
+    auto project = plain_string(*members, "project_id");
+    std::string item;
+    if (project && *project == env_.ctx.project_id) {
+      append_without(*members, kAdminOnly, item);
+    } else {
+      Json body = Json::parse(v);
+      if (!visible(env_, info.kind, body)) continue;
+      item = for_caller(env_.ctx, std::move(body))
+                 .dump(-1, ' ', false, Json::error_handler_t::replace);
+    }
+    if (!first) out += ',';
+    first = false;
+    out += item;
+  }
+  return true;
 }
 
 ApiResponse Handler::list(const ResourceInfo& info) {

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <map>
+#include <unordered_map>
 
 namespace nt::controller {
 namespace {
@@ -10,6 +11,7 @@ namespace {
 constexpr const char* kSchema = R"sql(
 PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
+PRAGMA wal_autocheckpoint=10000;
 CREATE TABLE IF NOT EXISTS resources (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL, id TEXT NOT NULL, project_id TEXT, network_id TEXT, name TEXT,
@@ -30,13 +32,69 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('revision', 0);
 )sql";
 
-// A prepared statement, reset and cleared when it goes out of scope.
+}  // namespace
+
+// The connection's prepared statements, keyed by their SQL (string literals: the address is
+// the key). Each is prepared on first use and reset for the next; a statement already in use
+// (the same SQL nested in itself) gets a fresh one, finalised after use.
+class StmtCache {
+ public:
+  explicit StmtCache(sqlite3* db) : db_(db) {}
+  ~StmtCache() {
+    for (auto& [sql, e] : map_) sqlite3_finalize(e.st);
+  }
+  StmtCache(const StmtCache&) = delete;
+  StmtCache& operator=(const StmtCache&) = delete;
+
+  sqlite3* db() const { return db_; }
+  // A statement for `sql` (nullptr when it does not prepare); `cached` tells give_back's duty.
+  sqlite3_stmt* take(const char* sql, bool& cached) {
+    Entry& e = map_[sql];
+    cached = !e.busy;
+    if (cached && e.st) {
+      e.busy = true;
+      return e.st;
+    }
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v3(db_, sql, -1, cached ? SQLITE_PREPARE_PERSISTENT : 0, &st, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_finalize(st);
+      cached = false;
+      return nullptr;
+    }
+    if (cached) e = {st, true};
+    return st;
+  }
+  void give_back(const char* sql, sqlite3_stmt* st, bool cached) {
+    if (!cached) {
+      sqlite3_finalize(st);
+      return;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    map_[sql].busy = false;
+  }
+
+ private:
+  struct Entry {
+    sqlite3_stmt* st = nullptr;
+    bool busy = false;
+  };
+  sqlite3* db_;
+  std::unordered_map<const char*, Entry> map_;
+};
+
+namespace {
+
+// A statement of the connection's cache, reset and cleared when it goes out of scope.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &st_, nullptr) != SQLITE_OK) st_ = nullptr;
+  Stmt(StmtCache& cache, const char* sql) : cache_(cache), sql_(sql), db_(cache.db()) {
+    st_ = cache.take(sql, cached_);
   }
-  ~Stmt() { sqlite3_finalize(st_); }
+  ~Stmt() {
+    if (st_) cache_.give_back(sql_, st_, cached_);
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -70,8 +128,11 @@ class Stmt {
   }
 
  private:
+  StmtCache& cache_;
+  const char* sql_;
   sqlite3* db_;
   sqlite3_stmt* st_ = nullptr;
+  bool cached_ = false;
 };
 
 // The cursor of an exhausted range: above every hex key, so a release lowers it.
@@ -98,10 +159,10 @@ std::string column_of(const Json& body, const char* key) {
 
 class SqliteTxn : public Txn {
  public:
-  explicit SqliteTxn(sqlite3* db) : db_(db) {}
+  explicit SqliteTxn(StmtCache& stmts) : stmts_(stmts) {}
 
   Result<std::optional<Json>> get(const std::string& kind, const std::string& id) override {
-    Stmt st(db_, "SELECT body FROM resources WHERE kind = ?1 AND id = ?2");
+    Stmt st(stmts_, "SELECT body FROM resources WHERE kind = ?1 AND id = ?2");
     st.bind(1, kind).bind(2, id);
     int rc = st.step();
     if (rc == SQLITE_DONE) return std::optional<Json>();
@@ -110,7 +171,7 @@ class SqliteTxn : public Txn {
   }
 
   Status put(const std::string& kind, const Json& body) override {
-    Stmt st(db_,
+    Stmt st(stmts_,
             "INSERT INTO resources (kind, id, project_id, network_id, name, device_id, body) "
             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (kind, id) DO UPDATE SET "
             "project_id = ?3, network_id = ?4, name = ?5, device_id = ?6, body = ?7");
@@ -123,7 +184,7 @@ class SqliteTxn : public Txn {
   }
 
   Status remove(const std::string& kind, const std::string& id) override {
-    Stmt st(db_, "DELETE FROM resources WHERE kind = ?1 AND id = ?2");
+    Stmt st(stmts_, "DELETE FROM resources WHERE kind = ?1 AND id = ?2");
     st.bind(1, kind).bind(2, id);
     if (st.step() != SQLITE_DONE) return st.error();
     return log_change(kind, id, "delete");
@@ -148,7 +209,7 @@ class SqliteTxn : public Txn {
   }
 
   Status claim(const std::string& pool, const std::string& key, const std::string& owner) override {
-    Stmt st(db_, "INSERT INTO allocations (pool, key, owner) VALUES (?1, ?2, ?3)");
+    Stmt st(stmts_, "INSERT INTO allocations (pool, key, owner) VALUES (?1, ?2, ?3)");
     st.bind(1, pool).bind(2, key).bind(3, owner);
     int rc = st.step();
     if (rc == SQLITE_CONSTRAINT) {
@@ -159,19 +220,19 @@ class SqliteTxn : public Txn {
   }
 
   Status release(const std::string& pool, const std::string& key) override {
-    Stmt st(db_, "DELETE FROM allocations WHERE pool = ?1 AND key = ?2");
+    Stmt st(stmts_, "DELETE FROM allocations WHERE pool = ?1 AND key = ?2");
     st.bind(1, pool).bind(2, key);
     if (st.step() != SQLITE_DONE) return st.error();
     return lower_cursors(pool, key);
   }
 
   Status release_owner(const std::string& owner) override {
-    Stmt keys(db_, "SELECT pool, key FROM allocations WHERE owner = ?1");
+    Stmt keys(stmts_, "SELECT pool, key FROM allocations WHERE owner = ?1");
     keys.bind(1, owner);
     int rc;
     while ((rc = keys.step()) == SQLITE_ROW) NT_TRY(lower_cursors(keys.text(0), keys.text(1)));
     if (rc != SQLITE_DONE) return keys.error();
-    Stmt st(db_, "DELETE FROM allocations WHERE owner = ?1");
+    Stmt st(stmts_, "DELETE FROM allocations WHERE owner = ?1");
     st.bind(1, owner);
     if (st.step() != SQLITE_DONE) return st.error();
     return ok_status();
@@ -180,7 +241,7 @@ class SqliteTxn : public Txn {
   Status drop_pool(const std::string& pool) override {
     for (const char* sql :
          {"DELETE FROM allocations WHERE pool = ?1", "DELETE FROM cursors WHERE pool = ?1"}) {
-      Stmt st(db_, sql);
+      Stmt st(stmts_, sql);
       st.bind(1, pool);
       if (st.step() != SQLITE_DONE) return st.error();
     }
@@ -192,13 +253,13 @@ class SqliteTxn : public Txn {
   // cursor there; a release below a cursor moves it back (lower_cursors).
   Result<std::optional<std::string>> first_free(const std::string& pool, const std::string& lo,
                                                 const std::string& hi) override {
-    Stmt cur(db_, "SELECT next FROM cursors WHERE pool = ?1 AND lo = ?2");
+    Stmt cur(stmts_, "SELECT next FROM cursors WHERE pool = ?1 AND lo = ?2");
     cur.bind(1, pool).bind(2, lo);
     int rc = cur.step();
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return cur.error();
     std::string want = rc == SQLITE_ROW ? cur.text(0) : lo;
     if (want > hi) return std::optional<std::string>();
-    Stmt st(db_,
+    Stmt st(stmts_,
             "SELECT key FROM allocations WHERE pool = ?1 AND key >= ?2 AND key <= ?3 ORDER BY key");
     st.bind(1, pool).bind(2, want).bind(3, hi);
     while (!want.empty() && (rc = st.step()) == SQLITE_ROW && st.text(0) == want) {
@@ -206,7 +267,7 @@ class SqliteTxn : public Txn {
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return st.error();
     bool exhausted = want.empty() || want > hi;
-    Stmt up(db_,
+    Stmt up(stmts_,
             "INSERT INTO cursors (pool, lo, next) VALUES (?1, ?2, ?3) "
             "ON CONFLICT (pool, lo) DO UPDATE SET next = ?3");
     up.bind(1, pool).bind(2, lo).bind(3, exhausted ? std::string(kExhausted) : want);
@@ -215,7 +276,7 @@ class SqliteTxn : public Txn {
   }
 
   Result<std::set<std::string>> claimed(const std::string& pool) override {
-    Stmt st(db_, "SELECT key FROM allocations WHERE pool = ?1");
+    Stmt st(stmts_, "SELECT key FROM allocations WHERE pool = ?1");
     st.bind(1, pool);
     std::set<std::string> out;
     int rc;
@@ -225,7 +286,7 @@ class SqliteTxn : public Txn {
   }
 
   Result<bool> is_claimed(const std::string& pool, const std::string& key) override {
-    Stmt st(db_, "SELECT 1 FROM allocations WHERE pool = ?1 AND key = ?2");
+    Stmt st(stmts_, "SELECT 1 FROM allocations WHERE pool = ?1 AND key = ?2");
     st.bind(1, pool).bind(2, key);
     int rc = st.step();
     if (rc == SQLITE_ROW) return true;
@@ -235,9 +296,9 @@ class SqliteTxn : public Txn {
 
   Result<uint64_t> revision() override {
     if (revision_ == 0) {
-      Stmt up(db_, "UPDATE meta SET value = value + 1 WHERE key = 'revision'");
+      Stmt up(stmts_, "UPDATE meta SET value = value + 1 WHERE key = 'revision'");
       if (up.step() != SQLITE_DONE) return up.error();
-      Stmt st(db_, "SELECT value FROM meta WHERE key = 'revision'");
+      Stmt st(stmts_, "SELECT value FROM meta WHERE key = 'revision'");
       if (st.step() != SQLITE_ROW) return st.error();
       revision_ = static_cast<uint64_t>(st.integer(0));
     }
@@ -245,7 +306,7 @@ class SqliteTxn : public Txn {
   }
 
   Result<std::vector<Change>> changes(uint64_t after, uint64_t upto) override {
-    Stmt st(db_,
+    Stmt st(stmts_,
             "SELECT revision, kind, id, op FROM changes WHERE revision > ?1 AND revision <= ?2 "
             "ORDER BY revision, rowid");
     st.bind_int(1, static_cast<int64_t>(after)).bind_int(2, static_cast<int64_t>(upto));
@@ -274,7 +335,7 @@ class SqliteTxn : public Txn {
     };
     auto q = kQueries.find(column);
     if (q == kQueries.end()) return make_error("no index on " + column, ErrorCode::kInternal);
-    Stmt st(db_, q->second);
+    Stmt st(stmts_, q->second);
     st.bind(1, kind);
     if (!column.empty()) st.bind(2, value);
     int rc;
@@ -284,7 +345,7 @@ class SqliteTxn : public Txn {
   }
 
   Status lower_cursors(const std::string& pool, const std::string& key) {
-    Stmt st(db_, "UPDATE cursors SET next = ?2 WHERE pool = ?1 AND lo <= ?2 AND next > ?2");
+    Stmt st(stmts_, "UPDATE cursors SET next = ?2 WHERE pool = ?1 AND lo <= ?2 AND next > ?2");
     st.bind(1, pool).bind(2, key);
     if (st.step() != SQLITE_DONE) return st.error();
     return ok_status();
@@ -293,13 +354,13 @@ class SqliteTxn : public Txn {
   Status log_change(const std::string& kind, const std::string& id, const char* op) {
     auto rev = revision();
     if (!rev) return rev.error();
-    Stmt st(db_, "INSERT INTO changes (revision, kind, id, op) VALUES (?1, ?2, ?3, ?4)");
+    Stmt st(stmts_, "INSERT INTO changes (revision, kind, id, op) VALUES (?1, ?2, ?3, ?4)");
     st.bind_int(1, static_cast<int64_t>(*rev)).bind(2, kind).bind(3, id).bind(4, op);
     if (st.step() != SQLITE_DONE) return st.error();
     return ok_status();
   }
 
-  sqlite3* db_;
+  StmtCache& stmts_;
   uint64_t revision_ = 0;
 };
 
@@ -321,7 +382,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   return store;
 }
 
-SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+SqliteStore::SqliteStore(sqlite3* db) : db_(db), stmts_(std::make_unique<StmtCache>(db)) {}
+
+SqliteStore::~SqliteStore() {
+  stmts_.reset();  // finalised before the connection closes
+  sqlite3_close(db_);
+}
 
 Status SqliteStore::exec(const char* sql) {
   char* err = nullptr;
@@ -336,7 +402,7 @@ Status SqliteStore::exec(const char* sql) {
 Status SqliteStore::transact(const std::function<Status(Txn&)>& fn) {
   std::lock_guard lock(mu_);
   NT_TRY(exec("BEGIN IMMEDIATE"));
-  SqliteTxn txn(db_);
+  SqliteTxn txn(*stmts_);
   Status s = ok_status();
   try {
     s = fn(txn);
@@ -355,7 +421,7 @@ Status SqliteStore::transact(const std::function<Status(Txn&)>& fn) {
 
 uint64_t SqliteStore::current_revision() {
   std::lock_guard lock(mu_);
-  Stmt st(db_, "SELECT value FROM meta WHERE key = 'revision'");
+  Stmt st(*stmts_, "SELECT value FROM meta WHERE key = 'revision'");
   return st.step() == SQLITE_ROW ? static_cast<uint64_t>(st.integer(0)) : 0;
 }
 
