@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 
+#include "controller/store_keys.h"
+
 namespace nt::controller {
 namespace {
 
@@ -39,31 +41,10 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO meta VALUES ('revision', 0) ON CONFLICT DO NOTHING;
 )sql";
 
-// The cursor of an exhausted range: above every hex key, so a release lowers it.
-constexpr const char* kExhausted = "z";
 // Keys first_free reads per round trip while it walks a run of claimed keys.
 constexpr int kWalkBatch = 64;
 
 using PgResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
-
-// "00ff" -> "0100"; "" when the key was the largest of its width.
-std::string hex_increment(std::string key) {
-  for (size_t i = key.size(); i-- > 0;) {
-    char& c = key[i];
-    if (c == 'f') {
-      c = '0';
-      continue;
-    }
-    c = c == '9' ? 'a' : static_cast<char>(c + 1);
-    return key;
-  }
-  return "";
-}
-
-std::string column_of(const Json& body, const char* key) {
-  auto it = body.find(key);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::string message_of(PGconn* conn) {
   std::string msg = conn ? PQerrorMessage(conn) : "out of memory";

@@ -5,6 +5,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "controller/store_keys.h"
+
 namespace nt::controller {
 namespace {
 
@@ -134,28 +136,6 @@ class Stmt {
   sqlite3_stmt* st_ = nullptr;
   bool cached_ = false;
 };
-
-// The cursor of an exhausted range: above every hex key, so a release lowers it.
-constexpr const char* kExhausted = "z";
-
-// "00ff" -> "0100"; "" when the key was the largest of its width.
-std::string hex_increment(std::string key) {
-  for (size_t i = key.size(); i-- > 0;) {
-    char& c = key[i];
-    if (c == 'f') {
-      c = '0';
-      continue;
-    }
-    c = c == '9' ? 'a' : static_cast<char>(c + 1);
-    return key;
-  }
-  return "";
-}
-
-std::string column_of(const Json& body, const char* key) {
-  auto it = body.find(key);
-  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 class SqliteTxn : public Txn {
  public:

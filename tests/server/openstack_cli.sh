@@ -36,18 +36,11 @@ printf '[ml2_type_vxlan]\nvni_ranges = 1:99999999\n' >"$tmp/bad.ini"
 msg=$("$tools/neutrino-server" --config-file "$tmp/neutron.conf" --config-file "$tmp/bad.ini" 2>&1) && fail "bad config accepted"
 expect_eq "$msg" "neutrino-server: $tmp/bad.ini: [ml2_type_vxlan] vni_ranges: '1:99999999' is not a range within 1:16777215" "bad config"
 
-"$tools/neutrino-server" --config-file "$tmp/neutron.conf" --config-file "$tmp/ml2_conf.ini" \
-  --log-file "$tmp/server.log" --pidfile "$tmp/server.pid" --state-dir "$tmp" &
-pid=$!
-url=http://127.0.0.1:$port
-for _ in $(seq 100); do curl -sf "$url/" >/dev/null && break; sleep 0.1; done
-curl -sf "$url/" >/dev/null || fail "server did not start"
+start_server --config-file "$tmp/neutron.conf" --config-file "$tmp/ml2_conf.ini" \
+  --pidfile "$tmp/server.pid"
 grep -q 'neutron.conf: \[DEFAULT\] debug: unknown option, ignored' "$tmp/server.log" || fail "unknown option not logged"
 expect_eq "$(cat "$tmp/server.pid")" "$pid" "pidfile"
 
-export OS_AUTH_TYPE=none OS_ENDPOINT=$url
-os() { openstack "$@"; }
-val() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # Networks of every type, as the seeds create them.

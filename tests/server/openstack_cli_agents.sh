@@ -16,16 +16,7 @@ agent_down_time = 10
 [database]
 connection = sqlite:///$tmp/neutron.sqlite
 CONF
-"$tools/neutrino-server" --config-file "$tmp/neutron.conf" --log-file "$tmp/server.log" \
-  --state-dir "$tmp" &
-pid=$!
-url=http://127.0.0.1:$port
-for _ in $(seq 100); do curl -sf "$url/" >/dev/null && break; sleep 0.1; done
-curl -sf "$url/" >/dev/null || fail "server did not start"
-
-export OS_AUTH_TYPE=none OS_ENDPOINT=$url
-os() { openstack "$@"; }
-val() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+start_server --config-file "$tmp/neutron.conf"
 report() {  # TYPE BINARY HOST [CONFIGURATIONS]
   curl -sf -X POST "$url/v2.0/neutrino/agent-report" -H 'Content-Type: application/json' \
     -d "{\"agent_state\": {\"agent_type\": \"$1\", \"binary\": \"$2\", \"host\": \"$3\",

@@ -19,16 +19,7 @@ connection = sqlite:///$tmp/neutron.sqlite
 [ml2_type_flat]
 flat_networks = external
 CONF
-"$tools/neutrino-server" --config-file "$tmp/neutron.conf" --log-file "$tmp/server.log" \
-  --state-dir "$tmp" &
-pid=$!
-url=http://127.0.0.1:$port
-for _ in $(seq 100); do curl -sf "$url/" >/dev/null && break; sleep 0.1; done
-curl -sf "$url/" >/dev/null || fail "server did not start"
-
-export OS_AUTH_TYPE=none OS_ENDPOINT=$url
-os() { openstack "$@"; }
-val() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+start_server --config-file "$tmp/neutron.conf"
 
 for alias in router ext-gw-mode extraroute fip-port-details; do
   curl -s "$url/v2.0/extensions" | grep -q "\"alias\":\"$alias\"" || fail "extension $alias"
