@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "controller/binding.h"
+
 namespace nt::controller {
 namespace {
 
@@ -148,6 +150,7 @@ ReportResult report_agent(Env& env, std::time_t now, const Json& report) {
     out.state = is_down(env.config, now, a) ? "revived" : "alive";
     if (out.state == "revived" || report.value("start_flag", false)) a["started_at"] = stamp;
   }
+  const Json old_conf = a.value("configurations", Json::object());
   a["heartbeat_timestamp"] = stamp;
   a["binary"] = report["binary"];
   a["topic"] = report["topic"];
@@ -156,6 +159,13 @@ ReportResult report_agent(Env& env, std::time_t now, const Json& report) {
   }
   Status s = env.txn.put("agent", a);
   if (!s) throw Fault(500, "InternalError", s.error().message);
+  // Ports that failed to bind while this host had no usable agent (binding.h).
+  bool may_bind_more =
+      out.state != "alive" || binding_configuration_changed(old_conf, a["configurations"]);
+  if (str_of(a, "agent_type") == kOvsAgentType && may_bind_more) {
+    Env at{env.config, env.txn, env.ctx, now};
+    rebind_host_ports(at, str_of(a, "host"));
+  }
   return out;
 }
 

@@ -207,7 +207,7 @@ class Handler {
  public:
   Handler(const ServerConfig& config, Txn& txn, const Context& ctx, const ApiRequest& req,
           std::time_t now)
-      : env_{config, txn, ctx}, req_(req), now_(now) {}
+      : env_{config, txn, ctx, now}, req_(req), now_(now) {}
 
   ApiResponse route(const std::vector<std::string>& seg);
 

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "common/addr.h"
+#include "controller/binding.h"
 #include "controller/ipam.h"
 #include "controller/l3.h"
 #include "controller/resource.h"
@@ -355,7 +356,9 @@ void change_mac(Env& env, Json& port, const Json& wanted) {
   MacAddr old = *MacAddr::parse(port["mac_address"].get<std::string>());
   MacAddr mac = parse_mac(wanted, "mac_address");
   if (mac == old) return;
-  if (str_of(port, "binding:vif_type") != "unbound") {
+  // Neutron's _check_mac_update_allowed: only a port plugged somewhere is refused.
+  std::string vif = str_of(port, "binding:vif_type");
+  if (vif != "unbound" && vif != "binding_failed") {
     throw conflict("PortBound",
                    "Unable to complete operation on port " + owner.substr(5) +
                        ", port is already bound, port type: " + str_of(port, "binding:vif_type") +
@@ -415,6 +418,12 @@ Json fixed_ips_for(Env& env, const Json& body, const std::string& network_id, co
   return ips;
 }
 
+// binding:host_id null (accepted to clear it) is stored as "", as Neutron's empty host.
+void host_null_to_empty(Json& body) {
+  auto it = body.find("binding:host_id");
+  if (it != body.end() && it->is_null()) *it = "";
+}
+
 }  // namespace
 
 const ResourceInfo& port_info() {
@@ -429,7 +438,8 @@ const ResourceInfo& port_info() {
     a.push_back({"device_id", AttrType::kString, true, true, false, false, ""});
     a.push_back({"device_owner", AttrType::kString, true, true, false, false, ""});
     a.push_back({"status", AttrType::kString, false, false});
-    a.push_back({"binding:host_id", AttrType::kString, true, true, true, false, ""});
+    // null clears it (`openstack port unset --host` sends null), stored as "".
+    a.push_back({"binding:host_id", AttrType::kString, true, true, true, false, "", true});
     a.push_back({"binding:vnic_type", AttrType::kString, true, true, false, false, "normal"});
     a.push_back({"binding:profile", AttrType::kDict, true, true, true, false, Json::object()});
     a.push_back({"binding:vif_type", AttrType::kString, false, false});
@@ -447,6 +457,7 @@ const ResourceInfo& port_info() {
 
 Json create_port(Env& env, const Json& in) {
   Json body = check_body(port_info(), in, true, env.ctx);
+  host_null_to_empty(body);
   Json net = get_visible(env, network_info(), str_of(body, "network_id"));
   check_vnic_type(body);
   stamp_new(body, env.ctx);
@@ -464,13 +475,14 @@ Json create_port(Env& env, const Json& in) {
   check_port_security(body, true);
   body["fixed_ips"] = fixed_ips_for(env, body, network_id, mac, owner);
   body["status"] = "DOWN";
-  body["binding:vif_type"] = "unbound";
-  body["binding:vif_details"] = Json::object();
+  bind_port(env, body);  // binding.h
   return body;
 }
 
 Json update_port(Env& env, Json cur, const Json& in) {
+  const Json before = cur;
   Json changes = check_body(port_info(), in, false, env.ctx);
+  host_null_to_empty(changes);
   check_vnic_type(changes);
   if (changes.contains("mac_address")) {
     change_mac(env, cur, changes["mac_address"]);
@@ -491,6 +503,9 @@ Json update_port(Env& env, Json cur, const Json& in) {
   }
   for (const auto& [k, v] : changes.items()) cur[k] = v;
   check_port_security(cur, false);
+  if (needs_binding(before, cur)) bind_port(env, cur);  // binding.h
+  // A port moved to another host is down until that host's agent wires it.
+  if (str_of(before, "binding:host_id") != str_of(cur, "binding:host_id")) cur["status"] = "DOWN";
   stamp_update(cur);
   l3_after_port_update(env, cur);  // floating IPs' port_details
   return cur;

@@ -8,6 +8,7 @@
 // semantics (IPAM, segments, rules) inside the request's transaction.
 #pragma once
 
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,11 +28,13 @@ struct Context {
   bool is_admin = true;
 };
 
-// What one request works with: the configuration, its transaction and its caller.
+// What one request works with: the configuration, its transaction, its caller and its clock
+// (wall-clock seconds: agents' heartbeats and `alive`, which port binding asks).
 struct Env {
   const ServerConfig& config;
   Txn& txn;
   const Context& ctx;
+  std::time_t now = std::time(nullptr);
 };
 
 enum class AttrType { kString, kBool, kInt, kList, kDict, kAny };

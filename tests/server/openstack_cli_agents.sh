@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # neutrino-server's agents and change feed over real HTTP: agents report with curl (what
 # neutrino-agent sends, POST /v2.0/neutrino/agent-report), the real `openstack network agent
-# list/show/set/delete` shows them alive `:-)` and `XXX` after agent_down_time (10 s here), and
-# a long-poll on /v2.0/neutrino/changes is answered as soon as a port is created while other
+# list/show/set/delete` shows them alive `:-)` and `XXX` after agent_down_time (10 s here), ports
+# bound through `openstack port create --host` get Neutron's OVS binding, and a long-poll on /v2.0/neutrino/changes is answered as soon as a port is created while other
 # requests are still served.
 # Usage: openstack_cli_agents.sh TOOLS_DIR. Exits 77 (skipped) without the openstack CLI or curl.
 set -uo pipefail
@@ -60,6 +60,40 @@ os network agent delete "$dhcp" || fail "agent delete"
 err=$(os network agent show "$dhcp" 2>&1) && fail "deleted agent shown"
 echo "$err" | grep -q "$dhcp" || fail "not found: $err"
 expect_eq "$(os network agent list -f value -c ID)" "$ovs" "one agent left"
+
+# ML2 binding (controller/binding.h) through the real CLI, as Nova binds: compute1's alive OVS
+# agent reports vxlan, so a port on a vxlan network bound there is `ovs` with the OVS driver's
+# vif_details; a host without an agent is binding_failed until that agent reports; ports stay
+# DOWN until device-status; --host cleared is unbound.
+os network create bindnet -f value -c id >/dev/null || fail "network create bindnet"
+ovs_report
+out=$(os port create --network bindnet --host compute1 bound1 -f json) || fail "port create --host"
+expect_eq "$(echo "$out" | val "['binding_vif_type']")" ovs "vif_type on an agent's host"
+expect_eq "$(echo "$out" | val "['status']")" DOWN "status before the agent wires it"
+p1=$(echo "$out" | val "['id']")
+out=$(os port show "$p1" -f json) || fail "port show"
+expect_eq "$(echo "$out" | val "['binding_vif_details']" | tr -d "'{} ")" \
+  "bridge_name:br-int,connectivity:l2,datapath_type:system,ovs_hybrid_plug:False,port_filter:True" \
+  "vif_details"
+expect_eq "$(echo "$out" | val "['binding_host_id']")" compute1 "binding host"
+# The table form shows it too.
+os port show "$p1" -c binding_vif_type | grep -q "| binding_vif_type | ovs" || fail "table: $(os port show "$p1")"
+p3=$(os port create --network bindnet --host compute3 bound3 -f value -c id) || fail "port create compute3"
+expect_eq "$(os port show "$p3" -f value -c binding_vif_type)" binding_failed "no agent on compute3"
+report "Open vSwitch agent" neutron-openvswitch-agent compute3 \
+  '{"tunneling_ip": "192.0.2.3", "tunnel_types": ["vxlan"]}' >/dev/null || fail "compute3 report"
+expect_eq "$(os port show "$p3" -f value -c binding_vif_type)" ovs "rebound when compute3's agent reports"
+out=$(os network agent list --host compute3 -c Host -c Alive | tr -s ' ') || fail "agent list compute3"
+echo "$out" | grep -q "| compute3 | :-) |" || fail "compute3 alive: $out"
+curl -sf -X POST "$url/v2.0/neutrino/device-status" -H 'Content-Type: application/json' \
+  -d "{\"host\": \"compute1\", \"devices_up\": [\"$p1\"]}" >/dev/null || fail "device-status"
+expect_eq "$(os port show "$p1" -f value -c status)" ACTIVE "status after device-status up"
+os port unset --host "$p1" || fail "port unset --host"
+expect_eq "$(os port show "$p1" -f value -c binding_vif_type -c binding_host_id | tr '\n' ' ')" \
+  " unbound " "unbound without a host"
+os port delete "$p1" "$p3" || fail "port delete"
+os network delete bindnet || fail "network delete bindnet"
+os network agent delete "$(os network agent list --host compute3 -f value -c ID)" || fail "delete compute3 agent"
 
 # The feed: a long-poll waits, other requests are served meanwhile, a commit answers it.
 state=$(curl -sf "$url/v2.0/neutrino/hosts/compute1/state") || fail "host state"
