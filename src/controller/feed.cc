@@ -1,6 +1,7 @@
 #include "controller/feed.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -27,20 +28,38 @@ Json ids_of(const Json& body, const char* key) {
   return it != body.end() && it->is_array() ? *it : Json::array();
 }
 
-// A port as another host's agent needs it for l2population.
-Json remote_port(const Json& p) {
+// Host -> tunneling_ip of the Open vSwitch agents that announced one.
+using Vteps = std::map<std::string, std::string>;
+
+Vteps vteps_of(Txn& txn) {
+  Vteps out;
+  for (const auto& a : list_of(txn, "agent")) {
+    if (str_of(a, "agent_type") != "Open vSwitch agent") continue;
+    const Json conf = a.value("configurations", Json::object());
+    std::string ip = conf.is_object() ? conf.value("tunneling_ip", "") : "";
+    if (!ip.empty()) out[str_of(a, "host")] = ip;
+  }
+  return out;
+}
+
+// A port as another host's agent needs it for l2population: its host's VTEP too ("" when
+// that host has no OVS agent with a tunneling_ip).
+Json remote_port(const Json& p, const Vteps& vteps) {
+  std::string host = p.value("binding:host_id", "");
+  auto vtep = vteps.find(host);
   return {{"id", p["id"]},
-          {"host", p.value("binding:host_id", "")},
+          {"host", host},
+          {"tunneling_ip", vtep == vteps.end() ? "" : vtep->second},
           {"mac_address", p.value("mac_address", "")},
           {"fixed_ips", ids_of(p, "fixed_ips")},
           {"device_owner", p.value("device_owner", "")}};
 }
 
-Json network_with_remotes(Txn& txn, Json net, const std::string& host) {
+Json network_with_remotes(Txn& txn, Json net, const std::string& host, const Vteps& vteps) {
   Json remote = Json::array();
   for (const auto& p : list_of(txn, "port", "network_id", str_of(net, "id"))) {
     std::string h = p.value("binding:host_id", "");
-    if (!h.empty() && h != host) remote.push_back(remote_port(p));
+    if (!h.empty() && h != host) remote.push_back(remote_port(p, vteps));
   }
   net["remote_ports"] = std::move(remote);
   return net;
@@ -129,9 +148,10 @@ Json host_state(Env& env, const std::string& host, uint64_t revision) {
     }
     ports.push_back(std::move(p));
   }
+  const Vteps vteps = vteps_of(env.txn);
   for (const auto& id : net_ids) {
     auto net = get_of(env.txn, "network", id);
-    if (net) networks.push_back(network_with_remotes(env.txn, *net, host));
+    if (net) networks.push_back(network_with_remotes(env.txn, *net, host, vteps));
     for (auto& s : list_of(env.txn, "subnet", "network_id", id)) subnets.push_back(std::move(s));
   }
   for (const auto& id : sg_ids) {

@@ -180,6 +180,13 @@ TEST_F(FeedTest, HostStateHoldsExactlyThatHostsPorts) {
   ASSERT_EQ(s["networks"][0]["remote_ports"].size(), 1u);
   EXPECT_EQ(s["networks"][0]["remote_ports"][0]["id"], p2);
   EXPECT_EQ(s["networks"][0]["remote_ports"][0]["host"], "compute2");
+  EXPECT_EQ(s["networks"][0]["remote_ports"][0]["tunneling_ip"], "192.0.2.2");  // its VTEP
+  // compute1 has no OVS agent: compute2 sees compute1's port without a VTEP.
+  for (const auto& n : state("compute2")["networks"]) {
+    if (n["id"] != net) continue;
+    ASSERT_EQ(n["remote_ports"].size(), 1u);
+    EXPECT_EQ(n["remote_ports"][0]["tunneling_ip"], "");
+  }
   ASSERT_EQ(s["subnets"].size(), 1u);
   EXPECT_EQ(s["subnets"][0]["id"], sub);
   ASSERT_EQ(s["tunnel_peers"].size(), 1u);
