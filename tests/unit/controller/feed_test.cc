@@ -182,7 +182,8 @@ TEST_F(FeedTest, HostStateHoldsExactlyThatHostsPorts) {
   EXPECT_EQ(s["networks"][0]["remote_ports"][0]["host"], "compute2");
   EXPECT_EQ(s["networks"][0]["remote_ports"][0]["tunneling_ip"], "192.0.2.2");  // its VTEP
   // compute1 has no OVS agent: compute2 sees compute1's port without a VTEP.
-  for (const auto& n : state("compute2")["networks"]) {
+  const Json s3 = state("compute2");
+  for (const auto& n : s3["networks"]) {
     if (n["id"] != net) continue;
     ASSERT_EQ(n["remote_ports"].size(), 1u);
     EXPECT_EQ(n["remote_ports"][0]["tunneling_ip"], "");
