@@ -279,7 +279,11 @@ Result<bool> Agent::apply_flows(const std::map<std::string, std::vector<std::str
       text += format_flow(op.spec, del ? FlowTextMode::kDelete : FlowTextMode::kAdd);
       text += '\n';
     }
-    ControlReply r = node("ofctl", {"--bundle", "add-flows", bridge, "-"}, text);
+    // One add-flows file is one transaction on this switch (ofctl_cmds.cc apply_ops: all or
+    // none, packets see the table before or after it), so no --bundle: it would also force
+    // OpenFlow 1.4's wire forms (set_tunnel -> load:...->NXM_NX_TUN_ID[]), and the seed's agent
+    // spoke OpenFlow 1.0 through ovs-ofctl.
+    ControlReply r = node("ofctl", {"add-flows", bridge, "-"}, text);
     if (r.status != 0) return make_error(reply_error("node: add-flows " + bridge, r));
     ++stats_.bundles;
     stats_.flow_mods += ops.size();
