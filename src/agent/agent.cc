@@ -341,7 +341,12 @@ Result<bool> Agent::bind_plugged(const Plan& plan) {
       continue;
     }
     if (!port) return port.error();
-    if (!port->host.empty() && port->host != config_.host) {
+    if (port->host == config_.host) {  // bound since the state was read: read it again
+      need_sync_ = true;
+      changed = true;
+      continue;
+    }
+    if (!port->host.empty()) {
       log(VlogLevel::kWarn, "port " + id + " plugged here is bound to " + port->host);
       bind_failed_.insert(id);
       continue;
