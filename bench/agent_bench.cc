@@ -7,13 +7,12 @@
 //   3. an agent restart with those N ports: until converged, and whether the flows ever
 //      differed (they go in as one transaction, so traffic sees old or new, never none).
 // Usage: agent_bench [SEQUENTIAL_PORTS=200] [BULK_PORTS=1000]
-#include <httplib.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -22,7 +21,7 @@
 #include "agent/agent.h"
 #include "common/clock.h"
 #include "controller/api.h"
-#include "controller/sqlite_store.h"
+#include "controller/http_server.h"
 #include "node/node.h"
 
 namespace {
@@ -36,45 +35,28 @@ double ms_since(Steady::time_point t) {
 }
 
 struct Server {
-  explicit Server(const std::string& db) {
-    store = std::move(controller::SqliteStore::open(db).value());
-    api = std::make_unique<controller::Api>(controller::ServerConfig{}, *store);
-    auto serve = [this](const httplib::Request& req, httplib::Response& res) {
-      controller::ApiRequest a;
-      a.method = req.method;
-      a.path = req.path;
-      for (const auto& [k, v] : req.params) a.query.emplace_back(k, v);
-      a.body = req.body;
-      auto r = api->handle(a);
-      res.status = r.status;
-      if (!r.body.empty()) res.set_content(r.body, "application/json");
-    };
-    http.Get(R"(/.*)", serve);
-    http.Post(R"(/.*)", serve);
-    http.Put(R"(/.*)", serve);
-    http.set_tcp_nodelay(true);
-    port = http.bind_to_any_port("127.0.0.1");
-    thread = std::thread([this] { http.listen_after_bind(); });
-    while (!http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~Server() {
-    http.stop();
-    thread.join();
+  explicit Server(const std::string& dir) {
+    auto s = controller::HttpApiServer::start(controller::ServerConfig{}, dir, "127.0.0.1", 0);
+    if (!s) {
+      std::fprintf(stderr, "server: %s\n", s.error().message.c_str());
+      std::exit(1);
+    }
+    http = std::move(*s);
+    port = http->port();
   }
   Json call(const std::string& method, const std::string& path, const Json& body = nullptr) {
     controller::ApiRequest a;
     a.method = method;
     a.path = path;
     a.body = body.is_null() ? "" : body.dump();
-    auto r = api->handle(a);
-    if (r.status >= 300) std::fprintf(stderr, "%s %s: %s\n", method.c_str(), path.c_str(), r.body.c_str());
+    auto r = http->api().handle(a);
+    if (r.status >= 300) {
+      std::fprintf(stderr, "%s %s: %s\n", method.c_str(), path.c_str(), r.body.c_str());
+    }
     return r.body.empty() ? Json() : Json::parse(r.body);
   }
-  std::unique_ptr<controller::SqliteStore> store;
-  std::unique_ptr<controller::Api> api;
-  httplib::Server http;
+  std::unique_ptr<controller::HttpApiServer> http;
   int port = 0;
-  std::thread thread;
 };
 
 struct Node : agent::NodeChannel {
@@ -99,21 +81,34 @@ void settle(agent::Agent& a) {
 
 std::vector<std::string> plug_words(const Json& port) {
   std::string id = port["id"], tap = "tap" + id.substr(0, 11);
-  return {"--", "--may-exist", "add-port", "br-int", tap, "--", "set", "Interface", tap,
+  return {"--",
+          "--may-exist",
+          "add-port",
+          "br-int",
+          tap,
+          "--",
+          "set",
+          "Interface",
+          tap,
           "external_ids:iface-id=" + id,
           "external_ids:attached-mac=" + port["mac_address"].get<std::string>(),
-          "external_ids:iface-status=active", "external_ids:vm-uuid=vm-" + id};
+          "external_ids:iface-status=active",
+          "external_ids:vm-uuid=vm-" + id};
 }
 
 size_t active_count(Server& s, const std::string& net) {
-  Json ports = s.call("GET", "/v2.0/ports?network_id=" + net + "&status=ACTIVE&fields=id");
-  return ports["ports"].size();
+  controller::ApiRequest a;
+  a.method = "GET";
+  a.path = "/v2.0/ports";
+  a.query = {{"network_id", net}, {"status", "ACTIVE"}, {"fields", "id"}};
+  auto r = s.http->api().handle(a);
+  return r.status == 200 ? Json::parse(r.body)["ports"].size() : 0;
 }
 
 agent::AgentConfig config() {
-  return *agent::parse_agent_config(
-      {{"ovs.ini", "[DEFAULT]\nhost = node1\n[ovs]\nlocal_ip = 10.0.0.1\n"
-                   "[agent]\ntunnel_types = vxlan\nreport_interval = 30\n"}});
+  return *agent::parse_agent_config({{"ovs.ini",
+                                      "[DEFAULT]\nhost = node1\n[ovs]\nlocal_ip = 10.0.0.1\n"
+                                      "[agent]\ntunnel_types = vxlan\nreport_interval = 30\n"}});
 }
 
 }  // namespace
@@ -124,7 +119,7 @@ int main(int argc, char** argv) {
   auto dir = std::filesystem::temp_directory_path() / ("agent-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
-    Server server((dir / "db.sqlite").string());
+    Server server(dir.string());
     std::string url = "http://127.0.0.1:" + std::to_string(server.port);
     Node node;
     auto a = std::make_unique<agent::Agent>(config(), node, url);
@@ -138,8 +133,9 @@ int main(int argc, char** argv) {
     // 1. Sequential ports: create (bound), plug, run until ACTIVE.
     std::vector<double> lat;
     for (int i = 0; i < sequential; ++i) {
-      Json p = server.call("POST", "/v2.0/ports",
-                           {{"port", {{"network_id", net_id}, {"binding:host_id", "node1"}}}})["port"];
+      Json p =
+          server.call("POST", "/v2.0/ports",
+                      {{"port", {{"network_id", net_id}, {"binding:host_id", "node1"}}}})["port"];
       settle(*a);  // the port's creation reaches the agent first, as with Nova
       auto t0 = Steady::now();
       node.execute("vsctl", plug_words(p), "");
@@ -152,20 +148,23 @@ int main(int argc, char** argv) {
     }
     std::sort(lat.begin(), lat.end());
     if (!lat.empty()) {
-      std::printf("port wiring (plug -> flows -> ACTIVE), %d ports: P50 %.2f ms, P99 %.2f ms, "
-                  "max %.2f ms\n",
-                  sequential, lat[lat.size() / 2], lat[lat.size() * 99 / 100], lat.back());
+      std::printf(
+          "port wiring (plug -> flows -> ACTIVE), %d ports: P50 %.2f ms, P99 %.2f ms, "
+          "max %.2f ms\n",
+          sequential, lat[lat.size() / 2], lat[lat.size() * 99 / 100], lat.back());
     }
 
     // 2. Bulk: N ports created bound, then plugged in one transaction.
     Json net2 = server.call("POST", "/v2.0/networks", {{"network", {{"name", "bulk"}}}});
     std::string net2_id = net2["network"]["id"];
-    server.call("POST", "/v2.0/subnets",
-                {{"subnet", {{"network_id", net2_id}, {"cidr", "10.2.0.0/16"}, {"ip_version", 4}}}});
+    server.call(
+        "POST", "/v2.0/subnets",
+        {{"subnet", {{"network_id", net2_id}, {"cidr", "10.2.0.0/16"}, {"ip_version", 4}}}});
     std::vector<std::string> words;
     for (int i = 0; i < bulk; ++i) {
-      Json p = server.call("POST", "/v2.0/ports",
-                           {{"port", {{"network_id", net2_id}, {"binding:host_id", "node1"}}}})["port"];
+      Json p =
+          server.call("POST", "/v2.0/ports",
+                      {{"port", {{"network_id", net2_id}, {"binding:host_id", "node1"}}}})["port"];
       auto w = plug_words(p);
       words.insert(words.end(), w.begin(), w.end());
     }
@@ -173,7 +172,8 @@ int main(int argc, char** argv) {
     auto t0 = Steady::now();
     node.execute("vsctl", words, "");
     size_t n = 0;
-    while ((n = active_count(server, net2_id)) < static_cast<size_t>(bulk) && ms_since(t0) < 60000) {
+    while ((n = active_count(server, net2_id)) < static_cast<size_t>(bulk) &&
+           ms_since(t0) < 60000) {
       (void)a->run_once();
     }
     std::printf("%d ports plugged at once: all ACTIVE in %.0f ms (%zu active)\n", bulk,
@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
       }
       return all;
     };
-    auto strip = [](std::string s) {
+    auto strip = [](std::string s) {  // cookies aside, lines sorted
       size_t at = 0;
       while ((at = s.find("cookie=0x", at)) != std::string::npos) {
         size_t end = at + 9;
@@ -196,7 +196,13 @@ int main(int argc, char** argv) {
         s.replace(at, end - at, "cookie=C");
         at += 8;
       }
-      return s;
+      std::vector<std::string> lines;
+      std::istringstream in(s);
+      for (std::string l; std::getline(in, l);) lines.push_back(l);
+      std::sort(lines.begin(), lines.end());
+      std::string out;
+      for (const auto& l : lines) out += l + "\n";
+      return out;
     };
     std::string before = strip(dump());
     t0 = Steady::now();

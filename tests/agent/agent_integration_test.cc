@@ -4,7 +4,6 @@
 // ACTIVE ports, an agent restart leaving no stale cookie, a node whose flows were wiped or whose
 // daemon restarted being re-applied, unplugging, dead ports and a server outage.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <cctype>
 #include <chrono>
@@ -18,7 +17,7 @@
 #include "agent/agent.h"
 #include "common/clock.h"
 #include "controller/api.h"
-#include "controller/sqlite_store.h"
+#include "controller/http_server.h"
 #include "node/node.h"
 
 namespace nt {
@@ -42,58 +41,31 @@ using controller::Api;
 using controller::ApiRequest;
 using controller::ApiResponse;
 
-// neutrino-server's HTTP shell over Api::handle, on an ephemeral loopback port.
+// neutrino-server's HTTP front end (HttpApiServer) on a loopback port, its SQLite in `dir`;
+// call() goes straight to its Api.
 class TestServer {
  public:
-  explicit TestServer(const std::string& db) {
-    store_ = std::move(controller::SqliteStore::open(db).value());
-    api_ = std::make_unique<Api>(controller::ServerConfig{}, *store_);
-    auto serve = [this](const httplib::Request& req, httplib::Response& res) {
-      ApiRequest a;
-      a.method = req.method;
-      a.path = req.path;
-      for (const auto& [k, v] : req.params) a.query.emplace_back(k, v);
-      a.body = req.body;
-      a.base_url = "http://127.0.0.1";
-      ApiResponse r = api_->handle(a);
-      res.status = r.status;
-      if (!r.body.empty()) res.set_content(r.body, "application/json");
-    };
-    server_.Get(R"(/.*)", serve);
-    server_.Post(R"(/.*)", serve);
-    server_.Put(R"(/.*)", serve);
-    server_.Delete(R"(/.*)", serve);
-    server_.set_tcp_nodelay(true);  // as neutrino-server: no 40 ms delayed-ACK stalls
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  explicit TestServer(const std::string& dir, int port = 0) {
+    auto s = controller::HttpApiServer::start(controller::ServerConfig{}, dir, "127.0.0.1", port);
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    server_ = std::move(*s);
   }
-  ~TestServer() { stop(); }
-  void stop() {
-    if (!thread_.joinable()) return;
-    api_->feed().close();
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int port() const { return port_; }
+  void stop() { server_->stop(); }
+  std::string url() const { return server_->url(); }
+  int port() const { return server_->port(); }
 
   Json call(const std::string& method, const std::string& path, const Json& body = nullptr) {
     ApiRequest a;
     a.method = method;
     a.path = path;
     a.body = body.is_null() ? "" : body.dump();
-    ApiResponse r = api_->handle(a);
+    ApiResponse r = server_->api().handle(a);
     EXPECT_LT(r.status, 300) << method << " " << path << ": " << r.body;
     return r.body.empty() ? Json() : Json::parse(r.body);
   }
 
  private:
-  std::unique_ptr<controller::SqliteStore> store_;
-  std::unique_ptr<Api> api_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+  std::unique_ptr<controller::HttpApiServer> server_;
 };
 
 // One emulated node: a switch with in-memory ports and its node core; restart() is a daemon
@@ -167,7 +139,7 @@ class AgentIntegration : public ::testing::Test {
            ("agent-it-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
-    server_ = std::make_unique<TestServer>((dir_ / "db.sqlite").string());
+    server_ = std::make_unique<TestServer>(dir_.string());
     a1_ = std::make_unique<agent::Agent>(config("node1", "10.0.0.1"), n1_, server_->url());
     a2_ = std::make_unique<agent::Agent>(config("node2", "10.0.0.2"), n2_, server_->url());
   }
@@ -390,12 +362,9 @@ TEST_F(AgentIntegration, ServerOutageKeepsForwardingAndResyncs) {
   auto r = a1_->run_once();
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(n1_.flows("br-tun"), before);  // nothing removed while the server is away
-  // A port plugged meanwhile waits; the server comes back on the same port and store.
-  (void)port;
+  // The server comes back on the same port and store: the same agents resync.
   server_.reset();
-  server_ = std::make_unique<TestServer>((dir_ / "db.sqlite").string());
-  a1_ = std::make_unique<agent::Agent>(config("node1", "10.0.0.1"), n1_, server_->url());
-  a2_ = std::make_unique<agent::Agent>(config("node2", "10.0.0.2"), n2_, server_->url());
+  server_ = std::make_unique<TestServer>(dir_.string(), port);
   settle();
   EXPECT_EQ(n1_.flows("br-tun"), before);
   EXPECT_EQ(status(p1["id"]), "ACTIVE");
