@@ -58,7 +58,7 @@ wait_for() {  # SECONDS COMMAND...: until COMMAND succeeds
   local end=$(($(now_ms) + $1 * 1000)); shift
   until "$@" >/dev/null 2>&1; do [ "$(now_ms)" -lt "$end" ] || return 1; sleep 0.02; done
 }
-has_canary() { ofctl dump-flows br-int table=23 | grep -q 'actions=drop'; }
+has_canary() { grep -q 'actions=drop' <<<"$(ofctl dump-flows br-int table=23)"; }
 wait_for 10 has_canary || afail "agent did not set up br-int"
 vsctl br-exists br-tun || afail "no br-tun"
 expect_eq "$(vsctl get Interface patch-int options)" "{peer=patch-tun}" "patch-int"
@@ -85,13 +85,14 @@ tap=tap${pid_:0:11}
 t0=$(now_ms)
 vsctl -- --may-exist add-port br-int "$tap" -- set Interface "$tap" external_ids:iface-id="$pid_" \
   external_ids:attached-mac="$mac" external_ids:iface-status=active external_ids:vm-uuid=vm2
-active() { curl -sf "$url/v2.0/ports/$pid_" | grep -q '"status":"ACTIVE"'; }
+active() { grep -q '"status":"ACTIVE"' <<<"$(curl -sf "$url/v2.0/ports/$pid_")"; }
 wait_for 5 active || afail "port not ACTIVE"
 echo "plug -> ACTIVE: $(($(now_ms) - t0)) ms"
 expect_eq "$(os port show "$pid_" -f value -c status)" ACTIVE "openstack port show"
 expect_eq "$(vsctl get Port "$tap" tag)" 1 "local VLAN"
-os network agent list -f value -c "Agent Type" -c Host -c Alive | grep -q "Open vSwitch agent compute01 True" \
-  || afail "agent not alive in the list: $(os network agent list -f value)"
+# (The CLI's whole output first: with pipefail, `grep -q` closing the pipe early would fail it.)
+agents=$(os network agent list -f value -c "Agent Type" -c Host -c Alive) || fail "agent list"
+grep -q "Open vSwitch agent compute01 True" <<<"$agents" || afail "agent not alive: $agents"
 
 cat >"$tmp/want-br-tun" <<'FLOWS'
  cookie=C, priority=0 actions=drop
@@ -133,7 +134,7 @@ apid=""
 same || fail "flows changed when the agent stopped"
 old=$(ofctl dump-flows --no-stats br-int | grep -o 'cookie=0x[0-9a-f]*' | sort -u)
 start_agent
-newcookie() { ! ofctl dump-flows --no-stats br-int | grep -q "$old"; }
+newcookie() { ! grep -q "$old" <<<"$(ofctl dump-flows --no-stats br-int)"; }
 wait_for 5 newcookie || afail "old cookie still present"
 wait_for 5 same || { same; afail "flows differ after the agent restart"; }
 for br in br-int br-tun; do expect_eq "$(cookies $br)" 1 "cookies on $br"; done
@@ -142,7 +143,8 @@ active || fail "port not ACTIVE after the agent restart"
 
 # Unplugged: DOWN, and the network's flows are gone with its local VLAN.
 vsctl del-port br-int "$tap"
-down() { curl -sf "$url/v2.0/ports/$pid_" | grep -q '"status":"DOWN"'; }
+down() { grep -q '"status":"DOWN"' <<<"$(curl -sf "$url/v2.0/ports/$pid_")"; }
 wait_for 5 down || afail "port not DOWN after the unplug"
-wait_for 2 bash -c "! $tools/nvs-ofctl dump-flows br-tun | grep -q tun_id=0x64" || afail "flows of the network left"
+gone() { ! grep -q tun_id=0x64 <<<"$(ofctl dump-flows br-tun)"; }
+wait_for 2 gone || afail "flows of the network left"
 echo "PASS"
