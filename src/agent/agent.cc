@@ -257,6 +257,7 @@ Result<bool> Agent::apply() {
     ControlReply r = node("vsctl", cmds);
     if (r.status != 0) return make_error(reply_error("node: vsctl", r), ErrorCode::kInternal);
     ++stats_.vsctl_txns;
+    log(VlogLevel::kDbg, "vsctl " + std::to_string(cmds.size()) + " words");
     changed = true;
     auto l = read_local();
     if (!l) return l.error();
@@ -392,6 +393,13 @@ Result<bool> Agent::report_devices(const Plan& plan) {
   if (up.empty() && down.empty()) return false;
   auto r = client_->update_devices(config_.host, up, down);
   if (!r) return r.error();
+  auto list = [](const std::vector<std::string>& ids) {
+    std::string out;
+    for (size_t i = 0; i < ids.size() && i < 5; ++i) out += (i ? ", " : "") + ids[i];
+    return ids.size() > 5 ? out + ", ... (" + std::to_string(ids.size()) + ")" : out;
+  };
+  if (!up.empty()) log(VlogLevel::kInfo, "devices up: " + list(up));
+  if (!down.empty()) log(VlogLevel::kInfo, "devices down: " + list(down));
   for (const auto& id : up) reported_up_[id] = state_->revision;
   for (const auto& id : down) reported_down_.insert(id);
   stats_.devices_up += up.size();

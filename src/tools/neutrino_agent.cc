@@ -139,9 +139,11 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
   nt::agent::Agent agent(*config, channel, url);
+  char cookie[24];
+  std::snprintf(cookie, sizeof cookie, "0x%llx", static_cast<unsigned long long>(agent.cookie()));
   nt::vlog_write("agent", nt::VlogLevel::kInfo,
                  "host " + config->host + ", server " + (url.empty() ? "default" : url) +
-                     ", cookie " + std::to_string(agent.cookie()));
+                     ", cookie " + cookie);
   agent.run(g_stop);
   nt::vlog_write("agent", nt::VlogLevel::kInfo, "stopped (flows stay)");
   if (!o.pidfile.empty()) ::unlink(o.pidfile.c_str());
