@@ -77,7 +77,9 @@ expect_eq "$(echo "$out" | val "['binding_vif_details']" | tr -d "'{} ")" \
   "vif_details"
 expect_eq "$(echo "$out" | val "['binding_host_id']")" compute1 "binding host"
 # The table form shows it too.
-os port show "$p1" -c binding_vif_type | grep -q "| binding_vif_type | ovs" || fail "table: $(os port show "$p1")"
+# (The whole output first: with pipefail, grep -q closing early could fail the CLI's write.)
+table=$(os port show "$p1" -c binding_vif_type) || fail "port show table"
+grep -q "| binding_vif_type | ovs" <<<"$table" || fail "table: $table"
 p3=$(os port create --network bindnet --host compute3 bound3 -f value -c id) || fail "port create compute3"
 expect_eq "$(os port show "$p3" -f value -c binding_vif_type)" binding_failed "no agent on compute3"
 report "Open vSwitch agent" neutron-openvswitch-agent compute3 \
