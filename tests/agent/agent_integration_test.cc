@@ -372,3 +372,59 @@ TEST_F(AgentIntegration, ServerOutageKeepsForwardingAndResyncs) {
 
 }  // namespace
 }  // namespace nt
+
+namespace nt {
+namespace {
+
+agent::AgentConfig l2pop_config(const std::string& host, const std::string& ip) {
+  agent::AgentConfig c = config(host, ip);
+  c.l2_population = true;
+  c.arp_responder = true;
+  return c;
+}
+
+bool has_flow(Node& n, const std::string& br, const std::string& part) {
+  for (const auto& f : n.flows(br)) {
+    if (f.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// l2population: a tunnel only to VTEPs holding ports of the host's networks, unicast and ARP
+// responder entries for the remote ports, all following the feed; gone with the last port.
+TEST_F(AgentIntegration, L2populationFollowsTheRemotePorts) {
+  a1_ = std::make_unique<agent::Agent>(l2pop_config("node1", "10.0.0.1"), n1_, server_->url());
+  a2_ = std::make_unique<agent::Agent>(l2pop_config("node2", "10.0.0.2"), n2_, server_->url());
+  settle();
+  settle();
+  EXPECT_EQ(n1_.get("Interface", "vxlan-0a000002", "type"), "");  // no full mesh
+  std::string net = create_network();
+  Json p1 = create_port(net, "node1");
+  plug(n1_, p1);
+  settle();
+  EXPECT_EQ(status(p1["id"]), "ACTIVE");
+  EXPECT_EQ(n1_.get("Interface", "vxlan-0a000002", "type"), "");  // nobody else on the network
+  Json p2 = create_port(net, "node2");
+  plug(n2_, p2);
+  settle();
+  EXPECT_EQ(n1_.get("Interface", "vxlan-0a000002", "type"), "vxlan");
+  EXPECT_EQ(n2_.get("Interface", "vxlan-0a000001", "type"), "vxlan");
+  std::string mac2 = p2["mac_address"], ip2 = p2["fixed_ips"][0]["ip_address"];
+  EXPECT_TRUE(has_flow(n1_, "br-tun", "table=20, priority=2,dl_vlan=1,dl_dst=" + mac2));
+  EXPECT_TRUE(has_flow(n1_, "br-tun", "table=21, priority=1,arp,dl_vlan=1,arp_tpa=" + ip2));
+  EXPECT_TRUE(has_flow(n1_, "br-tun", "table=22, dl_vlan=1 actions=strip_vlan"));
+  // node2's port goes away: node1's tunnel, unicast and ARP entries with it.
+  ASSERT_EQ(
+      n2_.run("vsctl", {"del-port", "br-int", "tap" + p2["id"].get<std::string>().substr(0, 11)})
+          .status,
+      0);
+  server_->call("DELETE", "/v2.0/ports/" + p2["id"].get<std::string>());
+  settle();
+  EXPECT_EQ(n1_.get("Interface", "vxlan-0a000002", "type"), "");
+  EXPECT_FALSE(has_flow(n1_, "br-tun", "dl_dst=" + mac2));
+  EXPECT_FALSE(has_flow(n1_, "br-tun", "arp_tpa=" + ip2));
+  EXPECT_FALSE(has_flow(n1_, "br-tun", "table=22, dl_vlan=1"));
+}
+
+}  // namespace
+}  // namespace nt
