@@ -52,6 +52,9 @@ bool add_expectation(Step& st, std::string_view line) {
   return true;
 }
 
+// `server` and `agent` take INI lines up to "end", as add-flows takes flows.
+bool opens_block(std::string_view line) { return line == "server" || line == "agent"; }
+
 std::vector<Step> parse_steps(const std::string& text) {
   std::vector<Step> steps;
   std::istringstream in(text);
@@ -74,7 +77,7 @@ std::vector<Step> parse_steps(const std::string& text) {
     Step st;
     st.line = n;
     st.command = std::string(line);
-    in_body = starts_with(line, "add-flows ");
+    in_body = starts_with(line, "add-flows ") || opens_block(line);
     steps.push_back(std::move(st));
   }
   return steps;
