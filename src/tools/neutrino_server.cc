@@ -1,20 +1,17 @@
-// neutrino-server: the OpenStack Networking API v2.0 (issue 10), a thin main over controller/.
-#include <fcntl.h>
-#include <httplib.h>
+// neutrino-server: the OpenStack Networking API v2.0 (issue 10), a thin main over controller/
+// (HttpApiServer serves; this parses options, logs, detaches and waits for SIGTERM/SIGINT).
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/vlog.h"
-#include "controller/api.h"
-#include "controller/open_store.h"
+#include "controller/http_server.h"
 
 namespace {
 
@@ -66,33 +63,52 @@ bool parse_args(int argc, char** argv, Options& o) {
   return true;
 }
 
-httplib::Server* g_server = nullptr;
-Feed* g_feed = nullptr;
+// --detach: the server's threads do not survive a fork, so the child starts the server and
+// tells the waiting parent through a pipe whether it listens ("" = yes, else the error), as
+// daemon(3) would but with start-up errors still reaching the terminal.
+int detach_fd = -1;
 
-void on_signal(int) {
-  if (g_feed) g_feed->close();     // long-polls answer now instead of holding the stop
-  if (g_server) g_server->stop();  // finishes in-flight requests, then listen() returns
+bool detach_now() {
+  int fds[2];
+  if (::pipe(fds) != 0) return false;
+  pid_t child = ::fork();
+  if (child < 0) return false;
+  if (child > 0) {
+    ::close(fds[1]);
+    std::string msg;
+    char buf[512];
+    ssize_t n;
+    bool any = false;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) msg.append(buf, n), any = true;
+    if (any && msg == "ok") std::_Exit(0);
+    std::cerr << "neutrino-server: " << (any ? msg : "the detached server exited") << "\n";
+    std::_Exit(1);
+  }
+  ::close(fds[0]);
+  ::setsid();
+  detach_fd = fds[1];
+  return true;
 }
 
-// httplib serves each connection on one pool thread. Change-feed long-polls (feed.h) may hold
-// up to kMaxFeedWaiters of them (more get 503), so the pool has that many on top of the
-// ordinary workers: a waiting agent never takes an ordinary request's thread.
-constexpr size_t kWorkers = 8;
+void detach_done(const std::string& error) {
+  if (detach_fd < 0) return;
+  std::string msg = error.empty() ? "ok" : error;
+  ssize_t ignored = ::write(detach_fd, msg.data(), msg.size());
+  (void)ignored;
+  ::close(detach_fd);
+  detach_fd = -1;
+  if (!error.empty()) return;
+  if (FILE* f = std::freopen("/dev/null", "r", stdin)) (void)f;
+  if (FILE* f = std::freopen("/dev/null", "w", stdout)) (void)f;
+  if (FILE* f = std::freopen("/dev/null", "w", stderr)) (void)f;
+}
 
-void log(nt::VlogLevel level, const std::string& text) { nt::vlog_write("server", level, text); }
-
-ApiRequest to_api(const httplib::Request& r, const std::string& base) {
-  ApiRequest a;
-  a.method = r.method;
-  a.path = r.path;
-  for (const auto& [k, v] : r.params) a.query.emplace_back(k, v);
-  a.body = r.body;
-  a.if_match = r.get_header_value("If-Match");
-  a.project_id = r.get_header_value("X-Project-Id");
-  a.roles = r.get_header_value("X-Roles");
-  std::string host = r.get_header_value("Host");
-  a.base_url = host.empty() ? base : "http://" + host;
-  return a;
+int fail(const std::string& message) {
+  if (detach_fd >= 0)
+    detach_done(message);  // the waiting parent prints it
+  else
+    std::cerr << "neutrino-server: " << message << "\n";
+  return 1;
 }
 
 }  // namespace
@@ -104,69 +120,26 @@ int main(int argc, char** argv) {
   nt::vlog_install(&vlog);
   if (!o.log_file.empty()) {
     auto s = vlog.set_log_file(o.log_file);
-    if (!s) {
-      std::cerr << "neutrino-server: " << s.error().message << "\n";
-      return 1;
-    }
+    if (!s) return fail(s.error().message);
   }
   auto config = load_config(o.config_files);
-  if (!config) {
-    std::cerr << "neutrino-server: " << config.error().message << "\n";
-    return 1;
-  }
-  for (const auto& line : config->unknown) log(nt::VlogLevel::kInfo, line);
-  if (config->connection.empty()) ::mkdir(o.state_dir.c_str(), 0755);
-  auto store = open_store(config->connection, o.state_dir + "/neutrino-server.sqlite");
-  if (!store) {
-    std::cerr << "neutrino-server: " << store.error().message << "\n";
-    return 1;
-  }
-  Api api(*config, **store);
-  // Other servers' commits on a shared PostgreSQL wake this server's long-polls too.
-  auto listener =
-      listen_changes(config->connection, [&api](uint64_t rev) { api.feed().notify(rev); });
-  if (!listener) {
-    std::cerr << "neutrino-server: " << listener.error().message << "\n";
-    return 1;
-  }
-  httplib::Server server;
-  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkers + kMaxFeedWaiters); };
-  std::string base = "http://" + config->bind_host + ":" + std::to_string(config->bind_port);
-  server.set_payload_max_length(kMaxRequestBody + 1);
-  // Headers and body leave in separate writes: without TCP_NODELAY, Nagle holds the body until
-  // the client's delayed ACK (~40 ms) on every keep-alive request.
-  server.set_tcp_nodelay(true);
-  auto serve = [&](const httplib::Request& req, httplib::Response& res) {
-    ApiResponse r = api.handle(to_api(req, base));
-    res.status = r.status;
-    if (!r.body.empty()) res.set_content(r.body, "application/json");
-    log(nt::VlogLevel::kInfo, req.method + " " + req.path + " status: " + std::to_string(r.status));
-  };
-  for (const char* pattern : {"/", R"(/.*)"}) {
-    server.Get(pattern, serve);
-    server.Post(pattern, serve);
-    server.Put(pattern, serve);
-    server.Delete(pattern, serve);
-  }
-  if (!server.bind_to_port(config->bind_host.c_str(), config->bind_port)) {
-    std::cerr << "neutrino-server: cannot listen on " << config->bind_host << ":"
-              << config->bind_port << "\n";
-    return 1;
-  }
-  if (o.detach && ::daemon(1, 0) != 0) {
-    std::perror("neutrino-server: daemon");
-    return 1;
-  }
+  if (!config) return fail(config.error().message);
+  for (const auto& line : config->unknown) nt::vlog_write("server", nt::VlogLevel::kInfo, line);
+  if (o.detach && !detach_now()) return fail(std::string("detach: ") + std::strerror(errno));
+  // The signals are taken by sigwait below, never by a handler: every thread the server
+  // starts inherits this mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  auto server = HttpApiServer::start(*config, o.state_dir, config->bind_host, config->bind_port);
+  if (!server) return fail(server.error().message);
   if (!o.pidfile.empty()) std::ofstream(o.pidfile) << ::getpid() << "\n";
-  g_server = &server;
-  g_feed = &api.feed();
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  log(nt::VlogLevel::kInfo, "listening on " + base);
-  server.listen_after_bind();
-  log(nt::VlogLevel::kInfo, "stopped");
+  detach_done("");
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  (*server)->stop();
   if (!o.pidfile.empty()) ::unlink(o.pidfile.c_str());
   return 0;
 }
