@@ -16,19 +16,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::vector<std::string> split_list(const std::string& value) {
-  std::vector<std::string> out;
-  std::string_view rest = value;
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view item = trim(rest.substr(0, comma));
-    if (!item.empty()) out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
 Result<uint32_t> parse_u32(const std::string& v, uint64_t min, uint64_t max) {
   auto n = parse_uint(trim(v), 32);
   if (!n || v.find("0x") != std::string::npos) return make_error("'" + v + "' is not an integer");
@@ -49,14 +36,9 @@ Status set_u32(const std::string& v, uint32_t& out, uint64_t min, uint64_t max) 
 }
 
 Status set_bool(const std::string& v, bool& out) {
-  std::string t = lower(std::string(trim(v)));
-  if (t == "true" || t == "1" || t == "yes" || t == "on") {
-    out = true;
-  } else if (t == "false" || t == "0" || t == "no" || t == "off") {
-    out = false;
-  } else {
-    return make_error("'" + std::string(trim(v)) + "' is not a boolean");
-  }
+  auto b = parse_ini_bool(v);
+  if (!b) return b.error();
+  out = *b;
   return ok_status();
 }
 
@@ -73,7 +55,7 @@ Status set_choice(const std::string& v, std::string& out, std::vector<std::strin
 
 Status set_types(const std::string& v, std::vector<std::string>& out) {
   static const std::vector<std::string> kTypes = {"local", "flat", "vlan", "vxlan", "gre"};
-  std::vector<std::string> items = split_list(v);
+  std::vector<std::string> items = split_ini_list(v);
   for (const auto& t : items) {
     if (std::find(kTypes.begin(), kTypes.end(), t) == kTypes.end()) {
       return make_error("unknown network type '" + t + "' (local, flat, vlan, vxlan, gre)");
@@ -139,19 +121,19 @@ const std::map<std::string, std::map<std::string, Setter>>& option_table() {
          [](auto& v, auto& c) { return set_types(v, c.tenant_network_types); }},
         {"mechanism_drivers",
          [](auto& v, auto& c) -> Status {
-           c.mechanism_drivers = split_list(v);
+           c.mechanism_drivers = split_ini_list(v);
            return ok_status();
          }},
         {"extension_drivers",
          [](auto& v, auto& c) -> Status {
-           c.extension_drivers = split_list(v);
+           c.extension_drivers = split_ini_list(v);
            return ok_status();
          }},
         {"path_mtu", [](auto& v, auto& c) { return set_u32(v, c.path_mtu, 0, 65535); }}}},
       {"ml2_type_flat",
        {{"flat_networks",
          [](auto& v, auto& c) -> Status {
-           c.flat_networks = split_list(v);
+           c.flat_networks = split_ini_list(v);
            return ok_status();
          }}}},
       {"ml2_type_vlan",
@@ -201,7 +183,7 @@ bool ServerConfig::has_type_driver(const std::string& type) const {
 
 Result<std::vector<IdRange>> parse_id_ranges(const std::string& value, uint64_t max_id) {
   std::vector<IdRange> out;
-  for (const auto& item : split_list(value)) {
+  for (const auto& item : split_ini_list(value)) {
     size_t colon = item.find(':');
     if (colon == std::string::npos) return make_error("'" + item + "' is not MIN:MAX");
     auto r = parse_one_range(std::string_view(item).substr(0, colon),
@@ -214,7 +196,7 @@ Result<std::vector<IdRange>> parse_id_ranges(const std::string& value, uint64_t 
 
 Result<std::vector<VlanRange>> parse_vlan_ranges(const std::string& value) {
   std::vector<VlanRange> out;
-  for (const auto& item : split_list(value)) {
+  for (const auto& item : split_ini_list(value)) {
     VlanRange vr;
     size_t colon = item.find(':');
     vr.physnet = item.substr(0, colon);
@@ -232,33 +214,6 @@ Result<std::vector<VlanRange>> parse_vlan_ranges(const std::string& value) {
     out.push_back(vr);
   }
   return out;
-}
-
-Result<IniData> parse_ini(const std::string& text, const std::string& file) {
-  IniData ini;
-  std::string section;
-  std::istringstream in(text);
-  std::string raw;
-  int lineno = 0;
-  while (std::getline(in, raw)) {
-    ++lineno;
-    std::string_view line = trim(raw);
-    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
-    std::string where = file + ":" + std::to_string(lineno) + ": ";
-    if (line[0] == '[') {
-      if (line.back() != ']' || line.size() < 3) return make_error(where + "malformed section");
-      section = std::string(trim(line.substr(1, line.size() - 2)));
-      ini[section];
-      continue;
-    }
-    size_t eq = line.find_first_of("=:");
-    if (eq == std::string_view::npos) return make_error(where + "expected 'key = value'");
-    if (section.empty()) return make_error(where + "option outside of any [section]");
-    std::string key(trim(line.substr(0, eq)));
-    if (key.empty()) return make_error(where + "empty option name");
-    ini[section][key] = std::string(trim(line.substr(eq + 1)));
-  }
-  return ini;
 }
 
 Status apply_ini(const IniData& ini, const std::string& file, ServerConfig& config) {

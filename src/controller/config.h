@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "common/ini.h"
 #include "common/result.h"
 
 namespace nt::controller {
@@ -64,10 +65,6 @@ struct ServerConfig {
 
   bool has_type_driver(const std::string& type) const;
 };
-
-// The sections and keys of one INI text: section -> key -> value (last one wins).
-using IniData = std::map<std::string, std::map<std::string, std::string>>;
-Result<IniData> parse_ini(const std::string& text, const std::string& file);
 
 // Applies one parsed file on top of `config`. Errors read "FILE: [SECTION] KEY: why".
 Status apply_ini(const IniData& ini, const std::string& file, ServerConfig& config);

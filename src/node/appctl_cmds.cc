@@ -158,6 +158,15 @@ Result<std::string> cmd_exit(CommandHost& host, const Args& a) {
   return std::string();
 }
 
+// "INSTANCE SEQNO" (commands.h): an agent's cheap question "did the configuration move?".
+Result<std::string> cmd_db_seqno(CommandHost& host, const Args&) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%016llx %llu\n",
+                static_cast<unsigned long long>(host.instance_id()),
+                static_cast<unsigned long long>(host.config_seqno()));
+  return std::string(buf);
+}
+
 struct AppctlCommand {
   std::string_view name;
   std::string_view usage;
@@ -173,6 +182,7 @@ constexpr AppctlCommand kCommands[] = {
     {"dpctl/del-flows", "[dp]", 0, 1, cmd_dpctl_del_flows},
     {"dpctl/dump-flows", "[-m] [--names | --no-names] [dp]", 0, 3, cmd_dpctl_dump_flows,
      stream_dpctl_dump_flows},
+    {"db/seqno", "", 0, 0, cmd_db_seqno},
     {"dpctl/show", "[-s] [dp]", 0, 2, cmd_dpctl_show},
     {"exit", "[--cleanup]", 0, 1, cmd_exit},
     {"fdb/flush", "[bridge]", 0, 1, cmd_fdb_flush},

@@ -59,11 +59,20 @@ class CommandHost {
   bool exit_requested() const { return exit_requested_; }
   // The OpenFlow datapath ID: the LOCAL port's MAC, as Open vSwitch derives it.
   uint64_t datapath_id(const Ofproto& br) const;
+  // `nvs-appctl db/seqno`: "INSTANCE SEQNO". SEQNO grows on every configuration the node
+  // applies (NodeCore::apply), so an agent lists ports only when it moved; INSTANCE is random
+  // per CommandHost, so a restarted daemon never repeats an old answer.
+  void note_config_applied() { ++config_seqno_; }
+  uint64_t config_seqno() const { return config_seqno_; }
+  uint64_t instance_id() const { return instance_id_; }
 
  private:
   Switch& sw_;
   Vlog vlog_;
   bool exit_requested_ = false;
+  uint64_t config_seqno_ = 0;
+  uint64_t instance_id_ = random_instance_id();
+  static uint64_t random_instance_id();
 };
 
 // nvs-ofctl ARGS (options included, as typed). `stdin_data` holds the flows of add-flows /

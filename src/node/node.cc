@@ -1,5 +1,7 @@
 #include "node/node.h"
 
+#include <random>
+
 #include "ovsdb/vsctl.h"
 
 namespace nt {
@@ -8,6 +10,11 @@ PortStatus CommandHost::port_status(const Ofproto& br, const OfPort& port) const
   if (port.type != PortType::kPatch) return {};
   bool peer = sw_.patch_peer(port).second != nullptr;
   return {peer, peer ? "" : "peer " + port.peer + " does not exist"};
+}
+
+uint64_t CommandHost::random_instance_id() {
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) | rd();
 }
 
 NodeCore::NodeCore(CommandHost& host) : host_(host), reconciler_(host.sw()) {
@@ -33,6 +40,7 @@ ReconcileResult NodeCore::apply(Db next) {
   };
   ReconcileResult r = reconciler_.apply(db_, remembered_, status);
   for (const std::string& line : r.log) host_.vlog().log("bridge", VlogLevel::kInfo, line);
+  host_.note_config_applied();
   host_.config_applied(db_, r);
   return r;
 }

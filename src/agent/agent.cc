@@ -1,0 +1,405 @@
+#include "agent/agent.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "common/strings.h"
+#include "common/vlog.h"
+#include "ofproto/bundle.h"
+#include "openflow/flow_text.h"
+
+namespace nt::agent {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr auto kCanaryInterval = std::chrono::seconds(1);
+constexpr int kFeedWaitSeconds = 10;
+
+void log(VlogLevel level, const std::string& text) { vlog_write("agent", level, text); }
+
+uint64_t random_cookie() {
+  std::random_device rd;
+  uint64_t c = 0;
+  while (c == 0) c = (uint64_t{rd()} << 32) | rd();
+  return c;
+}
+
+std::string reply_error(const std::string& what, const ControlReply& r) {
+  std::string err(trim(r.err));
+  return what + ": " + (err.empty() ? "exit status " + std::to_string(r.status) : err);
+}
+
+// The flows of a dump (--no-stats --no-names), learned flows (those with a timeout: the agent
+// installs none) left out, so its diffs never touch them.
+Result<std::vector<FlowSpec>> parse_dump(const std::string& text, const std::string& bridge) {
+  std::vector<FlowSpec> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string_view l = trim(line);
+    if (l.empty() || !starts_with(l, "cookie=")) continue;
+    auto spec = parse_flow(l, FlowTextMode::kAdd);
+    if (!spec) return make_error(bridge + ": dump-flows: " + spec.error().message);
+    if (spec->hard_timeout || spec->idle_timeout) continue;
+    out.push_back(std::move(*spec));
+  }
+  return out;
+}
+
+}  // namespace
+
+Agent::Agent(AgentConfig config, NodeChannel& node, std::string server_url)
+    : config_(std::move(config)),
+      node_(node),
+      server_url_(server_url.empty() ? rpc::kDefaultServerUrl : std::move(server_url)),
+      client_(std::make_unique<rpc::ServerClient>(server_url_)),
+      cookie_(random_cookie()) {}
+
+Agent::~Agent() = default;
+
+ControlReply Agent::node(const std::string& tool, const std::vector<std::string>& argv,
+                         const std::string& stdin_data) {
+  return drain_reply(node_.execute(tool, argv, stdin_data));
+}
+
+Result<bool> Agent::run_once() {
+  auto n = poll_node();
+  if (!n) return n.error();
+  bool changed = *n;
+  std::optional<Error> server_error;
+  auto rep = report_if_due();
+  if (!rep) {
+    server_error = rep.error();
+  } else {
+    auto s = poll_server();
+    if (!s) server_error = s.error();
+  }
+  auto a = apply();
+  if (!a) return a.error();
+  changed |= *a;
+  if (server_error) {
+    need_sync_ = true;  // the server may have lost or replaced its state meanwhile
+    return *server_error;
+  }
+  return changed;
+}
+
+// The node: db/seqno, the ports when it moved, the canary now and then.
+Result<bool> Agent::poll_node() {
+  ControlReply r = node("appctl", {"db/seqno"});
+  if (r.status != 0) return make_error(reply_error("node: db/seqno", r), ErrorCode::kInternal);
+  auto seq = parse_db_seqno(r.out);
+  if (!seq) return make_error("node: db/seqno: unexpected answer '" + r.out + "'");
+  if (seqno_ && seq->instance != seqno_->instance) {
+    ++stats_.node_restarts;
+    log(VlogLevel::kInfo, "the switch restarted: re-applying everything");
+  }
+  if (!seqno_ || *seq != *seqno_) {
+    auto l = read_local();
+    if (!l) return l.error();
+    seqno_ = seq;
+  }
+  auto now = Clock::now();
+  if (!last_canary_ || now - *last_canary_ >= kCanaryInterval) {
+    last_canary_ = now;
+    if (local_ && local_->has_bridge(config_.integration_bridge)) {
+      ControlReply c = node("ofctl", {"dump-flows", "--no-stats", "--no-names",
+                                      config_.integration_bridge, "table=23"});
+      if (c.status == 0 && c.out.find("cookie=") == std::string::npos && !dirty_) {
+        ++stats_.node_restarts;
+        log(VlogLevel::kInfo, "canary flow gone (table 23): re-applying everything");
+        dirty_ = true;
+      }
+    }
+  }
+  return false;
+}
+
+Result<bool> Agent::read_local() {
+  ControlReply r = node("vsctl", local_view_command());
+  if (r.status != 0) return make_error(reply_error("node: vsctl list", r), ErrorCode::kInternal);
+  auto view = parse_local_view(r.out);
+  if (!view) return view.error();
+  local_ = std::move(*view);
+  if (!lvids_recovered_) {
+    lvids_ = recover_lvids(config_, *local_);
+    lvids_recovered_ = true;
+  }
+  dirty_ = true;
+  return true;
+}
+
+Result<bool> Agent::report_if_due() {
+  auto now = Clock::now();
+  auto interval = std::chrono::duration<double>(config_.report_interval);
+  if (last_report_ && (config_.report_interval <= 0 || now - *last_report_ < interval)) {
+    return false;
+  }
+  auto r = client_->report_state({config_.host, configurations_json(), start_flag_});
+  if (!r) return r.error();
+  ++stats_.reports;
+  last_report_ = now;
+  start_flag_ = false;
+  if (*r == "revived") need_sync_ = true;
+  return false;
+}
+
+std::string Agent::configurations_json() const {
+  Json mappings = Json::object();
+  for (const auto& [physnet, br] : config_.bridge_mappings) mappings[physnet] = br;
+  Json c = {{"bridge_mappings", mappings},
+            {"tunnel_types", config_.tunnel_types},
+            {"tunneling_ip", config_.local_ip},
+            {"l2_population", config_.l2_population},
+            {"arp_responder_enabled", config_.arp_responder && config_.l2_population},
+            {"arp_responder", config_.arp_responder && config_.l2_population},
+            {"enable_distributed_routing", false},
+            {"devices", devices_},
+            {"integration_bridge", config_.integration_bridge},
+            {"tunnel_bridge", config_.tunnel_bridge},
+            {"firewall_driver", config_.firewall_driver},
+            {"ovs_hybrid_plug", false},
+            {"datapath_type", "system"},
+            {"in_distributed_mode", false},
+            {"log_agent_heartbeats", false},
+            {"extensions", Json::array()}};
+  return c.dump();
+}
+
+Result<bool> Agent::fetch_state() {
+  auto s = client_->host_state(config_.host);
+  if (!s) return s.error();
+  ++stats_.syncs;
+  need_sync_ = false;
+  revision_ = s->revision;
+  if (!state_ || *state_ != *s) {
+    state_ = std::move(*s);
+    dirty_ = true;
+  }
+  return false;
+}
+
+// Whether a feed change can alter this host's desired state. Agents' heartbeats are not,
+// unless they announce a tunnel endpoint the state does not hold yet.
+bool Agent::relevant(const rpc::Change& c) const {
+  if (c.kind != "agent") return true;
+  if (c.op != "put" || c.body.empty() || !state_) return true;
+  Json a = Json::parse(c.body, nullptr, false);
+  if (!a.is_object()) return true;
+  std::string host = a.value("host", "");
+  if (host == config_.host) return false;
+  const Json conf = a.value("configurations", Json::object());
+  std::string ip = conf.is_object() ? conf.value("tunneling_ip", "") : "";
+  for (const auto& p : state_->tunnel_peers) {
+    if (p.host == host) return p.tunneling_ip != ip;
+  }
+  return !ip.empty();
+}
+
+Result<bool> Agent::poll_server() {
+  if (need_sync_) return fetch_state();
+  if (external_feed_ && !feed_pending_.exchange(false)) return false;
+  bool refetch = false;
+  for (;;) {
+    auto page = client_->changes(revision_, 0);
+    if (!page) return page.error();
+    if (page->resync) return fetch_state();
+    for (const auto& c : page->changes) refetch |= relevant(c);
+    revision_ = page->revision;
+    if (!page->more) break;
+  }
+  if (refetch) return fetch_state();
+  return false;
+}
+
+Result<bool> Agent::apply() {
+  if (!dirty_ || !local_) return false;
+  bool changed = false;
+  Plan plan;
+  if (state_) plan = plan_ports(config_, *state_, *local_, lvids_, bind_failed_);
+  std::vector<std::string> cmds = port_commands(config_, plan, *local_, state_.has_value());
+  if (!cmds.empty()) {
+    ControlReply r = node("vsctl", cmds);
+    if (r.status != 0) return make_error(reply_error("node: vsctl", r), ErrorCode::kInternal);
+    ++stats_.vsctl_txns;
+    changed = true;
+    auto l = read_local();
+    if (!l) return l.error();
+    if (state_) plan = plan_ports(config_, *state_, *local_, lvids_, bind_failed_);
+  }
+  auto flows = state_ ? plan_flows(config_, *state_, plan, *local_, cookie_)
+                      : default_flows(config_, *local_, cookie_);
+  auto f = apply_flows(flows, state_.has_value());
+  if (!f) return f.error();
+  changed |= *f;
+  if (state_) {
+    lvids_ = plan.lvids;
+    devices_ = 0;
+    for (const auto& vp : plan.vm_ports) devices_ += vp.dead ? 0 : 1;
+    // The server's side: errors leave dirty_ set, so the next call retries.
+    auto b = bind_plugged(plan);
+    auto d = b ? report_devices(plan) : Result<bool>(b.error());
+    if (!d) return d.error();
+    changed |= *b || *d;
+  }
+  dirty_ = false;
+  return changed;
+}
+
+Result<bool> Agent::apply_flows(const std::map<std::string, std::vector<std::string>>& flows,
+                                bool own_all) {
+  bool changed = false;
+  for (const auto& [bridge, lines] : flows) {
+    if (!local_->has_bridge(bridge)) continue;
+    std::vector<FlowSpec> want;
+    want.reserve(lines.size());
+    for (const auto& line : lines) {
+      auto spec = parse_flow(line, FlowTextMode::kAdd);
+      if (!spec) return make_error("agent: flow '" + line + "': " + spec.error().message);
+      want.push_back(std::move(*spec));
+    }
+    ControlReply d = node("ofctl", {"dump-flows", "--no-stats", "--no-names", bridge});
+    if (d.status != 0) return make_error(reply_error("node: dump-flows", d), ErrorCode::kInternal);
+    auto have = parse_dump(d.out, bridge);
+    if (!have) return have.error();
+    // With the host state the agent owns every flow of its bridges (old cookies are stale);
+    // before it, it only adds its defaults and deletes nothing.
+    std::vector<FlowOp> ops =
+        own_all ? diff_flows(*have, want) : diff_flows(*have, want, cookie_, ~uint64_t{0});
+    if (ops.empty()) continue;
+    std::string text;
+    for (const auto& op : ops) {
+      bool del = op.cmd == FlowModCommand::kDeleteStrict;
+      text += del ? "delete_strict " : "add ";
+      text += format_flow(op.spec, del ? FlowTextMode::kDelete : FlowTextMode::kAdd);
+      text += '\n';
+    }
+    ControlReply r = node("ofctl", {"--bundle", "add-flows", bridge, "-"}, text);
+    if (r.status != 0) return make_error(reply_error("node: add-flows " + bridge, r));
+    ++stats_.bundles;
+    stats_.flow_mods += ops.size();
+    changed = true;
+  }
+  return changed;
+}
+
+// Plugged ports the server has not bound here: bound now if unbound, dead if unknown (404) or
+// bound elsewhere.
+Result<bool> Agent::bind_plugged(const Plan& plan) {
+  bool changed = false;
+  for (const auto& id : plan.unbound) {
+    auto port = client_->get_port(id);
+    if (!port && port.error().code == ErrorCode::kNotFound) {
+      log(VlogLevel::kWarn, "port " + id + " plugged here is unknown to the server");
+      bind_failed_.insert(id);
+      dirty_ = true;
+      continue;
+    }
+    if (!port) return port.error();
+    if (!port->host.empty() && port->host != config_.host) {
+      log(VlogLevel::kWarn, "port " + id + " plugged here is bound to " + port->host);
+      bind_failed_.insert(id);
+      continue;
+    }
+    auto b = client_->bind_port(id, config_.host);
+    if (!b) {
+      if (b.error().code != ErrorCode::kInvalidArgument && b.error().code != ErrorCode::kNotFound) {
+        return b.error();
+      }
+      log(VlogLevel::kWarn, "port " + id + ": binding refused: " + b.error().message);
+      bind_failed_.insert(id);
+      continue;
+    }
+    changed = true;
+    need_sync_ = true;  // its network and flows come with the host state
+  }
+  return changed;
+}
+
+Result<bool> Agent::report_devices(const Plan& plan) {
+  std::set<std::string> plugged;
+  std::vector<std::string> up, down;
+  for (const auto& vp : plan.vm_ports) {
+    plugged.insert(vp.iface_id);
+    if (vp.dead || !vp.bound_here) continue;
+    const rpc::PortInfo* p = state_->find_port(vp.iface_id);
+    if (!p || p->status == "ACTIVE") continue;
+    auto it = reported_up_.find(vp.iface_id);
+    if (it != reported_up_.end() && state_->revision <= it->second) continue;
+    up.push_back(vp.iface_id);
+  }
+  for (auto it = reported_up_.begin(); it != reported_up_.end();) {
+    it = plugged.count(it->first) ? std::next(it) : reported_up_.erase(it);
+  }
+  for (const auto& p : state_->ports) {
+    if (plugged.count(p.id) || p.status != "ACTIVE") {
+      reported_down_.erase(p.id);
+    } else if (!reported_down_.count(p.id)) {
+      down.push_back(p.id);
+    }
+  }
+  if (up.empty() && down.empty()) return false;
+  auto r = client_->update_devices(config_.host, up, down);
+  if (!r) return r.error();
+  for (const auto& id : up) reported_up_[id] = state_->revision;
+  for (const auto& id : down) reported_down_.insert(id);
+  stats_.devices_up += up.size();
+  stats_.devices_down += down.size();
+  return true;
+}
+
+void Agent::run(const std::atomic<bool>& stop) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<uint64_t> since{revision_};
+  rpc::ServerClient poller_client(server_url_);
+  external_feed_ = true;
+  feed_pending_ = true;
+  // The long-poll: wakes the loop when the feed moved past the agent's revision.
+  std::thread poller([&] {
+    while (!stop) {
+      uint64_t s = since.load();
+      auto page = poller_client.changes(s, kFeedWaitSeconds);
+      if (stop) break;
+      bool moved = page && (page->resync || page->revision > s);
+      if (moved || !page) {
+        {
+          std::lock_guard lock(mu);
+          feed_pending_ = true;
+        }
+        cv.notify_one();
+      }
+      // Until the loop has read past it (or a second): no busy re-polling.
+      for (int i = 0; i < 50 && !stop && (since.load() == s) && (moved || !page); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  });
+  bool failing = false;
+  while (!stop) {
+    for (int i = 0; i < 100 && !stop; ++i) {
+      auto r = run_once();
+      if (!r) {
+        if (!failing) log(VlogLevel::kWarn, r.error().message);
+        failing = true;
+        break;
+      }
+      if (failing) log(VlogLevel::kInfo, "server and switch reachable again");
+      failing = false;
+      if (!*r) break;
+    }
+    since = revision_;
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, poll_interval_, [&] { return feed_pending_.load() || stop.load(); });
+  }
+  poller_client.cancel();
+  poller.join();
+  external_feed_ = false;
+}
+
+}  // namespace nt::agent

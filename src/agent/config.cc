@@ -1,0 +1,177 @@
+#include "agent/config.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "common/addr.h"
+#include "common/ini.h"
+#include "common/names.h"
+#include "common/strings.h"
+
+namespace nt::agent {
+namespace {
+
+using Setter = std::function<Status(const std::string&, AgentConfig&)>;
+
+Status set_name(const char* kind, const std::string& v, std::string& out) {
+  std::string t(trim(v));
+  if (t.empty()) return make_error("must not be empty");
+  auto s = validate_name(kind, t);
+  if (!s) return s.error();
+  out = t;
+  return ok_status();
+}
+
+Status set_bool(const std::string& v, bool& out) {
+  auto b = parse_ini_bool(v);
+  if (!b) return b.error();
+  out = *b;
+  return ok_status();
+}
+
+Status set_local_ip(const std::string& v, AgentConfig& c) {
+  std::string t(trim(v));
+  if (!t.empty() && !ipv4_parse(t)) return make_error("'" + t + "' is not an IPv4 address");
+  c.local_ip = t;
+  return ok_status();
+}
+
+Status set_mappings(const std::string& v, AgentConfig& c) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& item : split_ini_list(v)) {
+    size_t colon = item.find(':');
+    if (colon == std::string::npos) return make_error("'" + item + "' is not PHYSNET:BRIDGE");
+    std::string physnet(trim(std::string_view(item).substr(0, colon)));
+    std::string bridge(trim(std::string_view(item).substr(colon + 1)));
+    if (physnet.empty() || bridge.empty()) {
+      return make_error("'" + item + "' is not PHYSNET:BRIDGE");
+    }
+    auto s = validate_name("bridge", bridge);
+    if (!s) return make_error("'" + item + "': " + s.error().message);
+    for (const auto& [p, b] : out) {
+      if (p == physnet) return make_error("physical network '" + physnet + "' mapped twice");
+      if (b == bridge) return make_error("bridge '" + bridge + "' mapped twice");
+    }
+    out.emplace_back(physnet, bridge);
+  }
+  c.bridge_mappings = std::move(out);
+  return ok_status();
+}
+
+Status set_tunnel_types(const std::string& v, AgentConfig& c) {
+  std::vector<std::string> out;
+  for (const auto& t : split_ini_list(v)) {
+    if (t != "vxlan" && t != "gre") {
+      return make_error("unknown tunnel type '" + t + "' (vxlan, gre)");
+    }
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  }
+  c.tunnel_types = std::move(out);
+  return ok_status();
+}
+
+Status set_interval(const std::string& v, AgentConfig& c) {
+  std::string t(trim(v));
+  char* end = nullptr;
+  double d = std::strtod(t.c_str(), &end);
+  if (t.empty() || *end != '\0' || !std::isfinite(d) || d < 0) {
+    return make_error("'" + t + "' is not a non-negative number of seconds");
+  }
+  c.report_interval = d;
+  return ok_status();
+}
+
+Status set_firewall(const std::string& v, AgentConfig& c) {
+  std::string t(trim(v));
+  if (t == "noop" || t == "" || t == "neutron.agent.firewall.NoopFirewallDriver") {
+    c.firewall_driver = "noop";
+    return ok_status();
+  }
+  return make_error("'" + t + "' is not supported (noop; openvswitch comes with conntrack)");
+}
+
+Status set_url(const std::string& v, AgentConfig& c) {
+  std::string t(trim(v));
+  if (!starts_with(t, "http://")) return make_error("'" + t + "' is not an http:// URL");
+  c.server_url = t;
+  return ok_status();
+}
+
+const std::map<std::string, std::map<std::string, Setter>>& option_table() {
+  static const std::map<std::string, std::map<std::string, Setter>> kTable = {
+      {"DEFAULT",
+       {{"host", [](const std::string& v, AgentConfig& c) { return set_name("host", v, c.host); }},
+        {"server_url", set_url}}},
+      {"ovs",
+       {{"integration_bridge",
+         [](const std::string& v, AgentConfig& c) {
+           return set_name("bridge", v, c.integration_bridge);
+         }},
+        {"tunnel_bridge", [](const std::string& v,
+                             AgentConfig& c) { return set_name("bridge", v, c.tunnel_bridge); }},
+        {"local_ip", set_local_ip},
+        {"bridge_mappings", set_mappings}}},
+      {"agent",
+       {{"tunnel_types", set_tunnel_types},
+        {"l2_population",
+         [](const std::string& v, AgentConfig& c) { return set_bool(v, c.l2_population); }},
+        {"arp_responder",
+         [](const std::string& v, AgentConfig& c) { return set_bool(v, c.arp_responder); }},
+        {"report_interval", set_interval}}},
+      {"securitygroup", {{"firewall_driver", set_firewall}}},
+  };
+  return kTable;
+}
+
+std::string default_host() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+}  // namespace
+
+std::string AgentConfig::bridge_of(const std::string& physnet) const {
+  for (const auto& [p, b] : bridge_mappings) {
+    if (p == physnet) return b;
+  }
+  return "";
+}
+
+bool AgentConfig::has_tunnel_type(const std::string& type) const {
+  return std::find(tunnel_types.begin(), tunnel_types.end(), type) != tunnel_types.end();
+}
+
+Result<AgentConfig> parse_agent_config(
+    const std::vector<std::pair<std::string, std::string>>& files) {
+  AgentConfig c;
+  const auto& table = option_table();
+  for (const auto& [file, text] : files) {
+    auto ini = parse_ini(text, file);
+    if (!ini) return ini.error();
+    for (const auto& [section, keys] : *ini) {
+      auto sec = table.find(section);
+      if (sec == table.end()) continue;
+      for (const auto& [key, value] : keys) {
+        auto opt = sec->second.find(key);
+        if (opt == sec->second.end()) continue;
+        auto s = opt->second(value, c);
+        if (!s) return make_error(file + ": [" + section + "] " + key + ": " + s.error().message);
+      }
+    }
+  }
+  if (c.host.empty()) c.host = default_host();
+  if (!c.tunnel_types.empty() && c.local_ip.empty()) {
+    return make_error("[ovs] local_ip: required with [agent] tunnel_types");
+  }
+  if (c.integration_bridge == c.tunnel_bridge) {
+    return make_error("[ovs] tunnel_bridge: must differ from integration_bridge");
+  }
+  return c;
+}
+
+}  // namespace nt::agent

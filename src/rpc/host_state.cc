@@ -1,0 +1,222 @@
+#include "rpc/host_state.h"
+
+#include <nlohmann/json.hpp>
+
+namespace nt::rpc {
+namespace {
+
+using Json = nlohmann::json;
+
+// A member of the wrong type: thrown inside the parsers only, answered as an Error.
+struct Bad {
+  std::string what;
+};
+
+std::string str(const Json& j, const char* key, const std::string& where, bool required = false) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    if (required) throw Bad{where + ": missing \"" + key + "\""};
+    return "";
+  }
+  if (!it->is_string()) throw Bad{where + ": \"" + key + "\" is not a string"};
+  return it->get<std::string>();
+}
+
+bool boolean(const Json& j, const char* key, const std::string& where, bool dflt) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return dflt;
+  if (!it->is_boolean()) throw Bad{where + ": \"" + key + "\" is not a boolean"};
+  return it->get<bool>();
+}
+
+std::optional<uint64_t> number(const Json& j, const char* key, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<int64_t>() >= 0)) {
+    throw Bad{where + ": \"" + key + "\" is not a non-negative integer"};
+  }
+  return it->get<uint64_t>();
+}
+
+const Json& array(const Json& j, const char* key, const std::string& where) {
+  static const Json kEmpty = Json::array();
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return kEmpty;
+  if (!it->is_array()) throw Bad{where + ": \"" + key + "\" is not an array"};
+  return *it;
+}
+
+const Json& object(const Json& j, const std::string& where) {
+  if (!j.is_object()) throw Bad{where + ": not an object"};
+  return j;
+}
+
+std::vector<FixedIp> fixed_ips(const Json& j, const std::string& where) {
+  std::vector<FixedIp> out;
+  for (const auto& f : array(j, "fixed_ips", where)) {
+    object(f, where + ".fixed_ips[]");
+    out.push_back({str(f, "subnet_id", where), str(f, "ip_address", where)});
+  }
+  return out;
+}
+
+PortInfo port_of(const Json& j, const std::string& where) {
+  object(j, where);
+  PortInfo p;
+  p.id = str(j, "id", where, true);
+  std::string w = where + " " + p.id;
+  p.network_id = str(j, "network_id", w);
+  p.mac_address = str(j, "mac_address", w);
+  p.device_owner = str(j, "device_owner", w);
+  p.device_id = str(j, "device_id", w);
+  p.host = str(j, "binding:host_id", w);
+  p.vif_type = str(j, "binding:vif_type", w);
+  p.status = str(j, "status", w);
+  p.admin_state_up = boolean(j, "admin_state_up", w, true);
+  p.fixed_ips = fixed_ips(j, w);
+  return p;
+}
+
+RemotePort remote_of(const Json& j, const std::string& where) {
+  object(j, where);
+  RemotePort r;
+  r.id = str(j, "id", where, true);
+  r.host = str(j, "host", where);
+  r.mac_address = str(j, "mac_address", where);
+  r.device_owner = str(j, "device_owner", where);
+  r.fixed_ips = fixed_ips(j, where);
+  return r;
+}
+
+NetworkInfo network_of(const Json& j, const std::string& where) {
+  object(j, where);
+  NetworkInfo n;
+  n.id = str(j, "id", where, true);
+  std::string w = where + " " + n.id;
+  n.name = str(j, "name", w);
+  n.network_type = str(j, "provider:network_type", w);
+  n.physical_network = str(j, "provider:physical_network", w);
+  if (auto seg = number(j, "provider:segmentation_id", w)) {
+    if (*seg > 0xffffffffu) throw Bad{w + ": \"provider:segmentation_id\" is out of range"};
+    n.segmentation_id = static_cast<uint32_t>(*seg);
+  }
+  if (auto mtu = number(j, "mtu", w)) n.mtu = static_cast<int>(*mtu);
+  n.admin_state_up = boolean(j, "admin_state_up", w, true);
+  for (const auto& r : array(j, "remote_ports", w)) {
+    n.remote_ports.push_back(remote_of(r, w + ".remote_ports[]"));
+  }
+  return n;
+}
+
+SubnetInfo subnet_of(const Json& j, const std::string& where) {
+  object(j, where);
+  SubnetInfo s;
+  s.id = str(j, "id", where, true);
+  std::string w = where + " " + s.id;
+  s.network_id = str(j, "network_id", w);
+  s.cidr = str(j, "cidr", w);
+  s.gateway_ip = str(j, "gateway_ip", w);
+  if (auto v = number(j, "ip_version", w)) s.ip_version = static_cast<int>(*v);
+  s.enable_dhcp = boolean(j, "enable_dhcp", w, true);
+  return s;
+}
+
+TunnelPeer peer_of(const Json& j, const std::string& where) {
+  object(j, where);
+  TunnelPeer t;
+  t.host = str(j, "host", where, true);
+  t.tunneling_ip = str(j, "tunneling_ip", where, true);
+  for (const auto& ty : array(j, "tunnel_types", where)) {
+    if (!ty.is_string()) throw Bad{where + ": \"tunnel_types\" holds a non-string"};
+    t.tunnel_types.push_back(ty.get<std::string>());
+  }
+  t.admin_state_up = boolean(j, "admin_state_up", where, true);
+  return t;
+}
+
+template <typename F>
+auto parse_with(std::string_view text, const char* what, F f) -> Result<decltype(f(Json()))> {
+  Json j = Json::parse(text, nullptr, false);
+  if (j.is_discarded()) return make_error(std::string(what) + ": malformed JSON");
+  try {
+    return f(j);
+  } catch (const Bad& b) {
+    return make_error(std::string(what) + ": " + b.what);
+  } catch (const Json::exception& e) {
+    return make_error(std::string(what) + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+const PortInfo* HostState::find_port(std::string_view id) const {
+  for (const auto& p : ports) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+const NetworkInfo* HostState::find_network(std::string_view id) const {
+  for (const auto& n : networks) {
+    if (n.id == id) return &n;
+  }
+  return nullptr;
+}
+
+Result<HostState> parse_host_state(std::string_view json) {
+  return parse_with(json, "host state", [](const Json& j) {
+    object(j, "document");
+    HostState s;
+    s.host = str(j, "host", "document", true);
+    auto rev = number(j, "revision", "document");
+    if (!rev) throw Bad{"document: missing \"revision\""};
+    s.revision = *rev;
+    for (const auto& p : array(j, "ports", "document")) s.ports.push_back(port_of(p, "port"));
+    for (const auto& n : array(j, "networks", "document")) {
+      s.networks.push_back(network_of(n, "network"));
+    }
+    for (const auto& n : array(j, "subnets", "document")) {
+      s.subnets.push_back(subnet_of(n, "subnet"));
+    }
+    for (const auto& t : array(j, "tunnel_peers", "document")) {
+      s.tunnel_peers.push_back(peer_of(t, "tunnel peer"));
+    }
+    return s;
+  });
+}
+
+Result<FeedPage> parse_feed_page(std::string_view json) {
+  return parse_with(json, "change feed", [](const Json& j) {
+    object(j, "page");
+    FeedPage page;
+    auto rev = number(j, "revision", "page");
+    if (!rev) throw Bad{"page: missing \"revision\""};
+    page.revision = *rev;
+    page.more = boolean(j, "more", "page", false);
+    page.resync = boolean(j, "resync", "page", false);
+    for (const auto& c : array(j, "changes", "page")) {
+      object(c, "change");
+      Change ch;
+      auto r = number(c, "revision", "change");
+      if (!r) throw Bad{"change: missing \"revision\""};
+      ch.revision = *r;
+      ch.kind = str(c, "kind", "change", true);
+      ch.id = str(c, "id", "change", true);
+      ch.op = str(c, "op", "change", true);
+      auto body = c.find("body");
+      if (body != c.end() && !body->is_null()) ch.body = body->dump();
+      page.changes.push_back(std::move(ch));
+    }
+    return page;
+  });
+}
+
+Result<PortInfo> parse_port(std::string_view json) {
+  return parse_with(json, "port", [](const Json& j) {
+    object(j, "port");
+    auto it = j.find("port");
+    return port_of(it != j.end() ? *it : j, "port");
+  });
+}
+
+}  // namespace nt::rpc

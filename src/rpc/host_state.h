@@ -1,0 +1,105 @@
+// The per-host desired-state document the server publishes and the agent follows: C++ structs
+// for `GET /v2.0/neutrino/hosts/{host}/state` and the change feed's pages (the server side is
+// controller/feed.h, which writes the same JSON), parsed once at the edge so the agent's
+// computations see typed values, never JSON.
+//
+// Parsing is strict about types (a port without an id, a revision that is not a number: an
+// error naming the member) and lenient about presence (absent optional members take Neutron's
+// defaults), so a newer server that adds members does not break an older agent.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace nt::rpc {
+
+struct FixedIp {
+  std::string subnet_id;
+  std::string ip_address;
+  bool operator==(const FixedIp&) const = default;
+};
+
+// A port bound to this host (the server's port body, the members the agent uses).
+struct PortInfo {
+  std::string id, network_id, mac_address, device_owner, device_id;
+  std::string host;      // binding:host_id
+  std::string vif_type;  // binding:vif_type: ovs, binding_failed, unbound
+  std::string status;    // ACTIVE, DOWN, BUILD
+  bool admin_state_up = true;
+  std::vector<FixedIp> fixed_ips;
+  bool operator==(const PortInfo&) const = default;
+};
+
+// A port of the same network bound to another host (l2population's VTEP and MAC entries).
+struct RemotePort {
+  std::string id, host, mac_address, device_owner;
+  std::vector<FixedIp> fixed_ips;
+  bool operator==(const RemotePort&) const = default;
+};
+
+struct NetworkInfo {
+  std::string id, name;
+  std::string network_type;      // provider:network_type: local, flat, vlan, vxlan, gre
+  std::string physical_network;  // provider:physical_network ("" for none)
+  std::optional<uint32_t> segmentation_id;
+  int mtu = 1500;
+  bool admin_state_up = true;
+  std::vector<RemotePort> remote_ports;
+  bool operator==(const NetworkInfo&) const = default;
+};
+
+struct SubnetInfo {
+  std::string id, network_id, cidr, gateway_ip;
+  int ip_version = 4;
+  bool enable_dhcp = true;
+  bool operator==(const SubnetInfo&) const = default;
+};
+
+// Another host's Open vSwitch agent with a tunnel endpoint.
+struct TunnelPeer {
+  std::string host, tunneling_ip;
+  std::vector<std::string> tunnel_types;
+  bool admin_state_up = true;
+  bool operator==(const TunnelPeer&) const = default;
+};
+
+struct HostState {
+  std::string host;
+  uint64_t revision = 0;
+  std::vector<PortInfo> ports;
+  std::vector<NetworkInfo> networks;
+  std::vector<SubnetInfo> subnets;
+  std::vector<TunnelPeer> tunnel_peers;
+
+  const PortInfo* find_port(std::string_view id) const;
+  const NetworkInfo* find_network(std::string_view id) const;
+  bool operator==(const HostState&) const = default;
+};
+
+// One entry of the change feed: `kind` (port, network, subnet, agent, ...), `op` (put,
+// delete); `body` is the resource's JSON text for a put (empty when it was deleted since).
+struct Change {
+  uint64_t revision = 0;
+  std::string kind, id, op, body;
+  bool operator==(const Change&) const = default;
+};
+
+struct FeedPage {
+  uint64_t revision = 0;
+  std::vector<Change> changes;
+  bool more = false;
+  bool resync = false;
+  bool operator==(const FeedPage&) const = default;
+};
+
+Result<HostState> parse_host_state(std::string_view json);
+Result<FeedPage> parse_feed_page(std::string_view json);
+// A port body as the API returns it (`{"port": {...}}` or the bare object).
+Result<PortInfo> parse_port(std::string_view json);
+
+}  // namespace nt::rpc

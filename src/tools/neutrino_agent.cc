@@ -1,0 +1,149 @@
+// neutrino-agent: Neutron's Open vSwitch agent for one node (issue 11), a thin main over
+// agent/: the node is the local neutrino-vswitchd reached through its control socket (as the
+// nvs-* tools reach it), the server is neutrino-server's HTTP API.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "agent/agent.h"
+#include "common/vlog.h"
+#include "vswitchd/control.h"
+
+namespace {
+
+struct Options {
+  std::vector<std::string> config_files;
+  std::string log_file, pidfile, server_url;
+  std::optional<std::string> rundir;
+  bool detach = false;
+};
+
+const char kUsage[] =
+    "usage: neutrino-agent --config-file FILE [--config-file FILE]... [--server-url URL]\n"
+    "                      [--rundir DIR] [--log-file FILE] [--pidfile FILE] [--detach]\n"
+    "  --server-url   neutrino-server's API (else [DEFAULT] server_url, else "
+    "http://127.0.0.1:9696)\n"
+    "  --rundir       the local neutrino-vswitchd's run directory (else $NVS_RUNDIR, else\n"
+    "                 /var/run/neutrino), as nvs-vsctl finds it\n";
+
+bool parse_args(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string& out) {
+      size_t eq = a.find('=');
+      if (eq != std::string::npos) {
+        out = a.substr(eq + 1);
+        return true;
+      }
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    auto is = [&](const char* name) {
+      return a == name || a.rfind(std::string(name) + "=", 0) == 0;
+    };
+    std::string v;
+    if (a == "--detach") {
+      o.detach = true;
+    } else if (a == "-h" || a == "--help") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else if (is("--config-file")) {
+      if (!value(v)) return false;
+      o.config_files.push_back(v);
+    } else if (is("--log-file")) {
+      if (!value(o.log_file)) return false;
+    } else if (is("--pidfile")) {
+      if (!value(o.pidfile)) return false;
+    } else if (is("--server-url")) {
+      if (!value(o.server_url)) return false;
+    } else if (is("--rundir")) {
+      if (!value(v)) return false;
+      o.rundir = v;
+    } else {
+      std::cerr << "neutrino-agent: unknown option " << a << "\n" << kUsage;
+      return false;
+    }
+  }
+  return true;
+}
+
+// The node over the daemon's control socket: one connection per command.
+class SocketChannel final : public nt::agent::NodeChannel {
+ public:
+  explicit SocketChannel(std::string path) : path_(std::move(path)) {}
+  nt::ControlReply execute(const std::string& tool, const std::vector<std::string>& argv,
+                           const std::string& stdin_data) override {
+    nt::ControlRequest req{tool, argv, stdin_data};
+    auto r = nt::control_call(path_, req, kTimeoutMs);
+    if (!r) return nt::ControlReply{1, "", path_ + ": " + r.error().message + "\n", {}};
+    return std::move(*r);
+  }
+
+ private:
+  static constexpr int kTimeoutMs = 30000;
+  std::string path_;
+};
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parse_args(argc, argv, o)) return 2;
+  nt::Vlog vlog;
+  nt::vlog_install(&vlog);
+  if (!o.log_file.empty()) {
+    auto s = vlog.set_log_file(o.log_file);
+    if (!s) {
+      std::cerr << "neutrino-agent: " << s.error().message << "\n";
+      return 1;
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& f : o.config_files) {
+    std::ifstream in(f);
+    if (!in) {
+      std::cerr << "neutrino-agent: " << f << ": cannot read\n";
+      return 1;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    files.emplace_back(f, ss.str());
+  }
+  auto config = nt::agent::parse_agent_config(files);
+  if (!config) {
+    std::cerr << "neutrino-agent: " << config.error().message << "\n";
+    return 1;
+  }
+  std::string url = !o.server_url.empty() ? o.server_url : config->server_url;
+  SocketChannel channel(nt::control_socket_path(nt::run_dir(o.rundir)));
+  if (o.detach && ::daemon(1, 0) != 0) {
+    std::perror("neutrino-agent: daemon");
+    return 1;
+  }
+  if (!o.pidfile.empty()) std::ofstream(o.pidfile) << ::getpid() << "\n";
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  nt::agent::Agent agent(*config, channel, url);
+  nt::vlog_write("agent", nt::VlogLevel::kInfo,
+                 "host " + config->host + ", server " + (url.empty() ? "default" : url) +
+                     ", cookie " + std::to_string(agent.cookie()));
+  agent.run(g_stop);
+  nt::vlog_write("agent", nt::VlogLevel::kInfo, "stopped (flows stay)");
+  if (!o.pidfile.empty()) ::unlink(o.pidfile.c_str());
+  return 0;
+}
