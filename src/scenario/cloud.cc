@@ -16,68 +16,11 @@
 #include <sstream>
 #include <thread>
 
-#include "controller/api.h"
+#include "common/ini.h"
 #include "controller/config.h"
-#include "controller/open_store.h"
+#include "controller/http_server.h"
 
 extern char** environ;
-
-namespace nt::controller {
-
-// STAND-IN until helper B's HttpApiServer (controller/http_server.h) is merged: the same
-// start/port/stop, serving Api over httplib on its own thread.
-class HttpApiServer {
- public:
-  static Result<std::unique_ptr<HttpApiServer>> start(const ServerConfig& config,
-                                                      const std::string& state_dir,
-                                                      const std::string& host, int port) {
-    auto store = open_store(config.connection, state_dir + "/neutrino-server.sqlite");
-    if (!store.ok()) return store.error();
-    std::unique_ptr<HttpApiServer> s(new HttpApiServer());
-    s->store_ = std::move(*store);
-    s->api_ = std::make_unique<Api>(config, *s->store_);
-    auto serve = [a = s->api_.get(), host](const httplib::Request& req, httplib::Response& res) {
-      ApiRequest r;
-      r.method = req.method;
-      r.path = req.path;
-      for (const auto& [k, v] : req.params) r.query.emplace_back(k, v);
-      r.body = req.body;
-      r.if_match = req.get_header_value("If-Match");
-      r.base_url = "http://" + req.get_header_value("Host");
-      ApiResponse out = a->handle(r);
-      res.status = out.status;
-      if (!out.body.empty()) res.set_content(out.body, "application/json");
-    };
-    for (const char* pattern : {"/", R"(/.*)"}) {
-      s->http_.Get(pattern, serve);
-      s->http_.Post(pattern, serve);
-      s->http_.Put(pattern, serve);
-      s->http_.Delete(pattern, serve);
-    }
-    s->http_.set_tcp_nodelay(true);
-    s->port_ = port == 0 ? s->http_.bind_to_any_port(host) : port;
-    if (s->port_ <= 0) return make_error("cannot listen on " + host);
-    s->thread_ = std::thread([p = s.get()] { p->http_.listen_after_bind(); });
-    return s;
-  }
-  int port() const { return port_; }
-  void stop() {
-    api_->feed().close();
-    http_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  ~HttpApiServer() { stop(); }
-
- private:
-  HttpApiServer() = default;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<Api> api_;
-  httplib::Server http_;
-  int port_ = 0;
-  std::thread thread_;
-};
-
-}  // namespace nt::controller
 
 namespace nt::scenario_internal {
 namespace {
@@ -117,7 +60,7 @@ std::string api_message(const std::string& body) {
 
 Result<std::unique_ptr<CloudServer>> CloudServer::start(const std::string& ini) {
   controller::ServerConfig config;
-  auto parsed = controller::parse_ini(ini, "server");
+  auto parsed = parse_ini(ini, "server");
   if (!parsed.ok()) return parsed.error();
   NT_TRY(controller::apply_ini(*parsed, "server", config));
   std::unique_ptr<CloudServer> s(new CloudServer());

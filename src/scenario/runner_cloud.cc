@@ -8,35 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "agent/agent.h"
 #include "common/strings.h"
 #include "node/host_port.h"
 #include "scenario/cloud.h"
 #include "scenario/lab_common.h"
 #include "scenario/runner.h"
 #include "scenario/runner_util.h"
-#if __has_include("agent/agent.h")  // TEMPORARY until helper A's agent is merged
-#include "agent/agent.h"
-#define NT_HAVE_AGENT 1
-#else
-#define NT_HAVE_AGENT 0
-namespace nt::agent {
-class NodeChannel {
- public:
-  virtual ~NodeChannel() = default;
-  virtual ControlReply execute(const std::string& tool, const std::vector<std::string>& argv,
-                               const std::string& stdin_data = "") = 0;
-};
-struct AgentConfig {
-  std::string host, integration_bridge = "br-int";
-};
-class Agent {
- public:
-  Result<bool> run_once() { return false; }
-  const AgentConfig& config() const { return c_; }
-  AgentConfig c_;
-};
-}  // namespace nt::agent
-#endif
 
 namespace nt {
 namespace {
@@ -122,9 +100,6 @@ Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<s
   if (!c.ok()) return c.error();
   sw();
   if ((*c)->agent_of(current_)) return make_error("agent: node already has an agent");
-#if !NT_HAVE_AGENT
-  return make_error("agent: not built yet");
-#else
   std::string node = current_->name.empty() ? "node" : current_->name;
   auto config = agent::parse_agent_config(
       {{"lab", "[DEFAULT]\nhost = " + node + "\n"}, {"openvswitch_agent.ini", join_lines(body)}});
@@ -135,7 +110,6 @@ Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<s
   na.agent = std::make_unique<agent::Agent>(std::move(*config), *na.channel, (*c)->server->url());
   (*c)->agents.push_back(std::move(na));
   return std::string();
-#endif
 }
 
 // openstack ARGS...: the real CLI (python3-openstackclient) against the lab's server.
