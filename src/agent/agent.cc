@@ -184,19 +184,49 @@ Result<bool> Agent::fetch_state() {
   return false;
 }
 
-// Whether a feed change can alter this host's desired state. Agents' heartbeats are not,
-// unless they announce a tunnel endpoint the state does not hold yet.
+// Whether a feed change can alter this host's desired state: its own ports, its networks
+// (and, with l2population, their ports elsewhere), tunnel endpoints of other agents. Everything
+// else (other hosts' ports, routers, heartbeats) leaves the host state as it is, so a hundred
+// agents do not each fetch their state on every change of the cloud.
 bool Agent::relevant(const rpc::Change& c) const {
-  if (c.kind != "agent") return true;
-  if (c.op != "put" || c.body.empty() || !state_) return true;
-  Json a = Json::parse(c.body, nullptr, false);
-  if (!a.is_object()) return true;
-  std::string host = a.value("host", "");
-  if (host == config_.host) return false;
-  const Json conf = a.value("configurations", Json::object());
+  if (!state_) return true;
+  Json body = c.body.empty() ? Json() : Json::parse(c.body, nullptr, false);
+  auto str = [&](const char* key) {
+    auto it = body.is_object() ? body.find(key) : body.end();
+    return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (c.kind == "port") {
+    if (state_->find_port(c.id)) return true;
+    if (!body.is_object()) {  // deleted: was it one of l2population's remote ports?
+      if (!config_.l2_population) return false;
+      for (const auto& n : state_->networks) {
+        for (const auto& r : n.remote_ports) {
+          if (r.id == c.id) return true;
+        }
+      }
+      return false;
+    }
+    if (str("binding:host_id") == config_.host) return true;
+    return config_.l2_population && state_->find_network(str("network_id"));
+  }
+  if (c.kind == "network") return state_->find_network(c.id) != nullptr;
+  if (c.kind == "subnet") return body.is_object() && state_->find_network(str("network_id"));
+  if (c.kind != "agent") return false;
+  if (!body.is_object()) return true;  // a deleted agent: perhaps a tunnel peer
+  std::string host = str("host");
+  if (host == config_.host || str("agent_type") != rpc::kOvsAgentType) return false;
+  const Json conf = body.value("configurations", Json::object());
   std::string ip = conf.is_object() ? conf.value("tunneling_ip", "") : "";
+  std::vector<std::string> types;
+  if (conf.is_object() && conf.contains("tunnel_types") && conf["tunnel_types"].is_array()) {
+    for (const auto& t : conf["tunnel_types"]) {
+      if (t.is_string()) types.push_back(t.get<std::string>());
+    }
+  }
+  bool up = body.value("admin_state_up", true);
   for (const auto& p : state_->tunnel_peers) {
-    if (p.host == host) return p.tunneling_ip != ip;
+    if (p.host == host)
+      return p.tunneling_ip != ip || p.tunnel_types != types || p.admin_state_up != up;
   }
   return !ip.empty();
 }
@@ -238,6 +268,12 @@ Result<bool> Agent::apply() {
   if (!f) return f.error();
   changed |= *f;
   if (state_) {
+    // A refused binding is tried again once the port is replugged or bound here after all.
+    std::set<std::string> plugged;
+    for (const auto& vp : plan.vm_ports) {
+      if (!vp.bound_here) plugged.insert(vp.iface_id);
+    }
+    std::erase_if(bind_failed_, [&](const std::string& id) { return !plugged.count(id); });
     lvids_ = plan.lvids;
     devices_ = 0;
     for (const auto& vp : plan.vm_ports) devices_ += vp.dead ? 0 : 1;
@@ -279,7 +315,11 @@ Result<bool> Agent::apply_flows(const std::map<std::string, std::vector<std::str
       text += format_flow(op.spec, del ? FlowTextMode::kDelete : FlowTextMode::kAdd);
       text += '\n';
     }
-    ControlReply r = node("ofctl", {"--bundle", "add-flows", bridge, "-"}, text);
+    // One add-flows file is one transaction on this switch (ofctl_cmds.cc apply_ops: all or
+    // none, packets see the table before or after it), so no --bundle: it would also force
+    // OpenFlow 1.4's wire forms (set_tunnel -> load:...->NXM_NX_TUN_ID[]), and the seed's agent
+    // spoke OpenFlow 1.0 through ovs-ofctl.
+    ControlReply r = node("ofctl", {"add-flows", bridge, "-"}, text);
     if (r.status != 0) return make_error(reply_error("node: add-flows " + bridge, r));
     ++stats_.bundles;
     stats_.flow_mods += ops.size();
@@ -301,7 +341,12 @@ Result<bool> Agent::bind_plugged(const Plan& plan) {
       continue;
     }
     if (!port) return port.error();
-    if (!port->host.empty() && port->host != config_.host) {
+    if (port->host == config_.host) {  // bound since the state was read: read it again
+      need_sync_ = true;
+      changed = true;
+      continue;
+    }
+    if (!port->host.empty()) {
       log(VlogLevel::kWarn, "port " + id + " plugged here is bound to " + port->host);
       bind_failed_.insert(id);
       continue;
@@ -325,7 +370,8 @@ Result<bool> Agent::report_devices(const Plan& plan) {
   std::set<std::string> plugged;
   std::vector<std::string> up, down;
   for (const auto& vp : plan.vm_ports) {
-    plugged.insert(vp.iface_id);
+    // A dead port (admin down, failed binding) counts as not plugged: reported down.
+    if (!vp.dead) plugged.insert(vp.iface_id);
     if (vp.dead || !vp.bound_here) continue;
     const rpc::PortInfo* p = state_->find_port(vp.iface_id);
     if (!p || p->status == "ACTIVE") continue;

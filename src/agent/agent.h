@@ -4,9 +4,9 @@
 // what the node has (LocalView) into bridges, patch pairs, tunnel ports, port tags and flows
 // (desired.h: pure functions), and applies the difference: ports through one nvs-vsctl
 // transaction, flows per bridge by diffing the bridge's dump against the desired set and
-// installing delete_strict/add lines as ONE `ofctl --bundle add-flows` (atomic: no moment
-// without flows). Desired state, never incremental guesswork: a restart, a lost change or a
-// daemon that restarted is repaired by the same diff.
+// installing delete_strict/add lines as ONE `ofctl add-flows BR -` (one transaction on this switch:
+// no moment without flows). Desired state, never incremental guesswork: a restart, a lost change or
+// a daemon that restarted is repaired by the same diff.
 //
 // What makes it cheap: the node is asked `appctl db/seqno` per call and the ports are listed
 // only when it moved; the server's feed is read from the last revision and the host state is

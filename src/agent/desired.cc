@@ -146,7 +146,7 @@ Plan plan_ports(const AgentConfig& config, const rpc::HostState& state, const Lo
     } else {
       vp.bound_here = true;
       const rpc::NetworkInfo* net = state.find_network(port->network_id);
-      bool ok = net && port->vif_type != "binding_failed" && !failed.count(vp.iface_id) &&
+      bool ok = net && port->admin_state_up && port->vif_type != "binding_failed" &&
                 can_wire(config, local, *net);
       if (ok) {
         vp.dead = false;

@@ -61,7 +61,7 @@ bool can_wire(const AgentConfig& config, const LocalView& local, const rpc::Netw
 
 // Ports and tunnels; `lvids` are the current assignments (kept for networks still in use,
 // reclaimed otherwise, new networks get the lowest free in the order of their first port's
-// ofport). `failed` iface-ids are dead whatever the state says (binding refused).
+// ofport). `failed` iface-ids (not bound here, binding refused) are not listed to bind again.
 Plan plan_ports(const AgentConfig& config, const rpc::HostState& state, const LocalView& local,
                 const std::map<std::string, int>& lvids, const std::set<std::string>& failed = {});
 

@@ -84,9 +84,9 @@ std::string_view vlog_level_name(VlogLevel level) {
 }
 
 const std::vector<std::string>& Vlog::modules() {
-  static const std::vector<std::string> kModules = {"bridge",  "daemon",  "dpif",      "netdev",
-                                                    "ofctl",   "ofproto", "reconcile", "server",
-                                                    "unixctl", "vswitchd"};
+  static const std::vector<std::string> kModules = {"agent",  "bridge",  "daemon",  "dpif",
+                                                    "netdev", "ofctl",   "ofproto", "reconcile",
+                                                    "server", "unixctl", "vswitchd"};
   return kModules;
 }
 

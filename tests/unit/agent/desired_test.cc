@@ -304,16 +304,18 @@ TEST(DesiredTest, DeadPorts) {
   LocalView local;
   add(local, lport("tapunknown", "br-int", 4, "", vm("nobody")));
   add(local, lport("tapfailed", "br-int", 5, "", vm("pfail")));
-  add(local, lport("tapvlan", "br-int", 6, "", vm("pvlan")));  // no bridge for physnet9
-  add(local, lport("tapplain", "br-int", 7));                  // not a VM port: ignored
+  add(local, lport("tapvlan", "br-int", 6, "", vm("pvlan")));    // no bridge for physnet9
+  add(local, lport("tapplain", "br-int", 7));                    // not a VM port: ignored
+  add(local, lport("tapadmin", "br-int", 8, "", vm("padmin")));  // admin_state_up false
   rpc::HostState st;
   st.host = "n1";
-  st.ports = {bound("pfail", "loc", "n1"), bound("pvlan", "v", "n1")};
+  st.ports = {bound("pfail", "loc", "n1"), bound("pvlan", "v", "n1"), bound("padmin", "loc", "n1")};
   st.ports[0].vif_type = "binding_failed";
+  st.ports[2].admin_state_up = false;
   st.networks = {network("loc", "local", std::nullopt), network("v", "vlan", 5, "physnet9")};
   Plan plan = plan_ports(c, st, local, {});
   EXPECT_EQ(plan.unbound, std::vector<std::string>{"nobody"});
-  ASSERT_EQ(plan.vm_ports.size(), 3u);
+  ASSERT_EQ(plan.vm_ports.size(), 4u);
   for (const auto& vp : plan.vm_ports) {
     EXPECT_TRUE(vp.dead) << vp.name;
     EXPECT_EQ(vp.tag, kDeadVlan);
@@ -321,11 +323,11 @@ TEST(DesiredTest, DeadPorts) {
   EXPECT_TRUE(plan.lvids.empty());
   auto in = canon(plan_flows(c, st, plan, local, kCookie)["br-int"]);
   auto want = kSeedBrInt;
-  for (int of : {4, 5, 6}) {
+  for (int of : {4, 5, 6, 8}) {
     want.push_back("table=0,priority=2,in_port=" + std::to_string(of) + " actions=drop");
   }
   EXPECT_EQ(in, canon(with_cookie(want)));
-  // A refused binding makes a port dead whatever the state says; it is not bound again.
+  // A refused binding: the port stays dead and is not bound again.
   Plan p2 = plan_ports(c, st, local, {}, {"nobody"});
   EXPECT_TRUE(p2.unbound.empty());
   std::string all;
