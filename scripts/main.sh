@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The main job, from a fresh Debian 12 machine: installs packages, builds the release tree and
-# runs the switch-core walkthrough (the seed's br-int/br-tun/br-eth1 pipelines with packets
-# traced through them).
+# runs the cloud walkthrough: the seeds' local, flat, vlan, vxlan and three-node VXLAN clouds
+# built in the emulated lab by `openstack` commands alone (neutrino-server, an Open vSwitch agent
+# per node, instances plugged as Nova plugs them), with the agents' bridges, tags and flows
+# shown and the instances pinging. `neutrino demo switch` is the raw-switch walkthrough (the
+# seed's bridges and flows written by hand, packets traced through them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh

@@ -134,7 +134,10 @@ bool serve_one(LabBackend& lab, LiveCaptures& caps, int conn) {
                  {"listening", listening}};
   write_all(report_fd, report.dump());
   ::close(report_fd);
-  if (!listening) ::_exit(1);
+  if (!listening) {
+    lab.reset();  // a cloud lab's server and agents go, and the server's temporary directory
+    ::_exit(1);
+  }
   int null_fd = ::open("/dev/null", O_RDWR);
   ::dup2(null_fd, 0), ::dup2(null_fd, 1), ::dup2(null_fd, 2);
   while (true) {
@@ -146,6 +149,7 @@ bool serve_one(LabBackend& lab, LiveCaptures& caps, int conn) {
   }
   for (const auto& [id, f] : caps.files) std::remove(f.c_str());
   ::unlink(sock_path.c_str());
+  lab.reset();  // _exit runs no destructors: a cloud lab's server directory goes here
   ::_exit(0);
 }
 

@@ -29,7 +29,9 @@ constexpr ScenarioCommand kCommands[] = {
     {"capture-underlay", "capture-underlay [SEG]"},
     {"underlay", "underlay [SEG]"},
     {"tcpdump-underlay", "tcpdump-underlay [SEG]"},
-    {"instance", "instance NAME bridge=BR port=PORT mac=MAC ip=CIDR|dhcp [gw=IP] [mtu=N] [tag=N]"},
+    {"instance",
+     "instance NAME bridge=BR port=PORT mac=MAC ip=CIDR|dhcp [gw=IP] [mtu=N] [tag=N]  |  "
+     "instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]"},
     {"dhcp-server", "dhcp-server NAME bridge=BR port=PORT mac=MAC ip=CIDR range=FIRST-LAST ..."},
     {"ping", "ping NAME DST [-c N] [-s SIZE] [-t TTL] [-W S]"},
     {"traceroute", "traceroute NAME DST [-m HOPS] [-n]"},
@@ -41,6 +43,9 @@ constexpr ScenarioCommand kCommands[] = {
     {"advance", "advance SECONDS"},
     {"run", "run"},
     {"graph", "graph"},
+    {"server", "server (neutron.conf / ml2_conf.ini lines follow, up to a line \"end\")"},
+    {"agent", "agent (openvswitch_agent.ini lines follow, up to a line \"end\")"},
+    {"openstack", "openstack ARGS... (split as a shell splits them)", 1},
 };
 
 }  // namespace

@@ -29,6 +29,7 @@ ScenarioRunner::ScenarioRunner() {
 }
 
 ScenarioRunner::~ScenarioRunner() {
+  cloud_.reset();      // agents (they program the nodes) and the server first
   instances_.clear();  // hosts first: their timers live on the scheduler
   for (auto& [key, c] : captures_) {
     c.pcap.close();
@@ -109,13 +110,22 @@ const ScenarioRunner::Bindings& ScenarioRunner::bindings() {
       {"advance", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
       {"run", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
       {"graph", [](R& r, const C& c) { return r.cmd_graph(c.args); }},
+      {"server", [](R& r, const C& c) { return r.cmd_server(c.args, c.body); }},
+      {"agent", [](R& r, const C& c) { return r.cmd_agent(c.args, c.body); }},
+      {"openstack", [](R& r, const C& c) { return r.cmd_openstack(c.args); }},
   }};
   return kBindings;
 }
 
 Result<std::string> ScenarioRunner::execute(const std::string& command,
                                             const std::vector<std::string>& body) {
-  return dispatch_command(*this, bindings(), "emulated lab", command, body);
+  Result<std::string> r = dispatch_command(*this, bindings(), "emulated lab", command, body);
+  // A lab with agents: they see what the command changed and converge before anyone looks.
+  Status settled = settle_agents();
+  if (!settled.ok()) {
+    return make_error((r.ok() ? "" : r.error().message + "; then ") + settled.error().message);
+  }
+  return r;
 }
 
 Result<std::string> ScenarioRunner::settled(Result<std::string> r) {

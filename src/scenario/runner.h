@@ -68,7 +68,7 @@ class ScenarioRunner {
   static std::vector<std::string_view> bound_commands();
 
  private:
-  using Bindings = std::array<CommandBinding<ScenarioRunner>, 35>;
+  using Bindings = std::array<CommandBinding<ScenarioRunner>, 38>;
   static const Bindings& bindings();                   // the handler of each command, one row each
   Result<std::string> settled(Result<std::string> r);  // after settle()
   // A node NIC: a Host NIC attached to a segment; `bridge`/`port` once enslaved to a bridge.
@@ -166,6 +166,22 @@ class ScenarioRunner {
   void settle();
   size_t wire_in_flight() const;
   Result<std::string> cmd_instance(const Args& a);
+  // The cloud lines (runner_cloud.cc): the lab's server, agents, the openstack CLI, Nova's
+  // instances. `Cloud` (the server and the agents) is defined there.
+  struct Cloud;
+  struct CloudDeleter {
+    void operator()(Cloud* c) const;
+  };
+  Result<Cloud*> cloud(const std::string& what);  // the lab's cloud, or "no server" for `what`
+  Result<std::string> cmd_server(const Args& a, const std::vector<std::string>& body);
+  Result<std::string> cmd_agent(const Args& a, const std::vector<std::string>& body);
+  Result<std::string> cmd_openstack(const Args& a);
+  // instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]
+  Result<std::string> cmd_cloud_instance(const Args& a);
+  // Every agent's run_once until none changed anything (bounded); an agent's error is returned.
+  Status settle_agents();
+  // The instance's Host with NIC eth0 (`mac`, `mtu`), cabled to its node's bridge port.
+  Status cable_instance(Instance& inst, const MacAddr& mac, uint16_t mtu);
   Result<std::string> cmd_dhcp_server(const Args& a);
   // A Host named `name` cabled to BR's PORT (added with `port_args` if missing): the part
   // instances and DHCP servers share.
@@ -197,6 +213,7 @@ class ScenarioRunner {
   std::map<std::string, Capture> captures_;           // capture-underlay [SEG]
   std::map<std::string, LiveCapture> live_captures_;  // start_live_capture, by id
   std::vector<std::pair<std::string, std::string>> underlay_log_;  // (segment, line)
+  std::unique_ptr<Cloud, CloudDeleter> cloud_;  // with a `server` block: server and agents
 };
 
 }  // namespace nt

@@ -39,22 +39,31 @@ Result<std::unique_ptr<ScenarioRunner::Instance>> ScenarioRunner::attach_host(
   inst->node = current_;
   inst->bridge = kv["bridge"];
   inst->port = kv["port"];
-  inst->host = std::make_unique<Host>(sched_, name);
   uint16_t mtu =
       kv["mtu"].empty() ? 1500 : static_cast<uint16_t>(parse_uint(kv["mtu"], 16).value_or(1500));
-  inst->nic = inst->host->add_nic("eth0", *mac, mtu);
-  HostCable cable;
-  cable.latency_us = kWireLatencyUs;
-  cable.tap = [this, name](const uint8_t* d, size_t n) {
-    if (!live_captures_.empty()) live_instance_frame(name, d, n);
-  };
-  cable.in_flight = &instance_wire_in_flight_;
-  NT_TRY(attach_host_port(s, sched_, kv["bridge"], kv["port"], *inst->host, inst->nic, cable));
+  NT_TRY(cable_instance(*inst, *mac, mtu));
   return inst;
 }
 
+Status ScenarioRunner::cable_instance(Instance& inst, const MacAddr& mac, uint16_t mtu) {
+  inst.host = std::make_unique<Host>(sched_, inst.name);
+  inst.nic = inst.host->add_nic("eth0", mac, mtu);
+  HostCable cable;
+  cable.latency_us = kWireLatencyUs;
+  cable.tap = [this, name = inst.name](const uint8_t* d, size_t n) {
+    if (!live_captures_.empty()) live_instance_frame(name, d, n);
+  };
+  cable.in_flight = &instance_wire_in_flight_;
+  return attach_host_port(*inst.node->sw, sched_, inst.bridge, inst.port, *inst.host, inst.nic,
+                          cable);
+}
+
 // instance NAME bridge=BR port=PORT mac=MAC ip=CIDR|dhcp [gw=IP] [mtu=N] [tag=N] [trunks=..]
+// instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]  (Nova's way: runner_cloud.cc)
 Result<std::string> ScenarioRunner::cmd_instance(const Args& a) {
+  for (size_t i = 2; i < a.size(); ++i) {
+    if (a[i].rfind("network=", 0) == 0) return cmd_cloud_instance(a);
+  }
   auto parsed = scenario_internal::parse_instance_args(a);
   if (!parsed.ok()) return parsed.error();
   if (instances_.count(a[1])) return make_error("instance " + a[1] + " already exists");

@@ -16,6 +16,7 @@ namespace {
 
 struct Step {
   int line = 0;
+  std::vector<std::string> comments;  // the '#' lines just before it (shown in the transcript)
   std::string command;
   std::vector<std::string> body;      // add-flows lines
   std::vector<std::string> contains;  // "> line" (whole line) or "~ text" (part of a line)
@@ -52,12 +53,16 @@ bool add_expectation(Step& st, std::string_view line) {
   return true;
 }
 
+// `server` and `agent` take INI lines up to "end", as add-flows takes flows.
+bool opens_block(std::string_view line) { return line == "server" || line == "agent"; }
+
 std::vector<Step> parse_steps(const std::string& text) {
   std::vector<Step> steps;
   std::istringstream in(text);
   std::string raw;
   int n = 0;
   bool in_body = false;
+  std::vector<std::string> comments;
   while (std::getline(in, raw)) {
     ++n;
     std::string_view line = trim(raw);
@@ -69,12 +74,18 @@ std::vector<Step> parse_steps(const std::string& text) {
       }
       continue;
     }
-    if (line.empty() || line[0] == '#') continue;
+    if (line.empty()) continue;
+    if (line[0] == '#') {
+      comments.emplace_back(line);
+      continue;
+    }
     if (!steps.empty() && add_expectation(steps.back(), line)) continue;
     Step st;
     st.line = n;
+    st.comments = std::move(comments);
+    comments.clear();
     st.command = std::string(line);
-    in_body = starts_with(line, "add-flows ");
+    in_body = starts_with(line, "add-flows ") || opens_block(line);
     steps.push_back(std::move(st));
   }
   return steps;
@@ -176,6 +187,8 @@ ScenarioResult run_scenario(const std::string& text, const std::string& name, La
       break;
     }
     Result<std::string> r = runner.execute(st.command, st.body);
+    if (!st.comments.empty()) res.transcript += "\n";
+    for (const std::string& c : st.comments) res.transcript += c + "\n";
     res.transcript += runner.prompt() + runner.display(st.command) + "\n";
     for (const std::string& b : st.body) res.transcript += b + "\n";
     res.transcript += r.ok() ? *r : "error: " + r.error().message + "\n";

@@ -1,6 +1,9 @@
 // neutrino: the front door. Running scenarios and lab files, and the walkthrough.
 //
-//   neutrino demo [--quiet]                  the seed walkthrough, step by step (emulated lab)
+//   neutrino demo [--quiet]                  the seed's clouds built by `openstack` commands:
+//                                            server, agents, instances (examples/cloud)
+//   neutrino demo switch [--quiet]           the raw-switch walkthrough: the seed's bridges and
+//                                            flows written by hand (examples/switch-core, lab)
 //   neutrino scenario FILE... [--quiet]      run scenario files; exit 1 if an expectation fails
 //   neutrino lab run [--real] FILE... [--quiet]
 //                                            the same for lab files; --real builds each lab out
@@ -31,7 +34,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: neutrino demo [--quiet]\n"
+    "usage: neutrino demo [switch] [--quiet]\n"
     "       neutrino scenario FILE... [--quiet]\n"
     "       neutrino lab run [--real] FILE... [--quiet]\n"
     "       neutrino lab graph [--real] FILE [--svg OUT.svg]\n"
@@ -123,11 +126,15 @@ int run_files(const std::vector<std::string>& files, bool quiet, bool real) {
   return failed ? 1 : 0;
 }
 
-// The walkthrough: the switch-core pipelines first, then the emulated lab with instances.
-std::vector<std::string> demo_files() {
+// The walkthroughs: the cloud one (examples/cloud: neutrino-server, agents and the openstack
+// CLI build the seed's networks), or the raw-switch one (the switch-core pipelines, then the
+// hand-wired emulated lab with instances).
+std::vector<std::string> demo_files(bool raw_switch) {
   namespace fs = std::filesystem;
   std::vector<std::string> files;
-  for (const char* part : {"switch-core", "lab"}) {
+  std::vector<const char*> parts = {"cloud"};
+  if (raw_switch) parts = {"switch-core", "lab"};
+  for (const char* part : parts) {
     std::vector<std::string> these;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(fs::path(NT_SOURCE_DIR) / "examples" / part, ec)) {
@@ -356,7 +363,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (args[0] == "demo") {
-    std::vector<std::string> files = demo_files();
+    bool raw_switch = args.size() > 1 && args[1] == "switch";
+    if (args.size() > (raw_switch ? 2 : 1)) return std::fputs(kUsage, stderr), 2;
+    std::vector<std::string> files = demo_files(raw_switch);
     if (files.empty()) {
       std::fprintf(stderr, "neutrino: no walkthrough found under %s/examples\n", NT_SOURCE_DIR);
       return 1;

@@ -1,0 +1,239 @@
+// ScenarioRunner: the cloud lines of the emulated lab — `server` (neutrino-server's API on a
+// loopback port for the run), `agent` (an Open vSwitch agent over a node's core), `openstack`
+// (the real CLI against that server) and `instance NAME node= network=` (what Nova does: the
+// port through the API, the tap plugged into br-int as os-vif plugs it, a cirros-like host on
+// it). After every command of a lab with agents, the agents run until none changes anything
+// (settle_agents), so expectations see the converged state.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "agent/agent.h"
+#include "common/strings.h"
+#include "node/host_port.h"
+#include "scenario/cloud.h"
+#include "scenario/lab_common.h"
+#include "scenario/runner.h"
+#include "scenario/runner_util.h"
+
+namespace nt {
+namespace {
+
+using scenario_internal::CloudServer;
+using scenario_internal::split_kv;
+using scenario_internal::usage;
+
+// How many times every agent may run in one settling before the lab gives up: each round is
+// one run_once per agent; a converging cloud needs a handful (start-up, ports, tunnels, peers'
+// changes seen through the feed).
+constexpr int kMaxSettleRounds = 50;
+constexpr int kOpenstackTimeoutS = 120;
+
+std::string join_lines(const std::vector<std::string>& body) {
+  std::string s;
+  for (const std::string& l : body) s += l + "\n";
+  return s;
+}
+
+// The emulated node as an agent sees it: nvs-vsctl / nvs-ofctl / nvs-appctl on its core, as
+// neutrino-agent reaches neutrino-vswitchd through its control socket.
+class NodeCoreChannel final : public agent::NodeChannel {
+ public:
+  explicit NodeCoreChannel(NodeCore& core) : core_(core) {}
+  ControlReply execute(const std::string& tool, const std::vector<std::string>& argv,
+                       const std::string& stdin_data) override {
+    ControlReply r = core_.execute(tool, argv, stdin_data);
+    return std::move(drain_reply(r));
+  }
+
+ private:
+  NodeCore& core_;
+};
+
+}  // namespace
+
+// The lab's server and its agents (agents go first: they talk to the server).
+struct ScenarioRunner::Cloud {
+  struct NodeAgent {
+    Node* node = nullptr;
+    std::unique_ptr<NodeCoreChannel> channel;
+    std::unique_ptr<agent::Agent> agent;
+  };
+  std::unique_ptr<CloudServer> server;
+  std::vector<NodeAgent> agents;
+  ~Cloud() { agents.clear(); }
+  const NodeAgent* agent_of(const Node* n) const {
+    for (const NodeAgent& a : agents) {
+      if (a.node == n) return &a;
+    }
+    return nullptr;
+  }
+};
+
+void ScenarioRunner::CloudDeleter::operator()(Cloud* c) const { delete c; }
+
+Result<ScenarioRunner::Cloud*> ScenarioRunner::cloud(const std::string& what) {
+  if (!cloud_ || !cloud_->server) {
+    return make_error(what + ": the lab has no server (a `server` block comes first)");
+  }
+  return cloud_.get();
+}
+
+// server (INI lines up to "end"): neutrino-server's API for the rest of the run.
+Result<std::string> ScenarioRunner::cmd_server(const Args& a,
+                                               const std::vector<std::string>& body) {
+  if (a.size() != 1) return usage("server (neutron.conf / ml2_conf.ini lines, then \"end\")");
+  if (cloud_ && cloud_->server) return make_error("server: the lab already has a server");
+  sw();
+  auto server = CloudServer::start(join_lines(body));
+  if (!server.ok()) return server.error();
+  if (!cloud_) cloud_.reset(new Cloud());
+  cloud_->server = std::move(*server);
+  return std::string();
+}
+
+// agent (openvswitch_agent.ini lines up to "end"): an Open vSwitch agent programming the
+// current node, reporting to the lab's server. [DEFAULT] host defaults to the node's name.
+Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<std::string>& body) {
+  if (a.size() != 1) return usage("agent (openvswitch_agent.ini lines, then \"end\")");
+  auto c = cloud("agent");
+  if (!c.ok()) return c.error();
+  sw();
+  if ((*c)->agent_of(current_)) return make_error("agent: node already has an agent");
+  std::string node = current_->name.empty() ? "node" : current_->name;
+  auto config = agent::parse_agent_config(
+      {{"lab", "[DEFAULT]\nhost = " + node + "\n"}, {"openvswitch_agent.ini", join_lines(body)}});
+  if (!config.ok()) return config.error();
+  Cloud::NodeAgent na;
+  na.node = current_;
+  na.channel = std::make_unique<NodeCoreChannel>(*current_->core);
+  na.agent = std::make_unique<agent::Agent>(std::move(*config), *na.channel, (*c)->server->url());
+  (*c)->agents.push_back(std::move(na));
+  return std::string();
+}
+
+// openstack ARGS...: the real CLI (python3-openstackclient) against the lab's server.
+Result<std::string> ScenarioRunner::cmd_openstack(const Args& a) {
+  auto c = cloud("openstack");
+  if (!c.ok()) return c.error();
+  auto words = scenario_internal::shell_words(a.back());
+  if (!words.ok()) return make_error("openstack: " + words.error().message);
+  words->insert(words->begin(), "openstack");
+  const CloudServer& s = *(*c)->server;
+  auto run = scenario_internal::run_program(
+      *words, {{"OS_AUTH_TYPE", "none"}, {"OS_ENDPOINT", s.url()}}, s.dir(), kOpenstackTimeoutS);
+  if (!run.ok()) return run.error();
+  if (run->exit_code != 0) {
+    std::string why(trim(run->err + run->out));
+    return make_error(why.empty() ? "openstack exited " + std::to_string(run->exit_code) : why);
+  }
+  return run->out;
+}
+
+Status ScenarioRunner::settle_agents() {
+  if (!cloud_ || cloud_->agents.empty()) return ok_status();
+  for (int round = 0; round < kMaxSettleRounds; ++round) {
+    bool changed = false;
+    for (Cloud::NodeAgent& na : cloud_->agents) {
+      auto r = na.agent->run_once();
+      if (!r.ok()) return make_error("agent on " + na.node->name + ": " + r.error().message);
+      changed = changed || *r;
+    }
+    if (!changed) return ok_status();
+  }
+  return make_error("the agents did not settle within " + std::to_string(kMaxSettleRounds) +
+                    " rounds");
+}
+
+// instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]: what Nova does for a server
+// with one NIC on NET, then the emulated cirros on it.
+Result<std::string> ScenarioRunner::cmd_cloud_instance(const Args& a) {
+  if (a.size() < 3) return usage("instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]");
+  std::map<std::string, std::string> kv;
+  for (size_t i = 2; i < a.size(); ++i) {
+    auto [k, v] = split_kv(a[i]);
+    if (k != "node" && k != "network" && k != "fixed-ip" && k != "port") {
+      return make_error("instance: unknown option '" + k +
+                        "' (with network=: node=, network=, "
+                        "fixed-ip=, port=)");
+    }
+    kv[k] = v;
+  }
+  const std::string& name = a[1];
+  if (instances_.count(name)) return make_error("instance " + name + " already exists");
+  if (kv["node"].empty() || kv["network"].empty()) {
+    return usage("instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]");
+  }
+  auto c = cloud("instance");
+  if (!c.ok()) return c.error();
+  const CloudServer& s = *(*c)->server;
+  Node* node = nullptr;
+  for (auto& n : nodes_) {
+    if (n->name == kv["node"]) node = n.get();
+  }
+  if (!node) return make_error("instance: no node named " + kv["node"], ErrorCode::kNotFound);
+  const Cloud::NodeAgent* na = (*c)->agent_of(node);
+  std::string host = na ? na->agent->config().host : node->name;
+  std::string br_int = na ? na->agent->config().integration_bridge : "br-int";
+
+  auto net = s.find("networks", "network", kv["network"]);
+  if (!net.ok()) return make_error("instance: " + net.error().message);
+  std::string vm_uuid = scenario_internal::seeded_uuid("instance/" + name);
+  nlohmann::json want = {
+      {"device_owner", "compute:nova"}, {"device_id", vm_uuid}, {"binding:host_id", host}};
+  Result<nlohmann::json> port = make_error("");
+  if (!kv["port"].empty()) {
+    auto found = s.find("ports", "port", kv["port"]);
+    if (!found.ok()) return make_error("instance: " + found.error().message);
+    if ((*found)["network_id"] != (*net)["id"]) {
+      return make_error("instance: port " + kv["port"] + " is not on network " + kv["network"]);
+    }
+    port = s.request("PUT", "/v2.0/ports/" + (*found)["id"].get<std::string>(), {{"port", want}});
+  } else {
+    want["network_id"] = (*net)["id"];
+    if (!kv["fixed-ip"].empty()) {
+      want["fixed_ips"] = nlohmann::json::array({{{"ip_address", kv["fixed-ip"]}}});
+    }
+    port = s.request("POST", "/v2.0/ports", {{"port", want}});
+  }
+  if (!port.ok()) return make_error("instance: " + port.error().message);
+  const nlohmann::json& p = (*port)["port"];
+  if (p["fixed_ips"].empty()) return make_error("instance: the port has no fixed IP");
+  std::string port_id = p["id"], mac = p["mac_address"];
+  std::string ip = p["fixed_ips"][0]["ip_address"];
+  auto subnet =
+      s.request("GET", "/v2.0/subnets/" + p["fixed_ips"][0]["subnet_id"].get<std::string>());
+  if (!subnet.ok()) return make_error("instance: " + subnet.error().message);
+  const nlohmann::json& sub = (*subnet)["subnet"];
+  std::string cidr = sub["cidr"], prefix = cidr.substr(cidr.find('/'));
+  std::string gw = sub["gateway_ip"].is_string() ? sub["gateway_ip"].get<std::string>() : "";
+  int mtu = (*net).value("mtu", 1500);
+
+  // os-vif's ovs plug: the bridge if missing, then the tap with the external_ids agents follow.
+  std::string tap = "tap" + port_id.substr(0, 11);
+  NT_TRY(configure(*node, {"--may-exist", "add-br", br_int}));
+  NT_TRY(configure(*node,
+                   {"--", "--may-exist", "add-port", br_int, tap, "--", "set", "Interface", tap,
+                    "external_ids:iface-id=" + port_id, "external_ids:attached-mac=" + mac,
+                    "external_ids:iface-status=active", "external_ids:vm-uuid=" + vm_uuid},
+                   tap));
+  auto macaddr = scenario_internal::parse_lab_mac(mac);
+  if (!macaddr.ok()) return macaddr.error();
+  auto inst = std::make_unique<Instance>();
+  inst->name = name;
+  inst->node = node;
+  inst->bridge = br_int;
+  inst->port = tap;
+  NT_TRY(cable_instance(*inst, *macaddr, static_cast<uint16_t>(mtu)));
+  NT_TRY(inst->host->add_address(inst->nic, ip + prefix));
+  if (!gw.empty()) {
+    auto gwaddr = ipv4_parse(gw);
+    if (gwaddr) NT_TRY(inst->host->set_default_gateway(*gwaddr));
+  }
+  instances_[name] = std::move(inst);
+  sched_.run_until_us(sched_.now_us() + 10 * kWireLatencyUs);  // let the gratuitous ARP land
+  return name + " on " + node->name + ": port " + port_id + " (" + tap + "), " + mac + ", " + ip +
+         prefix + (gw.empty() ? "" : " via " + gw) + ", mtu " + std::to_string(mtu) + "\n";
+}
+
+}  // namespace nt
