@@ -66,6 +66,9 @@ class ScenarioRunner {
   void stop_live_capture(const std::string& id);
   // The scenario commands (scenario/commands.h) this back end has handlers for.
   static std::vector<std::string_view> bound_commands();
+  // The lab's server ("http://127.0.0.1:PORT") once a `server` block ran, else "": a program
+  // driving the runner (bench/cloud_scale) makes networks through the API in-process with it.
+  std::string cloud_url() const;
 
  private:
   using Bindings = std::array<CommandBinding<ScenarioRunner>, 38>;
