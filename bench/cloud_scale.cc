@@ -188,7 +188,10 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  double plugged = std::chrono::duration<double>(Clock::now() - inst.t0).count();
   if (!settle(r)) return 1;
+  std::printf("           %.2f s creating ports and plugging, %.2f s for the agents to converge\n",
+              plugged, std::chrono::duration<double>(Clock::now() - inst.t0).count() - plugged);
   auto ports = api(client, "GET", "/v2.0/ports?device_owner=compute:nova&fields=status");
   if (ports.is_null()) return 1;
   int active = 0;
