@@ -45,7 +45,9 @@ Result<std::unique_ptr<HttpApiServer>> HttpApiServer::start(const ServerConfig& 
   if (!listener) return listener.error();
   s->listener_ = std::move(*listener);
 
-  s->server_.new_task_queue = [] { return new httplib::ThreadPool(kWorkers + kMaxFeedWaiters); };
+  s->server_.new_task_queue = [] {
+    return new httplib::ThreadPool(kWorkers + kMaxFeedWaiters + kIdleConnections);
+  };
   s->server_.set_payload_max_length(kMaxRequestBody + 1);
   s->server_.set_tcp_nodelay(true);
   // SO_REUSEADDR (a restart rebinds at once), not httplib's default SO_REUSEPORT, which would

@@ -9,7 +9,11 @@
 // Why it stays responsive: httplib serves each connection on one pool thread, and change-feed
 // long-polls (feed.h) may hold up to kMaxFeedWaiters of them (more get 503), so the pool has
 // that many on top of kWorkers ordinary workers — a waiting agent never takes an ordinary
-// request's thread. Headers and body leave in separate writes, so TCP_NODELAY is on (Nagle
+// request's thread. Agents keep their connection alive between requests, and an idle
+// keep-alive connection holds its pool thread until httplib's keep-alive timeout (5 s): so the
+// pool has kIdleConnections more threads (idle ones cost a stack, no CPU), else the 73rd agent
+// of a 100-node cloud waits 5 s for each request (bench/cloud_scale measured 10 s of its 31).
+// Headers and body leave in separate writes, so TCP_NODELAY is on (Nagle
 // would otherwise hold each keep-alive body ~40 ms for the client's delayed ACK).
 //
 // stop() closes the feed first (long-polls answer now instead of holding the stop), then
@@ -33,6 +37,7 @@ namespace nt::controller {
 class HttpApiServer {
  public:
   static constexpr size_t kWorkers = 8;
+  static constexpr size_t kIdleConnections = 256;  // agents' keep-alive connections
 
   // Starts serving the API (own threads) on host:port (port 0: an ephemeral port); the store
   // per config ([database] connection; default sqlite in state_dir, created if missing).

@@ -121,7 +121,7 @@ Result<std::string> ScenarioRunner::execute(const std::string& command,
                                             const std::vector<std::string>& body) {
   Result<std::string> r = dispatch_command(*this, bindings(), "emulated lab", command, body);
   // A lab with agents: they see what the command changed and converge before anyone looks.
-  Status settled = settle_agents();
+  Status settled = settle_each_command_ ? settle_agents() : ok_status();
   if (!settled.ok()) {
     return make_error((r.ok() ? "" : r.error().message + "; then ") + settled.error().message);
   }

@@ -66,6 +66,15 @@ class ScenarioRunner {
   void stop_live_capture(const std::string& id);
   // The scenario commands (scenario/commands.h) this back end has handlers for.
   static std::vector<std::string_view> bound_commands();
+  // The lab's server ("http://127.0.0.1:PORT") once a `server` block ran, else "": a program
+  // driving the runner (bench/cloud_scale) makes networks through the API in-process with it.
+  std::string cloud_url() const;
+  // Whether execute() lets the agents converge after every command (on by default, so a lab's
+  // expectations see the converged state). A program building a large cloud (bench/cloud_scale)
+  // turns it off, issues its commands as Nova boots many instances at once, and calls
+  // settle_cloud() once: a hundred agents then converge together instead of after each port.
+  void set_settle_each_command(bool on) { settle_each_command_ = on; }
+  Status settle_cloud() { return settle_agents(); }
 
  private:
   using Bindings = std::array<CommandBinding<ScenarioRunner>, 38>;
@@ -213,6 +222,7 @@ class ScenarioRunner {
   std::map<std::string, Capture> captures_;           // capture-underlay [SEG]
   std::map<std::string, LiveCapture> live_captures_;  // start_live_capture, by id
   std::vector<std::pair<std::string, std::string>> underlay_log_;  // (segment, line)
+  bool settle_each_command_ = true;
   std::unique_ptr<Cloud, CloudDeleter> cloud_;  // with a `server` block: server and agents
 };
 

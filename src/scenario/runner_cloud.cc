@@ -130,6 +130,10 @@ Result<std::string> ScenarioRunner::cmd_openstack(const Args& a) {
   return run->out;
 }
 
+std::string ScenarioRunner::cloud_url() const {
+  return cloud_ && cloud_->server ? cloud_->server->url() : std::string();
+}
+
 Status ScenarioRunner::settle_agents() {
   if (!cloud_ || cloud_->agents.empty()) return ok_status();
   for (int round = 0; round < kMaxSettleRounds; ++round) {
