@@ -213,6 +213,12 @@ static Error not_here(const std::string& what, const std::string& why) {
                     ErrorCode::kUnsupported);
 }
 
+Error RealLab::not_here_cloud(const std::string& what) {
+  return not_here(what,
+                  "its nodes run no neutrino-server or neutrino-agent yet; run cloud scenarios in "
+                  "the emulated lab");
+}
+
 const RealLab::Bindings& RealLab::bindings() {
   using R = RealLab;
   using C = CommandCall;
@@ -275,6 +281,11 @@ const RealLab::Bindings& RealLab::bindings() {
          return not_here("advance", "it runs on the wall clock");
        }},
       {"run", [](R&, const C&) -> Result<std::string> { return std::string(); }},  // daemons run
+      // The control plane (server, agents, the openstack CLI) runs in the emulated lab only so far.
+      {"server", [](R&, const C&) -> Result<std::string> { return not_here_cloud("server"); }},
+      {"agent", [](R&, const C&) -> Result<std::string> { return not_here_cloud("agent"); }},
+      {"openstack",
+       [](R&, const C&) -> Result<std::string> { return not_here_cloud("openstack"); }},
       {"graph", [](R& r, const C& c) { return r.cmd_graph(c.args); }},
   }};
   return kBindings;

@@ -54,7 +54,7 @@ class RealLab final : public LabBackend {
 
  private:
   using Args = std::vector<std::string>;
-  using Bindings = std::array<CommandBinding<RealLab>, 35>;
+  using Bindings = std::array<CommandBinding<RealLab>, 38>;
   static const Bindings& bindings();  // the handler of each command, one row each
   struct Nic {
     std::string name, segment, cidr, mac;
@@ -90,6 +90,8 @@ class RealLab final : public LabBackend {
   Result<std::string> cmd_tool(const std::string& tool, Args args, bool checked = true);
   Result<std::string> cmd_link(const Args& a);
   Status free_port_name(Node& n, const std::string& port);
+  // The refusal of the cloud lines (server, agent, openstack, instance network=).
+  static Error not_here_cloud(const std::string& what);
   Result<std::string> cmd_instance(const Args& a);
   Result<std::string> cmd_dhcp_server(const Args& a);
   Result<std::string> dhcp_client(const Instance& inst);

@@ -240,6 +240,9 @@ Result<std::string> RealLab::cmd_link(const Args& a) {
 
 // instance NAME bridge=BR port=PORT mac=MAC ip=CIDR [gw=IP] [mtu=N] [tag=N] [trunks=..]
 Result<std::string> RealLab::cmd_instance(const Args& a) {
+  for (size_t i = 2; i < a.size(); ++i) {
+    if (a[i].rfind("network=", 0) == 0) return not_here_cloud("instance NAME network=");
+  }
   auto parsed = scenario_internal::parse_instance_args(a);
   if (!parsed.ok()) return parsed.error();
   if (instances_.count(a[1])) return make_error("instance " + a[1] + " already exists");

@@ -129,6 +129,20 @@ TEST(RealLab, CommandsNeedANodeAndKnownNames) {
   EXPECT_TRUE(lab.state().namespaces.empty());
 }
 
+TEST(RealLab, RefusesTheCloudLinesSayingWhy) {
+  RealLab lab({"/nonexistent", "t", false});
+  for (const char* line :
+       {"server", "agent", "openstack network list", "instance vm1 node=n1 network=net1"}) {
+    auto r = lab.execute(line, {});
+    ASSERT_FALSE(r.ok()) << line;
+    EXPECT_NE(r.error().message.find("is not available in the real lab (its nodes run no "
+                                     "neutrino-server or neutrino-agent yet"),
+              std::string::npos)
+        << line << ": " << r.error().message;
+  }
+  EXPECT_TRUE(lab.state().namespaces.empty());
+}
+
 }  // namespace
 }  // namespace nt::lab
 
