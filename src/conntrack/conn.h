@@ -35,8 +35,17 @@ uint8_t reverse_icmp_type(uint8_t type, bool ipv6);
 
 // OVS's ct_dpif_tcp_state.
 enum TcpState : uint8_t {
-  kClosed, kListen, kSynSent, kSynRecv, kEstablished, kCloseWait, kFinWait1, kClosing,
-  kLastAck, kFinWait2, kTimeWait
+  kClosed,
+  kListen,
+  kSynSent,
+  kSynRecv,
+  kEstablished,
+  kCloseWait,
+  kFinWait1,
+  kClosing,
+  kLastAck,
+  kFinWait2,
+  kTimeWait
 };
 const char* tcp_state_name(uint8_t s);
 
@@ -49,17 +58,17 @@ struct TcpPeer {
 inline constexpr uint8_t kWscaleFlag = 0x80, kWscaleUnknown = 0x40, kWscaleMask = 0x0f;
 
 // Timeout classes (OVS's CT_TM_*), X(name, "ovs name", default seconds).
-#define NT_CT_TIMEOUTS(X)                 \
-  X(kTcpFirst, "tcp_syn_sent", 30)        \
-  X(kTcpOpening, "tcp_syn_recv", 30)      \
+#define NT_CT_TIMEOUTS(X)                      \
+  X(kTcpFirst, "tcp_syn_sent", 30)             \
+  X(kTcpOpening, "tcp_syn_recv", 30)           \
   X(kTcpEstablished, "tcp_established", 86400) \
-  X(kTcpClosing, "tcp_fin_wait", 900)     \
-  X(kTcpFinWait, "tcp_time_wait", 45)     \
-  X(kTcpClosed, "tcp_close", 30)          \
-  X(kOtherFirst, "udp_first", 60)         \
-  X(kOtherMultiple, "udp_single", 60)     \
-  X(kOtherBidir, "udp_multiple", 30)      \
-  X(kIcmpFirst, "icmp_first", 60)         \
+  X(kTcpClosing, "tcp_fin_wait", 900)          \
+  X(kTcpFinWait, "tcp_time_wait", 45)          \
+  X(kTcpClosed, "tcp_close", 30)               \
+  X(kOtherFirst, "udp_first", 60)              \
+  X(kOtherMultiple, "udp_single", 60)          \
+  X(kOtherBidir, "udp_multiple", 30)           \
+  X(kIcmpFirst, "icmp_first", 60)              \
   X(kIcmpReply, "icmp_reply", 30)
 
 enum Tm : uint8_t {
@@ -83,23 +92,23 @@ struct Conn {
   uint32_t prev = kNil, next = kNil;  // expiry list (or free list through next)
   uint32_t idx = kNil;                // this record's slab index
   TcpPeer peer[2];
-  uint8_t tm = 0;         // timeout class (which expiry list)
-  uint8_t state = 0;      // OtherState / IcmpState
-  uint8_t nat = 0;        // kCsSnat, kCsDnat or 0
+  uint8_t tm = 0;     // timeout class (which expiry list)
+  uint8_t state = 0;  // OtherState / IcmpState
+  uint8_t nat = 0;    // kCsSnat, kCsDnat or 0
   bool in_use = false;
 };
 
 // What one ct() needs to know about its packet after extraction.
 struct Ctx {
-  ConnKey key;               // the packet's direction (for +rel: the error's direction)
+  ConnKey key;  // the packet's direction (for +rel: the error's direction)
   uint32_t hash = 0;
-  bool related = false;      // ICMP error: key comes from the embedded header
-  uint8_t* l3 = nullptr;     // outer IP header
-  uint8_t* l4 = nullptr;     // outer transport header
-  size_t l4_len = 0;         // transport header + payload (by the IP lengths)
+  bool related = false;         // ICMP error: key comes from the embedded header
+  uint8_t* l3 = nullptr;        // outer IP header
+  uint8_t* l4 = nullptr;        // outer transport header
+  size_t l4_len = 0;            // transport header + payload (by the IP lengths)
   uint8_t* inner_l3 = nullptr;  // related: the embedded IP header
   uint8_t* inner_l4 = nullptr;
-  size_t inner_l4_len = 0;   // bytes present after the embedded IP header
+  size_t inner_l4_len = 0;  // bytes present after the embedded IP header
 };
 
 struct Table {
@@ -132,9 +141,9 @@ struct Table {
   // Finds a live (not expired) connection with key `k` (either direction); frees an expired
   // one it meets. `reply` says which of its keys matched.
   Conn* lookup(const ConnKey& k, uint32_t hash, bool* reply);
-  uint32_t alloc();  // a free record (grows the slab); kNil never happens
-  void insert(uint32_t idx);  // both keys into the hash table, conn into its expiry list
-  void remove(uint32_t idx);  // both keys out, record freed
+  uint32_t alloc();            // a free record (grows the slab); kNil never happens
+  void insert(uint32_t idx);   // both keys into the hash table, conn into its expiry list
+  void remove(uint32_t idx);   // both keys out, record freed
   void release(uint32_t idx);  // frees a record that was never inserted
   void set_expiration(Conn& c, Tm tm);
   void unlink(Conn& c);

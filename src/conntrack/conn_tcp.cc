@@ -5,14 +5,13 @@
 // starts no more than a window back and acknowledges within ±(65535 + 1500).
 #include <algorithm>
 
-#include "packet/bytes.h"
 #include "conntrack/conn.h"
+#include "packet/bytes.h"
 
 namespace nt::ct {
 namespace {
 
-constexpr uint16_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10,
-                   kUrg = 0x20;
+constexpr uint16_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10, kUrg = 0x20;
 constexpr int kMaxAckWindow = 0xffff + 1500;
 constexpr uint8_t kMaxWscale = 14;
 
@@ -77,9 +76,9 @@ void slide(TcpPeer& src, TcpPeer& dst, uint16_t win, uint32_t end, uint32_t ack,
 }  // namespace
 
 const char* tcp_state_name(uint8_t s) {
-  static const char* const kNames[] = {"CLOSED",     "LISTEN",     "SYN_SENT", "SYN_RECV",
+  static const char* const kNames[] = {"CLOSED",      "LISTEN",     "SYN_SENT",   "SYN_RECV",
                                        "ESTABLISHED", "CLOSE_WAIT", "FIN_WAIT_1", "CLOSING",
-                                       "LAST_ACK",   "FIN_WAIT_2", "TIME_WAIT"};
+                                       "LAST_ACK",    "FIN_WAIT_2", "TIME_WAIT"};
   return s <= kTimeWait ? kNames[s] : "UNKNOWN";
 }
 
@@ -189,12 +188,11 @@ Update tcp_update(Table& t, Conn& c, const Ctx& ctx, bool reply) {
   if (!(f & kAck) || (ack == 0 && (f & (kAck | kRst)) == (kAck | kRst))) ack = dst.seqlo;
   if (seq == end) seq = end = src.seqlo;  // no data: ease the sequencing restrictions
   int64_t ackskew = check_ackskew ? static_cast<int32_t>(dst.seqlo - ack) : 0;
-  bool in_window =
-      seq_geq(src.seqhi, end) &&
-      seq_geq(seq, src.seqlo - (uint32_t{dst.max_win} << dws)) && ackskew >= -kMaxAckWindow &&
-      ackskew <= (int64_t{kMaxAckWindow} << sws) &&
-      (!(f & kRst) || orig_seq == src.seqlo || orig_seq == src.seqlo + 1 ||
-       orig_seq + 1 == src.seqlo);
+  bool in_window = seq_geq(src.seqhi, end) &&
+                   seq_geq(seq, src.seqlo - (uint32_t{dst.max_win} << dws)) &&
+                   ackskew >= -kMaxAckWindow && ackskew <= (int64_t{kMaxAckWindow} << sws) &&
+                   (!(f & kRst) || orig_seq == src.seqlo || orig_seq == src.seqlo + 1 ||
+                    orig_seq + 1 == src.seqlo);
   if (in_window || !t.opts.tcp_seq_check) {
     slide(src, dst, win, end, ack, sws);
     if (f & kSyn && src.state < kSynSent) src.state = kSynSent;

@@ -43,7 +43,8 @@ bool update_state(Table& t, Conn& c, const Ctx& ctx, bool reply, uint8_t& st) {
     st |= kCsRel | (reply ? kCsRpl : 0);
     return false;
   }
-  Update u = is_tcp(c.key[0]) ? ct::tcp_update(t, c, ctx, reply) : ct::other_update(t, c, ctx, reply);
+  Update u =
+      is_tcp(c.key[0]) ? ct::tcp_update(t, c, ctx, reply) : ct::other_update(t, c, ctx, reply);
   switch (u) {
     case Update::kValid:
       st = static_cast<uint8_t>((st | kCsEst | (reply ? kCsRpl : 0)) & ~kCsNew);
@@ -124,7 +125,10 @@ struct Exec {
     Conn& c = t.at(idx);
     c.key[0] = ctx.key;
     c.key[1] = reverse(ctx.key);
-    if (tcp) tcp_new_conn(t, c, ctx); else other_new_conn(t, c, ctx);
+    if (tcp)
+      tcp_new_conn(t, c, ctx);
+    else
+      other_new_conn(t, c, ctx);
     if (a.nat.kind == CtNat::Kind::kSrc || a.nat.kind == CtNat::Kind::kDst) {
       if (!nat_select(t, c, a.nat)) {
         t.release(idx);
@@ -187,7 +191,10 @@ CtDrop Conntrack::execute(Packet& pkt, FlowKey& key, const HeaderOffsets& ofs, c
     if (!c) c = by_orig_tuple(t, x.ctx, m, a);
     if (c) {
       create = update_state(t, *c, x.ctx, reply, x.st);
-      if (create) c = nullptr; else if (!(x.st & kCsInv)) x.handle_nat(*c, reply);
+      if (create)
+        c = nullptr;
+      else if (!(x.st & kCsInv))
+        x.handle_nat(*c, reply);
     } else if (x.ctx.related) {
       t.count(CtCounter::kRelatedNoConn);
       x.st = kCsInv;

@@ -49,8 +49,8 @@
 namespace nt {
 
 // ct_state bits, as ovs-fields(7) (CS_*).
-inline constexpr uint8_t kCsNew = 0x01, kCsEst = 0x02, kCsRel = 0x04, kCsRpl = 0x08,
-                         kCsInv = 0x10, kCsTrk = 0x20, kCsSnat = 0x40, kCsDnat = 0x80;
+inline constexpr uint8_t kCsNew = 0x01, kCsEst = 0x02, kCsRel = 0x04, kCsRpl = 0x08, kCsInv = 0x10,
+                         kCsTrk = 0x20, kCsSnat = 0x40, kCsDnat = 0x80;
 
 using u128 = unsigned __int128;  // the same alias as flow/fields.h
 
@@ -103,9 +103,9 @@ struct ConntrackOptions {
 
 // Drops the datapath must count (X(name, "counter name")). Everything else a tracker can
 // say about a packet (+inv) is a state, not a drop: the pipeline decides.
-#define NT_CT_DROPS(X)                           \
-  X(kNone, "none")                               \
-  X(kFull, "drop_conntrack_full")                \
+#define NT_CT_DROPS(X)            \
+  X(kNone, "none")                \
+  X(kFull, "drop_conntrack_full") \
   X(kNatExhausted, "drop_conntrack_nat_exhausted")
 
 enum class CtDrop : uint8_t {
@@ -117,21 +117,21 @@ enum class CtDrop : uint8_t {
 std::string_view ct_drop_name(CtDrop d);
 
 // Named event counters (coverage/show style), X(name, "counter name").
-#define NT_CT_COUNTERS(X)                                         \
-  X(kFull, "conntrack_full")                                      \
-  X(kNatExhausted, "conntrack_nat_exhausted")                     \
-  X(kInvalid, "conntrack_invalid")                                \
-  X(kMalformed, "conntrack_l3_l4_malformed")                      \
-  X(kL3Csum, "conntrack_l3csum_err")                              \
-  X(kL4Csum, "conntrack_l4csum_err")                              \
-  X(kTcpFlags, "conntrack_invalid_tcp_flags")                     \
-  X(kTcpSeq, "conntrack_tcp_seq_chk_failed")                      \
-  X(kNoNew, "conntrack_invalid_new")                              \
-  X(kRelatedNoConn, "conntrack_related_no_conn")                  \
-  X(kFragment, "conntrack_fragment_unsupported")                  \
-  X(kNotIp, "conntrack_not_ip")                                   \
-  X(kCommitted, "conntrack_committed")                            \
-  X(kExpired, "conntrack_expired")                                \
+#define NT_CT_COUNTERS(X)                        \
+  X(kFull, "conntrack_full")                     \
+  X(kNatExhausted, "conntrack_nat_exhausted")    \
+  X(kInvalid, "conntrack_invalid")               \
+  X(kMalformed, "conntrack_l3_l4_malformed")     \
+  X(kL3Csum, "conntrack_l3csum_err")             \
+  X(kL4Csum, "conntrack_l4csum_err")             \
+  X(kTcpFlags, "conntrack_invalid_tcp_flags")    \
+  X(kTcpSeq, "conntrack_tcp_seq_chk_failed")     \
+  X(kNoNew, "conntrack_invalid_new")             \
+  X(kRelatedNoConn, "conntrack_related_no_conn") \
+  X(kFragment, "conntrack_fragment_unsupported") \
+  X(kNotIp, "conntrack_not_ip")                  \
+  X(kCommitted, "conntrack_committed")           \
+  X(kExpired, "conntrack_expired")               \
   X(kFastPath, "conntrack_fast_path")
 
 enum class CtCounter : uint8_t {
@@ -166,9 +166,9 @@ class Conntrack {
   // without a tuple, every connection (of the zone); with one, the connection that has that
   // tuple in either direction (kNotFound if none). Returns how many were removed.
   Result<size_t> flush(std::optional<uint16_t> zone, std::string_view tuple = {});
-  std::string stats_show() const;  // dpctl/ct-stats-show
-  void set_max_conns(size_t n);    // ct-set-maxconns
-  size_t max_conns() const;        // ct-get-maxconns
+  std::string stats_show() const;   // dpctl/ct-stats-show
+  void set_max_conns(size_t n);     // ct-set-maxconns
+  size_t max_conns() const;         // ct-get-maxconns
   void set_tcp_seq_check(bool on);  // ct-enable/disable-tcp-seq-chk
   bool tcp_seq_check() const;
   size_t count() const;

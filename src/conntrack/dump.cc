@@ -21,15 +21,24 @@ namespace {
 
 const char* proto_name(uint8_t p) {
   switch (p) {
-    case 1: return "icmp";
-    case 58: return "icmpv6";
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 132: return "sctp";
-    case 136: return "udplite";
-    case 33: return "dccp";
-    case 2: return "igmp";
-    default: return nullptr;
+    case 1:
+      return "icmp";
+    case 58:
+      return "icmpv6";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 132:
+      return "sctp";
+    case 136:
+      return "udplite";
+    case 33:
+      return "dccp";
+    case 2:
+      return "igmp";
+    default:
+      return nullptr;
   }
 }
 
@@ -142,13 +151,20 @@ bool tuple_field(ConnKey& k, std::string_view name, std::string_view v) {
   if (!num(name == "ct_nw_proto" || name == "icmp_type" || name == "icmp_code" ? 255 : 65535, n)) {
     return false;
   }
-  if (name == "ct_nw_proto") k.proto = static_cast<uint8_t>(n);
-  else if (name == "ct_tp_src") k.sport = static_cast<uint16_t>(n);
-  else if (name == "ct_tp_dst") k.dport = static_cast<uint16_t>(n);
-  else if (name == "icmp_id") k.sport = k.dport = static_cast<uint16_t>(n);
-  else if (name == "icmp_type") k.stype = static_cast<uint8_t>(n);
-  else if (name == "icmp_code") k.code = static_cast<uint8_t>(n);
-  else return false;
+  if (name == "ct_nw_proto")
+    k.proto = static_cast<uint8_t>(n);
+  else if (name == "ct_tp_src")
+    k.sport = static_cast<uint16_t>(n);
+  else if (name == "ct_tp_dst")
+    k.dport = static_cast<uint16_t>(n);
+  else if (name == "icmp_id")
+    k.sport = k.dport = static_cast<uint16_t>(n);
+  else if (name == "icmp_type")
+    k.stype = static_cast<uint8_t>(n);
+  else if (name == "icmp_code")
+    k.code = static_cast<uint8_t>(n);
+  else
+    return false;
   return true;
 }
 
@@ -175,7 +191,8 @@ std::string Conntrack::dump(std::optional<uint16_t> zone, bool more, bool stats)
   std::string s;
   int64_t now = t_->now();
   for_each_conn(*t_, [&](const Conn& c) {
-    if ((!zone || c.key[0].zone == *zone) && c.expiration > now) format_conn(s, c, now, more, stats);
+    if ((!zone || c.key[0].zone == *zone) && c.expiration > now)
+      format_conn(s, c, now, more, stats);
   });
   return s;
 }
@@ -206,8 +223,8 @@ std::string Conntrack::stats_show() const {
   static constexpr struct {
     uint8_t proto;
     const char* name;
-  } kKeys[] = {{6, "TCP"},  {17, "UDP"}, {132, "SCTP"},  {136, "UDPLITE"}, {33, "DCCP"},
-               {1, "ICMP"}, {58, "ICMPV6"}, {2, "IGMP"}, {0, "OTHER"}};
+  } kKeys[] = {{6, "TCP"},  {17, "UDP"},    {132, "SCTP"}, {136, "UDPLITE"}, {33, "DCCP"},
+               {1, "ICMP"}, {58, "ICMPV6"}, {2, "IGMP"},   {0, "OTHER"}};
   size_t per[9] = {}, total = 0;
   int64_t now = t_->now();
   for_each_conn(*t_, [&](const Conn& c) {

@@ -1,9 +1,9 @@
 // From a parsed packet to a connection key, validating it as OVS's conn_key_extract() does:
 // IPv4 header checksum and lengths, transport header sizes and checksums, TCP/UDP/ICMP only
 // as far as their keys need; for ICMP errors the key is the embedded header's, reversed.
+#include "conntrack/conn.h"
 #include "packet/bytes.h"
 #include "packet/checksum.h"
-#include "conntrack/conn.h"
 
 namespace nt::ct {
 namespace {
@@ -156,13 +156,20 @@ bool is_icmp(uint8_t proto, bool ipv6) {
 uint8_t reverse_icmp_type(uint8_t type, bool ipv6) {
   if (ipv6) return type == 128 ? 129 : type == 129 ? 128 : type;
   switch (type) {
-    case 8: return 0;
-    case 0: return 8;
-    case 13: return 14;
-    case 14: return 13;
-    case 15: return 16;
-    case 16: return 15;
-    default: return type;
+    case 8:
+      return 0;
+    case 0:
+      return 8;
+    case 13:
+      return 14;
+    case 14:
+      return 13;
+    case 15:
+      return 16;
+    case 16:
+      return 15;
+    default:
+      return type;
   }
 }
 

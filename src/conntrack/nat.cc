@@ -13,9 +13,9 @@
 // if its reply key is in no connection.
 #include <algorithm>
 
+#include "conntrack/conn.h"
 #include "packet/bytes.h"
 #include "packet/checksum.h"
-#include "conntrack/conn.h"
 
 namespace nt::ct {
 namespace {
@@ -108,7 +108,10 @@ bool nat_select(Table& t, Conn& c, const CtNat& n) {
   uint32_t tries = 0;
   for (u128 ai = 0; ai == 0 || (span ? ai < span : ai < kMaxTries); ++ai) {
     CtAddr a = addr_from(amin + (start + ai) % (span ? span : ~u128{0}), v6);
-    if (snat) rev.dst = a; else rev.src = a;
+    if (snat)
+      rev.dst = a;
+    else
+      rev.src = a;
     // Ports: the untranslated ones first, so `nat(src=IP)` keeps them when it can.
     for (uint32_t di = 0; di < dr.size(); ++di) {
       for (uint32_t si = 0; si < sr.size(); ++si) {

@@ -3,9 +3,9 @@
 // reverse_nat_packet(). Checksums are patched incrementally (RFC 1624); a transport checksum
 // left partial by an offload (Packet::offload NEEDS_CSUM) only takes the pseudo-header
 // change. The ICMP error's own checksum is recomputed over the message, as OVS does.
+#include "conntrack/conn.h"
 #include "packet/bytes.h"
 #include "packet/checksum.h"
-#include "conntrack/conn.h"
 
 namespace nt::ct {
 namespace {
@@ -84,9 +84,9 @@ void set_port(uint8_t* field, uint16_t v, const L4Csum& c) {
 void set_tuple(const Packet& pkt, uint8_t* l3, uint8_t* l4, size_t len, const ConnKey& to) {
   bool v6 = to.ipv6;
   L4Csum c = l4_csum(pkt, l4, len, to.proto, v6);
-  bool pseudo = pseudo_covered(to.proto);
-  set_addr(l3, v6, 0, to.src, c, pseudo);
-  set_addr(l3, v6, 1, to.dst, c, pseudo);
+  L4Csum ca = pseudo_covered(to.proto) ? c : L4Csum{};  // ICMPv4: addresses not covered
+  set_addr(l3, v6, 0, to.src, ca, true);
+  set_addr(l3, v6, 1, to.dst, ca, true);
   if (!l4 || len < 8) return;
   if (to.proto == kIpProtoTcp || to.proto == kIpProtoUdp) {
     set_port(l4, to.sport, c);

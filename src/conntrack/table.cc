@@ -130,8 +130,14 @@ Conn* Table::lookup(const ConnKey& k, uint32_t hash, bool* reply) {
 }
 
 void Table::unlink(Conn& c) {
-  if (c.prev != kNil) at(c.prev).next = c.next; else head[c.tm] = c.next;
-  if (c.next != kNil) at(c.next).prev = c.prev; else tail[c.tm] = c.prev;
+  if (c.prev != kNil)
+    at(c.prev).next = c.next;
+  else
+    head[c.tm] = c.next;
+  if (c.next != kNil)
+    at(c.next).prev = c.prev;
+  else
+    tail[c.tm] = c.prev;
   c.prev = c.next = kNil;
 }
 
@@ -147,7 +153,10 @@ void Table::set_expiration(Conn& c, Tm tm) {
   c.tm = tm;
   c.prev = tail[tm];
   c.next = kNil;
-  if (tail[tm] != kNil) at(tail[tm]).next = idx; else head[tm] = idx;
+  if (tail[tm] != kNil)
+    at(tail[tm]).next = idx;
+  else
+    head[tm] = idx;
   tail[tm] = idx;
 }
 
@@ -159,7 +168,10 @@ void Table::insert(uint32_t idx) {
   Tm tm = static_cast<Tm>(c.tm);
   c.prev = tail[tm];
   c.next = kNil;
-  if (tail[tm] != kNil) at(tail[tm]).next = idx; else head[tm] = idx;
+  if (tail[tm] != kNil)
+    at(tail[tm]).next = idx;
+  else
+    head[tm] = idx;
   tail[tm] = idx;
   ++n_conns;
   count(CtCounter::kCommitted);
