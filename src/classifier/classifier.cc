@@ -50,7 +50,8 @@ void set_bytes(FlowKey& k, size_t begin, size_t end) {
 }
 
 // Which FlowKey bytes belong to each stage. The key is ordered like the wire, except that the
-// ARP and IPv6 addresses (L3) come after the L4 ports.
+// ARP and IPv6 addresses (L3) come after the L4 ports and the conntrack block (metadata) after
+// the ARP addresses.
 std::array<FlowKey, kNumStages> make_stage_masks() {
   static_assert(offsetof(FlowKey, in_port) + 4 == offsetof(FlowKey, vlan_tci));
   static_assert(offsetof(FlowKey, nw_frag) + 1 == offsetof(FlowKey, tp_src));
@@ -58,7 +59,11 @@ std::array<FlowKey, kNumStages> make_stage_masks() {
   set_bytes(m[kStageMeta], 0, offsetof(FlowKey, vlan_tci));
   set_bytes(m[kStageL2], offsetof(FlowKey, vlan_tci), offsetof(FlowKey, nw_src));
   set_bytes(m[kStageL3], offsetof(FlowKey, nw_src), offsetof(FlowKey, tp_src));
-  set_bytes(m[kStageL3], offsetof(FlowKey, arp_sha), sizeof(FlowKey));
+  set_bytes(m[kStageL3], offsetof(FlowKey, arp_sha), offsetof(FlowKey, recirc_id));
+  // Connection-tracking state is pipeline metadata (Open vSwitch stages it so too); its IPv6
+  // tuple at the key's end goes with the L3 addresses.
+  set_bytes(m[kStageMeta], offsetof(FlowKey, recirc_id), offsetof(FlowKey, ipv6_src));
+  set_bytes(m[kStageL3], offsetof(FlowKey, ipv6_src), sizeof(FlowKey));
   set_bytes(m[kStageL4], offsetof(FlowKey, tp_src), offsetof(FlowKey, arp_sha));
   return m;
 }

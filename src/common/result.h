@@ -26,10 +26,18 @@ enum class ErrorCode {
 struct Error {
   ErrorCode code = ErrorCode::kInvalidArgument;
   std::string message;
+  // The message is already worded as the tool we mirror words it (an ovs-ofctl error such as
+  // "actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)"): callers that add
+  // context prefixes ("actions: ") leave it as it is.
+  bool verbatim = false;
 };
 
 inline Error make_error(std::string message, ErrorCode code = ErrorCode::kInvalidArgument) {
   return Error{code, std::move(message)};
+}
+inline Error make_verbatim_error(std::string message,
+                                 ErrorCode code = ErrorCode::kInvalidArgument) {
+  return Error{code, std::move(message), true};
 }
 
 template <typename T>

@@ -138,6 +138,30 @@ Result<u128> parse_frag(std::string_view s) {
   return make_error("invalid nw_frag (expected no, yes, first, later or not_later)");
 }
 
+// A 128-bit integer (ct_label): decimal or 0x hex.
+std::optional<u128> parse_wide(std::string_view s) {
+  bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  if (hex) s.remove_prefix(2);
+  if (s.empty()) return std::nullopt;
+  u128 v = 0;
+  for (char c : s) {
+    int d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (hex && c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (hex && c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return std::nullopt;
+    }
+    u128 base = hex ? 16 : 10;
+    if (v > (~u128{0} - static_cast<u128>(d)) / base) return std::nullopt;  // overflow
+    v = v * base + static_cast<u128>(d);
+  }
+  return v;
+}
+
 }  // namespace
 
 const FieldInfo& field_info(FieldId id) { return kFields[static_cast<size_t>(id)]; }
@@ -190,9 +214,27 @@ bool prereqs_met(Prereq p, const FlowKey& k) {
       return k.is_ip() && k.nw_proto == kIpProtoIcmp;
     case Prereq::kIcmpv6:
       return k.is_ipv6() && k.nw_proto == kIpProtoIcmpv6;
+    case Prereq::kCt:
+      return (k.ct_state & cs::kTrk) && !(k.ct_state & cs::kInv);
+    case Prereq::kCtIp:
+      return prereqs_met(Prereq::kCt, k) && k.is_ip();
+    case Prereq::kCtIpv6:
+      return prereqs_met(Prereq::kCt, k) && k.is_ipv6();
   }
   return false;
 }
+
+namespace {
+
+// Open vSwitch's is_ct_valid() on a match: a ct_state bit that implies a valid connection is
+// required set, or +trk with -inv.
+bool ct_valid_in_match(const FlowKey& value, const FlowKey& mask) {
+  constexpr uint8_t kValid = cs::kNew | cs::kEst | cs::kRel | cs::kRpl | cs::kSnat | cs::kDnat;
+  return (value.ct_state & kValid) || ((value.ct_state & cs::kTrk) && (mask.ct_state & cs::kInv) &&
+                                       !(value.ct_state & cs::kInv));
+}
+
+}  // namespace
 
 bool prereqs_in_match(Prereq p, const FlowKey& value, const FlowKey& mask) {
   bool type_pinned = mask.dl_type == 0xffff;
@@ -205,6 +247,12 @@ bool prereqs_in_match(Prereq p, const FlowKey& value, const FlowKey& mask) {
     case Prereq::kIpAny:
     case Prereq::kArp:
       return type_pinned && prereqs_met(p, value);
+    case Prereq::kCt:
+      return ct_valid_in_match(value, mask);
+    case Prereq::kCtIp:
+      return ct_valid_in_match(value, mask) && type_pinned && value.is_ip();
+    case Prereq::kCtIpv6:
+      return ct_valid_in_match(value, mask) && type_pinned && value.is_ipv6();
     default:
       return type_pinned && proto_pinned && prereqs_met(p, value);
   }
@@ -232,12 +280,23 @@ std::string_view prereq_hint(Prereq p) {
       return "icmp (e.g. 'icmp,icmp_type=8')";
     case Prereq::kIcmpv6:
       return "icmp6 (e.g. 'icmp6,icmpv6_type=135')";
+    case Prereq::kCt:
+      return "a ct_state proving a valid connection (e.g. 'ct_state=+trk-inv' or '+est')";
+    case Prereq::kCtIp:
+      return "ip and a ct_state proving a valid connection (e.g. 'ct_state=+est,ip')";
+    case Prereq::kCtIpv6:
+      return "ipv6 and a ct_state proving a valid connection (e.g. 'ct_state=+est,ipv6')";
   }
   return "";
 }
 
 void prereq_unwildcard(Prereq p, FlowKey& mask) {
   if (p == Prereq::kNone) return;
+  if (p == Prereq::kCt || p == Prereq::kCtIp || p == Prereq::kCtIpv6) {
+    mask.ct_state |= cs::kTrk | cs::kInv;  // what is_ct_valid() un-wildcards
+    if (p != Prereq::kCt) mask.dl_type = 0xffff;
+    return;
+  }
   mask.dl_type = 0xffff;
   if (p != Prereq::kIp && p != Prereq::kIpv6 && p != Prereq::kIpAny && p != Prereq::kArp) {
     mask.nw_proto = 0xff;
@@ -251,7 +310,14 @@ std::string format_field_value(const FieldInfo& f, u128 v) {
       std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v));
       return buf;
     case FieldFormat::kHex:
+      if (v >> 64) {
+        std::string h = to_hex(static_cast<uint64_t>(v >> 64));
+        std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+        return h + buf;
+      }
       return to_hex(static_cast<uint64_t>(v));
+    case FieldFormat::kCtState:
+      return format_ct_state(static_cast<uint8_t>(v), 0xff);
     case FieldFormat::kHex16:
       std::snprintf(buf, sizeof buf, "0x%04llx", static_cast<unsigned long long>(v));
       return buf;
@@ -311,12 +377,26 @@ Result<u128> parse_field_value(const FieldInfo& f, std::string_view s) {
       if (!vm.ok()) return vm.error();
       return vm->first;
     }
+    case FieldFormat::kCtState: {
+      auto vm = parse_ct_state(s);
+      if (!vm.ok()) return vm.error();
+      return vm->first;
+    }
     case FieldFormat::kPort:
       for (const PortName& pn : kPortNames) {
         if (pn.name == s) return u128{pn.port};
       }
       [[fallthrough]];
     default: {
+      if (f.width > 64) {
+        if (auto w = parse_wide(s)) return *w;
+        if (s.size() > 2 && s[0] == '0' && s[1] == 'x' &&
+            s.substr(2).find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos) {
+          return make_verbatim_error(std::string(s) + ": value too large for " +
+                                     std::to_string(f.width / 8) + "-byte field " +
+                                     std::string(f.name));
+        }
+      }
       auto v = parse_uint(s, f.width > 64 ? 64 : f.width);
       if (!v) {
         return make_error(std::string(f.name) + ": '" + std::string(s) +
@@ -335,6 +415,7 @@ Result<u128> parse_field_value(const FieldInfo& f, std::string_view s) {
 Result<std::pair<u128, u128>> parse_field_value_masked(const FieldInfo& f, std::string_view s) {
   s = trim(s);
   if (f.format == FieldFormat::kTcpFlags) return parse_tcp_flags(s);
+  if (f.format == FieldFormat::kCtState) return parse_ct_state(s);
   if (f.format == FieldFormat::kFrag) {
     // nw_frag keywords carry their own masks (ovs-fields(7)).
     struct FragWord {
@@ -361,7 +442,7 @@ Result<std::pair<u128, u128>> parse_field_value_masked(const FieldInfo& f, std::
     return std::pair<u128, u128>{*v, field_ones(f)};
   }
   if (!f.maskable) {
-    return make_error(std::string(f.name) + " does not support masking");
+    return make_verbatim_error(std::string(s) + ": invalid mask for field " + std::string(f.name));
   }
   auto v = parse_field_value(f, s.substr(0, slash));
   if (!v.ok()) return v.error();

@@ -34,6 +34,9 @@ enum class Prereq : uint8_t {
   kUdp,     // ip/ipv6 and nw_proto=17
   kIcmp,    // ip and nw_proto=1
   kIcmpv6,  // ipv6 and nw_proto=58
+  kCt,      // "CT": a ct_state match proving tracked and valid (+new, +est, +rpl, +trk-inv, ...)
+  kCtIp,    // CT and ip (ct_nw_src/dst)
+  kCtIpv6,  // CT and ipv6 (ct_ipv6_src/dst)
 };
 
 enum class FieldFormat : uint8_t {
@@ -47,6 +50,7 @@ enum class FieldFormat : uint8_t {
   kFrag,      // no/yes/first/later/not_later
   kEthType,   // 0x0800
   kTcpFlags,  // +syn-ack, syn|ack, 0x012/0x0ff
+  kCtState,   // +trk-inv, new|trk, 0x22/0x26
 };
 
 // X(id, name, aliases, nxm_name, member, shift, width, maskable, prereq, format, writable)
@@ -111,7 +115,21 @@ enum class FieldFormat : uint8_t {
     true)                                                                                         \
   X(kTcpFlags, "tcp_flags", "", "NXM_NX_TCP_FLAGS", tcp_flags, 0, 12, true, kTcp, kTcpFlags,      \
     false)                                                                                        \
-  X(kConjId, "conj_id", "", "NXM_NX_CONJ_ID", conj_id, 0, 32, false, kNone, kDecimal, false)
+  X(kConjId, "conj_id", "", "NXM_NX_CONJ_ID", conj_id, 0, 32, false, kNone, kDecimal, false)      \
+  X(kCtState, "ct_state", "", "NXM_NX_CT_STATE", ct_state, 0, 8, true, kNone, kCtState, false)    \
+  X(kCtZone, "ct_zone", "", "NXM_NX_CT_ZONE", ct_zone, 0, 16, false, kNone, kDecimal, false)      \
+  X(kCtMark, "ct_mark", "", "NXM_NX_CT_MARK", ct_mark, 0, 32, true, kNone, kHex, true)            \
+  X(kCtLabel, "ct_label", "", "NXM_NX_CT_LABEL", ct_label, 0, 128, true, kNone, kHex, true)       \
+  X(kCtNwSrc, "ct_nw_src", "", "NXM_NX_CT_NW_SRC", ct_nw_src, 0, 32, true, kCtIp, kIpv4, false)   \
+  X(kCtNwDst, "ct_nw_dst", "", "NXM_NX_CT_NW_DST", ct_nw_dst, 0, 32, true, kCtIp, kIpv4, false)   \
+  X(kCtIpv6Src, "ct_ipv6_src", "", "NXM_NX_CT_IPV6_SRC", ct_ipv6_src, 0, 128, true, kCtIpv6,      \
+    kIpv6, false)                                                                                 \
+  X(kCtIpv6Dst, "ct_ipv6_dst", "", "NXM_NX_CT_IPV6_DST", ct_ipv6_dst, 0, 128, true, kCtIpv6,      \
+    kIpv6, false)                                                                                 \
+  X(kCtNwProto, "ct_nw_proto", "", "NXM_NX_CT_NW_PROTO", ct_nw_proto, 0, 8, false, kCt, kDecimal, \
+    false)                                                                                        \
+  X(kCtTpSrc, "ct_tp_src", "", "NXM_NX_CT_TP_SRC", ct_tp_src, 0, 16, true, kCt, kDecimal, false)  \
+  X(kCtTpDst, "ct_tp_dst", "", "NXM_NX_CT_TP_DST", ct_tp_dst, 0, 16, true, kCt, kDecimal, false)
 
 enum class FieldId : uint8_t {
 #define NT_FIELD_ENUM(id, ...) id,
@@ -133,8 +151,13 @@ struct FieldInfo {
   bool maskable;
   Prereq prereq;
   FieldFormat format;
-  bool writable;  // set_field / load / move may write it
+  bool writable;  // set_field / load / move may write it (ct_mark, ct_label: only inside ct())
 };
+
+// Fields that only ct(exec(...)) may write (Open vSwitch's field_requires_ct()).
+inline bool field_requires_ct(const FieldInfo& f) {
+  return f.id == FieldId::kCtMark || f.id == FieldId::kCtLabel;
+}
 
 const FieldInfo& field_info(FieldId id);
 // Looks a field up by name, alias or NXM/OXM name (case-sensitive, as ovs-ofctl).
@@ -170,6 +193,20 @@ Result<std::pair<u128, u128>> parse_field_value_masked(const FieldInfo& f, std::
 Result<std::pair<u128, u128>> parse_tcp_flags(std::string_view s);
 // As Open vSwitch prints a tcp_flags match: "syn|ack" (all bits pinned), "+syn-ack", "0/0".
 std::string format_tcp_flags(uint16_t value, uint16_t mask);
+
+// ct_state bits (ovs-fields(7) CS_*); conntrack/conntrack.h names the same values.
+namespace cs {
+inline constexpr uint8_t kNew = 0x01, kEst = 0x02, kRel = 0x04, kRpl = 0x08, kInv = 0x10,
+                         kTrk = 0x20, kSnat = 0x40, kDnat = 0x80;
+}
+// ct_state text (ovs-fields(7)): "+trk-inv" (named flags set/clear, others wildcarded),
+// "new|trk" (exactly these), "0x22/0x26" -> {value, mask}; errors worded as ovs-ofctl's.
+Result<std::pair<u128, u128>> parse_ct_state(std::string_view s);
+// As Open vSwitch prints a ct_state match: "est|rpl|trk" or "0" when all 8 bits are pinned,
+// else the masked bits in bit order with signs ("+est-rel+trk").
+std::string format_ct_state(uint8_t value, uint8_t mask);
+// A ct_state name ("new", "est", ...) for one bit.
+std::string_view ct_state_name(uint8_t bit);
 
 // A bit range of a field: NXM_OF_VLAN_TCI[0..11], reg0[5], NXM_OF_ETH_DST[].
 struct Subfield {

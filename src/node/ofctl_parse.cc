@@ -14,19 +14,51 @@
 namespace nt {
 namespace {
 
-// ovs-ofctl prints the flow_mod it encoded: the actions in OpenFlow 1.0 + NXM form.
-std::string flow_mod_line(FlowSpec s, bool nxm) {
-  if (auto acts = wire_form(s.actions, s.match, WireOptions{}); acts.ok()) s.actions = *acts;
-  return (nxm ? "NXT_FLOW_MOD (xid=0x1): " : "OFPT_FLOW_MOD (xid=0x1): ") +
-         ofctl_format_flow_mod(s, FlowModCommand::kAdd) + "\n";
+// ovs-ofctl prints the flow_mod it encoded: the actions in OpenFlow 1.0 + NXM form, or with
+// -O OpenFlow13 in OpenFlow 1.3's.
+std::string flow_mod_line(FlowSpec s, bool nxm, int version) {
+  bool of13 = version == 4;
+  if (auto acts = wire_form(s.actions, s.match, WireOptions{of13 ? 4 : 1}); acts.ok()) {
+    s.actions = *acts;
+  }
+  if (of13) s.match = match_wire_form(s.match, 4);
+  const char* header = of13  ? "OFPT_FLOW_MOD (OF1.3) (xid=0x1): "
+                       : nxm ? "NXT_FLOW_MOD (xid=0x1): "
+                             : "OFPT_FLOW_MOD (xid=0x1): ";
+  return header + ofctl_format_flow_mod(s, FlowModCommand::kAdd) + "\n";
+}
+
+// set_field narrows the usable protocols to those that can match its field (ovs-ofctl's
+// set_field parser does so), also inside ct(exec(...)): set_field:1->ct_mark needs NXM or OXM.
+bool set_field_needs_nxm(const SetFieldAction& sf) {
+  if (!sf.field) return false;
+  Match m;
+  m.set_exact(*sf.field, 0);
+  return !of10_can_match(m);
+}
+
+bool actions_need_nxm(const ActionList& acts) {
+  for (const Action& a : acts) {
+    if (auto* sf = std::get_if<SetFieldAction>(&a); sf && set_field_needs_nxm(*sf)) return true;
+    if (auto* ct = std::get_if<CtAction>(&a)) {
+      for (const CtExecAction& e : ct->exec) {
+        if (auto* sf = std::get_if<SetFieldAction>(&e); sf && set_field_needs_nxm(*sf)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 void print_flow_mods(OfctlCtx& ctx, const std::vector<FlowSpec>& specs) {
   bool nxm = false;
-  for (const FlowSpec& s : specs) nxm = nxm || !of10_can_match(s.match);
-  ctx.reply.out += nxm ? "usable protocols: NXM,OXM\nchosen protocol: NXM-table_id\n"
-                       : "usable protocols: any\nchosen protocol: OpenFlow10-table_id\n";
-  for (const FlowSpec& s : specs) ctx.reply.out += flow_mod_line(s, nxm);
+  for (const FlowSpec& s : specs)
+    nxm = nxm || !of10_can_match(s.match) || actions_need_nxm(s.actions);
+  int version = ctx.opt.version;
+  ctx.reply.out += nxm ? "usable protocols: NXM,OXM\n" : "usable protocols: any\n";
+  ctx.reply.out += version == 4 ? "chosen protocol: OXM-OpenFlow13\n"
+                   : nxm        ? "chosen protocol: NXM-table_id\n"
+                                : "chosen protocol: OpenFlow10-table_id\n";
+  for (const FlowSpec& s : specs) ctx.reply.out += flow_mod_line(s, nxm, version);
 }
 
 const char* flow_mod_command_name(FlowModCommand cmd) {

@@ -100,6 +100,41 @@ Status check_goto(const GotoTableAction& g, const CheckState& st) {
                     " must be later than the rule's table " + std::to_string(st.table));
 }
 
+Status check_one(const Action& a, CheckState& st);
+
+Error match_inconsistent() {
+  return make_verbatim_error("actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)",
+                             ErrorCode::kPrerequisite);
+}
+
+// check_CT() and check_NAT() of Open vSwitch: ct needs an IP match, may not commit a packet the
+// match says is invalid, and its helper needs the helper's transport protocol.
+Status check_ct(const CtAction& c, CheckState& st) {
+  const Match& m = st.match;
+  uint16_t dl_type = m.mask.dl_type == 0xffff ? m.value.dl_type : 0;
+  bool ip_any = dl_type == kEthTypeIp || dl_type == kEthTypeIpv6;
+  uint8_t proto = m.value.nw_proto & m.mask.nw_proto;
+  if (!ip_any || ((m.value.ct_state & cs::kInv) && c.commit) ||
+      (c.alg == CtAction::kAlgFtp && proto != kIpProtoTcp) ||
+      (c.alg == CtAction::kAlgTftp && proto != kIpProtoUdp)) {
+    return match_inconsistent();
+  }
+  if (c.zone_src.field) {
+    NT_TRY(check_subfield_src("ct", c.zone_src, m.value, m.mask));
+    if (c.zone_src.n_bits != 16) {
+      return make_error("ct: zone " + format_subfield(c.zone_src) +
+                        " must be 16 bits wide (zone n_bits " + std::to_string(c.zone_src.n_bits) +
+                        " not within valid range [16..16])");
+    }
+  }
+  if (c.nat && ((c.nat->af == CtNatSpec::Af::kIpv4 && dl_type != kEthTypeIp) ||
+                (c.nat->af == CtNatSpec::Af::kIpv6 && dl_type != kEthTypeIpv6))) {
+    return match_inconsistent();
+  }
+  for (const CtExecAction& e : c.exec) NT_TRY(check_one(ct_exec_action(e), st));
+  return ok_status();
+}
+
 Status check_one(const Action& a, CheckState& st) {
   return std::visit(
       Overloaded{
@@ -157,6 +192,7 @@ Status check_one(const Action& a, CheckState& st) {
             return Status(make_error(std::to_string(d.dscp) + ": not a valid TOS"));
           },
           [&](const CtClearAction&) { return ok_status(); },
+          [&](const CtAction& c) { return check_ct(c, st); },
           [&](const ConjunctionAction& c) {
             if (c.n_clauses >= 2 && c.n_clauses <= 64 && c.clause >= 1 && c.clause <= c.n_clauses) {
               return ok_status();

@@ -106,6 +106,91 @@ void put_conjunction(std::string& s, const ConjunctionAction& c) {
   s += ')';
 }
 
+void append_action(std::string& s, const Action& a, const PortNamer* names);
+
+// ipv6_format_addr_bracket(): in brackets when a port follows.
+void put_nat_addr(std::string& s, const CtNatSpec& n, const std::array<uint8_t, 16>& a) {
+  if (n.af == CtNatSpec::Af::kIpv4) {
+    s += ipv4_to_string(uint32_t{a[0]} << 24 | uint32_t{a[1]} << 16 | uint32_t{a[2]} << 8 | a[3]);
+    return;
+  }
+  bool bracket = n.port_min != 0;
+  if (bracket) s += '[';
+  s += ipv6_to_string(a);
+  if (bracket) s += ']';
+}
+
+// format_NAT().
+void put_nat(std::string& s, const CtNatSpec& n) {
+  s += "nat";
+  if (n.kind == CtNatSpec::Kind::kReverse) return;
+  s += n.kind == CtNatSpec::Kind::kSrc ? "(src" : "(dst";
+  if (n.af != CtNatSpec::Af::kNone) {
+    s += '=';
+    put_nat_addr(s, n, n.addr_min);
+    static constexpr std::array<uint8_t, 16> kZero{};
+    if (n.addr_max != kZero && n.addr_max != n.addr_min) {
+      s += '-';
+      put_nat_addr(s, n, n.addr_max);
+    }
+    if (n.port_min) {
+      s += ':';
+      append_dec(s, n.port_min);
+      if (n.port_max && n.port_max != n.port_min) {
+        s += '-';
+        append_dec(s, n.port_max);
+      }
+    }
+  }
+  s += ',';
+  if (n.persistent) s += "persistent,";
+  if (n.hash) s += "hash,";
+  if (n.random) s += "random,";
+  s.back() = ')';
+}
+
+// format_CT(): the canonical order commit,force,table=,zone=,nat,exec(),alg=.
+void put_ct(std::string& s, const CtAction& c, const PortNamer* names) {
+  s += "ct(";
+  if (c.commit) s += "commit,";
+  if (c.force) s += "force,";
+  if (c.table != CtAction::kNoTable) {
+    s += "table=";
+    append_dec(s, c.table);
+    s += ',';
+  }
+  if (c.zone_src.field) {
+    s += "zone=" + format_subfield(c.zone_src) + ",";
+  } else if (c.zone) {
+    s += "zone=";
+    append_dec(s, c.zone);
+    s += ',';
+  }
+  if (c.nat) {
+    put_nat(s, *c.nat);
+    s += ',';
+  }
+  if (!c.exec.empty()) {
+    s += "exec(";
+    for (size_t i = 0; i < c.exec.size(); ++i) {
+      if (i) s += ',';
+      append_action(s, ct_exec_action(c.exec[i]), names);
+    }
+    s += "),";
+  }
+  if (c.alg == CtAction::kAlgFtp) {
+    s += "alg=ftp,";
+  } else if (c.alg == CtAction::kAlgTftp) {
+    s += "alg=tftp,";
+  } else if (c.alg) {
+    s += "alg=";
+    append_dec(s, c.alg);
+    s += ',';
+  }
+  if (s.back() == ',') s.pop_back();
+  s += ')';
+}
+
 void append_action(std::string& s, const Action& a, const PortNamer* names) {
   std::visit(Overloaded{
                  [&](const OutputAction& o) { put_output(s, o, names); },
@@ -143,6 +228,7 @@ void append_action(std::string& s, const Action& a, const PortNamer* names) {
                  [&](const LearnAction& l) { oftext::append_learn(s, l); },
                  [&](const SetIpDscpAction& d) { put_keyword_dec(s, "mod_nw_tos", d.dscp); },
                  [&](const CtClearAction&) { s += "ct_clear"; },
+                 [&](const CtAction& c) { put_ct(s, c, names); },
                  [&](const ConjunctionAction& c) { put_conjunction(s, c); },
                  [&](const std::monostate&) {},
              },
@@ -150,6 +236,10 @@ void append_action(std::string& s, const Action& a, const PortNamer* names) {
 }
 
 }  // namespace
+
+Action ct_exec_action(const CtExecAction& a) {
+  return std::visit([](const auto& x) { return Action(x); }, a);
+}
 
 std::string format_action(const Action& a, const PortNamer* names) {
   std::string s;

@@ -4,8 +4,12 @@
 // its payload type T. The primary template is deleted, so a new row fails to compile until its
 // parser is written. Words that are not keywords are ports ("NORMAL", "LOCAL", "2"), which
 // output to that port, as in ovs-ofctl; "drop" stands alone.
+#include <arpa/inet.h>
+
+#include <cctype>
 #include <string>
 
+#include "common/addr.h"
 #include "common/strings.h"
 #include "openflow/actions.h"
 #include "openflow/text_util.h"
@@ -206,7 +210,7 @@ Result<Action> parse_payload<SetFieldAction>(const ParseCtx& ctx, const KeyValue
   auto [value_s, field_s] = *parts;
   const FieldInfo* f = oftext::find_field(field_s);
   if (!f) return fail(kv, "unknown field '" + std::string(field_s) + "'");
-  if (!f->writable) return fail(kv, std::string(f->name) + " is read-only");
+  if (!f->writable) return make_verbatim_error(std::string(f->name) + " is read-only");
   auto vm = oftext::parse_value_masked(*f, value_s, ctx.names);
   if (!vm.ok()) return fail(kv, vm.error().message);
   if (f->id == FieldId::kNwTos && (vm->first & 3)) {
@@ -417,6 +421,250 @@ Result<Action> parse_payload<ConjunctionAction>(const ParseCtx&, const KeyValue&
                                   static_cast<uint8_t>(*n)});
 }
 
+// ---- ct(...) ------------------------------------------------------------------------------------
+// After parse_CT() / parse_NAT() / str_to_nat_range() of Open vSwitch 3.1 (lib/ofp-actions.c),
+// with its error messages word for word.
+
+// The names Open vSwitch's ofpact_name() gives each action (what nesting errors name).
+constexpr std::string_view kOfpactNames[] = {
+#define NT_OFPACT_NAME(name, kw, type) kw,
+    NT_OFPACTS(NT_OFPACT_NAME)
+#undef NT_OFPACT_NAME
+};
+
+std::string_view ofpact_name(const Action& a) {
+  if (std::holds_alternative<OutputRegAction>(a)) return "output_reg";
+  if (std::holds_alternative<RegLoadAction>(a)) return "set_field";
+  if (std::holds_alternative<RegMoveAction>(a)) return "move";
+  return a.index() < std::size(kOfpactNames) ? kOfpactNames[a.index()] : "";
+}
+
+// The field an action writes, if any (ofpact_get_mf_dst()).
+const FieldInfo* action_dst_field(const Action& a) {
+  if (auto* sf = std::get_if<SetFieldAction>(&a)) return sf->field;
+  if (auto* l = std::get_if<RegLoadAction>(&a)) return l->dst.field;
+  if (auto* m = std::get_if<RegMoveAction>(&a)) return m->dst.field;
+  return nullptr;
+}
+
+// ofpacts_verify_nested() for the actions of exec(...).
+Result<std::vector<CtExecAction>> ct_exec_actions(const ActionList& acts) {
+  std::vector<CtExecAction> out;
+  for (const Action& a : acts) {
+    const FieldInfo* f = action_dst_field(a);
+    if (!f) {
+      return make_verbatim_error("ct action doesn't support nested action " +
+                                 std::string(ofpact_name(a)));
+    }
+    if (!field_requires_ct(*f)) {
+      return make_verbatim_error("ct action doesn't support nested modification of " +
+                                 std::string(oftext::mf_name(*f)));
+    }
+    if (auto* sf = std::get_if<SetFieldAction>(&a)) out.push_back(*sf);
+    if (auto* l = std::get_if<RegLoadAction>(&a)) out.push_back(*l);
+    if (auto* m = std::get_if<RegMoveAction>(&a)) out.push_back(*m);
+  }
+  return out;
+}
+
+// ovs_scan's "%hu": digits, the value truncated to 16 bits as sscanf stores it.
+bool scan_port(std::string_view s, size_t* n, uint16_t* port) {
+  size_t i = *n;
+  uint64_t v = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - *n < 19) v = v * 10 + (s[i++] - '0');
+  if (i == *n) return false;
+  *port = static_cast<uint16_t>(v);
+  *n = i;
+  return true;
+}
+
+// One address of a range: IPv4 (dotted quad) or IPv6 (bare or in brackets).
+bool scan_addr(std::string_view s, size_t* n, bool v6, std::array<uint8_t, 16>* out) {
+  size_t i = *n;
+  std::string text;
+  if (!v6) {
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    auto a = ipv4_parse(s.substr(*n, i - *n));
+    if (!a) return false;
+    out->fill(0);
+    for (int b = 0; b < 4; ++b)
+      (*out)[static_cast<size_t>(b)] = static_cast<uint8_t>(*a >> (24 - 8 * b));
+    *n = i;
+    return true;
+  }
+  bool bracket = i < s.size() && s[i] == '[';
+  if (bracket) ++i;
+  size_t start = i;
+  while (i < s.size() &&
+         (std::isxdigit(static_cast<unsigned char>(s[i])) || s[i] == ':' || s[i] == '.')) {
+    ++i;
+  }
+  text = std::string(s.substr(start, i - start));
+  if (bracket) {
+    if (i >= s.size() || s[i] != ']') return false;
+    ++i;
+  }
+  if (text.empty() || inet_pton(AF_INET6, text.c_str(), out->data()) != 1) return false;
+  *n = i;
+  return true;
+}
+
+Status parse_nat_range(std::string_view s, CtNatSpec* nat) {
+  const Error invalid = make_verbatim_error("invalid nat range \"" + std::string(s) + "\"");
+  size_t n = 0;
+  nat->af = CtNatSpec::Af::kNone;
+  if (scan_addr(s, &n, false, &nat->addr_min)) {
+    nat->af = CtNatSpec::Af::kIpv4;
+    if (n < s.size() && s[n] == '-') {
+      ++n;
+      if (!scan_addr(s, &n, false, &nat->addr_max) || nat->addr_max < nat->addr_min) return invalid;
+    }
+  } else if (scan_addr(s, &n, true, &nat->addr_min)) {
+    nat->af = CtNatSpec::Af::kIpv6;
+    if (n < s.size() && s[n] == '-') {
+      ++n;
+      if (!scan_addr(s, &n, true, &nat->addr_max) || nat->addr_max < nat->addr_min) return invalid;
+    }
+  }
+  if (nat->af != CtNatSpec::Af::kNone && n < s.size() && s[n] == ':') {
+    ++n;
+    if (!scan_port(s, &n, &nat->port_min)) return invalid;
+    if (n < s.size() && s[n] == '-') {
+      ++n;
+      if (!scan_port(s, &n, &nat->port_max) || nat->port_max < nat->port_min) return invalid;
+    }
+  }
+  if (n != s.size()) {
+    return make_verbatim_error("garbage (" + std::string(s.substr(n)) + ") after nat range \"" +
+                               std::string(s) + "\" (pos: " + std::to_string(n) + ")");
+  }
+  // Open vSwitch does not encode an all-zero address (nor, then, the ports): "nat(src=0.0.0.0)"
+  // comes back from the switch as "nat(src)", which is what it means.
+  static constexpr std::array<uint8_t, 16> kZero{};
+  if (nat->af != CtNatSpec::Af::kNone && nat->addr_min == kZero && nat->addr_max == kZero) {
+    nat->af = CtNatSpec::Af::kNone;
+    nat->port_min = nat->port_max = 0;
+  }
+  return ok_status();
+}
+
+Result<CtNatSpec> parse_nat(std::string_view args) {
+  CtNatSpec nat;
+  bool src = false, dst = false;
+  oftext::KeyValueScanner sc(args);
+  KeyValue kv;
+  for (auto step = sc.next(&kv); step != oftext::KeyValueScanner::Step::kEnd; step = sc.next(&kv)) {
+    if (step == oftext::KeyValueScanner::Step::kError) return make_error(sc.error());
+    if (kv.key == "src" || kv.key == "dst") {
+      (kv.key == "src" ? src : dst) = true;
+      NT_TRY(parse_nat_range(kv.value, &nat));
+    } else if (kv.key == "persistent") {
+      nat.persistent = true;
+    } else if (kv.key == "hash") {
+      nat.hash = true;
+    } else if (kv.key == "random") {
+      nat.random = true;
+    } else {
+      return make_verbatim_error("invalid key \"" + std::string(kv.key) + "\" in \"nat\" argument");
+    }
+  }
+  if (src && dst) return make_verbatim_error("May only specify one of \"src\" or \"dst\".");
+  if (!src && !dst) {
+    if (nat.persistent || nat.hash || nat.random) {
+      return make_verbatim_error("Flags allowed only with \"src\" or \"dst\".");
+    }
+    if (nat.af != CtNatSpec::Af::kNone) {
+      return make_verbatim_error("Range allowed only with \"src\" or \"dst\".");
+    }
+  }
+  if (nat.hash && nat.random) {
+    return make_verbatim_error("Both \"hash\" and \"random\" are not allowed.");
+  }
+  nat.kind = src ? CtNatSpec::Kind::kSrc : dst ? CtNatSpec::Kind::kDst : CtNatSpec::Kind::kReverse;
+  return nat;
+}
+
+Status parse_ct_zone(std::string_view value, CtAction* ct) {
+  // str_to_u16() first (decimal, 0x hex or 0 octal), else a subfield.
+  if (auto z = oftext::parse_u128(value, 64); z && *z <= 0xffff) {
+    ct->zone = static_cast<uint16_t>(*z);
+    ct->zone_src = Subfield{};
+    return ok_status();
+  }
+  std::string_view name = value.substr(0, value.find('['));
+  if (!oftext::find_field(name)) {
+    return make_verbatim_error(std::string(value) + ": unknown field `" + std::string(name) + "'");
+  }
+  auto sf = oftext::parse_subfield_any(value);
+  if (!sf.ok()) return make_verbatim_error(std::string(value) + ": " + sf.error().message);
+  ct->zone_src = *sf;
+  ct->zone = 0;
+  return ok_status();
+}
+
+template <>
+Result<Action> parse_payload<CtAction>(const ParseCtx& ctx, const KeyValue& kv) {
+  CtAction ct;
+  oftext::KeyValueScanner sc(kv.delim == '(' ? kv.value : std::string_view{});
+  KeyValue arg;
+  for (auto step = sc.next(&arg); step != oftext::KeyValueScanner::Step::kEnd;
+       step = sc.next(&arg)) {
+    if (step == oftext::KeyValueScanner::Step::kError) return make_error(sc.error());
+    if (arg.key == "commit") {
+      ct.commit = true;
+    } else if (arg.key == "force") {
+      ct.force = true;
+    } else if (arg.key == "table") {
+      auto t =
+          !arg.value.empty() && arg.value.find_first_not_of("0123456789") == std::string_view::npos
+              ? oftext::parse_u128(arg.value, 64)
+              : std::nullopt;
+      if (!t || *t > 255) return make_verbatim_error("unknown table " + std::string(arg.value));
+      if (*t == CtAction::kNoTable) return make_verbatim_error("invalid table 0xff");
+      ct.table = static_cast<uint8_t>(*t);
+    } else if (arg.key == "zone") {
+      NT_TRY(parse_ct_zone(trim(arg.value), &ct));
+    } else if (arg.key == "alg") {
+      if (arg.value == "ftp") {
+        ct.alg = CtAction::kAlgFtp;
+      } else if (arg.value == "tftp") {
+        ct.alg = CtAction::kAlgTftp;
+      } else {
+        return make_verbatim_error("invalid conntrack helper \"" + std::string(arg.value) + "\"");
+      }
+    } else if (arg.key == "nat") {
+      auto nat = parse_nat(arg.delim == '(' ? arg.value : std::string_view{});
+      if (!nat.ok()) return nat.error();
+      ct.nat = *nat;
+    } else if (arg.key == "exec") {
+      auto acts = parse_actions(arg.delim == '(' ? arg.value : std::string_view{}, ctx.names,
+                                /*inside_ct=*/true);
+      if (!acts.ok()) return acts.error();
+      auto exec = ct_exec_actions(*acts);
+      if (!exec.ok()) return exec.error();
+      ct.exec = std::move(*exec);
+    } else {
+      return make_verbatim_error("invalid argument to \"ct\" action: `" + std::string(arg.key) +
+                                 "'");
+    }
+  }
+  if (ct.force && !ct.commit) {
+    return make_verbatim_error("\"force\" flag requires \"commit\" flag.");
+  }
+  return Action(std::move(ct));
+}
+
+// ofpacts_verify_nested() outside ct(): ct_mark and ct_label are written only by ct(exec(...)).
+Status check_ct_fields_outside_ct(const ActionList& acts) {
+  for (const Action& a : acts) {
+    const FieldInfo* f = action_dst_field(a);
+    if (f && field_requires_ct(*f)) {
+      return make_verbatim_error("cannot set CT fields outside of ct action");
+    }
+  }
+  return ok_status();
+}
+
 struct Keyword {
   std::string_view name;
   ParseFn fn;
@@ -442,6 +690,10 @@ Result<Action> parse_one(const ParseCtx& ctx, const KeyValue& kv) {
 }  // namespace
 
 Result<ActionList> parse_actions(std::string_view s, const PortNamer* names) {
+  return parse_actions(s, names, false);
+}
+
+Result<ActionList> parse_actions(std::string_view s, const PortNamer* names, bool inside_ct) {
   ActionList out;
   bool drop = false;
   ParseCtx ctx{names};
@@ -462,6 +714,7 @@ Result<ActionList> parse_actions(std::string_view s, const PortNamer* names) {
   if (drop && !out.empty()) return make_error("'drop' must not be combined with other actions");
   NT_TRY(oftext::check_instruction_order(out));
   NT_TRY(oftext::check_conjunction_company(out));
+  if (!inside_ct) NT_TRY(check_ct_fields_outside_ct(out));
   return out;
 }
 

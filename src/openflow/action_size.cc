@@ -18,6 +18,18 @@ constexpr size_t pad8(size_t n) { return (n + 7) / 8 * 8; }
 
 size_t field_bytes(const FieldInfo* f) { return f ? f->size : 16; }
 
+size_t ofpact_size(const Action& a);
+
+// struct ofpact_conntrack (flags, zone_imm, zone_src, alg, recirc_table) and its nested
+// actions; a nat is a nested struct ofpact_nat (flags, range_af, two 16-byte addresses, two
+// ports).
+size_t ct_size(const CtAction& c) {
+  size_t n = pad8(kOfpact + 2 + 2 + kSubfield + 2 + 1);
+  if (c.nat) n += pad8(kOfpact + 2 + 2 + 16 + 16 + 2 + 2);
+  for (const CtExecAction& e : c.exec) n += ofpact_size(ct_exec_action(e));
+  return n;
+}
+
 size_t ofpact_size(const Action& a) {
   return std::visit(
       Overloaded{
@@ -45,6 +57,7 @@ size_t ofpact_size(const Action& a) {
           [](const LearnAction& l) { return pad8(kOfpact + 60 + l.specs.size() * 48); },
           [](const SetIpDscpAction&) { return pad8(kOfpact + 1); },
           [](const ConjunctionAction&) { return pad8(kOfpact + 1 + 1 + 4); },
+          [](const CtAction& c) { return ct_size(c); },
           [](const auto&) { return pad8(kOfpact); },  // strip/pop_vlan, ct_clear: no payload
       },
       a);

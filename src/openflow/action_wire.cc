@@ -33,23 +33,25 @@ WireState initial_state(const Match& m, const WireOptions& opt) {
   return st;
 }
 
-bool mask_contiguous(u128 mask) {
-  if (mask == 0 || (mask >> 64) != 0) return false;
-  uint64_t m = static_cast<uint64_t>(mask);
-  uint64_t low = m >> std::countr_zero(m);
-  return (low & (low + 1)) == 0;
-}
-
-// set_field_to_nxast(): NXAST_REG_LOAD (printed load:V->FIELD[a..b]) when the field has an
-// NXM header, fits in 64 bits and the mask is one run of bits; else NXAST_REG_LOAD2, which
-// decodes back to set_field.
-Action nxast_load(const SetFieldAction& sf) {
+// set_field_to_nxast(): when the field has an NXM header, one NXAST_REG_LOAD (printed
+// load:V->FIELD[a..b]) per run of mask bits, at most 64 bits each (next_load_segment()), so
+// set_field:0x5/0x5->reg0 becomes load:0x1->NXM_NX_REG0[0],load:0x1->NXM_NX_REG0[2] and a
+// whole ct_label two 64-bit loads; else NXAST_REG_LOAD2, which decodes back to set_field.
+void push_nxast_load(ActionList& out, const SetFieldAction& sf) {
   const FieldInfo& f = *sf.field;
-  if (f.nxm_name.empty() || f.width > 64 || !mask_contiguous(sf.mask)) return sf;
-  int ofs = std::countr_zero(static_cast<uint64_t>(sf.mask));
-  int n = std::popcount(static_cast<uint64_t>(sf.mask));
-  Subfield dst{&f, static_cast<uint8_t>(ofs), static_cast<uint8_t>(n)};
-  return RegLoadAction{dst, (sf.value & sf.mask) >> ofs};
+  u128 mask = sf.mask & field_ones(f);
+  if (f.nxm_name.empty() || mask == 0) return out.push_back(sf);
+  int start = 0;
+  while (start < f.width) {
+    int ofs = start;
+    while (ofs < f.width && !((mask >> ofs) & 1)) ++ofs;
+    if (ofs >= f.width) break;
+    int end = ofs;
+    while (end < f.width && end < ofs + 64 && ((mask >> end) & 1)) ++end;
+    Subfield dst{&f, static_cast<uint8_t>(ofs), static_cast<uint8_t>(end - ofs)};
+    out.push_back(RegLoadAction{dst, (sf.value >> ofs) & ones(end - ofs)});
+    start = end;
+  }
 }
 
 SetFieldAction whole(FieldId id, u128 value) {
@@ -84,7 +86,7 @@ void legacy_set_field(WireState& st, const SetFieldAction& sf) {
       return st.out.push_back(SetIpDscpAction{static_cast<uint8_t>((v & 0x3f) << 2)});
     case FieldId::kNwTos:
       // With ECN bits no OpenFlow 1.0 action writes them with the DSCP: an NXM load.
-      if (v & 3) return st.out.push_back(nxast_load(sf));
+      if (v & 3) return push_nxast_load(st.out, sf);
       return st.out.push_back(SetIpDscpAction{static_cast<uint8_t>(v)});
     case FieldId::kNwSrc:
       return st.out.push_back(SetIpv4SrcAction{static_cast<uint32_t>(v)});
@@ -99,7 +101,7 @@ void legacy_set_field(WireState& st, const SetFieldAction& sf) {
     case FieldId::kUdpDst:
       return st.out.push_back(SetL4DstAction{static_cast<uint16_t>(v)});
     default:
-      return st.out.push_back(nxast_load(sf));
+      return push_nxast_load(st.out, sf);
   }
 }
 
@@ -110,7 +112,7 @@ void put_set_field(WireState& st, const SetFieldAction& sf) {
   if (st.opt.version >= 6) return st.out.push_back(sf);
   if (!oxm(st)) return legacy_set_field(st, sf);
   if (sf.mask == field_ones(*sf.field)) return st.out.push_back(sf);
-  st.out.push_back(nxast_load(sf));
+  push_nxast_load(st.out, sf);
 }
 
 void put_reg_load(WireState& st, const RegLoadAction& l) {
@@ -187,6 +189,22 @@ void put_goto(WireState& st, const GotoTableAction& g) {
   st.out.push_back(g);
 }
 
+void put_action(WireState& st, const Action& a);
+
+// ct(exec(...)): the nested actions travel in the same protocol as the ct action.
+CtAction put_ct(const WireState& st, const CtAction& c) {
+  WireState sub(st.opt);
+  for (const CtExecAction& e : c.exec) put_action(sub, ct_exec_action(e));
+  CtAction out = c;
+  out.exec.clear();
+  for (const Action& a : sub.out) {
+    if (auto* sf = std::get_if<SetFieldAction>(&a)) out.exec.push_back(*sf);
+    if (auto* l = std::get_if<RegLoadAction>(&a)) out.exec.push_back(*l);
+    if (auto* m = std::get_if<RegMoveAction>(&a)) out.exec.push_back(*m);
+  }
+  return out;
+}
+
 void put_action(WireState& st, const Action& a) {
   std::visit(Overloaded{
                  [&](const GotoTableAction& g) { put_goto(st, g); },
@@ -223,6 +241,7 @@ void put_action(WireState& st, const Action& a) {
                  [&](const WriteMetadataAction& w) { st.out.push_back(w); },
                  [&](const LearnAction& l) { st.out.push_back(l); },
                  [&](const CtClearAction& c) { st.out.push_back(c); },
+                 [&](const CtAction& c) { st.out.push_back(put_ct(st, c)); },
                  [&](const ConjunctionAction& c) { st.out.push_back(c); },
                  [&](const std::monostate&) {},
              },
@@ -273,10 +292,13 @@ Match match_wire_form(const Match& m, int version) {
 }
 
 bool of10_can_match(const Match& m) {
-  static constexpr FieldId kNever[] = {FieldId::kTunId,    FieldId::kTunSrc, FieldId::kTunDst,
-                                       FieldId::kMetadata, FieldId::kNwTtl,  FieldId::kNwFrag,
-                                       FieldId::kArpSha,   FieldId::kArpTha, FieldId::kIpv6Src,
-                                       FieldId::kIpv6Dst,  FieldId::kNwEcn};
+  static constexpr FieldId kNever[] = {
+      FieldId::kTunId,   FieldId::kTunSrc,    FieldId::kTunDst,    FieldId::kMetadata,
+      FieldId::kNwTtl,   FieldId::kNwFrag,    FieldId::kArpSha,    FieldId::kArpTha,
+      FieldId::kIpv6Src, FieldId::kIpv6Dst,   FieldId::kNwEcn,     FieldId::kCtState,
+      FieldId::kCtZone,  FieldId::kCtMark,    FieldId::kCtLabel,   FieldId::kCtNwSrc,
+      FieldId::kCtNwDst, FieldId::kCtIpv6Src, FieldId::kCtIpv6Dst, FieldId::kCtNwProto,
+      FieldId::kCtTpSrc, FieldId::kCtTpDst};
   for (FieldId id : kNever) {
     if (m.get_mask(field_info(id)) != 0) return false;
   }

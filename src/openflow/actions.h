@@ -8,7 +8,9 @@
 // adding a row fails to compile until each of them handles the new action.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -143,6 +145,50 @@ struct SetIpDscpAction {
 struct CtClearAction {
   bool operator==(const CtClearAction&) const = default;
 };
+// nat / nat(src|dst=ADDR[-ADDR][:PORT[-PORT]][,persistent][,hash|random]) inside ct().
+struct CtNatSpec {
+  enum class Kind : uint8_t {
+    kReverse,  // bare "nat": apply the NAT an existing connection already has
+    kSrc,
+    kDst,
+  };
+  Kind kind = Kind::kReverse;
+  // The address family of the range: none ("nat(src)", or an all-zero address, which
+  // Open vSwitch does not encode), IPv4 or IPv6.
+  enum class Af : uint8_t { kNone, kIpv4, kIpv6 };
+  Af af = Af::kNone;
+  // Addresses in network byte order: IPv4 in bytes 0..3 (the rest zero), IPv6 all 16.
+  // addr_max is zero when only one address was given.
+  std::array<uint8_t, 16> addr_min{};
+  std::array<uint8_t, 16> addr_max{};
+  uint16_t port_min = 0;  // 0: no port range (ports are kept unless they collide)
+  uint16_t port_max = 0;  // 0 or == port_min: one port
+  bool persistent = false;
+  bool hash = false;
+  bool random = false;
+  bool operator==(const CtNatSpec&) const = default;
+};
+// What ct(exec(...)) may hold: writes of ct_mark / ct_label (checked when parsed).
+using CtExecAction = std::variant<SetFieldAction, RegLoadAction, RegMoveAction>;
+
+// ct([commit][,force][,table=N][,zone=N|zone=FIELD[a..b]][,nat[(...)]][,exec(...)]
+//    [,alg=ftp|tftp]) — ovs-actions(7), "The ct action". Sends the packet through the
+// connection tracker of `zone`; with table=N a clone re-enters table N with ct_state and the
+// other ct_* fields set. Printed in this canonical order whatever order it was written in.
+struct CtAction {
+  static constexpr uint8_t kNoTable = 255;  // NX_CT_RECIRC_NONE: no recirculation
+  static constexpr uint16_t kAlgFtp = 21, kAlgTftp = 69;
+  bool commit = false;
+  bool force = false;              // with commit: re-commit a reply-direction connection
+  uint8_t table = kNoTable;        // table=N, 0..254
+  uint16_t zone = 0;               // zone=N (when zone_src has no field)
+  Subfield zone_src;               // zone=FIELD[a..b] (16 bits), read at translation time
+  std::optional<CtNatSpec> nat;    // nat / nat(...)
+  std::vector<CtExecAction> exec;  // exec(...)
+  uint16_t alg = 0;                // 0, kAlgFtp or kAlgTftp (the helper's well-known port)
+  bool operator==(const CtAction&) const = default;
+};
+
 // conjunction(ID,K/N): this rule is clause K (1-based) of the N-dimensional conjunctive match
 // ID (ovs-fields(7), "Conjunctive Match Fields"). A rule with conjunction actions matches only
 // when, at its priority, every clause 1..N of ID has a matching rule; then the lookup is
@@ -214,6 +260,7 @@ struct LearnAction {
   X(Learn, "learn", LearnAction)                          \
   X(SetIpDscp, "mod_nw_tos", SetIpDscpAction)             \
   X(CtClear, "ct_clear", CtClearAction)                   \
+  X(Ct, "ct", CtAction)                                   \
   X(Conjunction, "conjunction", ConjunctionAction)
 
 enum class ActionType : uint8_t {
@@ -247,6 +294,8 @@ struct PortNamer {
 
 // Parses "actions" text: "strip_vlan,set_tunnel:0x64,output:2", "drop", "" (= drop).
 Result<ActionList> parse_actions(std::string_view s, const PortNamer* names = nullptr);
+// The same for the actions nested in ct(exec(...)), where ct_mark / ct_label may be written.
+Result<ActionList> parse_actions(std::string_view s, const PortNamer* names, bool inside_ct);
 // Formats as ovs-ofctl dump-flows does; an empty list formats as "drop".
 std::string format_actions(const ActionList& acts, const PortNamer* names = nullptr);
 std::string format_action(const Action& a, const PortNamer* names = nullptr);
@@ -257,5 +306,8 @@ size_t ofpacts_size(const ActionList& acts);
 // Checks actions against the rule's match (prerequisites of set_field/load/move targets,
 // bit widths, output port ranges, goto_table going forward). `table` is the rule's table.
 Status check_actions(const ActionList& acts, const Match& match, uint8_t table);
+
+// The action a ct(exec(...)) element is (for printing and translation).
+Action ct_exec_action(const CtExecAction& a);
 
 }  // namespace nt

@@ -43,6 +43,7 @@ FlowSplit split_actions(std::string_view t) {
 }
 
 Error prefixed(std::string_view prefix, const Error& e) {
+  if (e.verbatim) return e;
   return Error{e.code, std::string(prefix) + e.message};
 }
 

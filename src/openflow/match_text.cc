@@ -392,6 +392,36 @@ void put_l4(std::string& s, const FlowKey& f, const FlowKey& w) {
   }
 }
 
+// The conntrack fields, in match_format()'s order (after conj_id, before the protocol).
+void put_ct(std::string& s, const Match& m) {
+  const FlowKey& f = m.value;
+  const FlowKey& w = m.mask;
+  if (w.ct_state) {
+    put_name(s, "ct_state");
+    s += format_ct_state(f.ct_state, w.ct_state);
+    s += ',';
+  }
+  if (w.ct_zone) put_dec(s, "ct_zone", f.ct_zone);
+  put_hex_masked(s, "ct_mark", f.ct_mark, w.ct_mark, 0xffffffffu);
+  const FieldInfo& label = field_info(FieldId::kCtLabel);
+  if (u128 lm = m.get_mask(label)) {
+    put_name(s, "ct_label");
+    append_hex(s, m.get_value(label));
+    if (lm != ~u128{0}) {
+      s += '/';
+      append_hex(s, lm);
+    }
+    s += ',';
+  }
+  put_ipv4(s, "ct_nw_src", f.ct_nw_src, w.ct_nw_src);
+  put_ipv4(s, "ct_nw_dst", f.ct_nw_dst, w.ct_nw_dst);
+  put_ipv6(s, "ct_ipv6_src", FieldId::kCtIpv6Src, m);
+  put_ipv6(s, "ct_ipv6_dst", FieldId::kCtIpv6Dst, m);
+  if (w.ct_nw_proto) put_dec(s, "ct_nw_proto", f.ct_nw_proto);
+  put_u16_masked(s, "ct_tp_src", f.ct_tp_src, w.ct_tp_src);
+  put_u16_masked(s, "ct_tp_dst", f.ct_tp_dst, w.ct_tp_dst);
+}
+
 }  // namespace
 }  // namespace oftext
 
@@ -420,7 +450,10 @@ std::string format_match(const Match& match, uint16_t priority, const PortNamer*
   std::string s;
   s.reserve(128);
   if (priority != kDefaultPriority) put_dec(s, "priority", priority);
+  // recirc_id is no OpenFlow field: only megaflows and traces have it in their masks.
+  put_hex_masked(s, "recirc_id", f.recirc_id, w.recirc_id, 0xffffffffu);
   if (w.conj_id) put_dec(s, "conj_id", f.conj_id);  // before the protocol, as OVS prints it
+  put_ct(s, match);
   ProtoSkip skip = put_protocol(s, f, w);
   put_metadata(s, f, w, names);
   put_vlan(s, f.vlan_tci, w.vlan_tci);

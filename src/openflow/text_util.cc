@@ -457,6 +457,9 @@ void append_field_value(std::string& out, const FieldInfo& f, u128 value, u128 m
     case FieldFormat::kTcpFlags:
       out += format_tcp_flags(static_cast<uint16_t>(value), static_cast<uint16_t>(mask));
       return;
+    case FieldFormat::kCtState:
+      out += format_ct_state(static_cast<uint8_t>(value), static_cast<uint8_t>(mask));
+      return;
     case FieldFormat::kHex:
     case FieldFormat::kHex16:
     case FieldFormat::kEthType:

@@ -93,11 +93,29 @@ struct FlowKey {
   MacAddr arp_tha;       // ARP target hardware address
   uint32_t conj_id = 0;  // set only while the classifier looks up a completed conjunction
                          // (conj_id=ID flows); always 0 in a packet's key
-  // IPv6 addresses last: most masks never reach them.
+  // Connection tracking (all zero for a packet that no ct() has seen; five words). They follow
+  // the ordinary packet's fields so those keep their offsets; the classifier counts them to its
+  // metadata stage.
+  uint32_t recirc_id = 0;   // datapath recirculation id (0: first pass); not an OpenFlow field
+  uint32_t ct_mark = 0;     // ct_mark
+  uint8_t ct_state = 0;     // kCs* bits (conntrack/conntrack.h); 0 = untracked
+  uint8_t ct_nw_proto = 0;  // original-direction tuple, before NAT (the parent's for +rel):
+  uint16_t ct_zone = 0;     //   IP protocol ...
+  uint32_t ct_nw_src = 0;   //   ... IPv4 source (host order) ...
+  uint32_t ct_nw_dst = 0;   //   ... IPv4 destination ...
+  uint16_t ct_tp_src = 0;   //   ... L4 source port / ICMP type ...
+  uint16_t ct_tp_dst = 0;   //   ... L4 destination port / ICMP code
+  // ct_label as 16 bytes in network (big-endian) order, like the IPv6 addresses: byte 0 holds
+  // bits 127..120, byte 15 bits 7..0 (ct_label=0x1 sets ct_label[15] = 1). ct_label_get/set()
+  // below convert to and from the 128-bit integer.
+  std::array<uint8_t, 16> ct_label{};
+  // IPv6 addresses last: most masks never reach them; the conntrack tuple's after the packet's.
   std::array<uint8_t, 16> ipv6_src{};
   std::array<uint8_t, 16> ipv6_dst{};
+  std::array<uint8_t, 16> ct_ipv6_src{};  // original-direction IPv6 source, before NAT
+  std::array<uint8_t, 16> ct_ipv6_dst{};  // original-direction IPv6 destination, before NAT
 
-  static constexpr size_t kWords = 22;
+  static constexpr size_t kWords = 31;
 
   const KeyWord* words() const { return reinterpret_cast<const KeyWord*>(this); }
   KeyWord* words() { return reinterpret_cast<KeyWord*>(this); }
@@ -112,6 +130,23 @@ static_assert(sizeof(FlowKey) == FlowKey::kWords * 8, "FlowKey must be whole 64-
 static_assert(std::is_trivially_copyable_v<FlowKey>);
 static_assert(std::has_unique_object_representations_v<FlowKey>, "FlowKey has no hidden padding");
 static_assert(offsetof(FlowKey, ipv6_src) % 8 == 0);
+static_assert(offsetof(FlowKey, recirc_id) % 8 == 0 && offsetof(FlowKey, ct_label) % 8 == 0,
+              "the conntrack block is whole words");
+static_assert(offsetof(FlowKey, ipv6_src) == offsetof(FlowKey, recirc_id) + 40,
+              "the conntrack block (before the IPv6 addresses) is five words");
+static_assert(offsetof(FlowKey, ct_ipv6_dst) + 16 == sizeof(FlowKey),
+              "the conntrack IPv6 tuple ends the key");
+
+// ct_label as a 128-bit integer (the byte array is big-endian).
+inline unsigned __int128 ct_label_get(const FlowKey& k) {
+  unsigned __int128 v = 0;
+  for (uint8_t b : k.ct_label) v = v << 8 | b;
+  return v;
+}
+inline void ct_label_set(FlowKey& k, unsigned __int128 v) {
+  for (int i = 15; i >= 0; --i, v >>= 8)
+    k.ct_label[static_cast<size_t>(i)] = static_cast<uint8_t>(v);
+}
 
 std::string ipv6_to_string(const std::array<uint8_t, 16>& addr);
 

@@ -23,6 +23,15 @@ std::string format_flow(const FlowKey& k, const PortNamer* names, bool with_in_p
   for (int i = 0; i < 16; ++i) {
     show_if_set(m, k, static_cast<FieldId>(static_cast<int>(FieldId::kReg0) + i));
   }
+  // Connection tracking (after a ct() recirculation): each field when it is not zero, as
+  // Open vSwitch's "Flow: recirc_id=0x1,ct_state=new|trk,ct_zone=1,...". recirc_id has no
+  // field-table row (it is no OpenFlow field); format_match() prints it from the mask.
+  if (k.recirc_id) m.mask.recirc_id = 0xffffffff;
+  for (FieldId id : {FieldId::kCtState, FieldId::kCtZone, FieldId::kCtMark, FieldId::kCtLabel,
+                     FieldId::kCtNwSrc, FieldId::kCtNwDst, FieldId::kCtIpv6Src, FieldId::kCtIpv6Dst,
+                     FieldId::kCtNwProto, FieldId::kCtTpSrc, FieldId::kCtTpDst}) {
+    show_if_set(m, k, id);
+  }
   for (FieldId id : {FieldId::kInPort, FieldId::kVlanTci, FieldId::kDlSrc, FieldId::kDlDst}) {
     show(m, id);
   }

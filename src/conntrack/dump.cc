@@ -1,0 +1,244 @@
+// dpctl/dump-conntrack, flush-conntrack and ct-stats-show: Open vSwitch's text
+// (lib/ct-dpif.c's ct_dpif_format_entry(), dpctl.c).
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstdio>
+
+#include "common/addr.h"
+#include "common/strings.h"
+#include "conntrack/conn.h"
+#include "conntrack/conntrack.h"
+#include "packet/bytes.h"
+
+namespace nt {
+
+using ct::Conn;
+using ct::ConnKey;
+using ct::Table;
+
+namespace {
+
+const char* proto_name(uint8_t p) {
+  switch (p) {
+    case 1:
+      return "icmp";
+    case 58:
+      return "icmpv6";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 132:
+      return "sctp";
+    case 136:
+      return "udplite";
+    case 33:
+      return "dccp";
+    case 2:
+      return "igmp";
+    default:
+      return nullptr;
+  }
+}
+
+bool has_ports(uint8_t p) { return p == 6 || p == 17 || p == 132 || p == 136 || p == 33; }
+
+std::string addr_text(const CtAddr& a, bool v6) {
+  if (!v6) return ipv4_to_string(load_be32(a.b.data()));
+  return ipv6_to_string(a.b);
+}
+
+void format_tuple(std::string& s, const ConnKey& k) {
+  s += "src=" + addr_text(k.src, k.ipv6) + ",dst=" + addr_text(k.dst, k.ipv6);
+  if (ct::is_icmp(k.proto, k.ipv6)) {
+    s += ",id=" + std::to_string(k.sport) + ",type=" + std::to_string(k.stype) +
+         ",code=" + std::to_string(k.code);
+  } else if (has_ports(k.proto)) {
+    s += ",sport=" + std::to_string(k.sport) + ",dport=" + std::to_string(k.dport);
+  }
+}
+
+std::string hex128(u128 v) {
+  std::string s = "0x";
+  bool printed = false;
+  for (int i = 15; i >= 0; --i) {
+    unsigned byte = static_cast<unsigned>(v >> (i * 8)) & 0xff;
+    if (!byte && !printed) continue;
+    char buf[4];
+    std::snprintf(buf, sizeof buf, printed ? "%02x" : "%x", byte);
+    s += buf;
+    printed = true;
+  }
+  return printed ? s : "0";
+}
+
+uint8_t coalesce(uint8_t st) {
+  if (st == ct::kFinWait2) return ct::kTimeWait;
+  if (st == ct::kSynRecv) return ct::kEstablished;
+  return st;
+}
+
+void format_protoinfo(std::string& s, const Conn& c, bool more) {
+  const ct::TcpPeer& o = c.peer[0];
+  const ct::TcpPeer& r = c.peer[1];
+  s += ",protoinfo=(";
+  if (!more) {
+    s += "state=";
+    s += ct::tcp_state_name(coalesce(std::max(o.state, r.state)));
+  } else {
+    s += std::string("state_orig=") + ct::tcp_state_name(o.state) +
+         ",state_reply=" + ct::tcp_state_name(r.state);
+    uint8_t wo = o.wscale & ct::kWscaleMask, wr = r.wscale & ct::kWscaleMask;
+    if (wo || wr) {
+      s += ",wscale_orig=" + std::to_string(wo) + ",wscale_reply=" + std::to_string(wr);
+    }
+    s += ",flags_orig=0,flags_reply=0";
+  }
+  s += ")";
+}
+
+void format_conn(std::string& s, const Conn& c, int64_t now, bool more, bool stats) {
+  const ConnKey& k = c.key[0];
+  const char* name = proto_name(k.proto);
+  s += name ? name : std::to_string(k.proto);
+  s += ",orig=(";
+  format_tuple(s, c.key[0]);
+  s += "),reply=(";
+  format_tuple(s, c.key[1]);
+  s += ")";
+  if (more) s += ",id=0";
+  if (k.zone) s += ",zone=" + std::to_string(k.zone);
+  if (more) s += ",status=0";
+  if (stats) {
+    int64_t left = c.expiration - now;
+    s += ",timeout=" + std::to_string(left > 0 ? left / 1000 : 0);
+  }
+  if (c.mark) s += ",mark=" + std::to_string(c.mark);
+  if (c.label) s += ",labels=" + hex128(c.label);
+  if (k.proto == kIpProtoTcp) format_protoinfo(s, c, more);
+  s += "\n";
+}
+
+template <typename F>
+void for_each_conn(const Table& t, F&& f) {
+  for (uint32_t i = 0; i < t.chunks.size() * Table::kChunk; ++i) {
+    const Conn& c = t.at(i);
+    if (c.in_use) f(c);
+  }
+}
+
+// One "name=value" of a flush tuple into `k`.
+bool tuple_field(ConnKey& k, std::string_view name, std::string_view v) {
+  auto num = [&](uint32_t max, uint32_t& out) {
+    int base = v.starts_with("0x") ? 16 : 10;
+    std::string_view d = base == 16 ? v.substr(2) : v;
+    auto [p, ec] = std::from_chars(d.data(), d.data() + d.size(), out, base);
+    return ec == std::errc() && p == d.data() + d.size() && out <= max;
+  };
+  uint32_t n = 0;
+  if (name == "ct_nw_src" || name == "ct_nw_dst") {
+    auto a = ipv4_parse(v);
+    if (!a) return false;
+    store_be32((name == "ct_nw_src" ? k.src : k.dst).b.data(), *a);
+    return true;
+  }
+  if (name == "ct_ipv6_src" || name == "ct_ipv6_dst") {
+    std::string str(v);
+    k.ipv6 = 1;
+    return inet_pton(AF_INET6, str.c_str(), (name == "ct_ipv6_src" ? k.src : k.dst).b.data()) == 1;
+  }
+  if (!num(name == "ct_nw_proto" || name == "icmp_type" || name == "icmp_code" ? 255 : 65535, n)) {
+    return false;
+  }
+  if (name == "ct_nw_proto")
+    k.proto = static_cast<uint8_t>(n);
+  else if (name == "ct_tp_src")
+    k.sport = static_cast<uint16_t>(n);
+  else if (name == "ct_tp_dst")
+    k.dport = static_cast<uint16_t>(n);
+  else if (name == "icmp_id")
+    k.sport = k.dport = static_cast<uint16_t>(n);
+  else if (name == "icmp_type")
+    k.stype = static_cast<uint8_t>(n);
+  else if (name == "icmp_code")
+    k.code = static_cast<uint8_t>(n);
+  else
+    return false;
+  return true;
+}
+
+Result<ConnKey> parse_tuple(std::string_view text, uint16_t zone) {
+  ConnKey k{};
+  k.zone = zone;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos || !tuple_field(k, item.substr(0, eq), item.substr(eq + 1))) {
+      return make_error("Invalid conntrack tuple field: " + std::string(item));
+    }
+  }
+  if (!k.proto) return make_error("Invalid conntrack tuple: ct_nw_proto is missing");
+  if (ct::is_icmp(k.proto, k.ipv6)) k.dtype = ct::reverse_icmp_type(k.stype, k.ipv6);
+  return k;
+}
+
+}  // namespace
+
+std::string Conntrack::dump(std::optional<uint16_t> zone, bool more, bool stats) const {
+  std::string s;
+  int64_t now = t_->now();
+  for_each_conn(*t_, [&](const Conn& c) {
+    if ((!zone || c.key[0].zone == *zone) && c.expiration > now)
+      format_conn(s, c, now, more, stats);
+  });
+  return s;
+}
+
+Result<size_t> Conntrack::flush(std::optional<uint16_t> zone, std::string_view tuple) {
+  Table& t = *t_;
+  if (!tuple.empty()) {
+    auto k = parse_tuple(tuple, zone.value_or(0));
+    if (!k) return k.error();
+    bool reply = false;
+    Conn* c = t.lookup(*k, ct::hash_key(*k), &reply);
+    if (!c) return make_error("No such file or directory", ErrorCode::kNotFound);
+    t.remove(c->idx);
+    return size_t{1};
+  }
+  size_t n = 0;
+  for (uint32_t i = 0; i < t.chunks.size() * Table::kChunk; ++i) {
+    Conn& c = t.at(i);
+    if (c.in_use && (!zone || c.key[0].zone == *zone)) {
+      t.remove(i);
+      ++n;
+    }
+  }
+  return n;
+}
+
+std::string Conntrack::stats_show() const {
+  static constexpr struct {
+    uint8_t proto;
+    const char* name;
+  } kKeys[] = {{6, "TCP"},  {17, "UDP"},    {132, "SCTP"}, {136, "UDPLITE"}, {33, "DCCP"},
+               {1, "ICMP"}, {58, "ICMPV6"}, {2, "IGMP"},   {0, "OTHER"}};
+  size_t per[9] = {}, total = 0;
+  int64_t now = t_->now();
+  for_each_conn(*t_, [&](const Conn& c) {
+    if (c.expiration <= now) return;
+    ++total;
+    size_t i = 0;
+    while (i < 8 && kKeys[i].proto != c.key[0].proto) ++i;
+    ++per[i];
+  });
+  std::string s = "Connections Stats:\n    Total: " + std::to_string(total) + "\n";
+  for (size_t i = 0; i < 9; ++i) {
+    if (per[i]) s += std::string("    ") + kKeys[i].name + ": " + std::to_string(per[i]) + "\n";
+  }
+  return s;
+}
+
+}  // namespace nt
