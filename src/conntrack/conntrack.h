@@ -42,22 +42,16 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "packet/ct_meta.h"
 #include "packet/flow_key.h"
 #include "packet/packet.h"
 #include "packet/parse.h"
 
 namespace nt {
 
-// ct_state bits, as ovs-fields(7) (CS_*).
-inline constexpr uint8_t kCsNew = 0x01, kCsEst = 0x02, kCsRel = 0x04, kCsRpl = 0x08, kCsInv = 0x10,
-                         kCsTrk = 0x20, kCsSnat = 0x40, kCsDnat = 0x80;
-
 using u128 = unsigned __int128;  // the same alias as flow/fields.h
 
-struct CtAddr {  // IPv4 in b[0..3] network order, or IPv6
-  std::array<uint8_t, 16> b{};
-  bool operator==(const CtAddr&) const = default;
-};
+// ct_state bits (kCs*), CtAddr and CtMeta, which packets carry, are in packet/ct_meta.h.
 
 struct CtNat {  // the nat(...) argument of ct()
   enum class Kind : uint8_t { kNone, kReverseOnly /* bare `nat` */, kSrc, kDst };
@@ -66,6 +60,7 @@ struct CtNat {  // the nat(...) argument of ct()
   CtAddr addr_min, addr_max;            // range (max == min for one address); zero = `nat(src)`
   uint16_t port_min = 0, port_max = 0;  // 0/0: keep the port unless it collides
   bool persistent = false, random = false, hash = false;
+  bool operator==(const CtNat&) const = default;
 };
 
 struct CtArgs {  // one ct() as the datapath executes it
@@ -76,24 +71,7 @@ struct CtArgs {  // one ct() as the datapath executes it
   bool set_label = false;
   u128 label = 0, label_mask = 0;
   CtNat nat;
-};
-
-// What a ct() leaves in the packet's metadata (the datapath copies it into FlowKey's ct_*).
-// It is also read: state/zone/conn of a previous ct() decide the fast path and NAT reuse.
-struct CtMeta {
-  uint8_t state = 0;  // kCs* bits; 0 = untracked
-  uint16_t zone = 0;
-  uint32_t mark = 0;
-  u128 label = 0;
-  // Original-direction tuple before NAT (the parent's for +rel); valid when state has
-  // +trk and not +inv.
-  uint8_t orig_proto = 0;
-  bool orig_ipv6 = false;
-  CtAddr orig_src, orig_dst;
-  uint16_t orig_tp_src = 0, orig_tp_dst = 0;  // ICMP: type/code as OVS puts them
-  // The connection the packet was last matched to (OVS's pkt->md.conn), so a second ct() in
-  // the same zone skips the lookup. Opaque to callers.
-  const void* conn = nullptr;
+  bool operator==(const CtArgs&) const = default;
 };
 
 struct ConntrackOptions {

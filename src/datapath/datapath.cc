@@ -48,11 +48,36 @@ static uint64_t emc_hash(const FlowKey& key) {
   return h ^ (h >> 29);
 }
 
+// A recirculated packet's key: its recirculation id and what its last ct() found.
+static void key_add_ct(const Packet& pkt, FlowKey& key) {
+  key.recirc_id = pkt.recirc_id;
+  const CtMeta& m = pkt.ct;
+  if (!m.state) return;
+  key.ct_state = m.state;
+  key.ct_zone = m.zone;
+  key.ct_mark = m.mark;
+  ct_label_set(key, m.label);
+  if (!(m.state & kCsTrk) || (m.state & kCsInv)) return;
+  key.ct_nw_proto = m.orig_proto;
+  if (m.orig_ipv6) {
+    key.ct_ipv6_src = m.orig_src.b;
+    key.ct_ipv6_dst = m.orig_dst.b;
+  } else {
+    auto v4 = [](const CtAddr& a) {
+      return static_cast<uint32_t>(a.b[0]) << 24 | a.b[1] << 16 | a.b[2] << 8 | a.b[3];
+    };
+    key.ct_nw_src = v4(m.orig_src);
+    key.ct_nw_dst = v4(m.orig_dst);
+  }
+  key.ct_tp_src = m.orig_tp_src;
+  key.ct_tp_dst = m.orig_tp_dst;
+}
+
 std::string_view dp_drop_name(DpDrop d) { return kDropNames[static_cast<size_t>(d)]; }
 
 Datapath::Datapath(const Clock& clock, size_t pool_packets, size_t packet_capacity,
                    size_t large_packets)
-    : clock_(clock), pool_(pool_packets, packet_capacity, large_packets) {
+    : clock_(clock), pool_(pool_packets, packet_capacity, large_packets), ct_(clock) {
   ports_.resize(1);  // odp port 0 is never used
   tx_.resize(1);
 }
@@ -119,35 +144,35 @@ void Datapath::receive(uint32_t odp_port, PacketBatch& batch) {
       ++in->rx_packets;
       in->rx_bytes += pkt->size();
     }
-    FlowKey key;
-    ParseError err = flow_extract(*pkt, key);
-    if (err != ParseError::kOk) {
-      ++stats_.parse_errors[static_cast<size_t>(err)];
-      drop(pkt, DpDrop::kParse);
-      continue;
-    }
-    uint64_t h = emc_hash(key);
-    pkt->hash = static_cast<uint32_t>(h);
-    Megaflow* mf = emc_enabled_ ? emc_.lookup(key, h) : nullptr;
-    if (mf) {
-      ++stats_.emc_hits;
-    } else if ((mf = classify(key, *pkt)) != nullptr) {
-      if (emc_enabled_) emc_.insert(key, h, mf);
-    } else {
-      drop(pkt, DpDrop::kUpcallFailed);
-      continue;
-    }
-    ++mf->n_packets;
-    mf->n_bytes += pkt->size();
-    mf->used = now;
-    if (mf->translation_error) {
-      drop(pkt, DpDrop::kLoop);
-      continue;
-    }
-    execute_actions(pkt, mf->actions);
+    process(pkt, now);
   }
   batch.clear();
   flush_tx();
+}
+
+void Datapath::process(Packet* pkt, TimeMs now) {
+  FlowKey key;
+  ParseError err = flow_extract(*pkt, key);
+  if (err != ParseError::kOk) {
+    ++stats_.parse_errors[static_cast<size_t>(err)];
+    return drop(pkt, DpDrop::kParse);
+  }
+  if (pkt->recirc_id || pkt->ct.state) key_add_ct(*pkt, key);
+  uint64_t h = emc_hash(key);
+  pkt->hash = static_cast<uint32_t>(h);
+  Megaflow* mf = emc_enabled_ ? emc_.lookup(key, h) : nullptr;
+  if (mf) {
+    ++stats_.emc_hits;
+  } else if ((mf = classify(key, *pkt)) != nullptr) {
+    if (emc_enabled_) emc_.insert(key, h, mf);
+  } else {
+    return drop(pkt, DpDrop::kUpcallFailed);
+  }
+  ++mf->n_packets;
+  mf->n_bytes += pkt->size();
+  mf->used = now;
+  if (mf->translation_error) return drop(pkt, DpDrop::kLoop);
+  execute_actions(pkt, mf->actions);
 }
 
 bool Datapath::inject(uint32_t odp_port, const uint8_t* data, size_t len,

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "conntrack/conntrack.h"
 #include "datapath/dp_port.h"
 #include "datapath/megaflow.h"
 #include "packet/offload.h"
@@ -41,7 +42,10 @@ namespace nt {
   X(kTunnelMalformed, "drop_tunnel_malformed")     \
   X(kTunnelNoPort, "drop_tunnel_no_matching_port") \
   X(kLoop, "drop_recursion_too_deep")              \
-  X(kOffloadFailed, "drop_offload_not_finished")
+  X(kOffloadFailed, "drop_offload_not_finished")   \
+  X(kRecircDepth, "drop_recirculation_too_deep")   \
+  X(kConntrackFull, "drop_conntrack_full")         \
+  X(kConntrackNat, "drop_conntrack_nat_exhausted")
 
 enum class DpDrop : uint8_t {
 #define NT_DP_DROP_ENUM(name, str) name,
@@ -122,11 +126,20 @@ class Datapath {
   const DpStats& stats() const { return stats_; }
   PacketPool& pool() { return pool_; }
   const Clock& clock() const { return clock_; }
+  // The node's connection tracker (ct() actions; dpctl/*-conntrack).
+  Conntrack& conntrack() { return ct_; }
+  const Conntrack& conntrack() const { return ct_; }
   std::string format_coverage() const;  // coverage/show
   std::string format_show() const;      // dpctl/show
 
  private:
   Megaflow* classify(const FlowKey& key, Packet& pkt);
+  // One packet through the caches and its actions (a received packet, or a recirculated one).
+  void process(Packet* pkt, TimeMs now);
+  // ct(): tracks pkt (a clone when the recirculation is not the packet's last send), then
+  // recirculates it if asked. Returns false if `pkt` itself was consumed.
+  bool execute_ct(Packet* pkt, const odp::Ct& ct, bool more);
+  void recirculate(Packet* pkt, uint32_t recirc_id);
   void execute_actions(Packet* pkt, const OdpActions& acts, size_t begin = 0);
   void output(Packet* pkt, uint32_t odp_port);
   void enqueue_tx(Packet* pkt, uint32_t odp_port);
@@ -147,6 +160,7 @@ class Datapath {
   bool emc_enabled_ = true;
   std::function<void(const Packet&, uint32_t)> packet_in_;
   DpStats stats_;
+  Conntrack ct_;
 };
 
 std::string_view dp_drop_name(DpDrop d);

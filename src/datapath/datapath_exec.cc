@@ -45,8 +45,16 @@ struct Apply {
     pkt.tunnel = a.meta();
     return true;
   }
+  bool operator()(const odp::Ct&) const { return true; }  // execute_actions runs ct()
+  bool operator()(const odp::CtClear&) const {
+    pkt.ct = CtMeta{};
+    return true;
+  }
   bool operator()(const odp::Userspace&) const { return true; }
 };
+
+// OVS's MAX_RECIRC_DEPTH: passes a packet may make through the datapath.
+constexpr uint8_t kMaxRecircDepth = 6;
 
 Packet* clone(PacketPool& pool, const Packet& src) {
   Packet* c = pool.get_for(src.size());
@@ -55,6 +63,9 @@ Packet* clone(PacketPool& pool, const Packet& src) {
   c->in_port = src.in_port;
   c->tunnel = src.tunnel;
   c->offload = src.offload;
+  c->ct = src.ct;
+  c->recirc_id = src.recirc_id;
+  c->recirc_depth = src.recirc_depth;
   return c;
 }
 
@@ -63,6 +74,10 @@ Packet* clone(PacketPool& pool, const Packet& src) {
 void Datapath::execute_actions(Packet* pkt, const OdpActions& acts, size_t begin) {
   for (size_t i = begin; i < acts.size(); ++i) {
     const OdpAction& a = acts[i];
+    if (const auto* ct = std::get_if<odp::Ct>(&a)) {
+      if (!execute_ct(pkt, *ct, has_later_output(acts, i))) return;
+      continue;
+    }
     if (!odp_sends(a)) {
       if (!odp_visit(a, Apply{*pkt})) return drop(pkt, DpDrop::kModifyFailed);
       continue;
@@ -83,6 +98,45 @@ void Datapath::execute_actions(Packet* pkt, const OdpActions& acts, size_t begin
     output(c, port);
   }
   drop(pkt, DpDrop::kPipeline);
+}
+
+bool Datapath::execute_ct(Packet* pkt, const odp::Ct& ct, bool more) {
+  Packet* p = pkt;
+  if (ct.recirc_id && more) {  // the clone recirculates; pkt goes on untracked
+    p = clone(pool_, *pkt);
+    if (!p) {
+      ++stats_.drops[static_cast<size_t>(DpDrop::kPoolExhausted)];
+      return true;
+    }
+  }
+  FlowKey key;
+  HeaderOffsets ofs;
+  ParseError err = flow_extract(*p, key, &ofs);
+  if (err != ParseError::kOk) {
+    ++stats_.parse_errors[static_cast<size_t>(err)];
+    drop(p, DpDrop::kParse);
+    return p != pkt;
+  }
+  switch (ct_.execute(*p, key, ofs, *ct.args, p->ct)) {
+    case CtDrop::kNone:
+      break;
+    case CtDrop::kFull:
+      drop(p, DpDrop::kConntrackFull);
+      return p != pkt;
+    default:
+      drop(p, DpDrop::kConntrackNat);
+      return p != pkt;
+  }
+  if (!ct.recirc_id) return true;
+  recirculate(p, ct.recirc_id);
+  return p != pkt;
+}
+
+void Datapath::recirculate(Packet* pkt, uint32_t recirc_id) {
+  if (pkt->recirc_depth >= kMaxRecircDepth) return drop(pkt, DpDrop::kRecircDepth);
+  ++pkt->recirc_depth;
+  pkt->recirc_id = recirc_id;
+  process(pkt, clock_.now_ms());
 }
 
 void Datapath::output(Packet* pkt, uint32_t odp_port) {
@@ -182,6 +236,8 @@ std::string Datapath::format_coverage() const {
       line(parse_error_name(static_cast<ParseError>(i)), stats_.parse_errors[i]);
     }
   }
+  std::string ct = ct_.format_coverage();  // its heading, then its non-zero counters
+  if (ct.find('\n') + 1 < ct.size()) s += ct;
   return s;
 }
 

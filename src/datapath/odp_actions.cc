@@ -2,8 +2,28 @@
 
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
 
 namespace nt {
+
+// Interning: the key spells out every member (CtArgs has padding, so its bytes are no key).
+const CtArgs* ct_args_intern(const CtArgs& a) {
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<const CtArgs>> pool;
+  std::string k;
+  auto put = [&k](const auto& v) { k.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  put(a.zone), put(a.commit), put(a.force), put(a.set_mark), put(a.mark), put(a.mark_mask);
+  put(a.set_label), put(a.label), put(a.label_mask);
+  const CtNat& n = a.nat;
+  put(n.kind), put(n.ipv6), put(n.addr_min.b), put(n.addr_max.b), put(n.port_min);
+  put(n.port_max), put(n.persistent), put(n.random), put(n.hash);
+  std::lock_guard<std::mutex> lock(mu);
+  auto& slot = pool[k];
+  if (!slot) slot = std::make_unique<const CtArgs>(a);
+  return slot.get();
+}
 
 TunnelMeta odp::SetTunnel::meta() const {
   TunnelMeta t;
@@ -71,6 +91,63 @@ std::string userspace_text(const odp::Userspace& u) {
   return buf;
 }
 
+std::string hex128(unsigned __int128 v) {
+  uint64_t hi = static_cast<uint64_t>(v >> 64), lo = static_cast<uint64_t>(v);
+  char buf[48];
+  if (hi) {
+    std::snprintf(buf, sizeof buf, "0x%llx%016llx", static_cast<unsigned long long>(hi),
+                  static_cast<unsigned long long>(lo));
+  } else {
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(lo));
+  }
+  return buf;
+}
+
+std::string ct_addr_text(const CtAddr& a, bool ipv6) {
+  if (!ipv6) {
+    return ipv4_to_string(static_cast<uint32_t>(a.b[0]) << 24 | a.b[1] << 16 | a.b[2] << 8 |
+                          a.b[3]);
+  }
+  return "[" + ipv6_to_string(a.b) + "]";
+}
+
+// nat(src=A[-B][:P[-Q]][,persistent][,hash|random]) as odp-util prints it; bare "nat".
+std::string ct_nat_text(const CtNat& n) {
+  if (n.kind == CtNat::Kind::kReverseOnly) return "nat";
+  std::string s = n.kind == CtNat::Kind::kSrc ? "nat(src" : "nat(dst";
+  if (n.addr_min != CtAddr{}) {
+    s += "=" + ct_addr_text(n.addr_min, n.ipv6);
+    if (n.addr_max != n.addr_min && n.addr_max != CtAddr{}) {
+      s += "-" + ct_addr_text(n.addr_max, n.ipv6);
+    }
+    if (n.port_min) {
+      s += ":" + std::to_string(n.port_min);
+      if (n.port_max && n.port_max != n.port_min) s += "-" + std::to_string(n.port_max);
+    }
+  }
+  if (n.persistent) s += ",persistent";
+  if (n.hash) s += ",hash";
+  if (n.random) s += ",random";
+  return s + ")";
+}
+
+// ct(commit,force,zone=N,mark=V/M,labels=V/M,nat(...)) then ",recirc(0xID)", as odp-util.
+std::string ct_text(const odp::Ct& c) {
+  const CtArgs& a = *c.args;
+  std::string s = "ct(";
+  if (a.commit) s += "commit,";
+  if (a.force) s += "force,";
+  if (a.zone) s += "zone=" + std::to_string(a.zone) + ",";
+  if (a.set_mark) s += "mark=" + hex(a.mark) + "/" + hex(a.mark_mask) + ",";
+  if (a.set_label) s += "labels=" + hex128(a.label) + "/" + hex128(a.label_mask) + ",";
+  if (a.nat.kind != CtNat::Kind::kNone) s += ct_nat_text(a.nat) + ",";
+  if (s.back() == ',') s.pop_back();
+  s += ")";
+  if (s == "ct()") s = "ct";
+  if (c.recirc_id) s += ",recirc(" + hex(c.recirc_id) + ")";
+  return s;
+}
+
 // One overload per payload: the whole action, or for a header rewrite its item inside
 // "set(family(...))".
 struct Text {
@@ -98,6 +175,8 @@ struct Text {
   std::string operator()(const odp::SetArpTha& a) const { return "tha=" + a.mac.to_string(); }
   std::string operator()(const odp::SetArpTpa& a) const { return "tip=" + ipv4_to_string(a.ip); }
   std::string operator()(const odp::SetTunnel& a) const { return tunnel_text(a); }
+  std::string operator()(const odp::Ct& a) const { return ct_text(a); }
+  std::string operator()(const odp::CtClear&) const { return "ct_clear"; }
   std::string operator()(const odp::Userspace& a) const { return userspace_text(a); }
 };
 

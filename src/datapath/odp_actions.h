@@ -23,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include "conntrack/conntrack.h"
 #include "packet/flow_key.h"
 #include "packet/packet.h"
 
@@ -114,6 +115,22 @@ struct SetTunnel {
   bool operator==(const SetTunnel&) const = default;
   TunnelMeta meta() const;  // as the packet carries it (valid)
 };
+// Through the connection tracker (ct()): the packet's CtMeta is set, NAT applied, the
+// connection committed if asked. With a recirc_id the packet then re-enters the datapath with
+// that id and its ct_* fields in the key (OVS's "ct(...),recirc(N)"); when more outputs follow,
+// a clone does so and the packet itself goes on untouched.
+// The arguments live in an interning pool (ct_args_intern(): one immutable copy per distinct
+// CtArgs, kept for the process's life), so the action stays small plain data and equal
+// arguments compare equal by address.
+struct Ct {
+  const CtArgs* args = nullptr;  // from ct_args_intern()
+  uint32_t recirc_id = 0;        // 0: no recirculation
+  bool operator==(const Ct&) const = default;
+};
+// ct_clear: the packet forgets its connection-tracking state.
+struct CtClear {
+  bool operator==(const CtClear&) const = default;
+};
 // A copy of the packet to the controller handler (packet-in).
 struct Userspace {
   uint32_t reason = 0;  // OFPR_*
@@ -145,6 +162,8 @@ struct Userspace {
   X(SetArpTha, "arp")      \
   X(SetArpTpa, "arp")      \
   X(SetTunnel, nullptr)    \
+  X(Ct, nullptr)           \
+  X(CtClear, nullptr)      \
   X(Userspace, nullptr)
 
 enum class OdpType : uint8_t {
@@ -185,10 +204,15 @@ decltype(auto) odp_visit(const OdpAction& a, F&& f) {
   }
   __builtin_unreachable();  // std::monostate: never constructed
 }
-// Output and Userspace are the actions that send a packet somewhere.
+// Output and Userspace are the actions that send a packet somewhere; a ct() that
+// recirculates hands the packet (or a clone) to the next pass.
 inline bool odp_sends(const OdpAction& a) {
+  if (const auto* ct = std::get_if<odp::Ct>(&a)) return ct->recirc_id != 0;
   return std::holds_alternative<odp::Output>(a) || std::holds_alternative<odp::Userspace>(a);
 }
+
+// The pooled copy of `args` (thread-safe; called when translating, never per packet).
+const CtArgs* ct_args_intern(const CtArgs& args);
 
 // Open vSwitch's datapath action syntax; "drop" for an empty list.
 std::string format_odp_actions(const OdpActions& acts);

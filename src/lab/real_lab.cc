@@ -275,6 +275,12 @@ const RealLab::Bindings& RealLab::bindings() {
          return r.cmd_tool("nvs-appctl", {"fdb/show", c.args.size() > 1 ? c.args[1] : ""});
        }},
       {"dpctl", [](R& r, const C&) { return r.cmd_tool("nvs-appctl", {"dpctl/dump-flows"}); }},
+      {"conntrack",
+       [](R& r, const C& c) {
+         Args args{"dpctl/dump-conntrack"};
+         args.insert(args.end(), c.args.begin() + 1, c.args.end());
+         return r.cmd_tool("nvs-appctl", args);
+       }},
       {"coverage", [](R& r, const C&) { return r.cmd_tool("nvs-appctl", {"coverage/show"}); }},
       {"advance",
        [](R&, const C&) -> Result<std::string> {

@@ -54,7 +54,7 @@ class RealLab final : public LabBackend {
 
  private:
   using Args = std::vector<std::string>;
-  using Bindings = std::array<CommandBinding<RealLab>, 38>;
+  using Bindings = std::array<CommandBinding<RealLab>, 39>;
   static const Bindings& bindings();  // the handler of each command, one row each
   struct Nic {
     std::string name, segment, cidr, mac;

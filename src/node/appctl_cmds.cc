@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "common/names.h"
 #include "common/strings.h"
@@ -26,7 +27,20 @@ constexpr std::string_view kDatapathName = "netdev@ovs-netdev";
 Result<std::string> cmd_trace(CommandHost& host, const Args& args) {
   Args a;
   TraceFormat format = TraceFormat::kText;
-  for (const std::string& w : args) {
+  std::vector<uint8_t> ct_next;  // --ct-next FLAGS (one per recirculation)
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& w = args[i];
+    if (w == "--ct-next" || starts_with(w, "--ct-next=")) {
+      std::string v = w == "--ct-next" ? (i + 1 < args.size() ? args[++i] : "") : w.substr(10);
+      std::replace(v.begin(), v.end(), ',', '|');
+      auto st = parse_ct_state(v);
+      if (v.empty() || !st.ok()) {
+        return make_error("ofproto/trace: --ct-next: bad ct_state \"" + v + "\"" +
+                          (st.ok() ? "" : ": " + st.error().message));
+      }
+      ct_next.push_back(static_cast<uint8_t>(st->first));
+      continue;
+    }
     if (!starts_with(w, "--format=")) {
       a.push_back(w);
       continue;
@@ -44,7 +58,7 @@ Result<std::string> cmd_trace(CommandHost& host, const Args& args) {
   }
   if (a.size() > 3) return make_error("Trailing garbage in command");
   NT_TRY(validate_name("bridge", a[0]));
-  return host.sw().trace(a[0], a[1], generate, format);
+  return host.sw().trace(a[0], a[1], generate, format, std::move(ct_next));
 }
 
 // A bridge named on the command line: a valid name (common/names.h), then an existing bridge.
@@ -99,6 +113,103 @@ Result<std::string> cmd_dpctl_del_flows(CommandHost& host, const Args& a) {
   }
   host.sw().datapath().flush();
   return std::string();
+}
+
+// The connection tracker's commands (dpctl/*conntrack*, ct-*): an optional leading DP
+// argument names this node's datapath, as in ovs-appctl.
+Status check_dp_arg(Args& a) {
+  if (!a.empty() && a[0].find('=') == std::string::npos && a[0][0] != '-' &&
+      (a[0].find('@') != std::string::npos || a[0] == "ovs-netdev")) {
+    if (a[0] != kDatapathName && a[0] != "ovs-netdev") {
+      return make_error("opening datapath (No such device)", ErrorCode::kNotFound);
+    }
+    a.erase(a.begin());
+  }
+  return ok_status();
+}
+
+Result<std::optional<uint16_t>> zone_arg(const std::string& w) {
+  auto z = parse_uint(w.substr(5), 16);
+  if (!z)
+    return make_error("failed to parse zone: \"" + w.substr(5) + "\" is not a number 0..65535");
+  return std::optional<uint16_t>(static_cast<uint16_t>(*z));
+}
+
+// dpctl/dump-conntrack [-m] [-s] [dp] [zone=N]
+Result<std::string> cmd_dump_conntrack(CommandHost& host, const Args& args) {
+  Args a = args;
+  bool more = false, stats = false;
+  while (!a.empty() &&
+         (a[0] == "-m" || a[0] == "-s" || a[0] == "--more" || a[0] == "--statistics")) {
+    (a[0] == "-s" || a[0] == "--statistics" ? stats : more) = true;
+    a.erase(a.begin());
+  }
+  NT_TRY(check_dp_arg(a));
+  std::optional<uint16_t> zone;
+  for (const std::string& w : a) {
+    if (!starts_with(w, "zone=")) return make_error("invalid argument \"" + w + "\"");
+    auto z = zone_arg(w);
+    if (!z.ok()) return z.error();
+    zone = *z;
+  }
+  return host.sw().datapath().conntrack().dump(zone, more, stats);
+}
+
+// dpctl/flush-conntrack [dp] [zone=N] [ct-tuple]
+Result<std::string> cmd_flush_conntrack(CommandHost& host, const Args& args) {
+  Args a = args;
+  NT_TRY(check_dp_arg(a));
+  std::optional<uint16_t> zone;
+  if (!a.empty() && starts_with(a[0], "zone=")) {
+    auto z = zone_arg(a[0]);
+    if (!z.ok()) return z.error();
+    zone = *z;
+    a.erase(a.begin());
+  }
+  if (a.size() > 1) return make_error("invalid arguments: too many");
+  auto n = host.sw().datapath().conntrack().flush(zone, a.empty() ? "" : a[0]);
+  if (!n.ok()) return n.error();
+  return std::string();
+}
+
+Result<std::string> cmd_ct_stats_show(CommandHost& host, const Args& args) {
+  Args a = args;
+  NT_TRY(check_dp_arg(a));
+  return host.sw().datapath().conntrack().stats_show();
+}
+
+Result<std::string> cmd_ct_set_maxconns(CommandHost& host, const Args& args) {
+  Args a = args;
+  NT_TRY(check_dp_arg(a));
+  auto n = a.size() == 1 ? parse_uint(a[0], 32) : std::nullopt;
+  if (!n) return make_error("maxconns missing or malformed");
+  host.sw().datapath().conntrack().set_max_conns(*n);
+  return std::string("setting maxconns successful\n");
+}
+
+Result<std::string> cmd_ct_get_maxconns(CommandHost& host, const Args& args) {
+  Args a = args;
+  NT_TRY(check_dp_arg(a));
+  return std::to_string(host.sw().datapath().conntrack().max_conns()) + "\n";
+}
+
+Result<std::string> set_tcp_seq_chk(CommandHost& host, const Args& args, bool on) {
+  Args a = args;
+  NT_TRY(check_dp_arg(a));
+  host.sw().datapath().conntrack().set_tcp_seq_check(on);
+  return std::string(on ? "enabling" : "disabling") + " TCP sequence checking successful\n";
+}
+Result<std::string> cmd_ct_enable_tcp_seq_chk(CommandHost& host, const Args& a) {
+  return set_tcp_seq_chk(host, a, true);
+}
+Result<std::string> cmd_ct_disable_tcp_seq_chk(CommandHost& host, const Args& a) {
+  return set_tcp_seq_chk(host, a, false);
+}
+Result<std::string> cmd_ct_get_tcp_seq_chk(CommandHost& host, const Args& args) {
+  Args a = args;
+  NT_TRY(check_dp_arg(a));
+  bool on = host.sw().datapath().conntrack().tcp_seq_check();
+  return std::string("TCP sequence checking: ") + (on ? "enabled" : "disabled") + "\n";
 }
 
 Result<std::string> cmd_coverage_show(CommandHost& host, const Args& a) {
@@ -179,9 +290,17 @@ struct AppctlCommand {
 
 constexpr AppctlCommand kCommands[] = {
     {"coverage/show", "", 0, 0, cmd_coverage_show},
+    {"dpctl/ct-disable-tcp-seq-chk", "[dp]", 0, 1, cmd_ct_disable_tcp_seq_chk},
+    {"dpctl/ct-enable-tcp-seq-chk", "[dp]", 0, 1, cmd_ct_enable_tcp_seq_chk},
+    {"dpctl/ct-get-maxconns", "[dp]", 0, 1, cmd_ct_get_maxconns},
+    {"dpctl/ct-get-tcp-seq-chk", "[dp]", 0, 1, cmd_ct_get_tcp_seq_chk},
+    {"dpctl/ct-set-maxconns", "[dp] maxconns", 1, 2, cmd_ct_set_maxconns},
+    {"dpctl/ct-stats-show", "[dp]", 0, 1, cmd_ct_stats_show},
     {"dpctl/del-flows", "[dp]", 0, 1, cmd_dpctl_del_flows},
+    {"dpctl/dump-conntrack", "[-m] [-s] [dp] [zone=N]", 0, 4, cmd_dump_conntrack},
     {"dpctl/dump-flows", "[-m] [--names | --no-names] [dp]", 0, 3, cmd_dpctl_dump_flows,
      stream_dpctl_dump_flows},
+    {"dpctl/flush-conntrack", "[dp] [zone=N] [ct-tuple]", 0, 3, cmd_flush_conntrack},
     {"db/seqno", "", 0, 0, cmd_db_seqno},
     {"dpctl/show", "[-s] [dp]", 0, 2, cmd_dpctl_show},
     {"exit", "[--cleanup]", 0, 1, cmd_exit},
@@ -190,7 +309,8 @@ constexpr AppctlCommand kCommands[] = {
     {"fdb/stats-show", "bridge", 1, 1, cmd_fdb_stats_show},
     {"list-commands", "", 0, 0, cmd_list_commands},
     {"netdev-dummy/receive", "name packet|flow...", 2, INT_MAX, cmd_dummy_receive},
-    {"ofproto/trace", "[--format=text|json] bridge br_flow [-generate]", 1, 4, cmd_trace},
+    {"ofproto/trace", "[--format=text|json] [--ct-next flags] bridge br_flow [-generate]", 1, 8,
+     cmd_trace},
     {"version", "", 0, 0, cmd_version},
     {"vlog/list", "", 0, 0, cmd_vlog_list},
     {"vlog/reopen", "", 0, 0, cmd_vlog_reopen},

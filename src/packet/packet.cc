@@ -88,6 +88,9 @@ void Packet::reset() {
   hash = 0;
   tunnel = TunnelMeta{};
   offload = VnetHdr{};
+  ct = CtMeta{};
+  recirc_id = 0;
+  recirc_depth = 0;
 }
 
 PacketPool::PacketPool(size_t count, size_t capacity, size_t large_count, size_t large_capacity)

@@ -15,6 +15,7 @@
 #include <memory>
 #include <vector>
 
+#include "packet/ct_meta.h"
 #include "packet/flow_key.h"
 
 namespace nt {
@@ -94,6 +95,11 @@ class Packet {
   uint32_t hash = 0;     // flow hash computed on receive (tunnel source ports reuse it)
   TunnelMeta tunnel;
   VnetHdr offload;  // virtio-net header semantics; all zero for an ordinary frame
+  // Connection tracking: what the last ct() found, and the recirculation this pass is in
+  // (0: the first pass; the key's recirc_id and ct_* fields are taken from here).
+  CtMeta ct;
+  uint32_t recirc_id = 0;
+  uint8_t recirc_depth = 0;  // recirculations so far (bounded, as OVS's MAX_RECIRC_DEPTH)
 
  private:
   void shift_offload(size_t ofs, size_t n, bool grow);

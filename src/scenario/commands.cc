@@ -39,6 +39,7 @@ constexpr ScenarioCommand kCommands[] = {
     {"arp", "arp NAME"},
     {"fdb", "fdb BRIDGE"},
     {"dpctl", "dpctl"},
+    {"conntrack", "conntrack [-m] [-s] [zone=N]  (dpctl/dump-conntrack)"},
     {"coverage", "coverage"},
     {"advance", "advance SECONDS"},
     {"run", "run"},

@@ -61,6 +61,7 @@ std::string ScenarioRunner::display(const std::string& command) const {
       {"trace", "nvs-appctl ofproto/trace"},
       {"fdb", "nvs-appctl fdb/show"},
       {"dpctl", "nvs-appctl dpctl/dump-flows"},
+      {"conntrack", "nvs-appctl dpctl/dump-conntrack"},
       {"coverage", "nvs-appctl coverage/show"},
       {"receive", "nvs-appctl netdev-dummy/receive"},
   };
@@ -106,6 +107,7 @@ const ScenarioRunner::Bindings& ScenarioRunner::bindings() {
       {"arp", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
       {"fdb", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
       {"dpctl", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
+      {"conntrack", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
       {"coverage", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
       {"advance", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
       {"run", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},

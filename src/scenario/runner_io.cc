@@ -96,6 +96,23 @@ Result<std::string> ScenarioRunner::cmd_inspect(const Args& a) {
     return std::string();
   }
   if (c == "link") return cmd_link(a);
+  if (c == "conntrack") {  // conntrack [-m] [-s] [zone=N]: the node's dpctl/dump-conntrack
+    bool more = false, stats = false;
+    std::optional<uint16_t> zone;
+    for (size_t i = 1; i < a.size(); ++i) {
+      if (a[i] == "-m") {
+        more = true;
+      } else if (a[i] == "-s") {
+        stats = true;
+      } else if (auto z =
+                     a[i].rfind("zone=", 0) == 0 ? parse_uint(a[i].substr(5), 16) : std::nullopt) {
+        zone = static_cast<uint16_t>(*z);
+      } else {
+        return usage("conntrack [-m] [-s] [zone=N]");
+      }
+    }
+    return sw().datapath().conntrack().dump(zone, more, stats);
+  }
   if (c == "fdb") {
     if (a.size() < 2) return usage("fdb BRIDGE");
     Ofproto* br = sw().bridge(a[1]);

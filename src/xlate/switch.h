@@ -26,6 +26,7 @@
 #include "ofproto/ofproto.h"
 #include "ofproto/port_spec.h"
 #include "xlate/dpctl_dump.h"
+#include "xlate/recirc.h"
 #include "xlate/xlate.h"
 
 namespace nt {
@@ -83,8 +84,11 @@ class Switch : public UpcallHandler {
   // ofproto/trace: translation of `flow_text` (a match; in_port required) in `bridge`, as
   // Open vSwitch's text or as JSON (schema in trace.h). With `generate`, the packet is built
   // and really processed (side effects included).
+  // A ct(table=N) is followed into the recirculated pass, with the ct_state values of
+  // `ct_next` in order (--ct-next), then trk|new.
   Result<std::string> trace(const std::string& bridge, std::string_view flow_text,
-                            bool generate = false, TraceFormat format = TraceFormat::kText);
+                            bool generate = false, TraceFormat format = TraceFormat::kText,
+                            std::vector<uint8_t> ct_next = {});
   // Injects a frame as received on a port (netdev-dummy/receive).
   Status receive(const std::string& bridge, const std::string& port, const uint8_t* data,
                  size_t len, const TunnelMeta* tunnel = nullptr);
@@ -114,6 +118,10 @@ class Switch : public UpcallHandler {
   std::string format_dpctl_dump_flows();
   DpctlDump snapshot_megaflows();
 
+  // Recirculation: the id of a frozen pipeline state (translation allocates it; see recirc.h).
+  uint32_t freeze(const FrozenState& s) const { return recirc_.intern(s); }
+  const FrozenState* frozen(uint32_t id) const { return recirc_.find(id); }
+
   // UpcallHandler
   bool upcall(const FlowKey& key, const Packet& pkt, Megaflow& flow) override;
   bool revalidate(const Megaflow& flow, Megaflow& out) override;
@@ -125,6 +133,8 @@ class Switch : public UpcallHandler {
     uint32_t ofport = 0;
   };
   bool translate_megaflow(const FlowKey& key, const Packet* pkt, bool may_learn, Megaflow& mf);
+  std::string trace_recirculations(const XlateOut& first, std::vector<uint8_t> ct_next,
+                                   bool generate);
   Result<std::unique_ptr<DpPort>> make_dp_port(const PortSpec& spec,
                                                const std::optional<TunnelConfig>& tunnel);
   uint64_t total_version() const;
@@ -140,6 +150,7 @@ class Switch : public UpcallHandler {
   uint64_t seen_version_ = 0;
   uint64_t seen_flow_version_ = 0;
   std::vector<uint64_t> mac_keys_;  // scratch for maybe_revalidate()
+  mutable RecircTable recirc_;      // translation freezes states from const paths
 };
 
 // A packet's whole flow as ofproto/trace prints it on its "Flow:" line.

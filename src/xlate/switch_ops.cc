@@ -1,4 +1,5 @@
 // Switch: flow programming, upcalls, revalidation, statistics and trace.
+#include <algorithm>
 #include <cstdio>
 #include <unordered_set>
 
@@ -123,12 +124,21 @@ std::string Switch::dump_flows(const std::string& bridge_name, const FlowSpec* f
 
 bool Switch::translate_megaflow(const FlowKey& key, const Packet* pkt, bool may_learn,
                                 Megaflow& mf) {
-  if (key.in_port >= odp_to_of_.size() || !odp_to_of_[key.in_port].bridge) return false;
-  const PortRef& ref = odp_to_of_[key.in_port];
   XlateIn in;
-  in.bridge = ref.bridge;
   in.flow = key;
-  in.flow.in_port = ref.ofport;
+  if (key.recirc_id) {  // a recirculated packet resumes the pipeline state it froze
+    const FrozenState* f = recirc_.find(key.recirc_id);
+    if (!f || !(in.bridge = bridge(f->bridge))) return false;
+    in.table = f->table;
+    in.flow.in_port = f->in_port;
+    in.flow.metadata = f->metadata;
+    std::copy(f->regs.begin(), f->regs.end(), in.flow.regs);
+  } else {
+    if (key.in_port >= odp_to_of_.size() || !odp_to_of_[key.in_port].bridge) return false;
+    const PortRef& ref = odp_to_of_[key.in_port];
+    in.bridge = ref.bridge;
+    in.flow.in_port = ref.ofport;
+  }
   in.may_learn = may_learn;
   in.packet = pkt;
   XlateOut out = xlate(*this, in);
@@ -173,6 +183,7 @@ void Switch::push_stats(Megaflow& mf, uint64_t packets, uint64_t bytes) {
 
 void Switch::run() {
   dp_->push_stats();
+  dp_->conntrack().sweep();
   for (const auto& [n, b] : bridges_) b->expire();
   maybe_revalidate();
 }

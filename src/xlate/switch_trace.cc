@@ -1,5 +1,7 @@
 // ofproto/trace: what a packet with a given flow would meet, bridge by bridge, and the
 // megaflow and datapath actions that result.
+#include <cstdio>
+
 #include "xlate/switch.h"
 
 namespace nt {
@@ -101,7 +103,7 @@ std::string trace_json(const TraceSummary& t, const std::string& bridge, const X
 }  // namespace
 
 Result<std::string> Switch::trace(const std::string& bridge_name, std::string_view flow_text,
-                                  bool generate, TraceFormat format) {
+                                  bool generate, TraceFormat format, std::vector<uint8_t> ct_next) {
   Ofproto* br = bridge(bridge_name);
   if (!br) return make_error("no bridge named " + bridge_name, ErrorCode::kNotFound);
   auto m = parse_match(flow_text, br);
@@ -120,7 +122,60 @@ Result<std::string> Switch::trace(const std::string& bridge_name, std::string_vi
   TraceSummary sum = summarize(in.flow, out);
   std::string s = format == TraceFormat::kJson ? trace_json(sum, bridge_name, out)
                                                : trace_text(sum, in.flow, out);
+  if (format == TraceFormat::kText) s += trace_recirculations(out, ct_next, generate);
   if (generate) maybe_revalidate();
+  return s;
+}
+
+// The passes after the first, as Open vSwitch's trace follows them: every ct() that
+// recirculates resumes its frozen state with the ct_state --ct-next gives for it (in order),
+// or trk|new. The conntrack fields other than ct_state and ct_zone are left zero and NAT is
+// not simulated.
+std::string Switch::trace_recirculations(const XlateOut& first, std::vector<uint8_t> ct_next,
+                                         bool generate) {
+  struct Pass {
+    FlowKey flow;
+    odp::Ct ct;
+  };
+  std::vector<Pass> todo;
+  auto queue = [&](const XlateOut& out) {
+    for (const OdpAction& a : out.actions) {
+      if (const auto* ct = std::get_if<odp::Ct>(&a); ct && ct->recirc_id) {
+        todo.push_back({out.final_flow, *ct});
+      }
+    }
+  };
+  queue(first);
+  std::string s;
+  for (size_t i = 0; i < todo.size() && i < 16; ++i) {
+    const FrozenState* f = frozen(todo[i].ct.recirc_id);
+    Ofproto* br = f ? bridge(f->bridge) : nullptr;
+    if (!br) continue;
+    bool given = i < ct_next.size();
+    uint8_t state = given ? ct_next[i] : static_cast<uint8_t>(kCsTrk | kCsNew);
+    XlateIn in;
+    in.bridge = br;
+    in.table = f->table;
+    in.flow = todo[i].flow;
+    in.flow.recirc_id = todo[i].ct.recirc_id;
+    in.flow.in_port = f->in_port;
+    in.flow.metadata = f->metadata;
+    std::copy(f->regs.begin(), f->regs.end(), in.flow.regs);
+    in.flow.ct_state = state;
+    in.flow.ct_zone = todo[i].ct.args->zone;
+    in.may_learn = generate;
+    in.trace = true;
+    XlateOut out = xlate(*this, in);
+    char id[16];
+    std::snprintf(id, sizeof id, "0x%x", todo[i].ct.recirc_id);
+    std::string rule(79, '=');
+    s += "\n" + rule + "\nrecirc(" + id + ") - resume conntrack with " +
+         (given ? "ct_state=" + format_ct_state(state, 0xff)
+                : "default ct_state=trk|new (use --ct-next to customize)") +
+         "\n" + rule + "\n\n";
+    s += trace_text(summarize(in.flow, out), in.flow, out);
+    queue(out);
+  }
   return s;
 }
 

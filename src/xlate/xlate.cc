@@ -57,8 +57,15 @@ XlateOut xlate(const Switch& sw, const XlateIn& in) {
   if (in.trace) {
     out.trace = std::make_unique<TraceNode>(TraceNode::bridge(in.bridge->name()));
     ctx.trace_at = out.trace.get();
+    if (in.flow.recirc_id) {  // a recirculated pass resumes where ct(table=N) froze it
+      TraceNode* thaw = ctx.trace_add(TraceNode::action("thaw"));
+      thaw->children.push_back(TraceNode::make_note(
+          TraceNode::NoteKind::kDetail, "    Resuming from table " + std::to_string(in.table)));
+    }
   }
-  xlate_table(ctx, 0, false);
+  // Every megaflow says which pass it belongs to (recirc_id(0) for a packet's first).
+  ctx.out.wc.recirc_id = 0xffffffff;
+  xlate_table(ctx, in.table, false);
   out.final_flow = ctx.flow;
   // Registers and metadata are pipeline state, zero whenever a packet enters: they are never
   // part of a megaflow (Open vSwitch clears these "non-packet" fields the same way).

@@ -61,6 +61,7 @@ struct XlateCache : MegaflowContext {
 struct XlateIn {
   Ofproto* bridge = nullptr;
   FlowKey flow;           // in_port is an OpenFlow port of `bridge`
+  uint8_t table = 0;      // where the walk starts (a recirculation resumes at its table)
   bool may_learn = true;  // false for traces and revalidation: no side effects
   bool trace = false;
   const Packet* packet = nullptr;

@@ -101,22 +101,6 @@ void set_ip_dscp(Ctx& ctx, uint8_t dscp) {
   ctx.flow.nw_tos = static_cast<uint8_t>((ctx.flow.nw_tos & 0x03) | (dscp & 0xfc));
 }
 
-// ct_clear: the packet becomes untracked. Open vSwitch clears ct_state/zone/mark/label and the
-// original-direction tuple; on a packet that is untracked already nothing changes, so no
-// datapath action is needed (nor emitted, as in Open vSwitch) until ct() is wired.
-void ct_clear(Ctx& ctx) {
-  FlowKey& f = ctx.flow;
-  f.ct_state = 0;
-  f.ct_zone = 0;
-  f.ct_mark = 0;
-  f.ct_label = {};
-  f.ct_nw_proto = 0;
-  f.ct_nw_src = f.ct_nw_dst = 0;
-  f.ct_tp_src = f.ct_tp_dst = 0;
-  f.ct_ipv6_src = {};
-  f.ct_ipv6_dst = {};
-}
-
 void set_mac(Ctx& ctx, MacAddr FlowKey::*field, const MacAddr& mac) {
   ctx.flow.*field = mac;
   ctx.out.wc.*field = MacAddr::from_u64(0xffffffffffffULL);
@@ -130,79 +114,74 @@ void do_actions(Ctx& ctx, const ActionList& acts) {
     bool last = i + 1 == acts.size();
     TraceScope scope(
         ctx, ctx.tracing() ? ctx.trace_add(TraceNode::action(format_action(act))) : nullptr);
-    std::visit(
-        Overloaded{
-            [&](const OutputAction& a) { xlate_output(ctx, a.port, a.max_len); },
-            [&](const OutputRegAction& a) {
-              subfield_unwildcard(ctx.out.wc, a.src);
-              xlate_output(ctx, static_cast<uint32_t>(subfield_get(ctx.flow, a.src)));
-            },
-            [&](const ControllerAction& a) { emit_userspace(ctx, a.reason, a.max_len); },
-            [&](const ResubmitAction& a) {
-              uint32_t saved = ctx.flow.in_port;
-              if (a.in_port != ofp_port::kInPort) ctx.flow.in_port = a.in_port;
-              xlate_table(ctx, a.table == 255 ? ctx.table_id : a.table, last);
-              ctx.flow.in_port = saved;
-            },
-            [&](const GotoTableAction& a) { xlate_table(ctx, a.table, true); },
-            [&](const SetVlanVidAction& a) { set_vlan_vid(ctx, a.vid); },
-            [&](const SetVlanPcpAction& a) {
-              ctx.out.wc.vlan_tci = 0xffff;
-              uint16_t tci = ctx.flow.vlan_tci & kVlanCfi ? ctx.flow.vlan_tci : kVlanCfi;
-              ctx.flow.vlan_tci = static_cast<uint16_t>((tci & ~kVlanPcpMask) | (a.pcp << 13));
-            },
-            [&](const StripVlanAction&) { pop_vlan(ctx); },
-            [&](const PopVlanAction&) { pop_vlan(ctx); },
-            [&](const PushVlanAction& a) {
-              ctx.out.wc.vlan_tci = ctx.out.wc.vlan_tci2 = 0xffff;
-              ctx.flow.vlan_tci2 = ctx.flow.vlan_tci;
-              ctx.flow.vlan_tci = kVlanCfi | (ctx.flow.vlan_tci & ~kVlanCfi);
-              ctx.outer_tpid = a.ethertype;
-            },
-            [&](const SetFieldAction& a) {
-              write_field(ctx, *a.field, a.value, a.mask, "set_field");
-            },
-            [&](const RegLoadAction& a) {
-              write_field(ctx, *a.dst.field, a.value << a.dst.ofs, ones(a.dst.n_bits) << a.dst.ofs,
-                          "load");
-            },
-            [&](const RegMoveAction& a) {
-              subfield_unwildcard(ctx.out.wc, a.src);
-              prereq_unwildcard(a.src.field->prereq, ctx.out.wc);
-              u128 v = subfield_get(ctx.flow, a.src);
-              write_field(ctx, *a.dst.field, v << a.dst.ofs, ones(a.dst.n_bits) << a.dst.ofs,
-                          "move");
-            },
-            [&](const SetEthSrcAction& a) { set_mac(ctx, &FlowKey::dl_src, a.mac); },
-            [&](const SetEthDstAction& a) { set_mac(ctx, &FlowKey::dl_dst, a.mac); },
-            [&](const SetIpv4SrcAction& a) { set_ipv4(ctx, &FlowKey::nw_src, a.ip); },
-            [&](const SetIpv4DstAction& a) { set_ipv4(ctx, &FlowKey::nw_dst, a.ip); },
-            [&](const SetL4SrcAction& a) { set_l4(ctx, FieldId::kTpSrc, a.port); },
-            [&](const SetL4DstAction& a) { set_l4(ctx, FieldId::kTpDst, a.port); },
-            [&](const DecTtlAction&) { dec_ttl(ctx); },
-            [&](const SetTunnelAction& a) {
-              ctx.flow.tun_id = a.tun_id;
-              ctx.tun_id_written = true;
-            },
-            [&](const WriteMetadataAction& a) {
-              ctx.flow.metadata = (ctx.flow.metadata & ~a.mask) | (a.value & a.mask);
-            },
-            [&](const NoteAction&) {},
-            [&](const LearnAction& a) { do_learn(ctx, a); },
-            [&](const SetIpDscpAction& a) { set_ip_dscp(ctx, a.dscp); },
-            [&](const CtClearAction&) { ct_clear(ctx); },
-            // Placeholder until the datapath runs the connection tracker: the packet
-            // goes no further along this path.
-            [&](const CtAction&) {
-              NT_XNOTE(ctx, kDetail, "ct: connection tracking is not wired into the datapath yet");
-              ctx.exit = true;
-            },
-            // The classifier consumes conjunction actions (a rule carrying them is
-            // never the result of a lookup), so executing one does nothing.
-            [&](const ConjunctionAction&) {},
-            [&](const std::monostate&) {},
-        },
-        act);
+    std::visit(Overloaded{
+                   [&](const OutputAction& a) { xlate_output(ctx, a.port, a.max_len); },
+                   [&](const OutputRegAction& a) {
+                     subfield_unwildcard(ctx.out.wc, a.src);
+                     xlate_output(ctx, static_cast<uint32_t>(subfield_get(ctx.flow, a.src)));
+                   },
+                   [&](const ControllerAction& a) { emit_userspace(ctx, a.reason, a.max_len); },
+                   [&](const ResubmitAction& a) {
+                     uint32_t saved = ctx.flow.in_port;
+                     if (a.in_port != ofp_port::kInPort) ctx.flow.in_port = a.in_port;
+                     xlate_table(ctx, a.table == 255 ? ctx.table_id : a.table, last);
+                     ctx.flow.in_port = saved;
+                   },
+                   [&](const GotoTableAction& a) { xlate_table(ctx, a.table, true); },
+                   [&](const SetVlanVidAction& a) { set_vlan_vid(ctx, a.vid); },
+                   [&](const SetVlanPcpAction& a) {
+                     ctx.out.wc.vlan_tci = 0xffff;
+                     uint16_t tci = ctx.flow.vlan_tci & kVlanCfi ? ctx.flow.vlan_tci : kVlanCfi;
+                     ctx.flow.vlan_tci =
+                         static_cast<uint16_t>((tci & ~kVlanPcpMask) | (a.pcp << 13));
+                   },
+                   [&](const StripVlanAction&) { pop_vlan(ctx); },
+                   [&](const PopVlanAction&) { pop_vlan(ctx); },
+                   [&](const PushVlanAction& a) {
+                     ctx.out.wc.vlan_tci = ctx.out.wc.vlan_tci2 = 0xffff;
+                     ctx.flow.vlan_tci2 = ctx.flow.vlan_tci;
+                     ctx.flow.vlan_tci = kVlanCfi | (ctx.flow.vlan_tci & ~kVlanCfi);
+                     ctx.outer_tpid = a.ethertype;
+                   },
+                   [&](const SetFieldAction& a) {
+                     write_field(ctx, *a.field, a.value, a.mask, "set_field");
+                   },
+                   [&](const RegLoadAction& a) {
+                     write_field(ctx, *a.dst.field, a.value << a.dst.ofs,
+                                 ones(a.dst.n_bits) << a.dst.ofs, "load");
+                   },
+                   [&](const RegMoveAction& a) {
+                     subfield_unwildcard(ctx.out.wc, a.src);
+                     prereq_unwildcard(a.src.field->prereq, ctx.out.wc);
+                     u128 v = subfield_get(ctx.flow, a.src);
+                     write_field(ctx, *a.dst.field, v << a.dst.ofs, ones(a.dst.n_bits) << a.dst.ofs,
+                                 "move");
+                   },
+                   [&](const SetEthSrcAction& a) { set_mac(ctx, &FlowKey::dl_src, a.mac); },
+                   [&](const SetEthDstAction& a) { set_mac(ctx, &FlowKey::dl_dst, a.mac); },
+                   [&](const SetIpv4SrcAction& a) { set_ipv4(ctx, &FlowKey::nw_src, a.ip); },
+                   [&](const SetIpv4DstAction& a) { set_ipv4(ctx, &FlowKey::nw_dst, a.ip); },
+                   [&](const SetL4SrcAction& a) { set_l4(ctx, FieldId::kTpSrc, a.port); },
+                   [&](const SetL4DstAction& a) { set_l4(ctx, FieldId::kTpDst, a.port); },
+                   [&](const DecTtlAction&) { dec_ttl(ctx); },
+                   [&](const SetTunnelAction& a) {
+                     ctx.flow.tun_id = a.tun_id;
+                     ctx.tun_id_written = true;
+                   },
+                   [&](const WriteMetadataAction& a) {
+                     ctx.flow.metadata = (ctx.flow.metadata & ~a.mask) | (a.value & a.mask);
+                   },
+                   [&](const NoteAction&) {},
+                   [&](const LearnAction& a) { do_learn(ctx, a); },
+                   [&](const SetIpDscpAction& a) { set_ip_dscp(ctx, a.dscp); },
+                   [&](const CtClearAction&) { xlate_ct_clear(ctx); },
+                   [&](const CtAction& a) { xlate_ct(ctx, a); },
+                   // The classifier consumes conjunction actions (a rule carrying them is
+                   // never the result of a lookup), so executing one does nothing.
+                   [&](const ConjunctionAction&) {},
+                   [&](const std::monostate&) {},
+               },
+               act);
   }
 }
 

@@ -75,5 +75,7 @@ void compose_output(Ctx& ctx, const OfPort& port);
 void xlate_normal(Ctx& ctx);
 void commit(Ctx& ctx);
 void emit_userspace(Ctx& ctx, uint32_t reason, uint16_t max_len);
+void xlate_ct(Ctx& ctx, const CtAction& a);  // xlate_ct.cc
+void xlate_ct_clear(Ctx& ctx);
 
 }  // namespace nt::xlate_internal
