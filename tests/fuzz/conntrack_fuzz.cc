@@ -108,11 +108,15 @@ CtArgs args_for(Reader& r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // One tracker for all inputs (a fresh one per input would spend the run zeroing its
+  // first slab chunk); each input starts from an empty table and the same clock.
   static Packet pkt(4096);
-  ManualClock clock;
-  ConntrackOptions opts;
-  opts.max_conns = 64;
-  Conntrack ct(clock, opts);
+  static ManualClock clock;
+  static ConntrackOptions opts{64, true};
+  static Conntrack ct(clock, opts);
+  clock.set_ms(1'000'000);
+  (void)ct.flush(std::nullopt);
+  ct.set_tcp_seq_check(true);
   Reader r{data, size};
   CtMeta meta;
   while (r.n) {
