@@ -144,10 +144,10 @@ class Conntrack {
   // without a tuple, every connection (of the zone); with one, the connection that has that
   // tuple in either direction (kNotFound if none). Returns how many were removed.
   Result<size_t> flush(std::optional<uint16_t> zone, std::string_view tuple = {});
-  std::string stats_show() const;   // dpctl/ct-stats-show
-  void set_max_conns(size_t n);     // ct-set-maxconns
-  size_t max_conns() const;         // ct-get-maxconns
-  void set_tcp_seq_check(bool on);  // ct-enable/disable-tcp-seq-chk
+  std::string stats_show(bool more = false) const;  // dpctl/ct-stats-show [-m]
+  void set_max_conns(size_t n);                     // ct-set-maxconns
+  size_t max_conns() const;                         // ct-get-maxconns
+  void set_tcp_seq_check(bool on);                  // ct-enable/disable-tcp-seq-chk
   bool tcp_seq_check() const;
   size_t count() const;
   // Named counters, "name  total:N" lines as coverage/show (non-zero ones only).

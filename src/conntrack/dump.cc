@@ -128,60 +128,69 @@ void for_each_conn(const Table& t, F&& f) {
   }
 }
 
-// One "name=value" of a flush tuple into `k`.
-bool tuple_field(ConnKey& k, std::string_view name, std::string_view v) {
-  auto num = [&](uint32_t max, uint32_t& out) {
-    int base = v.starts_with("0x") ? 16 : 10;
-    std::string_view d = base == 16 ? v.substr(2) : v;
-    auto [p, ec] = std::from_chars(d.data(), d.data() + d.size(), out, base);
-    return ec == std::errc() && p == d.data() + d.size() && out <= max;
-  };
+bool parse_num(std::string_view v, uint32_t max, uint32_t& out) {
+  int base = v.starts_with("0x") ? 16 : 10;
+  std::string_view d = base == 16 ? v.substr(2) : v;
+  auto [p, ec] = std::from_chars(d.data(), d.data() + d.size(), out, base);
+  return ec == std::errc() && p == d.data() + d.size() && out <= max;
+}
+
+// One "name=value" of a flush tuple into `k` (ct_dpif_parse_tuple()'s fields and errors).
+std::string tuple_field(ConnKey& k, int& l3, std::string_view name, std::string_view v) {
+  std::string key(name);
+  if (v.empty()) return "field " + key + " missing value";
+  bool ok = false;
   uint32_t n = 0;
-  if (name == "ct_nw_src" || name == "ct_nw_dst") {
-    auto a = ipv4_parse(v);
-    if (!a) return false;
-    store_be32((name == "ct_nw_src" ? k.src : k.dst).b.data(), *a);
-    return true;
-  }
-  if (name == "ct_ipv6_src" || name == "ct_ipv6_dst") {
-    std::string str(v);
-    k.ipv6 = 1;
-    return inet_pton(AF_INET6, str.c_str(), (name == "ct_ipv6_src" ? k.src : k.dst).b.data()) == 1;
-  }
-  if (!num(name == "ct_nw_proto" || name == "icmp_type" || name == "icmp_code" ? 255 : 65535, n)) {
-    return false;
-  }
-  if (name == "ct_nw_proto")
+  if (name == "ct_nw_src" || name == "ct_nw_dst" || name == "ct_ipv6_src" ||
+      name == "ct_ipv6_dst") {
+    int want = name[3] == 'n' ? 4 : 6;
+    if (l3 && l3 != want) return "L3 type set multiple times";
+    l3 = want;
+    CtAddr& a = name.ends_with("src") ? k.src : k.dst;
+    if (want == 4) {
+      auto ip = ipv4_parse(v);
+      if (ip) store_be32(a.b.data(), *ip);
+      ok = ip.has_value();
+    } else {
+      ok = inet_pton(AF_INET6, std::string(v).c_str(), a.b.data()) == 1;
+    }
+  } else if (name == "ct_nw_proto") {
+    ok = parse_num(v, 255, n);
     k.proto = static_cast<uint8_t>(n);
-  else if (name == "ct_tp_src")
-    k.sport = static_cast<uint16_t>(n);
-  else if (name == "ct_tp_dst")
-    k.dport = static_cast<uint16_t>(n);
-  else if (name == "icmp_id")
-    k.sport = k.dport = static_cast<uint16_t>(n);
-  else if (name == "icmp_type")
-    k.stype = static_cast<uint8_t>(n);
-  else if (name == "icmp_code")
-    k.code = static_cast<uint8_t>(n);
-  else
-    return false;
-  return true;
+  } else if (name == "ct_tp_src" || name == "ct_tp_dst") {
+    ok = parse_num(v, 65535, n);
+    (name == "ct_tp_src" ? k.sport : k.dport) = static_cast<uint16_t>(n);
+  } else if (name == "icmp_type" || name == "icmp_code" || name == "icmp_id") {
+    if (k.proto != kIpProtoIcmp && k.proto != kIpProtoIcmpv6) return "invalid L4 fields";
+    ok = parse_num(v, name == "icmp_id" ? 65535 : 255, n);
+    if (name == "icmp_type") k.stype = static_cast<uint8_t>(n);
+    if (name == "icmp_code") k.code = static_cast<uint8_t>(n);
+    if (name == "icmp_id") k.sport = k.dport = static_cast<uint16_t>(n);
+  } else {
+    return "invalid conntrack tuple field: " + key;
+  }
+  return ok ? std::string() : "failed to parse field " + key;
 }
 
 Result<ConnKey> parse_tuple(std::string_view text, uint16_t zone) {
   ConnKey k{};
   k.zone = zone;
+  int l3 = 0;
   while (!text.empty()) {
     size_t comma = text.find(',');
     std::string_view item = text.substr(0, comma);
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     size_t eq = item.find('=');
-    if (eq == std::string_view::npos || !tuple_field(k, item.substr(0, eq), item.substr(eq + 1))) {
-      return make_error("Invalid conntrack tuple field: " + std::string(item));
-    }
+    std::string err = tuple_field(k, l3, item.substr(0, eq),
+                                  eq == std::string_view::npos ? "" : item.substr(eq + 1));
+    if (!err.empty()) return make_error(err);
   }
-  if (!k.proto) return make_error("Invalid conntrack tuple: ct_nw_proto is missing");
-  if (ct::is_icmp(k.proto, k.ipv6)) k.dtype = ct::reverse_icmp_type(k.stype, k.ipv6);
+  k.ipv6 = l3 == 6;
+  bool icmp = ct::is_icmp(k.proto, k.ipv6);
+  if ((k.src == CtAddr{} || k.dst == CtAddr{} || !k.proto) && !icmp && (!k.sport || !k.dport)) {
+    return make_error("at least one of the conntrack 5-tuple fields is missing.");
+  }
+  if (icmp) k.dtype = ct::reverse_icmp_type(k.stype, k.ipv6);
   return k;
 }
 
@@ -219,13 +228,14 @@ Result<size_t> Conntrack::flush(std::optional<uint16_t> zone, std::string_view t
   return n;
 }
 
-std::string Conntrack::stats_show() const {
+std::string Conntrack::stats_show(bool more) const {
+  // dpctl.c's order; ICMPv6 connections count in the total but have no line of their own.
   static constexpr struct {
     uint8_t proto;
     const char* name;
-  } kKeys[] = {{6, "TCP"},  {17, "UDP"},    {132, "SCTP"}, {136, "UDPLITE"}, {33, "DCCP"},
-               {1, "ICMP"}, {58, "ICMPV6"}, {2, "IGMP"},   {0, "OTHER"}};
-  size_t per[9] = {}, total = 0;
+  } kKeys[] = {{6, "TCP"},  {17, "UDP"},  {136, "UDPLITE"}, {132, "SCTP"},
+               {1, "ICMP"}, {33, "DCCP"}, {2, "IGMP"},      {58, nullptr}};
+  size_t per[9] = {}, per_tcp[ct::kTimeWait + 1] = {}, total = 0;
   int64_t now = t_->now();
   for_each_conn(*t_, [&](const Conn& c) {
     if (c.expiration <= now) return;
@@ -233,10 +243,23 @@ std::string Conntrack::stats_show() const {
     size_t i = 0;
     while (i < 8 && kKeys[i].proto != c.key[0].proto) ++i;
     ++per[i];
+    if (c.key[0].proto == kIpProtoTcp)
+      ++per_tcp[coalesce(std::max(c.peer[0].state, c.peer[1].state))];
   });
   std::string s = "Connections Stats:\n    Total: " + std::to_string(total) + "\n";
   for (size_t i = 0; i < 9; ++i) {
-    if (per[i]) s += std::string("    ") + kKeys[i].name + ": " + std::to_string(per[i]) + "\n";
+    if (!per[i] || (i < 8 && !kKeys[i].name)) continue;
+    s += std::string("  ") + (i < 8 ? kKeys[i].name : "Other") + ": " + std::to_string(per[i]) +
+         "\n";
+    if (i == 0 && more) {
+      s += "    Conn per TCP states:\n";
+      for (uint8_t st = 0; st <= ct::kTimeWait; ++st) {
+        if (per_tcp[st]) {
+          s += std::string("\t  [") + ct::tcp_state_name(st) + "]=" + std::to_string(per_tcp[st]) +
+               "\n";
+        }
+      }
+    }
   }
   return s;
 }

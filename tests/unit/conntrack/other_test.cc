@@ -87,8 +87,12 @@ TEST(ConntrackUdp, FlushZoneAndTuple) {
   n = r.ct.flush(2,
                  "ct_nw_src=8.8.8.8,ct_nw_dst=10.0.0.5,ct_nw_proto=6,ct_tp_src=22,ct_tp_dst=4000");
   ASSERT_TRUE(n.ok());
-  EXPECT_FALSE(r.ct.flush(2, "ct_nw_src=1.2.3.4,ct_nw_proto=6").ok());
-  EXPECT_FALSE(r.ct.flush(2, "bogus=1").ok());
+  EXPECT_EQ(r.ct.flush(2, "ct_nw_src=1.2.3.4,ct_nw_proto=6").error().message,
+            "at least one of the conntrack 5-tuple fields is missing.");
+  EXPECT_EQ(r.ct.flush(2, "bogus=1").error().message, "invalid conntrack tuple field: bogus");
+  EXPECT_EQ(r.ct.flush(2, "ct_nw_src=1.2.3").error().message, "failed to parse field ct_nw_src");
+  EXPECT_EQ(r.ct.flush(2, "ct_nw_dst=1.2.3.4,ct_nw_proto=1,icmp_type=8,icmp_id=1").error().code,
+            ErrorCode::kNotFound);
   EXPECT_EQ(*r.ct.flush(2), 1u);
   EXPECT_EQ(r.ct.count(), 1u);
   EXPECT_EQ(*r.ct.flush(std::nullopt), 1u);
@@ -197,7 +201,11 @@ TEST(ConntrackIcmp, Icmpv6EchoAndUdp) {
   // An ICMPv6 error quoting the UDP datagram.
   frame(r.pkt, b, a, kIpProtoIcmpv6, icmp_error(1, 4, a, b, kIpProtoUdp, udp_l4(1000, 2000)));
   EXPECT_EQ(r.run(track()), kCsRel | kCsRpl | kCsTrk);
-  EXPECT_EQ(r.ct.stats_show(), "Connections Stats:\n    Total: 2\n    UDP: 1\n    ICMPV6: 1\n");
+  EXPECT_EQ(r.ct.stats_show(), "Connections Stats:\n    Total: 2\n  UDP: 1\n");
+  r.tcp(a, b, 1, 2, kSyn, 1, 0, commit());
+  EXPECT_EQ(r.ct.stats_show(true),
+            "Connections Stats:\n    Total: 3\n  TCP: 1\n    Conn per TCP states:\n"
+            "\t  [SYN_SENT]=1\n  UDP: 1\n");
 }
 
 }  // namespace
