@@ -6,6 +6,7 @@
 // found in a packet. Timeout classes follow OVS's ct_timeout names and defaults.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -23,10 +24,10 @@ struct ConnKey {
   uint8_t ipv6 = 0;
   uint8_t stype = 0, dtype = 0;  // ICMP: type, and the type a reply has
   uint8_t code = 0;
-  uint8_t pad[5] = {};
+  uint8_t pad = 0;
   bool operator==(const ConnKey& o) const { return std::memcmp(this, &o, sizeof o) == 0; }
 };
-static_assert(sizeof(ConnKey) == 48);
+static_assert(sizeof(ConnKey) == 44);
 
 ConnKey reverse(const ConnKey& k);
 uint32_t hash_key(const ConnKey& k);
@@ -84,19 +85,24 @@ enum IcmpState : uint8_t { kIcmpsFirst, kIcmpsReply };
 
 inline constexpr uint32_t kNil = 0xffffffff;
 
+// Laid out so that a packet of an established connection reads only the first two cache
+// lines: both keys, the expiration, the class/flags and the TCP peers.
 struct Conn {
   ConnKey key[2];
   int64_t expiration = 0;
-  u128 label = 0;
-  uint32_t mark = 0;
-  uint32_t prev = kNil, next = kNil;  // expiry list (or free list through next)
-  uint32_t idx = kNil;                // this record's slab index
-  TcpPeer peer[2];
   uint8_t tm = 0;     // timeout class (which expiry list)
   uint8_t state = 0;  // OtherState / IcmpState
   uint8_t nat = 0;    // kCsSnat, kCsDnat or 0
   bool in_use = false;
+  uint32_t idx = kNil;  // this record's slab index
+  TcpPeer peer[2];
+  // Colder: changed by commits with exec(), sweeps and list moves.
+  u128 label = 0;
+  uint32_t mark = 0;
+  uint32_t prev = kNil, next = kNil;  // expiry list (or free list through next)
+  int64_t queued_exp = 0;             // the expiration when last put in its expiry list
 };
+static_assert(offsetof(Conn, peer) + sizeof(TcpPeer) * 2 <= 128);
 
 // What one ct() needs to know about its packet after extraction.
 struct Ctx {
@@ -146,6 +152,9 @@ struct Table {
   void remove(uint32_t idx);   // both keys out, record freed
   void release(uint32_t idx);  // frees a record that was never inserted
   void set_expiration(Conn& c, Tm tm);
+  void append(Conn& c);
+  void requeue(Conn& c);
+  void sweep();
   void unlink(Conn& c);
   void grow_slots();
   void slot_insert(uint32_t hash, uint64_t ref);

@@ -223,16 +223,7 @@ CtDrop Conntrack::execute(Packet& pkt, FlowKey& key, const HeaderOffsets& ofs, c
   return drop;
 }
 
-void Conntrack::sweep() {
-  Table& t = *t_;
-  int64_t now = t.now();
-  for (int tm = 0; tm < ct::kTmCount; ++tm) {
-    while (t.head[tm] != ct::kNil && t.at(t.head[tm]).expiration <= now) {
-      t.remove(t.head[tm]);
-      t.count(CtCounter::kExpired);
-    }
-  }
-}
+void Conntrack::sweep() { t_->sweep(); }
 
 void Conntrack::set_max_conns(size_t n) { t_->opts.max_conns = n; }
 size_t Conntrack::max_conns() const { return t_->opts.max_conns; }

@@ -14,9 +14,10 @@
 // Connections live in a slab of fixed-size records allocated in chunks: a packet of an
 // existing connection never allocates; only a commit takes a record (and, rarely, grows the
 // slab or doubles the table). Expiry keeps one intrusive list per timeout class, ordered by
-// expiration, so refreshing a connection is an unlink + append and sweep() only looks at
-// the heads of the lists. A packet already tracked in the same zone (CtMeta::conn) skips
-// the lookup, as OVS's process_one_fast().
+// the time a connection entered it; a refresh within the class only stores the new
+// expiration (no other record is touched), and sweep() looks at the heads of the lists,
+// freeing expired ones and putting refreshed ones back in order. A packet already tracked in the
+// same zone (CtMeta::conn) skips the lookup, as OVS's process_one_fast().
 //
 // Invariants. A key is in the table at most once; a connection's two keys are both in it or
 // neither; count() never exceeds max_conns(). Expired connections are invisible to lookups

@@ -21,8 +21,8 @@ uint64_t make_ref(uint32_t idx, int dir) { return (uint64_t{idx} << 1 | uint64_t
 }  // namespace
 
 uint32_t hash_key(const ConnKey& k) {
-  uint64_t w[6];
-  std::memcpy(w, &k, sizeof w);
+  uint64_t w[6] = {};
+  std::memcpy(w, &k, sizeof k);
   uint64_t h = 0x243f6a8885a308d3ull;
   for (uint64_t x : w) h = (h ^ x) * 0x100000001b3ull + (h >> 29);
   return static_cast<uint32_t>(mix(h));
@@ -141,23 +141,76 @@ void Table::unlink(Conn& c) {
   c.prev = c.next = kNil;
 }
 
-void Table::set_expiration(Conn& c, Tm tm) {
-  c.expiration = now() + timeout_ms(tm);
-  if (!c.in_use) {  // not yet in the table: insert() links it
-    c.tm = tm;
-    return;
-  }
-  uint32_t idx = c.idx;
-  if (tail[c.tm] == idx && c.tm == tm) return;  // already last of its list
-  unlink(c);
-  c.tm = tm;
+// Appends `c` to the list of its class; the list stays sorted by queued_exp.
+void Table::append(Conn& c) {
+  Tm tm = static_cast<Tm>(c.tm);
   c.prev = tail[tm];
   c.next = kNil;
-  if (tail[tm] != kNil)
-    at(tail[tm]).next = idx;
-  else
-    head[tm] = idx;
-  tail[tm] = idx;
+  if (tail[tm] != kNil) {
+    at(tail[tm]).next = c.idx;
+  } else {
+    head[tm] = c.idx;
+  }
+  tail[tm] = c.idx;
+}
+
+// A refresh within the same timeout class only stores the new expiration: no list move,
+// no other record touched (sweep() requeues refreshed records lazily). A class change moves
+// the record to the tail of its new list.
+void Table::set_expiration(Conn& c, Tm tm) {
+  c.expiration = now() + timeout_ms(tm);
+  if (c.in_use && c.tm == tm) return;
+  if (c.in_use) unlink(c);
+  c.tm = tm;
+  c.queued_exp = c.expiration;
+  if (c.in_use) append(c);  // else insert() links it
+}
+
+// Puts a refreshed (not expired) head back in queued_exp order, walking back from the tail
+// a few steps; past that it goes last with the tail's queued_exp, which only delays its
+// reclaim (lookups already treat an expired record as absent).
+void Table::requeue(Conn& c) {
+  Tm tm = static_cast<Tm>(c.tm);
+  unlink(c);
+  uint32_t after = tail[tm];
+  for (int i = 0; i < 32 && after != kNil && at(after).queued_exp > c.expiration; ++i) {
+    after = at(after).prev;
+  }
+  if (after != kNil && at(after).queued_exp > c.expiration) {
+    c.queued_exp = at(tail[tm]).queued_exp;
+    append(c);
+    return;
+  }
+  c.queued_exp = c.expiration;
+  c.prev = after;
+  c.next = after == kNil ? head[tm] : at(after).next;
+  if (c.prev != kNil) {
+    at(c.prev).next = c.idx;
+  } else {
+    head[tm] = c.idx;
+  }
+  if (c.next != kNil) {
+    at(c.next).prev = c.idx;
+  } else {
+    tail[tm] = c.idx;
+  }
+}
+
+void Table::sweep() {
+  int64_t t = now();
+  for (int tm = 0; tm < kTmCount; ++tm) {
+    while (head[tm] != kNil) {
+      Conn& c = at(head[tm]);
+      if (c.expiration <= t) {
+        remove(c.idx);
+        count(CtCounter::kExpired);
+      } else if (c.queued_exp <= t) {
+        requeue(c);
+      } else {
+        break;  // everything behind was queued later
+      }
+    }
+  }
 }
 
 void Table::insert(uint32_t idx) {
@@ -165,14 +218,7 @@ void Table::insert(uint32_t idx) {
   slot_insert(hash_key(c.key[0]), make_ref(idx, 0));
   slot_insert(hash_key(c.key[1]), make_ref(idx, 1));
   c.in_use = true;
-  Tm tm = static_cast<Tm>(c.tm);
-  c.prev = tail[tm];
-  c.next = kNil;
-  if (tail[tm] != kNil)
-    at(tail[tm]).next = idx;
-  else
-    head[tm] = idx;
-  tail[tm] = idx;
+  append(c);
   ++n_conns;
   count(CtCounter::kCommitted);
 }

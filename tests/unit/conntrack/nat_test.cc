@@ -86,6 +86,31 @@ TEST(ConntrackNat, RelatedIcmpErrorHasItsInnerHeaderUnNated) {
   EXPECT_EQ(stored, l4_checksum_ipv4(kHostA.v4, kHostB.v4, kIpProtoUdp, udp.data(), udp.size()));
 }
 
+TEST(ConntrackNat, RelatedIcmpv6ErrorAndDnatOriginalDirection) {
+  CtRun r;
+  Ip a = v6(5), b = v6(6, 0x2001), pub = v6(0x10, 0x2001), router = v6(1, 0x2001);
+  r.udp(a, b, 1000, 53, with_nat(commit(), snat(pub, pub)));
+  frame(r.pkt, router, pub, kIpProtoIcmpv6,
+        icmp_error(3, 0, pub, b, kIpProtoUdp, udp_l4(1000, 53)));
+  EXPECT_EQ(r.run(nat_only()), kCsRel | kCsRpl | kCsTrk | kCsSnat);
+  const uint8_t* ip = r.pkt.data() + 14;
+  EXPECT_TRUE(std::equal(a.a6.begin(), a.a6.end(), ip + 24));
+  EXPECT_TRUE(std::equal(a.a6.begin(), a.a6.end(), ip + 40 + 8 + 8));  // inner source
+  EXPECT_TRUE(checksums_ok(r.pkt));  // ICMPv6 checksum over the new pseudo-header
+  // DNAT: the client's host answers the server's reply with an error (original direction).
+  Ip vip = v4(10, 9, 9, 9), srv = v4(10, 0, 0, 6);
+  r.udp(kHostA, vip, 7000, 53, with_nat(commit(), dnat(srv)));
+  // The server's reply was un-DNATed to come from the VIP; the error goes back to it.
+  frame(r.pkt, kHostA, vip, kIpProtoIcmp,
+        icmp_error(3, 3, vip, kHostA, kIpProtoUdp, udp_l4(53, 7000)));
+  EXPECT_EQ(r.run(nat_only()), kCsRel | kCsTrk | kCsDnat);
+  ip = r.pkt.data() + 14;
+  EXPECT_EQ(load_be32(ip + 16), srv.v4);       // outer destination: the real server
+  EXPECT_EQ(load_be32(ip + 28 + 12), srv.v4);  // quoted source: the real server
+  EXPECT_TRUE(checksums_ok(r.pkt));
+  EXPECT_TRUE(ipv4_header_checksum_ok(ip + 28, 20));
+}
+
 TEST(ConntrackNat, PortRangeAllocationNeverCollides) {
   CtRun r;
   CtArgs a = with_nat(commit(), snat(kPub, kPub, 10000, 11999));

@@ -44,6 +44,28 @@ TEST(ConntrackUdp, ExpiresOnTheClock) {
   EXPECT_EQ(r.udp(kHostB, kHostA, 53, 33333, track()), kNewTrk);
 }
 
+TEST(ConntrackUdp, RefreshedConnectionSurvivesTheSweep) {
+  CtRun r;
+  r.udp(kHostA, kHostB, 1, 2, commit());  // expires at +60 s
+  r.udp(kHostA, kHostB, 3, 4, commit());
+  r.clock.advance_ms(30'000);
+  r.udp(kHostA, kHostB, 1, 2, commit());  // "multiple" now: +90 s
+  r.clock.advance_ms(10'000);
+  r.udp(kHostA, kHostB, 1, 2, commit());  // refreshed in the same class: +100 s
+  r.clock.advance_ms(51'000);             // +91 s: its list position says expired, it is not
+  r.ct.sweep();
+  EXPECT_EQ(r.ct.count(), 1u);
+  // The reply makes it bidirectional: 30 s from now (+121 s), a class change.
+  EXPECT_EQ(r.udp(kHostB, kHostA, 2, 1, track()), kEstRplTrk);
+  r.clock.advance_ms(29'000);
+  r.ct.sweep();
+  EXPECT_EQ(r.ct.count(), 1u);
+  r.clock.advance_ms(1'000);
+  r.ct.sweep();
+  EXPECT_EQ(r.ct.count(), 0u);
+  EXPECT_EQ(r.ct.counter(CtCounter::kExpired), 2u);
+}
+
 TEST(ConntrackUdp, ExpiredEntryIsReplacedBeforeSweep) {
   CtRun r;
   r.udp(kHostA, kHostB, 1, 2, commit());
