@@ -225,6 +225,29 @@ TEST_F(TraceTest, JsonCarriesNotesTailsAndErrors) {
   EXPECT_EQ(json_string("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
 }
 
+// ct_clear makes the packet untracked: ct_state and the other ct_* fields are zero for the
+// following lookups (the trace's flow shows them while set).
+TEST_F(TraceTest, CtClearZeroesTheConntrackFields) {
+  flows("br0", {"in_port=1,ct_state=+trk,ip actions=ct_clear,resubmit(,1)",
+                "table=1,ct_state=-trk,ct_zone=0,ct_mark=0,ip actions=output:2",
+                "table=1,priority=1 actions=output:3"});
+  std::string t = trace("br0", "in_port=1,ip,ct_state=est|trk,ct_zone=5,ct_mark=0x7");
+  EXPECT_NE(t.find("ct_state=est|trk,ct_zone=5,ct_mark=0x7"), std::string::npos) << t;
+  EXPECT_NE(t.find("output:2"), std::string::npos) << t;
+  EXPECT_EQ(t.find("output:3"), std::string::npos) << t;
+}
+
+// Until the datapath runs the connection tracker, ct() ends the path with a traced drop.
+TEST_F(TraceTest, CtIsATracedDropUntilConntrackIsWired) {
+  flows("br0", {"in_port=1,ip actions=ct(commit,table=1),output:2"});
+  std::string t = trace("br0", "in_port=1,ip");
+  EXPECT_NE(t.find("    ct(commit,table=1)\n"
+                   "    ct: connection tracking is not wired into the datapath yet\n"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("Datapath actions: drop"), std::string::npos) << t;
+}
+
 // Only a trace builds a tree: translation for a packet leaves XlateOut::trace null.
 TEST_F(TraceTest, TranslationWithoutTracingBuildsNoTree) {
   flows("br0", {"in_port=1 actions=resubmit(,1),output:4", "table=1 actions=output:2"});
