@@ -2,7 +2,13 @@
 # Neutrino vs Open vSwitch (userspace datapath) vs the Linux bridge, on the same machine, in
 # the same run: two namespaces joined by one bridge that lives in a third namespace.
 #
-#   ./bench/switch_bench.sh [--seconds N] [--cc ALGORITHM] [--only neutrino|ovs|ovs-tso|linux-bridge]...
+#   ./bench/switch_bench.sh [--seconds N] [--cc ALGORITHM] [--firewall]
+#                           [--only neutrino|ovs|ovs-tso|linux-bridge]...
+#
+# --firewall: both OpenFlow switches run the same stateful-firewall flows (issue 12): untracked
+# IP -> ct(table=1,zone=1); new -> ct(commit,zone=1),NORMAL; established -> NORMAL; ARP by
+# NORMAL; and new TCP connections per second (short connections, one at a time) are measured
+# too. The Linux bridge is skipped in this mode (it tracks nothing).
 #
 # For each switch it reports iperf3 TCP throughput (1 and 4 streams), 64-byte UDP packets/s
 # received, and ping RTT; then the ratios of Neutrino to the others. Open vSwitch runs with
@@ -18,12 +24,14 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TEST=5
 CC=cubic
 ONLY=()
+FIREWALL=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_TEST=$2; shift 2 ;;
     --cc) CC=$2; shift 2 ;;
     --only) ONLY+=("$2"); shift 2 ;;
-    *) echo "usage: $0 [--seconds N] [--cc ALGORITHM] [--only VARIANT]..." >&2; exit 2 ;;
+    --firewall) FIREWALL=1; shift ;;
+    *) echo "usage: $0 [--seconds N] [--cc ALGORITHM] [--firewall] [--only VARIANT]..." >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "switch_bench: needs root (network namespaces)" >&2; exit 2; }
@@ -33,7 +41,7 @@ grep -qw -- "$CC" /proc/sys/net/ipv4/tcp_available_congestion_control || {
   exit 2; }
 
 need_pkgs=()
-for p in iperf3 ethtool openvswitch-switch iproute2 iputils-ping; do
+for p in iperf3 ethtool openvswitch-switch iproute2 iputils-ping python3; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$p")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -90,7 +98,45 @@ measure() {
         awk -v t="$SECONDS_PER_TEST" '/receiver/ { split($(NF-2), a, "/"); print int((a[2]-a[1])/t) }')
   rtt=$(ip netns exec "$NS_A" ping -c 20 -i 0.05 10.250.0.2 | awk -F/ '/rtt|round-trip/ {print $5*1000}')
   kill "$(cat "$WORK/iperf.pid")" 2>/dev/null || true
-  printf '%s %s %s %s %s\n' "$name" "${tcp1:-0}" "${tcp4:-0}" "${udp:-0}" "${rtt:-0}" | tee -a "$WORK/results"
+  local conns=0
+  [ "$FIREWALL" = 1 ] && conns=$(connections_per_second)
+  printf '%s %s %s %s %s %s\n' "$name" "${tcp1:-0}" "${tcp4:-0}" "${udp:-0}" "${rtt:-0}" "${conns:-0}" | \
+    tee -a "$WORK/results"
+}
+
+# Short TCP connections from A to B, one after another (connect, 1 byte, close), per second:
+# each is a new conntrack entry, committed, then torn down.
+connections_per_second() {
+  ip netns exec "$NS_B" python3 -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.250.0.2", 5999)); s.listen(512)
+while True:
+    c, _ = s.accept(); c.recv(1); c.close()' &
+  local server=$!
+  sleep 0.5
+  ip netns exec "$NS_A" python3 -c '
+import socket, sys, time
+t = float(sys.argv[1]); n = 0; end = time.time() + t
+while time.time() < end:
+    c = socket.create_connection(("10.250.0.2", 5999), timeout=2)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    c.send(b"x"); c.close(); n += 1
+print(int(n / t))' "$SECONDS_PER_TEST" || echo 0
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+}
+
+# The stateful firewall both OpenFlow switches run with --firewall.
+firewall_flows() {
+  cat <<'FLOWS'
+table=0,priority=100,ip,ct_state=-trk actions=ct(table=1,zone=1)
+table=0,priority=10,arp actions=NORMAL
+table=0,priority=0 actions=drop
+table=1,priority=100,ip,ct_state=+trk+new actions=ct(commit,zone=1),NORMAL
+table=1,priority=100,ip,ct_state=+trk+est actions=NORMAL
+table=1,priority=1 actions=drop
+FLOWS
 }
 
 run_linux_bridge() {
@@ -119,8 +165,14 @@ run_ovs() {
   PIDFILES+=("$dir/vswitchd.pid")
   ovs-vsctl --db=unix:"$dir/db.sock" add-br br0 -- set bridge br0 datapath_type=netdev \
     -- add-port br0 a1 -- add-port br0 b1
+  local fw=""
+  if [ "$FIREWALL" = 1 ]; then
+    firewall_flows > "$dir/fw.flows"
+    ovs-ofctl replace-flows "unix:$dir/br0.mgmt" "$dir/fw.flows"
+    fw="-fw"
+  fi
   sleep 1
-  measure "ovs-netdev-tso-$tso"
+  measure "ovs-netdev-tso-$tso$fw"
   kill "$(cat "$dir/vswitchd.pid")" "$(cat "$dir/ovsdb.pid")" 2>/dev/null || true
   unset OVS_RUNDIR OVS_LOGDIR OVS_DBDIR
 }
@@ -137,8 +189,13 @@ run_neutrino() {
   if [ "$rxmode" = mmsg ]; then
     "$BIN/nvs-vsctl" set Interface a1 options:rx_mode=mmsg -- set Interface b1 options:rx_mode=mmsg
   fi
-  sleep 1
   local suffix=""; [ "$rxmode" = mmsg ] && suffix="-mmsg"
+  if [ "$FIREWALL" = 1 ]; then
+    firewall_flows > "$dir/fw.flows"
+    "$BIN/nvs-ofctl" replace-flows br0 "$dir/fw.flows"
+    suffix="$suffix-fw"
+  fi
+  sleep 1
   measure "neutrino-offloads-$offloads$suffix"
   "$BIN/nvs-appctl" exit 2>/dev/null || true
   unset NVS_RUNDIR
@@ -147,17 +204,32 @@ run_neutrino() {
 selected() { [ ${#ONLY[@]} -eq 0 ] || printf '%s\n' "${ONLY[@]}" | grep -qx "$1"; }
 : > "$WORK/results"
 echo "# TCP congestion control: $CC"
-echo "# variant tcp1_mbps tcp4_mbps udp64_pps ping_rtt_us"
-selected linux-bridge && { run_linux_bridge on; run_linux_bridge off; }
+echo "# variant tcp1_mbps tcp4_mbps udp64_pps ping_rtt_us new_conns_per_s"
+if [ "$FIREWALL" = 0 ] && selected linux-bridge; then
+  run_linux_bridge on
+  run_linux_bridge off
+fi
 selected ovs && run_ovs off
 selected ovs-tso && run_ovs on
-selected neutrino && { run_neutrino off; run_neutrino on; run_neutrino off mmsg; }
+if [ "$FIREWALL" = 1 ]; then
+  selected neutrino && { run_neutrino off; run_neutrino on; }
+else
+  selected neutrino && { run_neutrino off; run_neutrino on; run_neutrino off mmsg; }
+fi
 
 # Ratios measured in this run.
-awk '
-  { tcp1[$1]=$2; tcp4[$1]=$3; udp[$1]=$4; rtt[$1]=$5 }
+awk -v fw="$FIREWALL" '
+  { tcp1[$1]=$2; tcp4[$1]=$3; udp[$1]=$4; rtt[$1]=$5; conns[$1]=$6 }
   function r(a, b) { return (b > 0) ? sprintf("%.2f", a / b) : "n/a" }
   END {
+    if (fw == 1) {
+      n = "neutrino-offloads-off-fw"; o = "ovs-netdev-tso-off-fw"
+      nt = "neutrino-offloads-on-fw"; t = "ovs-netdev-tso-on-fw"
+      print ""
+      print "Stateful firewall, Neutrino / OVS netdev (offloads off): tcp1 " r(tcp1[n], tcp1[o]) ", udp64 " r(udp[n], udp[o]) ", rtt " r(rtt[n], rtt[o]) ", new conns/s " r(conns[n], conns[o])
+      print "Stateful firewall, Neutrino (offloads on) / OVS netdev with userspace TSO: tcp1 " r(tcp1[nt], tcp1[t]) ", tcp4 " r(tcp4[nt], tcp4[t]) ", new conns/s " r(conns[nt], conns[t])
+      exit
+    }
     n = "neutrino-offloads-off"; o = "ovs-netdev-tso-off"; t = "ovs-netdev-tso-on"
     nt = "neutrino-offloads-on"; lb = "linux-bridge-offloads-on"; lbo = "linux-bridge-offloads-off"
     print ""

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "packet/ct_meta.h"
 #include "packet/flow_key.h"
 
 namespace nt {
@@ -194,10 +195,10 @@ Result<std::pair<u128, u128>> parse_tcp_flags(std::string_view s);
 // As Open vSwitch prints a tcp_flags match: "syn|ack" (all bits pinned), "+syn-ack", "0/0".
 std::string format_tcp_flags(uint16_t value, uint16_t mask);
 
-// ct_state bits (ovs-fields(7) CS_*); conntrack/conntrack.h names the same values.
+// ct_state bits (ovs-fields(7) CS_*): the packet layer's kCs* (packet/ct_meta.h), short names.
 namespace cs {
-inline constexpr uint8_t kNew = 0x01, kEst = 0x02, kRel = 0x04, kRpl = 0x08, kInv = 0x10,
-                         kTrk = 0x20, kSnat = 0x40, kDnat = 0x80;
+inline constexpr uint8_t kNew = kCsNew, kEst = kCsEst, kRel = kCsRel, kRpl = kCsRpl,
+                         kInv = kCsInv, kTrk = kCsTrk, kSnat = kCsSnat, kDnat = kCsDnat;
 }
 // ct_state text (ovs-fields(7)): "+trk-inv" (named flags set/clear, others wildcarded),
 // "new|trk" (exactly these), "0x22/0x26" -> {value, mask}; errors worded as ovs-ofctl's.
