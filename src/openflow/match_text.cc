@@ -450,8 +450,9 @@ std::string format_match(const Match& match, uint16_t priority, const PortNamer*
   std::string s;
   s.reserve(128);
   if (priority != kDefaultPriority) put_dec(s, "priority", priority);
-  // recirc_id is no OpenFlow field: only megaflows and traces have it in their masks.
-  put_hex_masked(s, "recirc_id", f.recirc_id, w.recirc_id, 0xffffffffu);
+  // recirc_id is no OpenFlow field: only megaflows and traces have it in their masks. Every
+  // megaflow pins it; a first pass (0) is left unprinted, so only recirculated passes say so.
+  if (f.recirc_id) put_hex_masked(s, "recirc_id", f.recirc_id, w.recirc_id, 0xffffffffu);
   if (w.conj_id) put_dec(s, "conj_id", f.conj_id);  // before the protocol, as OVS prints it
   put_ct(s, match);
   ProtoSkip skip = put_protocol(s, f, w);

@@ -58,9 +58,10 @@ XlateOut xlate(const Switch& sw, const XlateIn& in) {
     out.trace = std::make_unique<TraceNode>(TraceNode::bridge(in.bridge->name()));
     ctx.trace_at = out.trace.get();
     if (in.flow.recirc_id) {  // a recirculated pass resumes where ct(table=N) froze it
-      TraceNode* thaw = ctx.trace_add(TraceNode::action("thaw"));
+      // At the bridge's column (0): indented as ovs-appctl indents them, tables stay at 0.
+      TraceNode* thaw = ctx.trace_add(TraceNode::action("    thaw"));
       thaw->children.push_back(TraceNode::make_note(
-          TraceNode::NoteKind::kDetail, "    Resuming from table " + std::to_string(in.table)));
+          TraceNode::NoteKind::kDetail, "        Resuming from table " + std::to_string(in.table)));
     }
   }
   // Every megaflow says which pass it belongs to (recirc_id(0) for a packet's first).

@@ -240,9 +240,9 @@ TEST_F(TraceTest, CtClearZeroesTheConntrackFields) {
 // ct(table=N) forks a clone to recirculate and leaves this pass untracked; the trace then
 // follows the recirculation with ct_state=trk|new, or what --ct-next says, as ovs-appctl does.
 TEST_F(TraceTest, CtRecirculatesAndTheTraceFollows) {
-  flows("br0", {"in_port=1,ip,ct_state=-trk actions=ct(commit,table=1,zone=3),output:2",
-                "table=1,ct_state=+trk+new,ip actions=output:3",
-                "table=1,ct_state=+trk+est,ip actions=output:4"});
+  flows("br0", {"in_port=1,ip,ct_state=-trk actions=ct(commit,table=1,zone=3)",
+                "table=1,ct_state=+trk+new,ip actions=output:2",
+                "table=1,ct_state=+trk+est,ip actions=output:3"});
   std::string t = trace("br0", "in_port=1,ip");
   EXPECT_NE(t.find("    ct(commit,table=1,zone=3)\n"
                    "     -> A clone of the packet is forked to recirculate. The forked pipeline "
@@ -251,19 +251,24 @@ TEST_F(TraceTest, CtRecirculatesAndTheTraceFollows) {
                    "fields.\n"),
             std::string::npos)
       << t;
-  EXPECT_NE(t.find("Datapath actions: ct(commit,zone=3),recirc(0x1),2\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("Datapath actions: ct(commit,zone=3),recirc(0x1)\n"), std::string::npos) << t;
   EXPECT_NE(t.find("recirc(0x1) - resume conntrack with default ct_state=trk|new (use --ct-next "
                    "to customize)"),
             std::string::npos)
       << t;
   EXPECT_NE(t.find("Flow: recirc_id=0x1,ct_state=new|trk,ct_zone=3,"), std::string::npos) << t;
   EXPECT_NE(t.find("    thaw\n        Resuming from table 1\n"), std::string::npos) << t;
-  EXPECT_NE(t.find("Datapath actions: 3\n"), std::string::npos) << t;
+  EXPECT_NE(t.find("Megaflow: recirc_id=0x1,ct_state=+new+trk,ip,in_port=1\n"), std::string::npos)
+      << t;
+  EXPECT_NE(t.find("\n 1. ct_state=+new+trk,ip, priority 32768\n    output:2\n"), std::string::npos)
+      << t;
   auto est = sw_.trace("br0", "in_port=1,ip", false, TraceFormat::kText, {cs::kTrk | cs::kEst});
   ASSERT_TRUE(est.ok());
   EXPECT_NE(est->find("recirc(0x1) - resume conntrack with ct_state=est|trk\n"), std::string::npos)
       << *est;
-  EXPECT_NE(est->find("Datapath actions: 4\n"), std::string::npos) << *est;
+  EXPECT_NE(est->find("\n 1. ct_state=+est+trk,ip, priority 32768\n    output:3\n"),
+            std::string::npos)
+      << *est;
 }
 
 // Only a trace builds a tree: translation for a packet leaves XlateOut::trace null.
