@@ -183,7 +183,8 @@ void Switch::push_stats(Megaflow& mf, uint64_t packets, uint64_t bytes) {
 
 void Switch::run() {
   dp_->push_stats();
-  dp_->conntrack().sweep();
+  // Expire connections (an idle tracker is not even asked the time).
+  if (dp_->conntrack().count()) dp_->conntrack().sweep();
   for (const auto& [n, b] : bridges_) b->expire();
   maybe_revalidate();
 }

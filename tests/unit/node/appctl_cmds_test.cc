@@ -49,9 +49,10 @@ TEST_F(AppctlTest, UnknownCommandAndArgumentCounts) {
   EXPECT_EQ(r.err.rfind("no such bridge\n", 0), 0u);
   r = appctl({"list-commands"});
   EXPECT_EQ(r.out.rfind("The available commands are:\n", 0), 0u);
-  EXPECT_NE(
-      r.out.find("\n  ofproto/trace           [--format=text|json] bridge br_flow [-generate]\n"),
-      std::string::npos)
+  EXPECT_NE(r.out.find(
+                "\n  ofproto/trace           [--format=text|json] [--ct-next flags] bridge br_flow "
+                "[-generate]\n"),
+            std::string::npos)
       << r.out;
 }
 
@@ -74,6 +75,33 @@ TEST_F(AppctlTest, ReceiveLearnsAndFloods) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(port("p1")->sent.size(), 1u);
   EXPECT_EQ(appctl({"netdev-dummy/receive", "p9", kFrame}).status, 2);
+}
+
+// The connection tracker's commands, as ovs-appctl words them; a committed UDP flow shows in
+// dump-conntrack and goes with flush-conntrack.
+TEST_F(AppctlTest, ConntrackCommands) {
+  EXPECT_EQ(appctl({"dpctl/ct-get-maxconns"}).out, "3000000\n");
+  EXPECT_EQ(appctl({"dpctl/ct-set-maxconns", "10"}).out, "setting maxconns successful\n");
+  EXPECT_EQ(appctl({"dpctl/ct-get-maxconns", "netdev@ovs-netdev"}).out, "10\n");
+  EXPECT_EQ(appctl({"dpctl/ct-set-maxconns", "many"}).status, 2);
+  EXPECT_EQ(appctl({"dpctl/ct-get-maxconns", "system@ovs-system"}).status, 2);
+  EXPECT_EQ(appctl({"dpctl/ct-get-tcp-seq-chk"}).out, "TCP sequence checking: enabled\n");
+  EXPECT_EQ(appctl({"dpctl/ct-disable-tcp-seq-chk"}).out,
+            "disabling TCP sequence checking successful\n");
+  EXPECT_EQ(appctl({"dpctl/ct-get-tcp-seq-chk"}).out, "TCP sequence checking: disabled\n");
+  EXPECT_EQ(appctl({"dpctl/dump-conntrack", "zone=70000"}).status, 2);
+  ASSERT_TRUE(sw_.flow_mod_text("br0", "priority=100,udp actions=ct(commit,zone=9),output:2",
+                                FlowModCommand::kAdd)
+                  .ok());
+  ControlReply r = appctl({"netdev-dummy/receive", "p1",
+                           "in_port=1,udp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_src=1000,tp_dst=53"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(appctl({"dpctl/dump-conntrack", "zone=9"}).out,
+            "udp,orig=(src=10.0.0.1,dst=10.0.0.2,sport=1000,dport=53),"
+            "reply=(src=10.0.0.2,dst=10.0.0.1,sport=53,dport=1000),zone=9\n");
+  EXPECT_EQ(appctl({"dpctl/dump-conntrack", "zone=8"}).out, "");
+  EXPECT_EQ(appctl({"dpctl/flush-conntrack", "zone=9"}).status, 0);
+  EXPECT_EQ(appctl({"dpctl/dump-conntrack"}).out, "");
 }
 
 TEST_F(AppctlTest, Trace) {
