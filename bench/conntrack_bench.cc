@@ -17,6 +17,7 @@
 #include <new>
 #include <vector>
 
+#include "alloc_count.h"  // replaces operator new: g_allocs
 #include "common/clock.h"
 #include "conntrack/conntrack.h"
 #include "packet/build.h"
@@ -24,19 +25,6 @@
 #include "packet/checksum.h"
 #include "packet/packet.h"
 #include "packet/parse.h"
-
-namespace {
-std::atomic<uint64_t> g_allocs{0};
-}  // namespace
-
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace nt::bench {
 namespace {

@@ -31,25 +31,12 @@
 #include <string>
 #include <vector>
 
+#include "alloc_count.h"  // replaces operator new: g_allocs
 #include "node/node.h"
 #include "ofproto/bundle.h"
 #include "vswitchd/control.h"
 #include "vswitchd/control_server.h"
 #include "vswitchd/flow_files.h"
-
-namespace {
-std::atomic<uint64_t> g_allocs{0};
-}  // namespace
-
-// GCC pairs the replaced operator new's malloc with std::free wrongly (inlined into callers).
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(size_t n) {
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace nt {
 namespace {

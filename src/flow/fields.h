@@ -197,8 +197,8 @@ std::string format_tcp_flags(uint16_t value, uint16_t mask);
 
 // ct_state bits (ovs-fields(7) CS_*): the packet layer's kCs* (packet/ct_meta.h), short names.
 namespace cs {
-inline constexpr uint8_t kNew = kCsNew, kEst = kCsEst, kRel = kCsRel, kRpl = kCsRpl,
-                         kInv = kCsInv, kTrk = kCsTrk, kSnat = kCsSnat, kDnat = kCsDnat;
+inline constexpr uint8_t kNew = kCsNew, kEst = kCsEst, kRel = kCsRel, kRpl = kCsRpl, kInv = kCsInv,
+                         kTrk = kCsTrk, kSnat = kCsSnat, kDnat = kCsDnat;
 }
 // ct_state text (ovs-fields(7)): "+trk-inv" (named flags set/clear, others wildcarded),
 // "new|trk" (exactly these), "0x22/0x26" -> {value, mask}; errors worded as ovs-ofctl's.
