@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -184,6 +185,39 @@ Result<bool> Agent::fetch_state() {
   return false;
 }
 
+// A rule of a group this host's ports are in (created, changed or deleted).
+bool Agent::relevant_rule(const std::string& id, const std::string& group) const {
+  if (group.empty()) {  // deleted: was it one of ours?
+    for (const auto& r : state_->security_group_rules) {
+      if (r.id == id) return true;
+    }
+    return false;
+  }
+  for (const auto& p : state_->ports) {
+    if (std::find(p.security_groups.begin(), p.security_groups.end(), group) !=
+        p.security_groups.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A port elsewhere joining, changing in or leaving a group our rules name as remote group.
+bool Agent::member_moved(const std::string& id, const Json& body) const {
+  for (const auto& m : state_->security_group_members) {
+    if (m.port_id == id) return true;
+  }
+  auto it = body.is_object() ? body.find("security_groups") : body.end();
+  if (it == body.end() || !it->is_array()) return false;
+  for (const auto& r : state_->security_group_rules) {
+    if (r.remote_group_id.empty()) continue;
+    for (const auto& g : *it) {
+      if (g.is_string() && g.get<std::string>() == r.remote_group_id) return true;
+    }
+  }
+  return false;
+}
+
 // Whether a feed change can alter this host's desired state: its own ports, its networks
 // (and, with l2population, their ports elsewhere), tunnel endpoints of other agents. Everything
 // else (other hosts' ports, routers, heartbeats) leaves the host state as it is, so a hundred
@@ -195,8 +229,10 @@ bool Agent::relevant(const rpc::Change& c) const {
     auto it = body.is_object() ? body.find(key) : body.end();
     return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
+  if (c.kind == "security_group_rule") return relevant_rule(c.id, str("security_group_id"));
   if (c.kind == "port") {
     if (state_->find_port(c.id)) return true;
+    if (config_.firewall_driver != "noop" && member_moved(c.id, body)) return true;
     if (!body.is_object()) {  // deleted: was it one of l2population's remote ports?
       if (!config_.l2_population) return false;
       for (const auto& n : state_->networks) {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -95,6 +96,8 @@ class Agent {
   Result<bool> report_devices(const Plan& plan);
   std::string configurations_json() const;
   bool relevant(const rpc::Change& c) const;
+  bool relevant_rule(const std::string& id, const std::string& group) const;
+  bool member_moved(const std::string& id, const nlohmann::json& body) const;
   ControlReply node(const std::string& tool, const std::vector<std::string>& argv,
                     const std::string& stdin_data = "");
 

@@ -91,7 +91,13 @@ Status set_firewall(const std::string& v, AgentConfig& c) {
     c.firewall_driver = "noop";
     return ok_status();
   }
-  return make_error("'" + t + "' is not supported (noop; openvswitch comes with conntrack)");
+  if (t == "openvswitch" || t == "neutron.agent.linux.openvswitch_firewall:OVSFirewallDriver") {
+    c.firewall_driver = "openvswitch";
+    return ok_status();
+  }
+  return make_error("'" + t +
+                    "' is not supported (noop, openvswitch; iptables_hybrid needs "
+                    "Linux bridges the agent does not plug)");
 }
 
 Status set_url(const std::string& v, AgentConfig& c) {

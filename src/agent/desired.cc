@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "agent/firewall.h"
 #include "common/addr.h"
 
 namespace nt::agent {
@@ -306,7 +307,12 @@ std::map<std::string, std::vector<std::string>> default_flows(const AgentConfig&
   std::map<std::string, std::vector<std::string>> out;
   const std::string ck = "cookie=" + hex(cookie) + ",";
   auto& in = out[config.integration_bridge];
-  in.push_back(ck + "table=0,priority=0 actions=NORMAL");
+  const bool fw = firewall_enabled(config);
+  in.push_back(ck + "table=0,priority=0 actions=" + (fw ? "resubmit(,60)" : "NORMAL"));
+  if (fw) {
+    auto g = firewall_default_flows(ck);
+    in.insert(in.end(), g.begin(), g.end());
+  }
   in.push_back(ck + "table=23,priority=0 actions=drop");
   in.push_back(ck + "table=24,priority=0 actions=drop");
   for (const auto& [physnet, br] : config.bridge_mappings) {
@@ -367,6 +373,11 @@ std::map<std::string, std::vector<std::string>> plan_flows(const AgentConfig& co
   auto out = default_flows(config, local, cookie);
   const std::string ck = "cookie=" + hex(cookie) + ",";
   auto& in = out[config.integration_bridge];
+  const bool fw = firewall_enabled(config);
+  if (fw) {
+    auto f = firewall_port_flows(state, plan, ck);
+    in.insert(in.end(), f.begin(), f.end());
+  }
   for (const auto& vp : plan.vm_ports) {
     if (vp.dead && vp.ofport > 0) {
       in.push_back(ck + "table=0,priority=2,in_port=" + std::to_string(vp.ofport) +
@@ -400,8 +411,9 @@ std::map<std::string, std::vector<std::string>> plan_flows(const AgentConfig& co
       int64_t int_of = local.ofport(int_patch_name(br)), phy_of = local.ofport(phy_patch_name(br));
       std::string seg = type == "vlan" ? std::to_string(*net->segmentation_id) : "";
       if (int_of > 0) {
-        in.push_back(ck + "table=0,priority=3,in_port=" + std::to_string(int_of) + ",dl_vlan=" +
-                     (type == "vlan" ? seg : "0xffff") + " actions=mod_vlan_vid:" + lv + ",NORMAL");
+        in.push_back(ck + "table=0,priority=3,in_port=" + std::to_string(int_of) +
+                     ",dl_vlan=" + (type == "vlan" ? seg : "0xffff") +
+                     " actions=mod_vlan_vid:" + lv + (fw ? ",resubmit(,60)" : ",NORMAL"));
       }
       if (phy_of > 0) {
         out[br].push_back(

@@ -136,17 +136,54 @@ Json changes_doc(Txn& txn, uint64_t since, uint64_t upto) {
   return {{"revision", last}, {"changes", list}, {"more", last < upto}, {"resync", false}};
 }
 
+// Neutron's sg_member_ips: every port (any host) in a group one of `rules` names as its remote
+// group, with the addresses it may send from.
+static Json group_members(const std::vector<Json>& all_ports, const Json& rules) {
+  std::set<std::string> remote;
+  for (const auto& r : rules) {
+    auto g = r.find("remote_group_id");
+    if (g != r.end() && g->is_string()) remote.insert(g->get<std::string>());
+  }
+  Json members = Json::array();
+  if (remote.empty()) return members;
+  for (const auto& p : all_ports) {
+    Json groups = Json::array();
+    bool in = false;
+    for (const auto& sg : ids_of(p, "security_groups")) {
+      if (!sg.is_string()) continue;
+      in |= remote.count(sg.get<std::string>()) > 0;
+      groups.push_back(sg);
+    }
+    if (!in) continue;
+    Json ips = Json::array();
+    for (const auto& f : ids_of(p, "fixed_ips")) {
+      if (f.is_object() && f.value("ip_address", Json()).is_string())
+        ips.push_back(f["ip_address"]);
+    }
+    for (const auto& a : ids_of(p, "allowed_address_pairs")) {
+      if (a.is_object() && a.value("ip_address", Json()).is_string())
+        ips.push_back(a["ip_address"]);
+    }
+    members.push_back({{"port_id", str_of(p, "id")},
+                       {"mac_address", p.value("mac_address", "")},
+                       {"security_groups", groups},
+                       {"ips", ips}});
+  }
+  return members;
+}
+
 Json host_state(Env& env, const std::string& host, uint64_t revision) {
   Json ports = Json::array(), networks = Json::array(), subnets = Json::array();
   Json groups = Json::array(), rules = Json::array();
   std::set<std::string> net_ids, sg_ids;
-  for (auto& p : list_of(env.txn, "port")) {
+  const std::vector<Json> all_ports = list_of(env.txn, "port");
+  for (const auto& p : all_ports) {
     if (p.value("binding:host_id", "") != host) continue;
     net_ids.insert(str_of(p, "network_id"));
     for (const auto& sg : ids_of(p, "security_groups")) {
       if (sg.is_string()) sg_ids.insert(sg.get<std::string>());
     }
-    ports.push_back(std::move(p));
+    ports.push_back(p);
   }
   const Vteps vteps = vteps_of(env.txn);
   for (const auto& id : net_ids) {
@@ -167,6 +204,7 @@ Json host_state(Env& env, const std::string& host, uint64_t revision) {
           {"subnets", subnets},
           {"security_groups", groups},
           {"security_group_rules", rules},
+          {"security_group_members", group_members(all_ports, rules)},
           {"tunnel_peers", tunnel_peers(env.txn, host)}};
 }
 

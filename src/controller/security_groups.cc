@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/ip_proto.h"
 #include "controller/ip.h"
 #include "controller/ipam.h"
 #include "controller/resource.h"
@@ -23,19 +24,6 @@ namespace {
 
 constexpr const char* kDefaultName = "default";
 constexpr const char* kDefaultPool = "default-sg";
-
-struct Protocol {
-  const char* name;
-  int number;
-};
-
-// neutron_lib's IP_PROTOCOL_MAP: the names a rule's protocol may be given by.
-constexpr Protocol kProtocols[] = {
-    {"ah", 51},         {"dccp", 33},      {"egp", 8},       {"esp", 50},        {"gre", 47},
-    {"hopopt", 0},      {"icmp", 1},       {"igmp", 2},      {"ipip", 4},        {"ipv6-encap", 41},
-    {"ipv6-frag", 44},  {"ipv6-icmp", 58}, {"icmpv6", 58},   {"ipv6-nonxt", 59}, {"ipv6-opts", 60},
-    {"ipv6-route", 43}, {"ospf", 89},      {"pgm", 113},     {"rsvp", 46},       {"sctp", 132},
-    {"tcp", 6},         {"udp", 17},       {"udplite", 136}, {"vrrp", 112}};
 
 // Protocols whose port_range_min/max are ports (SG_PORT_PROTO_NAMES); ICMP's are type/code.
 constexpr int kPortProtocols[] = {6, 17, 136, 132, 33};
@@ -64,7 +52,7 @@ std::optional<long long> parse_int(const Json& v) {
 
 Fault invalid_protocol(const Json& v) {
   std::string values = "[None";
-  for (const auto& p : kProtocols) values += std::string(", '") + p.name + "'";
+  for (const auto& p : kIpProtocolNames) values += std::string(", '") + p.name + "'";
   values += "]";
   return Fault(400, "SecurityGroupRuleInvalidProtocol",
                "Security group rule protocol " + shown(v) +
@@ -83,7 +71,7 @@ Json convert_protocol(const Json& v) {
   std::string s = v;
   std::transform(s.begin(), s.end(), s.begin(), ::tolower);
   if (s == "any") return nullptr;
-  for (const auto& p : kProtocols) {
+  for (const auto& p : kIpProtocolNames) {
     if (s == p.name) return s;
   }
   throw invalid_protocol(v);
@@ -93,7 +81,7 @@ Json convert_protocol(const Json& v) {
 int protocol_number(const Json& protocol) {
   if (protocol.is_null()) return -1;
   if (auto n = parse_int(protocol)) return static_cast<int>(*n);
-  for (const auto& p : kProtocols) {
+  for (const auto& p : kIpProtocolNames) {
     if (protocol == p.name) return p.number;
   }
   return -1;

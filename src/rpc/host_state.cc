@@ -60,6 +60,27 @@ std::vector<FixedIp> fixed_ips(const Json& j, const std::string& where) {
   return out;
 }
 
+std::vector<std::string> strings(const Json& j, const char* key, const std::string& where) {
+  std::vector<std::string> out;
+  for (const auto& v : array(j, key, where)) {
+    if (!v.is_string()) throw Bad{where + ": \"" + key + "\" holds a non-string"};
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::vector<AddressPair> address_pairs(const Json& j, const std::string& where,
+                                       const std::string& own_mac) {
+  std::vector<AddressPair> out;
+  for (const auto& a : array(j, "allowed_address_pairs", where)) {
+    object(a, where + ".allowed_address_pairs[]");
+    AddressPair pair{str(a, "ip_address", where, true), str(a, "mac_address", where)};
+    if (pair.mac_address.empty()) pair.mac_address = own_mac;
+    out.push_back(std::move(pair));
+  }
+  return out;
+}
+
 PortInfo port_of(const Json& j, const std::string& where) {
   object(j, where);
   PortInfo p;
@@ -74,6 +95,9 @@ PortInfo port_of(const Json& j, const std::string& where) {
   p.status = str(j, "status", w);
   p.admin_state_up = boolean(j, "admin_state_up", w, true);
   p.fixed_ips = fixed_ips(j, w);
+  p.security_groups = strings(j, "security_groups", w);
+  p.port_security_enabled = boolean(j, "port_security_enabled", w, true);
+  p.allowed_address_pairs = address_pairs(j, w, p.mac_address);
   return p;
 }
 
@@ -119,6 +143,45 @@ SubnetInfo subnet_of(const Json& j, const std::string& where) {
   if (auto v = number(j, "ip_version", w)) s.ip_version = static_cast<int>(*v);
   s.enable_dhcp = boolean(j, "enable_dhcp", w, true);
   return s;
+}
+
+std::optional<int> port_bound(const Json& j, const char* key, const std::string& where) {
+  auto n = number(j, key, where);
+  if (n && *n > 65535) throw Bad{where + ": \"" + key + "\" is out of range"};
+  return n ? std::optional<int>(static_cast<int>(*n)) : std::nullopt;
+}
+
+SecurityGroupRule rule_of(const Json& j, const std::string& where) {
+  object(j, where);
+  SecurityGroupRule r;
+  r.id = str(j, "id", where, true);
+  std::string w = where + " " + r.id;
+  r.security_group_id = str(j, "security_group_id", w, true);
+  r.direction = str(j, "direction", w, true);
+  r.ethertype = str(j, "ethertype", w);
+  if (r.ethertype.empty()) r.ethertype = "IPv4";
+  auto proto = j.find("protocol");
+  if (proto != j.end() && proto->is_number_unsigned()) {
+    r.protocol = std::to_string(proto->get<uint64_t>());
+  } else {
+    r.protocol = str(j, "protocol", w);
+  }
+  r.port_range_min = port_bound(j, "port_range_min", w);
+  r.port_range_max = port_bound(j, "port_range_max", w);
+  r.remote_ip_prefix = str(j, "remote_ip_prefix", w);
+  r.remote_group_id = str(j, "remote_group_id", w);
+  return r;
+}
+
+SecurityGroupMember member_of(const Json& j, const std::string& where) {
+  object(j, where);
+  SecurityGroupMember m;
+  m.port_id = str(j, "port_id", where, true);
+  std::string w = where + " " + m.port_id;
+  m.mac_address = str(j, "mac_address", w);
+  m.security_groups = strings(j, "security_groups", w);
+  m.ips = strings(j, "ips", w);
+  return m;
 }
 
 TunnelPeer peer_of(const Json& j, const std::string& where) {
@@ -180,6 +243,12 @@ Result<HostState> parse_host_state(std::string_view json) {
     }
     for (const auto& t : array(j, "tunnel_peers", "document")) {
       s.tunnel_peers.push_back(peer_of(t, "tunnel peer"));
+    }
+    for (const auto& r : array(j, "security_group_rules", "document")) {
+      s.security_group_rules.push_back(rule_of(r, "security group rule"));
+    }
+    for (const auto& m : array(j, "security_group_members", "document")) {
+      s.security_group_members.push_back(member_of(m, "security group member"));
     }
     return s;
   });

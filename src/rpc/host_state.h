@@ -24,6 +24,13 @@ struct FixedIp {
   bool operator==(const FixedIp&) const = default;
 };
 
+// An allowed address pair: another MAC (the port's own when the API omitted it) and an IP or
+// CIDR the port may send from.
+struct AddressPair {
+  std::string ip_address, mac_address;
+  bool operator==(const AddressPair&) const = default;
+};
+
 // A port bound to this host (the server's port body, the members the agent uses).
 struct PortInfo {
   std::string id, network_id, mac_address, device_owner, device_id;
@@ -32,6 +39,9 @@ struct PortInfo {
   std::string status;    // ACTIVE, DOWN, BUILD
   bool admin_state_up = true;
   std::vector<FixedIp> fixed_ips;
+  std::vector<std::string> security_groups;  // ids
+  bool port_security_enabled = true;
+  std::vector<AddressPair> allowed_address_pairs;
   bool operator==(const PortInfo&) const = default;
 };
 
@@ -60,6 +70,26 @@ struct SubnetInfo {
   bool operator==(const SubnetInfo&) const = default;
 };
 
+// A rule of a group one of this host's ports is in (the API's security_group_rule body).
+struct SecurityGroupRule {
+  std::string id, security_group_id;
+  std::string direction;  // ingress, egress
+  std::string ethertype;  // IPv4, IPv6
+  std::string protocol;   // "" (any), a name (tcp, udp, icmp, ...) or a number as text
+  std::optional<int> port_range_min, port_range_max;  // ICMP: type and code
+  std::string remote_ip_prefix, remote_group_id;      // "" when absent
+  bool operator==(const SecurityGroupRule&) const = default;
+};
+
+// A port in a group some rule here names as its remote group, on any host: the addresses the
+// group's members send from (fixed IPs and allowed address pairs), Neutron's sg_member_ips.
+struct SecurityGroupMember {
+  std::string port_id, mac_address;
+  std::vector<std::string> security_groups;
+  std::vector<std::string> ips;  // addresses or CIDRs (address pairs), IPv4 and IPv6
+  bool operator==(const SecurityGroupMember&) const = default;
+};
+
 // Another host's Open vSwitch agent with a tunnel endpoint.
 struct TunnelPeer {
   std::string host, tunneling_ip;
@@ -75,6 +105,8 @@ struct HostState {
   std::vector<NetworkInfo> networks;
   std::vector<SubnetInfo> subnets;
   std::vector<TunnelPeer> tunnel_peers;
+  std::vector<SecurityGroupRule> security_group_rules;
+  std::vector<SecurityGroupMember> security_group_members;
 
   const PortInfo* find_port(std::string_view id) const;
   const NetworkInfo* find_network(std::string_view id) const;

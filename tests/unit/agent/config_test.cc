@@ -62,7 +62,8 @@ TEST(AgentConfigTest, ErrorsNameFileSectionAndKey) {
             "number of seconds");
   EXPECT_EQ(failure("[securitygroup]\nfirewall_driver = iptables_hybrid\n"),
             "openvswitch_agent.ini: [securitygroup] firewall_driver: 'iptables_hybrid' is not "
-            "supported (noop; openvswitch comes with conntrack)");
+            "supported (noop, openvswitch; iptables_hybrid needs Linux bridges the agent does not "
+            "plug)");
   EXPECT_EQ(failure("[agent]\ntunnel_types = vxlan\n"),
             "[ovs] local_ip: required with [agent] tunnel_types");
   EXPECT_EQ(failure("[ovs]\nintegration_bridge =\n"),

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <thread>
 
 #include "api_fixture.h"
@@ -199,6 +200,38 @@ TEST_F(FeedTest, HostStateHoldsExactlyThatHostsPorts) {
   Json none = state("nowhere");
   EXPECT_TRUE(none["ports"].empty());
   EXPECT_TRUE(none["networks"].empty());
+}
+
+// Security groups in a host state: the rules of the groups its ports are in, and for rules
+// with a remote group every member of that group on any host (Neutron's sg_member_ips).
+TEST_F(FeedTest, HostStateHoldsRulesAndRemoteGroupMembers) {
+  std::string net = network("v");
+  subnet(net, "10.0.0.0/24");
+  std::string p1 = bound_port(net, "compute1");
+  std::string p2 = bound_port(net, "compute2");  // the same (default) group, elsewhere
+  Json s = state("compute1");
+  ASSERT_EQ(s["ports"].size(), 1u);
+  ASSERT_EQ(s["ports"][0]["security_groups"].size(), 1u);
+  std::string sg = s["ports"][0]["security_groups"][0];
+  // The default group's four rules: egress v4/v6, ingress v4/v6 from the group itself.
+  ASSERT_EQ(s["security_group_rules"].size(), 4u);
+  ASSERT_EQ(s["security_group_members"].size(), 2u);
+  std::set<std::string> ids;
+  for (const auto& m : s["security_group_members"]) {
+    ids.insert(m["port_id"].get<std::string>());
+    EXPECT_EQ(m["security_groups"], Json::array({sg}));
+    ASSERT_EQ(m["ips"].size(), 1u);
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{p1, p2}));
+  // A group without remote-group rules has no members listed.
+  ApiResponse r = call("POST", "/v2.0/security-groups", R"({"security_group": {"name": "web"}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string web = Json::parse(r.body)["security_group"]["id"];
+  Json body = {{"network_id", net}, {"binding:host_id", "compute3"}, {"security_groups", {web}}};
+  post("port", body);
+  Json s3 = state("compute3");
+  EXPECT_EQ(s3["security_group_rules"].size(), 2u);  // a new group's egress rules
+  EXPECT_TRUE(s3["security_group_members"].empty());
 }
 
 }  // namespace

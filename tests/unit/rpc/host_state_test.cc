@@ -60,6 +60,55 @@ TEST(HostStateTest, ParsesTheServersDocument) {
   EXPECT_EQ(s->find_port("nope"), nullptr);
 }
 
+TEST(HostStateTest, SecurityGroupsRulesAndMembers) {
+  auto s = parse_host_state(R"({"host": "h", "revision": 3,
+      "ports": [{"id": "p", "mac_address": "fa:16:3e:00:00:01", "security_groups": ["sg"],
+                 "port_security_enabled": false,
+                 "allowed_address_pairs": [{"ip_address": "10.0.0.0/24"},
+                     {"ip_address": "10.1.0.9", "mac_address": "fa:16:3e:00:00:09"}]}],
+      "security_group_rules": [
+        {"id": "r1", "security_group_id": "sg", "direction": "ingress", "ethertype": "IPv4",
+         "protocol": "tcp", "port_range_min": 22, "port_range_max": 22,
+         "remote_ip_prefix": "10.0.0.0/8", "remote_group_id": null},
+        {"id": "r2", "security_group_id": "sg", "direction": "egress", "ethertype": "IPv6",
+         "protocol": null, "port_range_min": null, "port_range_max": null,
+         "remote_ip_prefix": null, "remote_group_id": "sg"}],
+      "security_group_members": [{"port_id": "p", "mac_address": "fa:16:3e:00:00:01",
+                                  "security_groups": ["sg"], "ips": ["10.0.0.5", "fd00::5"]}]})");
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const PortInfo& p = s->ports[0];
+  EXPECT_EQ(p.security_groups, std::vector<std::string>{"sg"});
+  EXPECT_FALSE(p.port_security_enabled);
+  ASSERT_EQ(p.allowed_address_pairs.size(), 2u);
+  EXPECT_EQ(p.allowed_address_pairs[0].mac_address, "fa:16:3e:00:00:01");  // the port's own
+  EXPECT_EQ(p.allowed_address_pairs[1].mac_address, "fa:16:3e:00:00:09");
+  ASSERT_EQ(s->security_group_rules.size(), 2u);
+  const SecurityGroupRule& r1 = s->security_group_rules[0];
+  EXPECT_EQ(r1.protocol, "tcp");
+  EXPECT_EQ(r1.port_range_min, 22);
+  EXPECT_EQ(r1.remote_ip_prefix, "10.0.0.0/8");
+  EXPECT_EQ(r1.remote_group_id, "");
+  const SecurityGroupRule& r2 = s->security_group_rules[1];
+  EXPECT_EQ(r2.direction, "egress");
+  EXPECT_EQ(r2.ethertype, "IPv6");
+  EXPECT_EQ(r2.protocol, "");
+  EXPECT_FALSE(r2.port_range_min.has_value());
+  EXPECT_EQ(r2.remote_group_id, "sg");
+  ASSERT_EQ(s->security_group_members.size(), 1u);
+  EXPECT_EQ(s->security_group_members[0].ips, (std::vector<std::string>{"10.0.0.5", "fd00::5"}));
+  // A rule without its group, a port range that is no port: refused, naming the member.
+  auto bad = parse_host_state(R"({"host": "h", "revision": 1, "security_group_rules": [
+      {"id": "r", "direction": "ingress"}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "host state: security group rule r: missing \"security_group_id\"");
+  bad = parse_host_state(R"({"host": "h", "revision": 1, "security_group_rules": [
+      {"id": "r", "security_group_id": "sg", "direction": "ingress", "port_range_min": 70000}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "host state: security group rule r: \"port_range_min\" is out of range");
+}
+
 TEST(HostStateTest, FlatNetworkHasNoSegment) {
   auto s = parse_host_state(
       R"({"host": "h", "revision": 1, "networks": [{"id": "n", "provider:network_type": "flat",
