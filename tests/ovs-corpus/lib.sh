@@ -38,3 +38,49 @@ run_corpus() {
   done <"$cases"
   rm -f /tmp/ovs-corpus-stderr.$$
 }
+
+# Splits a recorded file into cases: one record per "$ " line, keyed by its ordinal.
+split_cases() {
+  awk -v out="$2" '/^\$ /{n++; print "" > (out "." n); close(out "." n)} n{print >> (out "." n)}' "$1"
+  grep -c '^\$ ' "$1"
+}
+
+# compare_corpus EXPECTED ACTUAL KNOWN DIR: case by case; a case listed in KNOWN (its "$ " line)
+# must still differ, every other case must match exactly, or as sets of lines when its comment
+# says "as a set". Prints one line per failure and a summary; returns non-zero on a failure.
+compare_corpus() {
+  local expected=$1 actual=$2 known_file=$3 dir=$4 n_exp n_act i cmd
+  n_exp=$(split_cases "$expected" "$dir/exp")
+  n_act=$(split_cases "$actual" "$dir/act")
+  if [[ "$n_exp" != "$n_act" ]]; then
+    echo "$(basename "$expected") has $n_exp cases, the run $n_act: re-record"
+    return 1
+  fi
+  known() { grep -qxF -- "$ $1" <(grep '^\$ ' "$known_file"); }
+  local pass=0 fail=0 kd=0
+  for ((i = 1; i <= n_exp; i++)); do
+    cmd=$(sed -n '2s/^\$ //p' "$dir/exp.$i")
+    # Cases whose comment says "as a set": Open vSwitch orders flows of equal priority (and
+    # connections) by its hashes, Neutrino by insertion, so those compare as sets of lines.
+    if [[ "$cmd" == *"#"*"as a set"* ]]; then
+      sort -o "$dir/exp.$i" "$dir/exp.$i"
+      sort -o "$dir/act.$i" "$dir/act.$i"
+    fi
+    if cmp -s "$dir/exp.$i" "$dir/act.$i"; then
+      if known "$cmd"; then
+        echo "NOW MATCHES (remove from $(basename "$known_file")): $cmd"
+        fail=$((fail + 1))
+      else
+        pass=$((pass + 1))
+      fi
+    elif known "$cmd"; then
+      kd=$((kd + 1))
+    else
+      echo "DIFFERS from Open vSwitch: $cmd"
+      diff -u --label ovs-3.1 --label neutrino "$dir/exp.$i" "$dir/act.$i" | tail -n +3
+      fail=$((fail + 1))
+    fi
+  done
+  echo "ovs corpus ($(basename "$expected")): $pass cases match Open vSwitch, $kd known differences, $fail failures"
+  [[ $fail -eq 0 ]]
+}
