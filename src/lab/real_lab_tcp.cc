@@ -165,7 +165,7 @@ Result<std::string> RealLab::tcp_listen(const Instance& inst, uint16_t port) {
   if (!pid.ok()) return pid.error();
   state_.pids.push_back(*pid);
   NT_TRY(save_lab_state(state_));
-  last_display_ = "ip netns exec " + inst.ns + " nc -ll -p " + p + " -e cat";
+  last_display_ = command_line(argv) + " &";
   for (int i = 0; i < 100; ++i) {
     if (tcp_listening(inst.ns, port)) return std::string();
     sleep_ms(50);
@@ -194,8 +194,7 @@ Result<std::string> RealLab::tcp_connect(const Instance& inst, const std::string
                dst,
                std::to_string(port),
                std::to_string(wait_s)};
-  last_display_ = "ip netns exec " + inst.ns + " nc -w " + std::to_string(wait_s) + " " + dst +
-                  " " + std::to_string(port);
+  last_display_ = command_line(argv);
   if (name.empty()) {
     auto r = run_process(argv, "", wait_s + 30);
     if (!r.ok()) return r.error();
@@ -212,6 +211,7 @@ Result<std::string> RealLab::tcp_connect(const Instance& inst, const std::string
   ::unlink(c.fifo.c_str());
   if (::mkfifo(c.fifo.c_str(), 0600) != 0) return make_error(c.fifo + ": cannot make a FIFO");
   argv.push_back(c.fifo);
+  last_display_ = command_line(argv) + " &";
   auto pid = spawn_background(argv, c.log);
   if (!pid.ok()) return pid.error();
   c.pid = *pid;
