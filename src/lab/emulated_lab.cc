@@ -153,6 +153,32 @@ bool serve_one(LabBackend& lab, LiveCaptures& caps, int conn) {
   ::_exit(0);
 }
 
+// busybox nc as the lab's TCP lines: "nc -l[l] -p PORT [-e PROG]" is `listen NAME PORT` (an echo
+// service, whatever PROG), "nc [-w S] DST PORT" is `connect NAME DST PORT [-W S]`.
+Result<std::vector<std::string>> translate_nc(const std::string& target,
+                                              const std::vector<std::string>& argv) {
+  bool listen = false;
+  std::string port, wait;
+  std::vector<std::string> plain;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    bool has_value = a == "-p" || a == "-w" || a == "-e" || a == "-i" || a == "-f";
+    std::string value = has_value && i + 1 < argv.size() ? argv[++i] : "";
+    if (a == "-l" || a == "-ll" || a == "-lk") listen = true;
+    if (a == "-p") port = value;
+    if (a == "-w") wait = value;
+    if (a[0] != '-') plain.push_back(a);
+  }
+  if (listen) {
+    if (port.empty()) return make_error("nc: listening needs -p PORT");
+    return std::vector<std::string>{"listen " + target + " " + port};
+  }
+  if (plain.size() != 2) return make_error("nc: usage: nc [-w S] DST PORT  |  nc -l -p PORT");
+  std::string line = "connect " + target + " " + plain[0] + " " + plain[1];
+  if (!wait.empty()) line += " -W " + wait;
+  return std::vector<std::string>{line};
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> translate_exec(const LabTopology& t, const std::string& target,
@@ -183,13 +209,15 @@ Result<std::vector<std::string>> translate_exec(const LabTopology& t, const std:
       opts.insert(opts.begin(), dst);
       return std::vector<std::string>{prog + " " + target + " " + join_words(opts, 0)};
     }
+    if (prog == "nc") return translate_nc(target, argv);
     if (prog == "arp") return std::vector<std::string>{"arp " + target};
     if (prog == "ip") {
       std::string what = argv.size() > 1 && argv[1].rfind("r", 0) == 0 ? "route" : "addr";
       return std::vector<std::string>{"ip " + target + " " + what};
     }
-    return make_error("lab exec: an emulated instance runs ping, traceroute, ip and arp, not '" +
-                      prog + "' (the real lab, lab up --real, runs anything)");
+    return make_error(
+        "lab exec: an emulated instance runs ping, traceroute, nc, ip and arp, not '" + prog +
+        "' (the real lab, lab up --real, runs anything)");
   }
   if (!is_node) return make_error("lab exec: no node or instance named '" + target + "'");
   std::string sub = argv.size() > 1 ? argv[1] : "";

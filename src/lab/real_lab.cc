@@ -62,9 +62,11 @@ RealLab::~RealLab() {
 void RealLab::teardown() {
   for (auto& [key, c] : captures_) {
     if (c.pid > 0) stop_process(c.pid, SIGINT, 1000);
+    std::erase(state_.pids, c.pid);  // stopped and reaped: not again
     c.pid = -1;
   }
-  state_.pids.clear();
+  // What is left (udhcpd, nc listeners, TCP clients; connections closed were reaped and
+  // removed) teardown_lab stops: a program in a deleted namespace outlives it.
   for (const std::string& why : teardown_lab(state_)) {
     std::fprintf(stderr, "neutrino lab: could not remove %s\n", why.c_str());
   }
@@ -268,6 +270,10 @@ const RealLab::Bindings& RealLab::bindings() {
       {"dhcp-server", [](R& r, const C& c) { return r.cmd_dhcp_server(c.args); }},
       {"ping", [](R& r, const C& c) { return r.cmd_ping(c.args); }},
       {"traceroute", [](R& r, const C& c) { return r.cmd_ping(c.args); }},
+      {"listen", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
+      {"connect", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
+      {"send", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
+      {"close", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
       {"ip", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
       {"arp", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
       {"fdb",

@@ -54,7 +54,7 @@ class RealLab final : public LabBackend {
 
  private:
   using Args = std::vector<std::string>;
-  using Bindings = std::array<CommandBinding<RealLab>, 39>;
+  using Bindings = std::array<CommandBinding<RealLab>, 43>;
   static const Bindings& bindings();  // the handler of each command, one row each
   struct Nic {
     std::string name, segment, cidr, mac;
@@ -71,6 +71,13 @@ class RealLab final : public LabBackend {
   };
   struct Instance {
     std::string name, node, ns, bridge, port, cidr, mac;
+  };
+  // A client connection kept open (connect ... as CONN): its process, the FIFO it reads
+  // requests from, the log it answers in (one line per request) and how much was read of it.
+  struct TcpClient {
+    pid_t pid = -1;
+    std::string fifo, log;
+    size_t read = 0;
   };
   // A running tcpdump: what it listens on and where it writes.
   struct Capture {
@@ -97,6 +104,15 @@ class RealLab final : public LabBackend {
   Result<std::string> dhcp_client(const Instance& inst);
   Result<std::string> cmd_ping(const Args& a);
   Result<std::string> cmd_instance_show(const Args& a);
+  // listen / connect / send / close (real_lab_tcp.cc): busybox nc as the echo service, a
+  // python3 socket client per connection.
+  Result<std::string> cmd_tcp(const Args& a);
+  Result<std::string> tcp_listen(const Instance& inst, uint16_t port);
+  Result<std::string> tcp_connect(const Instance& inst, const std::string& dst, uint16_t port,
+                                  const std::string& name, int wait_s);
+  Result<std::string> tcp_request(const std::string& name, const std::string& request, int wait_s);
+  Status tcp_client_script();
+  static bool tcp_listening(const std::string& ns, uint16_t port);
   Result<std::string> cmd_sent(const Args& a, bool count_only, bool clear);
   Result<std::string> cmd_capture(const Args& a);
   Result<std::string> cmd_underlay(const Args& a, bool tcpdump);
@@ -133,6 +149,8 @@ class RealLab final : public LabBackend {
   std::string last_display_;  // the real command(s) the last scenario command ran
   int veth_seq_ = 0;
   std::string dhcp_script_;  // udhcpc's event script (written on first use)
+  std::string tcp_script_;   // the TCP client (written on first use)
+  std::map<std::string, TcpClient> tcp_clients_;
 };
 
 }  // namespace nt::lab

@@ -40,6 +40,11 @@ namespace nt {
   X(kUdpBadLength, "udp_bad_length")           \
   X(kUdpBadChecksum, "udp_bad_checksum")       \
   X(kUdpNoSocket, "udp_no_socket")             \
+  X(kTcpMalformed, "tcp_malformed")            \
+  X(kTcpBadChecksum, "tcp_bad_checksum")       \
+  X(kTcpBroadcast, "tcp_broadcast")            \
+  X(kTcpNoSocket, "tcp_no_socket")             \
+  X(kTcpUnacceptable, "tcp_unacceptable")      \
   X(kTxNoLink, "tx_no_link")
 
 enum class HostDrop : uint8_t {

@@ -38,6 +38,11 @@ Host::~Host() {
   for (auto& [port, socks] : udp_sockets_) {
     for (UdpSocket* s : socks) s->host_ = nullptr;
   }
+  for (auto& [tuple, c] : tcp_conns_) {
+    c->timer_.cancel();
+    c->host_ = nullptr;
+  }
+  for (auto& [port, l] : tcp_listeners_) l->host_ = nullptr;
 }
 
 uint32_t Host::random() {

@@ -4,8 +4,8 @@
 // A Host has NICs (a MAC, IPv4 addresses, an MTU and a transmit hook that whoever wires it
 // sets, typically a switch port) and takes frames through receive(). Above Ethernet it does
 // ARP (arp.h), IPv4 with a routing table (route_table.h) and optional forwarding, ICMP echo
-// and errors (icmp.h) and UDP sockets (udp.h); programs (DhcpClient, Ping, Traceroute) sit on
-// those. There is no thread and no polling: all waiting (ARP retransmission and aging, ping
+// and errors (icmp.h), UDP sockets (udp.h) and TCP (tcp.h); programs (DhcpClient, Ping, Traceroute)
+// sit on those. There is no thread and no polling: all waiting (ARP retransmission and aging, ping
 // intervals, DHCP leases) is Timers on the Scheduler the host was given, which many hosts
 // share, so a lab of a thousand instances costs only the events that actually happen.
 //
@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -36,6 +37,7 @@
 #include "netstack/ipv4_addr.h"
 #include "netstack/route_table.h"
 #include "netstack/scheduler.h"
+#include "netstack/tcp.h"
 #include "netstack/udp.h"
 #include "packet/flow_key.h"
 #include "packet/parse.h"
@@ -185,6 +187,12 @@ class Host {
   // Registers a ping-like listener and returns its echo identifier.
   uint16_t icmp_open(IcmpEchoListener* listener);
   void icmp_close(uint16_t id) { echo_listeners_.erase(id); }
+  // TCP (tcp.cc): a listener on `port` (addr 0: any address), one per port; an active open to
+  // dst:dport from an ephemeral port (the SYN leaves at once; watch the connection's state).
+  Result<std::unique_ptr<TcpListener>> tcp_listen(uint16_t port, uint32_t addr = 0,
+                                                  const TcpOptions& opts = {});
+  Result<std::unique_ptr<TcpConnection>> tcp_connect(uint32_t dst, uint16_t dport,
+                                                     const TcpOptions& opts = {});
 
   // --- State and counters (show.cc).
   uint64_t drops(HostDrop d) const { return drops_[static_cast<size_t>(d)]; }
@@ -198,6 +206,8 @@ class Host {
 
  private:
   friend class UdpSocket;
+  friend class TcpConnection;
+  friend class TcpListener;
 
   // A received IPv4 packet, parsed once; pointers into the frame.
   struct IpRx {
@@ -272,6 +282,11 @@ class Host {
                   const UdpSendOptions& o);
   bool udp_wants_unconfigured(const IpRx& rx) const;
 
+  // tcp.cc
+  void tcp_input(const IpRx& rx);
+  void tcp_refuse(const IpRx& rx, const TcpSegment& s);
+  uint16_t tcp_ephemeral_port(uint32_t local, uint32_t dst, uint16_t dport);
+
   Scheduler* sched_;
   std::string name_;
   std::vector<std::unique_ptr<Nic>> nics_;
@@ -284,6 +299,9 @@ class Host {
   std::unordered_map<uint16_t, std::vector<UdpSocket*>> udp_sockets_;
   uint16_t next_ephemeral_ = 32768;
   std::unordered_map<uint16_t, IcmpEchoListener*> echo_listeners_;
+  std::map<TcpTuple, TcpConnection*> tcp_conns_;
+  std::unordered_map<uint16_t, TcpListener*> tcp_listeners_;
+  uint16_t next_tcp_ephemeral_ = 32768;
   uint16_t next_echo_id_;
   std::vector<std::pair<uint8_t, ProtocolFn>> protocols_;
   EncapFn encap_;

@@ -73,6 +73,8 @@ void Host::ip_local_deliver(const IpRx& rx) {
       return icmp_input(rx);
     case kIpProtoUdp:
       return udp_input(rx, false);
+    case kIpProtoTcp:
+      return tcp_input(rx);
     default:
       break;
   }

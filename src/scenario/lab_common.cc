@@ -200,4 +200,68 @@ Result<DhcpServerArgs> parse_dhcp_server_args(const std::vector<std::string>& a)
   return r;
 }
 
+namespace {
+
+constexpr const char* kListenUsage = "listen NAME PORT";
+constexpr const char* kConnectUsage = "connect NAME DST PORT [as CONN] [-W S]";
+constexpr const char* kSendUsage = "send CONN TEXT... [-W S]";
+
+// Takes a trailing "-W S" off `a` into `wait_s`.
+Status take_wait(std::vector<std::string>& a, int& wait_s) {
+  if (a.size() < 2 || a[a.size() - 2] != "-W") return ok_status();
+  auto v = parse_uint(a.back(), 16);
+  if (!v || *v == 0)
+    return make_error(a[0] + ": -W wants a number of seconds, not '" + a.back() + "'");
+  wait_s = static_cast<int>(*v);
+  a.resize(a.size() - 2);
+  return ok_status();
+}
+
+Result<uint16_t> tcp_port(const std::string& cmd, const std::string& text) {
+  auto v = parse_uint(text, 16);
+  if (!v || *v == 0) return make_error(cmd + ": '" + text + "' is not a TCP port");
+  return static_cast<uint16_t>(*v);
+}
+
+}  // namespace
+
+Result<TcpLineArgs> parse_tcp_line(const std::vector<std::string>& words) {
+  std::vector<std::string> a = words;
+  TcpLineArgs t;
+  NT_TRY(take_wait(a, t.wait_s));
+  const std::string& cmd = a[0];
+  if (cmd == "listen") {
+    if (a.size() != 3) return usage(kListenUsage);
+    t.instance = a[1];
+    auto port = tcp_port(cmd, a[2]);
+    if (!port.ok()) return port.error();
+    t.port = *port;
+  } else if (cmd == "connect") {
+    if (a.size() != 4 && !(a.size() == 6 && a[4] == "as")) return usage(kConnectUsage);
+    t.instance = a[1];
+    t.dst = a[2];
+    if (!ipv4_parse(t.dst)) return make_error("connect: '" + t.dst + "' is not an IPv4 address");
+    auto port = tcp_port(cmd, a[3]);
+    if (!port.ok()) return port.error();
+    t.port = *port;
+    if (a.size() == 6) t.conn = a[5];
+  } else if (cmd == "send") {
+    if (a.size() < 3) return usage(kSendUsage);
+    t.conn = a[1];
+    for (size_t i = 2; i < a.size(); ++i) t.text += (i > 2 ? " " : "") + a[i];
+  } else if (cmd == "close") {
+    if (a.size() != 2) return usage("close CONN");
+    t.conn = a[1];
+  } else {
+    return make_error("not a TCP line: " + cmd);
+  }
+  return t;
+}
+
+std::string tcp_connected_line(const std::string& dst, uint16_t port) {
+  return "connected to " + dst + ":" + std::to_string(port) + "\n";
+}
+
+std::string tcp_echoed_line(size_t bytes) { return "echoed " + std::to_string(bytes) + " bytes\n"; }
+
 }  // namespace nt::scenario_internal

@@ -68,4 +68,30 @@ struct DhcpServerArgs {
 };
 Result<DhcpServerArgs> parse_dhcp_server_args(const std::vector<std::string>& a);
 
+// The TCP lines, alike in both back ends:
+//   listen NAME PORT                            an echo service on TCP PORT of instance NAME
+//   connect NAME DST PORT [as CONN] [-W S]      prints "connected to DST:PORT", "connection
+//                                               refused" or "timed out" (after S s, default 3);
+//                                               `as CONN` keeps the connection open as CONN
+//   send CONN TEXT... [-W S]                    sends TEXT (words joined by one space) and waits
+//                                               S s (default 3) for everything sent on CONN so
+//                                               far to come back: "echoed N bytes" (N: TEXT's
+//                                               length), "timed out" or "connection closed"
+//   close CONN                                  closes it (FIN)
+inline constexpr int kTcpDefaultWaitS = 3;
+struct TcpLineArgs {
+  std::string instance;           // listen, connect
+  std::string dst;                // connect: an IPv4 address
+  uint16_t port = 0;              // listen, connect
+  std::string conn;               // connect ... as CONN, send, close
+  std::string text;               // send
+  int wait_s = kTcpDefaultWaitS;  // -W
+};
+Result<TcpLineArgs> parse_tcp_line(const std::vector<std::string>& a);
+std::string tcp_connected_line(const std::string& dst, uint16_t port);
+inline constexpr const char* kTcpRefusedLine = "connection refused\n";
+inline constexpr const char* kTcpTimedOutLine = "timed out\n";
+inline constexpr const char* kTcpClosedLine = "connection closed\n";
+std::string tcp_echoed_line(size_t bytes);
+
 }  // namespace nt::scenario_internal

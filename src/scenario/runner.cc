@@ -30,6 +30,8 @@ ScenarioRunner::ScenarioRunner() {
 
 ScenarioRunner::~ScenarioRunner() {
   cloud_.reset();      // agents (they program the nodes) and the server first
+  tcp_conns_.clear();  // connections before their hosts
+  tcp_closing_.clear();
   instances_.clear();  // hosts first: their timers live on the scheduler
   for (auto& [key, c] : captures_) {
     c.pcap.close();
@@ -103,6 +105,10 @@ const ScenarioRunner::Bindings& ScenarioRunner::bindings() {
       {"dhcp-server", [](R& r, const C& c) { return r.cmd_dhcp_server(c.args); }},
       {"ping", [](R& r, const C& c) { return r.cmd_ping(c.args, false); }},
       {"traceroute", [](R& r, const C& c) { return r.cmd_ping(c.args, true); }},
+      {"listen", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
+      {"connect", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
+      {"send", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
+      {"close", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
       {"ip", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
       {"arp", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
       {"fdb", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},

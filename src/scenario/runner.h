@@ -17,10 +17,12 @@
 #include "netstack/host.h"
 #include "netstack/scheduler.h"
 #include "netstack/segment.h"
+#include "netstack/tcp.h"
 #include "node/node.h"
 #include "ovsdb/ovsdb.h"
 #include "packet/pcap.h"
 #include "scenario/commands.h"
+#include "scenario/lab_common.h"
 #include "scenario/topology.h"
 #include "xlate/switch.h"
 
@@ -77,7 +79,7 @@ class ScenarioRunner {
   Status settle_cloud() { return settle_agents(); }
 
  private:
-  using Bindings = std::array<CommandBinding<ScenarioRunner>, 39>;
+  using Bindings = std::array<CommandBinding<ScenarioRunner>, 43>;
   static const Bindings& bindings();                   // the handler of each command, one row each
   Result<std::string> settled(Result<std::string> r);  // after settle()
   // A node NIC: a Host NIC attached to a segment; `bridge`/`port` once enslaved to a bridge.
@@ -114,7 +116,9 @@ class ScenarioRunner {
     NicId nic = kNoNic;
     std::unique_ptr<DhcpServer> dhcp_server;  // dhcp-server: the network's DHCP service
     std::unique_ptr<DhcpClient> dhcp_client;  // instance ... ip=dhcp
-    ~Instance() {                             // the DHCP objects use the host's sockets and timers
+    std::map<uint16_t, std::unique_ptr<TcpListener>> tcp_listeners;  // listen NAME PORT
+    ~Instance() {  // the DHCP and TCP objects use the host's sockets and timers
+      tcp_listeners.clear();
       dhcp_client.reset();
       dhcp_server.reset();
     }
@@ -200,6 +204,17 @@ class ScenarioRunner {
   Result<std::string> dhcp_lease(Instance& inst);
   Result<std::string> cmd_ping(const Args& a, bool traceroute);
   Result<std::string> cmd_instance_show(const Args& a);
+  // listen / connect / send / close (runner_tcp.cc; the syntax is in lab_common.h).
+  Result<std::string> cmd_tcp(const Args& a);
+  Result<std::string> tcp_listen(const scenario_internal::TcpLineArgs& t);
+  Result<std::string> tcp_connect(const scenario_internal::TcpLineArgs& t);
+  Result<std::string> tcp_send(const scenario_internal::TcpLineArgs& t);
+  Result<std::string> tcp_close(const scenario_internal::TcpLineArgs& t);
+  // A connection kept open by `connect ... as CONN`, and what was sent on it.
+  struct TcpConn {
+    std::unique_ptr<TcpConnection> conn;
+    uint64_t sent = 0;
+  };
   // graph: the live topology as Graphviz DOT (runner_graph.cc, topology.h).
   Result<std::string> cmd_graph(const Args& a) const;
   Result<Instance*> instance(const std::string& name);
@@ -217,6 +232,8 @@ class ScenarioRunner {
   Node* current_ = nullptr;
   std::map<RecordingPort*, size_t> sent_mark_;
   std::map<std::string, std::unique_ptr<Instance>> instances_;
+  std::map<std::string, TcpConn> tcp_conns_;                 // connect ... as CONN
+  std::vector<std::unique_ptr<TcpConnection>> tcp_closing_;  // closed, finishing their FIN
   size_t instance_wire_in_flight_ = 0;                // instance -> switch frames on the wire
   std::vector<std::pair<LinkEnd, LinkEnd>> links_;    // `link` cables, in command order
   std::map<std::string, Capture> captures_;           // capture-underlay [SEG]

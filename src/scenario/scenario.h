@@ -46,6 +46,15 @@
 //                                comes from the range
 //   ping NAME DST [-c N] [-s SIZE] [-t TTL] [-W S] | traceroute NAME DST [-m HOPS] [-n]
 //   ip NAME addr|route | arp NAME  busybox's programs and views, as on cirros
+//   listen NAME PORT             an echo service on TCP PORT of instance NAME (real lab:
+//                                busybox nc -ll -p PORT -e cat)
+//   connect NAME DST PORT [as CONN] [-W S]
+//                                a TCP connection from NAME: prints "connected to DST:PORT",
+//                                "connection refused" or "timed out" (after S s, default 3);
+//                                closed at once unless `as CONN` keeps it open
+//   send CONN TEXT... [-W S]     sends TEXT on CONN, waits S s (default 3) for all sent so far
+//                                to be echoed: "echoed N bytes", "timed out", "connection closed"
+//   close CONN                   closes CONN (FIN)
 //   fdb BR | dpctl | coverage | advance SECONDS | run
 //   graph                        the live topology (nodes, bridges, ports, tunnels...) as DOT
 // The cloud (OpenStack) lines, for labs that Neutron builds instead of the file:

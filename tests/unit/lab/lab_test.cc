@@ -171,6 +171,18 @@ TEST(TranslateExec, InstanceProgramsBecomeLabCommands) {
   EXPECT_FALSE(translate_exec(t, "cirros-vm1", {"ping", "-c", "3"}).ok());
 }
 
+TEST(TranslateExec, BusyboxNcBecomesTheTcpLines) {
+  auto t = seed_topology();
+  EXPECT_EQ(*translate_exec(t, "cirros-vm1", {"nc", "-ll", "-p", "22", "-e", "cat"}),
+            std::vector<std::string>{"listen cirros-vm1 22"});
+  EXPECT_EQ(*translate_exec(t, "cirros-vm1", {"nc", "-w", "2", "172.16.100.4", "22"}),
+            std::vector<std::string>{"connect cirros-vm1 172.16.100.4 22 -W 2"});
+  EXPECT_EQ(*translate_exec(t, "cirros-vm1", {"nc", "172.16.100.4", "80"}),
+            std::vector<std::string>{"connect cirros-vm1 172.16.100.4 80"});
+  EXPECT_FALSE(translate_exec(t, "cirros-vm1", {"nc", "-l"}).ok());
+  EXPECT_FALSE(translate_exec(t, "cirros-vm1", {"nc", "172.16.100.4"}).ok());
+}
+
 TEST(TranslateExec, NodeToolsBecomeLabCommandsOnThatNode) {
   auto t = seed_topology();
   EXPECT_EQ(

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -38,7 +39,7 @@ class TestBridge {
   void transmit(size_t from, const uint8_t* f, size_t n) {
     std::vector<uint8_t> frame(f, f + n);
     log.push_back(frame);
-    if (cut) return;
+    if (cut || (drop_if && drop_if(frame))) return;
     if (n >= 12) learned_[load_mac(f + 6).to_u64()] = from;
     auto it = n >= 6 ? learned_.find(load_mac(f).to_u64()) : learned_.end();
     for (size_t p = 0; p < ports_.size(); ++p) {
@@ -64,6 +65,8 @@ class TestBridge {
 
   std::vector<std::vector<uint8_t>> log;
   bool cut = false;  // drop everything (a dead link)
+  // Drops (after logging) the frames it returns true for: a lossy link.
+  std::function<bool(const std::vector<uint8_t>&)> drop_if;
 
  private:
   struct Port {
