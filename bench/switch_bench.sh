@@ -168,7 +168,9 @@ run_ovs() {
   local fw=""
   if [ "$FIREWALL" = 1 ]; then
     firewall_flows > "$dir/fw.flows"
-    ovs-ofctl replace-flows "unix:$dir/br0.mgmt" "$dir/fw.flows"
+    # OpenFlow 1.0 cannot carry table ids in replace-flows (ovs-ofctl refuses: "switch does not
+    # support any of the usable flow formats"): the firewall has two tables.
+    ovs-ofctl -O OpenFlow13 replace-flows "unix:$dir/br0.mgmt" "$dir/fw.flows"
     fw="-fw"
   fi
   sleep 1
@@ -192,7 +194,7 @@ run_neutrino() {
   local suffix=""; [ "$rxmode" = mmsg ] && suffix="-mmsg"
   if [ "$FIREWALL" = 1 ]; then
     firewall_flows > "$dir/fw.flows"
-    "$BIN/nvs-ofctl" replace-flows br0 "$dir/fw.flows"
+    "$BIN/nvs-ofctl" -O OpenFlow13 replace-flows br0 "$dir/fw.flows"
     suffix="$suffix-fw"
   fi
   sleep 1
