@@ -60,6 +60,7 @@ RealLab::~RealLab() {
 }
 
 void RealLab::teardown() {
+  stop_cloud();
   for (auto& [key, c] : captures_) {
     if (c.pid > 0) stop_process(c.pid, SIGINT, 1000);
     c.pid = -1;
@@ -213,12 +214,6 @@ static Error not_here(const std::string& what, const std::string& why) {
                     ErrorCode::kUnsupported);
 }
 
-Error RealLab::not_here_cloud(const std::string& what) {
-  return not_here(what,
-                  "its nodes run no neutrino-server or neutrino-agent yet; run cloud scenarios in "
-                  "the emulated lab");
-}
-
 const RealLab::Bindings& RealLab::bindings() {
   using R = RealLab;
   using C = CommandCall;
@@ -287,11 +282,10 @@ const RealLab::Bindings& RealLab::bindings() {
          return not_here("advance", "it runs on the wall clock");
        }},
       {"run", [](R&, const C&) -> Result<std::string> { return std::string(); }},  // daemons run
-      // The control plane (server, agents, the openstack CLI) runs in the emulated lab only so far.
-      {"server", [](R&, const C&) -> Result<std::string> { return not_here_cloud("server"); }},
-      {"agent", [](R&, const C&) -> Result<std::string> { return not_here_cloud("agent"); }},
-      {"openstack",
-       [](R&, const C&) -> Result<std::string> { return not_here_cloud("openstack"); }},
+      // The control plane: neutrino-server, neutrino-agent, the openstack CLI (real_lab_cloud.cc).
+      {"server", [](R& r, const C& c) { return r.cmd_server(c.args, c.body); }},
+      {"agent", [](R& r, const C& c) { return r.cmd_agent(c.args, c.body); }},
+      {"openstack", [](R& r, const C& c) { return r.cmd_openstack(c.args); }},
       {"graph", [](R& r, const C& c) { return r.cmd_graph(c.args); }},
   }};
   return kBindings;
@@ -306,7 +300,15 @@ std::vector<std::string_view> RealLab::bound_commands() {
 Result<std::string> RealLab::execute(const std::string& command,
                                      const std::vector<std::string>& body) {
   last_display_.clear();
-  return dispatch_command(*this, bindings(), "real lab", command, body);
+  auto r = dispatch_command(*this, bindings(), "real lab", command, body);
+  // After a cloud line, the agents apply it before the next line looks (as the emulated lab
+  // runs them until they settle).
+  std::string verb = command.substr(0, command.find(' '));
+  if (r.ok() &&
+      (verb == "server" || verb == "agent" || verb == "openstack" || verb == "instance")) {
+    NT_TRY(settle_cloud());
+  }
+  return r;
 }
 
 }  // namespace nt::lab
