@@ -301,13 +301,15 @@ Result<std::string> RealLab::execute(const std::string& command,
                                      const std::vector<std::string>& body) {
   last_display_.clear();
   auto r = dispatch_command(*this, bindings(), "real lab", command, body);
-  // After a cloud line, the agents apply it before the next line looks (as the emulated lab
-  // runs them until they settle).
+  // After a line that may change what the agents act on (the cloud lines, the node's ports and
+  // flows), they apply it before the next line looks, as the emulated lab runs them until they
+  // settle. Lines that only look or send traffic need no wait.
+  static const std::set<std::string, std::less<>> kChanging = {
+      "server",   "agent",    "openstack", "instance",  "vsctl",     "add-br",
+      "add-port", "add-flow", "add-flows", "mod-flows", "del-flows", "del-flows-strict",
+      "nic",      "link"};
   std::string verb = command.substr(0, command.find(' '));
-  if (r.ok() &&
-      (verb == "server" || verb == "agent" || verb == "openstack" || verb == "instance")) {
-    NT_TRY(settle_cloud());
-  }
+  if (r.ok() && kChanging.count(verb)) NT_TRY(settle_cloud());
   return r;
 }
 

@@ -11,7 +11,8 @@
 // through its control socket and the server over loopback (both run in the machine's
 // namespace, but listen and connect on loopback only), `openstack` the real CLI, and
 // `instance NAME node= network=` plugs a namespace's veth into br-int as Nova and os-vif do.
-// After each cloud line the lab waits, bounded, until the agents have applied it.
+// After each cloud line (and each line changing a node's ports or flows) the lab waits,
+// bounded, until the agents have applied it.
 //
 // Everything it creates carries one prefix ("nl<pid>"), is recorded in a LabState as it is
 // made, and is torn down in reverse when the lab ends (or by `neutrino lab down` for a lab
