@@ -17,15 +17,21 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The daemon whose pidfile is in `rundir`, if that process is still a neutrino-vswitchd.
-pid_t daemon_pid(const std::string& rundir) {
-  std::ifstream in(rundir + "/neutrino-vswitchd.pid");
+// The process a pidfile names, if it is still one of ours (its name starts with `comm`: the
+// kernel keeps 15 characters of it), so a pid reused since is never signalled.
+pid_t pidfile_pid(const std::string& pidfile, const std::string& comm) {
+  std::ifstream in(pidfile);
   long pid = 0;
   if (!(in >> pid) || pid <= 1) return -1;
-  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
   std::string name;
-  std::getline(comm, name);
-  return name.rfind("neutrino-vswit", 0) == 0 ? static_cast<pid_t>(pid) : -1;
+  std::getline(f, name);
+  return name.rfind(comm, 0) == 0 ? static_cast<pid_t>(pid) : -1;
+}
+
+// The daemon whose pidfile is in `rundir`, if that process is still a neutrino-vswitchd.
+pid_t daemon_pid(const std::string& rundir) {
+  return pidfile_pid(rundir + "/neutrino-vswitchd.pid", "neutrino-vswit");
 }
 
 }  // namespace
@@ -42,10 +48,19 @@ Status save_lab_state(const LabState& s) {
   for (const auto& [name, t] : s.targets) {
     targets[name] = {{"kind", t.kind}, {"ns", t.ns}, {"rundir", t.rundir}, {"ifname", t.ifname}};
   }
-  json j = {{"name", s.name},       {"prefix", s.prefix},         {"tools_dir", s.tools_dir},
-            {"source", s.source},   {"namespaces", s.namespaces}, {"rundirs", s.rundirs},
-            {"pids", s.pids},       {"files", s.files},           {"targets", targets},
-            {"backend", s.backend}, {"server_pid", s.server_pid}, {"socket", s.socket}};
+  json j = {{"name", s.name},
+            {"prefix", s.prefix},
+            {"tools_dir", s.tools_dir},
+            {"source", s.source},
+            {"namespaces", s.namespaces},
+            {"rundirs", s.rundirs},
+            {"pidfiles", s.pidfiles},
+            {"pids", s.pids},
+            {"files", s.files},
+            {"targets", targets},
+            {"backend", s.backend},
+            {"server_pid", s.server_pid},
+            {"socket", s.socket}};
   std::error_code ec;
   fs::create_directories(lab_dir(), ec);
   return write_file_atomic(lab_state_path(s.name), j.dump(2) + "\n");
@@ -69,6 +84,7 @@ Result<LabState> load_lab_state(const std::string& name) {
     s.socket = j.value("socket", "");
     s.namespaces = j.at("namespaces").get<std::vector<std::string>>();
     s.rundirs = j.at("rundirs").get<std::vector<std::string>>();
+    s.pidfiles = j.value("pidfiles", std::vector<std::string>());
     s.pids = j.at("pids").get<std::vector<pid_t>>();
     s.files = j.at("files").get<std::vector<std::string>>();
     for (const auto& [k, v] : j.at("targets").items()) {
@@ -92,6 +108,10 @@ std::vector<std::string> list_labs() {
 std::vector<std::string> teardown_lab(const LabState& s) {
   std::vector<std::string> left;
   for (pid_t pid : s.pids) stop_process(pid, SIGINT, 1000);
+  for (auto it = s.pidfiles.rbegin(); it != s.pidfiles.rend(); ++it) {
+    pid_t pid = pidfile_pid(*it, "neutrino-");
+    if (pid > 0) stop_process(pid, SIGTERM, 3000);
+  }
   for (const std::string& d : s.rundirs) {
     pid_t pid = daemon_pid(d);
     if (pid > 0) stop_process(pid, SIGTERM, 2000);

@@ -28,8 +28,11 @@ struct LabState {
   std::string socket;                   // emulated: where it listens
   std::vector<std::string> namespaces;  // created, in order (deleted in reverse)
   std::vector<std::string> rundirs;     // daemon run directories (pidfile inside)
-  std::vector<pid_t> pids;              // background programs (captures)
-  std::vector<std::string> files;       // temporary files
+  // The cloud's programs (neutrino-server, neutrino-agent) by pidfile: stopped first, last
+  // started first.
+  std::vector<std::string> pidfiles;
+  std::vector<pid_t> pids;         // background programs (captures)
+  std::vector<std::string> files;  // temporary files
   std::map<std::string, LabTarget> targets;
 };
 
@@ -40,8 +43,8 @@ Result<LabState> load_lab_state(const std::string& name);
 // Every lab with a state file.
 std::vector<std::string> list_labs();
 
-// Stops the daemons and captures, deletes the namespaces, run directories and files of `s`.
-// Returns what it could not undo (empty when everything went).
+// Stops the cloud's programs, the daemons and captures, deletes the namespaces, run directories and
+// files of `s`. Returns what it could not undo (empty when everything went).
 std::vector<std::string> teardown_lab(const LabState& s);
 
 }  // namespace nt::lab

@@ -60,6 +60,7 @@ RealLab::~RealLab() {
 }
 
 void RealLab::teardown() {
+  stop_cloud();
   for (auto& [key, c] : captures_) {
     if (c.pid > 0) stop_process(c.pid, SIGINT, 1000);
     std::erase(state_.pids, c.pid);  // stopped and reaped: not again
@@ -215,12 +216,6 @@ static Error not_here(const std::string& what, const std::string& why) {
                     ErrorCode::kUnsupported);
 }
 
-Error RealLab::not_here_cloud(const std::string& what) {
-  return not_here(what,
-                  "its nodes run no neutrino-server or neutrino-agent yet; run cloud scenarios in "
-                  "the emulated lab");
-}
-
 const RealLab::Bindings& RealLab::bindings() {
   using R = RealLab;
   using C = CommandCall;
@@ -293,11 +288,10 @@ const RealLab::Bindings& RealLab::bindings() {
          return not_here("advance", "it runs on the wall clock");
        }},
       {"run", [](R&, const C&) -> Result<std::string> { return std::string(); }},  // daemons run
-      // The control plane (server, agents, the openstack CLI) runs in the emulated lab only so far.
-      {"server", [](R&, const C&) -> Result<std::string> { return not_here_cloud("server"); }},
-      {"agent", [](R&, const C&) -> Result<std::string> { return not_here_cloud("agent"); }},
-      {"openstack",
-       [](R&, const C&) -> Result<std::string> { return not_here_cloud("openstack"); }},
+      // The control plane: neutrino-server, neutrino-agent, the openstack CLI (real_lab_cloud.cc).
+      {"server", [](R& r, const C& c) { return r.cmd_server(c.args, c.body); }},
+      {"agent", [](R& r, const C& c) { return r.cmd_agent(c.args, c.body); }},
+      {"openstack", [](R& r, const C& c) { return r.cmd_openstack(c.args); }},
       {"graph", [](R& r, const C& c) { return r.cmd_graph(c.args); }},
   }};
   return kBindings;
@@ -312,7 +306,17 @@ std::vector<std::string_view> RealLab::bound_commands() {
 Result<std::string> RealLab::execute(const std::string& command,
                                      const std::vector<std::string>& body) {
   last_display_.clear();
-  return dispatch_command(*this, bindings(), "real lab", command, body);
+  auto r = dispatch_command(*this, bindings(), "real lab", command, body);
+  // After a line that may change what the agents act on (the cloud lines, the node's ports and
+  // flows), they apply it before the next line looks, as the emulated lab runs them until they
+  // settle. Lines that only look or send traffic need no wait.
+  static const std::set<std::string, std::less<>> kChanging = {
+      "server",   "agent",    "openstack", "instance",  "vsctl",     "add-br",
+      "add-port", "add-flow", "add-flows", "mod-flows", "del-flows", "del-flows-strict",
+      "nic",      "link"};
+  std::string verb = command.substr(0, command.find(' '));
+  if (r.ok() && kChanging.count(verb)) NT_TRY(settle_cloud());
+  return r;
 }
 
 }  // namespace nt::lab

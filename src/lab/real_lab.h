@@ -5,6 +5,15 @@
 // into that bridge; each instance is a namespace whose eth0 is a veth into its node, with the
 // Linux IP stack and busybox's ping / traceroute / arp / ip (the programs cirros has).
 //
+// The cloud lines run the real programs too (real_lab_cloud.cc): `server` starts neutrino-server
+// on a free 127.0.0.1 port (its configuration, SQLite store, pidfile and log in the lab's cloud
+// directory), `agent` a neutrino-agent for the current node, reaching that node's daemon
+// through its control socket and the server over loopback (both run in the machine's
+// namespace, but listen and connect on loopback only), `openstack` the real CLI, and
+// `instance NAME node= network=` plugs a namespace's veth into br-int as Nova and os-vif do.
+// After each cloud line (and each line changing a node's ports or flows) the lab waits,
+// bounded, until the agents have applied it.
+//
 // Everything it creates carries one prefix ("nl<pid>"), is recorded in a LabState as it is
 // made, and is torn down in reverse when the lab ends (or by `neutrino lab down` for a lab
 // left up). Nothing is created in, or routed to, the machine's own namespace.
@@ -21,6 +30,7 @@
 #include <vector>
 
 #include "lab/lab_state.h"
+#include "scenario/cloud.h"
 #include "scenario/commands.h"
 #include "scenario/scenario.h"
 
@@ -79,6 +89,17 @@ class RealLab final : public LabBackend {
     std::string fifo, log;
     size_t read = 0;
   };
+  // The lab's neutrino-server and the neutrino-agent of each node that has one.
+  struct CloudAgent {
+    std::string node, host, integration_bridge, pidfile, log;
+    pid_t pid = -1;
+  };
+  struct Cloud {
+    std::string dir;  // configuration, store, pidfiles, logs (a lab run directory)
+    scenario_internal::CloudApi api;
+    std::vector<CloudAgent> agents;
+    std::vector<std::string> ports;  // the instances' port ids (plugged: they must go ACTIVE)
+  };
   // A running tcpdump: what it listens on and where it writes.
   struct Capture {
     pid_t pid = -1;
@@ -97,8 +118,20 @@ class RealLab final : public LabBackend {
   Result<std::string> cmd_tool(const std::string& tool, Args args, bool checked = true);
   Result<std::string> cmd_link(const Args& a);
   Status free_port_name(Node& n, const std::string& port);
-  // The refusal of the cloud lines (server, agent, openstack, instance network=).
-  static Error not_here_cloud(const std::string& what);
+  // The cloud lines (real_lab_cloud.cc).
+  Result<std::string> cmd_server(const Args& a, const std::vector<std::string>& body);
+  Result<std::string> cmd_agent(const Args& a, const std::vector<std::string>& body);
+  Result<std::string> cmd_openstack(const Args& a);
+  Result<std::string> cmd_cloud_instance(const Args& a);
+  // The lab's cloud, or "the lab has no server" for `what` (as the emulated lab says it).
+  Result<Cloud*> cloud(const std::string& what);
+  // Waits (bounded) until every agent has applied what the server holds: reported alive, its
+  // bridges there, the instances' ports ACTIVE, its nodes' ports and flows no longer changing.
+  Status settle_cloud();
+  // Why the cloud is not settled yet ("" when nothing is pending), and the agents' nodes' ports
+  // and flows in `fingerprint`; an error when it never will be (an agent exited).
+  Result<std::string> cloud_pending(std::string& fingerprint);
+  void stop_cloud();  // the agents (the server goes with the lab's pidfiles)
   Result<std::string> cmd_instance(const Args& a);
   Result<std::string> cmd_dhcp_server(const Args& a);
   Result<std::string> dhcp_client(const Instance& inst);
@@ -126,6 +159,7 @@ class RealLab final : public LabBackend {
               const std::string& if2);
   Result<Segment*> segment(const std::string& name, bool create);
   Result<Node*> node();
+  Node* node_named(const std::string& name);
   Result<Instance*> instance(const std::string& name);
   Args tool_argv(const Node& n, const std::string& tool, const Args& args) const;
   Status wait_port_up(Node& n, const std::string& port);
@@ -151,6 +185,8 @@ class RealLab final : public LabBackend {
   std::string dhcp_script_;  // udhcpc's event script (written on first use)
   std::string tcp_script_;   // the TCP client (written on first use)
   std::map<std::string, TcpClient> tcp_clients_;
+  };
+  std::unique_ptr<Cloud> cloud_;
 };
 
 }  // namespace nt::lab

@@ -239,9 +239,10 @@ Result<std::string> RealLab::cmd_link(const Args& a) {
 }
 
 // instance NAME bridge=BR port=PORT mac=MAC ip=CIDR [gw=IP] [mtu=N] [tag=N] [trunks=..]
+// (instance NAME node= network= is Nova's: cmd_cloud_instance)
 Result<std::string> RealLab::cmd_instance(const Args& a) {
   for (size_t i = 2; i < a.size(); ++i) {
-    if (a[i].rfind("network=", 0) == 0) return not_here_cloud("instance NAME network=");
+    if (a[i].rfind("network=", 0) == 0) return cmd_cloud_instance(a);  // real_lab_cloud.cc
   }
   auto parsed = scenario_internal::parse_instance_args(a);
   if (!parsed.ok()) return parsed.error();

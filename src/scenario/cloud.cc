@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/ini.h"
+#include "common/strings.h"
 #include "controller/config.h"
 #include "controller/http_server.h"
 
@@ -58,20 +59,25 @@ std::string api_message(const std::string& body) {
 
 }  // namespace
 
-Result<std::unique_ptr<CloudServer>> CloudServer::start(const std::string& ini) {
+Result<controller::ServerConfig> check_server_ini(const std::string& ini) {
   controller::ServerConfig config;
   auto parsed = parse_ini(ini, "server");
   if (!parsed.ok()) return parsed.error();
   NT_TRY(controller::apply_ini(*parsed, "server", config));
+  return config;
+}
+
+Result<std::unique_ptr<CloudServer>> CloudServer::start(const std::string& ini) {
+  auto config = check_server_ini(ini);
+  if (!config.ok()) return config.error();
   std::unique_ptr<CloudServer> s(new CloudServer());
   std::string tmpl = (std::filesystem::temp_directory_path() / "neutrino-lab-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) return make_error("server: cannot make a temporary directory");
   s->dir_ = tmpl;
-  auto api = controller::HttpApiServer::start(config, s->dir_, "127.0.0.1", 0);
+  auto api = controller::HttpApiServer::start(*config, s->dir_, "127.0.0.1", 0);
   if (!api.ok()) return make_error("server: " + api.error().message);
   s->api_ = std::move(*api);
-  s->port_ = s->api_->port();
-  s->url_ = "http://127.0.0.1:" + std::to_string(s->port_);
+  s->set_port(s->api_->port());
   return s;
 }
 
@@ -82,8 +88,13 @@ CloudServer::~CloudServer() {
   if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
 }
 
-Result<nlohmann::json> CloudServer::request(const std::string& method, const std::string& path,
-                                            const nlohmann::json& body) const {
+void CloudApi::set_port(int port) {
+  port_ = port;
+  url_ = "http://127.0.0.1:" + std::to_string(port);
+}
+
+Result<nlohmann::json> CloudApi::request(const std::string& method, const std::string& path,
+                                         const nlohmann::json& body) const {
   httplib::Client c("127.0.0.1", port_);
   c.set_read_timeout(30, 0);
   std::string text = body.is_null() ? "" : body.dump();
@@ -103,8 +114,8 @@ Result<nlohmann::json> CloudServer::request(const std::string& method, const std
   return j;
 }
 
-Result<nlohmann::json> CloudServer::find(const std::string& collection, const std::string& member,
-                                         const std::string& name_or_id) const {
+Result<nlohmann::json> CloudApi::find(const std::string& collection, const std::string& member,
+                                      const std::string& name_or_id) const {
   auto by_id = request("GET", "/v2.0/" + collection + "/" + name_or_id);
   if (by_id.ok()) return (*by_id)[member];
   if (by_id.error().code != ErrorCode::kNotFound) return by_id.error();
@@ -213,6 +224,95 @@ std::string seeded_uuid(const std::string& seed) {
                 static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
                 static_cast<unsigned long long>(b & 0xffffffffffffULL));
   return buf;
+}
+
+std::string agent_lab_ini(const std::string& node) { return "[DEFAULT]\nhost = " + node + "\n"; }
+
+Result<std::string> run_openstack(const std::string& words, const std::string& url,
+                                  const std::string& dir) {
+  auto argv = shell_words(words);
+  if (!argv.ok()) return make_error("openstack: " + argv.error().message);
+  argv->insert(argv->begin(), "openstack");
+  auto run =
+      run_program(*argv, {{"OS_AUTH_TYPE", "none"}, {"OS_ENDPOINT", url}}, dir, kOpenstackTimeoutS);
+  if (!run.ok()) return run.error();
+  if (run->exit_code != 0) {
+    std::string why(trim(run->err + run->out));
+    return make_error(why.empty() ? "openstack exited " + std::to_string(run->exit_code) : why);
+  }
+  return run->out;
+}
+
+Result<CloudInstanceArgs> parse_cloud_instance_args(const std::vector<std::string>& a) {
+  static constexpr const char* kUsage =
+      "usage: instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]";
+  if (a.size() < 3) return make_error(kUsage);
+  CloudInstanceArgs out;
+  out.name = a[1];
+  for (size_t i = 2; i < a.size(); ++i) {
+    size_t eq = a[i].find('=');
+    std::string k = a[i].substr(0, eq), v = eq == std::string::npos ? "" : a[i].substr(eq + 1);
+    std::string* slot = k == "node"       ? &out.node
+                        : k == "network"  ? &out.network
+                        : k == "fixed-ip" ? &out.fixed_ip
+                        : k == "port"     ? &out.port
+                                          : nullptr;
+    if (!slot) {
+      return make_error("instance: unknown option '" + k +
+                        "' (with network=: node=, network=, fixed-ip=, port=)");
+    }
+    *slot = v;
+  }
+  if (out.node.empty() || out.network.empty()) return make_error(kUsage);
+  return out;
+}
+
+Result<NovaPort> nova_port(const CloudApi& api, const CloudInstanceArgs& args,
+                           const std::string& host) {
+  auto net = api.find("networks", "network", args.network);
+  if (!net.ok()) return make_error("instance: " + net.error().message);
+  NovaPort out;
+  out.vm_uuid = seeded_uuid("instance/" + args.name);
+  nlohmann::json want = {
+      {"device_owner", "compute:nova"}, {"device_id", out.vm_uuid}, {"binding:host_id", host}};
+  Result<nlohmann::json> port = make_error("");
+  if (!args.port.empty()) {
+    auto found = api.find("ports", "port", args.port);
+    if (!found.ok()) return make_error("instance: " + found.error().message);
+    if ((*found)["network_id"] != (*net)["id"]) {
+      return make_error("instance: port " + args.port + " is not on network " + args.network);
+    }
+    port = api.request("PUT", "/v2.0/ports/" + (*found)["id"].get<std::string>(), {{"port", want}});
+  } else {
+    want["network_id"] = (*net)["id"];
+    if (!args.fixed_ip.empty()) {
+      want["fixed_ips"] = nlohmann::json::array({{{"ip_address", args.fixed_ip}}});
+    }
+    port = api.request("POST", "/v2.0/ports", {{"port", want}});
+  }
+  if (!port.ok()) return make_error("instance: " + port.error().message);
+  const nlohmann::json& p = (*port)["port"];
+  if (p["fixed_ips"].empty()) return make_error("instance: the port has no fixed IP");
+  out.port_id = p["id"];
+  out.mac = p["mac_address"];
+  out.ip = p["fixed_ips"][0]["ip_address"];
+  auto subnet =
+      api.request("GET", "/v2.0/subnets/" + p["fixed_ips"][0]["subnet_id"].get<std::string>());
+  if (!subnet.ok()) return make_error("instance: " + subnet.error().message);
+  const nlohmann::json& sub = (*subnet)["subnet"];
+  std::string cidr = sub["cidr"];
+  out.prefix = cidr.substr(cidr.find('/'));
+  out.gateway = sub["gateway_ip"].is_string() ? sub["gateway_ip"].get<std::string>() : "";
+  out.mtu = (*net).value("mtu", 1500);
+  out.tap = "tap" + out.port_id.substr(0, 11);
+  return out;
+}
+
+std::string nova_instance_line(const std::string& name, const std::string& node,
+                               const NovaPort& p) {
+  return name + " on " + node + ": port " + p.port_id + " (" + p.tap + "), " + p.mac + ", " + p.ip +
+         p.prefix + (p.gateway.empty() ? "" : " via " + p.gateway) + ", mtu " +
+         std::to_string(p.mtu) + "\n";
 }
 
 }  // namespace nt::scenario_internal

@@ -1,12 +1,14 @@
-// The emulated lab's cloud: what the `server`, `agent`, `openstack` and Nova-style `instance`
-// lines need (runner_cloud.cc).
+// The lab's cloud: what the `server`, `agent`, `openstack` and Nova-style `instance` lines need
+// in both back ends (the emulated runner_cloud.cc, the real src/lab/real_lab_cloud.cc): the
+// API client, the checks of the lines, the openstack CLI's run, Nova's port.
 //
-// The lab's neutrino-server is the real API (controller/http_server.h) serving on 127.0.0.1 on
-// an ephemeral port for the run, its SQLite store in a private temporary directory that goes
-// with the lab, pass or fail; so the real `openstack` CLI, a separate process, reaches it as it
-// reaches any Neutron. The lab's own requests (Nova's port create, show) go over the same HTTP.
-// `openstack` runs without a shell (argv split here as a shell splits words) with the
-// environment pointing it at that server only.
+// The emulated lab's neutrino-server is the real API (controller/http_server.h) serving in
+// the lab's process on 127.0.0.1 on an ephemeral port, its SQLite store in a private temporary
+// directory that goes with the lab, pass or fail; the real lab runs the neutrino-server program
+// on a free loopback port instead. Either way the real `openstack` CLI, a separate process,
+// reaches it as it reaches any Neutron, and the lab's own requests (Nova's port create, show)
+// go over the same HTTP (CloudApi). `openstack` runs without a shell (argv split here as a
+// shell splits words) with the environment pointing it at that server only.
 #pragma once
 
 #include <memory>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "controller/config.h"
 
 namespace nt::controller {
 class HttpApiServer;
@@ -24,14 +27,13 @@ class HttpApiServer;
 
 namespace nt::scenario_internal {
 
-// The lab's server: the API on 127.0.0.1:port(), state in dir() (removed with the object).
-class CloudServer {
+// A client of a neutrino-server's API on 127.0.0.1:port() (the lab's own requests: Nova's
+// port create, show; the real lab's settling).
+class CloudApi {
  public:
-  // `ini`: neutron.conf / ml2_conf.ini lines (one INI text).
-  static Result<std::unique_ptr<CloudServer>> start(const std::string& ini);
-  ~CloudServer();
+  explicit CloudApi(int port = 0) { set_port(port); }
   const std::string& url() const { return url_; }  // "http://127.0.0.1:PORT"
-  const std::string& dir() const { return dir_; }
+  int port() const { return port_; }
   // One API request; the JSON body of a 2xx answer, else an error with Neutron's message.
   Result<nlohmann::json> request(const std::string& method, const std::string& path,
                                  const nlohmann::json& body = nullptr) const;
@@ -40,12 +42,63 @@ class CloudServer {
   Result<nlohmann::json> find(const std::string& collection, const std::string& member,
                               const std::string& name_or_id) const;
 
+ protected:
+  void set_port(int port);
+
+ private:
+  std::string url_;
+  int port_ = 0;
+};
+
+// The emulated lab's server: the API in this process on 127.0.0.1:port(), state in dir()
+// (removed with the object).
+class CloudServer : public CloudApi {
+ public:
+  // `ini`: neutron.conf / ml2_conf.ini lines (one INI text).
+  static Result<std::unique_ptr<CloudServer>> start(const std::string& ini);
+  ~CloudServer();
+  const std::string& dir() const { return dir_; }
+
  private:
   CloudServer() = default;
-  std::string dir_, url_;
-  int port_ = 0;
+  std::string dir_;
   std::unique_ptr<controller::HttpApiServer> api_;
 };
+
+// A `server` block's lines, checked as neutrino-server reads them (the same messages in both
+// back ends, before anything starts).
+Result<controller::ServerConfig> check_server_ini(const std::string& ini);
+
+// The `[DEFAULT]` lines a lab's agent gets before the block's own openvswitch_agent.ini (so
+// the block may still override them): its host is the node's name.
+std::string agent_lab_ini(const std::string& node);
+
+// `openstack ARGS...`: the real CLI (`words`, split as a shell splits them) against `url`
+// (noauth), its scratch files in `dir`; its stdout, or an error with what it printed.
+inline constexpr int kOpenstackTimeoutS = 120;
+Result<std::string> run_openstack(const std::string& words, const std::string& url,
+                                  const std::string& dir);
+
+// `instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]`, checked alike in both back
+// ends (usage, unknown options).
+struct CloudInstanceArgs {
+  std::string name, node, network, fixed_ip, port;
+};
+Result<CloudInstanceArgs> parse_cloud_instance_args(const std::vector<std::string>& a);
+
+// What Nova does through the API for a server with one NIC: the port on the network (created
+// with fixed-ip=, or PORT taken over) with device_owner compute:nova, device_id the instance's
+// seeded uuid and binding:host_id `host`; and what the instance is configured with.
+struct NovaPort {
+  std::string port_id, mac, ip, prefix, gateway;  // prefix "/24"; gateway "" when none
+  std::string vm_uuid, tap;                       // tap: "tap" + port id[:11]
+  int mtu = 1500;
+};
+Result<NovaPort> nova_port(const CloudApi& api, const CloudInstanceArgs& args,
+                           const std::string& host);
+// The line `instance ... network=` prints: "NAME on NODE: port ID (TAP), MAC, IP/LEN via GW,
+// mtu N".
+std::string nova_instance_line(const std::string& name, const std::string& node, const NovaPort& p);
 
 // `text` split into words as a POSIX shell splits them: blanks separate, '...' keeps everything,
 // "..." keeps everything but \" \\ \$ \`, a backslash outside quotes escapes the next character.

@@ -20,14 +20,12 @@ namespace nt {
 namespace {
 
 using scenario_internal::CloudServer;
-using scenario_internal::split_kv;
 using scenario_internal::usage;
 
 // How many times every agent may run in one settling before the lab gives up: each round is
 // one run_once per agent; a converging cloud needs a handful (start-up, ports, tunnels, peers'
 // changes seen through the feed).
 constexpr int kMaxSettleRounds = 50;
-constexpr int kOpenstackTimeoutS = 120;
 
 std::string join_lines(const std::vector<std::string>& body) {
   std::string s;
@@ -101,8 +99,8 @@ Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<s
   sw();
   if ((*c)->agent_of(current_)) return make_error("agent: node already has an agent");
   std::string node = current_->name.empty() ? "node" : current_->name;
-  auto config = agent::parse_agent_config(
-      {{"lab", "[DEFAULT]\nhost = " + node + "\n"}, {"openvswitch_agent.ini", join_lines(body)}});
+  auto config = agent::parse_agent_config({{"lab", scenario_internal::agent_lab_ini(node)},
+                                           {"openvswitch_agent.ini", join_lines(body)}});
   if (!config.ok()) return config.error();
   Cloud::NodeAgent na;
   na.node = current_;
@@ -116,18 +114,7 @@ Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<s
 Result<std::string> ScenarioRunner::cmd_openstack(const Args& a) {
   auto c = cloud("openstack");
   if (!c.ok()) return c.error();
-  auto words = scenario_internal::shell_words(a.back());
-  if (!words.ok()) return make_error("openstack: " + words.error().message);
-  words->insert(words->begin(), "openstack");
-  const CloudServer& s = *(*c)->server;
-  auto run = scenario_internal::run_program(
-      *words, {{"OS_AUTH_TYPE", "none"}, {"OS_ENDPOINT", s.url()}}, s.dir(), kOpenstackTimeoutS);
-  if (!run.ok()) return run.error();
-  if (run->exit_code != 0) {
-    std::string why(trim(run->err + run->out));
-    return make_error(why.empty() ? "openstack exited " + std::to_string(run->exit_code) : why);
-  }
-  return run->out;
+  return scenario_internal::run_openstack(a.back(), (*c)->server->url(), (*c)->server->dir());
 }
 
 std::string ScenarioRunner::cloud_url() const {
@@ -152,74 +139,30 @@ Status ScenarioRunner::settle_agents() {
 // instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]: what Nova does for a server
 // with one NIC on NET, then the emulated cirros on it.
 Result<std::string> ScenarioRunner::cmd_cloud_instance(const Args& a) {
-  if (a.size() < 3) return usage("instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]");
-  std::map<std::string, std::string> kv;
-  for (size_t i = 2; i < a.size(); ++i) {
-    auto [k, v] = split_kv(a[i]);
-    if (k != "node" && k != "network" && k != "fixed-ip" && k != "port") {
-      return make_error("instance: unknown option '" + k +
-                        "' (with network=: node=, network=, "
-                        "fixed-ip=, port=)");
-    }
-    kv[k] = v;
-  }
-  const std::string& name = a[1];
+  auto args = scenario_internal::parse_cloud_instance_args(a);
+  if (!args.ok()) return args.error();
+  const std::string& name = args->name;
   if (instances_.count(name)) return make_error("instance " + name + " already exists");
-  if (kv["node"].empty() || kv["network"].empty()) {
-    return usage("instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]");
-  }
   auto c = cloud("instance");
   if (!c.ok()) return c.error();
-  const CloudServer& s = *(*c)->server;
   Node* node = nullptr;
   for (auto& n : nodes_) {
-    if (n->name == kv["node"]) node = n.get();
+    if (n->name == args->node) node = n.get();
   }
-  if (!node) return make_error("instance: no node named " + kv["node"], ErrorCode::kNotFound);
+  if (!node) return make_error("instance: no node named " + args->node, ErrorCode::kNotFound);
   const Cloud::NodeAgent* na = (*c)->agent_of(node);
   std::string host = na ? na->agent->config().host : node->name;
   std::string br_int = na ? na->agent->config().integration_bridge : "br-int";
-
-  auto net = s.find("networks", "network", kv["network"]);
-  if (!net.ok()) return make_error("instance: " + net.error().message);
-  std::string vm_uuid = scenario_internal::seeded_uuid("instance/" + name);
-  nlohmann::json want = {
-      {"device_owner", "compute:nova"}, {"device_id", vm_uuid}, {"binding:host_id", host}};
-  Result<nlohmann::json> port = make_error("");
-  if (!kv["port"].empty()) {
-    auto found = s.find("ports", "port", kv["port"]);
-    if (!found.ok()) return make_error("instance: " + found.error().message);
-    if ((*found)["network_id"] != (*net)["id"]) {
-      return make_error("instance: port " + kv["port"] + " is not on network " + kv["network"]);
-    }
-    port = s.request("PUT", "/v2.0/ports/" + (*found)["id"].get<std::string>(), {{"port", want}});
-  } else {
-    want["network_id"] = (*net)["id"];
-    if (!kv["fixed-ip"].empty()) {
-      want["fixed_ips"] = nlohmann::json::array({{{"ip_address", kv["fixed-ip"]}}});
-    }
-    port = s.request("POST", "/v2.0/ports", {{"port", want}});
-  }
-  if (!port.ok()) return make_error("instance: " + port.error().message);
-  const nlohmann::json& p = (*port)["port"];
-  if (p["fixed_ips"].empty()) return make_error("instance: the port has no fixed IP");
-  std::string port_id = p["id"], mac = p["mac_address"];
-  std::string ip = p["fixed_ips"][0]["ip_address"];
-  auto subnet =
-      s.request("GET", "/v2.0/subnets/" + p["fixed_ips"][0]["subnet_id"].get<std::string>());
-  if (!subnet.ok()) return make_error("instance: " + subnet.error().message);
-  const nlohmann::json& sub = (*subnet)["subnet"];
-  std::string cidr = sub["cidr"], prefix = cidr.substr(cidr.find('/'));
-  std::string gw = sub["gateway_ip"].is_string() ? sub["gateway_ip"].get<std::string>() : "";
-  int mtu = (*net).value("mtu", 1500);
+  auto p = scenario_internal::nova_port(*(*c)->server, *args, host);
+  if (!p.ok()) return p.error();
+  const std::string &port_id = p->port_id, &mac = p->mac, &tap = p->tap;
 
   // os-vif's ovs plug: the bridge if missing, then the tap with the external_ids agents follow.
-  std::string tap = "tap" + port_id.substr(0, 11);
   NT_TRY(configure(*node, {"--may-exist", "add-br", br_int}));
   NT_TRY(configure(*node,
                    {"--", "--may-exist", "add-port", br_int, tap, "--", "set", "Interface", tap,
                     "external_ids:iface-id=" + port_id, "external_ids:attached-mac=" + mac,
-                    "external_ids:iface-status=active", "external_ids:vm-uuid=" + vm_uuid},
+                    "external_ids:iface-status=active", "external_ids:vm-uuid=" + p->vm_uuid},
                    tap));
   auto macaddr = scenario_internal::parse_lab_mac(mac);
   if (!macaddr.ok()) return macaddr.error();
@@ -228,16 +171,15 @@ Result<std::string> ScenarioRunner::cmd_cloud_instance(const Args& a) {
   inst->node = node;
   inst->bridge = br_int;
   inst->port = tap;
-  NT_TRY(cable_instance(*inst, *macaddr, static_cast<uint16_t>(mtu)));
-  NT_TRY(inst->host->add_address(inst->nic, ip + prefix));
-  if (!gw.empty()) {
-    auto gwaddr = ipv4_parse(gw);
+  NT_TRY(cable_instance(*inst, *macaddr, static_cast<uint16_t>(p->mtu)));
+  NT_TRY(inst->host->add_address(inst->nic, p->ip + p->prefix));
+  if (!p->gateway.empty()) {
+    auto gwaddr = ipv4_parse(p->gateway);
     if (gwaddr) NT_TRY(inst->host->set_default_gateway(*gwaddr));
   }
   instances_[name] = std::move(inst);
   sched_.run_until_us(sched_.now_us() + 10 * kWireLatencyUs);  // let the gratuitous ARP land
-  return name + " on " + node->name + ": port " + port_id + " (" + tap + "), " + mac + ", " + ip +
-         prefix + (gw.empty() ? "" : " via " + gw) + ", mtu " + std::to_string(mtu) + "\n";
+  return scenario_internal::nova_instance_line(name, node->name, *p);
 }
 
 }  // namespace nt

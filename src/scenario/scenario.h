@@ -89,7 +89,9 @@
 // '#' starts a comment line. Durations are deterministic: the clock is simulated; inject,
 // receive and trace -generate run it until no frame is left on any wire.
 // The same files run in the real lab (src/lab, `neutrino lab run --real`), where every command
-// is done with real programs; there `advance` and `inject` are refused (wall clock, real ports).
+// is done with real programs (the cloud lines: neutrino-server, neutrino-agent, the openstack
+// CLI, instances in namespaces; it waits after each cloud line until the agents have applied
+// it); there `advance` and `inject` are refused (wall clock, real ports).
 #pragma once
 
 #include <memory>

@@ -84,3 +84,28 @@ cat "$WORK/bad.txt"
 [[ $rc -eq 1 ]] || fail "a failing lab should exit 1, got $rc"
 grep -q "FAILED .*bad.scn:5" "$WORK/bad.txt" || fail "the failure does not name the line"
 [[ -z "$(ip netns list | grep "^nl[0-9]*-i-vm[12] " || true)" ]] || fail "instance namespaces left"
+
+step "a cloud lab left up: lab down stops its neutrino-server and neutrino-agent too"
+cat >"$WORK/cloud.scn" <<'LAB'
+node n1
+server
+[ml2]
+tenant_network_types = local
+end
+agent
+[securitygroup]
+firewall_driver = noop
+end
+vsctl list-br
+= br-int
+LAB
+NAME="cloud$$"
+"$NEUTRINO" lab up --real "$WORK/cloud.scn" --name "$NAME" --quiet >"$WORK/cloud.txt" 2>&1 ||
+  { cat "$WORK/cloud.txt"; fail "the cloud lab did not come up"; }
+P=$(prefix)
+pgrep -a -f "$P-cloud" || true
+[[ $(pgrep -f "$P-cloud" | wc -l) -eq 2 ]] || fail "expected neutrino-server and one neutrino-agent"
+"$NEUTRINO" lab down "$NAME"
+pgrep -f "$P" >/dev/null && fail "cloud programs of the lab still running: $(pgrep -a -f "$P")"
+[[ -z "$(ls -d /tmp/"$P"-* 2>/dev/null)" ]] || fail "files left: $(ls -d /tmp/"$P"-*)"
+[[ -z "$(namespaces_of "$P")" ]] || fail "namespaces left after lab down: $(namespaces_of "$P")"

@@ -89,6 +89,8 @@ TEST_F(LabStateTest, RoundTrips) {
   s.namespaces = {"nl42-underlay", "nl42-n-ctl"};
   s.rundirs = {"/tmp/nl42-ctl.abc"};
   s.pids = {1234};
+  s.pidfiles = {"/tmp/nl42-cloud.abc/neutrino-server.pid",
+                "/tmp/nl42-cloud.abc/neutrino-agent-ctl.pid"};
   s.files = {"/tmp/nl42-cap0.pcap"};
   s.targets["cirros-vm1"] = {"instance", "nl42-i-cirros-vm1", "", "eth0"};
   s.targets["ctl"] = {"node", "nl42-n-ctl", "/tmp/nl42-ctl.abc", ""};
@@ -99,6 +101,7 @@ TEST_F(LabStateTest, RoundTrips) {
   EXPECT_EQ(back->prefix, "nl42");
   EXPECT_EQ(back->namespaces, s.namespaces);
   EXPECT_EQ(back->pids, s.pids);
+  EXPECT_EQ(back->pidfiles, s.pidfiles);
   EXPECT_EQ(back->targets.at("ctl").rundir, "/tmp/nl42-ctl.abc");
   EXPECT_EQ(back->targets.at("cirros-vm1").ifname, "eth0");
 }
@@ -129,18 +132,29 @@ TEST(RealLab, CommandsNeedANodeAndKnownNames) {
   EXPECT_TRUE(lab.state().namespaces.empty());
 }
 
-TEST(RealLab, RefusesTheCloudLinesSayingWhy) {
+// The cloud lines are checked as the emulated lab checks them, before anything is started.
+TEST(RealLab, CloudLinesNeedAServerFirstAndAreChecked) {
   RealLab lab({"/nonexistent", "t", false});
   for (const char* line :
-       {"server", "agent", "openstack network list", "instance vm1 node=n1 network=net1"}) {
+       {"agent", "openstack network list", "instance vm1 node=n1 network=net1"}) {
     auto r = lab.execute(line, {});
     ASSERT_FALSE(r.ok()) << line;
-    EXPECT_NE(r.error().message.find("is not available in the real lab (its nodes run no "
-                                     "neutrino-server or neutrino-agent yet"),
+    EXPECT_NE(r.error().message.find("the lab has no server (a `server` block comes first)"),
               std::string::npos)
         << line << ": " << r.error().message;
   }
+  auto usage = lab.execute("server extra", {});
+  ASSERT_FALSE(usage.ok());
+  EXPECT_NE(usage.error().message.find("usage: server"), std::string::npos);
+  auto bad = lab.execute("server", {"[ml2]", "tenant_network_types = token-ring"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("unknown network type 'token-ring'"), std::string::npos)
+      << bad.error().message;
+  auto opt = lab.execute("instance vm1 node=n1 network=net1 flavor=m1.tiny", {});
+  ASSERT_FALSE(opt.ok());
+  EXPECT_NE(opt.error().message.find("unknown option 'flavor'"), std::string::npos);
   EXPECT_TRUE(lab.state().namespaces.empty());
+  EXPECT_TRUE(lab.state().pidfiles.empty());
 }
 
 }  // namespace

@@ -1,0 +1,324 @@
+// RealLab: the cloud lines done with the real programs. `server` starts neutrino-server (the
+// block's lines as its neutron.conf, a lab.conf binding it to a free 127.0.0.1 port, its SQLite
+// store, pidfile and log in the lab's cloud directory); `agent` starts neutrino-agent for the
+// current node (the node's daemon through its control socket, the server over loopback);
+// `openstack` runs the real CLI as the emulated lab does (scenario/cloud.h); `instance NAME
+// node= network=` does what Nova and os-vif do: the port through the API, a namespace whose
+// eth0 is a veth into the node, the node's end named tap<port id[:11]> and plugged into br-int
+// with os-vif's external_ids, eth0 given the port's MAC and address, the subnet's gateway and
+// the network's MTU. After each of them settle_cloud() waits until the agents have applied it.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "agent/config.h"
+#include "common/strings.h"
+#include "lab/process.h"
+#include "lab/real_lab.h"
+#include "scenario/runner_util.h"
+
+namespace nt::lab {
+namespace {
+
+using scenario_internal::usage;
+
+// Attempts at starting the server when the free port picked was taken meanwhile.
+constexpr int kServerStartTries = 5;
+// How long the agents may take to apply one command (sanitizer builds are slow), and how many
+// identical samples of their nodes, kSampleMs apart, make "settled".
+constexpr std::chrono::seconds kSettleTimeout{120};
+constexpr int kStableSamples = 3;
+constexpr int kSampleMs = 100;
+
+std::string join_lines(const std::vector<std::string>& body) {
+  std::string s;
+  for (const std::string& l : body) s += l + "\n";
+  return s;
+}
+
+Status write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return make_error("cannot write " + path);
+  return ok_status();
+}
+
+// The last lines of a log, for an error that says why a program stopped.
+std::string log_tail(const std::string& path, size_t lines = 5) {
+  std::ifstream in(path);
+  std::vector<std::string> all;
+  for (std::string l; std::getline(in, l);) all.push_back(l);
+  std::string out;
+  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
+    out += "\n  " + all[i];
+  }
+  return out;
+}
+
+// A TCP port that is free on 127.0.0.1 now (the kernel's choice), for the server to bind.
+Result<int> free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return make_error("socket: cannot make one");
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) == 0;
+  ::close(fd);
+  if (!ok) return make_error("cannot find a free port on 127.0.0.1");
+  return static_cast<int>(ntohs(sa.sin_port));
+}
+
+void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+}  // namespace
+
+Result<RealLab::Cloud*> RealLab::cloud(const std::string& what) {
+  if (!cloud_) return make_error(what + ": the lab has no server (a `server` block comes first)");
+  return cloud_.get();
+}
+
+RealLab::Node* RealLab::node_named(const std::string& name) {
+  for (auto& n : nodes_) {
+    if (n->name == name) return n.get();
+  }
+  return nullptr;
+}
+
+// server (neutron.conf / ml2_conf.ini lines up to "end"): neutrino-server on 127.0.0.1.
+Result<std::string> RealLab::cmd_server(const Args& a, const std::vector<std::string>& body) {
+  if (a.size() != 1) return usage("server (neutron.conf / ml2_conf.ini lines, then \"end\")");
+  if (cloud_) return make_error("server: the lab already has a server");
+  std::string ini = join_lines(body);
+  auto config = scenario_internal::check_server_ini(ini);  // the emulated lab's messages
+  if (!config.ok()) return config.error();
+  std::string dir = "/tmp/" + state_.prefix + "-cloud.XXXXXX";
+  if (!::mkdtemp(dir.data())) return make_error("mkdtemp " + dir + " failed");
+  state_.rundirs.push_back(dir);
+  std::string conf = dir + "/neutron.conf", lab_conf = dir + "/lab.conf";
+  std::string pidfile = dir + "/neutrino-server.pid", log = dir + "/neutrino-server.log";
+  state_.pidfiles.push_back(pidfile);
+  NT_TRY(save_lab_state(state_));
+  NT_TRY(write_text(conf, ini));
+  auto c = std::make_unique<Cloud>();
+  c->dir = dir;
+  // The lab's settings come last, so they win over the block's: loopback only, a free port.
+  for (int attempt = 1;; ++attempt) {
+    auto port = free_loopback_port();
+    if (!port.ok()) return port.error();
+    NT_TRY(write_text(
+        lab_conf, "[DEFAULT]\nbind_host = 127.0.0.1\nbind_port = " + std::to_string(*port) + "\n"));
+    auto r = run_checked({opts_.tools_dir + "/neutrino-server", "--config-file", conf,
+                          "--config-file", lab_conf, "--state-dir", dir, "--log-file", log,
+                          "--pidfile", pidfile, "--detach"});
+    if (r.ok()) {
+      c->api = scenario_internal::CloudApi(*port);
+      break;
+    }
+    if (attempt >= kServerStartTries ||
+        r.error().message.find("cannot listen") == std::string::npos)
+      return r.error();
+  }
+  Result<nlohmann::json> answer = make_error("");
+  for (int i = 0; i < 100 && !(answer = c->api.request("GET", "/v2.0/networks")).ok(); ++i) {
+    sleep_ms(50);
+  }
+  if (!answer.ok()) {
+    return make_error("neutrino-server on " + c->api.url() +
+                      " does not answer: " + answer.error().message + log_tail(log));
+  }
+  last_display_ = "neutrino-server --config-file neutron.conf --config-file lab.conf --detach";
+  cloud_ = std::move(c);
+  return std::string();
+}
+
+// agent (openvswitch_agent.ini lines up to "end"): neutrino-agent for the current node.
+// [DEFAULT] host defaults to the node's name.
+Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::string>& body) {
+  if (a.size() != 1) return usage("agent (openvswitch_agent.ini lines, then \"end\")");
+  auto c = cloud("agent");
+  if (!c.ok()) return c.error();
+  auto n = node();
+  if (!n.ok()) return n.error();
+  for (const CloudAgent& ag : (*c)->agents) {
+    if (ag.node == (*n)->name) return make_error("agent: node already has an agent");
+  }
+  std::string lab_ini = scenario_internal::agent_lab_ini((*n)->name);
+  std::string ini = join_lines(body);
+  auto config = agent::parse_agent_config({{"lab", lab_ini}, {"openvswitch_agent.ini", ini}});
+  if (!config.ok()) return config.error();
+  CloudAgent ag;
+  ag.node = (*n)->name;
+  ag.host = config->host;
+  ag.integration_bridge = config->integration_bridge;
+  std::string base = (*c)->dir + "/" + (*n)->name;
+  ag.pidfile = (*c)->dir + "/neutrino-agent-" + (*n)->name + ".pid";
+  ag.log = (*c)->dir + "/neutrino-agent-" + (*n)->name + ".log";
+  NT_TRY(write_text(base + "-lab.ini", lab_ini));
+  NT_TRY(write_text(base + "-openvswitch_agent.ini", ini));
+  state_.pidfiles.push_back(ag.pidfile);
+  NT_TRY(save_lab_state(state_));
+  auto pid = spawn_background(
+      {opts_.tools_dir + "/neutrino-agent", "--config-file", base + "-lab.ini", "--config-file",
+       base + "-openvswitch_agent.ini", "--server-url", (*c)->api.url(), "--rundir", (*n)->rundir,
+       "--log-file", ag.log, "--pidfile", ag.pidfile},
+      ag.log + ".out");  // what it prints before its log is open
+  if (!pid.ok()) return pid.error();
+  ag.pid = *pid;
+  (*c)->agents.push_back(ag);
+  last_display_ = "neutrino-agent --config-file openvswitch_agent.ini --server-url " +
+                  (*c)->api.url() + " --rundir " + (*n)->rundir;
+  return std::string();
+}
+
+// openstack ARGS...: the real CLI against the lab's server, as in the emulated lab.
+Result<std::string> RealLab::cmd_openstack(const Args& a) {
+  auto c = cloud("openstack");
+  if (!c.ok()) return c.error();
+  return scenario_internal::run_openstack(a.back(), (*c)->api.url(), (*c)->dir);
+}
+
+// instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]: Nova's port, os-vif's plug,
+// a namespace for the instance.
+Result<std::string> RealLab::cmd_cloud_instance(const Args& a) {
+  auto args = scenario_internal::parse_cloud_instance_args(a);
+  if (!args.ok()) return args.error();
+  if (instances_.count(args->name)) return make_error("instance " + args->name + " already exists");
+  auto c = cloud("instance");
+  if (!c.ok()) return c.error();
+  Node* n = node_named(args->node);
+  if (!n) return make_error("instance: no node named " + args->node, ErrorCode::kNotFound);
+  std::string host = n->name, br_int = "br-int";
+  for (const CloudAgent& ag : (*c)->agents) {
+    if (ag.node == n->name) host = ag.host, br_int = ag.integration_bridge;
+  }
+  auto p = scenario_internal::nova_port((*c)->api, *args, host);
+  if (!p.ok()) return p.error();
+  std::string mtu = std::to_string(p->mtu);
+  Instance inst{args->name,        n->name, state_.prefix + "-i-" + args->name, br_int, p->tap,
+                p->ip + p->prefix, p->mac};
+  NT_TRY(new_namespace(inst.ns));
+  state_.targets[inst.name] = LabTarget{"instance", inst.ns, "", "eth0"};
+  NT_TRY(run_checked({"ip", "link", "add", "eth0", "netns", inst.ns, "type", "veth", "peer", "name",
+                      p->tap, "netns", n->ns}));
+  NT_TRY(ip(n->ns, {"link", "set", p->tap, "mtu", mtu, "up"}));
+  // os-vif's ovs plug: the bridge if missing, then the tap with the external_ids agents follow.
+  NT_TRY(run_checked(tool_argv(*n, "nvs-vsctl", {"--may-exist", "add-br", br_int})));
+  NT_TRY(run_checked(
+      tool_argv(*n, "nvs-vsctl",
+                {"--", "--may-exist", "add-port", br_int, p->tap, "--", "set", "Interface", p->tap,
+                 "external_ids:iface-id=" + p->port_id, "external_ids:attached-mac=" + p->mac,
+                 "external_ids:iface-status=active", "external_ids:vm-uuid=" + p->vm_uuid})));
+  n->port_bridge[p->tap] = br_int;
+  NT_TRY(wait_port_up(*n, p->tap));
+  // The instance's side, as cirros configures it from the metadata: brought up last with
+  // arp_notify on, so Linux announces the address once the switch port is there.
+  NT_TRY(ip(inst.ns, {"link", "set", "eth0", "address", p->mac, "mtu", mtu}));
+  NT_TRY(ip(inst.ns, {"addr", "add", inst.cidr, "dev", "eth0"}));
+  NT_TRY(run_checked(
+      {"ip", "netns", "exec", inst.ns, "sysctl", "-qw", "net.ipv4.conf.eth0.arp_notify=1"}));
+  NT_TRY(ip(inst.ns, {"link", "set", "eth0", "up"}));
+  if (!p->gateway.empty()) NT_TRY(ip(inst.ns, {"route", "add", "default", "via", p->gateway}));
+  instances_[inst.name] = inst;
+  (*c)->ports.push_back(p->port_id);
+  NT_TRY(save_lab_state(state_));
+  last_display_ = "nvs-vsctl -- --may-exist add-port " + br_int + " " + p->tap +
+                  " -- set Interface " + p->tap + " external_ids:iface-id=" + p->port_id + " ...";
+  return scenario_internal::nova_instance_line(inst.name, n->name, *p);
+}
+
+Result<std::string> RealLab::cloud_pending(std::string& fingerprint) {
+  Cloud& c = *cloud_;
+  for (CloudAgent& ag : c.agents) {
+    int status = 0;
+    if (ag.pid > 0 && ::waitpid(ag.pid, &status, WNOHANG) == ag.pid) {
+      ag.pid = -1;
+      return make_error("neutrino-agent on " + ag.node + " exited" + log_tail(ag.log + ".out") +
+                        log_tail(ag.log));
+    }
+  }
+  auto agents = c.api.request("GET", "/v2.0/agents");
+  if (!agents.ok()) return "the server: " + agents.error().message;
+  for (const CloudAgent& ag : c.agents) {
+    bool alive = false;
+    for (const auto& a : (*agents)["agents"]) {
+      alive = alive || (a.value("host", "") == ag.host && a.value("alive", false));
+    }
+    if (!alive) return "the agent on " + ag.node + " has not reported to the server";
+  }
+  for (const std::string& id : c.ports) {
+    auto p = c.api.request("GET", "/v2.0/ports/" + id);
+    if (!p.ok() && p.error().code == ErrorCode::kNotFound) continue;  // deleted since
+    if (!p.ok()) return "the server: " + p.error().message;
+    std::string status = (*p)["port"].value("status", "");
+    if (status != "ACTIVE") return "port " + id + " is " + status;
+  }
+  fingerprint.clear();
+  for (const CloudAgent& ag : c.agents) {
+    Node* n = node_named(ag.node);
+    auto brs = run_checked(tool_argv(*n, "nvs-vsctl", {"list-br"}));
+    if (!brs.ok()) return brs.error();
+    if (("\n" + *brs).find("\n" + ag.integration_bridge + "\n") == std::string::npos) {
+      return ag.integration_bridge + " is not on " + ag.node + " yet";
+    }
+    auto show = run_checked(tool_argv(*n, "nvs-vsctl", {"show"}));
+    if (!show.ok()) return show.error();
+    fingerprint += *show;
+    std::istringstream lines(*brs);
+    for (std::string br; std::getline(lines, br);) {
+      if (trim(br).empty()) continue;
+      auto flows = run_checked(tool_argv(*n, "nvs-ofctl", {"dump-flows", "--no-stats", br}));
+      if (!flows.ok()) return flows.error();
+      fingerprint += *flows;
+    }
+  }
+  return std::string();
+}
+
+// The real lab's settling: the agents run on their own, so the lab waits until what they do
+// shows — each reported alive, its integration bridge made, every instance's port ACTIVE —
+// and their nodes' ports and flows stay the same over kStableSamples samples (the l2population
+// changes a port brings to the other nodes land within those).
+Status RealLab::settle_cloud() {
+  if (!cloud_ || cloud_->agents.empty()) return ok_status();
+  auto deadline = std::chrono::steady_clock::now() + kSettleTimeout;
+  std::string last, why;
+  int same = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string fingerprint;
+    auto pending = cloud_pending(fingerprint);
+    if (!pending.ok()) return pending.error();
+    why = *pending;
+    if (!why.empty()) {
+      same = 0;
+    } else if (same > 0 && fingerprint == last) {
+      if (++same >= kStableSamples) return ok_status();
+    } else {
+      same = 1;
+      last = fingerprint;
+      why = "the agents' ports and flows are still changing";
+    }
+    sleep_ms(kSampleMs);
+  }
+  return make_error("the agents did not settle within " + std::to_string(kSettleTimeout.count()) +
+                    " s: " + why);
+}
+
+void RealLab::stop_cloud() {
+  if (!cloud_) return;
+  for (CloudAgent& ag : cloud_->agents) {
+    if (ag.pid > 0) stop_process(ag.pid, SIGTERM, 3000);
+    ag.pid = -1;
+  }
+}
+
+}  // namespace nt::lab
