@@ -185,7 +185,6 @@ class RealLab final : public LabBackend {
   std::string dhcp_script_;  // udhcpc's event script (written on first use)
   std::string tcp_script_;   // the TCP client (written on first use)
   std::map<std::string, TcpClient> tcp_clients_;
-  };
   std::unique_ptr<Cloud> cloud_;
 };
 
