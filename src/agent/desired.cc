@@ -5,17 +5,12 @@
 
 #include "agent/firewall.h"
 #include "common/addr.h"
+#include "common/strings.h"
 
 namespace nt::agent {
 namespace {
 
 bool is_tunnel_type(const std::string& t) { return t == "vxlan" || t == "gre"; }
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 // The peer host -> its tunneling IP, for peers sharing `type` (never ourselves).
 std::map<std::string, std::string> peers_of_type(const AgentConfig& c, const rpc::HostState& s,
@@ -72,7 +67,8 @@ std::string arp_responder_actions(const std::string& mac, const std::string& ip)
   return "move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],mod_dl_src:" + mac +
          ",load:0x2->NXM_OF_ARP_OP[],move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],"
          "move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],load:" +
-         hex(mv) + "->NXM_NX_ARP_SHA[],load:" + hex(a ? *a : 0) + "->NXM_OF_ARP_SPA[],IN_PORT";
+         to_hex(mv) + "->NXM_NX_ARP_SHA[],load:" + to_hex(a ? *a : 0) +
+         "->NXM_OF_ARP_SPA[],IN_PORT";
 }
 
 int tunnel_table(const std::string& type) { return type == "gre" ? 3 : 4; }
@@ -305,7 +301,7 @@ std::map<std::string, std::vector<std::string>> default_flows(const AgentConfig&
                                                               const LocalView& local,
                                                               uint64_t cookie) {
   std::map<std::string, std::vector<std::string>> out;
-  const std::string ck = "cookie=" + hex(cookie) + ",";
+  const std::string ck = "cookie=" + to_hex(cookie) + ",";
   auto& in = out[config.integration_bridge];
   const bool fw = firewall_enabled(config);
   in.push_back(ck + "table=0,priority=0 actions=" + (fw ? "resubmit(,60)" : "NORMAL"));
@@ -351,7 +347,7 @@ std::map<std::string, std::vector<std::string>> default_flows(const AgentConfig&
       tun.push_back(ck +
                     "table=10,priority=1 actions=learn(table=20,hard_timeout=300,priority=1,"
                     "cookie=" +
-                    hex(cookie) +
+                    to_hex(cookie) +
                     ",NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0->NXM_OF_"
                     "VLAN_TCI[],load:NXM_NX_TUN_ID[]->NXM_NX_TUN_ID[],output:NXM_OF_IN_PORT[]),"
                     "output:" +
@@ -371,7 +367,7 @@ std::map<std::string, std::vector<std::string>> plan_flows(const AgentConfig& co
                                                            const Plan& plan, const LocalView& local,
                                                            uint64_t cookie) {
   auto out = default_flows(config, local, cookie);
-  const std::string ck = "cookie=" + hex(cookie) + ",";
+  const std::string ck = "cookie=" + to_hex(cookie) + ",";
   auto& in = out[config.integration_bridge];
   const bool fw = firewall_enabled(config);
   if (fw) {
@@ -422,7 +418,7 @@ std::map<std::string, std::vector<std::string>> plan_flows(const AgentConfig& co
       }
     } else if (is_tunnel_type(type) && tunnels) {
       auto& tun = out[config.tunnel_bridge];
-      const std::string seg = hex(*net->segmentation_id);
+      const std::string seg = to_hex(*net->segmentation_id);
       tun.push_back(ck + "table=" + std::to_string(tunnel_table(type)) +
                     ",priority=1,tun_id=" + seg + " actions=mod_vlan_vid:" + lv + ",resubmit(,10)");
       std::set<std::string> vteps = network_vteps(config, state, *net);

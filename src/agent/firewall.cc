@@ -12,6 +12,7 @@
 
 #include "common/addr.h"
 #include "common/ip_proto.h"
+#include "common/strings.h"
 
 namespace nt::agent {
 namespace {
@@ -22,12 +23,6 @@ constexpr const char* kEst = "ct_state=+est-rel-rpl";
 constexpr int kFirstConjId = 16;  // conjunction ids: blocks of 8 per (group, remote, dir, type)
 
 std::string num(int64_t v) { return std::to_string(v); }
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::string resubmit(int table) { return "resubmit(," + num(table) + ")"; }
 
@@ -232,7 +227,8 @@ struct RuleMatch {
   std::string l3;      // ip, ipv6 (for conjunction and member flows)
   std::string proto;   // ip, tcp, udp6, icmp, "ip,nw_proto=47", ...
   std::string extra;   // ",nw_src=10.0.0.0/8", ",icmp_type=8,icmp_code=0"
-  int lo = 0, hi = 0;  // destination ports; 0..0 = none
+  bool ports = false;  // TCP, UDP or SCTP: [lo, hi] is matched with tp_dst
+  int lo = 0, hi = 0;  // destination ports
 };
 
 std::optional<int> protocol_number(const std::string& p) {
@@ -264,6 +260,7 @@ std::optional<RuleMatch> rule_match(const rpc::SecurityGroupRule& r) {
   } else if (*n == 6 || *n == 17 || *n == 132) {
     m.proto = (*n == 6 ? "tcp" : *n == 17 ? "udp" : "sctp") + suffix;
     m.offset = 3;
+    m.ports = true;
     if (r.port_range_min || r.port_range_max) {
       m.lo = r.port_range_min.value_or(0);
       m.hi = r.port_range_max.value_or(m.lo);
@@ -284,18 +281,14 @@ std::optional<RuleMatch> rule_match(const rpc::SecurityGroupRule& r) {
   return m;
 }
 
-bool has_ports(const RuleMatch& m) {
-  return m.offset == 3 && (m.proto.rfind("tcp", 0) == 0 || m.proto.rfind("udp", 0) == 0 ||
-                           m.proto.rfind("sctp", 0) == 0);
-}
-
 // ",tp_dst=..." fragments covering [lo, hi] ("" alone for a rule without ports).
 std::vector<std::string> port_matches(const RuleMatch& m) {
-  auto masks = has_ports(m) ? port_range_masks(m.lo, m.hi) : std::vector<std::pair<int, int>>{};
+  auto masks = m.ports ? port_range_masks(m.lo, m.hi) : std::vector<std::pair<int, int>>{};
   if (masks.empty()) return {""};
   std::vector<std::string> out;
   for (const auto& [v, mask] : masks) {
-    out.push_back(mask == 0xffff ? ",tp_dst=" + num(v) : ",tp_dst=" + hex(v) + "/" + hex(mask));
+    out.push_back(mask == 0xffff ? ",tp_dst=" + num(v)
+                                 : ",tp_dst=" + to_hex(v) + "/" + to_hex(mask));
   }
   return out;
 }
@@ -396,7 +389,7 @@ void conj_members_and_accept(FlowSet& f, const FwPort& p, const RuleMatch& m, ui
             "conjunction(" + num(id) + ",1/2)");
     }
     f.add(table, prio, "conj_id=" + num(id) + "," + state + "," + m.l3 + ",reg5=" + p.of,
-          "load:" + hex(id) + "->NXM_NX_REG7[]," + accept_actions(p, m.ingress, is_new));
+          "load:" + to_hex(id) + "->NXM_NX_REG7[]," + accept_actions(p, m.ingress, is_new));
   }
 }
 
@@ -432,7 +425,8 @@ std::map<std::string, std::vector<std::string>> member_ips(const rpc::HostState&
 void rule_flows(FlowSet& f, const FwPort& p, const rpc::HostState& state,
                 const std::map<ConjKey, uint32_t>& ids,
                 const std::map<std::string, std::vector<std::string>>& members) {
-  std::map<std::string, ConjShape> shapes;  // by direction|offset|proto|extra
+  std::map<std::string, ConjShape> shapes;      // by direction|offset|proto|extra
+  std::set<std::pair<uint32_t, int>> accepted;  // (conjunction base, offset) with member flows
   for (const auto& sg : p.info->security_groups) {
     for (const auto& r : state.security_group_rules) {
       if (r.security_group_id != sg) continue;
@@ -443,13 +437,15 @@ void rule_flows(FlowSet& f, const FwPort& p, const rpc::HostState& state,
         continue;
       }
       uint32_t base = ids.at(conj_key(r));
-      auto mem = members.find(r.remote_group_id);
-      static const std::vector<std::string> kNone;
-      conj_members_and_accept(f, p, *m, base, mem == members.end() ? kNone : mem->second);
+      if (accepted.insert({base, m->offset}).second) {  // once per conjunction
+        auto mem = members.find(r.remote_group_id);
+        static const std::vector<std::string> kNone;
+        conj_members_and_accept(f, p, *m, base, mem == members.end() ? kNone : mem->second);
+      }
       std::string key = (m->ingress ? "in|" : "out|") + num(m->offset) + "|" + m->proto + m->extra;
       auto& shape = shapes[key];
       shape.m = *m;
-      shape.ranges.push_back({has_ports(*m) ? m->lo : 0, has_ports(*m) ? m->hi : 0, base});
+      shape.ranges.push_back({m->ports ? m->lo : 0, m->ports ? m->hi : 0, base});
     }
   }
   for (const auto& [key, shape] : shapes) conj_flows(f, p, shape);

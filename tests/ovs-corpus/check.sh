@@ -14,14 +14,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 tools=${1:?usage: check.sh TOOLS_DIR}
 . "$here/lib.sh"
 dir=$(mktemp -d /tmp/nt-corpus.XXXXXX)
-export NVS_RUNDIR=$dir
 stop() {
-  [[ -f "$dir/neutrino-vswitchd.pid" ]] && kill "$(cat "$dir/neutrino-vswitchd.pid")" 2>/dev/null
-  sleep 0.2
+  stop_neutrino "$dir"
   rm -rf "$dir"
 }
 trap stop EXIT
-"$tools/neutrino-vswitchd" --detach --pidfile --log-file --enable-dummy || { echo "daemon did not start"; exit 1; }
+start_neutrino "$tools" "$dir" || { echo "daemon did not start"; exit 1; }
 "$tools/nvs-vsctl" add-br br0 -- set bridge br0 datapath_type=dummy \
   -- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
   -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2 || exit 1

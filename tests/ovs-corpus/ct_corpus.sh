@@ -32,14 +32,8 @@ if [[ "$mode" == record ]]; then
   for p in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-ofctl ovs-appctl; do
     command -v "$p" >/dev/null || { echo "ct_corpus.sh: $p not found" >&2; exit 1; }
   done
-  export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir
-  trap 'for p in ovs-vswitchd ovsdb; do [[ -f $dir/$p.pid ]] && kill "$(cat "$dir/$p.pid")"; done; sleep 0.5; rm -rf "$dir"' EXIT
-  ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-  ovsdb-server --remote=punix:"$dir/db.sock" --pidfile="$dir/ovsdb.pid" --detach \
-    --log-file="$dir/ovsdb.log" "$dir/conf.db"
-  ovs-vsctl --db=unix:"$dir/db.sock" --no-wait init
-  ovs-vswitchd --enable-dummy unix:"$dir/db.sock" --pidfile="$dir/ovs-vswitchd.pid" --detach \
-    --log-file="$dir/vswitchd.log"
+  trap 'stop_ovs "$dir"; rm -rf "$dir"' EXIT
+  start_ovs "$dir"
   ovs-vsctl --db=unix:"$dir/db.sock" "${bridge_args[@]}"
   APPCTL=ovs-appctl OFCTL=ovs-ofctl
   run_corpus corpus_tool "$here/ct-cases.txt" "$dir/out"
@@ -53,9 +47,8 @@ if [[ "$mode" == record ]]; then
 fi
 
 tools=${2:?usage: ct_corpus.sh check TOOLS_DIR}
-export NVS_RUNDIR=$dir
-trap '[[ -f $dir/neutrino-vswitchd.pid ]] && kill "$(cat "$dir/neutrino-vswitchd.pid")"; sleep 0.2; rm -rf "$dir"' EXIT
-"$tools/neutrino-vswitchd" --detach --pidfile --log-file --enable-dummy || { echo "daemon did not start"; exit 1; }
+trap 'stop_neutrino "$dir"; rm -rf "$dir"' EXIT
+start_neutrino "$tools" "$dir" || { echo "daemon did not start"; exit 1; }
 "$tools/nvs-vsctl" "${bridge_args[@]}" || exit 1
 APPCTL=$tools/nvs-appctl OFCTL=$tools/nvs-ofctl
 run_corpus corpus_tool "$here/ct-cases.txt" "$dir/actual"

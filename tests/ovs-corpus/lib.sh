@@ -84,3 +84,34 @@ compare_corpus() {
   echo "ovs corpus ($(basename "$expected")): $pass cases match Open vSwitch, $kd known differences, $fail failures"
   [[ $fail -eq 0 ]]
 }
+
+# start_ovs DIR: a private ovsdb-server and ovs-vswitchd (--enable-dummy) with everything in DIR
+# (pidfiles ovsdb.pid / ovs-vswitchd.pid, so ovs-appctl finds the switch); nothing system-wide
+# is touched. stop_ovs DIR stops them.
+start_ovs() {
+  local dir=$1
+  export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir
+  ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+  ovsdb-server --remote=punix:"$dir/db.sock" --pidfile="$dir/ovsdb.pid" --detach \
+    --log-file="$dir/ovsdb.log" "$dir/conf.db"
+  ovs-vsctl --db=unix:"$dir/db.sock" --no-wait init
+  ovs-vswitchd --enable-dummy unix:"$dir/db.sock" --pidfile="$dir/ovs-vswitchd.pid" --detach \
+    --log-file="$dir/vswitchd.log"
+}
+stop_ovs() {
+  local p
+  for p in ovs-vswitchd ovsdb; do
+    [[ -f "$1/$p.pid" ]] && kill "$(cat "$1/$p.pid")" 2>/dev/null
+  done
+  sleep 0.5
+}
+
+# start_neutrino TOOLS DIR: neutrino-vswitchd (--enable-dummy) with its run directory DIR.
+start_neutrino() {
+  export NVS_RUNDIR=$2
+  "$1/neutrino-vswitchd" --detach --pidfile --log-file --enable-dummy
+}
+stop_neutrino() {
+  [[ -f "$1/neutrino-vswitchd.pid" ]] && kill "$(cat "$1/neutrino-vswitchd.pid")" 2>/dev/null
+  sleep 0.2
+}

@@ -11,22 +11,13 @@ for p in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-ofctl; do
   command -v "$p" >/dev/null || { echo "record.sh: $p not found (apt-get install openvswitch-switch)" >&2; exit 1; }
 done
 dir=$(mktemp -d /tmp/ovs-corpus.XXXXXX)
-export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir
 stop() {
-  for p in vswitchd ovsdb; do
-    [[ -f "$dir/$p.pid" ]] && kill "$(cat "$dir/$p.pid")" 2>/dev/null
-  done
-  sleep 0.5
+  stop_ovs "$dir"
   rm -rf "$dir"
 }
 trap stop EXIT
-ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-ovsdb-server --remote=punix:"$dir/db.sock" --pidfile="$dir/ovsdb.pid" --detach \
-  --log-file="$dir/ovsdb.log" "$dir/conf.db"
+start_ovs "$dir"
 vsctl() { ovs-vsctl --db=unix:"$dir/db.sock" "$@"; }
-vsctl --no-wait init
-ovs-vswitchd --enable-dummy unix:"$dir/db.sock" --pidfile="$dir/vswitchd.pid" --detach \
-  --log-file="$dir/vswitchd.log"
 vsctl add-br br0 -- set bridge br0 datapath_type=dummy \
   -- add-port br0 p1 -- set interface p1 type=dummy ofport_request=1 \
   -- add-port br0 p2 -- set interface p2 type=dummy ofport_request=2
