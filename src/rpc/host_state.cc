@@ -142,7 +142,38 @@ SubnetInfo subnet_of(const Json& j, const std::string& where) {
   s.gateway_ip = str(j, "gateway_ip", w);
   if (auto v = number(j, "ip_version", w)) s.ip_version = static_cast<int>(*v);
   s.enable_dhcp = boolean(j, "enable_dhcp", w, true);
+  s.dns_nameservers = strings(j, "dns_nameservers", w);
+  for (const auto& r : array(j, "host_routes", w)) {
+    object(r, w + ".host_routes[]");
+    s.host_routes.push_back({str(r, "destination", w, true), str(r, "nexthop", w, true)});
+  }
   return s;
+}
+
+DhcpPort dhcp_port_of(const Json& j, const std::string& where) {
+  object(j, where);
+  DhcpPort p;
+  p.id = str(j, "id", where, true);
+  std::string w = where + " " + p.id;
+  p.mac_address = str(j, "mac_address", w);
+  p.device_owner = str(j, "device_owner", w);
+  p.device_id = str(j, "device_id", w);
+  p.admin_state_up = boolean(j, "admin_state_up", w, true);
+  p.fixed_ips = fixed_ips(j, w);
+  return p;
+}
+
+DhcpNetwork dhcp_network_of(const Json& j, const std::string& where) {
+  object(j, where);
+  DhcpNetwork n;
+  n.id = str(j, "id", where, true);
+  std::string w = where + " " + n.id;
+  n.name = str(j, "name", w);
+  if (auto mtu = number(j, "mtu", w)) n.mtu = static_cast<int>(*mtu);
+  n.dhcp_port_id = str(j, "dhcp_port_id", w, true);
+  for (const auto& s : array(j, "subnets", w)) n.subnets.push_back(subnet_of(s, w + " subnet"));
+  for (const auto& p : array(j, "ports", w)) n.ports.push_back(dhcp_port_of(p, w + " port"));
+  return n;
 }
 
 std::optional<int> port_bound(const Json& j, const char* key, const std::string& where) {
@@ -249,6 +280,9 @@ Result<HostState> parse_host_state(std::string_view json) {
     }
     for (const auto& m : array(j, "security_group_members", "document")) {
       s.security_group_members.push_back(member_of(m, "security group member"));
+    }
+    for (const auto& n : array(j, "dhcp_networks", "document")) {
+      s.dhcp_networks.push_back(dhcp_network_of(n, "dhcp network"));
     }
     return s;
   });

@@ -63,11 +63,41 @@ struct NetworkInfo {
   bool operator==(const NetworkInfo&) const = default;
 };
 
+// A subnet's host route (the API's host_routes[]).
+struct HostRoute {
+  std::string destination, nexthop;
+  bool operator==(const HostRoute&) const = default;
+};
+
 struct SubnetInfo {
-  std::string id, network_id, cidr, gateway_ip;
+  std::string id, network_id, cidr, gateway_ip;  // gateway_ip "" when null
   int ip_version = 4;
   bool enable_dhcp = true;
+  std::vector<std::string> dns_nameservers;
+  std::vector<HostRoute> host_routes;
   bool operator==(const SubnetInfo&) const = default;
+};
+
+// A port of a network this host's DHCP agent serves (any host's port: what dnsmasq's host
+// files list).
+struct DhcpPort {
+  std::string id, mac_address, device_owner, device_id;
+  bool admin_state_up = true;
+  std::vector<FixedIp> fixed_ips;
+  bool operator==(const DhcpPort&) const = default;
+};
+
+// A network scheduled to this host's DHCP agent: the server made `dhcp_port_id` (device_owner
+// network:dhcp, bound to this host, also in HostState::ports) for it. `subnets` are all the
+// network's subnets (those with enable_dhcp get a dhcp-range), `ports` all its ports, this
+// host's DHCP port and routers' interfaces included.
+struct DhcpNetwork {
+  std::string id, name;
+  int mtu = 1500;
+  std::string dhcp_port_id;
+  std::vector<SubnetInfo> subnets;
+  std::vector<DhcpPort> ports;
+  bool operator==(const DhcpNetwork&) const = default;
 };
 
 // A rule of a group one of this host's ports is in (the API's security_group_rule body).
@@ -107,6 +137,7 @@ struct HostState {
   std::vector<TunnelPeer> tunnel_peers;
   std::vector<SecurityGroupRule> security_group_rules;
   std::vector<SecurityGroupMember> security_group_members;
+  std::vector<DhcpNetwork> dhcp_networks;  // when this host runs a DHCP agent
 
   const PortInfo* find_port(std::string_view id) const;
   const NetworkInfo* find_network(std::string_view id) const;
