@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agent/dhcp.h"
 #include "common/strings.h"
 #include "common/vlog.h"
 #include "ofproto/bundle.h"
@@ -62,6 +63,11 @@ Agent::Agent(AgentConfig config, NodeChannel& node, std::string server_url)
       cookie_(random_cookie()) {}
 
 Agent::~Agent() = default;
+
+void Agent::enable_dhcp(const DhcpOptions& options, DhcpDriver& driver) {
+  dhcp_ = std::make_unique<DhcpRole>(options, driver, config_.integration_bridge);
+  dirty_ = true;
+}
 
 ControlReply Agent::node(const std::string& tool, const std::vector<std::string>& argv,
                          const std::string& stdin_data) {
@@ -141,8 +147,23 @@ Result<bool> Agent::report_if_due() {
   if (last_report_ && (config_.report_interval <= 0 || now - *last_report_ < interval)) {
     return false;
   }
-  auto r = client_->report_state({config_.host, configurations_json(), start_flag_});
+  rpc::AgentReport ovs;
+  ovs.host = config_.host;
+  ovs.configurations = configurations_json();
+  ovs.start_flag = start_flag_;
+  auto r = client_->report_state(ovs);
   if (!r) return r.error();
+  if (dhcp_) {
+    rpc::AgentReport d = ovs;
+    d.configurations = dhcp_->configurations_json();
+    d.agent_type = rpc::kDhcpAgentType;
+    d.binary = rpc::kDhcpAgentBinary;
+    d.topic = "dhcp_agent";
+    d.availability_zone = "nova";
+    auto rd = client_->report_state(d);
+    if (!rd) return rd.error();
+    if (*rd == "revived") need_sync_ = true;
+  }
   ++stats_.reports;
   last_report_ = now;
   start_flag_ = false;
@@ -202,6 +223,17 @@ bool Agent::relevant_rule(const std::string& id, const std::string& group) const
   return false;
 }
 
+// A port of a network this host serves DHCP for: its addresses are in dnsmasq's files.
+bool Agent::dhcp_serves_port(const std::string& id, const std::string& network_id) const {
+  for (const auto& n : state_->dhcp_networks) {
+    if (n.id == network_id) return true;
+    for (const auto& p : n.ports) {
+      if (p.id == id) return true;
+    }
+  }
+  return false;
+}
+
 // A port elsewhere joining, changing in or leaving a group our rules name as remote group.
 bool Agent::member_moved(const std::string& id, const Json& body) const {
   for (const auto& m : state_->security_group_members) {
@@ -232,6 +264,7 @@ bool Agent::relevant(const rpc::Change& c) const {
   if (c.kind == "security_group_rule") return relevant_rule(c.id, str("security_group_id"));
   if (c.kind == "port") {
     if (state_->find_port(c.id)) return true;
+    if (dhcp_ && dhcp_serves_port(c.id, str("network_id"))) return true;
     if (config_.firewall_driver != "noop" && member_moved(c.id, body)) return true;
     if (!body.is_object()) {  // deleted: was it one of l2population's remote ports?
       if (!config_.l2_population) return false;
@@ -283,9 +316,27 @@ Result<bool> Agent::poll_server() {
   return false;
 }
 
+// The DHCP role's devices first, so the OVS part tags and binds them in the same pass.
+Result<bool> Agent::apply_dhcp() {
+  if (!dhcp_ || !state_) return false;
+  auto d = dhcp_->apply(*state_, node_);
+  if (!d) return d.error();
+  std::string errors;
+  for (const auto& [net, e] : dhcp_->errors()) errors += (errors.empty() ? "" : "; ") + e;
+  if (errors != dhcp_error_ && !errors.empty()) log(VlogLevel::kWarn, "dhcp: " + errors);
+  dhcp_error_ = errors;
+  if (*d) {
+    auto l = read_local();
+    if (!l) return l.error();
+  }
+  return *d;
+}
+
 Result<bool> Agent::apply() {
   if (!dirty_ || !local_) return false;
-  bool changed = false;
+  auto dh = apply_dhcp();
+  if (!dh) return dh.error();
+  bool changed = *dh;
   Plan plan;
   if (state_) plan = plan_ports(config_, *state_, *local_, lvids_, bind_failed_);
   std::vector<std::string> cmds = port_commands(config_, plan, *local_, state_.has_value());
@@ -320,7 +371,7 @@ Result<bool> Agent::apply() {
     if (!d) return d.error();
     changed |= *b || *d;
   }
-  dirty_ = false;
+  dirty_ = dhcp_ && !dhcp_error_.empty();  // a DHCP service that failed is tried again
   return changed;
 }
 

@@ -35,6 +35,10 @@
 
 namespace nt::agent {
 
+class DhcpRole;
+class DhcpDriver;
+struct DhcpOptions;
+
 // The node the agent programs, by tool name ("vsctl", "ofctl", "appctl") — exactly
 // NodeCore::execute's shape. neutrino-agent implements it over the daemon's control socket;
 // the emulated lab over the node's NodeCore (a 5-line adapter).
@@ -73,6 +77,10 @@ class Agent {
   // change, whichever comes first.
   void run(const std::atomic<bool>& stop);
   const AgentConfig& config() const { return config_; }
+  // Gives this agent the DHCP role (Neutron's DHCP agent on the same host, reported as a
+  // "DHCP agent"): the networks the server schedules here are served through `driver`.
+  void enable_dhcp(const DhcpOptions& options, DhcpDriver& driver);
+  const DhcpRole* dhcp() const { return dhcp_.get(); }
 
   uint64_t cookie() const { return cookie_; }
   const AgentStats& stats() const { return stats_; }
@@ -89,6 +97,7 @@ class Agent {
   Result<bool> poll_server();
   Result<bool> fetch_state();
   Result<bool> report_if_due();
+  Result<bool> apply_dhcp();
   Result<bool> bind_plugged(const Plan& plan);
   Result<bool> apply();
   Result<bool> apply_flows(const std::map<std::string, std::vector<std::string>>& flows,
@@ -96,6 +105,7 @@ class Agent {
   Result<bool> report_devices(const Plan& plan);
   std::string configurations_json() const;
   bool relevant(const rpc::Change& c) const;
+  bool dhcp_serves_port(const std::string& id, const std::string& network_id) const;
   bool relevant_rule(const std::string& id, const std::string& group) const;
   bool member_moved(const std::string& id, const nlohmann::json& body) const;
   ControlReply node(const std::string& tool, const std::vector<std::string>& argv,
@@ -127,6 +137,8 @@ class Agent {
   bool dirty_ = true;  // inputs moved since the last apply
   std::optional<Clock::time_point> last_canary_;
   int devices_ = 0;
+  std::unique_ptr<DhcpRole> dhcp_;
+  std::string dhcp_error_;  // the last DHCP error logged
   // run(): the long-poll thread says when the feed moved; run_once reads it only then.
   bool external_feed_ = false;
   std::atomic<bool> feed_pending_{false};

@@ -27,6 +27,8 @@ namespace nt::rpc {
 inline constexpr const char* kDefaultServerUrl = "http://127.0.0.1:9696";
 inline constexpr const char* kOvsAgentType = "Open vSwitch agent";
 inline constexpr const char* kOvsAgentBinary = "neutrino-openvswitch-agent";
+inline constexpr const char* kDhcpAgentType = "DHCP agent";
+inline constexpr const char* kDhcpAgentBinary = "neutrino-dhcp-agent";
 
 struct ServerClientOptions {
   double connect_timeout = 2;  // seconds
@@ -38,6 +40,10 @@ struct AgentReport {
   std::string host;
   std::string configurations;  // a JSON object's text
   bool start_flag = false;
+  // Which agent: the OVS agent's by default; the DHCP role reports "DHCP agent",
+  // "neutron-dhcp-agent", "dhcp_agent", "nova".
+  std::string agent_type = kOvsAgentType, binary = kOvsAgentBinary, topic = "N/A";
+  std::string availability_zone;  // "" = none
 };
 
 struct DeviceStatus {

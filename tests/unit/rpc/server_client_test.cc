@@ -66,7 +66,11 @@ TEST(ServerClientTest, ReportDevicesAndBinding) {
   FakeServer s;
   ServerClient c(s.url());
   s.answer = R"({"agent": {}, "state": "new"})";
-  auto r = c.report_state({"node1", R"({"tunneling_ip": "10.0.0.1"})", true});
+  rpc::AgentReport rep;
+  rep.host = "node1";
+  rep.configurations = R"({"tunneling_ip": "10.0.0.1"})";
+  rep.start_flag = true;
+  auto r = c.report_state(rep);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(*r, "new");
   Json sent = Json::parse(s.last_body);
