@@ -64,8 +64,8 @@ Agent::Agent(AgentConfig config, NodeChannel& node, std::string server_url)
 
 Agent::~Agent() = default;
 
-void Agent::enable_dhcp(const DhcpOptions& options, DhcpDriver& driver) {
-  dhcp_ = std::make_unique<DhcpRole>(options, driver, config_.integration_bridge);
+void Agent::enable_dhcp(DhcpDriver& driver) {
+  dhcp_ = std::make_unique<DhcpRole>(config_.dhcp, driver, config_.integration_bridge);
   dirty_ = true;
 }
 

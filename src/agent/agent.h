@@ -37,7 +37,6 @@ namespace nt::agent {
 
 class DhcpRole;
 class DhcpDriver;
-struct DhcpOptions;
 
 // The node the agent programs, by tool name ("vsctl", "ofctl", "appctl") — exactly
 // NodeCore::execute's shape. neutrino-agent implements it over the daemon's control socket;
@@ -78,8 +77,9 @@ class Agent {
   void run(const std::atomic<bool>& stop);
   const AgentConfig& config() const { return config_; }
   // Gives this agent the DHCP role (Neutron's DHCP agent on the same host, reported as a
-  // "DHCP agent"): the networks the server schedules here are served through `driver`.
-  void enable_dhcp(const DhcpOptions& options, DhcpDriver& driver);
+  // "DHCP agent", with config().dhcp's options): the networks the server schedules here are
+  // served through `driver`.
+  void enable_dhcp(DhcpDriver& driver);
   const DhcpRole* dhcp() const { return dhcp_.get(); }
 
   uint64_t cookie() const { return cookie_; }

@@ -107,11 +107,55 @@ Status set_url(const std::string& v, AgentConfig& c) {
   return ok_status();
 }
 
+Status set_lease(const std::string& v, AgentConfig& c) {
+  std::string t(trim(v));
+  if (t == "-1") {
+    c.dhcp.lease_duration = -1;
+    return ok_status();
+  }
+  auto n = parse_uint(t, 31);
+  if (!n || *n == 0) return make_error("'" + t + "' is not a number of seconds or -1");
+  c.dhcp.lease_duration = static_cast<int64_t>(*n);
+  return ok_status();
+}
+
+Status set_dns_servers(const std::string& v, AgentConfig& c) {
+  std::vector<std::string> out;
+  for (const auto& s : split_ini_list(v)) {
+    if (!ipv4_parse(s)) return make_error("'" + s + "' is not an IPv4 address");
+    out.push_back(s);
+  }
+  c.dhcp.dnsmasq_dns_servers = std::move(out);
+  return ok_status();
+}
+
+Status set_path(const std::string& v, std::string& out) {
+  std::string t(trim(v));
+  if (t.empty() || t[0] != '/') return make_error("'" + t + "' is not an absolute path");
+  out = t;
+  return ok_status();
+}
+
 const std::map<std::string, std::map<std::string, Setter>>& option_table() {
   static const std::map<std::string, std::map<std::string, Setter>> kTable = {
       {"DEFAULT",
        {{"host", [](const std::string& v, AgentConfig& c) { return set_name("host", v, c.host); }},
-        {"server_url", set_url}}},
+        {"server_url", set_url},
+        {"state_path",
+         [](const std::string& v, AgentConfig& c) { return set_path(v, c.dhcp.state_path); }},
+        {"dns_domain",
+         [](const std::string& v, AgentConfig& c) {
+           c.dhcp.dns_domain = std::string(trim(v));
+           return ok_status();
+         }},
+        {"dhcp_lease_duration", set_lease},
+        {"enable_isolated_metadata",
+         [](const std::string& v, AgentConfig& c) {
+           return set_bool(v, c.dhcp.enable_isolated_metadata);
+         }},
+        {"force_metadata",
+         [](const std::string& v, AgentConfig& c) { return set_bool(v, c.dhcp.force_metadata); }},
+        {"dnsmasq_dns_servers", set_dns_servers}}},
       {"ovs",
        {{"integration_bridge",
          [](const std::string& v, AgentConfig& c) {

@@ -5,6 +5,7 @@
 // are ignored (the files carry options of other agents and of the server).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,16 @@
 #include "common/result.h"
 
 namespace nt::agent {
+
+// dhcp_agent.ini / neutron.conf options the DHCP role reads.
+struct DhcpOptions {
+  std::string state_path = "/var/lib/neutron";  // [DEFAULT] state_path: dhcp confs under dhcp/
+  std::string dns_domain = "openstacklocal";    // [DEFAULT] dns_domain
+  int64_t lease_duration = 86400;               // [DEFAULT] dhcp_lease_duration; -1 infinite
+  bool enable_isolated_metadata = false;        // [DEFAULT]
+  bool force_metadata = false;                  // [DEFAULT]
+  std::vector<std::string> dnsmasq_dns_servers;  // [DEFAULT]
+};
 
 struct AgentConfig {  // openvswitch_agent.ini (+ neutron.conf's [DEFAULT] host)
   std::string host;   // [DEFAULT] host; default: gethostname()
@@ -22,6 +33,7 @@ struct AgentConfig {  // openvswitch_agent.ini (+ neutron.conf's [DEFAULT] host)
   double report_interval = 30;                        // seconds
   std::string firewall_driver = "noop";               // [securitygroup]
   std::string server_url;  // [DEFAULT] server_url (Neutrino's; "" = rpc::kDefaultServerUrl)
+  DhcpOptions dhcp;        // dhcp_agent.ini, used when the agent has the DHCP role
 
   // The bridge a physical network is mapped to ("" if none).
   std::string bridge_of(const std::string& physnet) const;

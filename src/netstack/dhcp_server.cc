@@ -27,11 +27,36 @@ std::string_view dhcp_server_drop_name(DhcpServerDrop d) {
 DhcpServer::DhcpServer(Host& host, NicId nic, DhcpServerConfig config)
     : host_(host), nic_(nic), config_(std::move(config)) {
   network_ = config_.server_address & prefix_mask(config_.prefix_len);
+  index_static_hosts();
+  expiry_timer_.set_callback([this] { expire(); });
+}
+
+void DhcpServer::index_static_hosts() {
+  static_by_mac_.clear();
+  static_by_addr_.clear();
   for (const DhcpStaticHost& s : config_.static_hosts) {
     static_by_mac_[s.mac.to_u64()] = s.address;
     static_by_addr_[s.address] = s.mac.to_u64();
   }
-  expiry_timer_.set_callback([this] { expire(); });
+}
+
+Status DhcpServer::reconfigure(DhcpServerConfig config) {
+  if (config.server_address != config_.server_address || config.prefix_len != config_.prefix_len)
+    return make_error("DHCP server: reconfigure cannot move the server address or subnet");
+  DhcpServerConfig old = std::move(config_);
+  config_ = std::move(config);
+  if (Status s = check_config(); !s) {
+    config_ = std::move(old);
+    return s;
+  }
+  index_static_hosts();
+  std::vector<uint64_t> stale;
+  for (const auto& [mac, l] : leases_) {
+    uint32_t s = static_address(l.mac);
+    if ((s && s != l.address) || (!s && config_.static_only)) stale.push_back(mac);
+  }
+  for (uint64_t mac : stale) erase_lease(mac);
+  return ok_status();
 }
 
 DhcpServer::~DhcpServer() = default;
@@ -44,7 +69,8 @@ Status DhcpServer::check_config() const {
   auto usable = [&](uint32_t a) {
     return in_prefix(a, network_, c.prefix_len) && a != network_ && a != broadcast;
   };
-  if (!usable(c.pool_first) || !usable(c.pool_last) || c.pool_first > c.pool_last)
+  if (!c.static_only &&
+      (!usable(c.pool_first) || !usable(c.pool_last) || c.pool_first > c.pool_last))
     return make_error("DHCP server: pool outside the subnet");
   for (const DhcpStaticHost& s : c.static_hosts) {
     if (!usable(s.address)) return make_error("DHCP server: static host outside the subnet");
@@ -128,6 +154,7 @@ void DhcpServer::on_datagram(const UdpDatagram& d) {
 void DhcpServer::on_discover(const DhcpMessage& m) {
   ++stats_.discovers;
   uint32_t addr = choose_address(m);
+  if (!addr && config_.static_only) return drop(DhcpServerDrop::kNoStaticHost);
   if (!addr) return drop(DhcpServerDrop::kPoolExhausted);
   const DhcpServerLease* l = find_lease(m.chaddr);
   if (!l || l->address != addr || !l->bound) {
@@ -193,6 +220,7 @@ uint32_t DhcpServer::choose_address(const DhcpMessage& m) const {
 
 // A pool address nobody else holds, reserves or has declined.
 bool DhcpServer::allocatable(uint32_t addr, const MacAddr& mac) const {
+  if (config_.static_only) return false;
   if (addr < config_.pool_first || addr > config_.pool_last) return false;
   if (addr == config_.server_address || static_by_addr_.count(addr)) return false;
   const auto& routers = config_.routers;

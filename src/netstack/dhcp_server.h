@@ -50,6 +50,7 @@ namespace nt {
   X(kNoAddress, "dhcp_request_without_address") \
   X(kUnknownLease, "dhcp_unknown_lease")        \
   X(kPoolExhausted, "dhcp_pool_exhausted")      \
+  X(kNoStaticHost, "dhcp_no_static_host")       \
   X(kReplyFailed, "dhcp_reply_failed")
 
 enum class DhcpServerDrop : uint8_t {
@@ -70,6 +71,8 @@ struct DhcpServerConfig {
   uint8_t prefix_len = 24;      // option 1
   uint32_t pool_first = 0;      // inclusive range, inside the subnet
   uint32_t pool_last = 0;
+  // dnsmasq's "static" dhcp-range (Neutron's): only the static hosts get addresses; no pool.
+  bool static_only = false;
   std::vector<DhcpStaticHost> static_hosts;      // inside the subnet, in or out of the pool
   std::vector<uint32_t> routers;                 // option 3 (never leased)
   std::vector<uint32_t> dns_servers;             // option 6
@@ -107,6 +110,10 @@ class DhcpServer {
 
   // Checks the config and opens UDP port 67 on the NIC. Error if invalid or the port is taken.
   Status start();
+  // A new config (dnsmasq re-reading its files on SIGHUP); the server address and subnet stay.
+  // Leases of clients whose static address changed or went (static_only) are forgotten, so
+  // their next renewal is NAKed and they ask again.
+  Status reconfigure(DhcpServerConfig config);
 
   const DhcpServerConfig& config() const { return config_; }
   const DhcpServerStats& stats() const { return stats_; }
@@ -119,6 +126,7 @@ class DhcpServer {
 
  private:
   Status check_config() const;
+  void index_static_hosts();
   void drop(DhcpServerDrop d) { ++drops_[static_cast<size_t>(d)]; }
   void on_datagram(const UdpDatagram& d);
   void on_discover(const DhcpMessage& m);

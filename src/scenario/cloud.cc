@@ -245,13 +245,18 @@ Result<std::string> run_openstack(const std::string& words, const std::string& u
 
 Result<CloudInstanceArgs> parse_cloud_instance_args(const std::vector<std::string>& a) {
   static constexpr const char* kUsage =
-      "usage: instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]";
+      "usage: instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT] [ip=dhcp]";
   if (a.size() < 3) return make_error(kUsage);
   CloudInstanceArgs out;
   out.name = a[1];
   for (size_t i = 2; i < a.size(); ++i) {
     size_t eq = a[i].find('=');
     std::string k = a[i].substr(0, eq), v = eq == std::string::npos ? "" : a[i].substr(eq + 1);
+    if (k == "ip") {
+      if (v != "dhcp" && v != "static") return make_error("instance: ip= takes dhcp or static");
+      out.dhcp = v == "dhcp";
+      continue;
+    }
     std::string* slot = k == "node"       ? &out.node
                         : k == "network"  ? &out.network
                         : k == "fixed-ip" ? &out.fixed_ip
@@ -259,12 +264,24 @@ Result<CloudInstanceArgs> parse_cloud_instance_args(const std::vector<std::strin
                                           : nullptr;
     if (!slot) {
       return make_error("instance: unknown option '" + k +
-                        "' (with network=: node=, network=, fixed-ip=, port=)");
+                        "' (with network=: node=, network=, fixed-ip=, port=, ip=)");
     }
     *slot = v;
   }
   if (out.node.empty() || out.network.empty()) return make_error(kUsage);
   return out;
+}
+
+Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a) {
+  AgentRoles r;
+  for (size_t i = 1; i < a.size(); ++i) {
+    if (a[i] == "ovs") continue;
+    if (a[i] != "dhcp") {
+      return make_error("agent: unknown role '" + a[i] + "' (ovs, dhcp)");
+    }
+    r.dhcp = true;
+  }
+  return r;
 }
 
 Result<NovaPort> nova_port(const CloudApi& api, const CloudInstanceArgs& args,

@@ -73,6 +73,13 @@ Result<controller::ServerConfig> check_server_ini(const std::string& ini);
 // the block may still override them): its host is the node's name.
 std::string agent_lab_ini(const std::string& node);
 
+// The roles an `agent` line gives its node's agent besides the Open vSwitch one: the words
+// after "agent" ("dhcp"); an error naming an unknown word.
+struct AgentRoles {
+  bool dhcp = false;
+};
+Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a);
+
 // `openstack ARGS...`: the real CLI (`words`, split as a shell splits them) against `url`
 // (noauth), its scratch files in `dir`; its stdout, or an error with what it printed.
 inline constexpr int kOpenstackTimeoutS = 120;
@@ -83,6 +90,7 @@ Result<std::string> run_openstack(const std::string& words, const std::string& u
 // ends (usage, unknown options).
 struct CloudInstanceArgs {
   std::string name, node, network, fixed_ip, port;
+  bool dhcp = false;  // ip=dhcp: the instance asks DHCP for its address as cirros does
 };
 Result<CloudInstanceArgs> parse_cloud_instance_args(const std::vector<std::string>& a);
 

@@ -49,7 +49,7 @@ constexpr ScenarioCommand kCommands[] = {
     {"run", "run"},
     {"graph", "graph"},
     {"server", "server (neutron.conf / ml2_conf.ini lines follow, up to a line \"end\")"},
-    {"agent", "agent (openvswitch_agent.ini lines follow, up to a line \"end\")"},
+    {"agent", "agent [dhcp] (openvswitch_agent.ini / dhcp_agent.ini lines follow, up to \"end\")"},
     {"openstack", "openstack ARGS... (split as a shell splits them)", 1},
 };
 

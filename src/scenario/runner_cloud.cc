@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "agent/dhcp.h"
 #include "common/strings.h"
 #include "node/host_port.h"
 #include "scenario/cloud.h"
 #include "scenario/lab_common.h"
+#include "scenario/lab_dhcp.h"
 #include "scenario/runner.h"
 #include "scenario/runner_util.h"
 
@@ -55,6 +57,7 @@ struct ScenarioRunner::Cloud {
   struct NodeAgent {
     Node* node = nullptr;
     std::unique_ptr<NodeCoreChannel> channel;
+    std::unique_ptr<scenario_internal::LabDhcpDriver> dhcp;  // the DHCP role's services
     std::unique_ptr<agent::Agent> agent;
   };
   std::unique_ptr<CloudServer> server;
@@ -90,10 +93,12 @@ Result<std::string> ScenarioRunner::cmd_server(const Args& a,
   return std::string();
 }
 
-// agent (openvswitch_agent.ini lines up to "end"): an Open vSwitch agent programming the
-// current node, reporting to the lab's server. [DEFAULT] host defaults to the node's name.
+// agent [dhcp] (openvswitch_agent.ini / dhcp_agent.ini lines up to "end"): an Open vSwitch
+// agent programming the current node, reporting to the lab's server, with `dhcp` also its DHCP
+// agent (services: Neutrino's DhcpServer). [DEFAULT] host defaults to the node's name.
 Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<std::string>& body) {
-  if (a.size() != 1) return usage("agent (openvswitch_agent.ini lines, then \"end\")");
+  auto roles = scenario_internal::parse_agent_roles(a);
+  if (!roles.ok()) return roles.error();
   auto c = cloud("agent");
   if (!c.ok()) return c.error();
   sw();
@@ -106,6 +111,15 @@ Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<s
   na.node = current_;
   na.channel = std::make_unique<NodeCoreChannel>(*current_->core);
   na.agent = std::make_unique<agent::Agent>(std::move(*config), *na.channel, (*c)->server->url());
+  if (roles->dhcp) {
+    HostCable cable;
+    cable.latency_us = kWireLatencyUs;
+    cable.in_flight = &instance_wire_in_flight_;
+    const agent::AgentConfig& ac = na.agent->config();
+    na.dhcp = std::make_unique<scenario_internal::LabDhcpDriver>(
+        *current_->sw, sched_, ac.integration_bridge, ac.dhcp.lease_duration, cable);
+    na.agent->enable_dhcp(*na.dhcp);
+  }
   (*c)->agents.push_back(std::move(na));
   return std::string();
 }
@@ -171,6 +185,18 @@ Result<std::string> ScenarioRunner::cmd_cloud_instance(const Args& a) {
   inst->node = node;
   inst->bridge = br_int;
   inst->port = tap;
+  std::string line = scenario_internal::nova_instance_line(name, node->name, *p);
+  if (args->dhcp) {  // cirros: the image's MTU, then what DHCP says
+    NT_TRY(cable_instance(*inst, *macaddr, 1500));
+    NT_TRY(settle_agents());  // Nova waits for network-vif-plugged before it boots the guest
+    auto lease = dhcp_lease(*inst);
+    if (!lease.ok()) {
+      detach_host_port(*node->sw, br_int, tap);
+      return lease.error();
+    }
+    instances_[name] = std::move(inst);
+    return line + *lease;
+  }
   NT_TRY(cable_instance(*inst, *macaddr, static_cast<uint16_t>(p->mtu)));
   NT_TRY(inst->host->add_address(inst->nic, p->ip + p->prefix));
   if (!p->gateway.empty()) {
@@ -179,7 +205,7 @@ Result<std::string> ScenarioRunner::cmd_cloud_instance(const Args& a) {
   }
   instances_[name] = std::move(inst);
   sched_.run_until_us(sched_.now_us() + 10 * kWireLatencyUs);  // let the gratuitous ARP land
-  return scenario_internal::nova_instance_line(name, node->name, *p);
+  return line;
 }
 
 }  // namespace nt

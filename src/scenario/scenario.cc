@@ -54,7 +54,9 @@ bool add_expectation(Step& st, std::string_view line) {
 }
 
 // `server` and `agent` take INI lines up to "end", as add-flows takes flows.
-bool opens_block(std::string_view line) { return line == "server" || line == "agent"; }
+bool opens_block(std::string_view line) {
+  return line == "server" || line == "agent" || starts_with(line, "agent ");
+}
 
 std::vector<Step> parse_steps(const std::string& text) {
   std::vector<Step> steps;

@@ -62,21 +62,26 @@
 //                                lines follow (one INI text) up to a line "end". The emulated
 //                                lab serves the API on 127.0.0.1 (an ephemeral port) with
 //                                SQLite in a private temporary directory, both gone at the end
-//   agent                        an Open vSwitch agent (neutrino-agent) on the current node:
+//   agent [dhcp]                 an Open vSwitch agent (neutrino-agent) on the current node:
 //                                its openvswitch_agent.ini lines follow up to "end"; [DEFAULT]
 //                                host is the node's name unless given. It reports to the lab's
-//                                server and programs the node (bridges, ports, tags, flows)
+//                                server and programs the node (bridges, ports, tags, flows).
+//                                `dhcp`: also the node's DHCP agent (dhcp_agent.ini's [DEFAULT]
+//                                options in the same lines): the networks the server schedules
+//                                here get tap<port> in br-int and a DHCP service (emulated:
+//                                Neutrino's DhcpServer; real: dnsmasq in qdhcp-<network id>)
 //   openstack ARGS...            the real `openstack` CLI against the lab's server (arguments
 //                                split as a shell splits them: quotes, backslashes); its stdout
 //                                is the output; a non-zero exit fails with what it printed
-//   instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]
+//   instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT] [ip=dhcp]
 //                                what Nova does: creates the port on NET (name or id; or takes
 //                                PORT) with device_owner compute:nova and binding:host_id the
 //                                node's agent host, plugs tap<port id[:11]> into br-int with
 //                                os-vif's external_ids (iface-id, attached-mac, iface-status,
 //                                vm-uuid), and boots a cirros-like host on it with the port's
 //                                MAC and fixed IP, the subnet's prefix and gateway, the
-//                                network's MTU
+//                                network's MTU; with ip=dhcp it asks DHCP for them instead, as
+//                                cirros does at boot (prints udhcpc's lines)
 // In a lab with agents, after every command the agents run until none changes anything, so
 // expectations see the converged state (an agent's error fails that command).
 // Expectations after a command:

@@ -101,6 +101,28 @@ TEST(LocalViewTest, ParsesTheThreeTables) {
   EXPECT_FALSE(parse_local_view("nonsense").ok());
 }
 
+TEST(AgentConfigTest, DhcpOptions) {
+  auto c = parse_agent_config({{"dhcp_agent.ini",
+                                "[DEFAULT]\nhost = h\nenable_isolated_metadata = True\n"
+                                "dhcp_lease_duration = 600\nstate_path = /tmp/x\n"
+                                "dnsmasq_dns_servers = 8.8.8.8, 1.1.1.1\ndns_domain = lab\n"}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->dhcp.enable_isolated_metadata);
+  EXPECT_FALSE(c->dhcp.force_metadata);
+  EXPECT_EQ(c->dhcp.lease_duration, 600);
+  EXPECT_EQ(c->dhcp.state_path, "/tmp/x");
+  EXPECT_EQ(c->dhcp.dns_domain, "lab");
+  EXPECT_EQ(c->dhcp.dnsmasq_dns_servers, (std::vector<std::string>{"8.8.8.8", "1.1.1.1"}));
+  EXPECT_EQ(parse_agent_config({{"f", "[DEFAULT]\ndhcp_lease_duration = -1\n"}})
+                ->dhcp.lease_duration,
+            -1);
+  auto bad = parse_agent_config({{"f", "[DEFAULT]\ndhcp_lease_duration = soon\n"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("f: [DEFAULT] dhcp_lease_duration"), std::string::npos);
+  EXPECT_FALSE(parse_agent_config({{"f", "[DEFAULT]\nstate_path = rel\n"}}).ok());
+  EXPECT_FALSE(parse_agent_config({{"f", "[DEFAULT]\ndnsmasq_dns_servers = x\n"}}).ok());
+}
+
 TEST(LocalViewTest, DbSeqno) {
   EXPECT_EQ(parse_db_seqno("1bc841204ff95b9b 2\n"), (DbSeqno{"1bc841204ff95b9b", 2}));
   EXPECT_FALSE(parse_db_seqno("garbage").has_value());

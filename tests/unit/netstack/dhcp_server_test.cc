@@ -129,6 +129,31 @@ TEST_F(DhcpServerTest, StaticHostGetsItsFixedAddress) {
   EXPECT_EQ(address(other), ip("10.0.0.11"));  // .10 is mac 9's, even though it is absent
 }
 
+// Neutron's dnsmasq: "static" range, only the ports' MACs get addresses; a changed port is
+// NAKed at its renewal and takes its new address.
+TEST_F(DhcpServerTest, StaticOnlyServesKnownMacsAndFollowsReconfigure) {
+  cfg.static_only = true;
+  cfg.pool_first = cfg.pool_last = 0;
+  cfg.static_hosts = {{mac(3), ip("10.0.0.3")}};
+  start_server();
+  DhcpClient& known = add_client(3);
+  DhcpClient& stranger = add_client(4);
+  run_secs(3);
+  EXPECT_EQ(address(known), ip("10.0.0.3"));
+  EXPECT_NE(stranger.state(), DhcpState::kBound);
+  EXPECT_GE(server->drops(DhcpServerDrop::kNoStaticHost), 1u);
+  DhcpServerConfig next = cfg;
+  next.static_hosts = {{mac(3), ip("10.0.0.33")}, {mac(4), ip("10.0.0.4")}};
+  ASSERT_TRUE(server->reconfigure(next).ok());
+  EXPECT_EQ(server->find_lease(mac(3)), nullptr);  // forgotten: the renewal gets a NAK
+  run_secs(120);
+  EXPECT_EQ(address(known), ip("10.0.0.33"));
+  EXPECT_EQ(address(stranger), ip("10.0.0.4"));
+  EXPECT_GE(server->stats().naks, 1u);
+  next.server_address = ip("10.0.0.9");
+  EXPECT_FALSE(server->reconfigure(next).ok());
+}
+
 TEST_F(DhcpServerTest, TwoClientsGetDifferentAddresses) {
   start_server();
   DhcpClient& a = add_client(3);
