@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "lab/lab_state.h"
-#include "lab/process.h"
+#include "common/process.h"
 #include "scenario/scenario.h"
 
 namespace nt::lab {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/files.h"
-#include "lab/process.h"
+#include "common/process.h"
 
 namespace nt::lab {
 namespace {
@@ -55,6 +55,7 @@ Status save_lab_state(const LabState& s) {
             {"namespaces", s.namespaces},
             {"rundirs", s.rundirs},
             {"pidfiles", s.pidfiles},
+            {"dhcp_state_dirs", s.dhcp_state_dirs},
             {"pids", s.pids},
             {"files", s.files},
             {"targets", targets},
@@ -85,6 +86,7 @@ Result<LabState> load_lab_state(const std::string& name) {
     s.namespaces = j.at("namespaces").get<std::vector<std::string>>();
     s.rundirs = j.at("rundirs").get<std::vector<std::string>>();
     s.pidfiles = j.value("pidfiles", std::vector<std::string>());
+    s.dhcp_state_dirs = j.value("dhcp_state_dirs", std::vector<std::string>());
     s.pids = j.at("pids").get<std::vector<pid_t>>();
     s.files = j.at("files").get<std::vector<std::string>>();
     for (const auto& [k, v] : j.at("targets").items()) {
@@ -115,6 +117,18 @@ std::vector<std::string> teardown_lab(const LabState& s) {
   for (const std::string& d : s.rundirs) {
     pid_t pid = daemon_pid(d);
     if (pid > 0) stop_process(pid, SIGTERM, 2000);
+  }
+  std::error_code dir_ec;
+  for (const std::string& d : s.dhcp_state_dirs) {
+    for (const auto& e : fs::directory_iterator(d + "/dhcp", dir_ec)) {
+      pid_t pid = pidfile_pid((e.path() / "pid").string(), "dnsmasq");
+      if (pid > 0) stop_process(pid, SIGTERM, 2000);
+      std::string ns = "qdhcp-" + e.path().filename().string();
+      if (access(("/run/netns/" + ns).c_str(), F_OK) != 0) continue;
+      auto r = run_process({"ip", "netns", "del", ns});
+      if (r.ok() && r->exit_code != 0) left.push_back("namespace " + ns + ": " + r->output);
+    }
+    fs::remove_all(d, dir_ec);
   }
   for (auto it = s.namespaces.rbegin(); it != s.namespaces.rend(); ++it) {
     auto r = run_process({"ip", "netns", "del", *it});

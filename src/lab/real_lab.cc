@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "common/strings.h"
-#include "lab/process.h"
+#include "common/process.h"
 #include "scenario/lab_common.h"
 #include "scenario/runner_util.h"
 

@@ -20,7 +20,7 @@
 
 #include "agent/config.h"
 #include "common/strings.h"
-#include "lab/process.h"
+#include "common/process.h"
 #include "lab/real_lab.h"
 #include "scenario/runner_util.h"
 
@@ -141,10 +141,12 @@ Result<std::string> RealLab::cmd_server(const Args& a, const std::vector<std::st
   return std::string();
 }
 
-// agent (openvswitch_agent.ini lines up to "end"): neutrino-agent for the current node.
-// [DEFAULT] host defaults to the node's name.
+// agent [dhcp] (openvswitch_agent.ini lines up to "end"): neutrino-agent for the current node;
+// with `dhcp` also its DHCP agent (dnsmasq in qdhcp-<network id>, the node namespace's tap
+// moved there; state_path in the cloud directory). [DEFAULT] host defaults to the node's name.
 Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::string>& body) {
-  if (a.size() != 1) return usage("agent (openvswitch_agent.ini lines, then \"end\")");
+  auto roles = scenario_internal::parse_agent_roles(a);
+  if (!roles.ok()) return roles.error();
   auto c = cloud("agent");
   if (!c.ok()) return c.error();
   auto n = node();
@@ -153,6 +155,8 @@ Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::str
     if (ag.node == (*n)->name) return make_error("agent: node already has an agent");
   }
   std::string lab_ini = scenario_internal::agent_lab_ini((*n)->name);
+  std::string state_path = (*c)->dir + "/state-" + (*n)->name;
+  if (roles->dhcp) lab_ini += "state_path = " + state_path + "\n";
   std::string ini = join_lines(body);
   auto config = agent::parse_agent_config({{"lab", lab_ini}, {"openvswitch_agent.ini", ini}});
   if (!config.ok()) return config.error();
@@ -166,12 +170,23 @@ Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::str
   NT_TRY(write_text(base + "-lab.ini", lab_ini));
   NT_TRY(write_text(base + "-openvswitch_agent.ini", ini));
   state_.pidfiles.push_back(ag.pidfile);
+  if (roles->dhcp) state_.dhcp_state_dirs.push_back(config->dhcp.state_path);
   NT_TRY(save_lab_state(state_));
-  auto pid = spawn_background(
-      {opts_.tools_dir + "/neutrino-agent", "--config-file", base + "-lab.ini", "--config-file",
-       base + "-openvswitch_agent.ini", "--server-url", (*c)->api.url(), "--rundir", (*n)->rundir,
-       "--log-file", ag.log, "--pidfile", ag.pidfile},
-      ag.log + ".out");  // what it prints before its log is open
+  std::vector<std::string> argv = {opts_.tools_dir + "/neutrino-agent",
+                                   "--config-file",
+                                   base + "-lab.ini",
+                                   "--config-file",
+                                   base + "-openvswitch_agent.ini",
+                                   "--server-url",
+                                   (*c)->api.url(),
+                                   "--rundir",
+                                   (*n)->rundir,
+                                   "--log-file",
+                                   ag.log,
+                                   "--pidfile",
+                                   ag.pidfile};
+  if (roles->dhcp) argv.insert(argv.end(), {"--role", "dhcp", "--datapath-netns", (*n)->ns});
+  auto pid = spawn_background(argv, ag.log + ".out");  // what it prints before its log is open
   if (!pid.ok()) return pid.error();
   ag.pid = *pid;
   (*c)->agents.push_back(ag);
@@ -222,18 +237,27 @@ Result<std::string> RealLab::cmd_cloud_instance(const Args& a) {
   NT_TRY(wait_port_up(*n, p->tap));
   // The instance's side, as cirros configures it from the metadata: brought up last with
   // arp_notify on, so Linux announces the address once the switch port is there.
-  NT_TRY(ip(inst.ns, {"link", "set", "eth0", "address", p->mac, "mtu", mtu}));
-  NT_TRY(ip(inst.ns, {"addr", "add", inst.cidr, "dev", "eth0"}));
-  NT_TRY(run_checked(
-      {"ip", "netns", "exec", inst.ns, "sysctl", "-qw", "net.ipv4.conf.eth0.arp_notify=1"}));
-  NT_TRY(ip(inst.ns, {"link", "set", "eth0", "up"}));
-  if (!p->gateway.empty()) NT_TRY(ip(inst.ns, {"route", "add", "default", "via", p->gateway}));
-  instances_[inst.name] = inst;
+  std::string out = scenario_internal::nova_instance_line(args->name, n->name, *p);
   (*c)->ports.push_back(p->port_id);
+  if (args->dhcp) {  // cirros at boot: the image's MTU, then udhcpc once the port is wired
+    NT_TRY(ip(inst.ns, {"link", "set", "eth0", "address", p->mac, "up"}));
+    NT_TRY(settle_cloud());
+    auto lease = dhcp_client(inst);
+    if (!lease.ok()) return lease.error();
+    out += *lease;
+  } else {
+    NT_TRY(ip(inst.ns, {"link", "set", "eth0", "address", p->mac, "mtu", mtu}));
+    NT_TRY(ip(inst.ns, {"addr", "add", inst.cidr, "dev", "eth0"}));
+    NT_TRY(run_checked(
+        {"ip", "netns", "exec", inst.ns, "sysctl", "-qw", "net.ipv4.conf.eth0.arp_notify=1"}));
+    NT_TRY(ip(inst.ns, {"link", "set", "eth0", "up"}));
+    if (!p->gateway.empty()) NT_TRY(ip(inst.ns, {"route", "add", "default", "via", p->gateway}));
+  }
+  instances_[inst.name] = inst;
   NT_TRY(save_lab_state(state_));
   last_display_ = "nvs-vsctl -- --may-exist add-port " + br_int + " " + p->tap +
                   " -- set Interface " + p->tap + " external_ids:iface-id=" + p->port_id + " ...";
-  return scenario_internal::nova_instance_line(inst.name, n->name, *p);
+  return out;
 }
 
 Result<std::string> RealLab::cloud_pending(std::string& fingerprint) {

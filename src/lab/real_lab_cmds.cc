@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "common/strings.h"
-#include "lab/process.h"
+#include "common/process.h"
 #include "lab/real_lab.h"
 #include "packet/pcap.h"
 #include "scenario/lab_common.h"

@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "common/strings.h"
-#include "lab/process.h"
+#include "common/process.h"
 #include "lab/real_lab.h"
 #include "scenario/lab_common.h"
 #include "xlate/switch.h"

@@ -16,7 +16,7 @@
 
 #include "common/files.h"
 #include "common/strings.h"
-#include "lab/process.h"
+#include "common/process.h"
 #include "lab/real_lab.h"
 #include "scenario/lab_common.h"
 #include "scenario/runner_util.h"

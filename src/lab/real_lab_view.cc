@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "common/strings.h"
-#include "lab/process.h"
+#include "common/process.h"
 #include "lab/real_lab.h"
 #include "packet/pcap.h"
 #include "scenario/lab_common.h"

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent/agent.h"
+#include "agent/dnsmasq.h"
 #include "common/vlog.h"
 #include "vswitchd/control.h"
 
@@ -24,15 +25,22 @@ struct Options {
   std::string log_file, pidfile, server_url;
   std::optional<std::string> rundir;
   bool detach = false;
+  bool dhcp = false;            // --role dhcp
+  std::string datapath_netns;  // --datapath-netns
 };
 
 const char kUsage[] =
     "usage: neutrino-agent --config-file FILE [--config-file FILE]... [--server-url URL]\n"
     "                      [--rundir DIR] [--log-file FILE] [--pidfile FILE] [--detach]\n"
+    "                      [--role ovs|dhcp]... [--datapath-netns NS]\n"
     "  --server-url   neutrino-server's API (else [DEFAULT] server_url, else "
     "http://127.0.0.1:9696)\n"
     "  --rundir       the local neutrino-vswitchd's run directory (else $NVS_RUNDIR, else\n"
-    "                 /var/run/neutrino), as nvs-vsctl finds it\n";
+    "                 /var/run/neutrino), as nvs-vsctl finds it\n"
+    "  --role         ovs (always) and dhcp: also Neutron's DHCP agent for this host (dnsmasq\n"
+    "                 in qdhcp-<network id>; options from the config files' [DEFAULT])\n"
+    "  --datapath-netns  the network namespace where neutrino-vswitchd's devices appear (else\n"
+    "                 the agent's own)\n";
 
 bool parse_args(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
@@ -65,6 +73,16 @@ bool parse_args(int argc, char** argv, Options& o) {
       if (!value(o.pidfile)) return false;
     } else if (is("--server-url")) {
       if (!value(o.server_url)) return false;
+    } else if (is("--role")) {
+      if (!value(v)) return false;
+      if (v == "dhcp") {
+        o.dhcp = true;
+      } else if (v != "ovs") {
+        std::cerr << "neutrino-agent: unknown role " << v << " (ovs, dhcp)\n";
+        return false;
+      }
+    } else if (is("--datapath-netns")) {
+      if (!value(o.datapath_netns)) return false;
     } else if (is("--rundir")) {
       if (!value(v)) return false;
       o.rundir = v;
@@ -139,6 +157,8 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
   nt::agent::Agent agent(*config, channel, url);
+  nt::agent::DnsmasqDriver dnsmasq(o.datapath_netns);
+  if (o.dhcp) agent.enable_dhcp(dnsmasq);
   char cookie[24];
   std::snprintf(cookie, sizeof cookie, "0x%llx", static_cast<unsigned long long>(agent.cookie()));
   nt::vlog_write("agent", nt::VlogLevel::kInfo,

@@ -8,7 +8,7 @@
 
 #include "lab/emulated_lab.h"
 #include "lab/lab_state.h"
-#include "lab/process.h"
+#include "common/process.h"
 #include "lab/real_lab.h"
 
 namespace nt::lab {

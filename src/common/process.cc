@@ -1,4 +1,4 @@
-#include "lab/process.h"
+#include "common/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -10,7 +10,7 @@
 #include <chrono>
 #include <cstring>
 
-namespace nt::lab {
+namespace nt {
 namespace {
 
 std::vector<char*> c_argv(const std::vector<std::string>& argv) {
@@ -162,4 +162,4 @@ std::string command_line(const std::vector<std::string>& argv) {
   return s;
 }
 
-}  // namespace nt::lab
+}  // namespace nt

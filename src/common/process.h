@@ -11,7 +11,7 @@
 
 #include "common/result.h"
 
-namespace nt::lab {
+namespace nt {
 
 struct ProcessResult {
   int exit_code = -1;  // the program's exit status; 128+N when killed by signal N
@@ -36,4 +36,4 @@ void stop_process(pid_t pid, int sig, int grace_ms = 2000);
 // argv as a person would type it (words with spaces or quotes are single-quoted).
 std::string command_line(const std::vector<std::string>& argv);
 
-}  // namespace nt::lab
+}  // namespace nt

@@ -1,0 +1,118 @@
+#include "agent/dnsmasq.h"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/files.h"
+#include "common/process.h"
+#include "common/strings.h"
+
+namespace nt::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `ip ARGS` in namespace `ns` ("" = this one).
+std::vector<std::string> ip_in(const std::string& ns, std::vector<std::string> args) {
+  std::vector<std::string> argv = {"ip"};
+  if (!ns.empty()) argv.insert(argv.end(), {"-n", ns});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+bool namespace_exists(const std::string& ns) {
+  std::error_code ec;
+  return fs::exists("/run/netns/" + ns, ec);
+}
+
+bool device_in(const std::string& ns, const std::string& dev) {
+  auto r = run_process(ip_in(ns, {"link", "show", "dev", dev}));
+  return r.ok() && r->exit_code == 0;
+}
+
+Status checked(const std::vector<std::string>& argv) {
+  auto r = run_checked(argv);
+  return r.ok() ? ok_status() : Status(r.error());
+}
+
+}  // namespace
+
+int dnsmasq_pid(const std::string& conf_dir) {
+  std::ifstream in(conf_dir + "/pid");
+  std::string text;
+  std::getline(in, text);
+  auto pid = parse_uint(trim(text), 31);
+  if (!pid || *pid <= 1) return 0;
+  // Still a dnsmasq (a pid reused since is never signalled).
+  std::ifstream comm("/proc/" + std::to_string(*pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name == "dnsmasq" ? static_cast<int>(*pid) : 0;
+}
+
+DnsmasqDriver::DnsmasqDriver(std::string datapath_namespace)
+    : datapath_ns_(std::move(datapath_namespace)) {}
+
+Status DnsmasqDriver::write_files(const DhcpNetworkPlan& plan) {
+  std::error_code ec;
+  fs::create_directories(plan.conf_dir, ec);
+  if (ec) return make_error(plan.conf_dir + ": " + ec.message());
+  NT_TRY(write_file_atomic(plan.conf_dir + "/host", plan.host_file));
+  NT_TRY(write_file_atomic(plan.conf_dir + "/addn_hosts", plan.addn_hosts_file));
+  NT_TRY(write_file_atomic(plan.conf_dir + "/opts", plan.opts_file));
+  return ok_status();
+}
+
+// The namespace, the device moved into it, its MAC, MTU, addresses and default route.
+Status DnsmasqDriver::wire_device(const DhcpNetworkPlan& plan) {
+  const std::string& ns = plan.namespace_name;
+  const std::string& dev = plan.device;
+  if (!namespace_exists(ns)) {
+    NT_TRY(checked({"ip", "netns", "add", ns}));
+    NT_TRY(checked(ip_in(ns, {"link", "set", "lo", "up"})));
+  }
+  if (!device_in(ns, dev)) {
+    if (!device_in(datapath_ns_, dev)) return make_error(dev + ": no such device on the node");
+    NT_TRY(checked(ip_in(datapath_ns_, {"link", "set", "dev", dev, "netns", ns})));
+  }
+  NT_TRY(checked(ip_in(ns, {"link", "set", "dev", dev, "address", plan.mac, "mtu",
+                            std::to_string(plan.mtu), "up"})));
+  NT_TRY(checked(ip_in(ns, {"addr", "flush", "dev", dev})));
+  for (const auto& a : plan.addresses) NT_TRY(checked(ip_in(ns, {"addr", "add", a, "dev", dev})));
+  for (const auto& s : plan.subnets) {
+    if (s.gateway_ip.empty()) continue;
+    NT_TRY(checked(ip_in(ns, {"route", "replace", "default", "via", s.gateway_ip, "dev", dev})));
+    break;
+  }
+  return ok_status();
+}
+
+Status DnsmasqDriver::start_or_reload(const DhcpNetworkPlan& plan) {
+  if (int pid = dnsmasq_pid(plan.conf_dir)) {
+    if (::kill(pid, SIGHUP) != 0) return make_error("dnsmasq " + std::to_string(pid) + ": gone");
+    return ok_status();
+  }
+  std::vector<std::string> argv = {"ip", "netns", "exec", plan.namespace_name};
+  argv.insert(argv.end(), plan.dnsmasq_argv.begin(), plan.dnsmasq_argv.end());
+  return checked(argv);  // dnsmasq forks into the background once it is listening
+}
+
+Status DnsmasqDriver::enable(const DhcpNetworkPlan& plan) {
+  NT_TRY(write_files(plan));
+  NT_TRY(wire_device(plan));
+  return start_or_reload(plan);
+}
+
+Status DnsmasqDriver::disable(const DhcpNetworkPlan& plan) {
+  if (int pid = dnsmasq_pid(plan.conf_dir)) stop_process(pid, SIGTERM);
+  if (namespace_exists(plan.namespace_name)) {
+    NT_TRY(checked({"ip", "netns", "delete", plan.namespace_name}));
+  }
+  std::error_code ec;
+  fs::remove_all(plan.conf_dir, ec);
+  return ok_status();
+}
+
+}  // namespace nt::agent
