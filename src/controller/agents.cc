@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "controller/binding.h"
+#include "controller/dhcp.h"
+#include "controller/l3.h"
 
 namespace nt::controller {
 namespace {
@@ -130,7 +132,17 @@ Json update_agent(Env& env, Json cur, const Json& in) {
   return cur;
 }
 
-void delete_agent(Env&, const Json&) {}  // nothing hangs off an agent yet
+// A DHCP agent's networks go with it (its DHCP ports, the scheduling record: dhcp.h); the
+// next scheduling pass gives them to another agent.
+void delete_agent(Env& env, const Json& cur) {
+  if (str_of(cur, "agent_type") != kDhcpAgentType) return;
+  for (const auto& p : list_or_fail(env, "port")) {
+    if (str_of(p, "device_owner") == kOwnerDhcp &&
+        str_of(p, "binding:host_id") == str_of(cur, "host")) {
+      drop_port(env, p);
+    }
+  }
+}
 
 Json agent_view(const ServerConfig& config, std::time_t now, Json body) {
   body["alive"] = !is_down(config, now, body);
@@ -162,10 +174,13 @@ ReportResult report_agent(Env& env, std::time_t now, const Json& report) {
   // Ports that failed to bind while this host had no usable agent (binding.h).
   bool may_bind_more =
       out.state != "alive" || binding_configuration_changed(old_conf, a["configurations"]);
+  Env at{env.config, env.txn, env.ctx, now};
   if (str_of(a, "agent_type") == kOvsAgentType && may_bind_more) {
-    Env at{env.config, env.txn, env.ctx, now};
     rebind_host_ports(at, str_of(a, "host"));
   }
+  // Every DHCP report schedules (dhcp.h): a new or revived agent takes the networks that waited
+  // for one, and a DHCP port deleted by hand comes back.
+  if (str_of(a, "agent_type") == kDhcpAgentType) schedule_dhcp(at);
   return out;
 }
 

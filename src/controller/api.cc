@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "controller/agents.h"
+#include "controller/dhcp.h"
 #include "controller/l3.h"
 #include "controller/raw_json.h"
 #include "controller/resource.h"
@@ -64,6 +65,7 @@ constexpr Extension kExtensions[] = {
     {"standard-attr-tag", "Tag support for resources with standard attribute",
      "Enables to set tag on resources with standard attribute."},
     {"agent", "agent", "The agent management extension."},
+    {"dhcp_agent_scheduler", "DHCP Agent Scheduler", "Schedule networks among dhcp agents"},
 };
 
 // The resources and their handlers, one row each.
@@ -73,11 +75,13 @@ struct ResourceOps {
   Json (*update)(Env&, Json, const Json&);
   void (*remove)(Env&, const Json&);
   void (*before_list)(Env&, const Query&) = nullptr;  // e.g. the caller's default security group
+  void (*after_write)(Env&, const Json&) = nullptr;   // the stored body of a create or update
 };
 
 constexpr ResourceOps kResources[] = {
     {network_info, create_network, update_network, delete_network},
-    {subnet_info, create_subnet, update_subnet, delete_subnet},
+    {subnet_info, create_subnet, update_subnet, delete_subnet, nullptr,
+     dhcp_after_subnet_write},  // DHCP ports follow their subnets (dhcp.h)
     {port_info, create_port, update_port, delete_port},
     {security_group_info, create_security_group, update_security_group, delete_security_group,
      list_security_groups},
@@ -108,6 +112,18 @@ struct MemberAction {
 constexpr MemberAction kMemberActions[] = {
     {"routers", "add_router_interface", add_router_interface},
     {"routers", "remove_router_interface", remove_router_interface},
+};
+
+// GET /v2.0/<path>/{id}/<sub>: a resource's related collection (dhcp_agent_scheduler).
+struct MemberList {
+  const char* path;
+  const char* sub;
+  Json (*run)(Env&, const std::string& id);
+};
+
+constexpr MemberList kMemberLists[] = {
+    {"networks", "dhcp-agents", dhcp_agents_hosting_network},
+    {"agents", "dhcp-networks", networks_hosted_by_dhcp_agent},
 };
 
 Json extension_json(const Extension& e) {
@@ -415,6 +431,7 @@ ApiResponse Handler::create(const ResourceOps& ops) {
     Json body = ops.create(env_, item);
     Status s = env_.txn.put(info.kind, body);
     if (!s) throw Fault(500, "InternalError", s.error().message);
+    if (ops.after_write) ops.after_write(env_, body);
     return for_caller(env_.ctx, body);
   };
   if (in.is_object() && in.contains(info.collection)) {  // bulk create: all or nothing
@@ -448,6 +465,7 @@ ApiResponse Handler::update(const ResourceOps& ops, const std::string& id) {
   Json body = ops.update(env_, cur, in);
   Status s = env_.txn.put(info.kind, body);
   if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (ops.after_write) ops.after_write(env_, body);
   return json_response(200, {{info.kind, for_caller(env_.ctx, view(info, body))}});
 }
 
@@ -510,6 +528,12 @@ ApiResponse Handler::route(const std::vector<std::string>& seg) {
     if (!seg.empty() && seg[0] == r.info().path) ops = &r;
   }
   if (ops && seg.size() == 3) {
+    for (const auto& l : kMemberLists) {
+      if (seg[0] != l.path || seg[2] != l.sub) continue;
+      if (m == "GET") return json_response(200, l.run(env_, seg[1]));
+      throw Fault(405, "HTTPMethodNotAllowed",
+                  "The method " + m + " is not allowed for this resource.");
+    }
     for (const auto& a : kMemberActions) {
       if (seg[0] != a.path || seg[2] != a.action) continue;
       if (m == "PUT") return member_action(*ops, a, seg[1]);

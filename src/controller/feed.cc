@@ -5,6 +5,8 @@
 #include <set>
 #include <vector>
 
+#include "controller/dhcp.h"
+
 namespace nt::controller {
 namespace {
 
@@ -205,7 +207,8 @@ Json host_state(Env& env, const std::string& host, uint64_t revision) {
           {"security_groups", groups},
           {"security_group_rules", rules},
           {"security_group_members", group_members(all_ports, rules)},
-          {"tunnel_peers", tunnel_peers(env.txn, host)}};
+          {"tunnel_peers", tunnel_peers(env.txn, host)},
+          {"dhcp_networks", dhcp_networks_for_host(env, host, all_ports)}};
 }
 
 }  // namespace nt::controller

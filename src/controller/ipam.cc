@@ -167,6 +167,16 @@ std::optional<IpAddr> allocate_any(Txn& txn, const Json& subnet, const std::stri
   return std::nullopt;
 }
 
+std::optional<IpAddr> first_free_ip(Txn& txn, const Json& subnet) {
+  const std::string pool = ip_pool(subnet["id"].get<std::string>());
+  for (const auto& r : pools_of(subnet)) {
+    auto key = txn.first_free(pool, ip_key(r.first), ip_key(r.last));
+    if (!key) internal(key.error());
+    if (*key) return key_ip(subnet["ip_version"].get<int>(), **key);
+  }
+  return std::nullopt;
+}
+
 void allocate_ip(Txn& txn, const Json& subnet, const IpAddr& a, const std::string& owner) {
   auto cidr = IpPrefix::parse(subnet["cidr"].get<std::string>());
   if (!cidr || !valid_host_ip(*cidr, a)) {

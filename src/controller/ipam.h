@@ -53,6 +53,9 @@ bool valid_host_ip(const IpPrefix& cidr, const IpAddr& a);
 
 // The lowest free address of the subnet's pools, claimed for `owner`; nullopt when full.
 std::optional<IpAddr> allocate_any(Txn& txn, const Json& subnet, const std::string& owner);
+// The address allocate_any would take, not claimed (a DHCP port asks for it by name, so a full
+// subnet is skipped instead of failing the request that schedules it).
+std::optional<IpAddr> first_free_ip(Txn& txn, const Json& subnet);
 // Claims `a` for `owner`: InvalidIpForSubnet (400) outside the subnet, IpAddressAlreadyAllocated
 // (409) when taken.
 void allocate_ip(Txn& txn, const Json& subnet, const IpAddr& a, const std::string& owner);

@@ -419,7 +419,7 @@ std::vector<Json> owned_ports(Env& env, const std::string& device_id, const std:
 
 Json create_service_port(Env& env, Json spec) {
   Context admin{env.ctx.project_id, true};
-  Env as_admin{env.config, env.txn, admin};
+  Env as_admin{env.config, env.txn, admin, env.now};  // binding asks agents' alive at env.now
   spec["security_groups"] = Json::array();
   Json port = create_port(as_admin, spec);
   put_or_fail(env, "port", port);

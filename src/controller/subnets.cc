@@ -2,6 +2,7 @@
 // network's `subnets` list is kept in step; a subnet in use by ports cannot be deleted.
 #include <algorithm>
 
+#include "controller/dhcp.h"
 #include "controller/ipam.h"
 #include "controller/resource.h"
 
@@ -311,6 +312,7 @@ void delete_subnet(Env& env, const Json& cur) {
   Json& list = net["subnets"];
   list.erase(std::remove(list.begin(), list.end(), Json(id)), list.end());
   put_or_fail(env, "network", net);
+  dhcp_after_subnet_delete(env, cur);  // the last DHCP subnet takes the DHCP ports along
 }
 
 }  // namespace nt::controller

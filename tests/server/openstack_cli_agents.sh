@@ -2,7 +2,9 @@
 # neutrino-server's agents and change feed over real HTTP: agents report with curl (what
 # neutrino-agent sends, POST /v2.0/neutrino/agent-report), the real `openstack network agent
 # list/show/set/delete` shows them alive `:-)` and `XXX` after agent_down_time (10 s here), ports
-# bound through `openstack port create --host` get Neutron's OVS binding, and a long-poll on /v2.0/neutrino/changes is answered as soon as a port is created while other
+# bound through `openstack port create --host` get Neutron's OVS binding, a DHCP agent's report
+# schedules a subnet's network to it (its network:dhcp port at .2, `openstack network agent list
+# --network`), and a long-poll on /v2.0/neutrino/changes is answered as soon as a port is created while other
 # requests are still served.
 # Usage: openstack_cli_agents.sh TOOLS_DIR. Exits 77 (skipped) without the openstack CLI or curl.
 set -uo pipefail
@@ -96,6 +98,43 @@ expect_eq "$(os port show "$p1" -f value -c binding_vif_type -c binding_host_id 
 os port delete "$p1" "$p3" || fail "port delete"
 os network delete bindnet || fail "network delete bindnet"
 os network agent delete "$(os network agent list --host compute3 -f value -c ID)" || fail "delete compute3 agent"
+
+# DHCP (controller/dhcp.h): a DHCP agent reports as neutron-dhcp-agent does; a DHCP-enabled
+# subnet then gets its network:dhcp port (.2, bound to the agent's host) and the network is
+# listed as hosted by that agent (dhcp_agent_scheduler).
+dhcp_report() {
+  curl -sf -X POST "$url/v2.0/neutrino/agent-report" -H 'Content-Type: application/json' \
+    -d '{"agent_state": {"agent_type": "DHCP agent", "binary": "neutron-dhcp-agent",
+         "host": "compute1", "topic": "dhcp_agent", "availability_zone": "nova",
+         "start_flag": true, "configurations": {"dhcp_driver": "neutron.agent.linux.dhcp.Dnsmasq",
+         "dhcp_lease_duration": 86400, "networks": 0, "subnets": 0, "ports": 0}}}'
+}
+curl -s "$url/v2.0/extensions" | grep -q '"alias":"dhcp_agent_scheduler"' || fail "extension dhcp_agent_scheduler"
+dhcp=$(dhcp_report | val "['agent']['id']") || fail "dhcp report"
+ovs_report
+os network create dhcpnet -f value -c id >/dev/null || fail "network create dhcpnet"
+os subnet create --network dhcpnet --subnet-range 10.0.7.0/24 dhcpsub -f value -c id >/dev/null ||
+  fail "subnet create dhcpsub"
+out=$(os port list --network dhcpnet --device-owner network:dhcp -f json) || fail "port list dhcp"
+expect_eq "$(echo "$out" | val "[0]['Fixed IP Addresses'][0]['ip_address']")" 10.0.7.2 "DHCP port at .2"
+dport=$(echo "$out" | val "[0]['ID']")
+expect_eq "$(os port show "$dport" -f value -c binding_host_id -c binding_vif_type | tr '\n' ' ')" \
+  "compute1 ovs " "DHCP port bound to the agent's host"
+dhcp_report >/dev/null || fail "dhcp report"
+out=$(os network agent list --network dhcpnet -c ID -c "Agent Type" -c Host -c "Availability Zone" \
+  -c Alive -c Binary | tr -s ' ') || fail "agent list --network"
+echo "$out" | grep -q "| $dhcp | DHCP agent | compute1 | nova | :-) | neutron-dhcp-agent |" ||
+  fail "agent list --network: $out"
+expect_eq "$(echo "$out" | grep -c -- '-.*|')" 1 "only the DHCP agent hosts dhcpnet: $out"
+# Deleted by hand, the DHCP port comes back at the agent's next report.
+os port delete "$dport" || fail "DHCP port delete"
+dhcp_report >/dev/null || fail "dhcp report"
+expect_eq "$(os port list --network dhcpnet --device-owner network:dhcp -f value -c ID | wc -l)" 1 \
+  "DHCP port recreated"
+os subnet delete dhcpsub || fail "subnet delete with a DHCP port"
+expect_eq "$(os port list --network dhcpnet -f value -c ID | wc -l)" 0 "DHCP port gone with the subnet"
+os network delete dhcpnet || fail "network delete dhcpnet"
+os network agent delete "$dhcp" || fail "dhcp agent delete"
 
 # The feed: a long-poll waits, other requests are served meanwhile, a commit answers it.
 state=$(curl -sf "$url/v2.0/neutrino/hosts/compute1/state") || fail "host state"
