@@ -269,7 +269,11 @@ const RealLab::Bindings& RealLab::bindings() {
       {"connect", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
       {"send", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
       {"close", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
-      {"ip", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
+      {"ip",
+       [](R& r, const C& c) {
+         if (c.args.size() > 1 && c.args[1].rfind("qdhcp-", 0) == 0) return r.cmd_services(c.args);
+         return r.cmd_instance_show(c.args);
+       }},
       {"arp", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
       {"fdb",
        [](R& r, const C& c) {
@@ -292,6 +296,8 @@ const RealLab::Bindings& RealLab::bindings() {
       {"server", [](R& r, const C& c) { return r.cmd_server(c.args, c.body); }},
       {"agent", [](R& r, const C& c) { return r.cmd_agent(c.args, c.body); }},
       {"openstack", [](R& r, const C& c) { return r.cmd_openstack(c.args); }},
+      {"netns", [](R& r, const C& c) { return r.cmd_services(c.args); }},
+      {"dnsmasq", [](R& r, const C& c) { return r.cmd_services(c.args); }},
       {"graph", [](R& r, const C& c) { return r.cmd_graph(c.args); }},
   }};
   return kBindings;

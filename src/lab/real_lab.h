@@ -92,6 +92,7 @@ class RealLab final : public LabBackend {
   // The lab's neutrino-server and the neutrino-agent of each node that has one.
   struct CloudAgent {
     std::string node, host, integration_bridge, pidfile, log;
+    std::string dhcp_state_path;  // with the DHCP role: its [DEFAULT] state_path
     pid_t pid = -1;
   };
   struct Cloud {
@@ -123,6 +124,7 @@ class RealLab final : public LabBackend {
   Result<std::string> cmd_agent(const Args& a, const std::vector<std::string>& body);
   Result<std::string> cmd_openstack(const Args& a);
   Result<std::string> cmd_cloud_instance(const Args& a);
+  Result<std::string> cmd_services(const Args& a);  // netns, dnsmasq, ip qdhcp-NET
   // The lab's cloud, or "the lab has no server" for `what` (as the emulated lab says it).
   Result<Cloud*> cloud(const std::string& what);
   // Waits (bounded) until every agent has applied what the server holds: reported alive, its

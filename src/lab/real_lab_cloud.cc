@@ -18,7 +18,10 @@
 #include <sstream>
 #include <thread>
 
+#include <filesystem>
+#include <algorithm>
 #include "agent/config.h"
+#include "agent/dnsmasq.h"
 #include "common/strings.h"
 #include "common/process.h"
 #include "lab/real_lab.h"
@@ -170,7 +173,10 @@ Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::str
   NT_TRY(write_text(base + "-lab.ini", lab_ini));
   NT_TRY(write_text(base + "-openvswitch_agent.ini", ini));
   state_.pidfiles.push_back(ag.pidfile);
-  if (roles->dhcp) state_.dhcp_state_dirs.push_back(config->dhcp.state_path);
+  if (roles->dhcp) {
+    state_.dhcp_state_dirs.push_back(config->dhcp.state_path);
+    ag.dhcp_state_path = config->dhcp.state_path;
+  }
   NT_TRY(save_lab_state(state_));
   std::vector<std::string> argv = {opts_.tools_dir + "/neutrino-agent",
                                    "--config-file",
@@ -258,6 +264,53 @@ Result<std::string> RealLab::cmd_cloud_instance(const Args& a) {
   last_display_ = "nvs-vsctl -- --may-exist add-port " + br_int + " " + p->tap +
                   " -- set Interface " + p->tap + " external_ids:iface-id=" + p->port_id + " ...";
   return out;
+}
+
+// netns / dnsmasq [NETWORK [FILE]] / ip qdhcp-NETWORK addr|route: the current node's DHCP
+// services, read from the namespaces, the running dnsmasq and its files.
+Result<std::string> RealLab::cmd_services(const Args& a) {
+  auto c = cloud(a[0]);
+  if (!c.ok()) return c.error();
+  auto n = node();
+  if (!n.ok()) return n.error();
+  std::string state_path;
+  for (const CloudAgent& ag : (*c)->agents) {
+    if (ag.node == (*n)->name) state_path = ag.dhcp_state_path;
+  }
+  if (state_path.empty()) return make_error(a[0] + ": " + (*n)->name + " runs no DHCP agent");
+  std::error_code ec;
+  if (a[0] == "netns" || (a[0] == "dnsmasq" && a.size() == 1)) {
+    std::vector<std::string> lines;
+    for (const auto& e : std::filesystem::directory_iterator(state_path + "/dhcp", ec)) {
+      std::string ns = "qdhcp-" + e.path().filename().string();
+      if (a[0] == "netns") {
+        if (std::filesystem::exists("/run/netns/" + ns, ec)) lines.push_back(ns);
+        continue;
+      }
+      int pid = agent::dnsmasq_pid(e.path().string());
+      std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+      if (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      if (pid > 0) lines.push_back(cmdline);
+    }
+    std::sort(lines.begin(), lines.end());
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
+  std::string ns = a[0] == "ip" ? a[1] : "qdhcp-" + a[1];
+  auto id = scenario_internal::dhcp_namespace_network((*c)->api, ns);
+  if (!id || !id->ok()) return id ? id->error() : make_error(ns + ": not a service namespace");
+  if (a[0] == "ip") {
+    return run_checked({"ip", "netns", "exec", "qdhcp-" + **id, "busybox", "ip",
+                        a.size() > 2 ? a[2] : "addr"});
+  }
+  auto file = scenario_internal::dnsmasq_file_arg(a);
+  if (!file.ok()) return file.error();
+  std::ifstream in(state_path + "/dhcp/" + **id + "/" + *file);
+  if (!in) return make_error("dnsmasq: no " + *file + " file for network " + **id);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
 Result<std::string> RealLab::cloud_pending(std::string& fingerprint) {

@@ -284,6 +284,21 @@ Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a) {
   return r;
 }
 
+std::optional<Result<std::string>> dhcp_namespace_network(const CloudApi& api,
+                                                           const std::string& name) {
+  if (name.rfind("qdhcp-", 0) != 0) return std::nullopt;
+  auto net = api.find("networks", "network", name.substr(6));
+  if (!net.ok()) return Result<std::string>(make_error(name + ": " + net.error().message));
+  return Result<std::string>((*net)["id"].get<std::string>());
+}
+
+Result<std::string> dnsmasq_file_arg(const std::vector<std::string>& a) {
+  if (a.size() != 3 || (a[2] != "host" && a[2] != "addn_hosts" && a[2] != "opts")) {
+    return make_error("usage: dnsmasq [NETWORK [host|addn_hosts|opts]]");
+  }
+  return a[2];
+}
+
 Result<NovaPort> nova_port(const CloudApi& api, const CloudInstanceArgs& args,
                            const std::string& host) {
   auto net = api.find("networks", "network", args.network);

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -79,6 +80,13 @@ struct AgentRoles {
   bool dhcp = false;
 };
 Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a);
+
+// The network id behind "qdhcp-NAME_OR_ID" (a service namespace named by the network's name or
+// id, as lab files cannot know ids); nullopt when `name` is not of that form.
+std::optional<Result<std::string>> dhcp_namespace_network(const CloudApi& api,
+                                                           const std::string& name);
+// `dnsmasq NETWORK FILE`: which of a DHCP service's files (host, addn_hosts, opts), or an error.
+Result<std::string> dnsmasq_file_arg(const std::vector<std::string>& a);
 
 // `openstack ARGS...`: the real CLI (`words`, split as a shell splits them) against `url`
 // (noauth), its scratch files in `dir`; its stdout, or an error with what it printed.

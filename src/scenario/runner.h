@@ -189,6 +189,7 @@ class ScenarioRunner {
   Result<std::string> cmd_server(const Args& a, const std::vector<std::string>& body);
   Result<std::string> cmd_agent(const Args& a, const std::vector<std::string>& body);
   Result<std::string> cmd_openstack(const Args& a);
+  Result<std::string> cmd_services(const Args& a);  // netns, dnsmasq, ip qdhcp-NET
   // instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]
   Result<std::string> cmd_cloud_instance(const Args& a);
   // Every agent's run_once until none changed anything (bounded); an agent's error is returned.

@@ -150,6 +150,40 @@ Status ScenarioRunner::settle_agents() {
                     " rounds");
 }
 
+// netns / dnsmasq [NETWORK [FILE]] / ip qdhcp-NETWORK addr|route: the current node's DHCP
+// services as `ip netns`, `ps` and the files under state_path show them on a real node
+// (emulated: the command line the real driver runs; the files' text the role wrote there).
+Result<std::string> ScenarioRunner::cmd_services(const Args& a) {
+  auto c = cloud(a[0]);
+  if (!c.ok()) return c.error();
+  const Cloud::NodeAgent* na = (*c)->agent_of(current_);
+  if (!na || !na->dhcp) return make_error(a[0] + ": " + current_->name + " runs no DHCP agent");
+  const auto& nets = na->agent->dhcp()->networks();
+  std::string out;
+  if (a[0] == "netns" || (a[0] == "dnsmasq" && a.size() == 1)) {
+    for (const auto& [id, plan] : nets) {
+      out += a[0] == "netns" ? plan.namespace_name : join_words(plan.dnsmasq_argv);
+      out += "\n";
+    }
+    return out;
+  }
+  std::string ns = a[0] == "ip" ? a[1] : "qdhcp-" + a[1];
+  auto id = scenario_internal::dhcp_namespace_network(*(*c)->server, ns);
+  if (!id || !id->ok()) return id ? id->error() : make_error(ns + ": not a service namespace");
+  auto plan = nets.find(**id);
+  if (plan == nets.end()) return make_error("qdhcp-" + **id + ": no such namespace here");
+  if (a[0] == "ip") {
+    const Host* h = na->dhcp->host(**id);
+    if (!h) return make_error(ns + ": the DHCP service is not running");
+    return a.size() > 2 && a[2] == "route" ? h->ip_route_text() : h->ip_addr_text();
+  }
+  auto file = scenario_internal::dnsmasq_file_arg(a);
+  if (!file.ok()) return file.error();
+  return *file == "host" ? plan->second.host_file
+         : *file == "opts" ? plan->second.opts_file
+                           : plan->second.addn_hosts_file;
+}
+
 // instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]: what Nova does for a server
 // with one NIC on NET, then the emulated cirros on it.
 Result<std::string> ScenarioRunner::cmd_cloud_instance(const Args& a) {
