@@ -114,16 +114,21 @@ constexpr MemberAction kMemberActions[] = {
     {"routers", "remove_router_interface", remove_router_interface},
 };
 
-// GET /v2.0/<path>/{id}/<sub>: a resource's related collection (dhcp_agent_scheduler).
+// /v2.0/<path>/{id}/<sub>: a resource's related collection (dhcp_agent_scheduler): GET lists
+// it, POST adds a member ({"network_id": ...}; 201, body null as Neutron's), DELETE
+// .../<sub>/{member} removes one (204). A null handler: 405.
 struct MemberList {
   const char* path;
   const char* sub;
-  Json (*run)(Env&, const std::string& id);
+  Json (*list)(Env&, const std::string& id);
+  void (*add)(Env&, const std::string& id, const Json& body) = nullptr;
+  void (*remove)(Env&, const std::string& id, const std::string& member) = nullptr;
 };
 
 constexpr MemberList kMemberLists[] = {
     {"networks", "dhcp-agents", dhcp_agents_hosting_network},
-    {"agents", "dhcp-networks", networks_hosted_by_dhcp_agent},
+    {"agents", "dhcp-networks", networks_hosted_by_dhcp_agent, add_network_to_dhcp_agent,
+     remove_network_from_dhcp_agent},
 };
 
 Json extension_json(const Extension& e) {
@@ -243,6 +248,7 @@ class Handler {
   ApiResponse update(const ResourceOps& ops, const std::string& id);
   ApiResponse remove(const ResourceOps& ops, const std::string& id);
   ApiResponse member_action(const ResourceOps& ops, const MemberAction& a, const std::string& id);
+  std::optional<ApiResponse> member_list(const std::vector<std::string>& seg);
   ApiResponse tags(const ResourceInfo& info, const std::vector<std::string>& seg);
   void check_if_match(const Json& cur) const;
   Json view(const ResourceInfo& info, Json body) const {
@@ -487,6 +493,25 @@ ApiResponse Handler::member_action(const ResourceOps& ops, const MemberAction& a
   return json_response(200, a.run(env_, cur, parse_body(req_.body)));
 }
 
+std::optional<ApiResponse> Handler::member_list(const std::vector<std::string>& seg) {
+  const std::string& m = req_.method;
+  for (const auto& l : kMemberLists) {
+    if (seg[0] != l.path || seg[2] != l.sub) continue;
+    if (seg.size() == 3 && m == "GET") return json_response(200, l.list(env_, seg[1]));
+    if (seg.size() == 3 && m == "POST" && l.add) {
+      l.add(env_, seg[1], parse_body(req_.body));
+      return json_response(201, Json());
+    }
+    if (seg.size() == 4 && m == "DELETE" && l.remove) {
+      l.remove(env_, seg[1], seg[3]);
+      return ApiResponse{204, ""};
+    }
+    throw Fault(405, "HTTPMethodNotAllowed",
+                "The method " + m + " is not allowed for this resource.");
+  }
+  return std::nullopt;
+}
+
 ApiResponse Handler::tags(const ResourceInfo& info, const std::vector<std::string>& seg) {
   std::optional<std::string> tag;
   if (seg.size() == 4) tag = seg[3];
@@ -527,13 +552,10 @@ ApiResponse Handler::route(const std::vector<std::string>& seg) {
   for (const auto& r : kResources) {
     if (!seg.empty() && seg[0] == r.info().path) ops = &r;
   }
+  if (ops && (seg.size() == 3 || seg.size() == 4)) {
+    if (auto r = member_list(seg)) return *std::move(r);
+  }
   if (ops && seg.size() == 3) {
-    for (const auto& l : kMemberLists) {
-      if (seg[0] != l.path || seg[2] != l.sub) continue;
-      if (m == "GET") return json_response(200, l.run(env_, seg[1]));
-      throw Fault(405, "HTTPMethodNotAllowed",
-                  "The method " + m + " is not allowed for this resource.");
-    }
     for (const auto& a : kMemberActions) {
       if (seg[0] != a.path || seg[2] != a.action) continue;
       if (m == "PUT") return member_action(*ops, a, seg[1]);

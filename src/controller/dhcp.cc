@@ -291,6 +291,60 @@ Json networks_hosted_by_dhcp_agent(Env& env, const std::string& agent_id) {
   return {{"networks", nets}};
 }
 
+namespace {
+
+// The DHCP agent `agent_id` (admin only; AgentNotFound) and its network `network_id`'s DHCP
+// ports on its host.
+struct AgentNetwork {
+  Json agent, network;
+  std::vector<Json> ports;
+};
+
+AgentNetwork agent_network(Env& env, const std::string& agent_id, const std::string& network_id,
+                           const char* rule) {
+  require_admin(env.ctx, rule);
+  AgentNetwork out{get_visible(env, agent_info(), agent_id), Json(), {}};
+  out.network = get_visible(env, network_info(), network_id);  // NetworkNotFound
+  for (auto& p : dhcp_ports_of(env, network_id)) {
+    if (str_of(p, "binding:host_id") == str_of(out.agent, "host")) out.ports.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace
+
+void add_network_to_dhcp_agent(Env& env, const std::string& agent_id, const Json& body) {
+  if (!body.is_object() || !body.contains("network_id") || !body["network_id"].is_string()) {
+    throw bad_request("Failed to parse request. Required attribute 'network_id' not specified");
+  }
+  const std::string net = body["network_id"];
+  AgentNetwork an = agent_network(env, agent_id, net, "create_dhcp-network");
+  if (str_of(an.agent, "agent_type") != kDhcpAgentType || !bool_of(an.agent, "admin_state_up")) {
+    throw conflict("InvalidDHCPAgent",
+                   "Agent " + agent_id + " is not a valid DHCP Agent or has been disabled.");
+  }
+  if (!an.ports.empty()) {
+    throw conflict(
+        "NetworkHostedByDHCPAgent",
+        "The network " + net + " has been already hosted by the DHCP Agent " + agent_id + ".");
+  }
+  if (!create_dhcp_port(env, an.network, str_of(an.agent, "host"))) {
+    throw conflict("NetworkWithoutDhcpSubnet",
+                   "The network " + net + " has no DHCP-enabled subnet with a free address.");
+  }
+}
+
+void remove_network_from_dhcp_agent(Env& env, const std::string& agent_id,
+                                    const std::string& network_id) {
+  AgentNetwork an = agent_network(env, agent_id, network_id, "delete_dhcp-network");
+  if (an.ports.empty()) {
+    throw conflict(
+        "NetworkNotHostedByDhcpAgent",
+        "The network " + network_id + " is not hosted by the DHCP agent " + agent_id + ".");
+  }
+  for (const auto& p : an.ports) drop_port(env, p);
+}
+
 Json dhcp_networks_for_host(Env& env, const std::string& host, const std::vector<Json>& ports) {
   std::map<std::string, std::string> dhcp_port;  // network -> this host's DHCP port
   for (const auto& p : ports) {

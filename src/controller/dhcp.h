@@ -55,6 +55,18 @@ Json dhcp_agents_hosting_network(Env& env, const std::string& network_id);
 // GET /v2.0/agents/{id}/dhcp-networks: {"networks": [...]}, the networks a DHCP agent hosts.
 Json networks_hosted_by_dhcp_agent(Env& env, const std::string& agent_id);
 
+// POST /v2.0/agents/{id}/dhcp-networks {"network_id"}: the agent's host gets a DHCP port on
+// the network (`openstack network agent add network`); 409 NetworkHostedByDHCPAgent when it
+// has one, InvalidDHCPAgent for another kind of agent or an admin-down one, and (not Neutron:
+// the port needs an address) NetworkWithoutDhcpSubnet when no DHCP subnet has a free address.
+void add_network_to_dhcp_agent(Env& env, const std::string& agent_id, const Json& body);
+// DELETE /v2.0/agents/{id}/dhcp-networks/{network}: the agent's DHCP port on it goes (409
+// NetworkNotHostedByDhcpAgent when there is none). The next scheduling pass may give the
+// network a port again while it has fewer than dhcp_agents_per_network, as Neutron's agents'
+// resync does.
+void remove_network_from_dhcp_agent(Env& env, const std::string& agent_id,
+                                    const std::string& network_id);
+
 // The host state's "dhcp_networks": one entry per network with a DHCP port bound to `host`:
 // {id, name, mtu, dhcp_port_id, subnets: [subnet bodies], ports: [{id, mac_address,
 // device_owner, device_id, admin_state_up, fixed_ips}] (every port of the network, any host)}.

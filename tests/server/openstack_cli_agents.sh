@@ -101,7 +101,7 @@ os network agent delete "$(os network agent list --host compute3 -f value -c ID)
 
 # DHCP (controller/dhcp.h): a DHCP agent reports as neutron-dhcp-agent does; a DHCP-enabled
 # subnet then gets its network:dhcp port (.2, bound to the agent's host) and the network is
-# listed as hosted by that agent (dhcp_agent_scheduler).
+# listed as hosted by that agent (dhcp_agent_scheduler: list, remove, add).
 dhcp_report() {
   curl -sf -X POST "$url/v2.0/neutrino/agent-report" -H 'Content-Type: application/json' \
     -d '{"agent_state": {"agent_type": "DHCP agent", "binary": "neutron-dhcp-agent",
@@ -126,7 +126,12 @@ out=$(os network agent list --network dhcpnet -c ID -c "Agent Type" -c Host -c "
 echo "$out" | grep -q "| $dhcp | DHCP agent | compute1 | nova | :-) | neutron-dhcp-agent |" ||
   fail "agent list --network: $out"
 expect_eq "$(echo "$out" | grep -c -- '-.*|')" 1 "only the DHCP agent hosts dhcpnet: $out"
+os network agent remove network --dhcp "$dhcp" dhcpnet || fail "agent remove network"
+expect_eq "$(os network agent list --network dhcpnet -f value -c ID)" "" "removed from the agent"
+os network agent add network --dhcp "$dhcp" dhcpnet || fail "agent add network"
+expect_eq "$(os network agent list --network dhcpnet -f value -c ID)" "$dhcp" "added to the agent"
 # Deleted by hand, the DHCP port comes back at the agent's next report.
+dport=$(os port list --network dhcpnet --device-owner network:dhcp -f value -c ID) || fail "port list"
 os port delete "$dport" || fail "DHCP port delete"
 dhcp_report >/dev/null || fail "dhcp report"
 expect_eq "$(os port list --network dhcpnet --device-owner network:dhcp -f value -c ID | wc -l)" 1 \

@@ -246,6 +246,39 @@ TEST_F(DhcpTest, DeletingTheAgentTakesItsPorts) {
   EXPECT_EQ(dhcp_ports(net)[0]["binding:host_id"], "other");
 }
 
+TEST_F(DhcpTest, AgentAddAndRemoveNetwork) {
+  Json a = dhcp_agent("a-host");
+  std::string net = network_with_subnet();
+  Json b = dhcp_agent("b-host");
+  const std::string path_a = "/v2.0/agents/" + a["id"].get<std::string>() + "/dhcp-networks";
+  const std::string path_b = "/v2.0/agents/" + b["id"].get<std::string>() + "/dhcp-networks";
+  const std::string body = Json{{"network_id", net}}.dump();
+  // b hosts it too (beyond dhcp_agents_per_network, as Neutron allows), then a twice: 409.
+  ApiResponse r = call("POST", path_b, body);
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body, "null");
+  EXPECT_EQ(dhcp_ports(net).size(), 2u);
+  r = call("POST", path_a, body);
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(type_of(Json::parse(r.body)), "NetworkHostedByDHCPAgent");
+  EXPECT_EQ(get_json("/v2.0/networks/" + net + "/dhcp-agents")["agents"].size(), 2u);
+  EXPECT_EQ(call("DELETE", path_a + "/" + net).status, 204);
+  ASSERT_EQ(dhcp_ports(net).size(), 1u);
+  EXPECT_EQ(dhcp_ports(net)[0]["binding:host_id"], "b-host");
+  r = call("DELETE", path_a + "/" + net);
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(type_of(Json::parse(r.body)), "NetworkNotHostedByDhcpAgent");
+  // Not a DHCP agent; a network without a DHCP subnet.
+  Json ovs = report(kOvsAgentType, "a-host")["agent"];
+  r = call("POST", "/v2.0/agents/" + ovs["id"].get<std::string>() + "/dhcp-networks", body);
+  EXPECT_EQ(type_of(Json::parse(r.body)), "InvalidDHCPAgent");
+  std::string bare = network("bare");
+  r = call("POST", path_a, Json{{"network_id", bare}}.dump());
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(call("POST", path_a, "{}").status, 400);
+  EXPECT_EQ(call("DELETE", "/v2.0/networks/" + net + "/dhcp-agents/x").status, 405);
+}
+
 TEST_F(DhcpTest, HostStateCarriesDhcpNetworks) {
   report(kOvsAgentType, "controller");
   dhcp_agent("controller");
