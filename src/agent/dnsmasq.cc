@@ -59,6 +59,14 @@ Status DnsmasqDriver::write_files(const DhcpNetworkPlan& plan) {
   std::error_code ec;
   fs::create_directories(plan.conf_dir, ec);
   if (ec) return make_error(plan.conf_dir + ": " + ec.message());
+  // dnsmasq re-reads the files on SIGHUP as nobody: the directories must let it in whatever
+  // the umask (the state_path above them must too, as /var/lib/neutron does).
+  constexpr auto kOpen = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                         fs::perms::others_read | fs::perms::others_exec;
+  for (const fs::path& d : {fs::path(plan.conf_dir), fs::path(plan.conf_dir).parent_path()}) {
+    fs::permissions(d, kOpen, ec);
+    if (ec) return make_error(d.string() + ": " + ec.message());
+  }
   NT_TRY(write_file_atomic(plan.conf_dir + "/host", plan.host_file));
   NT_TRY(write_file_atomic(plan.conf_dir + "/addn_hosts", plan.addn_hosts_file));
   NT_TRY(write_file_atomic(plan.conf_dir + "/opts", plan.opts_file));

@@ -64,7 +64,7 @@ class RealLab final : public LabBackend {
 
  private:
   using Args = std::vector<std::string>;
-  using Bindings = std::array<CommandBinding<RealLab>, 43>;
+  using Bindings = std::array<CommandBinding<RealLab>, 45>;
   static const Bindings& bindings();  // the handler of each command, one row each
   struct Nic {
     std::string name, segment, cidr, mac;

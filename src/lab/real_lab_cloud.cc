@@ -174,6 +174,13 @@ Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::str
   NT_TRY(write_text(base + "-openvswitch_agent.ini", ini));
   state_.pidfiles.push_back(ag.pidfile);
   if (roles->dhcp) {
+    // dnsmasq, as nobody, reads its files under state_path: the cloud directory lets it pass.
+    std::error_code ec;
+    std::filesystem::permissions((*c)->dir, std::filesystem::perms::others_exec,
+                                 std::filesystem::perm_options::add, ec);
+    std::filesystem::create_directories(config->dhcp.state_path, ec);
+    std::filesystem::permissions(config->dhcp.state_path, std::filesystem::perms::others_exec,
+                                 std::filesystem::perm_options::add, ec);
     state_.dhcp_state_dirs.push_back(config->dhcp.state_path);
     ag.dhcp_state_path = config->dhcp.state_path;
   }
