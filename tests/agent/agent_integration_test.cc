@@ -8,6 +8,7 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "agent/agent.h"
+#include "agent/dhcp.h"
 #include "common/clock.h"
 #include "controller/api.h"
 #include "controller/http_server.h"
@@ -424,6 +426,82 @@ TEST_F(AgentIntegration, L2populationFollowsTheRemotePorts) {
   EXPECT_FALSE(has_flow(n1_, "br-tun", "dl_dst=" + mac2));
   EXPECT_FALSE(has_flow(n1_, "br-tun", "arp_tpa=" + ip2));
   EXPECT_FALSE(has_flow(n1_, "br-tun", "table=22, dl_vlan=1"));
+}
+
+}  // namespace
+}  // namespace nt
+
+namespace nt {
+namespace {
+
+// What a DHCP driver was asked to run, per network (the emulated and dnsmasq drivers make it
+// real; here the plan itself is what is checked).
+struct RecordingDhcpDriver : agent::DhcpDriver {
+  std::map<std::string, agent::DhcpNetworkPlan> running;
+  int enables = 0;
+  std::string name() const override { return "recording"; }
+  Status enable(const agent::DhcpNetworkPlan& p) override {
+    running[p.network_id] = p;
+    ++enables;
+    return ok_status();
+  }
+  Status disable(const agent::DhcpNetworkPlan& p) override {
+    running.erase(p.network_id);
+    return ok_status();
+  }
+  std::string hosts(const std::string& net) const {
+    auto it = running.find(net);
+    return it == running.end() ? "" : it->second.host_file;
+  }
+};
+
+// The DHCP role from the API's point of view: the server schedules the network and makes the
+// port, the agent plugs and tags it and serves the network's ports; port changes reach the
+// hosts file; a DHCP port deleted by hand comes back; the last DHCP subnet's deletion ends it.
+TEST_F(AgentIntegration, DhcpRoleFollowsTheNetworksPorts) {
+  agent::AgentConfig c = config("node1", "10.0.0.1");
+  c.report_interval = 0.02;
+  a1_ = std::make_unique<agent::Agent>(c, n1_, server_->url());
+  RecordingDhcpDriver driver;
+  a1_->enable_dhcp(driver);
+  settle();
+  std::string net = create_network();
+  settle();
+  ASSERT_EQ(driver.running.count(net), 1u);
+  const agent::DhcpNetworkPlan& plan = driver.running.at(net);
+  std::string dhcp_port = plan.port_id;
+  EXPECT_EQ(plan.addresses, std::vector<std::string>{"172.16.100.2/24"});
+  EXPECT_EQ(n1_.get("Port", plan.device, "tag"), "1");
+  EXPECT_EQ(n1_.get("Interface", plan.device, "type"), "internal");
+  EXPECT_EQ(status(dhcp_port), "ACTIVE");
+
+  Json vm = create_port(net, "node2");
+  std::string vm_ip = vm["fixed_ips"][0]["ip_address"];
+  settle();
+  EXPECT_NE(driver.hosts(net).find("," + vm_ip + "\n"), std::string::npos) << driver.hosts(net);
+  std::string subnet = vm["fixed_ips"][0]["subnet_id"];
+  server_->call("PUT", "/v2.0/ports/" + vm["id"].get<std::string>(),
+                {{"port", {{"fixed_ips", {{{"subnet_id", subnet}, {"ip_address", "172.16.100.77"}}}}}}});
+  settle();
+  EXPECT_NE(driver.hosts(net).find(",172.16.100.77\n"), std::string::npos) << driver.hosts(net);
+  EXPECT_EQ(driver.hosts(net).find("," + vm_ip + "\n"), std::string::npos);
+  server_->call("DELETE", "/v2.0/ports/" + vm["id"].get<std::string>());
+  settle();
+  EXPECT_EQ(driver.hosts(net).find(",172.16.100.77\n"), std::string::npos);
+
+  // Deleted by hand: the next report of the DHCP agent brings a new port, plugged anew.
+  std::string old_tap = plan.device;
+  server_->call("DELETE", "/v2.0/ports/" + dhcp_port);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  settle();
+  ASSERT_EQ(driver.running.count(net), 1u);
+  EXPECT_NE(driver.running.at(net).port_id, dhcp_port);
+  EXPECT_EQ(n1_.get("Port", driver.running.at(net).device, "tag"), "1");
+  EXPECT_EQ(n1_.get("Port", old_tap, "name"), "");
+
+  server_->call("DELETE", "/v2.0/subnets/" + subnet);
+  settle();
+  EXPECT_EQ(driver.running.count(net), 0u);
 }
 
 }  // namespace
