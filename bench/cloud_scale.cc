@@ -14,9 +14,16 @@
 //   4. pings:     vmJ pings vm(J+K mod M) once: same network, another node (K mod N != 0).
 // Prints wall and CPU seconds per phase, peak RSS (VmHWM) and PASS/FAIL against 60 s / 3 GiB.
 // The load average is printed too: the machine may be shared.
-// Usage: cloud_scale [--nodes N] [--instances M] [--networks K]   (defaults 100, 1000, 10)
+// With --dhcp (issue 13's targets: "instance boot to DHCP-configured in <= 50 ms of wall time;
+// 1,000 instances across 100 nodes all leased"): node n000's agent also has the DHCP role, the
+// subnets have DHCP (their DHCP ports on n000) and every instance boots with ip=dhcp: its line
+// waits for the agents (as Nova waits for network-vif-plugged), then asks DHCP across the
+// tunnels. Each instance line's wall time is the boot-to-configured figure (mean, max printed).
+// Usage: cloud_scale [--nodes N] [--instances M] [--networks K] [--dhcp]
+//        (defaults 100, 1000, 10)
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -115,9 +122,15 @@ nlohmann::json api(httplib::Client& c, const std::string& method, const std::str
 
 int main(int argc, char** argv) {
   int nodes = 100, instances = 1000, networks = 10;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool dhcp = false;
+  for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
-    int v = std::atoi(argv[i + 1]);
+    if (a == "--dhcp") {
+      dhcp = true;
+      --i;
+      continue;
+    }
+    int v = i + 1 < argc ? std::atoi(argv[i + 1]) : 0;
     if (a == "--nodes")
       nodes = v;
     else if (a == "--instances")
@@ -125,7 +138,8 @@ int main(int argc, char** argv) {
     else if (a == "--networks")
       networks = v;
     else {
-      std::fprintf(stderr, "usage: cloud_scale [--nodes N] [--instances M] [--networks K]\n");
+      std::fprintf(stderr,
+                   "usage: cloud_scale [--nodes N] [--instances M] [--networks K] [--dhcp]\n");
       return 2;
     }
   }
@@ -153,7 +167,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < nodes; ++i) {
     if (!run(r, "node " + node_name(i)) ||
         !run(r, "nic eth1 segment=tenant ip=" + vtep(i) + "/16") ||
-        !run(r, "agent",
+        !run(r, dhcp && i == 0 ? "agent dhcp" : "agent",
              {"[ovs]", "local_ip = " + vtep(i), "[agent]", "tunnel_types = vxlan",
               "l2_population = True"})) {
       return 1;
@@ -180,15 +194,25 @@ int main(int argc, char** argv) {
   }
   nets.end();
 
+  if (dhcp && !settle(r)) return 1;  // the DHCP ports plugged, the services up
   Phase inst{"instances"};
+  double boot_max = 0;
   for (int j = 0; j < instances; ++j) {
+    Clock::time_point t0 = Clock::now();
     if (!run(r, "instance vm" + std::to_string(j) + " node=" + node_name(j % nodes) +
                     " network=net" + std::to_string(j % networks) +
-                    " fixed-ip=" + instance_ip(j, networks))) {
+                    " fixed-ip=" + instance_ip(j, networks) + (dhcp ? " ip=dhcp" : ""))) {
       return 1;
     }
+    boot_max = std::max(boot_max, std::chrono::duration<double>(Clock::now() - t0).count());
   }
   double plugged = std::chrono::duration<double>(Clock::now() - inst.t0).count();
+  if (dhcp) {
+    double mean_ms = plugged * 1000 / instances;
+    std::printf("           boot to DHCP-configured: mean %.1f ms, max %.1f ms wall (target <= 50 ms:"
+                " %s)\n",
+                mean_ms, boot_max * 1000, mean_ms <= 50 ? "PASS" : "FAIL");
+  }
   if (!settle(r)) return 1;
   std::printf("           %.2f s creating ports and plugging, %.2f s for the agents to converge\n",
               plugged, std::chrono::duration<double>(Clock::now() - inst.t0).count() - plugged);

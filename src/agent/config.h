@@ -16,11 +16,11 @@ namespace nt::agent {
 
 // dhcp_agent.ini / neutron.conf options the DHCP role reads.
 struct DhcpOptions {
-  std::string state_path = "/var/lib/neutron";  // [DEFAULT] state_path: dhcp confs under dhcp/
-  std::string dns_domain = "openstacklocal";    // [DEFAULT] dns_domain
-  int64_t lease_duration = 86400;               // [DEFAULT] dhcp_lease_duration; -1 infinite
-  bool enable_isolated_metadata = false;        // [DEFAULT]
-  bool force_metadata = false;                  // [DEFAULT]
+  std::string state_path = "/var/lib/neutron";   // [DEFAULT] state_path: dhcp confs under dhcp/
+  std::string dns_domain = "openstacklocal";     // [DEFAULT] dns_domain
+  int64_t lease_duration = 86400;                // [DEFAULT] dhcp_lease_duration; -1 infinite
+  bool enable_isolated_metadata = false;         // [DEFAULT]
+  bool force_metadata = false;                   // [DEFAULT]
   std::vector<std::string> dnsmasq_dns_servers;  // [DEFAULT]
 };
 

@@ -21,8 +21,7 @@ bool unlisted_owner(const std::string& owner) {
 }
 
 bool router_interface_owner(const std::string& owner) {
-  return owner == "network:router_interface" ||
-         owner == "network:router_interface_distributed" ||
+  return owner == "network:router_interface" || owner == "network:router_interface_distributed" ||
          owner == "network:ha_router_replicated_interface";
 }
 
@@ -167,7 +166,8 @@ Result<DhcpNetworkPlan> plan_dhcp_network(const rpc::DhcpNetwork& net, const Dhc
     auto cidr = parse_cidr(s.cidr);
     if (!cidr) return make_error("subnet " + s.id + ": cidr '" + s.cidr + "' is not IPv4");
     std::string ip = address_on(*own, s.id);
-    if (ip.empty()) return make_error("network " + net.id + ": DHCP port has no address on " + s.id);
+    if (ip.empty())
+      return make_error("network " + net.id + ": DHCP port has no address on " + s.id);
     DhcpSubnetPlan sp;
     sp.id = s.id;
     sp.tag = "tag" + std::to_string(p.subnets.size());
@@ -244,9 +244,9 @@ Result<bool> DhcpRole::apply(const rpc::HostState& state, NodeChannel& node) {
       errors_[id] = s.error().message;
       continue;
     }
-    vlog_write("dhcp", VlogLevel::kInfo,
-               std::string(cur == applied_.end() ? "enabled" : "reloaded") +
-                   " DHCP for network " + id);
+    vlog_write(
+        "dhcp", VlogLevel::kInfo,
+        std::string(cur == applied_.end() ? "enabled" : "reloaded") + " DHCP for network " + id);
     applied_[id] = plan;
     changed = true;
   }

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "lab/lab_state.h"
 #include "common/process.h"
+#include "lab/lab_state.h"
 #include "scenario/scenario.h"
 
 namespace nt::lab {

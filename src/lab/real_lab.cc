@@ -11,8 +11,8 @@
 #include <sstream>
 #include <thread>
 
-#include "common/strings.h"
 #include "common/process.h"
+#include "common/strings.h"
 #include "scenario/lab_common.h"
 #include "scenario/runner_util.h"
 

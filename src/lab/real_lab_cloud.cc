@@ -13,17 +13,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
-#include <filesystem>
-#include <algorithm>
 #include "agent/config.h"
 #include "agent/dnsmasq.h"
-#include "common/strings.h"
 #include "common/process.h"
+#include "common/strings.h"
 #include "lab/real_lab.h"
 #include "scenario/runner_util.h"
 
@@ -310,8 +310,8 @@ Result<std::string> RealLab::cmd_services(const Args& a) {
   auto id = scenario_internal::dhcp_namespace_network((*c)->api, ns);
   if (!id || !id->ok()) return id ? id->error() : make_error(ns + ": not a service namespace");
   if (a[0] == "ip") {
-    return run_checked({"ip", "netns", "exec", "qdhcp-" + **id, "busybox", "ip",
-                        a.size() > 2 ? a[2] : "addr"});
+    return run_checked(
+        {"ip", "netns", "exec", "qdhcp-" + **id, "busybox", "ip", a.size() > 2 ? a[2] : "addr"});
   }
   auto file = scenario_internal::dnsmasq_file_arg(a);
   if (!file.ok()) return file.error();

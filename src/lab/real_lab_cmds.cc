@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "common/strings.h"
 #include "common/process.h"
+#include "common/strings.h"
 #include "lab/real_lab.h"
 #include "packet/pcap.h"
 #include "scenario/lab_common.h"

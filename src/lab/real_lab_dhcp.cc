@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/strings.h"
 #include "common/process.h"
+#include "common/strings.h"
 #include "lab/real_lab.h"
 #include "scenario/lab_common.h"
 #include "xlate/switch.h"

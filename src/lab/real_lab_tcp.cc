@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "common/files.h"
-#include "common/strings.h"
 #include "common/process.h"
+#include "common/strings.h"
 #include "lab/real_lab.h"
 #include "scenario/lab_common.h"
 #include "scenario/runner_util.h"

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <sstream>
 
-#include "common/strings.h"
 #include "common/process.h"
+#include "common/strings.h"
 #include "lab/real_lab.h"
 #include "packet/pcap.h"
 #include "scenario/lab_common.h"

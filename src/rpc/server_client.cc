@@ -114,9 +114,12 @@ Result<FeedPage> ServerClient::changes(uint64_t since, int wait_seconds) {
 Result<std::string> ServerClient::report_state(const AgentReport& report) {
   Json conf = Json::parse(report.configurations, nullptr, false);
   if (!conf.is_object()) return make_error("agent report: configurations is not a JSON object");
-  Json state = {{"agent_type", report.agent_type}, {"binary", report.binary},
-                {"host", report.host},             {"topic", report.topic},
-                {"configurations", conf},          {"start_flag", report.start_flag}};
+  Json state = {{"agent_type", report.agent_type},
+                {"binary", report.binary},
+                {"host", report.host},
+                {"topic", report.topic},
+                {"configurations", conf},
+                {"start_flag", report.start_flag}};
   if (!report.availability_zone.empty()) state["availability_zone"] = report.availability_zone;
   const std::string path = "/v2.0/neutrino/agent-report";
   auto body = expect_ok(call("POST", path, Json{{"agent_state", state}}.dump()), "POST " + path);

@@ -285,7 +285,7 @@ Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a) {
 }
 
 std::optional<Result<std::string>> dhcp_namespace_network(const CloudApi& api,
-                                                           const std::string& name) {
+                                                          const std::string& name) {
   if (name.rfind("qdhcp-", 0) != 0) return std::nullopt;
   auto net = api.find("networks", "network", name.substr(6));
   if (!net.ok()) return Result<std::string>(make_error(name + ": " + net.error().message));

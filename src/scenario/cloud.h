@@ -84,7 +84,7 @@ Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a);
 // The network id behind "qdhcp-NAME_OR_ID" (a service namespace named by the network's name or
 // id, as lab files cannot know ids); nullopt when `name` is not of that form.
 std::optional<Result<std::string>> dhcp_namespace_network(const CloudApi& api,
-                                                           const std::string& name);
+                                                          const std::string& name);
 // `dnsmasq NETWORK FILE`: which of a DHCP service's files (host, addn_hosts, opts), or an error.
 Result<std::string> dnsmasq_file_arg(const std::vector<std::string>& a);
 

@@ -179,7 +179,7 @@ Result<std::string> ScenarioRunner::cmd_services(const Args& a) {
   }
   auto file = scenario_internal::dnsmasq_file_arg(a);
   if (!file.ok()) return file.error();
-  return *file == "host" ? plan->second.host_file
+  return *file == "host"   ? plan->second.host_file
          : *file == "opts" ? plan->second.opts_file
                            : plan->second.addn_hosts_file;
 }

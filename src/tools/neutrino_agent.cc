@@ -25,7 +25,7 @@ struct Options {
   std::string log_file, pidfile, server_url;
   std::optional<std::string> rundir;
   bool detach = false;
-  bool dhcp = false;            // --role dhcp
+  bool dhcp = false;           // --role dhcp
   std::string datapath_netns;  // --datapath-netns
 };
 

@@ -480,8 +480,9 @@ TEST_F(AgentIntegration, DhcpRoleFollowsTheNetworksPorts) {
   settle();
   EXPECT_NE(driver.hosts(net).find("," + vm_ip + "\n"), std::string::npos) << driver.hosts(net);
   std::string subnet = vm["fixed_ips"][0]["subnet_id"];
-  server_->call("PUT", "/v2.0/ports/" + vm["id"].get<std::string>(),
-                {{"port", {{"fixed_ips", {{{"subnet_id", subnet}, {"ip_address", "172.16.100.77"}}}}}}});
+  server_->call(
+      "PUT", "/v2.0/ports/" + vm["id"].get<std::string>(),
+      {{"port", {{"fixed_ips", {{{"subnet_id", subnet}, {"ip_address", "172.16.100.77"}}}}}}});
   settle();
   EXPECT_NE(driver.hosts(net).find(",172.16.100.77\n"), std::string::npos) << driver.hosts(net);
   EXPECT_EQ(driver.hosts(net).find("," + vm_ip + "\n"), std::string::npos);

@@ -113,9 +113,9 @@ TEST(AgentConfigTest, DhcpOptions) {
   EXPECT_EQ(c->dhcp.state_path, "/tmp/x");
   EXPECT_EQ(c->dhcp.dns_domain, "lab");
   EXPECT_EQ(c->dhcp.dnsmasq_dns_servers, (std::vector<std::string>{"8.8.8.8", "1.1.1.1"}));
-  EXPECT_EQ(parse_agent_config({{"f", "[DEFAULT]\ndhcp_lease_duration = -1\n"}})
-                ->dhcp.lease_duration,
-            -1);
+  EXPECT_EQ(
+      parse_agent_config({{"f", "[DEFAULT]\ndhcp_lease_duration = -1\n"}})->dhcp.lease_duration,
+      -1);
   auto bad = parse_agent_config({{"f", "[DEFAULT]\ndhcp_lease_duration = soon\n"}});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("f: [DEFAULT] dhcp_lease_duration"), std::string::npos);

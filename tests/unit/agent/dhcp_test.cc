@@ -88,10 +88,10 @@ TEST(DhcpPlan, RoutesDnsAndMetadata) {
   auto p = plan_dhcp_network(n, o);
   ASSERT_TRUE(p.ok());
   std::string routes = "192.168.0.0/16,10.0.1.9,169.254.169.254/32,10.0.1.2,0.0.0.0/0,10.0.1.1";
-  EXPECT_EQ(p->opts_file, "tag:tag0,option:dns-server,8.8.8.8,8.8.4.4\n"
-                          "tag:tag0,option:classless-static-route," +
-                              routes + "\ntag:tag0,249," + routes +
-                              "\ntag:tag0,option:router,10.0.1.1\n");
+  EXPECT_EQ(p->opts_file,
+            "tag:tag0,option:dns-server,8.8.8.8,8.8.4.4\n"
+            "tag:tag0,option:classless-static-route," +
+                routes + "\ntag:tag0,249," + routes + "\ntag:tag0,option:router,10.0.1.1\n");
   EXPECT_EQ(p->addresses, (std::vector<std::string>{"10.0.1.2/28", "169.254.169.254/32"}));
   // A router interface holding the gateway: metadata goes through the router.
   n.ports.push_back(port("cdb08767-c600-4000-8000-000000000001", "fa:16:3e:00:00:01", "10.0.1.1",

@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "common/process.h"
 #include "lab/emulated_lab.h"
 #include "lab/lab_state.h"
-#include "common/process.h"
 #include "lab/real_lab.h"
 
 namespace nt::lab {
