@@ -21,8 +21,21 @@ case "$1" in
     ip addr flush dev "$interface"
     ip addr add "$ip/${mask:-24}" dev "$interface"
     [ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
-    for r in $router; do ip route replace default via "$r" dev "$interface"; break; done
-    for r in $staticroutes; do :; done
+    if [ -n "$staticroutes" ]; then
+      # RFC 3442: classless routes (option 121) replace the router option; on-link first.
+      set -- $staticroutes
+      while [ $# -ge 2 ]; do
+        [ "$2" = 0.0.0.0 ] && ip route replace "$1" dev "$interface"
+        shift 2
+      done
+      set -- $staticroutes
+      while [ $# -ge 2 ]; do
+        [ "$2" != 0.0.0.0 ] && ip route replace "$1" via "$2" dev "$interface"
+        shift 2
+      done
+    else
+      for r in $router; do ip route replace default via "$r" dev "$interface"; break; done
+    fi
     ;;
 esac
 exit 0
@@ -100,7 +113,8 @@ Result<std::string> RealLab::cmd_dhcp_server(const Args& a) {
   return std::string();
 }
 
-// The instance asks for its address as cirros does at boot: udhcpc on eth0, up to 5 tries.
+// The instance asks for its address as cirros does at boot: udhcpc on eth0, up to 5 tries,
+// asking for the MTU and classless static routes (options 26 and 121) as cirros's udhcpc does.
 Result<std::string> RealLab::dhcp_client(const Instance& inst) {
   if (dhcp_script_.empty()) {
     dhcp_script_ = "/tmp/" + state_.prefix + "-udhcpc.sh";
@@ -108,7 +122,8 @@ Result<std::string> RealLab::dhcp_client(const Instance& inst) {
     NT_TRY(write_file(dhcp_script_, kUdhcpcScript, true));
   }
   auto r = run_process({"ip", "netns", "exec", inst.ns, "busybox", "udhcpc", "-i", "eth0", "-f",
-                        "-q", "-n", "-t", "5", "-T", "1", "-s", dhcp_script_},
+                        "-q", "-n", "-t", "5", "-T", "1", "-O", "mtu", "-O", "staticroutes",
+                        "-s", dhcp_script_},
                        "", 60);
   if (!r.ok()) return r.error();
   if (r->exit_code != 0) {
