@@ -68,9 +68,11 @@ std::string vtep(int i) {
   return "192.168." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1);
 }
 
-// Instance j is the (j / K)-th instance of network j mod K: 10.<net>.<hi>.<lo> in 10.<net>/16.
+// Instance j is the (j / K)-th instance of network j mod K: 10.<net>.<hi>.<lo> in 10.<net>/16
+// (after the DHCP port's 10.<net>.0.2 when there is one: `first` = 1).
+int g_first = 0;
 std::string instance_ip(int j, int networks) {
-  int net = j % networks, i = j / networks;
+  int net = j % networks, i = j / networks + g_first;
   return "10." + std::to_string(net) + "." + std::to_string(i / 250) + "." +
          std::to_string(i % 250 + 2);
 }
@@ -195,6 +197,7 @@ int main(int argc, char** argv) {
   nets.end();
 
   if (dhcp && !settle(r)) return 1;  // the DHCP ports plugged, the services up
+  g_first = dhcp ? 1 : 0;
   Phase inst{"instances"};
   double boot_max = 0;
   for (int j = 0; j < instances; ++j) {
@@ -209,9 +212,10 @@ int main(int argc, char** argv) {
   double plugged = std::chrono::duration<double>(Clock::now() - inst.t0).count();
   if (dhcp) {
     double mean_ms = plugged * 1000 / instances;
-    std::printf("           boot to DHCP-configured: mean %.1f ms, max %.1f ms wall (target <= 50 ms:"
-                " %s)\n",
-                mean_ms, boot_max * 1000, mean_ms <= 50 ? "PASS" : "FAIL");
+    std::printf(
+        "           boot to DHCP-configured: mean %.1f ms, max %.1f ms wall (target <= 50 ms:"
+        " %s)\n",
+        mean_ms, boot_max * 1000, mean_ms <= 50 ? "PASS" : "FAIL");
   }
   if (!settle(r)) return 1;
   std::printf("           %.2f s creating ports and plugging, %.2f s for the agents to converge\n",

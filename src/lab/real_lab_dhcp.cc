@@ -121,9 +121,9 @@ Result<std::string> RealLab::dhcp_client(const Instance& inst) {
     state_.files.push_back(dhcp_script_);
     NT_TRY(write_file(dhcp_script_, kUdhcpcScript, true));
   }
-  auto r = run_process({"ip", "netns", "exec", inst.ns, "busybox", "udhcpc", "-i", "eth0", "-f",
-                        "-q", "-n", "-t", "5", "-T", "1", "-O", "mtu", "-O", "staticroutes",
-                        "-s", dhcp_script_},
+  auto r = run_process({"ip",   "netns", "exec", inst.ns, "busybox",      "udhcpc", "-i",
+                        "eth0", "-f",    "-q",   "-n",    "-t",           "5",      "-T",
+                        "1",    "-O",    "mtu",  "-O",    "staticroutes", "-s",     dhcp_script_},
                        "", 60);
   if (!r.ok()) return r.error();
   if (r->exit_code != 0) {

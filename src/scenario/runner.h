@@ -193,7 +193,8 @@ class ScenarioRunner {
   // instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]
   Result<std::string> cmd_cloud_instance(const Args& a);
   // Every agent's run_once until none changed anything (bounded); an agent's error is returned.
-  Status settle_agents();
+  // With `boot_node`, only that node's agent and the DHCP agents run (an instance's boot).
+  Status settle_agents(const Node* boot_node = nullptr);
   // The instance's Host with NIC eth0 (`mac`, `mtu`), cabled to its node's bridge port.
   Status cable_instance(Instance& inst, const MacAddr& mac, uint16_t mtu);
   Result<std::string> cmd_dhcp_server(const Args& a);

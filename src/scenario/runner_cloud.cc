@@ -135,11 +135,12 @@ std::string ScenarioRunner::cloud_url() const {
   return cloud_ && cloud_->server ? cloud_->server->url() : std::string();
 }
 
-Status ScenarioRunner::settle_agents() {
+Status ScenarioRunner::settle_agents(const Node* boot_node) {
   if (!cloud_ || cloud_->agents.empty()) return ok_status();
   for (int round = 0; round < kMaxSettleRounds; ++round) {
     bool changed = false;
     for (Cloud::NodeAgent& na : cloud_->agents) {
+      if (boot_node && na.node != boot_node && !na.dhcp) continue;
       auto r = na.agent->run_once();
       if (!r.ok()) return make_error("agent on " + na.node->name + ": " + r.error().message);
       changed = changed || *r;
@@ -222,7 +223,9 @@ Result<std::string> ScenarioRunner::cmd_cloud_instance(const Args& a) {
   std::string line = scenario_internal::nova_instance_line(name, node->name, *p);
   if (args->dhcp) {  // cirros: the image's MTU, then what DHCP says
     NT_TRY(cable_instance(*inst, *macaddr, 1500));
-    NT_TRY(settle_agents());  // Nova waits for network-vif-plugged before it boots the guest
+    // Nova waits for network-vif-plugged before it boots the guest: the node's agent and the
+    // DHCP agents (the rest of the cloud settles after the line, as usual).
+    NT_TRY(settle_agents(node));
     auto lease = dhcp_lease(*inst);
     if (!lease.ok()) {
       detach_host_port(*node->sw, br_int, tap);
