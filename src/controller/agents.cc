@@ -5,6 +5,7 @@
 #include "controller/binding.h"
 #include "controller/dhcp.h"
 #include "controller/l3.h"
+#include "controller/l3_agents.h"
 
 namespace nt::controller {
 namespace {
@@ -133,8 +134,9 @@ Json update_agent(Env& env, Json cur, const Json& in) {
 }
 
 // A DHCP agent's networks go with it (its DHCP ports, the scheduling record: dhcp.h); the
-// next scheduling pass gives them to another agent.
+// next scheduling pass gives them to another agent. An L3 agent's routers go to another.
 void delete_agent(Env& env, const Json& cur) {
+  l3_before_agent_delete(env, cur);  // an L3 agent's routers (l3_agents.h)
   if (str_of(cur, "agent_type") != kDhcpAgentType) return;
   for (const auto& p : list_or_fail(env, "port")) {
     if (str_of(p, "device_owner") == kOwnerDhcp &&
@@ -181,6 +183,8 @@ ReportResult report_agent(Env& env, std::time_t now, const Json& report) {
   // Every DHCP report schedules (dhcp.h): a new or revived agent takes the networks that waited
   // for one, and a DHCP port deleted by hand comes back.
   if (str_of(a, "agent_type") == kDhcpAgentType) schedule_dhcp(at);
+  // Every L3 report schedules the routers without an alive agent (l3_agents.h).
+  if (str_of(a, "agent_type") == kL3AgentType) schedule_routers(at);
   return out;
 }
 

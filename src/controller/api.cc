@@ -9,6 +9,7 @@
 #include "controller/agents.h"
 #include "controller/dhcp.h"
 #include "controller/l3.h"
+#include "controller/l3_agents.h"
 #include "controller/raw_json.h"
 #include "controller/resource.h"
 #include "controller/security_groups.h"
@@ -66,6 +67,7 @@ constexpr Extension kExtensions[] = {
      "Enables to set tag on resources with standard attribute."},
     {"agent", "agent", "The agent management extension."},
     {"dhcp_agent_scheduler", "DHCP Agent Scheduler", "Schedule networks among dhcp agents"},
+    {"l3_agent_scheduler", "L3 Agent Scheduler", "Schedule routers among l3 agents"},
 };
 
 // The resources and their handlers, one row each.
@@ -87,7 +89,8 @@ constexpr ResourceOps kResources[] = {
      list_security_groups},
     {security_group_rule_info, create_security_group_rule, update_security_group_rule,
      delete_security_group_rule},
-    {router_info, create_router, update_router, delete_router},
+    {router_info, create_router, update_router, delete_router, nullptr,
+     l3_after_router_write},  // scheduled to an L3 agent (l3_agents.h)
     {floatingip_info, create_floatingip, update_floatingip, delete_floatingip},
     {agent_info, create_agent, update_agent, delete_agent},  // rows from reports (agents.h)
 };
@@ -114,8 +117,9 @@ constexpr MemberAction kMemberActions[] = {
     {"routers", "remove_router_interface", remove_router_interface},
 };
 
-// /v2.0/<path>/{id}/<sub>: a resource's related collection (dhcp_agent_scheduler): GET lists
-// it, POST adds a member ({"network_id": ...}; 201, body null as Neutron's), DELETE
+// /v2.0/<path>/{id}/<sub>: a resource's related collection (dhcp_agent_scheduler,
+// l3_agent_scheduler): GET lists it, POST adds a member ({"network_id": ...} or
+// {"router_id": ...}; 201, body null as Neutron's), DELETE
 // .../<sub>/{member} removes one (204). A null handler: 405.
 struct MemberList {
   const char* path;
@@ -129,6 +133,9 @@ constexpr MemberList kMemberLists[] = {
     {"networks", "dhcp-agents", dhcp_agents_hosting_network},
     {"agents", "dhcp-networks", networks_hosted_by_dhcp_agent, add_network_to_dhcp_agent,
      remove_network_from_dhcp_agent},
+    {"routers", "l3-agents", l3_agents_hosting_router},
+    {"agents", "l3-routers", routers_hosted_by_l3_agent, add_router_to_l3_agent,
+     remove_router_from_l3_agent},
 };
 
 Json extension_json(const Extension& e) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "controller/dhcp.h"
+#include "controller/l3_agents.h"
 
 namespace nt::controller {
 namespace {
@@ -208,7 +209,8 @@ Json host_state(Env& env, const std::string& host, uint64_t revision) {
           {"security_group_rules", rules},
           {"security_group_members", group_members(all_ports, rules)},
           {"tunnel_peers", tunnel_peers(env.txn, host)},
-          {"dhcp_networks", dhcp_networks_for_host(env, host, all_ports)}};
+          {"dhcp_networks", dhcp_networks_for_host(env, host, all_ports)},
+          {"routers", routers_for_host(env, host, all_ports)}};
 }
 
 }  // namespace nt::controller

@@ -4,13 +4,15 @@
 //
 //   GET /v2.0/neutrino/hosts/{host}/state
 //     -> {"host", "revision": R, "ports": [...], "networks": [...], "subnets": [...],
-//         "security_groups": [...], "tunnel_peers": [...], "dhcp_networks": [...]}
+//         "security_groups": [...], "tunnel_peers": [...], "dhcp_networks": [...],
+//         "routers": [...]}
 //     The desired state of one host: every port whose binding:host_id is the host, the
 //     networks of those ports (provider attributes, mtu) each with `remote_ports` (the
 //     network's ports bound elsewhere: host, that host's tunneling_ip, mac_address, fixed_ips
 //     — l2population's VTEP and MAC entries), their subnets, their security groups (with rules as
 //     stored), and the other hosts' Open vSwitch agents with a tunneling_ip (the tunnel mesh), and
-//     the networks this host's DHCP ports serve (dhcp.h). R was read before the snapshot, so the
+//     the networks this host's DHCP ports serve (dhcp.h), and the routers scheduled to this
+//     host's L3 agent (l3_agents.h). R was read before the snapshot, so the
 //     state holds at least every change up to R; following the feed from R can only repeat a
 //     change, never miss one.
 //

@@ -4,6 +4,7 @@
 
 #include "controller/ipam.h"
 #include "controller/l3.h"
+#include "controller/l3_agents.h"
 
 namespace nt::controller {
 namespace {
@@ -89,6 +90,9 @@ Json add_gateway(Env& env, const Json& router, const GatewayRequest& g) {
   Json spec = {{"network_id", g.network_id}, {"device_owner", kOwnerRouterGateway},
                {"device_id", router["id"]},  {"project_id", ""},
                {"admin_state_up", true},     {"name", ""}};
+  // A scheduled router's new port is bound to its L3 agent's host at once (l3_agents.h).
+  if (auto host = router_host(env, str_of(router, "id")); !host.empty())
+    spec["binding:host_id"] = host;
   if (!g.external_fixed_ips.is_null()) spec["fixed_ips"] = g.external_fixed_ips;
   Json port = create_service_port(env, spec);
   if (port["fixed_ips"].empty()) {
@@ -233,6 +237,8 @@ Json add_interface_by_subnet(Env& env, const Json& router, const std::string& su
                {"project_id", router["project_id"]},
                {"admin_state_up", true},
                {"name", ""}};
+  if (auto host = router_host(env, str_of(router, "id")); !host.empty())
+    spec["binding:host_id"] = host;
   Json port = create_service_port(env, spec);
   return interface_info(router, port, {subnet_id}, subnet_id);
 }
@@ -502,6 +508,7 @@ void delete_router(Env& env, const Json& cur) {
   }
   check_gateway_unused(env, cur);
   remove_gateway(env, cur);
+  l3_before_router_delete(env, cur);
 }
 
 Json add_router_interface(Env& env, const Json& router, const Json& body) {
@@ -511,6 +518,7 @@ Json add_router_interface(Env& env, const Json& router, const Json& body) {
   Json updated = router;
   stamp_update(updated);
   put_or_fail(env, "router", updated);
+  l3_after_router_write(env, updated);  // scheduled if it was not; the new port bound there
   return info;
 }
 

@@ -176,6 +176,57 @@ DhcpNetwork dhcp_network_of(const Json& j, const std::string& where) {
   return n;
 }
 
+HostRoute route_of(const Json& r, const std::string& where) {
+  object(r, where + ".routes[]");
+  return {str(r, "destination", where, true), str(r, "nexthop", where, true)};
+}
+
+RouterPortInfo router_port_of(const Json& j, const std::string& where) {
+  object(j, where);
+  RouterPortInfo p;
+  p.id = str(j, "id", where, true);
+  std::string w = where + " " + p.id;
+  p.mac_address = str(j, "mac_address", w);
+  p.network_id = str(j, "network_id", w);
+  p.device_owner = str(j, "device_owner", w);
+  p.fixed_ips = fixed_ips(j, w);
+  if (auto mtu = number(j, "mtu", w)) p.mtu = static_cast<int>(*mtu);
+  for (const auto& s : array(j, "subnets", w)) p.subnets.push_back(subnet_of(s, w + " subnet"));
+  return p;
+}
+
+FloatingIpInfo floating_ip_of(const Json& j, const std::string& where) {
+  object(j, where);
+  FloatingIpInfo f;
+  f.id = str(j, "id", where, true);
+  std::string w = where + " " + f.id;
+  f.floating_ip_address = str(j, "floating_ip_address", w, true);
+  f.fixed_ip_address = str(j, "fixed_ip_address", w);
+  f.port_id = str(j, "port_id", w);
+  f.status = str(j, "status", w);
+  return f;
+}
+
+RouterInfo router_of(const Json& j, const std::string& where) {
+  object(j, where);
+  RouterInfo r;
+  r.id = str(j, "id", where, true);
+  std::string w = where + " " + r.id;
+  r.name = str(j, "name", w);
+  r.admin_state_up = boolean(j, "admin_state_up", w, true);
+  r.enable_snat = boolean(j, "enable_snat", w, true);
+  auto gw = j.find("gw_port");
+  if (gw != j.end() && !gw->is_null()) r.gw_port = router_port_of(*gw, w + " gw_port");
+  for (const auto& p : array(j, "interfaces", w)) {
+    r.interfaces.push_back(router_port_of(p, w + " interface"));
+  }
+  for (const auto& rt : array(j, "routes", w)) r.routes.push_back(route_of(rt, w));
+  for (const auto& f : array(j, "floating_ips", w)) {
+    r.floating_ips.push_back(floating_ip_of(f, w + " floating ip"));
+  }
+  return r;
+}
+
 std::optional<int> port_bound(const Json& j, const char* key, const std::string& where) {
   auto n = number(j, key, where);
   if (n && *n > 65535) throw Bad{where + ": \"" + key + "\" is out of range"};
@@ -283,6 +334,9 @@ Result<HostState> parse_host_state(std::string_view json) {
     }
     for (const auto& n : array(j, "dhcp_networks", "document")) {
       s.dhcp_networks.push_back(dhcp_network_of(n, "dhcp network"));
+    }
+    for (const auto& r : array(j, "routers", "document")) {
+      s.routers.push_back(router_of(r, "router"));
     }
     return s;
   });

@@ -100,6 +100,37 @@ struct DhcpNetwork {
   bool operator==(const DhcpNetwork&) const = default;
 };
 
+// A port of a router scheduled to this host (network:router_interface: a qr- device holding the
+// subnet's gateway address; network:router_gateway: the qg- device on the external network).
+// `mtu` is the port's network's; `subnets` are the subnets of its fixed IPs (cidr, gateway_ip:
+// the external subnet's gateway is the router's default route).
+struct RouterPortInfo {
+  std::string id, mac_address, network_id, device_owner;
+  std::vector<FixedIp> fixed_ips;
+  int mtu = 1500;
+  std::vector<SubnetInfo> subnets;
+  bool operator==(const RouterPortInfo&) const = default;
+};
+
+// A floating IP associated through a router here: DNAT floating -> fixed, SNAT back.
+struct FloatingIpInfo {
+  std::string id, floating_ip_address, fixed_ip_address, port_id, status;
+  bool operator==(const FloatingIpInfo&) const = default;
+};
+
+// A router scheduled to this host's L3 agent (its qrouter-<id> namespace). Its ports are also
+// in HostState::ports (bound to this host), so the OVS agent tags them.
+struct RouterInfo {
+  std::string id, name;
+  bool admin_state_up = true;
+  bool enable_snat = true;  // external_gateway_info.enable_snat
+  std::optional<RouterPortInfo> gw_port;
+  std::vector<RouterPortInfo> interfaces;
+  std::vector<HostRoute> routes;  // the router's extra routes
+  std::vector<FloatingIpInfo> floating_ips;
+  bool operator==(const RouterInfo&) const = default;
+};
+
 // A rule of a group one of this host's ports is in (the API's security_group_rule body).
 struct SecurityGroupRule {
   std::string id, security_group_id;
@@ -138,6 +169,7 @@ struct HostState {
   std::vector<SecurityGroupRule> security_group_rules;
   std::vector<SecurityGroupMember> security_group_members;
   std::vector<DhcpNetwork> dhcp_networks;  // when this host runs a DHCP agent
+  std::vector<RouterInfo> routers;         // when this host runs an L3 agent
 
   const PortInfo* find_port(std::string_view id) const;
   const NetworkInfo* find_network(std::string_view id) const;

@@ -4,8 +4,9 @@
 # list/show/set/delete` shows them alive `:-)` and `XXX` after agent_down_time (10 s here), ports
 # bound through `openstack port create --host` get Neutron's OVS binding, a DHCP agent's report
 # schedules a subnet's network to it (its network:dhcp port at .2, `openstack network agent list
-# --network`), and a long-poll on /v2.0/neutrino/changes is answered as soon as a port is created while other
-# requests are still served.
+# --network`), an L3 agent's report schedules a router to it (`openstack network agent list
+# --router`, agent add/remove router --l3), and a long-poll on /v2.0/neutrino/changes is
+# answered as soon as a port is created while other requests are still served.
 # Usage: openstack_cli_agents.sh TOOLS_DIR. Exits 77 (skipped) without the openstack CLI or curl.
 set -uo pipefail
 tools=$1
@@ -140,6 +141,38 @@ os subnet delete dhcpsub || fail "subnet delete with a DHCP port"
 expect_eq "$(os port list --network dhcpnet -f value -c ID | wc -l)" 0 "DHCP port gone with the subnet"
 os network delete dhcpnet || fail "network delete dhcpnet"
 os network agent delete "$dhcp" || fail "dhcp agent delete"
+
+# L3 (controller/l3_agents.h): an L3 agent reports as neutrino-l3-agent does; a new router is
+# scheduled to it (`openstack network agent list --router`), removed from it and added back
+# (l3_agent_scheduler); another kind of agent is refused with Neutron's InvalidL3Agent.
+l3_report() {
+  curl -sf -X POST "$url/v2.0/neutrino/agent-report" -H 'Content-Type: application/json' \
+    -d '{"agent_state": {"agent_type": "L3 agent", "binary": "neutrino-l3-agent",
+         "host": "network1", "topic": "l3_agent", "availability_zone": "nova",
+         "start_flag": true, "configurations": {"agent_mode": "legacy", "routers": 0,
+         "ex_gw_ports": 0, "interfaces": 0, "floating_ips": 0}}}'
+}
+curl -s "$url/v2.0/extensions" | grep -q '"alias":"l3_agent_scheduler"' || fail "extension l3_agent_scheduler"
+l3=$(l3_report | val "['agent']['id']") || fail "l3 report"
+os router create l3router -f value -c id >/dev/null || fail "router create l3router"
+l3_report >/dev/null || fail "l3 report"
+out=$(os network agent list --router l3router -c ID -c "Agent Type" -c Host -c Alive -c Binary |
+  tr -s ' ') || fail "agent list --router"
+echo "$out" | grep -q "| $l3 | L3 agent | network1 | :-) | neutrino-l3-agent |" ||
+  fail "agent list --router: $out"
+expect_eq "$(os network agent list --agent-type l3 -f value -c ID)" "$l3" "list --agent-type l3"
+os network agent remove router --l3 "$l3" l3router || fail "agent remove router --l3"
+expect_eq "$(os network agent list --router l3router -f value -c ID)" "" "removed from the agent"
+os network agent add router --l3 "$l3" l3router || fail "agent add router --l3"
+expect_eq "$(os network agent list --router l3router -f value -c ID)" "$l3" "added to the agent"
+# (The CLI does not check this answer, as with Neutron: it exits 0; curl shows it.)
+rid=$(os router show l3router -f value -c id) || fail "router show l3router"
+err=$(curl -s -w ' %{http_code}' -X POST "$url/v2.0/agents/$ovs/l3-routers" \
+  -H 'Content-Type: application/json' -d "{\"router_id\": \"$rid\"}")
+{ grep -q '"type":"InvalidL3Agent"' <<<"$err" && grep -q 'is not a L3 Agent or has been disabled' \
+  <<<"$err" && grep -q ' 404$' <<<"$err"; } || fail "InvalidL3Agent: $err"
+os router delete l3router || fail "router delete l3router"
+os network agent delete "$l3" || fail "l3 agent delete"
 
 # The feed: a long-poll waits, other requests are served meanwhile, a commit answers it.
 state=$(curl -sf "$url/v2.0/neutrino/hosts/compute1/state") || fail "host state"

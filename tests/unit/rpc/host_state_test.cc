@@ -139,6 +139,74 @@ TEST(HostStateTest, BadDocumentsAreRefusedNamingTheMember) {
             "host state: tunnel peer: missing \"tunneling_ip\"");
 }
 
+// The routers scheduled to this host's L3 agent (controller/l3_agents.h writes them).
+const char kRouters[] = R"({"host": "network1", "revision": 7, "routers": [
+  {"id": "r1", "name": "router_100_101", "admin_state_up": true, "enable_snat": false,
+   "gw_port": {"id": "g1", "mac_address": "fa:16:3e:00:00:01", "network_id": "ext",
+               "device_owner": "network:router_gateway", "mtu": 1500,
+               "fixed_ips": [{"subnet_id": "es", "ip_address": "10.10.10.2"}],
+               "subnets": [{"id": "es", "cidr": "10.10.10.0/24", "gateway_ip": "10.10.10.1"}]},
+   "interfaces": [{"id": "i1", "mac_address": "fa:16:3e:00:00:02", "network_id": "n1",
+                   "device_owner": "network:router_interface", "mtu": 1450,
+                   "fixed_ips": [{"subnet_id": "s1", "ip_address": "172.16.100.1"}],
+                   "subnets": [{"id": "s1", "cidr": "172.16.100.0/24",
+                                "gateway_ip": "172.16.100.1"}]}],
+   "routes": [{"destination": "10.9.0.0/16", "nexthop": "172.16.100.9"}],
+   "floating_ips": [{"id": "f1", "floating_ip_address": "10.10.10.5",
+                     "fixed_ip_address": "172.16.100.4", "port_id": "p1", "status": "DOWN"}]},
+  {"id": "r2"}]})";
+
+TEST(HostStateTest, RoutersOfTheL3Agent) {
+  auto s = parse_host_state(kRouters);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(s->routers.size(), 2u);
+  const RouterInfo& r = s->routers[0];
+  EXPECT_EQ(r.id, "r1");
+  EXPECT_EQ(r.name, "router_100_101");
+  EXPECT_FALSE(r.enable_snat);
+  ASSERT_TRUE(r.gw_port.has_value());
+  EXPECT_EQ(r.gw_port->device_owner, "network:router_gateway");
+  EXPECT_EQ(r.gw_port->fixed_ips, (std::vector<FixedIp>{{"es", "10.10.10.2"}}));
+  ASSERT_EQ(r.gw_port->subnets.size(), 1u);
+  EXPECT_EQ(r.gw_port->subnets[0].gateway_ip, "10.10.10.1");
+  ASSERT_EQ(r.interfaces.size(), 1u);
+  EXPECT_EQ(r.interfaces[0].mtu, 1450);
+  EXPECT_EQ(r.interfaces[0].subnets[0].cidr, "172.16.100.0/24");
+  EXPECT_EQ(r.routes, (std::vector<HostRoute>{{"10.9.0.0/16", "172.16.100.9"}}));
+  ASSERT_EQ(r.floating_ips.size(), 1u);
+  EXPECT_EQ(r.floating_ips[0].floating_ip_address, "10.10.10.5");
+  EXPECT_EQ(r.floating_ips[0].fixed_ip_address, "172.16.100.4");
+  EXPECT_EQ(r.floating_ips[0].port_id, "p1");
+  // Absent members take defaults: a router without gateway, interfaces or routes.
+  const RouterInfo& bare = s->routers[1];
+  EXPECT_TRUE(bare.admin_state_up);
+  EXPECT_TRUE(bare.enable_snat);
+  EXPECT_FALSE(bare.gw_port.has_value());
+  EXPECT_TRUE(bare.interfaces.empty());
+  // No routers member: none.
+  auto none = parse_host_state(R"({"host": "h", "revision": 1})");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->routers.empty());
+}
+
+TEST(HostStateTest, BadRoutersAreRefusedNamingTheMember) {
+  auto msg = [](const std::string& routers) {
+    auto s = parse_host_state(R"({"host": "h", "revision": 1, "routers": )" + routers + "}");
+    return s.ok() ? std::string("accepted") : s.error().message;
+  };
+  EXPECT_EQ(msg(R"([{"name": "x"}])"), "host state: router: missing \"id\"");
+  EXPECT_EQ(msg(R"([{"id": "r", "enable_snat": "yes"}])"),
+            "host state: router r: \"enable_snat\" is not a boolean");
+  EXPECT_EQ(msg(R"([{"id": "r", "gw_port": []}])"), "host state: router r gw_port: not an object");
+  EXPECT_EQ(msg(R"([{"id": "r", "interfaces": [{"id": "i", "mtu": "x"}]}])"),
+            "host state: router r interface i: \"mtu\" is not a non-negative integer");
+  EXPECT_EQ(msg(R"([{"id": "r", "routes": [{"destination": "0.0.0.0/0"}]}])"),
+            "host state: router r: missing \"nexthop\"");
+  EXPECT_EQ(msg(R"([{"id": "r", "floating_ips": [{"id": "f"}]}])"),
+            "host state: router r floating ip f: missing \"floating_ip_address\"");
+  EXPECT_EQ(msg(R"({})"), "host state: document: \"routers\" is not an array");
+}
+
 TEST(FeedPageTest, ParsesChangesWithBodies) {
   auto p = parse_feed_page(R"({"revision": 7, "more": true, "resync": false, "changes": [
       {"revision": 6, "kind": "port", "id": "p1", "op": "put", "body": {"id": "p1"}},
