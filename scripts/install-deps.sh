@@ -10,7 +10,7 @@ PACKAGES=(
   tcpdump iproute2 iputils-ping busybox dnsmasq-base
   graphviz
   nlohmann-json3-dev
-  libcpp-httplib-dev libsqlite3-dev sqlite3 python3-openstackclient
+  libcpp-httplib-dev libssl-dev libsqlite3-dev sqlite3 python3-openstackclient
   libpq-dev postgresql
 )
 

@@ -6,6 +6,7 @@
 #include "common/addr.h"
 #include "common/strings.h"
 #include "common/vlog.h"
+#include "netstack/ipv4_addr.h"
 
 namespace nt::agent {
 namespace {
@@ -23,21 +24,6 @@ bool unlisted_owner(const std::string& owner) {
 bool router_interface_owner(const std::string& owner) {
   return owner == "network:router_interface" || owner == "network:router_interface_distributed" ||
          owner == "network:ha_router_replicated_interface";
-}
-
-struct Cidr {
-  uint32_t network = 0;
-  int prefix_len = 0;
-};
-
-std::optional<Cidr> parse_cidr(const std::string& text) {
-  size_t slash = text.find('/');
-  if (slash == std::string::npos) return std::nullopt;
-  auto addr = ipv4_parse(std::string_view(text).substr(0, slash));
-  auto len = parse_uint(std::string_view(text).substr(slash + 1), 8);
-  if (!addr || !len || *len > 32) return std::nullopt;
-  uint32_t mask = *len == 0 ? 0 : ~uint32_t{0} << (32 - *len);
-  return Cidr{*addr & mask, static_cast<int>(*len)};
 }
 
 // "host-10-0-1-3.openstacklocal" (Neutron's name without the DNS extension).
@@ -163,7 +149,7 @@ Result<DhcpNetworkPlan> plan_dhcp_network(const rpc::DhcpNetwork& net, const Dhc
   uint64_t lease_max = 0;
   for (const auto& s : net.subnets) {
     if (s.ip_version != 4 || !s.enable_dhcp) continue;
-    auto cidr = parse_cidr(s.cidr);
+    auto cidr = parse_ipv4_prefix(s.cidr);
     if (!cidr) return make_error("subnet " + s.id + ": cidr '" + s.cidr + "' is not IPv4");
     std::string ip = address_on(*own, s.id);
     if (ip.empty())
@@ -172,13 +158,13 @@ Result<DhcpNetworkPlan> plan_dhcp_network(const rpc::DhcpNetwork& net, const Dhc
     sp.id = s.id;
     sp.tag = "tag" + std::to_string(p.subnets.size());
     sp.cidr = s.cidr;
-    sp.network_address = ipv4_to_string(cidr->network);
-    sp.prefix_len = cidr->prefix_len;
+    sp.network_address = ipv4_to_string(cidr->network());
+    sp.prefix_len = cidr->len;
     sp.gateway_ip = s.gateway_ip;
     sp.dns_servers = s.dns_nameservers;
     sp.routes = subnet_routes(s, net, ip, o);
-    p.addresses.push_back(ip + "/" + std::to_string(cidr->prefix_len));
-    lease_max += uint64_t{1} << (32 - cidr->prefix_len);
+    p.addresses.push_back(ip + "/" + std::to_string(cidr->len));
+    lease_max += uint64_t{1} << (32 - cidr->len);
     p.subnets.push_back(std::move(sp));
   }
   if (o.force_metadata || o.enable_isolated_metadata) p.addresses.push_back(kMetadataCidr);

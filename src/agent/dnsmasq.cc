@@ -2,12 +2,11 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
 
 #include "common/files.h"
 #include "common/process.h"
-#include "common/strings.h"
 
 namespace nt::agent {
 namespace {
@@ -40,16 +39,7 @@ Status checked(const std::vector<std::string>& argv) {
 }  // namespace
 
 int dnsmasq_pid(const std::string& conf_dir) {
-  std::ifstream in(conf_dir + "/pid");
-  std::string text;
-  std::getline(in, text);
-  auto pid = parse_uint(trim(text), 31);
-  if (!pid || *pid <= 1) return 0;
-  // Still a dnsmasq (a pid reused since is never signalled).
-  std::ifstream comm("/proc/" + std::to_string(*pid) + "/comm");
-  std::string name;
-  std::getline(comm, name);
-  return name == "dnsmasq" ? static_cast<int>(*pid) : 0;
+  return std::max(pidfile_pid(conf_dir + "/pid", "dnsmasq"), 0);
 }
 
 DnsmasqDriver::DnsmasqDriver(std::string datapath_namespace)

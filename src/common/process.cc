@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 
 namespace nt {
 namespace {
@@ -125,6 +126,16 @@ Result<pid_t> spawn_background(const std::vector<std::string>& argv, const std::
   ::close(null_in);
   if (pid < 0) return make_error("fork: " + std::string(strerror(errno)));
   return pid;
+}
+
+pid_t pidfile_pid(const std::string& pidfile, const std::string& comm) {
+  std::ifstream in(pidfile);
+  long pid = 0;
+  if (!(in >> pid) || pid <= 1) return -1;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(f, name);
+  return name.rfind(comm, 0) == 0 ? static_cast<pid_t>(pid) : -1;
 }
 
 void stop_process(pid_t pid, int sig, int grace_ms) {

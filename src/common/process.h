@@ -33,6 +33,11 @@ Result<pid_t> spawn_background(const std::vector<std::string>& argv, const std::
 // Sends `sig`, waits up to `grace_ms` for the child to exit, then SIGKILL. Reaps it.
 void stop_process(pid_t pid, int sig, int grace_ms = 2000);
 
+// The process a pidfile names if it is still the program it was (its /proc/PID/comm starts
+// with `comm`: the kernel keeps 15 characters of it), so a pid reused since is never
+// signalled; -1 otherwise.
+pid_t pidfile_pid(const std::string& pidfile, const std::string& comm);
+
 // argv as a person would type it (words with spaces or quotes are single-quoted).
 std::string command_line(const std::vector<std::string>& argv);
 

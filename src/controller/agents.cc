@@ -146,15 +146,26 @@ void delete_agent(Env& env, const Json& cur) {
   }
 }
 
+std::vector<Json> schedulable_agents(Env& env, const std::string& agent_type,
+                                     const std::string& except_id) {
+  std::vector<Json> out;
+  for (auto& a : list_or_fail(env, "agent")) {
+    if (str_of(a, "agent_type") != agent_type || !a.value("admin_state_up", true) ||
+        str_of(a, "id") == except_id || is_down(env.config, env.now, a)) {
+      continue;
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 Json agent_view(const ServerConfig& config, std::time_t now, Json body) {
   body["alive"] = !is_down(config, now, body);
   return body;
 }
 
 ReportResult report_agent(Env& env, std::time_t now, const Json& report) {
-  if (!env.ctx.is_admin) {
-    throw Fault(403, "PolicyNotAuthorized", "(rule:report_state) is disallowed by policy");
-  }
+  require_admin(env.ctx, "report_state");
   check_report(report);
   std::string stamp = agent_timestamp(now);
   auto cur = find_agent(env, report["agent_type"], report["host"]);
@@ -189,9 +200,7 @@ ReportResult report_agent(Env& env, std::time_t now, const Json& report) {
 }
 
 Json update_devices(Env& env, const Json& in) {
-  if (!env.ctx.is_admin) {
-    throw Fault(403, "PolicyNotAuthorized", "(rule:update_device_list) is disallowed by policy");
-  }
+  require_admin(env.ctx, "update_device_list");
   if (!in.is_object() || !in.contains("host") || !in["host"].is_string()) {
     throw bad_request("Body of device status must be an object with a 'host'");
   }

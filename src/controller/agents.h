@@ -16,6 +16,7 @@
 
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "controller/resource.h"
 
@@ -28,6 +29,10 @@ Json update_agent(Env& env, Json cur, const Json& in);
 void delete_agent(Env& env, const Json& cur);
 // The stored row as clients see it at `now`: `alive` filled in.
 Json agent_view(const ServerConfig& config, std::time_t now, Json body);
+// The agents of `agent_type` a scheduler may choose (DHCP networks, routers): alive at
+// env.now and admin-up; `except_id`: an agent being deleted.
+std::vector<Json> schedulable_agents(Env& env, const std::string& agent_type,
+                                     const std::string& except_id = "");
 
 struct ReportResult {
   Json agent;         // the stored row

@@ -611,9 +611,7 @@ void check_feed_access(const ApiRequest& req, const Context& ctx) {
   if (req.method != "GET") {
     throw Fault(405, "HTTPMethodNotAllowed", "The method " + req.method + " is not allowed.");
   }
-  if (!ctx.is_admin) {
-    throw Fault(403, "PolicyNotAuthorized", "(rule:get_neutrino_feed) is disallowed by policy");
-  }
+  require_admin(ctx, "get_neutrino_feed");
 }
 
 // A non-negative decimal query parameter, or `def` when absent; 400 when malformed.

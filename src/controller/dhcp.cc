@@ -1,6 +1,8 @@
 // DHCP agents' networks and ports (dhcp.h).
 #include "controller/dhcp.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -17,44 +19,6 @@ namespace nt::controller {
 namespace {
 
 constexpr const char* kNamespaceDns = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";  // RFC 4122
-
-// SHA-1 (FIPS 180-4), only for uuid5: nothing here is a security boundary.
-std::array<uint8_t, 20> sha1(const std::string& msg) {
-  uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  std::string m = msg;
-  const uint64_t bits = static_cast<uint64_t>(msg.size()) * 8;
-  m.push_back(static_cast<char>(0x80));
-  while (m.size() % 64 != 56) m.push_back('\0');
-  for (int i = 7; i >= 0; --i) m.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
-  auto rol = [](uint32_t x, int n) { return (x << n) | (x >> (32 - n)); };
-  for (size_t off = 0; off < m.size(); off += 64) {
-    uint32_t w[80];
-    for (int i = 0; i < 16; ++i) {
-      const auto* p = reinterpret_cast<const uint8_t*>(m.data() + off + 4 * i);
-      w[i] = uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
-    }
-    for (int i = 16; i < 80; ++i) w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-    for (int i = 0; i < 80; ++i) {
-      uint32_t f, k;
-      if (i < 20) {
-        f = (b & c) | (~b & d), k = 0x5A827999;
-      } else if (i < 40) {
-        f = b ^ c ^ d, k = 0x6ED9EBA1;
-      } else if (i < 60) {
-        f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
-      } else {
-        f = b ^ c ^ d, k = 0xCA62C1D6;
-      }
-      uint32_t t = rol(a, 5) + f + e + k + w[i];
-      e = d, d = c, c = rol(b, 30), b = a, a = t;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
-  }
-  std::array<uint8_t, 20> out{};
-  for (int i = 0; i < 20; ++i) out[i] = static_cast<uint8_t>(h[i / 4] >> (24 - 8 * (i % 4)));
-  return out;
-}
 
 bool is_dhcp_port(const Json& p) { return str_of(p, "device_owner") == kOwnerDhcp; }
 
@@ -99,11 +63,7 @@ using Load = std::map<std::string, int>;
 
 Load alive_dhcp_agents(Env& env) {
   Load load;
-  for (auto& a : list_or_fail(env, "agent")) {
-    if (str_of(a, "agent_type") != kDhcpAgentType || !a.value("admin_state_up", true)) continue;
-    const std::string host = str_of(a, "host");
-    if (agent_view(env.config, env.now, std::move(a))["alive"] == true) load[host];
-  }
+  for (const auto& a : schedulable_agents(env, kDhcpAgentType)) load[str_of(a, "host")];
   return load;
 }
 
@@ -207,13 +167,6 @@ int schedule(Env& env, const std::string& only = "") {
   return made;
 }
 
-void require_admin(const Context& ctx, const char* rule) {
-  if (!ctx.is_admin) {
-    throw Fault(403, "PolicyNotAuthorized",
-                std::string("(rule:") + rule + ") is disallowed by policy");
-  }
-}
-
 }  // namespace
 
 std::string uuid5(const std::string& ns, const std::string& name) {
@@ -223,7 +176,12 @@ std::string uuid5(const std::string& ns, const std::string& name) {
     bytes.push_back(static_cast<char>(std::stoi(ns.substr(i, 2), nullptr, 16)));
     ++i;
   }
-  auto h = sha1(bytes + name);
+  std::string msg = bytes + name;
+  std::array<uint8_t, EVP_MAX_MD_SIZE> h{};
+  unsigned int len = 0;
+  if (EVP_Digest(msg.data(), msg.size(), h.data(), &len, EVP_sha1(), nullptr) != 1 || len != 20) {
+    throw Fault(500, "InternalError", "uuid5: SHA-1 is not available");
+  }
   h[6] = static_cast<uint8_t>((h[6] & 0x0f) | 0x50);  // version 5
   h[8] = static_cast<uint8_t>((h[8] & 0x3f) | 0x80);  // variant RFC 4122
   std::string out;

@@ -12,11 +12,6 @@ namespace {
 
 [[noreturn]] void internal(const Error& e) { throw Fault(500, "InternalError", e.message); }
 
-void require_admin(const Context& ctx, const std::string& rule) {
-  if (!ctx.is_admin)
-    throw Fault(403, "PolicyNotAuthorized", "(rule:" + rule + ") is disallowed by policy");
-}
-
 std::optional<Json> get_row(Env& env, const std::string& kind, const std::string& id) {
   auto r = env.txn.get(kind, id);
   if (!r) internal(r.error());
@@ -40,10 +35,8 @@ using Candidates = std::map<std::string, Candidate>;  // by host: ties go to the
 // `except`: an agent being deleted.
 Candidates alive_l3_agents(Env& env, const std::string& except = "") {
   Candidates out;
-  for (auto& a : list_or_fail(env, "agent")) {
-    if (!is_l3_agent(a) || !a.value("admin_state_up", true) || str_of(a, "id") == except) continue;
-    const std::string host = str_of(a, "host"), id = str_of(a, "id");
-    if (agent_view(env.config, env.now, std::move(a))["alive"] == true) out[host] = {id, 0};
+  for (const auto& a : schedulable_agents(env, kL3AgentType, except)) {
+    out[str_of(a, "host")] = {str_of(a, "id"), 0};
   }
   for (const auto& b : list_or_fail(env, kL3BindingKind)) {
     auto it = out.find(str_of(b, "host"));

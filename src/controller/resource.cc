@@ -222,6 +222,12 @@ bool visible(Env& env, const std::string& kind, const Json& body) {
   return net && net->has_value() && visible(env.ctx, **net);
 }
 
+void require_admin(const Context& ctx, const std::string& rule) {
+  if (!ctx.is_admin) {
+    throw Fault(403, "PolicyNotAuthorized", "(rule:" + rule + ") is disallowed by policy");
+  }
+}
+
 void check_owner(const Context& ctx, const std::string& action, const std::string& kind,
                  const Json& body) {
   if (ctx.is_admin || body.value("project_id", "") == ctx.project_id) return;

@@ -79,6 +79,8 @@ Json get_visible(Env& env, const ResourceInfo& info, const std::string& id);
 bool visible(const Context& ctx, const Json& body);
 // The same, for a stored resource of `kind` (a subnet is visible with its shared network).
 bool visible(Env& env, const std::string& kind, const Json& body);
+// Admin only: Neutron's 403 PolicyNotAuthorized "(rule:<rule>) is disallowed by policy".
+void require_admin(const Context& ctx, const std::string& rule);
 // Only an admin or the owner may change or delete what others can merely see (a shared
 // network): Neutron's 403 "(rule:<action>_<kind>) is disallowed by policy".
 void check_owner(const Context& ctx, const std::string& action, const std::string& kind,

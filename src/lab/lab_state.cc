@@ -17,18 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The process a pidfile names, if it is still one of ours (its name starts with `comm`: the
-// kernel keeps 15 characters of it), so a pid reused since is never signalled.
-pid_t pidfile_pid(const std::string& pidfile, const std::string& comm) {
-  std::ifstream in(pidfile);
-  long pid = 0;
-  if (!(in >> pid) || pid <= 1) return -1;
-  std::ifstream f("/proc/" + std::to_string(pid) + "/comm");
-  std::string name;
-  std::getline(f, name);
-  return name.rfind(comm, 0) == 0 ? static_cast<pid_t>(pid) : -1;
-}
-
 // The daemon whose pidfile is in `rundir`, if that process is still a neutrino-vswitchd.
 pid_t daemon_pid(const std::string& rundir) {
   return pidfile_pid(rundir + "/neutrino-vswitchd.pid", "neutrino-vswit");

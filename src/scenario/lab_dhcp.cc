@@ -1,7 +1,7 @@
 #include "scenario/lab_dhcp.h"
 
 #include "common/addr.h"
-#include "common/strings.h"
+#include "netstack/ipv4_addr.h"
 
 namespace nt::scenario_internal {
 namespace {
@@ -12,18 +12,13 @@ Result<uint32_t> address(const std::string& text, const std::string& what) {
   return *a;
 }
 
-// "10.0.0.0/24" -> route.
+// "10.0.0.0/24" via "10.0.0.1" -> route.
 Result<ClasslessRoute> route(const agent::DhcpRoute& r) {
-  size_t slash = r.destination.find('/');
-  auto len = slash == std::string::npos
-                 ? std::nullopt
-                 : parse_uint(std::string_view(r.destination).substr(slash + 1), 8);
-  if (!len || *len > 32) return make_error("route '" + r.destination + "' is not a CIDR");
-  auto dst = address(r.destination.substr(0, slash), "route");
-  if (!dst.ok()) return dst.error();
+  auto dst = parse_ipv4_prefix(r.destination);
+  if (!dst.ok()) return make_error("route '" + r.destination + "' is not a CIDR");
   auto via = address(r.nexthop, "next hop");
   if (!via.ok()) return via.error();
-  return ClasslessRoute{*dst, static_cast<uint8_t>(*len), *via};
+  return ClasslessRoute{dst->addr, dst->len, *via};
 }
 
 }  // namespace
@@ -41,12 +36,12 @@ Result<DhcpServerConfig> dhcp_server_config(const agent::DhcpNetworkPlan& plan,
   c.server_address = *server;
   c.prefix_len = static_cast<uint8_t>(s.prefix_len);
   c.static_only = true;
-  uint32_t mask = s.prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - s.prefix_len);
   for (const auto& h : plan.hosts) {
     auto ip = address(h.ip, "host address");
     auto mac = MacAddr::parse(h.mac);
     if (!ip.ok() || !mac) return make_error("host '" + h.mac + "," + h.ip + "' is malformed");
-    if ((*ip & mask) != (*server & mask) || *ip == *server) continue;  // another subnet; itself
+    // Another subnet's address, or the server's own.
+    if (!in_prefix(*ip, *server, c.prefix_len) || *ip == *server) continue;
     c.static_hosts.push_back({*mac, *ip});
   }
   if (!s.gateway_ip.empty()) {
