@@ -36,6 +36,12 @@ void clear_orig(CtMeta& m) {
   m.orig_tp_src = m.orig_tp_dst = 0;
 }
 
+// The metadata's connection is used again only for a packet of its protocol (OVS checks
+// the IP protocol too): a stale pointer must not rewrite another kind of packet.
+bool same_proto(const Conn& c, const FlowKey& key) {
+  return c.key[0].proto == key.nw_proto && c.key[0].ipv6 == (key.dl_type == kEthTypeIpv6);
+}
+
 // OVS's conn_update_state(): the packet's flags from its connection; true if the
 // connection must be replaced by a new one (a SYN on a closed TCP connection).
 bool update_state(Table& t, Conn& c, const Ctx& ctx, bool reply, uint8_t& st) {
@@ -161,7 +167,7 @@ CtDrop Conntrack::execute(Packet& pkt, FlowKey& key, const HeaderOffsets& ofs, c
   ct::Exec x{t, pkt, key, a, {}, 0};
   bool same_zone = (m.state & kCsTrk) && m.zone == a.zone;
   Conn* c = static_cast<Conn*>(const_cast<void*>(m.conn));
-  if (same_zone && c && c->in_use && !(m.state & kCsInv) && !a.force) {
+  if (same_zone && c && c->in_use && !(m.state & kCsInv) && !a.force && same_proto(*c, key)) {
     // Already tracked here (OVS's process_one_fast): NAT if not done yet, mark, label.
     t.count(CtCounter::kFastPath);
     x.st = m.state;

@@ -226,5 +226,21 @@ TEST(ConntrackNat, ForceRecommitsInThisDirection) {
             "sport=1,dport=2)\n");
 }
 
+// The fast path trusts the connection in the packet's metadata only for a packet of its
+// protocol: a stale pointer (the fuzzer found one: a GRE connection's metadata on a TCP
+// packet) must not rewrite the addresses without the TCP checksum.
+TEST(ConntrackNat, StaleMetadataOfAnotherProtocolIsNotTheFastPath) {
+  CtRun r;
+  frame(r.pkt, kHostA, kHostB, 47, std::vector<uint8_t>(8, 0));
+  EXPECT_EQ(r.run(with_nat(commit(3), snat(kPub, kPub))), kCsNew | kCsTrk | kCsSnat);
+  ASSERT_NE(r.meta.conn, nullptr);
+  uint64_t fast = r.ct.counter(CtCounter::kFastPath);
+  frame(r.pkt, v4(10, 0, 0, 7), kHostB, kIpProtoTcp, tcp_l4(40000, 80, kSyn, 1, 0));
+  EXPECT_EQ(r.run(nat_only(3), true), kCsNew | kCsTrk);
+  EXPECT_EQ(r.ct.counter(CtCounter::kFastPath), fast);
+  EXPECT_EQ(l3_word(r.pkt, 12), ip4(10, 0, 0, 7));
+  EXPECT_TRUE(checksums_ok(r.pkt));
+}
+
 }  // namespace
 }  // namespace nt::testing
