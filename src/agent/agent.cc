@@ -254,6 +254,58 @@ bool Agent::member_moved(const std::string& id, const Json& body) const {
 // (and, with l2population, their ports elsewhere), tunnel endpoints of other agents. Everything
 // else (other hosts' ports, routers, heartbeats) leaves the host state as it is, so a hundred
 // agents do not each fetch their state on every change of the cloud.
+Agent::Relevance Agent::relevance(const rpc::Change& c) const {
+  if (!state_) return Relevance::kState;
+  return relevant(c) ? (remote_port_change(c) ? Relevance::kRemotePort : Relevance::kState)
+                     : Relevance::kNone;
+}
+
+// A port change that matters here only as l2population's remote port (another host's port in
+// one of our networks): what relevant() accepts last for ports.
+bool Agent::remote_port_change(const rpc::Change& c) const {
+  if (c.kind != "port" || !config_.l2_population || state_->find_port(c.id)) return false;
+  Json body = c.body.empty() ? Json() : Json::parse(c.body, nullptr, false);
+  auto str = [&](const char* key) {
+    auto it = body.is_object() ? body.find(key) : body.end();
+    return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (dhcp_ && dhcp_serves_port(c.id, str("network_id"))) return false;
+  if (config_.firewall_driver != "noop" && member_moved(c.id, body)) return false;
+  return !body.is_object() || str("binding:host_id") != config_.host;
+}
+
+// Patches the host state's remote ports from the feed's port body, as Neutron's l2population
+// fdb_add / fdb_update / fdb_remove do, instead of fetching the whole host state: a port booting
+// on one host is then one host state fetch (its own), not one per agent sharing the network.
+// False when the body cannot be applied (the caller fetches the state).
+bool Agent::patch_remote_port(const rpc::Change& c) {
+  auto same = [&](const rpc::RemotePort& r) { return r.id == c.id; };
+  if (c.body.empty()) {
+    for (auto& n : state_->networks) std::erase_if(n.remote_ports, same);
+    dirty_ = true;
+    return true;
+  }
+  auto p = rpc::parse_port(c.body);
+  if (!p) return false;
+  rpc::NetworkInfo* net = nullptr;
+  for (auto& n : state_->networks) {
+    if (n.id == p->network_id) net = &n;
+  }
+  if (!net) return false;
+  rpc::RemotePort r{p->id, p->host, p->mac_address, p->device_owner, p->fixed_ips};
+  auto it = std::find_if(net->remote_ports.begin(), net->remote_ports.end(), same);
+  if (p->host.empty() || p->host == config_.host) {
+    if (it != net->remote_ports.end()) net->remote_ports.erase(it);
+  } else if (it != net->remote_ports.end()) {
+    *it = std::move(r);
+  } else {
+    net->remote_ports.push_back(std::move(r));
+  }
+  ++stats_.remote_patches;
+  dirty_ = true;
+  return true;
+}
+
 bool Agent::relevant(const rpc::Change& c) const {
   if (!state_) return true;
   Json body = c.body.empty() ? Json() : Json::parse(c.body, nullptr, false);
@@ -308,7 +360,11 @@ Result<bool> Agent::poll_server() {
     auto page = client_->changes(revision_, 0);
     if (!page) return page.error();
     if (page->resync) return fetch_state();
-    for (const auto& c : page->changes) refetch |= relevant(c);
+    for (const auto& c : page->changes) {
+      if (refetch) break;  // the whole state comes anyway
+      Relevance r = relevance(c);
+      refetch = r == Relevance::kState || (r == Relevance::kRemotePort && !patch_remote_port(c));
+    }
     revision_ = page->revision;
     if (!page->more) break;
   }

@@ -406,9 +406,14 @@ TEST_F(AgentIntegration, L2populationFollowsTheRemotePorts) {
   settle();
   EXPECT_EQ(status(p1["id"]), "ACTIVE");
   EXPECT_EQ(n1_.get("Interface", "vxlan-0a000002", "type"), "");  // nobody else on the network
+  // node2's port reaches node1 as a patch of its remote ports (Neutron's fdb_add), not as a
+  // fetch of node1's whole host state.
+  uint64_t syncs = a1_->stats().syncs, patches = a1_->stats().remote_patches;
   Json p2 = create_port(net, "node2");
   plug(n2_, p2);
   settle();
+  EXPECT_EQ(a1_->stats().syncs, syncs);
+  EXPECT_GT(a1_->stats().remote_patches, patches);
   EXPECT_EQ(n1_.get("Interface", "vxlan-0a000002", "type"), "vxlan");
   EXPECT_EQ(n2_.get("Interface", "vxlan-0a000001", "type"), "vxlan");
   std::string mac2 = p2["mac_address"], ip2 = p2["fixed_ips"][0]["ip_address"];
