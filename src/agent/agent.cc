@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -256,54 +257,94 @@ bool Agent::member_moved(const std::string& id, const Json& body) const {
 // agents do not each fetch their state on every change of the cloud.
 Agent::Relevance Agent::relevance(const rpc::Change& c) const {
   if (!state_) return Relevance::kState;
-  return relevant(c) ? (remote_port_change(c) ? Relevance::kRemotePort : Relevance::kState)
-                     : Relevance::kNone;
+  if (!relevant(c)) return Relevance::kNone;
+  return port_patchable(c) ? Relevance::kPatch : Relevance::kState;
 }
 
-// A port change that matters here only as l2population's remote port (another host's port in
-// one of our networks): what relevant() accepts last for ports.
-bool Agent::remote_port_change(const rpc::Change& c) const {
-  if (c.kind != "port" || !config_.l2_population || state_->find_port(c.id)) return false;
-  Json body = c.body.empty() ? Json() : Json::parse(c.body, nullptr, false);
-  auto str = [&](const char* key) {
-    auto it = body.is_object() ? body.find(key) : body.end();
-    return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  if (dhcp_ && dhcp_serves_port(c.id, str("network_id"))) return false;
-  if (config_.firewall_driver != "noop" && member_moved(c.id, body)) return false;
-  return !body.is_object() || str("binding:host_id") != config_.host;
-}
-
-// Patches the host state's remote ports from the feed's port body, as Neutron's l2population
-// fdb_add / fdb_update / fdb_remove do, instead of fetching the whole host state: a port booting
-// on one host is then one host state fetch (its own), not one per agent sharing the network.
-// False when the body cannot be applied (the caller fetches the state).
-bool Agent::patch_remote_port(const rpc::Change& c) {
-  auto same = [&](const rpc::RemotePort& r) { return r.id == c.id; };
-  if (c.body.empty()) {
-    for (auto& n : state_->networks) std::erase_if(n.remote_ports, same);
-    dirty_ = true;
-    return true;
-  }
+// Whether a port change can be applied to the host state from the feed's body alone: another
+// host's port (l2population's remote ports, remote-group members, DHCP-served ports); a port here
+// (not a network: service port of the DHCP and L3 roles) on a network we have whose groups'
+// rules we already hold. A port of ours going away or moving, one on a network new here or in a
+// group new here takes the whole state.
+bool Agent::port_patchable(const rpc::Change& c) const {
+  if (c.kind != "port") return false;
+  const rpc::PortInfo* mine = state_->find_port(c.id);
+  if (c.body.empty()) return !mine;  // deleted: a remote or DHCP-served port
   auto p = rpc::parse_port(c.body);
-  if (!p) return false;
-  rpc::NetworkInfo* net = nullptr;
-  for (auto& n : state_->networks) {
-    if (n.id == p->network_id) net = &n;
-  }
-  if (!net) return false;
-  rpc::RemotePort r{p->id, p->host, p->mac_address, p->device_owner, p->fixed_ips};
-  auto it = std::find_if(net->remote_ports.begin(), net->remote_ports.end(), same);
-  if (p->host.empty() || p->host == config_.host) {
-    if (it != net->remote_ports.end()) net->remote_ports.erase(it);
-  } else if (it != net->remote_ports.end()) {
-    *it = std::move(r);
+  if (!p || !state_->find_network(p->network_id)) return false;
+  if (mine && p->host != config_.host) return false;  // moved away or unbound
+  if (p->host != config_.host) return true;
+  if (p->device_owner.rfind("network:", 0) == 0) return false;
+  if (config_.firewall_driver == "noop") return true;
+  auto held = [&](const std::string& g) {  // some port here is in the group: its rules are here
+    return std::any_of(state_->ports.begin(), state_->ports.end(), [&](const rpc::PortInfo& q) {
+      return std::find(q.security_groups.begin(), q.security_groups.end(), g) !=
+             q.security_groups.end();
+    });
+  };
+  return std::all_of(p->security_groups.begin(), p->security_groups.end(), held);
+}
+
+namespace {
+
+template <typename T, typename Pred>
+void put_or_erase(std::vector<T>& v, Pred same, std::optional<T> item) {
+  auto it = std::find_if(v.begin(), v.end(), same);
+  if (!item) {
+    if (it != v.end()) v.erase(it);
+  } else if (it != v.end()) {
+    *it = std::move(*item);
   } else {
-    net->remote_ports.push_back(std::move(r));
+    v.push_back(std::move(*item));
   }
-  ++stats_.remote_patches;
+}
+
+}  // namespace
+
+// Applies a patchable port change (port_patchable) to the host state, as Neutron's agents take
+// port_update and l2population's fdb_add / fdb_update / fdb_remove: the port here, the network's
+// remote ports, the DHCP-served network's ports. A port booting is then no host state fetch at
+// all, where each agent sharing its network used to fetch its whole state.
+void Agent::patch_port(const rpc::Change& c) {
+  std::optional<rpc::PortInfo> p;
+  if (!c.body.empty()) p = *rpc::parse_port(c.body);  // port_patchable parsed it
+  auto same_id = [&](const auto& x) { return x.id == c.id; };
+  bool here = p && p->host == config_.host;
+  if (here) put_or_erase(state_->ports, same_id, p);
+  for (auto& n : state_->networks) {
+    if (p && n.id != p->network_id) continue;
+    std::optional<rpc::RemotePort> r;
+    if (p && !here && !p->host.empty()) {
+      r = rpc::RemotePort{p->id, p->host, p->mac_address, p->device_owner, p->fixed_ips};
+    }
+    put_or_erase(n.remote_ports, same_id, r);
+  }
+  for (auto& n : state_->dhcp_networks) {
+    if (p && n.id != p->network_id) continue;
+    std::optional<rpc::DhcpPort> d;
+    if (p) {
+      d = rpc::DhcpPort{p->id,        p->mac_address,    p->device_owner,
+                        p->device_id, p->admin_state_up, p->fixed_ips};
+    }
+    put_or_erase(n.ports, same_id, d);
+  }
+  std::set<std::string> remote_groups;  // Neutron's sg_member_ips: ports in these groups
+  for (const auto& r : state_->security_group_rules) {
+    if (!r.remote_group_id.empty()) remote_groups.insert(r.remote_group_id);
+  }
+  std::optional<rpc::SecurityGroupMember> m;
+  if (p && std::any_of(p->security_groups.begin(), p->security_groups.end(),
+                       [&](const std::string& g) { return remote_groups.count(g) > 0; })) {
+    m = rpc::SecurityGroupMember{p->id, p->mac_address, p->security_groups, {}};
+    for (const auto& f : p->fixed_ips) m->ips.push_back(f.ip_address);
+    for (const auto& a : p->allowed_address_pairs) m->ips.push_back(a.ip_address);
+  }
+  put_or_erase(
+      state_->security_group_members,
+      [&](const rpc::SecurityGroupMember& x) { return x.port_id == c.id; }, m);
+  state_->revision = std::max(state_->revision, c.revision);
+  ++stats_.port_patches;
   dirty_ = true;
-  return true;
 }
 
 bool Agent::relevant(const rpc::Change& c) const {
@@ -363,7 +404,8 @@ Result<bool> Agent::poll_server() {
     for (const auto& c : page->changes) {
       if (refetch) break;  // the whole state comes anyway
       Relevance r = relevance(c);
-      refetch = r == Relevance::kState || (r == Relevance::kRemotePort && !patch_remote_port(c));
+      if (r == Relevance::kPatch) patch_port(c);
+      refetch = r == Relevance::kState;
     }
     revision_ = page->revision;
     if (!page->more) break;

@@ -56,8 +56,8 @@ struct AgentStats {
   uint64_t flow_mods = 0;   // delete_strict + add lines in them
   uint64_t devices_up = 0, devices_down = 0;
   uint64_t reports = 0;
-  uint64_t node_restarts = 0;   // daemon restarts noticed (db/seqno instance or canary)
-  uint64_t remote_patches = 0;  // l2population remote ports patched from the feed
+  uint64_t node_restarts = 0;  // daemon restarts noticed (db/seqno instance or canary)
+  uint64_t port_patches = 0;   // port changes applied from the feed's body (no state fetch)
 };
 
 class Agent {
@@ -105,12 +105,12 @@ class Agent {
                            bool own_all);
   Result<bool> report_devices(const Plan& plan);
   std::string configurations_json() const;
-  // What a feed change means here: nothing, a remote port to patch in place, or a new state.
-  enum class Relevance { kNone, kRemotePort, kState };
+  // What a feed change means here: nothing, a port to patch in place, or a new state.
+  enum class Relevance { kNone, kPatch, kState };
   Relevance relevance(const rpc::Change& c) const;
   bool relevant(const rpc::Change& c) const;
-  bool remote_port_change(const rpc::Change& c) const;
-  bool patch_remote_port(const rpc::Change& c);
+  bool port_patchable(const rpc::Change& c) const;
+  void patch_port(const rpc::Change& c);
   bool dhcp_serves_port(const std::string& id, const std::string& network_id) const;
   bool relevant_rule(const std::string& id, const std::string& group) const;
   bool member_moved(const std::string& id, const nlohmann::json& body) const;

@@ -408,13 +408,23 @@ TEST_F(AgentIntegration, L2populationFollowsTheRemotePorts) {
   EXPECT_EQ(n1_.get("Interface", "vxlan-0a000002", "type"), "");  // nobody else on the network
   // node2's port reaches node1 as a patch of its remote ports (Neutron's fdb_add), not as a
   // fetch of node1's whole host state.
-  uint64_t syncs = a1_->stats().syncs, patches = a1_->stats().remote_patches;
+  uint64_t syncs = a1_->stats().syncs, patches = a1_->stats().port_patches;
   Json p2 = create_port(net, "node2");
   plug(n2_, p2);
   settle();
   EXPECT_EQ(a1_->stats().syncs, syncs);
-  EXPECT_GT(a1_->stats().remote_patches, patches);
+  EXPECT_GT(a1_->stats().port_patches, patches);
   EXPECT_EQ(n1_.get("Interface", "vxlan-0a000002", "type"), "vxlan");
+  // A second instance on node1's network: node1 takes its own port from the feed too, wires
+  // it and reports it up; node2 learns it as a remote port. Nobody fetches a state.
+  uint64_t syncs2 = a2_->stats().syncs;
+  Json p3 = create_port(net, "node1");
+  plug(n1_, p3);
+  settle();
+  EXPECT_EQ(status(p3["id"]), "ACTIVE");
+  EXPECT_EQ(a1_->stats().syncs, syncs);
+  EXPECT_EQ(a2_->stats().syncs, syncs2);
+  EXPECT_TRUE(has_flow(n2_, "br-tun", "dl_dst=" + p3["mac_address"].get<std::string>()));
   EXPECT_EQ(n2_.get("Interface", "vxlan-0a000001", "type"), "vxlan");
   std::string mac2 = p2["mac_address"], ip2 = p2["fixed_ips"][0]["ip_address"];
   EXPECT_TRUE(has_flow(n1_, "br-tun", "table=20, priority=2,dl_vlan=1,dl_dst=" + mac2));
