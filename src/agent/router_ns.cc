@@ -1,5 +1,7 @@
 #include "agent/router_ns.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -113,6 +115,31 @@ std::vector<std::pair<std::string, std::string>> parse_gateway_routes(const std:
 RouterNamespaceDriver::RouterNamespaceDriver(std::string datapath_namespace)
     : datapath_ns_(std::move(datapath_namespace)) {}
 
+RouterNamespaceDriver::~RouterNamespaceDriver() {
+  reap_announcements();
+  for (pid_t pid : arpings_) stop_process(pid, SIGTERM, 200);
+}
+
+void RouterNamespaceDriver::reap_announcements() {
+  std::erase_if(arpings_, [](pid_t pid) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    return r == pid || r < 0;
+  });
+}
+
+// One gratuitous ARP for `ip` on `dev`, in the background; a failure to start it is logged.
+void RouterNamespaceDriver::announce(const std::string& ns, const std::string& dev,
+                                     const std::string& ip) {
+  auto pid = spawn_background(exec_in(ns, {"arping", "-U", "-I", dev, "-c", "1", "-w", "2", ip}),
+                              "/dev/null");
+  if (!pid) {
+    log_warn(ns + ": gratuitous ARP for " + ip + " on " + dev + ": " + pid.error().message);
+    return;
+  }
+  arpings_.push_back(*pid);
+}
+
 std::string RouterNamespaceDriver::datapath_target() const {
   return datapath_ns_.empty() ? std::to_string(::getpid()) : datapath_ns_;
 }
@@ -163,7 +190,10 @@ Status RouterNamespaceDriver::wire_device(const RouterPlan& plan, const RouterDe
       std::string ip = a.substr(0, a.size() - 3);
       for (const char* flag : {"-d", "-s"}) {
         auto r = run_process(exec_in(ns, {"conntrack", "-D", flag, ip}));
-        if (!r) return r.error();
+        if (!r) {  // no conntrack tool: the entries expire by themselves
+          log_warn(ns + ": " + r.error().message);
+          break;
+        }
         if (r->exit_code != 0 && r->output.find("0 flow entries") == std::string::npos) {
           return make_error(command_line(exec_in(ns, {"conntrack", "-D", flag, ip})) + ": " +
                             std::string(trim(r->output)));
@@ -205,13 +235,8 @@ Status RouterNamespaceDriver::enable(const RouterPlan& plan) {
   for (const auto& d : plan.devices) NT_TRY(wire_device(plan, d, added));
   NT_TRY(converge_routes(plan));
   NT_TRY(checked(exec_in(ns, {"iptables-restore"}), iptables_restore_input(plan)));
-  for (const auto& [dev, ip] : added) {
-    auto r = run_process(exec_in(ns, {"arping", "-U", "-I", dev, "-c", "1", "-w", "2", ip}), "", 5);
-    if (!r || r->exit_code != 0) {
-      log_warn(ns + ": gratuitous ARP for " + ip + " on " + dev + " failed" +
-               (r ? ": " + std::string(trim(r->output)) : ": " + r.error().message));
-    }
-  }
+  reap_announcements();
+  for (const auto& [dev, ip] : added) announce(ns, dev, ip);
   return ok_status();
 }
 

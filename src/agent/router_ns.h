@@ -8,12 +8,16 @@
 // removed (a removed floating IP's conntrack entries deleted with `conntrack -D`), qr-/qg-
 // devices no longer planned are moved back to the datapath namespace (the role then unplugs
 // them), and every address added is announced with a gratuitous ARP (`arping -U -c 1`, best
-// effort). disable() moves the devices back and deletes the namespace. Everything runs through
-// `ip`, `sysctl`, `iptables-restore`, `arping` and `conntrack` without a shell; an error carries
-// the failing command and what it printed.
+// effort, in the background as Neutron's agent does it in a green thread: arping takes a
+// second; the driver reaps them later, and stops those still running when it goes). disable() moves
+// the devices back and deletes the namespace. Everything runs through `ip`, `sysctl`,
+// `iptables-restore`, `arping` and `conntrack` without a shell; an error carries the failing
+// command and what it printed.
 //
 // `datapath_namespace`: where neutrino-vswitchd's devices appear ("" = the agent's own).
 #pragma once
+
+#include <sys/types.h>
 
 #include <string>
 #include <vector>
@@ -25,6 +29,9 @@ namespace nt::agent {
 class RouterNamespaceDriver final : public L3Driver {
  public:
   explicit RouterNamespaceDriver(std::string datapath_namespace = "");
+  ~RouterNamespaceDriver() override;
+  RouterNamespaceDriver(const RouterNamespaceDriver&) = delete;
+  RouterNamespaceDriver& operator=(const RouterNamespaceDriver&) = delete;
   std::string name() const override { return "neutron.agent.l3.router_info.RouterInfo"; }
   Status enable(const RouterPlan& plan) override;
   Status disable(const RouterPlan& plan) override;
@@ -39,8 +46,11 @@ class RouterNamespaceDriver final : public L3Driver {
   Status converge_routes(const RouterPlan& plan);
   // `ip link set ... netns` target of the datapath namespace.
   std::string datapath_target() const;
+  void announce(const std::string& ns, const std::string& dev, const std::string& ip);
+  void reap_announcements();
 
   std::string datapath_ns_;
+  std::vector<pid_t> arpings_;  // gratuitous ARPs still running
 };
 
 // "10.0.1.1/28" of each IPv4 address on `dev` in namespace `ns`, from `ip -o -4 addr show`.
