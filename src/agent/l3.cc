@@ -91,7 +91,8 @@ std::vector<std::string> mangle_lines(const RouterPlan& p, const L3Options& o) {
     t.rule(wrapped("PREROUTING"),
            std::string(kMetadataMatch) + " -j MARK --set-xmark " + kMetadataAccessMark);
   }
-  if (const RouterDevicePlan* gw = p.gateway_device()) {
+  const RouterDevicePlan* gw = p.gateway_device();
+  if (gw && !p.gateway_ip.empty()) {  // as the NAT rules: with an IPv4 gateway address only
     t.rule(wrapped("mark"), "-i " + gw->device + " -j MARK --set-xmark " + o.external_ingress_mark);
   }
   return t.lines();

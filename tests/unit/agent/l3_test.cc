@@ -271,6 +271,24 @@ TEST(L3Plan, NoGatewayNoDefaultRouteNoSnat) {
   EXPECT_EQ(p->iptables.at("filter"), kRealFilter);
 }
 
+TEST(L3Plan, Ipv6OnlyGatewayHasNoNat) {
+  rpc::RouterInfo r = seed_router_with_fip();
+  rpc::SubnetInfo v6 = subnet("sub-ext6", kExternalNet, "2001:db8::/64", "2001:db8::1");
+  v6.ip_version = 6;
+  r.gw_port->subnets = {v6};
+  r.gw_port->fixed_ips = {{"sub-ext6", "2001:db8::5"}};
+  auto p = plan_router(r, L3Options{});
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_EQ(p->devices.size(), 2u);
+  EXPECT_TRUE(p->devices[1].addresses.empty());
+  EXPECT_EQ(p->gateway_ip, "");
+  EXPECT_TRUE(p->routes.empty());
+  EXPECT_TRUE(p->floating_ips.empty());
+  for (const auto& [table, lines] : p->iptables) {
+    for (const auto& l : lines) EXPECT_EQ(l.find("qg-"), l.npos) << table << ": " << l;
+  }
+}
+
 TEST(L3Plan, ExtraRoutesAndSecondInterface) {
   rpc::RouterInfo r = seed_router();
   r.interfaces.push_back(router_port(
