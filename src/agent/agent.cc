@@ -293,8 +293,9 @@ bool Agent::l3_relevant(const rpc::Change& c, const Json& body) const {
 }
 
 // Whether a feed change can alter this host's desired state: its own ports, its networks
-// (and, with l2population, their ports elsewhere), tunnel endpoints of other agents. Everything
-// else (other hosts' ports, routers, heartbeats) leaves the host state as it is, so a hundred
+// (and, with l2population, their ports elsewhere), tunnel endpoints of other agents, with the
+// DHCP role the ports of its networks, with the L3 role its routers' inputs. Everything else
+// (other hosts' ports, other routers, heartbeats) leaves the host state as it is, so a hundred
 // agents do not each fetch their state on every change of the cloud.
 bool Agent::relevant(const rpc::Change& c) const {
   if (!state_) return true;
