@@ -148,7 +148,12 @@ Status RouterNamespaceDriver::create_namespace(const RouterPlan& plan) {
   const std::string& ns = plan.namespace_name;
   if (!namespace_exists(ns)) NT_TRY(checked({"ip", "netns", "add", ns}));
   NT_TRY(checked(ip_in(ns, {"link", "set", "lo", "up"})));
-  for (const auto& s : kSysctls) NT_TRY(checked(exec_in(ns, {"sysctl", "-q", "-w", s})));
+  // Forwarding is what makes it a router; the others are best effort (a kernel without IPv6).
+  NT_TRY(checked(exec_in(ns, {"sysctl", "-q", "-w", kSysctls[0]})));
+  for (size_t i = 1; i < kSysctls.size(); ++i) {
+    auto r = run_process(exec_in(ns, {"sysctl", "-q", "-w", kSysctls[i]}));
+    if (!r || r->exit_code != 0) log_warn(ns + ": sysctl " + kSysctls[i] + " failed");
+  }
   return ok_status();
 }
 
