@@ -341,7 +341,7 @@ Result<bool> L3Role::apply(const rpc::HostState& state, NodeChannel& node) {
       ++it;
       continue;
     }
-    vlog_write("l3", VlogLevel::kInfo, "removing router " + it->first);
+    vlog_write("agent", VlogLevel::kInfo, "l3: removing router " + it->first);
     NT_TRY(driver_.disable(it->second));
     for (const auto& d : it->second.devices) NT_TRY(unplug(d.device, node));
     it = applied_.erase(it);
@@ -371,8 +371,9 @@ Result<bool> L3Role::apply(const rpc::HostState& state, NodeChannel& node) {
         if (!kept) NT_TRY(unplug(old.device, node));
       }
     }
-    vlog_write("l3", VlogLevel::kInfo,
-               std::string(cur == applied_.end() ? "added" : "updated") + " router " + id);
+    vlog_write(
+        "agent", VlogLevel::kInfo,
+        std::string("l3: ") + (cur == applied_.end() ? "added" : "updated") + " router " + id);
     applied_[id] = plan;
     changed = true;
   }

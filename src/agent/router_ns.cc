@@ -73,7 +73,8 @@ bool router_device(const std::string& name) {
   return starts_with(name, "qr-") || starts_with(name, "qg-");
 }
 
-void log_warn(const std::string& text) { vlog_write("l3", VlogLevel::kWarn, text); }
+// Under the agent's module (Vlog::modules() has no "l3").
+void log_warn(const std::string& text) { vlog_write("agent", VlogLevel::kWarn, "l3: " + text); }
 
 }  // namespace
 
