@@ -330,8 +330,9 @@ Result<bool> L3Role::apply(const rpc::HostState& state, NodeChannel& node) {
     if (!r.admin_state_up) continue;
     if (!r.gw_port && !options_.handle_internal_only_routers) continue;
     auto plan = plan_router(r, options_);
-    if (!plan) {
+    if (!plan) {  // kept as it runs (if it does) rather than torn down over bad input
       errors_[r.id] = plan.error().message;
+      if (auto cur = applied_.find(r.id); cur != applied_.end()) wanted.emplace(r.id, cur->second);
       continue;
     }
     wanted.emplace(r.id, std::move(*plan));

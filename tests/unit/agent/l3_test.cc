@@ -464,6 +464,23 @@ TEST(L3Role, DriverErrorIsKeptAndRetried) {
   EXPECT_EQ(role.routers().size(), 1u);
 }
 
+TEST(L3Role, PlanErrorKeepsTheRunningRouter) {
+  FakeNode node;
+  FakeDriver driver;
+  L3Role role(L3Options{}, driver, "br-int");
+  rpc::HostState st;
+  st.routers = {seed_router()};
+  ASSERT_TRUE(role.apply(st, node).ok());
+  st.routers[0].interfaces[0].subnets.clear();
+  auto r = role.apply(st, node);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(*r);
+  EXPECT_EQ(role.errors().count(kRouter), 1u);
+  EXPECT_EQ(role.routers().count(kRouter), 1u);
+  EXPECT_EQ(driver.calls.size(), 1u);  // neither disabled nor reloaded
+  EXPECT_EQ(node.calls.size(), 2u);
+}
+
 TEST(L3Options, ParsedFromDefault) {
   auto c = parse_agent_config({{"l3_agent.ini",
                                 "[DEFAULT]\nenable_metadata_proxy = False\nmetadata_port = 8775\n"
