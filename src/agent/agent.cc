@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agent/dhcp.h"
+#include "agent/l3.h"
 #include "common/strings.h"
 #include "common/vlog.h"
 #include "ofproto/bundle.h"
@@ -67,6 +68,11 @@ Agent::~Agent() = default;
 
 void Agent::enable_dhcp(DhcpDriver& driver) {
   dhcp_ = std::make_unique<DhcpRole>(config_.dhcp, driver, config_.integration_bridge);
+  dirty_ = true;
+}
+
+void Agent::enable_l3(L3Driver& driver) {
+  l3_ = std::make_unique<L3Role>(config_.l3, driver, config_.integration_bridge);
   dirty_ = true;
 }
 
@@ -160,16 +166,32 @@ Result<bool> Agent::report_if_due() {
     d.agent_type = rpc::kDhcpAgentType;
     d.binary = rpc::kDhcpAgentBinary;
     d.topic = "dhcp_agent";
-    d.availability_zone = "nova";
-    auto rd = client_->report_state(d);
+    auto rd = report_role(std::move(d));
     if (!rd) return rd.error();
-    if (*rd == "revived") need_sync_ = true;
+  }
+  if (l3_) {
+    rpc::AgentReport l = ovs;
+    l.configurations = l3_->configurations_json();
+    l.agent_type = rpc::kL3AgentType;
+    l.binary = rpc::kL3AgentBinary;
+    l.topic = "l3_agent";
+    auto rl = report_role(std::move(l));
+    if (!rl) return rl.error();
   }
   ++stats_.reports;
   last_report_ = now;
   start_flag_ = false;
   if (*r == "revived") need_sync_ = true;
   return false;
+}
+
+// A second agent's report (DHCP, L3: availability zone "nova"); a revived one resyncs.
+Result<std::string> Agent::report_role(rpc::AgentReport report) {
+  report.availability_zone = "nova";
+  auto r = client_->report_state(report);
+  if (!r) return r.error();
+  if (*r == "revived") need_sync_ = true;
+  return r;
 }
 
 std::string Agent::configurations_json() const {
@@ -251,9 +273,30 @@ bool Agent::member_moved(const std::string& id, const Json& body) const {
   return false;
 }
 
+// A change of a router here, of its binding, floating IPs, ports, subnets or networks (the L3
+// role's inputs); a router newly bound here comes as its binding's put with our host.
+bool Agent::l3_relevant(const rpc::Change& c, const Json& body) const {
+  auto str = [&](const char* key) {
+    auto it = body.is_object() ? body.find(key) : body.end();
+    return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (c.kind == "router") return l3_->serves_router(c.id);
+  if (c.kind == "router_l3_agent_binding") {
+    return l3_->serves_router(c.id) || str("host") == config_.host;
+  }
+  if (c.kind == "floatingip") {
+    return l3_->serves_floating_ip(c.id) || l3_->serves_router(str("router_id"));
+  }
+  if (c.kind == "port") return l3_->serves_port(c.id) || l3_->serves_router(str("device_id"));
+  if (c.kind == "subnet") return l3_->serves_subnet(c.id);
+  if (c.kind == "network") return l3_->serves_network(c.id);
+  return false;
+}
+
 // Whether a feed change can alter this host's desired state: its own ports, its networks
-// (and, with l2population, their ports elsewhere), tunnel endpoints of other agents. Everything
-// else (other hosts' ports, routers, heartbeats) leaves the host state as it is, so a hundred
+// (and, with l2population, their ports elsewhere), tunnel endpoints of other agents, with the
+// DHCP role the ports of its networks, with the L3 role its routers' inputs. Everything else
+// (other hosts' ports, other routers, heartbeats) leaves the host state as it is, so a hundred
 // agents do not each fetch their state on every change of the cloud.
 Agent::Relevance Agent::relevance(const rpc::Change& c) const {
   if (!state_) return Relevance::kState;
@@ -355,6 +398,7 @@ bool Agent::relevant(const rpc::Change& c) const {
     return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
   if (c.kind == "security_group_rule") return relevant_rule(c.id, str("security_group_id"));
+  if (l3_ && l3_relevant(c, body)) return true;
   if (c.kind == "port") {
     if (state_->find_port(c.id)) return true;
     if (dhcp_ && dhcp_serves_port(c.id, str("network_id"))) return true;
@@ -430,11 +474,30 @@ Result<bool> Agent::apply_dhcp() {
   return *d;
 }
 
+// The L3 role's devices, like the DHCP role's, before the OVS part tags and binds them.
+Result<bool> Agent::apply_l3() {
+  if (!l3_ || !state_) return false;
+  auto d = l3_->apply(*state_, node_);
+  if (!d) return d.error();
+  std::string errors;
+  for (const auto& [router, e] : l3_->errors()) errors += (errors.empty() ? "" : "; ") + e;
+  if (errors != l3_error_ && !errors.empty()) log(VlogLevel::kWarn, "l3: " + errors);
+  l3_error_ = errors;
+  if (*d) {
+    auto l = read_local();
+    if (!l) return l.error();
+  }
+  return *d;
+}
+
 Result<bool> Agent::apply() {
   if (!dirty_ || !local_) return false;
   auto dh = apply_dhcp();
   if (!dh) return dh.error();
   bool changed = *dh;
+  auto l3 = apply_l3();
+  if (!l3) return l3.error();
+  changed |= *l3;
   Plan plan;
   if (state_) plan = plan_ports(config_, *state_, *local_, lvids_, bind_failed_);
   std::vector<std::string> cmds = port_commands(config_, plan, *local_, state_.has_value());
@@ -469,7 +532,8 @@ Result<bool> Agent::apply() {
     if (!d) return d.error();
     changed |= *b || *d;
   }
-  dirty_ = dhcp_ && !dhcp_error_.empty();  // a DHCP service that failed is tried again
+  // A DHCP service or a router that failed is tried again.
+  dirty_ = (dhcp_ && !dhcp_error_.empty()) || (l3_ && !l3_error_.empty());
   return changed;
 }
 

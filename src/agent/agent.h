@@ -37,6 +37,8 @@ namespace nt::agent {
 
 class DhcpRole;
 class DhcpDriver;
+class L3Role;
+class L3Driver;
 
 // The node the agent programs, by tool name ("vsctl", "ofctl", "appctl") — exactly
 // NodeCore::execute's shape. neutrino-agent implements it over the daemon's control socket;
@@ -82,6 +84,11 @@ class Agent {
   // served through `driver`.
   void enable_dhcp(DhcpDriver& driver);
   const DhcpRole* dhcp() const { return dhcp_.get(); }
+  // Gives this agent the L3 role (Neutron's L3 agent in legacy mode on the same host, reported
+  // as an "L3 agent", with config().l3's options): the routers the server schedules here are
+  // made through `driver`.
+  void enable_l3(L3Driver& driver);
+  const L3Role* l3() const { return l3_.get(); }
 
   uint64_t cookie() const { return cookie_; }
   const AgentStats& stats() const { return stats_; }
@@ -99,6 +106,9 @@ class Agent {
   Result<bool> fetch_state();
   Result<bool> report_if_due();
   Result<bool> apply_dhcp();
+  Result<bool> apply_l3();
+  Result<std::string> report_role(rpc::AgentReport report);
+  bool l3_relevant(const rpc::Change& c, const nlohmann::json& body) const;
   Result<bool> bind_plugged(const Plan& plan);
   Result<bool> apply();
   Result<bool> apply_flows(const std::map<std::string, std::vector<std::string>>& flows,
@@ -145,6 +155,8 @@ class Agent {
   int devices_ = 0;
   std::unique_ptr<DhcpRole> dhcp_;
   std::string dhcp_error_;  // the last DHCP error logged
+  std::unique_ptr<L3Role> l3_;
+  std::string l3_error_;  // the last L3 error logged
   // run(): the long-poll thread says when the feed moved; run_once reads it only then.
   bool external_feed_ = false;
   std::atomic<bool> feed_pending_{false};

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -136,6 +137,32 @@ Status set_path(const std::string& v, std::string& out) {
   return ok_status();
 }
 
+Status set_metadata_port(const std::string& v, AgentConfig& c) {
+  std::string t(trim(v));
+  auto n = parse_uint(t, 16);
+  if (!n || *n == 0) return make_error("'" + t + "' is not a TCP port (1-65535)");
+  c.l3.metadata_port = static_cast<int>(*n);
+  return ok_status();
+}
+
+bool hex_number(std::string_view s) {
+  if (s.size() < 3 || s.size() > 10 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
+  return std::all_of(s.begin() + 2, s.end(), [](char ch) { return std::isxdigit(ch) != 0; });
+}
+
+// Neutron's external_ingress_mark ("0x2", its mask 0xffff implied) or "0x2/0xffff".
+Status set_ingress_mark(const std::string& v, AgentConfig& c) {
+  std::string t(trim(v));
+  size_t slash = t.find('/');
+  std::string mark = t.substr(0, slash);
+  std::string mask = slash == std::string::npos ? "0xffff" : t.substr(slash + 1);
+  if (!hex_number(mark) || !hex_number(mask)) {
+    return make_error("'" + t + "' is not a hexadecimal mark (0x2) or mark/mask (0x2/0xffff)");
+  }
+  c.l3.external_ingress_mark = mark + "/" + mask;
+  return ok_status();
+}
+
 const std::map<std::string, std::map<std::string, Setter>>& option_table() {
   static const std::map<std::string, std::map<std::string, Setter>> kTable = {
       {"DEFAULT",
@@ -155,7 +182,19 @@ const std::map<std::string, std::map<std::string, Setter>>& option_table() {
          }},
         {"force_metadata",
          [](const std::string& v, AgentConfig& c) { return set_bool(v, c.dhcp.force_metadata); }},
-        {"dnsmasq_dns_servers", set_dns_servers}}},
+        {"dnsmasq_dns_servers", set_dns_servers},
+        {"enable_metadata_proxy",
+         [](const std::string& v, AgentConfig& c) {
+           return set_bool(v, c.l3.enable_metadata_proxy);
+         }},
+        {"metadata_port", set_metadata_port},
+        {"use_random_fully",
+         [](const std::string& v, AgentConfig& c) { return set_bool(v, c.l3.use_random_fully); }},
+        {"external_ingress_mark", set_ingress_mark},
+        {"handle_internal_only_routers",
+         [](const std::string& v, AgentConfig& c) {
+           return set_bool(v, c.l3.handle_internal_only_routers);
+         }}}},
       {"ovs",
        {{"integration_bridge",
          [](const std::string& v, AgentConfig& c) {

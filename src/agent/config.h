@@ -24,6 +24,15 @@ struct DhcpOptions {
   std::vector<std::string> dnsmasq_dns_servers;  // [DEFAULT]
 };
 
+// l3_agent.ini / neutron.conf options the L3 role reads ([DEFAULT]).
+struct L3Options {
+  bool enable_metadata_proxy = true;                 // the 169.254.169.254 REDIRECT and marks
+  int metadata_port = 9697;                          // where the router's metadata proxy listens
+  bool use_random_fully = true;                      // SNAT/float-snat ... --random-fully
+  std::string external_ingress_mark = "0x2/0xffff";  // mark/mask of packets entering via qg-
+  bool handle_internal_only_routers = true;          // serve routers without a gateway
+};
+
 struct AgentConfig {  // openvswitch_agent.ini (+ neutron.conf's [DEFAULT] host)
   std::string host;   // [DEFAULT] host; default: gethostname()
   std::string integration_bridge = "br-int", tunnel_bridge = "br-tun", local_ip;  // [ovs]
@@ -34,6 +43,7 @@ struct AgentConfig {  // openvswitch_agent.ini (+ neutron.conf's [DEFAULT] host)
   std::string firewall_driver = "noop";               // [securitygroup]
   std::string server_url;  // [DEFAULT] server_url (Neutrino's; "" = rpc::kDefaultServerUrl)
   DhcpOptions dhcp;        // dhcp_agent.ini, used when the agent has the DHCP role
+  L3Options l3;            // l3_agent.ini, used when the agent has the L3 role
 
   // The bridge a physical network is mapped to ("" if none).
   std::string bridge_of(const std::string& physnet) const;

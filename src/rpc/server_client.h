@@ -29,6 +29,8 @@ inline constexpr const char* kOvsAgentType = "Open vSwitch agent";
 inline constexpr const char* kOvsAgentBinary = "neutrino-openvswitch-agent";
 inline constexpr const char* kDhcpAgentType = "DHCP agent";
 inline constexpr const char* kDhcpAgentBinary = "neutrino-dhcp-agent";
+inline constexpr const char* kL3AgentType = "L3 agent";
+inline constexpr const char* kL3AgentBinary = "neutrino-l3-agent";
 
 struct ServerClientOptions {
   double connect_timeout = 2;  // seconds
@@ -41,7 +43,8 @@ struct AgentReport {
   std::string configurations;  // a JSON object's text
   bool start_flag = false;
   // Which agent: the OVS agent's by default; the DHCP role reports "DHCP agent",
-  // "neutron-dhcp-agent", "dhcp_agent", "nova".
+  // "neutrino-dhcp-agent", "dhcp_agent", "nova"; the L3 role "L3 agent", "neutrino-l3-agent",
+  // "l3_agent", "nova".
   std::string agent_type = kOvsAgentType, binary = kOvsAgentBinary, topic = "N/A";
   std::string availability_zone;  // "" = none
 };

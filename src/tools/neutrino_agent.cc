@@ -15,6 +15,7 @@
 
 #include "agent/agent.h"
 #include "agent/dnsmasq.h"
+#include "agent/router_ns.h"
 #include "common/vlog.h"
 #include "vswitchd/control.h"
 
@@ -26,19 +27,22 @@ struct Options {
   std::optional<std::string> rundir;
   bool detach = false;
   bool dhcp = false;           // --role dhcp
+  bool l3 = false;             // --role l3
   std::string datapath_netns;  // --datapath-netns
 };
 
 const char kUsage[] =
     "usage: neutrino-agent --config-file FILE [--config-file FILE]... [--server-url URL]\n"
     "                      [--rundir DIR] [--log-file FILE] [--pidfile FILE] [--detach]\n"
-    "                      [--role ovs|dhcp]... [--datapath-netns NS]\n"
+    "                      [--role ovs|dhcp|l3[,...]]... [--datapath-netns NS]\n"
     "  --server-url   neutrino-server's API (else [DEFAULT] server_url, else "
     "http://127.0.0.1:9696)\n"
     "  --rundir       the local neutrino-vswitchd's run directory (else $NVS_RUNDIR, else\n"
     "                 /var/run/neutrino), as nvs-vsctl finds it\n"
-    "  --role         ovs (always) and dhcp: also Neutron's DHCP agent for this host (dnsmasq\n"
-    "                 in qdhcp-<network id>; options from the config files' [DEFAULT])\n"
+    "  --role         ovs (always); dhcp: also Neutron's DHCP agent for this host (dnsmasq\n"
+    "                 in qdhcp-<network id>); l3: also Neutron's L3 agent, legacy mode\n"
+    "                 (routers in qrouter-<router id>); options from the config files'\n"
+    "                 [DEFAULT]; repeated or a comma list (--role dhcp,l3)\n"
     "  --datapath-netns  the network namespace where neutrino-vswitchd's devices appear (else\n"
     "                 the agent's own)\n";
 
@@ -75,11 +79,17 @@ bool parse_args(int argc, char** argv, Options& o) {
       if (!value(o.server_url)) return false;
     } else if (is("--role")) {
       if (!value(v)) return false;
-      if (v == "dhcp") {
-        o.dhcp = true;
-      } else if (v != "ovs") {
-        std::cerr << "neutrino-agent: unknown role " << v << " (ovs, dhcp)\n";
-        return false;
+      std::stringstream roles(v);
+      std::string role;
+      while (std::getline(roles, role, ',')) {
+        if (role == "dhcp") {
+          o.dhcp = true;
+        } else if (role == "l3") {
+          o.l3 = true;
+        } else if (role != "ovs") {
+          std::cerr << "neutrino-agent: unknown role " << role << " (ovs, dhcp, l3)\n";
+          return false;
+        }
       }
     } else if (is("--datapath-netns")) {
       if (!value(o.datapath_netns)) return false;
@@ -159,6 +169,8 @@ int main(int argc, char** argv) {
   nt::agent::Agent agent(*config, channel, url);
   nt::agent::DnsmasqDriver dnsmasq(o.datapath_netns);
   if (o.dhcp) agent.enable_dhcp(dnsmasq);
+  nt::agent::RouterNamespaceDriver routers(o.datapath_netns);
+  if (o.l3) agent.enable_l3(routers);
   char cookie[24];
   std::snprintf(cookie, sizeof cookie, "0x%llx", static_cast<unsigned long long>(agent.cookie()));
   nt::vlog_write("agent", nt::VlogLevel::kInfo,

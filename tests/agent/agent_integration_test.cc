@@ -17,6 +17,7 @@
 
 #include "agent/agent.h"
 #include "agent/dhcp.h"
+#include "agent/l3.h"
 #include "common/clock.h"
 #include "controller/api.h"
 #include "controller/http_server.h"
@@ -518,6 +519,90 @@ TEST_F(AgentIntegration, DhcpRoleFollowsTheNetworksPorts) {
   server_->call("DELETE", "/v2.0/subnets/" + subnet);
   settle();
   EXPECT_EQ(driver.running.count(net), 0u);
+}
+
+// What an L3 driver was asked to run, per router.
+struct RecordingL3Driver : agent::L3Driver {
+  std::map<std::string, agent::RouterPlan> running;
+  std::string name() const override { return "recording"; }
+  Status enable(const agent::RouterPlan& p) override {
+    running[p.router_id] = p;
+    return ok_status();
+  }
+  Status disable(const agent::RouterPlan& p) override {
+    running.erase(p.router_id);
+    return ok_status();
+  }
+};
+
+// The L3 role from the API's point of view: the server schedules the router to the host's L3
+// agent, the agent plugs qr-/qg- (tagged by its OVS part) and follows the floating IP and the
+// interface coming and going, then the router's deletion.
+TEST_F(AgentIntegration, L3RoleFollowsTheRouter) {
+  agent::AgentConfig c = config("node1", "10.0.0.1");
+  c.report_interval = 0.02;
+  a1_ = std::make_unique<agent::Agent>(c, n1_, server_->url());
+  RecordingL3Driver driver;
+  a1_->enable_l3(driver);
+  settle();
+  Json ext = server_->call("POST", "/v2.0/networks",
+                           {{"network", {{"name", "ext_net"}, {"router:external", true}}}});
+  std::string ext_net = ext["network"]["id"];
+  server_->call("POST", "/v2.0/subnets",
+                {{"subnet",
+                  {{"network_id", ext_net},
+                   {"cidr", "10.10.10.0/24"},
+                   {"ip_version", 4},
+                   {"enable_dhcp", false}}}});
+  std::string net = create_network();
+  Json router = server_->call(
+      "POST", "/v2.0/routers",
+      {{"router", {{"name", "r1"}, {"external_gateway_info", {{"network_id", ext_net}}}}}});
+  std::string rid = router["router"]["id"];
+  Json itf = server_->call(
+      "PUT", "/v2.0/routers/" + rid + "/add_router_interface",
+      {{"subnet_id", server_->call("GET", "/v2.0/networks/" + net)["network"]["subnets"][0]}});
+  settle();
+  ASSERT_EQ(driver.running.count(rid), 1u);
+  const agent::RouterPlan* plan = &driver.running.at(rid);
+  ASSERT_EQ(plan->devices.size(), 2u);
+  EXPECT_EQ(plan->devices[0].addresses, std::vector<std::string>{"172.16.100.1/24"});
+  EXPECT_TRUE(plan->devices[1].external);
+  EXPECT_EQ(plan->routes.size(), 1u);
+  EXPECT_EQ(plan->routes[0].destination, "default");
+  EXPECT_EQ(plan->routes[0].nexthop, "10.10.10.1");
+  for (const auto& d : plan->devices) {
+    EXPECT_EQ(n1_.get("Interface", d.device, "type"), "internal") << d.device;
+    std::string tag = n1_.get("Port", d.device, "tag");
+    EXPECT_TRUE(!tag.empty() && tag != "4095") << d.device << " tag " << tag;
+    EXPECT_EQ(status(d.port_id), "ACTIVE") << d.device;
+  }
+  std::string qg = plan->devices[1].device, qr = plan->devices[0].device;
+
+  Json vm = create_port(net, "node2");
+  Json fip = server_->call(
+      "POST", "/v2.0/floatingips",
+      {{"floatingip", {{"floating_network_id", ext_net}, {"port_id", vm["id"]}}}})["floatingip"];
+  settle();
+  plan = &driver.running.at(rid);
+  ASSERT_EQ(plan->floating_ips.size(), 1u);
+  EXPECT_EQ(plan->floating_ips[0].fixed_ip, vm["fixed_ips"][0]["ip_address"]);
+  EXPECT_EQ(plan->devices[1].addresses.back(),
+            fip["floating_ip_address"].get<std::string>() + "/32");
+  server_->call("DELETE", "/v2.0/floatingips/" + fip["id"].get<std::string>());
+  settle();
+  EXPECT_TRUE(driver.running.at(rid).floating_ips.empty());
+
+  server_->call("PUT", "/v2.0/routers/" + rid + "/remove_router_interface",
+                {{"port_id", itf["port_id"]}});
+  settle();
+  ASSERT_EQ(driver.running.count(rid), 1u);
+  EXPECT_EQ(driver.running.at(rid).devices.size(), 1u);
+  EXPECT_EQ(n1_.get("Port", qr, "name"), "");
+  server_->call("DELETE", "/v2.0/routers/" + rid);
+  settle();
+  EXPECT_EQ(driver.running.count(rid), 0u);
+  EXPECT_EQ(n1_.get("Port", qg, "name"), "");
 }
 
 }  // namespace

@@ -1,0 +1,62 @@
+// The L3 role's driver on a real node: Neutron's legacy RouterInfo in a namespace. A router is
+// the namespace `qrouter-<router id>` (forwarding on, Neutron's sysctls) holding its qr-/qg-
+// devices (the internal ports neutrino-vswitchd made on br-int, moved in from the datapath
+// namespace, with their MAC, MTU and addresses), the default and extra routes, and the plan's
+// iptables tables loaded by one `iptables-restore` (which replaces those tables whole).
+//
+// enable() converges a running router on a new plan: addresses and routes no longer planned are
+// removed (a removed floating IP's conntrack entries deleted with `conntrack -D`), qr-/qg-
+// devices no longer planned are moved back to the datapath namespace (the role then unplugs
+// them), and every address added is announced with a gratuitous ARP (`arping -U -c 1`, best
+// effort, in the background as Neutron's agent does it in a green thread: arping takes a
+// second; the driver reaps them later, and stops those still running when it goes). disable() moves
+// the devices back and deletes the namespace. Everything runs through `ip`, `sysctl`,
+// `iptables-restore`, `arping` and `conntrack` without a shell; an error carries the failing
+// command and what it printed.
+//
+// `datapath_namespace`: where neutrino-vswitchd's devices appear ("" = the agent's own).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "agent/l3.h"
+
+namespace nt::agent {
+
+class RouterNamespaceDriver final : public L3Driver {
+ public:
+  explicit RouterNamespaceDriver(std::string datapath_namespace = "");
+  ~RouterNamespaceDriver() override;
+  RouterNamespaceDriver(const RouterNamespaceDriver&) = delete;
+  RouterNamespaceDriver& operator=(const RouterNamespaceDriver&) = delete;
+  std::string name() const override { return "neutron.agent.l3.router_info.RouterInfo"; }
+  Status enable(const RouterPlan& plan) override;
+  Status disable(const RouterPlan& plan) override;
+
+ private:
+  Status create_namespace(const RouterPlan& plan);
+  Status release_stale_devices(const RouterPlan& plan);
+  // The device in the namespace with its MAC, MTU and exactly its planned addresses; the
+  // addresses it added are appended to `added`.
+  Status wire_device(const RouterPlan& plan, const RouterDevicePlan& dev,
+                     std::vector<std::pair<std::string, std::string>>& added);
+  Status converge_routes(const RouterPlan& plan);
+  // `ip link set ... netns` target of the datapath namespace.
+  std::string datapath_target() const;
+  void announce(const std::string& ns, const std::string& dev, const std::string& ip);
+  void reap_announcements();
+
+  std::string datapath_ns_;
+  std::vector<pid_t> arpings_;  // gratuitous ARPs still running
+};
+
+// "10.0.1.1/28" of each IPv4 address on `dev` in namespace `ns`, from `ip -o -4 addr show`.
+std::vector<std::string> parse_ip_addr_show(const std::string& text);
+
+// A route of `ip -4 route show` with a gateway: (destination, nexthop); connected ones skipped.
+std::vector<std::pair<std::string, std::string>> parse_gateway_routes(const std::string& text);
+
+}  // namespace nt::agent
