@@ -38,7 +38,6 @@
 #include "netstack/drops.h"
 #include "netstack/icmp.h"
 #include "netstack/ipv4_addr.h"
-#include "netstack/netfilter.h"
 #include "netstack/route_table.h"
 #include "netstack/scheduler.h"
 #include "netstack/tcp.h"
@@ -47,6 +46,10 @@
 #include "packet/parse.h"
 
 namespace nt {
+
+class Netfilter;  // netstack/netfilter.h
+struct NfPass;
+enum class NfVerdict : uint8_t;
 
 using TransmitFn = std::function<void(const uint8_t* frame, size_t len)>;
 
@@ -198,7 +201,7 @@ class Host {
   Result<std::unique_ptr<TcpConnection>> tcp_connect(uint32_t dst, uint16_t dport,
                                                      const TcpOptions& opts = {});
 
-  // --- iptables and conntrack (netfilter.h): created on first use.
+  // --- iptables and conntrack (netstack/netfilter.h): created on first use.
   Netfilter& netfilter();
 
   // --- State and counters (show.cc).

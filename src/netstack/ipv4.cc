@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "netstack/host.h"
+#include "netstack/netfilter.h"
 #include "packet/bytes.h"
 #include "packet/checksum.h"
 

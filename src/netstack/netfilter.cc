@@ -76,7 +76,30 @@ struct Netfilter::Walk {
     }
     if (r.ctstate && ((p.ct.state & r.ctstate) != 0) == r.ctstate_neg) return false;
     if (r.has_mark && ((p.mark & r.mark_mask) == r.mark) == r.mark_neg) return false;
+    if (r.has_connmark && ((p.ctmark & r.connmark_mask) == r.connmark) == r.connmark_neg) {
+      return false;
+    }
     return true;
+  }
+
+  // The kernel's xt_CONNMARK arithmetic.
+  void connmark(const nf::Rule& r) {
+    uint32_t ct = p.ctmark;
+    switch (r.connmark_op) {
+      case nf::ConnmarkOp::kSet:
+        ct = (ct & ~r.ctmask) ^ r.set_value;
+        break;
+      case nf::ConnmarkOp::kSave:
+        ct = (ct & ~r.ctmask) ^ (p.mark & r.nfmask);
+        break;
+      case nf::ConnmarkOp::kRestore:
+        p.mark = (p.mark & ~r.nfmask) ^ (ct & r.ctmask);
+        break;
+    }
+    if (ct != p.ctmark) {
+      p.ctmark = ct;
+      p.ctmark_dirty = true;
+    }
   }
 
   Result chain(size_t c, int depth) {
@@ -103,6 +126,9 @@ struct Netfilter::Walk {
           return kAccept;
         case nf::Target::kMark:
           p.mark = (p.mark & ~r.set_mask) ^ r.set_value;
+          break;
+        case nf::Target::kConnmark:
+          connmark(r);
           break;
       }
     }
@@ -172,6 +198,7 @@ CtDrop Netfilter::track(uint8_t* frame, size_t len, const CtArgs& args, NfPass& 
     return CtDrop::kNone;
   }
   CtDrop d = ct_.execute(pkt, key, ofs, args, p.ct);
+  if (!p.ctmark_dirty) p.ctmark = p.ct.mark;
   if (d == CtDrop::kNone) {
     std::memcpy(frame + kEthHeaderLen, pkt.data() + kEthHeaderLen, len - kEthHeaderLen);
   }
@@ -228,6 +255,7 @@ NfVerdict Netfilter::nat_hook(std::string_view chain, uint8_t* frame, size_t len
   CtArgs a;
   a.commit = true;
   a.nat = nat_for(*nat, p);
+  take_ctmark(a, p);
   if (track(frame, len, a, p) != CtDrop::kNone) return NfVerdict::kCtDrop;
   p.committed = true;
   return NfVerdict::kAccept;
@@ -244,6 +272,7 @@ void Netfilter::commit(uint8_t* frame, size_t len, NfPass& p) {
   }
   CtArgs a;
   a.commit = true;
+  take_ctmark(a, p);
   (void)track(frame, len, a, p);  // full: the packet goes on untracked, as Linux's would not
   p.committed = true;
 }
@@ -269,29 +298,53 @@ NfVerdict Netfilter::track_mangle_nat(std::string_view chain, uint8_t* frame, si
   return nat_hook(chain, frame, len, p);
 }
 
+void Netfilter::take_ctmark(CtArgs& a, NfPass& p) const {
+  if (!p.ctmark_dirty) return;
+  a.set_mark = true;
+  a.mark = p.ctmark;
+  a.mark_mask = 0xffffffff;
+  p.ctmark_dirty = false;
+}
+
+// A known connection's mark changed by CONNMARK: a commit on the tracker's fast path (the
+// packet's connection is in its metadata), which sets the mark and touches nothing else.
+void Netfilter::sync_ctmark(uint8_t* frame, size_t len, NfPass& p) {
+  if (!p.ctmark_dirty || p.ct.conn == nullptr || (p.ct.state & kCsInv)) return;
+  CtArgs a;
+  a.commit = true;
+  take_ctmark(a, p);
+  (void)track(frame, len, a, p);
+}
+
 NfVerdict Netfilter::prerouting(uint8_t* frame, size_t len, NfPass& p) {
   if (!active_) return NfVerdict::kAccept;
-  return track_mangle_nat("PREROUTING", frame, len, p);
+  NfVerdict v = track_mangle_nat("PREROUTING", frame, len, p);
+  if (v == NfVerdict::kAccept) sync_ctmark(frame, len, p);
+  return v;
 }
 
 NfVerdict Netfilter::input(uint8_t* frame, size_t len, NfPass& p) {
   if (!active_) return NfVerdict::kAccept;
   NfVerdict v = filter_hooks("INPUT", true, frame, len, p);
   if (v == NfVerdict::kAccept) commit(frame, len, p);
+  if (v == NfVerdict::kAccept) sync_ctmark(frame, len, p);
   return v;
 }
 
 NfVerdict Netfilter::forward(uint8_t* frame, size_t len, NfPass& p) {
   if (!active_) return NfVerdict::kAccept;
-  return filter_hooks("FORWARD", true, frame, len, p);
+  NfVerdict v = filter_hooks("FORWARD", true, frame, len, p);
+  if (v == NfVerdict::kAccept) sync_ctmark(frame, len, p);
+  return v;
 }
 
 NfVerdict Netfilter::output(uint8_t* frame, size_t len, NfPass& p) {
   if (!active_) return NfVerdict::kAccept;
   NfVerdict v = track_mangle_nat("OUTPUT", frame, len, p);
   if (v != NfVerdict::kAccept) return v;
-  return run_chain(kFilter, "OUTPUT", frame, len, p, nullptr) ? NfVerdict::kAccept
-                                                              : NfVerdict::kDrop;
+  if (!run_chain(kFilter, "OUTPUT", frame, len, p, nullptr)) return NfVerdict::kDrop;
+  sync_ctmark(frame, len, p);
+  return NfVerdict::kAccept;
 }
 
 NfVerdict Netfilter::postrouting(uint8_t* frame, size_t len, NfPass& p) {
@@ -299,6 +352,7 @@ NfVerdict Netfilter::postrouting(uint8_t* frame, size_t len, NfPass& p) {
   if (!run_chain(kMangle, "POSTROUTING", frame, len, p, nullptr)) return NfVerdict::kDrop;
   NfVerdict v = nat_hook("POSTROUTING", frame, len, p);
   if (v == NfVerdict::kAccept) commit(frame, len, p);
+  if (v == NfVerdict::kAccept) sync_ctmark(frame, len, p);
   return v;
 }
 

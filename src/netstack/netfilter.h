@@ -7,9 +7,11 @@
 // before local delivery, FORWARD (mangle, filter) for forwarded packets, OUTPUT (mangle, nat,
 // filter) for locally generated ones and POSTROUTING (mangle, nat) before transmission. Matches:
 // -s/-d, -i/-o (a trailing `+` is a prefix wildcard), -p tcp|udp|icmp with --sport/--dport,
-// -m conntrack --ctstate (and -m state --state), -m mark --mark, -m comment; each may be
-// negated with `!`. Targets: ACCEPT, DROP, RETURN, a user chain, SNAT, DNAT, REDIRECT and
-// MARK --set-xmark/--set-mark. Anything else is a load error naming it.
+// -m conntrack --ctstate (and -m state --state), -m mark --mark, -m connmark --mark,
+// -m comment; each may be negated with `!`. Targets: ACCEPT, DROP, RETURN, a user chain, SNAT,
+// DNAT, REDIRECT, MARK --set-xmark/--set-mark and CONNMARK (--set-xmark, --save-mark and
+// --restore-mark with --nfmask/--ctmask, as Neutron's address scopes use). Anything else is a
+// load error naming it.
 //
 // NAT is connection-based, on Neutrino's own tracker (conntrack/conntrack.h) in one zone: the
 // nat table sees only a connection's first packet; DNAT/REDIRECT chosen in PREROUTING or OUTPUT
@@ -21,7 +23,8 @@
 // chain, so Neutron's hairpin `--ctstate DNAT -j SNAT` rule never applies); a connection is
 // committed even if a filter rule later drops the packet; in POSTROUTING, -i matches the
 // interface the packet came in on (so the seed's `! -i qg-X ! -o qg-X` means east-west);
-// packets a host sends to itself see only OUTPUT; IPv4 only; --random-fully means random.
+// packets a host sends to itself see only OUTPUT; a VTEP's tunnel frames sent by
+// Host::output_ip_frame bypass the hooks; IPv4 only; --random-fully means random.
 //
 // What makes it cheap. With nothing loaded the Host only tests a pointer. When rules are loaded,
 // a packet's trip costs one tracker run per hook that needs one, and the frame is copied into a
@@ -59,8 +62,12 @@ enum class Target : uint8_t {
   kSnat,
   kDnat,
   kRedirect,
-  kMark
+  kMark,
+  kConnmark
 };
+
+// CONNMARK's three forms: --set-xmark, --save-mark (packet mark -> connection), --restore-mark.
+enum class ConnmarkOp : uint8_t { kSet, kSave, kRestore };
 
 struct Rule {
   std::string text;  // the line as loaded (show() prints it back)
@@ -78,13 +85,17 @@ struct Rule {
   bool ctstate_neg = false;
   bool has_mark = false, mark_neg = false;
   uint32_t mark = 0, mark_mask = 0;
+  bool has_connmark = false, connmark_neg = false;  // -m connmark --mark
+  uint32_t connmark = 0, connmark_mask = 0;
   // Target.
   Target target = Target::kNone;
   size_t jump = 0;                      // chain index for kJump
   uint32_t addr_min = 0, addr_max = 0;  // SNAT/DNAT; 0: keep (REDIRECT: the interface's)
   uint16_t port_min = 0, port_max = 0;  // 0: keep
   bool random = false, persistent = false;
-  uint32_t set_value = 0, set_mask = 0;  // MARK: mark = (mark & ~mask) ^ value
+  uint32_t set_value = 0, set_mask = 0;       // MARK: mark = (mark & ~mask) ^ value
+  ConnmarkOp connmark_op = ConnmarkOp::kSet;  // CONNMARK: set_value/set_mask, or the masks below
+  uint32_t nfmask = 0xffffffff, ctmask = 0xffffffff;
 };
 
 struct Chain {
@@ -111,6 +122,8 @@ struct NfPass {
   NicId in = kNoNic;   // received on (kNoNic: locally generated)
   NicId out = kNoNic;  // leaving on, once routed
   uint32_t mark = 0;
+  uint32_t ctmark = 0;        // the connection's mark as this packet sees it
+  bool ctmark_dirty = false;  // CONNMARK changed it; written to the tracker by the hook
   CtMeta ct;
   bool committed = false;  // this packet's connection is in the tracker (or needs no commit)
 };
@@ -169,6 +182,9 @@ class Netfilter {
                          NfPass& p);
   CtNat nat_for(const nf::Rule& r, const NfPass& p) const;
   void commit(uint8_t* frame, size_t len, NfPass& p);
+  // A CONNMARK change goes to the tracker: with the commit of a new connection, or now.
+  void take_ctmark(CtArgs& a, NfPass& p) const;
+  void sync_ctmark(uint8_t* frame, size_t len, NfPass& p);
   void update_active();
 
   Host& host_;

@@ -177,6 +177,12 @@ struct RuleParser {
   bool has_module(std::string_view m) const {
     return std::find(modules.begin(), modules.end(), m) != modules.end();
   }
+  std::string_view last_of(std::string_view a, std::string_view b) const {
+    for (auto it = modules.rbegin(); it != modules.rend(); ++it) {
+      if (*it == a || *it == b) return *it;
+    }
+    return {};
+  }
   Result<std::string_view> value(std::string_view opt) {
     if (i + 1 >= tok.size()) return make_error(std::string(opt) + " needs a value");
     return std::string_view(tok[++i]);
@@ -224,12 +230,14 @@ struct RuleParser {
       return ok_status();
     }
     if (o == "-m" || o == "--match") {
+      if (n) return err("cannot negate -m");
       NF_VALUE(v, o);
       bool l4 = v == "tcp" || v == "udp";
       if (l4 && (r.proto != (v == "tcp" ? kIpProtoTcp : kIpProtoUdp) || r.proto_neg)) {
         return err("-m " + std::string(v) + " needs -p " + std::string(v));
       }
-      if (!l4 && v != "conntrack" && v != "state" && v != "mark" && v != "comment") {
+      if (!l4 && v != "conntrack" && v != "state" && v != "mark" && v != "connmark" &&
+          v != "comment") {
         return err("unknown match \"" + std::string(v) + "\"");
       }
       modules.emplace_back(v);
@@ -254,12 +262,16 @@ struct RuleParser {
       r.ctstate_neg = n;
       return ok_status();
     }
-    if (o == "--mark" && has_module("mark")) {
+    if (o == "--mark" && (has_module("mark") || has_module("connmark"))) {
       NF_VALUE(v, o);
-      if (!parse_mark(v, r.mark, r.mark_mask)) return err("bad mark \"" + std::string(v) + "\"");
-      r.has_mark = true;
-      r.mark_neg = n;
-      r.mark &= r.mark_mask;
+      // The option belongs to the module loaded last, as in iptables.
+      bool conn = last_of("mark", "connmark") == "connmark";
+      uint32_t& val = conn ? r.connmark : r.mark;
+      uint32_t& mask = conn ? r.connmark_mask : r.mark_mask;
+      if (!parse_mark(v, val, mask)) return err("bad mark \"" + std::string(v) + "\"");
+      val &= mask;
+      (conn ? r.has_connmark : r.has_mark) = true;
+      (conn ? r.connmark_neg : r.mark_neg) = n;
       return ok_status();
     }
     if (o == "--comment" && has_module("comment")) {
@@ -290,10 +302,12 @@ struct RuleParser {
       r.target = Target::kRedirect;
     } else if (v == "MARK" && table == "mangle") {
       r.target = Target::kMark;
+    } else if (v == "CONNMARK" && table == "mangle") {
+      r.target = Target::kConnmark;
     } else if (int c = t.find(v); c >= 0 && !t.chains[static_cast<size_t>(c)].builtin) {
       r.target = Target::kJump;
       r.jump = static_cast<size_t>(c);
-    } else if (v == "SNAT" || v == "DNAT" || v == "REDIRECT" || v == "MARK") {
+    } else if (v == "SNAT" || v == "DNAT" || v == "REDIRECT" || v == "MARK" || v == "CONNMARK") {
       return err("target " + std::string(v) + " is not allowed in table " + std::string(table));
     } else if (v.empty() || std::islower(static_cast<unsigned char>(v[0])) ||
                v.find('-') != std::string_view::npos) {
@@ -350,8 +364,37 @@ struct RuleParser {
           return ok_status();
         }
         break;
+      case Target::kConnmark:
+        return connmark_option(o);
       default:
         break;
+    }
+    return err("unknown option \"" + std::string(o) + "\"");
+  }
+
+  Status connmark_option(std::string_view o) {
+    if (o == "--save-mark" || o == "--restore-mark") {
+      r.connmark_op = o == "--save-mark" ? ConnmarkOp::kSave : ConnmarkOp::kRestore;
+      r.set_mask = 0xffffffff;  // marks the rule as complete
+      return ok_status();
+    }
+    if (o == "--nfmask" || o == "--ctmask" || o == "--mask") {
+      NF_VALUE(v, o);
+      uint32_t m = 0;
+      if (!parse_u32(v, m)) return err("bad mask \"" + std::string(v) + "\"");
+      if (o != "--ctmask") r.nfmask = m;
+      if (o != "--nfmask") r.ctmask = m;
+      return ok_status();
+    }
+    if (o == "--set-xmark" || o == "--set-mark") {
+      NF_VALUE(v, o);
+      uint32_t val = 0, mask = 0;
+      if (!parse_mark(v, val, mask)) return err("bad mark \"" + std::string(v) + "\"");
+      r.connmark_op = ConnmarkOp::kSet;
+      r.set_value = val;
+      r.set_mask = o == "--set-mark" ? (mask | val) : mask;
+      r.ctmask = r.set_mask;
+      return ok_status();
     }
     return err("unknown option \"" + std::string(o) + "\"");
   }
@@ -368,7 +411,9 @@ struct RuleParser {
                           r.target != Target::kAccept && r.target != Target::kDrop &&
                           r.target != Target::kReturn;
       bool target_opt = o.starts_with("--to") || o.starts_with("--random") ||
-                        o.starts_with("--persistent") || o.starts_with("--set");
+                        o.starts_with("--persistent") || o.starts_with("--set") ||
+                        o == "--save-mark" || o == "--restore-mark" || o == "--nfmask" ||
+                        o == "--ctmask" || o == "--mask";
       Status s = after_target && target_opt ? target_option(o) : option(o);
       if (!s) return s;
     }
@@ -385,6 +430,9 @@ struct RuleParser {
     if (r.target == Target::kRedirect && r.port_min == 0) return err("REDIRECT needs --to-ports");
     if (r.target == Target::kMark && r.set_mask == 0 && r.set_value == 0) {
       return err("MARK needs --set-xmark");
+    }
+    if (r.target == Target::kConnmark && r.set_mask == 0 && r.set_value == 0) {
+      return err("CONNMARK needs --set-xmark, --save-mark or --restore-mark");
     }
     if ((r.port_min || r.target == Target::kRedirect) && r.proto != kIpProtoTcp &&
         r.proto != kIpProtoUdp) {

@@ -407,5 +407,45 @@ TEST_F(NetfilterTest, DropRulesAndPoliciesAreCounted) {
   EXPECT_EQ(ping(*vm2, "10.0.2.1", 1), 1u);
 }
 
+TEST_F(NetfilterTest, AddressScopeMarksRideOnTheConnection) {
+  // Neutron's address-scope rules: packets from qr- get a scope mark, saved on the connection
+  // when they leave by qg-; replies get it back (CONNMARK --restore-mark) and FORWARD drops
+  // what enters a scoped qr- without it.
+  std::vector<std::string> mangle = {
+      "-N neutron-l3-agent-POSTROUTING",
+      "-N neutron-l3-agent-PREROUTING",
+      "-N neutron-l3-agent-mark",
+      "-N neutron-l3-agent-scope",
+      "-A PREROUTING -j neutron-l3-agent-PREROUTING",
+      "-A POSTROUTING -j neutron-l3-agent-POSTROUTING",
+      "-A neutron-l3-agent-POSTROUTING -o qg-070a05ab-ca -m connmark --mark 0x0/0xffff0000 -j "
+      "CONNMARK --save-mark --nfmask 0xffff0000 --ctmask 0xffff0000",
+      "-A neutron-l3-agent-PREROUTING -j neutron-l3-agent-mark",
+      "-A neutron-l3-agent-PREROUTING -j neutron-l3-agent-scope",
+      "-A neutron-l3-agent-PREROUTING -m connmark ! --mark 0x0/0xffff0000 -j CONNMARK "
+      "--restore-mark --nfmask 0xffff0000 --ctmask 0xffff0000",
+      "-A neutron-l3-agent-mark -i qg-070a05ab-ca -j MARK --set-xmark 0x2/0xffff",
+      "-A neutron-l3-agent-scope -i qr-cdb08767-c6 -j MARK --set-xmark 0x4000000/0xffff0000",
+  };
+  std::vector<std::string> filter = {
+      "-N neutron-l3-agent-FORWARD",
+      "-N neutron-l3-agent-scope",
+      "-A FORWARD -j neutron-l3-agent-FORWARD",
+      "-A neutron-l3-agent-FORWARD -j neutron-l3-agent-scope",
+      "-A neutron-l3-agent-scope -o qr-cdb08767-c6 -m mark ! --mark 0x4000000/0xffff0000 -j DROP",
+  };
+  Netfilter& nf = router->netfilter();
+  ASSERT_TRUE(router->add_address(qg_nic, ip("192.168.200.160"), 32).ok());
+  ASSERT_TRUE(nf.load("nat", nat_rules(kFip)).ok());
+  ASSERT_TRUE(nf.load("mangle", mangle).ok());
+  ASSERT_TRUE(nf.load("filter", filter).ok());
+  EXPECT_EQ(ping(*vm, "192.168.200.1"), 2u);  // replies restored to the scope's mark
+  EXPECT_NE(nf.conntrack_text().find(",mark=67108864"), std::string::npos) << nf.conntrack_text();
+  EXPECT_EQ(router->drops(HostDrop::kNetfilterDrop), 0u);
+  EXPECT_EQ(ping(*ext, "192.168.200.160"), 0u);  // unmarked, into the scoped network
+  EXPECT_EQ(router->drops(HostDrop::kNetfilterDrop), 2u);
+  EXPECT_FALSE(nf.load("mangle", {"-A PREROUTING -j CONNMARK --nfmask 0x1"}).ok());
+}
+
 }  // namespace
 }  // namespace nt::test
