@@ -145,6 +145,9 @@ class Conntrack {
   // without a tuple, every connection (of the zone); with one, the connection that has that
   // tuple in either direction (kNotFound if none). Returns how many were removed.
   Result<size_t> flush(std::optional<uint16_t> zone, std::string_view tuple = {});
+  // `conntrack -D -s ADDR` and `-D -d ADDR` together: removes every connection (of any zone)
+  // with `addr` as the source or destination of either direction's tuple. Returns how many.
+  size_t flush_address(const CtAddr& addr, bool ipv6);
   std::string stats_show(bool more = false) const;  // dpctl/ct-stats-show [-m]
   void set_max_conns(size_t n);                     // ct-set-maxconns
   size_t max_conns() const;                         // ct-get-maxconns

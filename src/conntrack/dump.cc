@@ -228,6 +228,22 @@ Result<size_t> Conntrack::flush(std::optional<uint16_t> zone, std::string_view t
   return n;
 }
 
+size_t Conntrack::flush_address(const CtAddr& addr, bool ipv6) {
+  Table& t = *t_;
+  size_t n = 0;
+  for (uint32_t i = 0; i < t.chunks.size() * Table::kChunk; ++i) {
+    Conn& c = t.at(i);
+    if (!c.in_use || c.key[0].ipv6 != ipv6) continue;
+    bool hit = false;
+    for (const ConnKey& k : c.key) hit |= k.src == addr || k.dst == addr;
+    if (hit) {
+      t.remove(i);
+      ++n;
+    }
+  }
+  return n;
+}
+
 std::string Conntrack::stats_show(bool more) const {
   // dpctl.c's order; ICMPv6 connections count in the total but have no line of their own.
   static constexpr struct {

@@ -45,7 +45,9 @@ namespace nt {
   X(kTcpBroadcast, "tcp_broadcast")            \
   X(kTcpNoSocket, "tcp_no_socket")             \
   X(kTcpUnacceptable, "tcp_unacceptable")      \
-  X(kTxNoLink, "tx_no_link")
+  X(kTxNoLink, "tx_no_link")                   \
+  X(kNetfilterDrop, "netfilter_drop")          \
+  X(kNetfilterCtDrop, "netfilter_conntrack_drop")
 
 enum class HostDrop : uint8_t {
 #define NT_HOST_DROP_ENUM(name, str) name,

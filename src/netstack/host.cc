@@ -1,5 +1,6 @@
 #include "netstack/host.h"
 
+#include "netstack/netfilter.h"
 #include "packet/bytes.h"
 
 namespace nt {

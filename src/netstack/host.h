@@ -14,6 +14,9 @@
 // allocations are frames parked while ARP resolves. Malformed or unexpected packets never
 // crash: each drop is counted under a reason (drops.h).
 //
+// iptables: netfilter() (netfilter.h) holds a host's filter, nat and mangle tables and their
+// connection tracker, created on first use; with nothing loaded each hook costs a pointer test.
+//
 // Re-entrancy: a transmit hook may deliver synchronously into another host (or this one),
 // which may answer at once; the host keeps no pointer into its own tables across a transmit.
 #pragma once
@@ -43,6 +46,10 @@
 #include "packet/parse.h"
 
 namespace nt {
+
+class Netfilter;  // netstack/netfilter.h
+struct NfPass;
+enum class NfVerdict : uint8_t;
 
 using TransmitFn = std::function<void(const uint8_t* frame, size_t len)>;
 
@@ -194,6 +201,9 @@ class Host {
   Result<std::unique_ptr<TcpConnection>> tcp_connect(uint32_t dst, uint16_t dport,
                                                      const TcpOptions& opts = {});
 
+  // --- iptables and conntrack (netstack/netfilter.h): created on first use.
+  Netfilter& netfilter();
+
   // --- State and counters (show.cc).
   uint64_t drops(HostDrop d) const { return drops_[static_cast<size_t>(d)]; }
   uint64_t parse_drops(ParseError e) const { return parse_drops_[static_cast<size_t>(e)]; }
@@ -258,8 +268,12 @@ class Host {
   void ipv4_input(NicId id, const uint8_t* frame, const FlowKey& key, const HeaderOffsets& ofs);
   IpRx parse_ip_rx(NicId id, const uint8_t* frame, size_t l3) const;
   void ip_local_deliver(const IpRx& rx);
-  void ip_forward(const IpRx& rx);
+  void ip_forward(const IpRx& rx, NfPass* nf = nullptr);
+  // The netfilter path of ipv4_input: hooks around the routing decision on a copy of the frame.
+  void ipv4_input_nf(const IpRx& rx, const uint8_t* frame);
+  bool nf_ok(NfVerdict v);  // counts a drop unless the verdict accepts
   Result<OutRoute> route_output(uint32_t dst, NicId bound, uint32_t src) const;
+  Result<OutRoute> nf_output(uint8_t* frame, size_t len, const IpSend& p, OutRoute r);
   void eth_output_ip(NicId id, uint32_t next_hop, uint8_t* frame, size_t len,
                      const MacAddr* dst_mac);
   void deliver_locally(NicId id, const uint8_t* frame, size_t len);
@@ -307,6 +321,7 @@ class Host {
   EncapFn encap_;
   uint16_t encap_vxlan_port_ = 4789;
   uint64_t encap_rx_ = 0;
+  std::unique_ptr<Netfilter> nf_;
   std::array<uint64_t, static_cast<size_t>(HostDrop::kCount)> drops_{};
   std::array<uint64_t, static_cast<size_t>(ParseError::kCount)> parse_drops_{};
 };

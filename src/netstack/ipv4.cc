@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "netstack/host.h"
+#include "netstack/netfilter.h"
 #include "packet/bytes.h"
 #include "packet/checksum.h"
 
@@ -60,10 +61,42 @@ void Host::ipv4_input(NicId id, const uint8_t* frame, const FlowKey& key,
   if (bad_src || is_ipv4_loopback(rx.src) || is_ipv4_loopback(rx.dst)) {
     return drop(HostDrop::kIpMartian);
   }
+  if (nf_ && nf_->active()) return ipv4_input_nf(rx, frame);
   if (rx.ip_broadcast || is_local_address(rx.dst)) return ip_local_deliver(rx);
   if (rx.proto == kIpProtoUdp && udp_wants_unconfigured(rx)) return udp_input(rx, true);
   if (forwarding_ && !rx.l2_multicast && !is_ipv4_multicast(rx.dst)) return ip_forward(rx);
   drop(HostDrop::kIpNotForUs);
+}
+
+// PREROUTING on a copy of the frame (NAT rewrites it), routing on the translated destination,
+// then INPUT before local delivery or FORWARD and POSTROUTING in ip_forward.
+void Host::ipv4_input_nf(const IpRx& in, const uint8_t* frame) {
+  std::array<uint8_t, kMaxFrame> buf;
+  size_t l3 = static_cast<size_t>(in.ip - frame);
+  size_t len = l3 + in.ip_len;
+  std::memcpy(buf.data(), frame, len);
+  NfPass pass;
+  pass.in = in.nic;
+  if (!nf_ok(nf_->prerouting(buf.data(), len, pass))) return;
+  IpRx rx = parse_ip_rx(in.nic, buf.data(), l3);
+  if (rx.ip_broadcast || is_local_address(rx.dst)) {
+    if (!nf_ok(nf_->input(buf.data(), len, pass))) return;
+    return ip_local_deliver(rx);
+  }
+  if (rx.proto == kIpProtoUdp && udp_wants_unconfigured(rx)) return udp_input(rx, true);
+  if (forwarding_ && !rx.l2_multicast && !is_ipv4_multicast(rx.dst)) return ip_forward(rx, &pass);
+  drop(HostDrop::kIpNotForUs);
+}
+
+bool Host::nf_ok(NfVerdict v) {
+  if (v == NfVerdict::kAccept) return true;
+  drop(v == NfVerdict::kDrop ? HostDrop::kNetfilterDrop : HostDrop::kNetfilterCtDrop);
+  return false;
+}
+
+Netfilter& Host::netfilter() {
+  if (!nf_) nf_ = std::make_unique<Netfilter>(*this);
+  return *nf_;
 }
 
 void Host::ip_local_deliver(const IpRx& rx) {
@@ -87,7 +120,7 @@ void Host::ip_local_deliver(const IpRx& rx) {
   drop(HostDrop::kIpUnknownProtocol);
 }
 
-void Host::ip_forward(const IpRx& rx) {
+void Host::ip_forward(const IpRx& rx, NfPass* nf) {
   if (rx.ttl <= 1) {
     icmp_send_error(rx, kIcmpTimeExceeded, 0);
     return drop(HostDrop::kIpTtlExceeded);
@@ -111,7 +144,13 @@ void Host::ip_forward(const IpRx& rx) {
   uint16_t old_word = load_be16(ip + 8);
   --ip[8];
   store_be16(ip + 10, csum_update16(load_be16(ip + 10), old_word, load_be16(ip + 8)));
-  eth_output_ip(out, next_hop, buf.data(), kEthHeaderLen + rx.ip_len, nullptr);
+  size_t len = kEthHeaderLen + rx.ip_len;
+  if (nf) {
+    nf->out = out;
+    if (!nf_ok(nf_->forward(buf.data(), len, *nf))) return;
+    if (!nf_ok(nf_->postrouting(buf.data(), len, *nf))) return;
+  }
+  eth_output_ip(out, next_hop, buf.data(), len, nullptr);
 }
 
 Result<Host::OutRoute> Host::route_output(uint32_t dst, NicId bound, uint32_t src) const {
@@ -160,6 +199,11 @@ Status Host::send_ip(const IpSend& p, std::span<const uint8_t> head,
     store_be16(l4 + 6, l4_checksum_ipv4(r->src, p.dst, kIpProtoUdp, l4, l4_len));
   }
   size_t len = kEthHeaderLen + total;
+  if (nf_ && nf_->active()) {
+    Result<OutRoute> routed = nf_output(buf.data(), len, p, *r);
+    if (!routed) return routed.error();
+    r = routed;
+  }
   if (r->local) {
     store_mac(buf.data(), nics_[r->nic]->mac_);
     store_mac(buf.data() + 6, nics_[r->nic]->mac_);
@@ -169,6 +213,26 @@ Status Host::send_ip(const IpSend& p, std::span<const uint8_t> head,
     eth_output_ip(r->nic, r->next_hop, buf.data(), len, p.dst_mac);
   }
   return ok_status();
+}
+
+// OUTPUT (DNAT there routes the packet again) and, for a packet that leaves, POSTROUTING.
+Result<Host::OutRoute> Host::nf_output(uint8_t* frame, size_t len, const IpSend& p, OutRoute r) {
+  NfPass pass;
+  pass.out = r.local ? kNoNic : r.nic;
+  if (!nf_ok(nf_->output(frame, len, pass))) return make_error("Operation not permitted");
+  uint32_t dst = load_be32(frame + kEthHeaderLen + 16);
+  if (dst != p.dst) {
+    Result<OutRoute> again = route_output(dst, p.nic, load_be32(frame + kEthHeaderLen + 12));
+    if (!again) {
+      drop(HostDrop::kIpNoRoute);
+      return again.error();
+    }
+    r = *again;
+  }
+  if (r.local) return r;
+  pass.out = r.nic;
+  if (!nf_ok(nf_->postrouting(frame, len, pass))) return make_error("Operation not permitted");
+  return r;
 }
 
 std::optional<MacAddr> Host::l2_destination(NicId id, uint32_t next_hop) const {
