@@ -544,6 +544,11 @@ ApiResponse Handler::route(const std::vector<std::string>& seg) {
     if (m == "POST") return json_response(200, update_devices(env_, parse_body(req_.body)));
     throw Fault(405, "HTTPMethodNotAllowed", "The method " + m + " is not allowed.");
   }
+  if (seg.size() == 2 && seg[0] == "neutrino" && seg[1] == "floatingip-status") {
+    if (m == "POST")
+      return json_response(200, update_floatingip_statuses(env_, parse_body(req_.body)));
+    throw Fault(405, "HTTPMethodNotAllowed", "The method " + m + " is not allowed.");
+  }
   if (seg.size() == 1 && seg[0] == "extensions" && m == "GET") {
     Json list = Json::array();
     for (const auto& e : kExtensions) list.push_back(extension_json(e));

@@ -1,6 +1,7 @@
 // Floating IPs: an address of the external network held by a hidden port, associated with a
 // port's fixed IPv4 address through a router that reaches both (l3.h), with port_details
-// (fip-port-details). Status stays DOWN until an L3 agent reports it.
+// (fip-port-details). Status is DOWN until the L3 agent of its router reports it ACTIVE (or
+// ERROR), and DOWN again as soon as it is disassociated (the agent removes its rules).
 #include <algorithm>
 
 #include "controller/ipam.h"
@@ -139,6 +140,7 @@ void disassociate(Env& env, Json& fip) {
   for (const char* k : {"port_id", "fixed_ip_address", "router_id", "port_details"}) {
     fip[k] = nullptr;
   }
+  fip["status"] = "DOWN";
 }
 
 void claim_association(Env& env, const Json& fip) {
@@ -245,6 +247,31 @@ void delete_floatingip(Env& env, const Json& cur) {
   Status s = env.txn.release_owner(assoc_owner(cur));
   if (!s) throw Fault(500, "InternalError", s.error().message);
   for (const auto& port : owned_ports(env, cur["id"], kOwnerFloatingIp)) drop_port(env, port);
+}
+
+Json update_floatingip_statuses(Env& env, const Json& in) {
+  require_admin(env.ctx, "update_floatingip_statuses");
+  if (!in.is_object() || !in.value("router_id", Json()).is_string() ||
+      !in.value("fip_statuses", Json()).is_object()) {
+    throw bad_request(
+        "Body of floating IP status must be an object with 'router_id' and 'fip_statuses'");
+  }
+  Json updated = Json::array();
+  for (const auto& [id, status] : in["fip_statuses"].items()) {
+    if (status != "ACTIVE" && status != "DOWN" && status != "ERROR") {
+      throw bad_request("Invalid floating IP status '" + shown(status) + "' for " + id +
+                        " (ACTIVE, DOWN, ERROR)");
+    }
+    auto fip = env.txn.get("floatingip", id);
+    if (!fip) throw Fault(500, "InternalError", fip.error().message);
+    if (!fip->has_value() || (**fip)["router_id"] != in["router_id"]) continue;
+    if ((**fip)["status"] == status) continue;
+    (**fip)["status"] = status;
+    stamp_update(**fip);
+    put_or_fail(env, "floatingip", **fip);
+    updated.push_back(id);
+  }
+  return {{"updated", updated}};
 }
 
 void l3_before_port_delete(Env& env, const Json& port) {

@@ -33,6 +33,11 @@ const ResourceInfo& floatingip_info();
 Json create_floatingip(Env& env, const Json& in);
 Json update_floatingip(Env& env, Json cur, const Json& in);
 void delete_floatingip(Env& env, const Json& cur);
+// update_floatingip_statuses, from `POST /v2.0/neutrino/floatingip-status` (admin): `{"router_id",
+// "fip_statuses": {fip id: ACTIVE|DOWN|ERROR}}` from the L3 agent hosting the router. Floating
+// IPs associated through another router (or gone) are left alone, as Neutron does; a change
+// is a revision and a feed entry. Answer: {"updated": [ids]}.
+Json update_floatingip_statuses(Env& env, const Json& in);
 
 // Hooks for the port API (ports.cc): refuses deleting a router's or floating IP's port and
 // disassociates the floating IPs of a port that goes; keeps port_details in step.

@@ -116,6 +116,12 @@ std::vector<std::string> teardown_lab(const LabState& s) {
       auto r = run_process({"ip", "netns", "del", ns});
       if (r.ok() && r->exit_code != 0) left.push_back("namespace " + ns + ": " + r->output);
     }
+    for (const auto& e : fs::directory_iterator(d + "/l3", dir_ec)) {  // the L3 agent's routers
+      std::string ns = "qrouter-" + e.path().filename().string();
+      if (access(("/run/netns/" + ns).c_str(), F_OK) != 0) continue;
+      auto r = run_process({"ip", "netns", "del", ns});
+      if (r.ok() && r->exit_code != 0) left.push_back("namespace " + ns + ": " + r->output);
+    }
     fs::remove_all(d, dir_ec);
   }
   for (auto it = s.namespaces.rbegin(); it != s.namespaces.rend(); ++it) {

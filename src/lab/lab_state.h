@@ -31,8 +31,9 @@ struct LabState {
   // The cloud's programs (neutrino-server, neutrino-agent) by pidfile: stopped first, last
   // started first.
   std::vector<std::string> pidfiles;
-  // The DHCP agents' state_path directories: each dhcp/<network id>/ names a dnsmasq (its
-  // pid file) and a namespace qdhcp-<network id> to remove.
+  // The DHCP and L3 agents' state_path directories: each dhcp/<network id>/ names a dnsmasq
+  // (its pid file) and a namespace qdhcp-<network id> to remove, each l3/<router id> a
+  // namespace qrouter-<router id>.
   std::vector<std::string> dhcp_state_dirs;
   std::vector<pid_t> pids;         // background programs (captures)
   std::vector<std::string> files;  // temporary files

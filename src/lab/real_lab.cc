@@ -271,7 +271,10 @@ const RealLab::Bindings& RealLab::bindings() {
       {"close", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
       {"ip",
        [](R& r, const C& c) {
-         if (c.args.size() > 1 && c.args[1].rfind("qdhcp-", 0) == 0) return r.cmd_services(c.args);
+         if (c.args.size() > 1 &&
+             (c.args[1].rfind("qdhcp-", 0) == 0 || c.args[1].rfind("qrouter-", 0) == 0)) {
+           return r.cmd_services(c.args);
+         }
          return r.cmd_instance_show(c.args);
        }},
       {"arp", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
@@ -298,6 +301,7 @@ const RealLab::Bindings& RealLab::bindings() {
       {"openstack", [](R& r, const C& c) { return r.cmd_openstack(c.args); }},
       {"netns", [](R& r, const C& c) { return r.cmd_services(c.args); }},
       {"dnsmasq", [](R& r, const C& c) { return r.cmd_services(c.args); }},
+      {"iptables", [](R& r, const C& c) { return r.cmd_services(c.args); }},
       {"graph", [](R& r, const C& c) { return r.cmd_graph(c.args); }},
   }};
   return kBindings;

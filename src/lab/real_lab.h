@@ -64,7 +64,7 @@ class RealLab final : public LabBackend {
 
  private:
   using Args = std::vector<std::string>;
-  using Bindings = std::array<CommandBinding<RealLab>, 45>;
+  using Bindings = std::array<CommandBinding<RealLab>, 46>;
   static const Bindings& bindings();  // the handler of each command, one row each
   struct Nic {
     std::string name, segment, cidr, mac;
@@ -92,7 +92,8 @@ class RealLab final : public LabBackend {
   // The lab's neutrino-server and the neutrino-agent of each node that has one.
   struct CloudAgent {
     std::string node, host, integration_bridge, pidfile, log;
-    std::string dhcp_state_path;  // with the DHCP role: its [DEFAULT] state_path
+    std::string state_path;  // with the DHCP or L3 role: [DEFAULT] state_path
+    bool dhcp = false, l3 = false;
     pid_t pid = -1;
   };
   struct Cloud {
@@ -124,7 +125,8 @@ class RealLab final : public LabBackend {
   Result<std::string> cmd_agent(const Args& a, const std::vector<std::string>& body);
   Result<std::string> cmd_openstack(const Args& a);
   Result<std::string> cmd_cloud_instance(const Args& a);
-  Result<std::string> cmd_services(const Args& a);  // netns, dnsmasq, ip qdhcp-NET
+  Result<std::string> cmd_services(const Args& a);  // netns, dnsmasq, ip qdhcp-NET, iptables
+  Result<std::string> router_view(const Args& a);   // ip / iptables qrouter-ROUTER
   // The lab's cloud, or "the lab has no server" for `what` (as the emulated lab says it).
   Result<Cloud*> cloud(const std::string& what);
   // Waits (bounded) until every agent has applied what the server holds: reported alive, its

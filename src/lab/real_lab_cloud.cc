@@ -144,9 +144,10 @@ Result<std::string> RealLab::cmd_server(const Args& a, const std::vector<std::st
   return std::string();
 }
 
-// agent [dhcp] (openvswitch_agent.ini lines up to "end"): neutrino-agent for the current node;
-// with `dhcp` also its DHCP agent (dnsmasq in qdhcp-<network id>, the node namespace's tap
-// moved there; state_path in the cloud directory). [DEFAULT] host defaults to the node's name.
+// agent [dhcp] [l3] (openvswitch_agent.ini lines up to "end"): neutrino-agent for the current
+// node; with `dhcp` also its DHCP agent (dnsmasq in qdhcp-<network id>, the node namespace's tap
+// moved there), with `l3` its L3 agent (qrouter-<router id> namespaces, iptables); state_path in
+// the cloud directory. [DEFAULT] host defaults to the node's name.
 Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::string>& body) {
   auto roles = scenario_internal::parse_agent_roles(a);
   if (!roles.ok()) return roles.error();
@@ -159,7 +160,8 @@ Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::str
   }
   std::string lab_ini = scenario_internal::agent_lab_ini((*n)->name);
   std::string state_path = (*c)->dir + "/state-" + (*n)->name;
-  if (roles->dhcp) lab_ini += "state_path = " + state_path + "\n";
+  bool services = roles->dhcp || roles->l3;
+  if (services) lab_ini += "state_path = " + state_path + "\n";
   std::string ini = join_lines(body);
   auto config = agent::parse_agent_config({{"lab", lab_ini}, {"openvswitch_agent.ini", ini}});
   if (!config.ok()) return config.error();
@@ -173,7 +175,7 @@ Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::str
   NT_TRY(write_text(base + "-lab.ini", lab_ini));
   NT_TRY(write_text(base + "-openvswitch_agent.ini", ini));
   state_.pidfiles.push_back(ag.pidfile);
-  if (roles->dhcp) {
+  if (services) {
     // dnsmasq, as nobody, reads its files under state_path: the cloud directory lets it pass.
     std::error_code ec;
     std::filesystem::permissions((*c)->dir, std::filesystem::perms::others_exec,
@@ -182,7 +184,9 @@ Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::str
     std::filesystem::permissions(config->dhcp.state_path, std::filesystem::perms::others_exec,
                                  std::filesystem::perm_options::add, ec);
     state_.dhcp_state_dirs.push_back(config->dhcp.state_path);
-    ag.dhcp_state_path = config->dhcp.state_path;
+    ag.state_path = config->dhcp.state_path;
+    ag.dhcp = roles->dhcp;
+    ag.l3 = roles->l3;
   }
   NT_TRY(save_lab_state(state_));
   std::vector<std::string> argv = {opts_.tools_dir + "/neutrino-agent",
@@ -198,7 +202,9 @@ Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::str
                                    ag.log,
                                    "--pidfile",
                                    ag.pidfile};
-  if (roles->dhcp) argv.insert(argv.end(), {"--role", "dhcp", "--datapath-netns", (*n)->ns});
+  if (roles->dhcp) argv.insert(argv.end(), {"--role", "dhcp"});
+  if (roles->l3) argv.insert(argv.end(), {"--role", "l3"});
+  if (services) argv.insert(argv.end(), {"--datapath-netns", (*n)->ns});
   auto pid = spawn_background(argv, ag.log + ".out");  // what it prints before its log is open
   if (!pid.ok()) return pid.error();
   ag.pid = *pid;
@@ -273,27 +279,52 @@ Result<std::string> RealLab::cmd_cloud_instance(const Args& a) {
   return out;
 }
 
-// netns / dnsmasq [NETWORK [FILE]] / ip qdhcp-NETWORK addr|route: the current node's DHCP
-// services, read from the namespaces, the running dnsmasq and its files.
+namespace {
+
+// The service namespaces of one kind under a state_path ("dhcp" -> qdhcp-<id>, "l3" ->
+// qrouter-<id>) that exist now.
+std::vector<std::string> service_namespaces(const std::string& state_path, const std::string& kind,
+                                            const std::string& prefix) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(state_path + "/" + kind, ec)) {
+    std::string ns = prefix + e.path().filename().string();
+    if (std::filesystem::exists("/run/netns/" + ns, ec)) out.push_back(ns);
+  }
+  return out;
+}
+
+}  // namespace
+
+// netns / dnsmasq [NETWORK [FILE]] / ip qdhcp-NETWORK|qrouter-ROUTER addr|route / iptables
+// qrouter-ROUTER [-t TABLE] -S: the current node's DHCP services and routers, read from the
+// namespaces, the running dnsmasq and its files, and iptables in the router's namespace.
 Result<std::string> RealLab::cmd_services(const Args& a) {
   auto c = cloud(a[0]);
   if (!c.ok()) return c.error();
   auto n = node();
   if (!n.ok()) return n.error();
-  std::string state_path;
-  for (const CloudAgent& ag : (*c)->agents) {
-    if (ag.node == (*n)->name) state_path = ag.dhcp_state_path;
+  const CloudAgent* ag = nullptr;
+  for (const CloudAgent& x : (*c)->agents) {
+    if (x.node == (*n)->name) ag = &x;
   }
-  if (state_path.empty()) return make_error(a[0] + ": " + (*n)->name + " runs no DHCP agent");
+  if (ag && ag->l3 && a.size() > 1 && a[1].rfind("qrouter-", 0) == 0) return router_view(a);
+  if (a[0] == "iptables") return make_error("iptables: " + (*n)->name + " runs no L3 agent");
+  if (!ag || (!ag->dhcp && !(ag->l3 && a[0] == "netns"))) {
+    return make_error(a[0] + ": " + (*n)->name + " runs no DHCP agent");
+  }
+  const std::string& state_path = ag->state_path;
   std::error_code ec;
-  if (a[0] == "netns" || (a[0] == "dnsmasq" && a.size() == 1)) {
+  if (a[0] == "netns") {
+    std::vector<std::string> lines = service_namespaces(state_path, "dhcp", "qdhcp-");
+    for (auto& ns : service_namespaces(state_path, "l3", "qrouter-")) lines.push_back(ns);
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
+  if (a[0] == "dnsmasq" && a.size() == 1) {
     std::vector<std::string> lines;
     for (const auto& e : std::filesystem::directory_iterator(state_path + "/dhcp", ec)) {
-      std::string ns = "qdhcp-" + e.path().filename().string();
-      if (a[0] == "netns") {
-        if (std::filesystem::exists("/run/netns/" + ns, ec)) lines.push_back(ns);
-        continue;
-      }
       int pid = agent::dnsmasq_pid(e.path().string());
       std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
       std::string cmdline((std::istreambuf_iterator<char>(in)), {});
@@ -318,6 +349,22 @@ Result<std::string> RealLab::cmd_services(const Args& a) {
   std::ifstream in(state_path + "/dhcp/" + **id + "/" + *file);
   if (!in) return make_error("dnsmasq: no " + *file + " file for network " + **id);
   return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// ip qrouter-ROUTER addr|route, iptables qrouter-ROUTER [-t TABLE] -S, in the namespace.
+Result<std::string> RealLab::router_view(const Args& a) {
+  auto id = scenario_internal::router_namespace_router(cloud_->api, a[1]);
+  if (!id->ok()) return id->error();
+  std::string ns = "qrouter-" + **id;
+  if (access(("/run/netns/" + ns).c_str(), F_OK) != 0) {
+    return make_error(ns + ": no such namespace here");
+  }
+  if (a[0] == "ip") {
+    return run_checked({"ip", "netns", "exec", ns, "busybox", "ip", a.size() > 2 ? a[2] : "addr"});
+  }
+  auto table = scenario_internal::iptables_table_arg(a);
+  if (!table.ok()) return table.error();
+  return run_checked({"ip", "netns", "exec", ns, "iptables", "-t", *table, "-S"});
 }
 
 Result<std::string> RealLab::cloud_pending(std::string& fingerprint) {

@@ -149,6 +149,17 @@ Result<DeviceStatus> ServerClient::update_devices(const std::string& host,
                       strings_of(j, "failed_devices_up"), strings_of(j, "failed_devices_down")};
 }
 
+Result<std::vector<std::string>> ServerClient::update_floatingip_statuses(
+    const std::string& router_id, const std::map<std::string, std::string>& statuses) {
+  const std::string path = "/v2.0/neutrino/floatingip-status";
+  Json req = {{"router_id", router_id}, {"fip_statuses", statuses}};
+  auto body = expect_ok(call("POST", path, req.dump()), "POST " + path);
+  if (!body) return body.error();
+  Json j = Json::parse(*body, nullptr, false);
+  if (!j.is_object()) return make_error("POST " + path + ": malformed answer");
+  return strings_of(j, "updated");
+}
+
 Result<PortInfo> ServerClient::bind_port(const std::string& port_id, const std::string& host) {
   std::string path = "/v2.0/ports/" + path_escape(port_id);
   Json req = {{"port", {{"binding:host_id", host}}}};

@@ -11,6 +11,7 @@
 // and kInvalidArgument otherwise, the message carrying the status and Neutron's error text.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +71,10 @@ class ServerClient {
   // POST device-status (update_device_list).
   Result<DeviceStatus> update_devices(const std::string& host, const std::vector<std::string>& up,
                                       const std::vector<std::string>& down);
+  // POST floatingip-status (update_floatingip_statuses): id -> ACTIVE|DOWN|ERROR for the
+  // floating IPs of `router_id`; the ids whose status changed.
+  Result<std::vector<std::string>> update_floatingip_statuses(
+      const std::string& router_id, const std::map<std::string, std::string>& statuses);
   // PUT /v2.0/ports/{id} {"port": {"binding:host_id": host}}; the port as it is now.
   Result<PortInfo> bind_port(const std::string& port_id, const std::string& host);
   Result<PortInfo> get_port(const std::string& port_id);

@@ -276,10 +276,13 @@ Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a) {
   AgentRoles r;
   for (size_t i = 1; i < a.size(); ++i) {
     if (a[i] == "ovs") continue;
-    if (a[i] != "dhcp") {
-      return make_error("agent: unknown role '" + a[i] + "' (ovs, dhcp)");
+    if (a[i] == "dhcp") {
+      r.dhcp = true;
+    } else if (a[i] == "l3") {
+      r.l3 = true;
+    } else {
+      return make_error("agent: unknown role '" + a[i] + "' (ovs, dhcp, l3)");
     }
-    r.dhcp = true;
   }
   return r;
 }
@@ -290,6 +293,34 @@ std::optional<Result<std::string>> dhcp_namespace_network(const CloudApi& api,
   auto net = api.find("networks", "network", name.substr(6));
   if (!net.ok()) return Result<std::string>(make_error(name + ": " + net.error().message));
   return Result<std::string>((*net)["id"].get<std::string>());
+}
+
+std::optional<Result<std::string>> router_namespace_router(const CloudApi& api,
+                                                           const std::string& name) {
+  if (name.rfind("qrouter-", 0) != 0) return std::nullopt;
+  auto router = api.find("routers", "router", name.substr(8));
+  if (!router.ok()) return Result<std::string>(make_error(name + ": " + router.error().message));
+  return Result<std::string>((*router)["id"].get<std::string>());
+}
+
+Result<std::string> iptables_table_arg(const std::vector<std::string>& a) {
+  std::string table = "filter";
+  bool listed = false;
+  for (size_t i = 2; i < a.size(); ++i) {
+    if (a[i] == "-t" && i + 1 < a.size()) {
+      table = a[++i];
+    } else if (a[i] == "-S") {
+      listed = true;
+    } else {
+      listed = false;
+      break;
+    }
+  }
+  if (!listed || a.size() < 2) return make_error("usage: iptables NAMESPACE [-t TABLE] -S");
+  if (table != "filter" && table != "nat" && table != "mangle" && table != "raw") {
+    return make_error("iptables: table '" + table + "' does not exist (filter, nat, mangle, raw)");
+  }
+  return table;
 }
 
 Result<std::string> dnsmasq_file_arg(const std::vector<std::string>& a) {

@@ -78,6 +78,7 @@ std::string agent_lab_ini(const std::string& node);
 // after "agent" ("dhcp"); an error naming an unknown word.
 struct AgentRoles {
   bool dhcp = false;
+  bool l3 = false;
 };
 Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a);
 
@@ -85,6 +86,11 @@ Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a);
 // id, as lab files cannot know ids); nullopt when `name` is not of that form.
 std::optional<Result<std::string>> dhcp_namespace_network(const CloudApi& api,
                                                           const std::string& name);
+// The router id behind "qrouter-NAME_OR_ID", likewise; nullopt when `name` is not of that form.
+std::optional<Result<std::string>> router_namespace_router(const CloudApi& api,
+                                                           const std::string& name);
+// `iptables NAMESPACE [-t TABLE] -S`: the table (filter when no -t), or an error.
+Result<std::string> iptables_table_arg(const std::vector<std::string>& a);
 // `dnsmasq NETWORK FILE`: which of a DHCP service's files (host, addn_hosts, opts), or an error.
 Result<std::string> dnsmasq_file_arg(const std::vector<std::string>& a);
 

@@ -39,8 +39,11 @@ constexpr ScenarioCommand kCommands[] = {
     {"connect", "connect NAME DST PORT [as CONN] [-W S]"},
     {"send", "send CONN TEXT... [-W S]"},
     {"close", "close CONN"},
-    {"ip", "ip NAME addr|route  (NAME: an instance, or qdhcp-NETWORK on the current node)"},
-    {"netns", "netns  (the current node's service namespaces: qdhcp-<network id>)"},
+    {"ip",
+     "ip NAME addr|route  (NAME: an instance, or qdhcp-NETWORK / qrouter-ROUTER on the current "
+     "node)"},
+    {"netns", "netns  (the current node's service namespaces: qdhcp-<network>, qrouter-<router>)"},
+    {"iptables", "iptables qrouter-ROUTER [-t filter|nat|mangle] -S  (on the current node)"},
     {"dnsmasq", "dnsmasq [NETWORK [host|addn_hosts|opts]]  (command lines, or a file)"},
     {"arp", "arp NAME"},
     {"fdb", "fdb BRIDGE"},
@@ -51,7 +54,9 @@ constexpr ScenarioCommand kCommands[] = {
     {"run", "run"},
     {"graph", "graph"},
     {"server", "server (neutron.conf / ml2_conf.ini lines follow, up to a line \"end\")"},
-    {"agent", "agent [dhcp] (openvswitch_agent.ini / dhcp_agent.ini lines follow, up to \"end\")"},
+    {"agent",
+     "agent [dhcp] [l3] (openvswitch_agent.ini / dhcp_agent.ini / l3_agent.ini lines follow, up "
+     "to \"end\")"},
     {"openstack", "openstack ARGS... (split as a shell splits them)", 1},
 };
 

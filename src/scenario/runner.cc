@@ -111,11 +111,15 @@ const ScenarioRunner::Bindings& ScenarioRunner::bindings() {
       {"close", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
       {"ip",
        [](R& r, const C& c) {
-         if (c.args.size() > 1 && c.args[1].rfind("qdhcp-", 0) == 0) return r.cmd_services(c.args);
+         if (c.args.size() > 1 &&
+             (c.args[1].rfind("qdhcp-", 0) == 0 || c.args[1].rfind("qrouter-", 0) == 0)) {
+           return r.cmd_services(c.args);
+         }
          return r.cmd_instance_show(c.args);
        }},
       {"netns", [](R& r, const C& c) { return r.cmd_services(c.args); }},
       {"dnsmasq", [](R& r, const C& c) { return r.cmd_services(c.args); }},
+      {"iptables", [](R& r, const C& c) { return r.cmd_services(c.args); }},
       {"arp", [](R& r, const C& c) { return r.cmd_instance_show(c.args); }},
       {"fdb", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},
       {"dpctl", [](R& r, const C& c) { return r.cmd_inspect(c.args); }},

@@ -79,7 +79,7 @@ class ScenarioRunner {
   Status settle_cloud() { return settle_agents(); }
 
  private:
-  using Bindings = std::array<CommandBinding<ScenarioRunner>, 45>;
+  using Bindings = std::array<CommandBinding<ScenarioRunner>, 46>;
   static const Bindings& bindings();                   // the handler of each command, one row each
   Result<std::string> settled(Result<std::string> r);  // after settle()
   // A node NIC: a Host NIC attached to a segment; `bridge`/`port` once enslaved to a bridge.

@@ -10,11 +10,13 @@
 
 #include "agent/agent.h"
 #include "agent/dhcp.h"
+#include "agent/l3.h"
 #include "common/strings.h"
 #include "node/host_port.h"
 #include "scenario/cloud.h"
 #include "scenario/lab_common.h"
 #include "scenario/lab_dhcp.h"
+#include "scenario/lab_l3.h"
 #include "scenario/runner.h"
 #include "scenario/runner_util.h"
 
@@ -50,6 +52,20 @@ class NodeCoreChannel final : public agent::NodeChannel {
   NodeCore& core_;
 };
 
+// ip qrouter-ROUTER addr|route, iptables qrouter-ROUTER [-t TABLE] -S.
+Result<std::string> router_view(const scenario_internal::CloudApi& api,
+                                scenario_internal::LabL3Driver& l3,
+                                const std::vector<std::string>& a) {
+  auto id = scenario_internal::router_namespace_router(api, a[1]);
+  if (!id->ok()) return id->error();
+  Host* h = l3.host(**id);
+  if (!h) return make_error("qrouter-" + **id + ": no such namespace here");
+  if (a[0] == "ip") return a.size() > 2 && a[2] == "route" ? h->ip_route_text() : h->ip_addr_text();
+  auto table = scenario_internal::iptables_table_arg(a);
+  if (!table.ok()) return table.error();
+  return h->netfilter().show(*table);
+}
+
 }  // namespace
 
 // The lab's server and its agents (agents go first: they talk to the server).
@@ -58,6 +74,7 @@ struct ScenarioRunner::Cloud {
     Node* node = nullptr;
     std::unique_ptr<NodeCoreChannel> channel;
     std::unique_ptr<scenario_internal::LabDhcpDriver> dhcp;  // the DHCP role's services
+    std::unique_ptr<scenario_internal::LabL3Driver> l3;      // the L3 role's routers
     std::unique_ptr<agent::Agent> agent;
   };
   std::unique_ptr<CloudServer> server;
@@ -93,9 +110,10 @@ Result<std::string> ScenarioRunner::cmd_server(const Args& a,
   return std::string();
 }
 
-// agent [dhcp] (openvswitch_agent.ini / dhcp_agent.ini lines up to "end"): an Open vSwitch
-// agent programming the current node, reporting to the lab's server, with `dhcp` also its DHCP
-// agent (services: Neutrino's DhcpServer). [DEFAULT] host defaults to the node's name.
+// agent [dhcp] [l3] (openvswitch_agent.ini / dhcp_agent.ini / l3_agent.ini lines up to "end"): an
+// Open vSwitch agent programming the current node, reporting to the lab's server, with `dhcp`
+// also its DHCP agent (services: Neutrino's DhcpServer), with `l3` its L3 agent (routers:
+// netstack hosts interpreting the iptables rules). [DEFAULT] host defaults to the node's name.
 Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<std::string>& body) {
   auto roles = scenario_internal::parse_agent_roles(a);
   if (!roles.ok()) return roles.error();
@@ -119,6 +137,14 @@ Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<s
     na.dhcp = std::make_unique<scenario_internal::LabDhcpDriver>(
         *current_->sw, sched_, ac.integration_bridge, ac.dhcp.lease_duration, cable);
     na.agent->enable_dhcp(*na.dhcp);
+  }
+  if (roles->l3) {
+    HostCable cable;
+    cable.latency_us = kWireLatencyUs;
+    cable.in_flight = &instance_wire_in_flight_;
+    na.l3 = std::make_unique<scenario_internal::LabL3Driver>(
+        *current_->sw, sched_, na.agent->config().integration_bridge, cable);
+    na.agent->enable_l3(*na.l3);
   }
   (*c)->agents.push_back(std::move(na));
   return std::string();
@@ -151,21 +177,36 @@ Status ScenarioRunner::settle_agents(const Node* boot_node) {
                     " rounds");
 }
 
-// netns / dnsmasq [NETWORK [FILE]] / ip qdhcp-NETWORK addr|route: the current node's DHCP
-// services as `ip netns`, `ps` and the files under state_path show them on a real node
-// (emulated: the command line the real driver runs; the files' text the role wrote there).
+// netns / dnsmasq [NETWORK [FILE]] / ip qdhcp-NETWORK|qrouter-ROUTER addr|route / iptables
+// qrouter-ROUTER [-t TABLE] -S: the current node's DHCP services and routers as `ip netns`,
+// `ps`, the files under state_path and `ip netns exec ... iptables -S` show them on a real node
+// (emulated: the command line the real driver runs; the files' text the role wrote there; the
+// rules the router's Netfilter holds).
 Result<std::string> ScenarioRunner::cmd_services(const Args& a) {
   auto c = cloud(a[0]);
   if (!c.ok()) return c.error();
   const Cloud::NodeAgent* na = (*c)->agent_of(current_);
-  if (!na || !na->dhcp) return make_error(a[0] + ": " + current_->name + " runs no DHCP agent");
-  const auto& nets = na->agent->dhcp()->networks();
+  if (na && na->l3 && a.size() > 1 && a[1].rfind("qrouter-", 0) == 0) {
+    return router_view(*(*c)->server, *na->l3, a);
+  }
+  if (a[0] == "iptables") return make_error("iptables: " + current_->name + " runs no L3 agent");
+  if (!na || (!na->dhcp && !(na->l3 && a[0] == "netns"))) {
+    return make_error(a[0] + ": " + current_->name + " runs no DHCP agent");
+  }
   std::string out;
-  if (a[0] == "netns" || (a[0] == "dnsmasq" && a.size() == 1)) {
-    for (const auto& [id, plan] : nets) {
-      out += a[0] == "netns" ? plan.namespace_name : join_words(plan.dnsmasq_argv);
-      out += "\n";
+  if (a[0] == "netns") {
+    if (na->dhcp) {
+      for (const auto& [id, plan] : na->agent->dhcp()->networks())
+        out += plan.namespace_name + "\n";
     }
+    if (na->l3) {
+      for (const auto& [id, plan] : na->agent->l3()->routers()) out += plan.namespace_name + "\n";
+    }
+    return out;
+  }
+  const auto& nets = na->agent->dhcp()->networks();
+  if (a[0] == "dnsmasq" && a.size() == 1) {
+    for (const auto& [id, plan] : nets) out += join_words(plan.dnsmasq_argv) + "\n";
     return out;
   }
   std::string ns = a[0] == "ip" ? a[1] : "qdhcp-" + a[1];

@@ -241,5 +241,35 @@ TEST_F(FloatingIpTest, Latency) {
   }
 }
 
+// update_floatingip_statuses: the L3 agent of the floating IP's router sets ACTIVE (or ERROR);
+// another router's report is ignored; disassociation is DOWN at once; bad bodies are refused.
+TEST_F(FloatingIpTest, StatusesFromTheRoutersAgent) {
+  std::string router_id = seed_router();
+  Json vm = port_on(net_);
+  Json f = set_port(fip(), vm["id"]);
+  auto report = [&](const std::string& router, const Json& statuses, int want = 200,
+                    const std::string& project = "") {
+    ApiResponse r =
+        call("POST", "/v2.0/neutrino/floatingip-status",
+             Json{{"router_id", router}, {"fip_statuses", statuses}}.dump(), {}, project);
+    EXPECT_EQ(r.status, want) << r.body;
+    return Json::parse(r.body);
+  };
+  EXPECT_EQ(report("other-router", {{sid(f), "ACTIVE"}})["updated"], Json::array());
+  EXPECT_EQ(get("floatingip", sid(f))["status"], "DOWN");
+  EXPECT_EQ(report(router_id, {{sid(f), "ACTIVE"}, {"no-such-fip", "ACTIVE"}})["updated"],
+            Json::array({sid(f)}));
+  EXPECT_EQ(get("floatingip", sid(f))["status"], "ACTIVE");
+  EXPECT_EQ(report(router_id, {{sid(f), "ACTIVE"}})["updated"], Json::array());  // no change
+  EXPECT_EQ(
+      error(report(router_id, {{sid(f), "UP"}}, 400)),
+      "HTTPBadRequest: Invalid floating IP status 'UP' for " + sid(f) + " (ACTIVE, DOWN, ERROR)");
+  EXPECT_EQ(report(router_id, {{sid(f), "ACTIVE"}}, 403, "p2")["NeutronError"]["type"],
+            "PolicyNotAuthorized");
+  ApiResponse bad = call("POST", "/v2.0/neutrino/floatingip-status", "{\"router_id\": 1}");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(set_port(f, nullptr)["status"], "DOWN");
+}
+
 }  // namespace
 }  // namespace nt::controller
