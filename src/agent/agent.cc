@@ -308,13 +308,15 @@ Agent::Relevance Agent::relevance(const rpc::Change& c) const {
 // host's port (l2population's remote ports, remote-group members, DHCP-served ports); a port here
 // (not a network: service port of the DHCP and L3 roles) on a network we have whose groups'
 // rules we already hold. A port of ours going away or moving, one on a network new here or in a
-// group new here takes the whole state.
+// group new here, or one of the L3 role's routers, takes the whole state.
 bool Agent::port_patchable(const rpc::Change& c) const {
   if (c.kind != "port") return false;
+  if (l3_ && l3_->serves_port(c.id)) return false;  // a router's port: the L3 role replans
   const rpc::PortInfo* mine = state_->find_port(c.id);
   if (c.body.empty()) return !mine;  // deleted: a remote or DHCP-served port
   auto p = rpc::parse_port(c.body);
   if (!p || !state_->find_network(p->network_id)) return false;
+  if (l3_ && l3_->serves_router(p->device_id)) return false;
   if (mine && p->host != config_.host) return false;  // moved away or unbound
   if (p->host != config_.host) return true;
   if (p->device_owner.rfind("network:", 0) == 0) return false;
