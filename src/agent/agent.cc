@@ -533,6 +533,9 @@ Result<bool> Agent::apply() {
     auto d = b ? report_devices(plan) : Result<bool>(b.error());
     if (!d) return d.error();
     changed |= *b || *d;
+    auto f = report_floating_ips();
+    if (!f) return f.error();
+    changed |= *f;
   }
   // A DHCP service or a router that failed is tried again.
   dirty_ = (dhcp_ && !dhcp_error_.empty()) || (l3_ && !l3_error_.empty());
@@ -656,6 +659,33 @@ Result<bool> Agent::report_devices(const Plan& plan) {
   stats_.devices_up += up.size();
   stats_.devices_down += down.size();
   return true;
+}
+
+// Neutron's L3 agent reports the floating IPs of each router it processed: ACTIVE once the
+// router runs with their rules, ERROR when the router failed, DOWN when it does not run (admin
+// down, no gateway). Only differences from the statuses in the host state are sent.
+Result<bool> Agent::report_floating_ips() {
+  if (!l3_ || !state_) return false;
+  bool changed = false;
+  for (const auto& r : state_->routers) {
+    auto run = l3_->routers().find(r.id);
+    bool failed = l3_->errors().count(r.id) > 0;
+    std::map<std::string, std::string> statuses;
+    for (const auto& f : r.floating_ips) {
+      bool on = run != l3_->routers().end() &&
+                std::any_of(run->second.floating_ips.begin(), run->second.floating_ips.end(),
+                            [&](const FloatingIpPlan& p) { return p.id == f.id; });
+      std::string want = failed ? "ERROR" : on ? "ACTIVE" : "DOWN";
+      if (f.status != want) statuses[f.id] = want;
+    }
+    if (statuses.empty()) continue;
+    auto res = client_->update_floatingip_statuses(r.id, statuses);
+    if (!res) return res.error();
+    log(VlogLevel::kInfo, "l3: router " + r.id + ": " + std::to_string(statuses.size()) +
+                              " floating IP status(es) reported");
+    changed = true;
+  }
+  return changed;
 }
 
 void Agent::run(const std::atomic<bool>& stop) {

@@ -107,6 +107,7 @@ class Agent {
   Result<bool> report_if_due();
   Result<bool> apply_dhcp();
   Result<bool> apply_l3();
+  Result<bool> report_floating_ips();
   Result<std::string> report_role(rpc::AgentReport report);
   bool l3_relevant(const rpc::Change& c, const nlohmann::json& body) const;
   Result<bool> bind_plugged(const Plan& plan);

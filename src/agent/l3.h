@@ -21,7 +21,7 @@
 //
 // Not done: HA and DVR routers, IPv6 (addresses, radvd), address scopes (the mangle `scope`,
 // `floatingip` chains and CONNMARK rules), the raw table, the metadata proxy (haproxy) itself
-// (only its REDIRECT and marks), update_floatingip_statuses.
+// (only its REDIRECT and marks).
 #pragma once
 
 #include <map>

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "common/process.h"
@@ -113,8 +114,22 @@ std::vector<std::pair<std::string, std::string>> parse_gateway_routes(const std:
   return out;
 }
 
-RouterNamespaceDriver::RouterNamespaceDriver(std::string datapath_namespace)
-    : datapath_ns_(std::move(datapath_namespace)) {}
+RouterNamespaceDriver::RouterNamespaceDriver(std::string datapath_namespace, std::string state_dir)
+    : datapath_ns_(std::move(datapath_namespace)), state_dir_(std::move(state_dir)) {}
+
+// The router's marker under state_dir (best effort: it serves clean-up, not the router).
+void RouterNamespaceDriver::mark(const std::string& router_id, bool present) const {
+  if (state_dir_.empty() || router_id.empty() || router_id.find('/') != std::string::npos) return;
+  std::error_code ec;
+  std::string path = state_dir_ + "/" + router_id;
+  if (!present) {
+    std::filesystem::remove(path, ec);
+    return;
+  }
+  std::filesystem::create_directories(state_dir_, ec);
+  std::ofstream f(path);
+  if (!f) log_warn("cannot write " + path);
+}
 
 RouterNamespaceDriver::~RouterNamespaceDriver() {
   reap_announcements();
@@ -236,6 +251,7 @@ Status RouterNamespaceDriver::converge_routes(const RouterPlan& plan) {
 Status RouterNamespaceDriver::enable(const RouterPlan& plan) {
   const std::string& ns = plan.namespace_name;
   NT_TRY(create_namespace(plan));
+  mark(plan.router_id, true);
   NT_TRY(release_stale_devices(plan));
   std::vector<std::pair<std::string, std::string>> added;  // (device, address)
   for (const auto& d : plan.devices) NT_TRY(wire_device(plan, d, added));
@@ -248,13 +264,18 @@ Status RouterNamespaceDriver::enable(const RouterPlan& plan) {
 
 Status RouterNamespaceDriver::disable(const RouterPlan& plan) {
   const std::string& ns = plan.namespace_name;
-  if (!namespace_exists(ns)) return ok_status();
+  if (!namespace_exists(ns)) {
+    mark(plan.router_id, false);
+    return ok_status();
+  }
   for (const auto& d : plan.devices) {
     if (!device_in(ns, d.device)) continue;
     auto r = run_process(ip_in(ns, {"link", "set", "dev", d.device, "netns", datapath_target()}));
     if (!r || r->exit_code != 0) log_warn(ns + ": cannot move " + d.device + " back");
   }
-  return checked({"ip", "netns", "delete", ns});
+  NT_TRY(checked({"ip", "netns", "delete", ns}));
+  mark(plan.router_id, false);
+  return ok_status();
 }
 
 }  // namespace nt::agent

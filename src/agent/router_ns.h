@@ -15,6 +15,9 @@
 // command and what it printed.
 //
 // `datapath_namespace`: where neutrino-vswitchd's devices appear ("" = the agent's own).
+// `state_dir` (state_path/l3, "" = none): an empty file per router that has a namespace, named
+// by the router id, so whoever cleans up after the agent (the lab's teardown) finds the
+// namespaces this agent made without listing everyone's.
 #pragma once
 
 #include <sys/types.h>
@@ -28,7 +31,7 @@ namespace nt::agent {
 
 class RouterNamespaceDriver final : public L3Driver {
  public:
-  explicit RouterNamespaceDriver(std::string datapath_namespace = "");
+  explicit RouterNamespaceDriver(std::string datapath_namespace = "", std::string state_dir = "");
   ~RouterNamespaceDriver() override;
   RouterNamespaceDriver(const RouterNamespaceDriver&) = delete;
   RouterNamespaceDriver& operator=(const RouterNamespaceDriver&) = delete;
@@ -49,7 +52,10 @@ class RouterNamespaceDriver final : public L3Driver {
   void announce(const std::string& ns, const std::string& dev, const std::string& ip);
   void reap_announcements();
 
+  void mark(const std::string& router_id, bool present) const;
+
   std::string datapath_ns_;
+  std::string state_dir_;
   std::vector<pid_t> arpings_;  // gratuitous ARPs still running
 };
 

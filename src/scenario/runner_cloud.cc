@@ -12,6 +12,7 @@
 #include "agent/dhcp.h"
 #include "agent/l3.h"
 #include "common/strings.h"
+#include "netstack/netfilter.h"
 #include "node/host_port.h"
 #include "scenario/cloud.h"
 #include "scenario/lab_common.h"

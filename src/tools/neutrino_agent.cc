@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
   nt::agent::Agent agent(*config, channel, url);
   nt::agent::DnsmasqDriver dnsmasq(o.datapath_netns);
   if (o.dhcp) agent.enable_dhcp(dnsmasq);
-  nt::agent::RouterNamespaceDriver routers(o.datapath_netns);
+  nt::agent::RouterNamespaceDriver routers(o.datapath_netns, config->dhcp.state_path + "/l3");
   if (o.l3) agent.enable_l3(routers);
   char cookie[24];
   std::snprintf(cookie, sizeof cookie, "0x%llx", static_cast<unsigned long long>(agent.cookie()));

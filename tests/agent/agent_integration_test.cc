@@ -589,6 +589,10 @@ TEST_F(AgentIntegration, L3RoleFollowsTheRouter) {
   EXPECT_EQ(plan->floating_ips[0].fixed_ip, vm["fixed_ips"][0]["ip_address"]);
   EXPECT_EQ(plan->devices[1].addresses.back(),
             fip["floating_ip_address"].get<std::string>() + "/32");
+  // Reported as Neutron's L3 agent does once the router runs with it.
+  EXPECT_EQ(server_->call(
+                "GET", "/v2.0/floatingips/" + fip["id"].get<std::string>())["floatingip"]["status"],
+            "ACTIVE");
   server_->call("DELETE", "/v2.0/floatingips/" + fip["id"].get<std::string>());
   settle();
   EXPECT_TRUE(driver.running.at(rid).floating_ips.empty());
