@@ -5,38 +5,13 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "agent/netns_cmd.h"
 #include "common/files.h"
 #include "common/process.h"
 
 namespace nt::agent {
-namespace {
 
 namespace fs = std::filesystem;
-
-// `ip ARGS` in namespace `ns` ("" = this one).
-std::vector<std::string> ip_in(const std::string& ns, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"ip"};
-  if (!ns.empty()) argv.insert(argv.end(), {"-n", ns});
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
-}
-
-bool namespace_exists(const std::string& ns) {
-  std::error_code ec;
-  return fs::exists("/run/netns/" + ns, ec);
-}
-
-bool device_in(const std::string& ns, const std::string& dev) {
-  auto r = run_process(ip_in(ns, {"link", "show", "dev", dev}));
-  return r.ok() && r->exit_code == 0;
-}
-
-Status checked(const std::vector<std::string>& argv) {
-  auto r = run_checked(argv);
-  return r.ok() ? ok_status() : Status(r.error());
-}
-
-}  // namespace
 
 int dnsmasq_pid(const std::string& conf_dir) {
   return std::max(pidfile_pid(conf_dir + "/pid", "dnsmasq"), 0);
@@ -68,20 +43,22 @@ Status DnsmasqDriver::wire_device(const DhcpNetworkPlan& plan) {
   const std::string& ns = plan.namespace_name;
   const std::string& dev = plan.device;
   if (!namespace_exists(ns)) {
-    NT_TRY(checked({"ip", "netns", "add", ns}));
-    NT_TRY(checked(ip_in(ns, {"link", "set", "lo", "up"})));
+    NT_TRY(run_command({"ip", "netns", "add", ns}));
+    NT_TRY(run_command(ip_in(ns, {"link", "set", "lo", "up"})));
   }
   if (!device_in(ns, dev)) {
     if (!device_in(datapath_ns_, dev)) return make_error(dev + ": no such device on the node");
-    NT_TRY(checked(ip_in(datapath_ns_, {"link", "set", "dev", dev, "netns", ns})));
+    NT_TRY(run_command(ip_in(datapath_ns_, {"link", "set", "dev", dev, "netns", ns})));
   }
-  NT_TRY(checked(ip_in(ns, {"link", "set", "dev", dev, "address", plan.mac, "mtu",
-                            std::to_string(plan.mtu), "up"})));
-  NT_TRY(checked(ip_in(ns, {"addr", "flush", "dev", dev})));
-  for (const auto& a : plan.addresses) NT_TRY(checked(ip_in(ns, {"addr", "add", a, "dev", dev})));
+  NT_TRY(run_command(ip_in(ns, {"link", "set", "dev", dev, "address", plan.mac, "mtu",
+                                std::to_string(plan.mtu), "up"})));
+  NT_TRY(run_command(ip_in(ns, {"addr", "flush", "dev", dev})));
+  for (const auto& a : plan.addresses)
+    NT_TRY(run_command(ip_in(ns, {"addr", "add", a, "dev", dev})));
   for (const auto& s : plan.subnets) {
     if (s.gateway_ip.empty()) continue;
-    NT_TRY(checked(ip_in(ns, {"route", "replace", "default", "via", s.gateway_ip, "dev", dev})));
+    NT_TRY(
+        run_command(ip_in(ns, {"route", "replace", "default", "via", s.gateway_ip, "dev", dev})));
     break;
   }
   return ok_status();
@@ -94,7 +71,7 @@ Status DnsmasqDriver::start_or_reload(const DhcpNetworkPlan& plan) {
   }
   std::vector<std::string> argv = {"ip", "netns", "exec", plan.namespace_name};
   argv.insert(argv.end(), plan.dnsmasq_argv.begin(), plan.dnsmasq_argv.end());
-  return checked(argv);  // dnsmasq forks into the background once it is listening
+  return run_command(argv);  // dnsmasq forks into the background once it is listening
 }
 
 Status DnsmasqDriver::enable(const DhcpNetworkPlan& plan) {
@@ -106,7 +83,7 @@ Status DnsmasqDriver::enable(const DhcpNetworkPlan& plan) {
 Status DnsmasqDriver::disable(const DhcpNetworkPlan& plan) {
   if (int pid = dnsmasq_pid(plan.conf_dir)) stop_process(pid, SIGTERM);
   if (namespace_exists(plan.namespace_name)) {
-    NT_TRY(checked({"ip", "netns", "delete", plan.namespace_name}));
+    NT_TRY(run_command({"ip", "netns", "delete", plan.namespace_name}));
   }
   std::error_code ec;
   fs::remove_all(plan.conf_dir, ec);

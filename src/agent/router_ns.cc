@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/netns_cmd.h"
 #include "common/process.h"
 #include "common/strings.h"
 #include "common/vlog.h"
@@ -22,36 +23,6 @@ namespace fs = std::filesystem;
 const std::vector<std::string> kSysctls = {
     "net.ipv4.ip_forward=1", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
     "net.ipv4.conf.all.promote_secondaries=1", "net.ipv6.conf.all.forwarding=1"};
-
-// `ip ARGS` in namespace `ns` ("" = this one).
-std::vector<std::string> ip_in(const std::string& ns, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"ip"};
-  if (!ns.empty()) argv.insert(argv.end(), {"-n", ns});
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
-}
-
-// `ARGS` run inside namespace `ns`.
-std::vector<std::string> exec_in(const std::string& ns, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"ip", "netns", "exec", ns};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return argv;
-}
-
-bool namespace_exists(const std::string& ns) {
-  std::error_code ec;
-  return fs::exists("/run/netns/" + ns, ec);
-}
-
-bool device_in(const std::string& ns, const std::string& dev) {
-  auto r = run_process(ip_in(ns, {"link", "show", "dev", dev}));
-  return r.ok() && r->exit_code == 0;
-}
-
-Status checked(const std::vector<std::string>& argv, const std::string& input = "") {
-  auto r = run_checked(argv, input);
-  return r.ok() ? ok_status() : Status(r.error());
-}
 
 Result<std::string> output_of(const std::vector<std::string>& argv) { return run_checked(argv); }
 
@@ -162,10 +133,10 @@ std::string RouterNamespaceDriver::datapath_target() const {
 
 Status RouterNamespaceDriver::create_namespace(const RouterPlan& plan) {
   const std::string& ns = plan.namespace_name;
-  if (!namespace_exists(ns)) NT_TRY(checked({"ip", "netns", "add", ns}));
-  NT_TRY(checked(ip_in(ns, {"link", "set", "lo", "up"})));
+  if (!namespace_exists(ns)) NT_TRY(run_command({"ip", "netns", "add", ns}));
+  NT_TRY(run_command(ip_in(ns, {"link", "set", "lo", "up"})));
   // Forwarding is what makes it a router; the others are best effort (a kernel without IPv6).
-  NT_TRY(checked(exec_in(ns, {"sysctl", "-q", "-w", kSysctls[0]})));
+  NT_TRY(run_command(exec_in(ns, {"sysctl", "-q", "-w", kSysctls[0]})));
   for (size_t i = 1; i < kSysctls.size(); ++i) {
     auto r = run_process(exec_in(ns, {"sysctl", "-q", "-w", kSysctls[i]}));
     if (!r || r->exit_code != 0) log_warn(ns + ": sysctl " + kSysctls[i] + " failed");
@@ -183,7 +154,7 @@ Status RouterNamespaceDriver::release_stale_devices(const RouterPlan& plan) {
     bool planned = std::any_of(plan.devices.begin(), plan.devices.end(),
                                [&](const RouterDevicePlan& d) { return d.device == name; });
     if (planned) continue;
-    NT_TRY(checked(
+    NT_TRY(run_command(
         ip_in(plan.namespace_name, {"link", "set", "dev", name, "netns", datapath_target()})));
   }
   return ok_status();
@@ -196,16 +167,16 @@ Status RouterNamespaceDriver::wire_device(const RouterPlan& plan, const RouterDe
     if (!device_in(datapath_ns_, dev.device)) {
       return make_error(dev.device + ": no such device on the node");
     }
-    NT_TRY(checked(ip_in(datapath_ns_, {"link", "set", "dev", dev.device, "netns", ns})));
+    NT_TRY(run_command(ip_in(datapath_ns_, {"link", "set", "dev", dev.device, "netns", ns})));
   }
-  NT_TRY(checked(ip_in(ns, {"link", "set", "dev", dev.device, "address", dev.mac, "mtu",
-                            std::to_string(dev.mtu), "up"})));
+  NT_TRY(run_command(ip_in(ns, {"link", "set", "dev", dev.device, "address", dev.mac, "mtu",
+                                std::to_string(dev.mtu), "up"})));
   auto shown = output_of(ip_in(ns, {"-o", "-4", "addr", "show", "dev", dev.device}));
   if (!shown) return shown.error();
   std::vector<std::string> have = parse_ip_addr_show(*shown);
   for (const auto& a : have) {
     if (std::find(dev.addresses.begin(), dev.addresses.end(), a) != dev.addresses.end()) continue;
-    NT_TRY(checked(ip_in(ns, {"addr", "del", a, "dev", dev.device})));
+    NT_TRY(run_command(ip_in(ns, {"addr", "del", a, "dev", dev.device})));
     if (dev.external && a.ends_with("/32")) {
       // A floating IP gone: its connections must not keep their NAT.
       std::string ip = a.substr(0, a.size() - 3);
@@ -224,7 +195,7 @@ Status RouterNamespaceDriver::wire_device(const RouterPlan& plan, const RouterDe
   }
   for (const auto& a : dev.addresses) {
     if (std::find(have.begin(), have.end(), a) != have.end()) continue;
-    NT_TRY(checked(ip_in(ns, {"addr", "add", a, "dev", dev.device})));
+    NT_TRY(run_command(ip_in(ns, {"addr", "add", a, "dev", dev.device})));
     added.emplace_back(dev.device, a.substr(0, a.find('/')));
   }
   return ok_status();
@@ -238,12 +209,12 @@ Status RouterNamespaceDriver::converge_routes(const RouterPlan& plan) {
     bool planned = std::any_of(plan.routes.begin(), plan.routes.end(), [&](const auto& r) {
       return r.destination == dest && r.nexthop == via;
     });
-    if (!planned) NT_TRY(checked(ip_in(ns, {"route", "del", dest, "via", via})));
+    if (!planned) NT_TRY(run_command(ip_in(ns, {"route", "del", dest, "via", via})));
   }
   for (const auto& r : plan.routes) {
     std::vector<std::string> args = {"route", "replace", r.destination, "via", r.nexthop};
     if (!r.device.empty()) args.insert(args.end(), {"dev", r.device});
-    NT_TRY(checked(ip_in(ns, args)));
+    NT_TRY(run_command(ip_in(ns, args)));
   }
   return ok_status();
 }
@@ -256,7 +227,7 @@ Status RouterNamespaceDriver::enable(const RouterPlan& plan) {
   std::vector<std::pair<std::string, std::string>> added;  // (device, address)
   for (const auto& d : plan.devices) NT_TRY(wire_device(plan, d, added));
   NT_TRY(converge_routes(plan));
-  NT_TRY(checked(exec_in(ns, {"iptables-restore"}), iptables_restore_input(plan)));
+  NT_TRY(run_command(exec_in(ns, {"iptables-restore"}), iptables_restore_input(plan)));
   reap_announcements();
   for (const auto& [dev, ip] : added) announce(ns, dev, ip);
   return ok_status();
@@ -273,7 +244,7 @@ Status RouterNamespaceDriver::disable(const RouterPlan& plan) {
     auto r = run_process(ip_in(ns, {"link", "set", "dev", d.device, "netns", datapath_target()}));
     if (!r || r->exit_code != 0) log_warn(ns + ": cannot move " + d.device + " back");
   }
-  NT_TRY(checked({"ip", "netns", "delete", ns}));
+  NT_TRY(run_command({"ip", "netns", "delete", ns}));
   mark(plan.router_id, false);
   return ok_status();
 }
