@@ -308,11 +308,11 @@ Result<std::string> RealLab::cmd_services(const Args& a) {
   for (const CloudAgent& x : (*c)->agents) {
     if (x.node == (*n)->name) ag = &x;
   }
-  if (ag && ag->l3 && a.size() > 1 && a[1].rfind("qrouter-", 0) == 0) return router_view(a);
-  if (a[0] == "iptables") return make_error("iptables: " + (*n)->name + " runs no L3 agent");
-  if (!ag || (!ag->dhcp && !(ag->l3 && a[0] == "netns"))) {
-    return make_error(a[0] + ": " + (*n)->name + " runs no DHCP agent");
+  if (auto e =
+          scenario_internal::service_role_missing(a, ag && ag->dhcp, ag && ag->l3, (*n)->name)) {
+    return make_error(*e);
   }
+  if (scenario_internal::router_service_line(a)) return router_view(a);
   const std::string& state_path = ag->state_path;
   std::error_code ec;
   if (a[0] == "netns") {

@@ -323,6 +323,22 @@ Result<std::string> iptables_table_arg(const std::vector<std::string>& a) {
   return table;
 }
 
+bool router_service_line(const std::vector<std::string>& a) {
+  return a[0] == "iptables" || (a.size() > 1 && a[1].rfind("qrouter-", 0) == 0);
+}
+
+std::optional<std::string> service_role_missing(const std::vector<std::string>& a, bool dhcp,
+                                                bool l3, const std::string& node) {
+  if (router_service_line(a)) {
+    if (!l3) return a[0] + ": " + node + " runs no L3 agent";
+  } else if (a[0] == "netns") {
+    if (!dhcp && !l3) return a[0] + ": " + node + " runs no DHCP or L3 agent";
+  } else if (!dhcp) {
+    return a[0] + ": " + node + " runs no DHCP agent";
+  }
+  return std::nullopt;
+}
+
 Result<std::string> dnsmasq_file_arg(const std::vector<std::string>& a) {
   if (a.size() != 3 || (a[2] != "host" && a[2] != "addn_hosts" && a[2] != "opts")) {
     return make_error("usage: dnsmasq [NETWORK [host|addn_hosts|opts]]");

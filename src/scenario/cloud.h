@@ -91,6 +91,12 @@ std::optional<Result<std::string>> router_namespace_router(const CloudApi& api,
                                                            const std::string& name);
 // `iptables NAMESPACE [-t TABLE] -S`: the table (filter when no -t), or an error.
 Result<std::string> iptables_table_arg(const std::vector<std::string>& a);
+// Whether a service line (netns, dnsmasq, ip qdhcp-/qrouter-, iptables) is about a router.
+bool router_service_line(const std::vector<std::string>& a);
+// Why `node`'s agent (with the DHCP role `dhcp`, the L3 role `l3`) cannot answer the service
+// line `a`, or nullopt when it can.
+std::optional<std::string> service_role_missing(const std::vector<std::string>& a, bool dhcp,
+                                                bool l3, const std::string& node);
 // `dnsmasq NETWORK FILE`: which of a DHCP service's files (host, addn_hosts, opts), or an error.
 Result<std::string> dnsmasq_file_arg(const std::vector<std::string>& a);
 

@@ -187,13 +187,11 @@ Result<std::string> ScenarioRunner::cmd_services(const Args& a) {
   auto c = cloud(a[0]);
   if (!c.ok()) return c.error();
   const Cloud::NodeAgent* na = (*c)->agent_of(current_);
-  if (na && na->l3 && a.size() > 1 && a[1].rfind("qrouter-", 0) == 0) {
-    return router_view(*(*c)->server, *na->l3, a);
+  if (auto e = scenario_internal::service_role_missing(a, na && na->dhcp, na && na->l3,
+                                                       current_->name)) {
+    return make_error(*e);
   }
-  if (a[0] == "iptables") return make_error("iptables: " + current_->name + " runs no L3 agent");
-  if (!na || (!na->dhcp && !(na->l3 && a[0] == "netns"))) {
-    return make_error(a[0] + ": " + current_->name + " runs no DHCP agent");
-  }
+  if (scenario_internal::router_service_line(a)) return router_view(*(*c)->server, *na->l3, a);
   std::string out;
   if (a[0] == "netns") {
     if (na->dhcp) {
