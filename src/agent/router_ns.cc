@@ -1,6 +1,7 @@
 #include "agent/router_ns.h"
 
 #include <signal.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,21 +27,6 @@ const std::vector<std::string> kSysctls = {
 
 Result<std::string> output_of(const std::vector<std::string>& argv) { return run_checked(argv); }
 
-// The names of the devices `ip -o link show` lists ("3: qr-cdb08767-c6: <...>" or "d0@d1: ").
-std::vector<std::string> parse_link_names(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t a = line.find(": ");
-    if (a == std::string::npos) continue;
-    size_t b = line.find_first_of(":@", a + 2);
-    if (b == std::string::npos) continue;
-    out.push_back(line.substr(a + 2, b - a - 2));
-  }
-  return out;
-}
-
 bool router_device(const std::string& name) {
   return starts_with(name, "qr-") || starts_with(name, "qg-");
 }
@@ -60,6 +46,45 @@ std::vector<std::string> parse_ip_addr_show(const std::string& text) {
     while (words >> w) {
       if (w == "inet" && (words >> w)) {
         out.push_back(w);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::map<std::string, NsDevice> parse_ns_devices(const std::string& links,
+                                                 const std::string& addrs) {
+  std::map<std::string, NsDevice> out;
+  std::istringstream in(links);
+  std::string line;
+  while (std::getline(in, line)) {  // "3: qr-aaa@peer: <...,UP,...> mtu 1450 ...link/ether MAC"
+    size_t a = line.find(": ");
+    size_t b = a == std::string::npos ? a : line.find_first_of(":@", a + 2);
+    if (b == std::string::npos) continue;
+    NsDevice& d = out[line.substr(a + 2, b - a - 2)];
+    size_t lt = line.find('<', b), gt = line.find('>', b);
+    if (lt != std::string::npos && gt != std::string::npos && lt < gt) {
+      std::string flags = "," + line.substr(lt + 1, gt - lt - 1) + ",";
+      d.up = flags.find(",UP,") != std::string::npos;
+    }
+    std::istringstream words(line.substr(b));
+    std::string w;
+    while (words >> w) {
+      if (w == "mtu") words >> d.mtu;
+      if (w == "link/ether") words >> d.mac;
+    }
+  }
+  std::istringstream ain(addrs);
+  while (std::getline(ain, line)) {  // "3: qr-aaa    inet 10.0.0.1/24 scope global qr-aaa\ ..."
+    std::istringstream words(line);
+    std::string index, name, w;
+    if (!(words >> index >> name)) continue;
+    auto it = out.find(name);
+    if (it == out.end()) continue;
+    while (words >> w) {
+      if (w == "inet" && (words >> w)) {
+        it->second.addresses.push_back(w);
         break;
       }
     }
@@ -131,25 +156,42 @@ std::string RouterNamespaceDriver::datapath_target() const {
   return datapath_ns_.empty() ? std::to_string(::getpid()) : datapath_ns_;
 }
 
+// Once per router and driver (a restarted agent sets them again on the namespace it finds): a
+// router's update then costs no process for what cannot have changed.
 Status RouterNamespaceDriver::create_namespace(const RouterPlan& plan) {
   const std::string& ns = plan.namespace_name;
-  if (!namespace_exists(ns)) NT_TRY(run_command({"ip", "netns", "add", ns}));
+  bool fresh = !namespace_exists(ns);
+  if (fresh) NT_TRY(run_command({"ip", "netns", "add", ns}));
+  if (!fresh && configured_.count(ns)) return ok_status();
   NT_TRY(run_command(ip_in(ns, {"link", "set", "lo", "up"})));
-  // Forwarding is what makes it a router; the others are best effort (a kernel without IPv6).
+  // Forwarding is what makes it a router; the others are best effort (a kernel without IPv6),
+  // in one sysctl run that goes on past a key it cannot set.
   NT_TRY(run_command(exec_in(ns, {"sysctl", "-q", "-w", kSysctls[0]})));
-  for (size_t i = 1; i < kSysctls.size(); ++i) {
-    auto r = run_process(exec_in(ns, {"sysctl", "-q", "-w", kSysctls[i]}));
-    if (!r || r->exit_code != 0) log_warn(ns + ": sysctl " + kSysctls[i] + " failed");
+  std::vector<std::string> rest = {"sysctl", "-q", "-w"};
+  rest.insert(rest.end(), kSysctls.begin() + 1, kSysctls.end());
+  auto r = run_process(exec_in(ns, rest));
+  if (!r || r->exit_code != 0) {
+    log_warn(ns + ": sysctl: " + (r ? std::string(trim(r->output)) : r.error().message));
   }
+  configured_.insert(ns);
   return ok_status();
+}
+
+// The namespace's devices as two `ip` runs show them.
+Result<std::map<std::string, NsDevice>> RouterNamespaceDriver::read_devices(
+    const std::string& ns) const {
+  auto links = output_of(ip_in(ns, {"-o", "link", "show"}));
+  if (!links) return links.error();
+  auto addrs = output_of(ip_in(ns, {"-o", "-4", "addr", "show"}));
+  if (!addrs) return addrs.error();
+  return parse_ns_devices(*links, *addrs);
 }
 
 // qr-/qg- devices in the namespace that the plan no longer has: back to the datapath namespace,
 // where the role's del-port removes them.
-Status RouterNamespaceDriver::release_stale_devices(const RouterPlan& plan) {
-  auto links = output_of(ip_in(plan.namespace_name, {"-o", "link", "show"}));
-  if (!links) return links.error();
-  for (const auto& name : parse_link_names(*links)) {
+Status RouterNamespaceDriver::release_stale_devices(const RouterPlan& plan,
+                                                    const std::map<std::string, NsDevice>& seen) {
+  for (const auto& [name, dev] : seen) {
     if (!router_device(name)) continue;
     bool planned = std::any_of(plan.devices.begin(), plan.devices.end(),
                                [&](const RouterDevicePlan& d) { return d.device == name; });
@@ -160,20 +202,28 @@ Status RouterNamespaceDriver::release_stale_devices(const RouterPlan& plan) {
   return ok_status();
 }
 
+// A device already in place with its MAC, MTU and addresses costs no process.
 Status RouterNamespaceDriver::wire_device(const RouterPlan& plan, const RouterDevicePlan& dev,
+                                          const std::map<std::string, NsDevice>& seen,
                                           std::vector<std::pair<std::string, std::string>>& added) {
   const std::string& ns = plan.namespace_name;
-  if (!device_in(ns, dev.device)) {
+  NsDevice cur;
+  if (auto it = seen.find(dev.device); it != seen.end()) {
+    cur = it->second;
+  } else {
     if (!device_in(datapath_ns_, dev.device)) {
       return make_error(dev.device + ": no such device on the node");
     }
     NT_TRY(run_command(ip_in(datapath_ns_, {"link", "set", "dev", dev.device, "netns", ns})));
+    auto shown = output_of(ip_in(ns, {"-o", "-4", "addr", "show", "dev", dev.device}));
+    if (!shown) return shown.error();
+    cur.addresses = parse_ip_addr_show(*shown);
   }
-  NT_TRY(run_command(ip_in(ns, {"link", "set", "dev", dev.device, "address", dev.mac, "mtu",
-                                std::to_string(dev.mtu), "up"})));
-  auto shown = output_of(ip_in(ns, {"-o", "-4", "addr", "show", "dev", dev.device}));
-  if (!shown) return shown.error();
-  std::vector<std::string> have = parse_ip_addr_show(*shown);
+  if (!cur.up || cur.mtu != dev.mtu || ::strcasecmp(cur.mac.c_str(), dev.mac.c_str()) != 0) {
+    NT_TRY(run_command(ip_in(ns, {"link", "set", "dev", dev.device, "address", dev.mac, "mtu",
+                                  std::to_string(dev.mtu), "up"})));
+  }
+  const std::vector<std::string>& have = cur.addresses;
   for (const auto& a : have) {
     if (std::find(dev.addresses.begin(), dev.addresses.end(), a) != dev.addresses.end()) continue;
     NT_TRY(run_command(ip_in(ns, {"addr", "del", a, "dev", dev.device})));
@@ -223,9 +273,11 @@ Status RouterNamespaceDriver::enable(const RouterPlan& plan) {
   const std::string& ns = plan.namespace_name;
   NT_TRY(create_namespace(plan));
   mark(plan.router_id, true);
-  NT_TRY(release_stale_devices(plan));
+  auto seen = read_devices(ns);
+  if (!seen) return seen.error();
+  NT_TRY(release_stale_devices(plan, *seen));
   std::vector<std::pair<std::string, std::string>> added;  // (device, address)
-  for (const auto& d : plan.devices) NT_TRY(wire_device(plan, d, added));
+  for (const auto& d : plan.devices) NT_TRY(wire_device(plan, d, *seen, added));
   NT_TRY(converge_routes(plan));
   NT_TRY(run_command(exec_in(ns, {"iptables-restore"}), iptables_restore_input(plan)));
   reap_announcements();
@@ -236,6 +288,7 @@ Status RouterNamespaceDriver::enable(const RouterPlan& plan) {
 Status RouterNamespaceDriver::disable(const RouterPlan& plan) {
   const std::string& ns = plan.namespace_name;
   if (!namespace_exists(ns)) {
+    configured_.erase(ns);
     mark(plan.router_id, false);
     return ok_status();
   }
@@ -245,6 +298,7 @@ Status RouterNamespaceDriver::disable(const RouterPlan& plan) {
     if (!r || r->exit_code != 0) log_warn(ns + ": cannot move " + d.device + " back");
   }
   NT_TRY(run_command({"ip", "netns", "delete", ns}));
+  configured_.erase(ns);
   mark(plan.router_id, false);
   return ok_status();
 }

@@ -22,12 +22,27 @@
 
 #include <sys/types.h>
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "agent/l3.h"
 
 namespace nt::agent {
+
+// A device of a namespace as `ip -o link show` and `ip -o -4 addr show` print it.
+struct NsDevice {
+  std::string mac;  // "" when not Ethernet
+  int mtu = 0;
+  bool up = false;                     // administratively (the UP flag)
+  std::vector<std::string> addresses;  // "10.0.1.1/28"
+  bool operator==(const NsDevice&) const = default;
+};
+
+// Device name (without "@peer") -> what the two listings say.
+std::map<std::string, NsDevice> parse_ns_devices(const std::string& links,
+                                                 const std::string& addrs);
 
 class RouterNamespaceDriver final : public L3Driver {
  public:
@@ -41,10 +56,12 @@ class RouterNamespaceDriver final : public L3Driver {
 
  private:
   Status create_namespace(const RouterPlan& plan);
-  Status release_stale_devices(const RouterPlan& plan);
+  Result<std::map<std::string, NsDevice>> read_devices(const std::string& ns) const;
+  Status release_stale_devices(const RouterPlan& plan, const std::map<std::string, NsDevice>& seen);
   // The device in the namespace with its MAC, MTU and exactly its planned addresses; the
   // addresses it added are appended to `added`.
   Status wire_device(const RouterPlan& plan, const RouterDevicePlan& dev,
+                     const std::map<std::string, NsDevice>& seen,
                      std::vector<std::pair<std::string, std::string>>& added);
   Status converge_routes(const RouterPlan& plan);
   // `ip link set ... netns` target of the datapath namespace.
@@ -56,7 +73,8 @@ class RouterNamespaceDriver final : public L3Driver {
 
   std::string datapath_ns_;
   std::string state_dir_;
-  std::vector<pid_t> arpings_;  // gratuitous ARPs still running
+  std::vector<pid_t> arpings_;        // gratuitous ARPs still running
+  std::set<std::string> configured_;  // namespaces whose sysctls this driver set
 };
 
 // "10.0.1.1/28" of each IPv4 address on `dev` in namespace `ns`, from `ip -o -4 addr show`.

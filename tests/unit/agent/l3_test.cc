@@ -317,6 +317,29 @@ TEST(L3Plan, Errors) {
   EXPECT_FALSE(plan_router(r, L3Options{}).ok());
 }
 
+// What ip 6.1 printed for a namespace with a veth pair (one end up, MTU 1450, two addresses).
+TEST(L3NamespaceDriver, ParsesTheNamespaceDevices) {
+  auto devs = parse_ns_devices(
+      "1: lo: <LOOPBACK> mtu 65536 qdisc noop state DOWN mode DEFAULT group default qlen 1000\\"
+      "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n"
+      "2: qg-bbb@qr-aaa: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN mode DEFAULT group "
+      "default qlen 1000\\    link/ether b6:fe:be:b0:79:4e brd ff:ff:ff:ff:ff:ff\n"
+      "3: qr-aaa@qg-bbb: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN> mtu 1450 qdisc noqueue state "
+      "LOWERLAYERDOWN mode DEFAULT group default qlen 1000\\    link/ether fa:16:3e:00:00:01 brd "
+      "ff:ff:ff:ff:ff:ff\n",
+      "3: qr-aaa    inet 10.0.0.1/24 scope global qr-aaa\\       valid_lft forever preferred_lft "
+      "forever\n"
+      "3: qr-aaa    inet 10.0.0.9/32 scope global qr-aaa\\       valid_lft forever preferred_lft "
+      "forever\n"
+      "9: gone    inet 10.9.9.9/8 scope global gone\n");
+  ASSERT_EQ(devs.size(), 3u);
+  EXPECT_EQ(devs["lo"], (NsDevice{"", 65536, false, {}}));
+  EXPECT_EQ(devs["qg-bbb"], (NsDevice{"b6:fe:be:b0:79:4e", 1500, false, {}}));
+  EXPECT_EQ(devs["qr-aaa"],
+            (NsDevice{"fa:16:3e:00:00:01", 1450, true, {"10.0.0.1/24", "10.0.0.9/32"}}));
+  EXPECT_TRUE(parse_ns_devices("garbage\n: \n", "").empty());
+}
+
 TEST(L3NamespaceDriver, ParsesIpOutput) {
   EXPECT_EQ(parse_ip_addr_show("3: qg-070a05ab-ca    inet 192.168.200.150/24 scope global "
                                "qg-070a05ab-ca\\       valid_lft forever preferred_lft forever\n"
