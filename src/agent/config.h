@@ -49,9 +49,9 @@ struct AgentConfig {  // openvswitch_agent.ini (+ neutron.conf's [DEFAULT] host)
   bool l2_population = false, arp_responder = false;  // arp_responder works with l2pop only
   double report_interval = 30;                        // seconds
   std::string firewall_driver = "noop";               // [securitygroup]
-  std::string server_url;  // [DEFAULT] server_url (Neutrino's; "" = rpc::kDefaultServerUrl)
-  DhcpOptions dhcp;        // dhcp_agent.ini, used when the agent has the DHCP role
-  L3Options l3;            // l3_agent.ini, used when the agent has the L3 role
+  std::string server_url;    // [DEFAULT] server_url (Neutrino's; "" = rpc::kDefaultServerUrl)
+  DhcpOptions dhcp;          // dhcp_agent.ini, used when the agent has the DHCP role
+  L3Options l3;              // l3_agent.ini, used when the agent has the L3 role
   MetadataOptions metadata;  // metadata_agent.ini, used when the agent has the metadata role
 
   // The bridge a physical network is mapped to ("" if none).

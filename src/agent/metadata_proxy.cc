@@ -27,10 +27,12 @@ std::string read_file(const std::string& path) {
 
 std::string haproxy_config(const std::string& router_id, int port, const std::string& socket,
                            const std::string& pidfile) {
-  std::string p = std::to_string(port);
-  return "global\n"
-         "    maxconn     1024\n"
-         "    pidfile     " + pidfile + "\n"
+  std::string global = "global\n    maxconn     1024\n    pidfile     " + pidfile + "\n";
+  std::string listen = "listen listener\n    bind 0.0.0.0:" + std::to_string(port) + "\n";
+  listen += "    server metadata " + socket + "\n";
+  listen += "    http-request del-header X-Neutron-Network-ID\n";
+  listen += "    http-request set-header X-Neutron-Router-ID " + router_id + "\n";
+  return global +
          "    daemon\n"
          "\n"
          "defaults\n"
@@ -43,12 +45,8 @@ std::string haproxy_config(const std::string& router_id, int port, const std::st
          "    timeout client          32s\n"
          "    timeout server          32s\n"
          "    timeout http-keep-alive 30s\n"
-         "\n"
-         "listen listener\n"
-         "    bind 0.0.0.0:" + p + "\n"
-         "    server metadata " + socket + "\n"
-         "    http-request del-header X-Neutron-Network-ID\n"
-         "    http-request set-header X-Neutron-Router-ID " + router_id + "\n";
+         "\n" +
+         listen;
 }
 
 std::string HaproxyMetadataProxy::dir() const { return fs::path(socket_).parent_path().string(); }
@@ -67,8 +65,7 @@ int HaproxyMetadataProxy::running_pid(const std::string& router_id) const {
   return ::kill(static_cast<pid_t>(*pid), 0) == 0 ? static_cast<int>(*pid) : 0;
 }
 
-Status HaproxyMetadataProxy::start(const std::string& ns, const std::string& router_id,
-                                   int port) {
+Status HaproxyMetadataProxy::start(const std::string& ns, const std::string& router_id, int port) {
   if (router_id.empty() || router_id.find('/') != std::string::npos) {
     return make_error("metadata proxy: '" + router_id + "' is not a router id");
   }

@@ -35,9 +35,9 @@ struct AddressPair {
 struct PortInfo {
   std::string id, network_id, mac_address, device_owner, device_id;
   std::string project_id;  // tenant_id / project_id ("" when the document has neither)
-  std::string host;      // binding:host_id
-  std::string vif_type;  // binding:vif_type: ovs, binding_failed, unbound
-  std::string status;    // ACTIVE, DOWN, BUILD
+  std::string host;        // binding:host_id
+  std::string vif_type;    // binding:vif_type: ovs, binding_failed, unbound
+  std::string status;      // ACTIVE, DOWN, BUILD
   bool admin_state_up = true;
   std::vector<FixedIp> fixed_ips;
   std::vector<std::string> security_groups;  // ids

@@ -179,8 +179,8 @@ Result<std::vector<PortInfo>> ServerClient::list_ports(
     const std::vector<std::pair<std::string, std::string>>& filters) {
   std::string path = "/v2.0/ports";
   for (size_t i = 0; i < filters.size(); ++i) {
-    path += (i == 0 ? "?" : "&") + path_escape(filters[i].first) + "=" +
-            path_escape(filters[i].second);
+    path +=
+        (i == 0 ? "?" : "&") + path_escape(filters[i].first) + "=" + path_escape(filters[i].second);
   }
   auto body = expect_ok(call("GET", path, ""), "GET " + path);
   if (!body) return body.error();

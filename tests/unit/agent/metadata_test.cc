@@ -143,11 +143,11 @@ TEST_F(MetadataAgentTest, RouterRequestReachesNovaSigned) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "i-00000001");
   ASSERT_EQ(ports.asked.size(), 2u);
-  EXPECT_EQ(ports.asked[0], (std::vector<std::pair<std::string, std::string>>{
-                                {"device_id", kRouter}}));
+  EXPECT_EQ(ports.asked[0],
+            (std::vector<std::pair<std::string, std::string>>{{"device_id", kRouter}}));
   // Only the interface's network: the gateway's network is not the router's to serve.
-  EXPECT_EQ(ports.asked[1], (std::vector<std::pair<std::string, std::string>>{
-                                {"network_id", kNet}}));
+  EXPECT_EQ(ports.asked[1],
+            (std::vector<std::pair<std::string, std::string>>{{"network_id", kNet}}));
   ASSERT_EQ(nova.got.size(), 1u);
   const auto& h = nova.got[0].headers;
   EXPECT_EQ(nova.got[0].path, "/latest/meta-data/instance-id");
@@ -257,10 +257,11 @@ TEST_F(MetadataAgentTest, UnixSocketServer) {
   MetadataAgent agent(options, ports, nova);
   UnixHttpServer server([&](const MetadataRequest& r) { return agent.handle(r); });
   ASSERT_TRUE(server.start(path));
-  std::string ok = unix_exchange(path,
-                                 "GET /latest/meta-data/instance-id HTTP/1.1\r\n"
-                                 "X-Neutron-Router-ID: " +
-                                     std::string(kRouter) + "\r\nX-Forwarded-For: 10.0.1.3\r\n\r\n");
+  std::string ok =
+      unix_exchange(path,
+                    "GET /latest/meta-data/instance-id HTTP/1.1\r\n"
+                    "X-Neutron-Router-ID: " +
+                        std::string(kRouter) + "\r\nX-Forwarded-For: 10.0.1.3\r\n\r\n");
   MetadataResponse r;
   ASSERT_TRUE(parse_http_response(ok, true, r)) << ok;
   EXPECT_EQ(r.status, 200);
@@ -271,8 +272,9 @@ TEST_F(MetadataAgentTest, UnixSocketServer) {
   server.stop();
   EXPECT_FALSE(std::filesystem::exists(path));
   std::filesystem::remove_all(dir);
-  EXPECT_FALSE(UnixHttpServer([](const MetadataRequest&) { return MetadataResponse{}; })
-                   .start(std::string(200, 'x')));
+  EXPECT_FALSE(UnixHttpServer([](const MetadataRequest&) {
+                 return MetadataResponse{};
+               }).start(std::string(200, 'x')));
 }
 
 TEST(MetadataConfig, Options) {
@@ -291,10 +293,11 @@ TEST(MetadataConfig, Options) {
 
 TEST(MetadataProxyConfig, NeutronsHaproxy) {
   std::string c = haproxy_config("r1", 9697, "/var/lib/neutron/metadata_proxy", "/p/r1.pid");
-  for (const char* line : {"    bind 0.0.0.0:9697\n", "    server metadata /var/lib/neutron/metadata_proxy\n",
-                           "    http-request del-header X-Neutron-Network-ID\n",
-                           "    http-request set-header X-Neutron-Router-ID r1\n",
-                           "    option forwardfor\n", "    pidfile     /p/r1.pid\n"}) {
+  for (const char* line :
+       {"    bind 0.0.0.0:9697\n", "    server metadata /var/lib/neutron/metadata_proxy\n",
+        "    http-request del-header X-Neutron-Network-ID\n",
+        "    http-request set-header X-Neutron-Router-ID r1\n", "    option forwardfor\n",
+        "    pidfile     /p/r1.pid\n"}) {
     EXPECT_NE(c.find(line), std::string::npos) << line;
   }
   HaproxyMetadataProxy proxy("/nonexistent/metadata_proxy");
