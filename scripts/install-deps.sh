@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   clang libclang-rt-14-dev clang-format
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  tcpdump iproute2 iputils-ping busybox dnsmasq-base iptables iputils-arping conntrack
+  tcpdump iproute2 iputils-ping busybox dnsmasq-base iptables iputils-arping conntrack haproxy
   graphviz
   nlohmann-json3-dev
   libcpp-httplib-dev libssl-dev libsqlite3-dev sqlite3 python3-openstackclient

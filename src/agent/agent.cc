@@ -178,6 +178,14 @@ Result<bool> Agent::report_if_due() {
     auto rl = report_role(std::move(l));
     if (!rl) return rl.error();
   }
+  if (metadata_) {
+    rpc::AgentReport m = ovs;
+    m.configurations = metadata_configurations_json();
+    m.agent_type = rpc::kMetadataAgentType;
+    m.binary = rpc::kMetadataAgentBinary;
+    auto rm = client_->report_state(m);
+    if (!rm) return rm.error();
+  }
   ++stats_.reports;
   last_report_ = now;
   start_flag_ = false;
@@ -192,6 +200,15 @@ Result<std::string> Agent::report_role(rpc::AgentReport report) {
   if (!r) return r.error();
   if (*r == "revived") need_sync_ = true;
   return r;
+}
+
+// Neutron's metadata agent's configurations.
+std::string Agent::metadata_configurations_json() const {
+  Json c = {{"log_agent_heartbeats", false},
+            {"metadata_proxy_socket", config_.dhcp.state_path + "/metadata_proxy"},
+            {"nova_metadata_host", config_.metadata.nova_metadata_host},
+            {"nova_metadata_port", config_.metadata.nova_metadata_port}};
+  return c.dump();
 }
 
 std::string Agent::configurations_json() const {

@@ -89,6 +89,11 @@ class Agent {
   // made through `driver`.
   void enable_l3(L3Driver& driver);
   const L3Role* l3() const { return l3_.get(); }
+  // Gives this agent the metadata role's report (Neutron's metadata agent on the same host, a
+  // "Metadata agent" without availability zone); the requests are served by a MetadataAgent
+  // behind a UnixHttpServer (metadata_http.h) that the program runs beside.
+  void enable_metadata() { metadata_ = true; }
+  bool metadata() const { return metadata_; }
 
   uint64_t cookie() const { return cookie_; }
   const AgentStats& stats() const { return stats_; }
@@ -116,6 +121,7 @@ class Agent {
                            bool own_all);
   Result<bool> report_devices(const Plan& plan);
   std::string configurations_json() const;
+  std::string metadata_configurations_json() const;
   // What a feed change means here: nothing, a port to patch in place, or a new state.
   enum class Relevance { kNone, kPatch, kState };
   Relevance relevance(const rpc::Change& c) const;
@@ -158,6 +164,7 @@ class Agent {
   std::string dhcp_error_;  // the last DHCP error logged
   std::unique_ptr<L3Role> l3_;
   std::string l3_error_;  // the last L3 error logged
+  bool metadata_ = false;
   // run(): the long-poll thread says when the feed moved; run_once reads it only then.
   bool external_feed_ = false;
   std::atomic<bool> feed_pending_{false};

@@ -145,6 +145,29 @@ Status set_metadata_port(const std::string& v, AgentConfig& c) {
   return ok_status();
 }
 
+Status set_nova_port(const std::string& v, AgentConfig& c) {
+  std::string t(trim(v));
+  auto n = parse_uint(t, 16);
+  if (!n || *n == 0) return make_error("'" + t + "' is not a TCP port (1-65535)");
+  c.metadata.nova_metadata_port = static_cast<int>(*n);
+  return ok_status();
+}
+
+Status set_nova_host(const std::string& v, AgentConfig& c) {
+  std::string t(trim(v));
+  if (t.empty() || t.find_first_of(" /:@?#") != std::string::npos) {
+    return make_error("'" + t + "' is not a host name or IPv4 address");
+  }
+  c.metadata.nova_metadata_host = t;
+  return ok_status();
+}
+
+Status set_nova_protocol(const std::string& v, AgentConfig&) {
+  std::string t(trim(v));
+  if (t != "http") return make_error("'" + t + "' is not supported (http)");
+  return ok_status();
+}
+
 bool hex_number(std::string_view s) {
   if (s.size() < 3 || s.size() > 10 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
   return std::all_of(s.begin() + 2, s.end(), [](char ch) { return std::isxdigit(ch) != 0; });
@@ -191,6 +214,14 @@ const std::map<std::string, std::map<std::string, Setter>>& option_table() {
         {"use_random_fully",
          [](const std::string& v, AgentConfig& c) { return set_bool(v, c.l3.use_random_fully); }},
         {"external_ingress_mark", set_ingress_mark},
+        {"nova_metadata_host", set_nova_host},
+        {"nova_metadata_port", set_nova_port},
+        {"nova_metadata_protocol", set_nova_protocol},
+        {"metadata_proxy_shared_secret",
+         [](const std::string& v, AgentConfig& c) {
+           c.metadata.shared_secret = std::string(trim(v));
+           return ok_status();
+         }},
         {"handle_internal_only_routers",
          [](const std::string& v, AgentConfig& c) {
            return set_bool(v, c.l3.handle_internal_only_routers);

@@ -33,6 +33,14 @@ struct L3Options {
   bool handle_internal_only_routers = true;          // serve routers without a gateway
 };
 
+// metadata_agent.ini options the metadata role reads ([DEFAULT]; its UNIX socket is
+// <state_path>/metadata_proxy, DhcpOptions::state_path).
+struct MetadataOptions {
+  std::string nova_metadata_host = "127.0.0.1";  // Nova's metadata API
+  int nova_metadata_port = 8775;
+  std::string shared_secret;  // metadata_proxy_shared_secret: key of X-Instance-ID-Signature
+};
+
 struct AgentConfig {  // openvswitch_agent.ini (+ neutron.conf's [DEFAULT] host)
   std::string host;   // [DEFAULT] host; default: gethostname()
   std::string integration_bridge = "br-int", tunnel_bridge = "br-tun", local_ip;  // [ovs]
@@ -41,9 +49,10 @@ struct AgentConfig {  // openvswitch_agent.ini (+ neutron.conf's [DEFAULT] host)
   bool l2_population = false, arp_responder = false;  // arp_responder works with l2pop only
   double report_interval = 30;                        // seconds
   std::string firewall_driver = "noop";               // [securitygroup]
-  std::string server_url;  // [DEFAULT] server_url (Neutrino's; "" = rpc::kDefaultServerUrl)
-  DhcpOptions dhcp;        // dhcp_agent.ini, used when the agent has the DHCP role
-  L3Options l3;            // l3_agent.ini, used when the agent has the L3 role
+  std::string server_url;    // [DEFAULT] server_url (Neutrino's; "" = rpc::kDefaultServerUrl)
+  DhcpOptions dhcp;          // dhcp_agent.ini, used when the agent has the DHCP role
+  L3Options l3;              // l3_agent.ini, used when the agent has the L3 role
+  MetadataOptions metadata;  // metadata_agent.ini, used when the agent has the metadata role
 
   // The bridge a physical network is mapped to ("" if none).
   std::string bridge_of(const std::string& physnet) const;

@@ -201,6 +201,7 @@ Result<RouterPlan> plan_router(const rpc::RouterInfo& r, const L3Options& o) {
   RouterPlan p;
   p.router_id = r.id;
   p.namespace_name = "qrouter-" + r.id;
+  if (o.enable_metadata_proxy) p.metadata_port = o.metadata_port;
   for (const auto& port : r.interfaces) {
     RouterDevicePlan d = device_plan(port, false);
     auto addrs = port_addresses(port);

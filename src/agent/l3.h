@@ -61,6 +61,7 @@ struct RouterPlan {
   std::vector<RouterRoutePlan> routes;
   std::vector<FloatingIpPlan> floating_ips;
   std::string gateway_ip;  // the qg- address (10.10.10.2), "" without a gateway
+  int metadata_port = 0;   // where the metadata proxy listens (9697); 0: no proxy
   // table ("filter", "mangle", "nat") -> the lines `iptables -t <table> -S` prints for it.
   std::map<std::string, std::vector<std::string>> iptables;
   bool operator==(const RouterPlan&) const = default;

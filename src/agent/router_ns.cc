@@ -110,8 +110,13 @@ std::vector<std::pair<std::string, std::string>> parse_gateway_routes(const std:
   return out;
 }
 
-RouterNamespaceDriver::RouterNamespaceDriver(std::string datapath_namespace, std::string state_dir)
-    : datapath_ns_(std::move(datapath_namespace)), state_dir_(std::move(state_dir)) {}
+RouterNamespaceDriver::RouterNamespaceDriver(std::string datapath_namespace, std::string state_dir,
+                                             std::string metadata_socket)
+    : datapath_ns_(std::move(datapath_namespace)), state_dir_(std::move(state_dir)) {
+  if (!metadata_socket.empty()) {
+    metadata_ = std::make_unique<HaproxyMetadataProxy>(std::move(metadata_socket));
+  }
+}
 
 // The router's marker under state_dir (best effort: it serves clean-up, not the router).
 void RouterNamespaceDriver::mark(const std::string& router_id, bool present) const {
@@ -280,6 +285,13 @@ Status RouterNamespaceDriver::enable(const RouterPlan& plan) {
   for (const auto& d : plan.devices) NT_TRY(wire_device(plan, d, *seen, added));
   NT_TRY(converge_routes(plan));
   NT_TRY(run_command(exec_in(ns, {"iptables-restore"}), iptables_restore_input(plan)));
+  if (metadata_ && plan.metadata_port != 0) {
+    // Best effort: a router without its metadata proxy still routes (haproxy missing, say).
+    Status st = metadata_->start(ns, plan.router_id, plan.metadata_port);
+    if (!st) log_warn(ns + ": metadata proxy: " + st.error().message);
+  } else if (metadata_) {
+    metadata_->stop(plan.router_id);
+  }
   reap_announcements();
   for (const auto& [dev, ip] : added) announce(ns, dev, ip);
   return ok_status();
@@ -287,6 +299,7 @@ Status RouterNamespaceDriver::enable(const RouterPlan& plan) {
 
 Status RouterNamespaceDriver::disable(const RouterPlan& plan) {
   const std::string& ns = plan.namespace_name;
+  if (metadata_) metadata_->stop(plan.router_id);
   if (!namespace_exists(ns)) {
     configured_.erase(ns);
     mark(plan.router_id, false);

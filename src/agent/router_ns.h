@@ -14,6 +14,9 @@
 // `iptables-restore`, `arping` and `conntrack` without a shell; an error carries the failing
 // command and what it printed.
 //
+// With `metadata_socket` (the metadata agent's <state_path>/metadata_proxy) a plan with a
+// metadata port also runs the router's haproxy (metadata_proxy.h), stopped with the router.
+//
 // `datapath_namespace`: where neutrino-vswitchd's devices appear ("" = the agent's own).
 // `state_dir` (state_path/l3, "" = none): an empty file per router that has a namespace, named
 // by the router id, so whoever cleans up after the agent (the lab's teardown) finds the
@@ -23,11 +26,13 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "agent/l3.h"
+#include "agent/metadata_proxy.h"
 
 namespace nt::agent {
 
@@ -46,7 +51,8 @@ std::map<std::string, NsDevice> parse_ns_devices(const std::string& links,
 
 class RouterNamespaceDriver final : public L3Driver {
  public:
-  explicit RouterNamespaceDriver(std::string datapath_namespace = "", std::string state_dir = "");
+  explicit RouterNamespaceDriver(std::string datapath_namespace = "", std::string state_dir = "",
+                                 std::string metadata_socket = "");
   ~RouterNamespaceDriver() override;
   RouterNamespaceDriver(const RouterNamespaceDriver&) = delete;
   RouterNamespaceDriver& operator=(const RouterNamespaceDriver&) = delete;
@@ -75,6 +81,7 @@ class RouterNamespaceDriver final : public L3Driver {
   std::string state_dir_;
   std::vector<pid_t> arpings_;        // gratuitous ARPs still running
   std::set<std::string> configured_;  // namespaces whose sysctls this driver set
+  std::unique_ptr<HaproxyMetadataProxy> metadata_;
 };
 
 // "10.0.1.1/28" of each IPv4 address on `dev` in namespace `ns`, from `ip -o -4 addr show`.

@@ -117,7 +117,10 @@ std::vector<std::string> teardown_lab(const LabState& s) {
       if (r.ok() && r->exit_code != 0) left.push_back("namespace " + ns + ": " + r->output);
     }
     for (const auto& e : fs::directory_iterator(d + "/l3", dir_ec)) {  // the L3 agent's routers
-      std::string ns = "qrouter-" + e.path().filename().string();
+      std::string id = e.path().filename().string();
+      pid_t proxy = pidfile_pid(d + "/external/pids/" + id + ".pid", "haproxy");  // metadata
+      if (proxy > 0) stop_process(proxy, SIGTERM, 2000);
+      std::string ns = "qrouter-" + id;
       if (access(("/run/netns/" + ns).c_str(), F_OK) != 0) continue;
       auto r = run_process({"ip", "netns", "del", ns});
       if (r.ok() && r->exit_code != 0) left.push_back("namespace " + ns + ": " + r->output);

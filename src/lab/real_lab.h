@@ -32,6 +32,7 @@
 #include "lab/lab_state.h"
 #include "scenario/cloud.h"
 #include "scenario/commands.h"
+#include "scenario/nova_metadata.h"
 #include "scenario/scenario.h"
 
 namespace nt::lab {
@@ -64,7 +65,7 @@ class RealLab final : public LabBackend {
 
  private:
   using Args = std::vector<std::string>;
-  using Bindings = std::array<CommandBinding<RealLab>, 46>;
+  using Bindings = std::array<CommandBinding<RealLab>, 47>;
   static const Bindings& bindings();  // the handler of each command, one row each
   struct Nic {
     std::string name, segment, cidr, mac;
@@ -101,6 +102,9 @@ class RealLab final : public LabBackend {
     scenario_internal::CloudApi api;
     std::vector<CloudAgent> agents;
     std::vector<std::string> ports;  // the instances' port ids (plugged: they must go ACTIVE)
+    // Nova's metadata API stand-in in the lab's process (the agents' nova_metadata_port).
+    std::unique_ptr<scenario_internal::NovaMetadata> nova;
+    std::unique_ptr<scenario_internal::NovaMetadataServer> nova_server;
   };
   // A running tcpdump: what it listens on and where it writes.
   struct Capture {
@@ -125,6 +129,8 @@ class RealLab final : public LabBackend {
   Result<std::string> cmd_agent(const Args& a, const std::vector<std::string>& body);
   Result<std::string> cmd_openstack(const Args& a);
   Result<std::string> cmd_cloud_instance(const Args& a);
+  // metadata NAME PATH: busybox wget of http://169.254.169.254PATH in the instance.
+  Result<std::string> cmd_metadata(const Args& a);
   Result<std::string> cmd_services(const Args& a);  // netns, dnsmasq, ip qdhcp-NET, iptables
   Result<std::string> router_view(const Args& a);   // ip / iptables qrouter-ROUTER
   // The lab's cloud, or "the lab has no server" for `what` (as the emulated lab says it).

@@ -25,6 +25,7 @@
 #include "common/process.h"
 #include "common/strings.h"
 #include "lab/real_lab.h"
+#include "scenario/lab_metadata.h"
 #include "scenario/runner_util.h"
 
 namespace nt::lab {
@@ -39,6 +40,8 @@ constexpr int kServerStartTries = 5;
 constexpr std::chrono::seconds kSettleTimeout{120};
 constexpr int kStableSamples = 3;
 constexpr int kSampleMs = 100;
+// How long an instance's metadata request may take.
+constexpr int kMetadataTimeoutS = 20;
 
 std::string join_lines(const std::vector<std::string>& body) {
   std::string s;
@@ -139,15 +142,21 @@ Result<std::string> RealLab::cmd_server(const Args& a, const std::vector<std::st
     return make_error("neutrino-server on " + c->api.url() +
                       " does not answer: " + answer.error().message + log_tail(log));
   }
+  c->nova = std::make_unique<scenario_internal::NovaMetadata>(scenario_internal::kLabMetadataSecret,
+                                                              c->api);
+  auto nova_server = scenario_internal::NovaMetadataServer::start(*c->nova);
+  if (!nova_server.ok()) return nova_server.error();
+  c->nova_server = std::move(*nova_server);
   last_display_ = "neutrino-server --config-file neutron.conf --config-file lab.conf --detach";
   cloud_ = std::move(c);
   return std::string();
 }
 
-// agent [dhcp] [l3] (openvswitch_agent.ini lines up to "end"): neutrino-agent for the current
-// node; with `dhcp` also its DHCP agent (dnsmasq in qdhcp-<network id>, the node namespace's tap
-// moved there), with `l3` its L3 agent (qrouter-<router id> namespaces, iptables); state_path in
-// the cloud directory. [DEFAULT] host defaults to the node's name.
+// agent [dhcp] [l3] [metadata] (openvswitch_agent.ini lines up to "end"): neutrino-agent for the
+// current node; with `dhcp` also its DHCP agent (dnsmasq in qdhcp-<network id>, the node
+// namespace's tap moved there), with `l3` its L3 agent (qrouter-<router id> namespaces, iptables,
+// haproxy), with `metadata` its metadata agent (state_path/metadata_proxy, asking the lab's Nova
+// stand-in); state_path in the cloud directory. [DEFAULT] host defaults to the node's name.
 Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::string>& body) {
   auto roles = scenario_internal::parse_agent_roles(a);
   if (!roles.ok()) return roles.error();
@@ -158,9 +167,9 @@ Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::str
   for (const CloudAgent& ag : (*c)->agents) {
     if (ag.node == (*n)->name) return make_error("agent: node already has an agent");
   }
-  std::string lab_ini = scenario_internal::agent_lab_ini((*n)->name);
+  std::string lab_ini = scenario_internal::agent_lab_ini((*n)->name, (*c)->nova_server->port());
   std::string state_path = (*c)->dir + "/state-" + (*n)->name;
-  bool services = roles->dhcp || roles->l3;
+  bool services = roles->dhcp || roles->l3 || roles->metadata;
   if (services) lab_ini += "state_path = " + state_path + "\n";
   std::string ini = join_lines(body);
   auto config = agent::parse_agent_config({{"lab", lab_ini}, {"openvswitch_agent.ini", ini}});
@@ -204,6 +213,7 @@ Result<std::string> RealLab::cmd_agent(const Args& a, const std::vector<std::str
                                    ag.pidfile};
   if (roles->dhcp) argv.insert(argv.end(), {"--role", "dhcp"});
   if (roles->l3) argv.insert(argv.end(), {"--role", "l3"});
+  if (roles->metadata) argv.insert(argv.end(), {"--role", "metadata"});
   if (services) argv.insert(argv.end(), {"--datapath-netns", (*n)->ns});
   auto pid = spawn_background(argv, ag.log + ".out");  // what it prints before its log is open
   if (!pid.ok()) return pid.error();
@@ -237,6 +247,7 @@ Result<std::string> RealLab::cmd_cloud_instance(const Args& a) {
   }
   auto p = scenario_internal::nova_port((*c)->api, *args, host);
   if (!p.ok()) return p.error();
+  (*c)->nova->register_instance(p->vm_uuid, args->name);
   std::string mtu = std::to_string(p->mtu);
   Instance inst{args->name,        n->name, state_.prefix + "-i-" + args->name, br_int, p->tap,
                 p->ip + p->prefix, p->mac};
@@ -450,6 +461,24 @@ void RealLab::stop_cloud() {
     if (ag.pid > 0) stop_process(ag.pid, SIGTERM, 3000);
     ag.pid = -1;
   }
+}
+
+// metadata NAME PATH: `busybox wget -qO- http://169.254.169.254PATH` in the instance.
+Result<std::string> RealLab::cmd_metadata(const Args& a) {
+  auto line = scenario_internal::parse_metadata_line(a);
+  if (!line.ok()) return line.error();
+  auto it = instances_.find(line->instance);
+  if (it == instances_.end()) {
+    return make_error("metadata: no instance named " + line->instance, ErrorCode::kNotFound);
+  }
+  std::string url = std::string("http://") + scenario_internal::kMetadataAddress + line->path;
+  last_display_ = "ip netns exec " + it->second.ns + " busybox wget -qO- " + url;
+  // No -T: Debian 12's busybox wget crashes with it; the run's own timeout bounds it.
+  auto r = run_process({"ip", "netns", "exec", it->second.ns, "busybox", "wget", "-qO-", url}, "",
+                       kMetadataTimeoutS);
+  if (!r.ok()) return r.error();
+  if (r->exit_code != 0) return make_error(std::string(trim(r->output)));
+  return scenario_internal::metadata_output(r->output);
 }
 
 }  // namespace nt::lab

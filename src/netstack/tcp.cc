@@ -211,7 +211,9 @@ void TcpListener::accept(const TcpTuple& t, const TcpSegment& syn) {
   conns_.push_back(std::unique_ptr<TcpConnection>(new TcpConnection(*host_, t, opts_)));
   TcpConnection& c = *conns_.back();
   ++accepted_;
-  if (echo_) {
+  if (on_accept_) {
+    on_accept_(c);
+  } else if (echo_) {
     c.on_receive([&c](std::span<const uint8_t> d) { (void)c.send(d); });
     c.on_state_change([&c] {
       if (c.state() == TcpState::kCloseWait) c.close();

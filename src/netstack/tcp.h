@@ -178,6 +178,10 @@ class TcpListener {
   // Echo service: every accepted connection sends back what it receives and closes when the
   // peer closes.
   void set_echo(bool on) { echo_ = on; }
+  // A service: `fn` is given each accepted connection before its SYN-ACK leaves, to set its
+  // receive and state handlers (the listener still owns it). Replaces the echo service.
+  using AcceptFn = std::function<void(TcpConnection&)>;
+  void on_accept(AcceptFn fn) { on_accept_ = std::move(fn); }
   // Connections accepted and not yet closed (SYN-RECEIVED included).
   size_t connection_count() const;
   uint64_t accepted() const { return accepted_; }
@@ -194,6 +198,7 @@ class TcpListener {
   uint16_t port_;
   TcpOptions opts_;
   bool echo_ = false;
+  AcceptFn on_accept_;
   uint64_t accepted_ = 0;
   std::vector<std::unique_ptr<TcpConnection>> conns_;
 };

@@ -90,6 +90,8 @@ PortInfo port_of(const Json& j, const std::string& where) {
   p.mac_address = str(j, "mac_address", w);
   p.device_owner = str(j, "device_owner", w);
   p.device_id = str(j, "device_id", w);
+  p.project_id = str(j, "project_id", w);
+  if (p.project_id.empty()) p.project_id = str(j, "tenant_id", w);
   p.host = str(j, "binding:host_id", w);
   p.vif_type = str(j, "binding:vif_type", w);
   p.status = str(j, "status", w);
@@ -373,6 +375,14 @@ Result<PortInfo> parse_port(std::string_view json) {
     object(j, "port");
     auto it = j.find("port");
     return port_of(it != j.end() ? *it : j, "port");
+  });
+}
+
+Result<std::vector<PortInfo>> parse_ports(std::string_view json) {
+  return parse_with(json, "ports", [](const Json& j) {
+    std::vector<PortInfo> out;
+    for (const auto& p : array(j, "ports", "ports")) out.push_back(port_of(p, "ports[]"));
+    return out;
   });
 }
 

@@ -34,9 +34,10 @@ struct AddressPair {
 // A port bound to this host (the server's port body, the members the agent uses).
 struct PortInfo {
   std::string id, network_id, mac_address, device_owner, device_id;
-  std::string host;      // binding:host_id
-  std::string vif_type;  // binding:vif_type: ovs, binding_failed, unbound
-  std::string status;    // ACTIVE, DOWN, BUILD
+  std::string project_id;  // tenant_id / project_id ("" when the document has neither)
+  std::string host;        // binding:host_id
+  std::string vif_type;    // binding:vif_type: ovs, binding_failed, unbound
+  std::string status;      // ACTIVE, DOWN, BUILD
   bool admin_state_up = true;
   std::vector<FixedIp> fixed_ips;
   std::vector<std::string> security_groups;  // ids
@@ -196,5 +197,7 @@ Result<HostState> parse_host_state(std::string_view json);
 Result<FeedPage> parse_feed_page(std::string_view json);
 // A port body as the API returns it (`{"port": {...}}` or the bare object).
 Result<PortInfo> parse_port(std::string_view json);
+// GET /v2.0/ports' answer: {"ports": [...]}.
+Result<std::vector<PortInfo>> parse_ports(std::string_view json);
 
 }  // namespace nt::rpc

@@ -175,4 +175,16 @@ Result<PortInfo> ServerClient::get_port(const std::string& port_id) {
   return parse_port(*body);
 }
 
+Result<std::vector<PortInfo>> ServerClient::list_ports(
+    const std::vector<std::pair<std::string, std::string>>& filters) {
+  std::string path = "/v2.0/ports";
+  for (size_t i = 0; i < filters.size(); ++i) {
+    path +=
+        (i == 0 ? "?" : "&") + path_escape(filters[i].first) + "=" + path_escape(filters[i].second);
+  }
+  auto body = expect_ok(call("GET", path, ""), "GET " + path);
+  if (!body) return body.error();
+  return parse_ports(*body);
+}
+
 }  // namespace nt::rpc

@@ -32,6 +32,8 @@ inline constexpr const char* kDhcpAgentType = "DHCP agent";
 inline constexpr const char* kDhcpAgentBinary = "neutrino-dhcp-agent";
 inline constexpr const char* kL3AgentType = "L3 agent";
 inline constexpr const char* kL3AgentBinary = "neutrino-l3-agent";
+inline constexpr const char* kMetadataAgentType = "Metadata agent";
+inline constexpr const char* kMetadataAgentBinary = "neutron-metadata-agent";
 
 struct ServerClientOptions {
   double connect_timeout = 2;  // seconds
@@ -78,6 +80,9 @@ class ServerClient {
   // PUT /v2.0/ports/{id} {"port": {"binding:host_id": host}}; the port as it is now.
   Result<PortInfo> bind_port(const std::string& port_id, const std::string& host);
   Result<PortInfo> get_port(const std::string& port_id);
+  // GET /v2.0/ports?k=v&k=v...: a repeated key matches any of its values (Neutron's filters).
+  Result<std::vector<PortInfo>> list_ports(
+      const std::vector<std::pair<std::string, std::string>>& filters);
   // Aborts a call in progress on another thread (a long-poll at shutdown).
   void cancel();
 

@@ -226,7 +226,14 @@ std::string seeded_uuid(const std::string& seed) {
   return buf;
 }
 
-std::string agent_lab_ini(const std::string& node) { return "[DEFAULT]\nhost = " + node + "\n"; }
+std::string agent_lab_ini(const std::string& node, int nova_port) {
+  std::string ini = "[DEFAULT]\nhost = " + node + "\n";
+  if (nova_port > 0) {
+    ini += "nova_metadata_port = " + std::to_string(nova_port) + "\n";
+    ini += std::string("metadata_proxy_shared_secret = ") + kLabMetadataSecret + "\n";
+  }
+  return ini;
+}
 
 Result<std::string> run_openstack(const std::string& words, const std::string& url,
                                   const std::string& dir) {
@@ -280,8 +287,10 @@ Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a) {
       r.dhcp = true;
     } else if (a[i] == "l3") {
       r.l3 = true;
+    } else if (a[i] == "metadata") {
+      r.metadata = true;
     } else {
-      return make_error("agent: unknown role '" + a[i] + "' (ovs, dhcp, l3)");
+      return make_error("agent: unknown role '" + a[i] + "' (ovs, dhcp, l3, metadata)");
     }
   }
   return r;

@@ -70,15 +70,20 @@ class CloudServer : public CloudApi {
 // back ends, before anything starts).
 Result<controller::ServerConfig> check_server_ini(const std::string& ini);
 
+// The metadata_proxy_shared_secret of the lab's Nova metadata stand-in and its agents.
+inline constexpr const char* kLabMetadataSecret = "neutrino-lab-metadata";
+
 // The `[DEFAULT]` lines a lab's agent gets before the block's own openvswitch_agent.ini (so
-// the block may still override them): its host is the node's name.
-std::string agent_lab_ini(const std::string& node);
+// the block may still override them): its host is the node's name; with `nova_port` (the lab's
+// Nova metadata stand-in, nova_metadata.h) the metadata agent's nova_metadata_port and secret.
+std::string agent_lab_ini(const std::string& node, int nova_port = 0);
 
 // The roles an `agent` line gives its node's agent besides the Open vSwitch one: the words
-// after "agent" ("dhcp"); an error naming an unknown word.
+// after "agent" ("dhcp", "l3", "metadata"); an error naming an unknown word.
 struct AgentRoles {
   bool dhcp = false;
   bool l3 = false;
+  bool metadata = false;
 };
 Result<AgentRoles> parse_agent_roles(const std::vector<std::string>& a);
 

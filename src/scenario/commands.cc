@@ -39,6 +39,7 @@ constexpr ScenarioCommand kCommands[] = {
     {"connect", "connect NAME DST PORT [as CONN] [-W S]"},
     {"send", "send CONN TEXT... [-W S]"},
     {"close", "close CONN"},
+    {"metadata", "metadata NAME PATH  (GET http://169.254.169.254PATH from instance NAME)"},
     {"ip",
      "ip NAME addr|route  (NAME: an instance, or qdhcp-NETWORK / qrouter-ROUTER on the current "
      "node)"},
@@ -55,8 +56,8 @@ constexpr ScenarioCommand kCommands[] = {
     {"graph", "graph"},
     {"server", "server (neutron.conf / ml2_conf.ini lines follow, up to a line \"end\")"},
     {"agent",
-     "agent [dhcp] [l3] (openvswitch_agent.ini / dhcp_agent.ini / l3_agent.ini lines follow, up "
-     "to \"end\")"},
+     "agent [dhcp] [l3] [metadata] (openvswitch_agent.ini / dhcp_agent.ini / l3_agent.ini / "
+     "metadata_agent.ini lines follow, up to \"end\")"},
     {"openstack", "openstack ARGS... (split as a shell splits them)", 1},
 };
 

@@ -121,7 +121,19 @@ Status LabL3Driver::converge(Router& r, const agent::RouterPlan& plan) {
     }
   }
   for (uint32_t fip : removed_floating_ips(r.applied, plan)) h.netfilter().flush_conntrack(fip);
+  NT_TRY(converge_metadata(r, plan));
   r.applied = plan;
+  return ok_status();
+}
+
+Status LabL3Driver::converge_metadata(Router& r, const agent::RouterPlan& plan) {
+  if (r.metadata && r.applied.metadata_port == plan.metadata_port) return ok_status();
+  r.metadata.reset();
+  if (plan.metadata_port == 0) return ok_status();
+  auto p = LabMetadataProxy::start(*r.host, static_cast<uint16_t>(plan.metadata_port),
+                                   plan.router_id, metadata_handler_);
+  if (!p) return make_error(plan.namespace_name + ": " + p.error().message);
+  r.metadata = std::move(*p);
   return ok_status();
 }
 

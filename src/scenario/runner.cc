@@ -109,6 +109,7 @@ const ScenarioRunner::Bindings& ScenarioRunner::bindings() {
       {"connect", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
       {"send", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
       {"close", [](R& r, const C& c) { return r.cmd_tcp(c.args); }},
+      {"metadata", [](R& r, const C& c) { return r.cmd_metadata(c.args); }},
       {"ip",
        [](R& r, const C& c) {
          if (c.args.size() > 1 &&

@@ -79,7 +79,7 @@ class ScenarioRunner {
   Status settle_cloud() { return settle_agents(); }
 
  private:
-  using Bindings = std::array<CommandBinding<ScenarioRunner>, 46>;
+  using Bindings = std::array<CommandBinding<ScenarioRunner>, 47>;
   static const Bindings& bindings();                   // the handler of each command, one row each
   Result<std::string> settled(Result<std::string> r);  // after settle()
   // A node NIC: a Host NIC attached to a segment; `bridge`/`port` once enslaved to a bridge.
@@ -192,6 +192,8 @@ class ScenarioRunner {
   Result<std::string> cmd_services(const Args& a);  // netns, dnsmasq, ip qdhcp-NET
   // instance NAME node=NODE network=NET [fixed-ip=IP] [port=PORT]
   Result<std::string> cmd_cloud_instance(const Args& a);
+  // metadata NAME PATH: the instance's GET of http://169.254.169.254PATH.
+  Result<std::string> cmd_metadata(const Args& a);
   // Every agent's run_once until none changed anything (bounded); an agent's error is returned.
   // With `boot_node`, only that node's agent and the DHCP agents run (an instance's boot).
   Status settle_agents(const Node* boot_node = nullptr);

@@ -18,6 +18,8 @@
 #include "scenario/lab_common.h"
 #include "scenario/lab_dhcp.h"
 #include "scenario/lab_l3.h"
+#include "scenario/lab_metadata.h"
+#include "scenario/nova_metadata.h"
 #include "scenario/runner.h"
 #include "scenario/runner_util.h"
 
@@ -26,6 +28,9 @@ namespace {
 
 using scenario_internal::CloudServer;
 using scenario_internal::usage;
+
+// How long an instance's metadata request may take (busybox wget's default timeout).
+constexpr int kMetadataWaitS = 10;
 
 // How many times every agent may run in one settling before the lab gives up: each round is
 // one run_once per agent; a converging cloud needs a handful (start-up, ports, tunnels, peers'
@@ -74,11 +79,15 @@ struct ScenarioRunner::Cloud {
   struct NodeAgent {
     Node* node = nullptr;
     std::unique_ptr<NodeCoreChannel> channel;
-    std::unique_ptr<scenario_internal::LabDhcpDriver> dhcp;  // the DHCP role's services
-    std::unique_ptr<scenario_internal::LabL3Driver> l3;      // the L3 role's routers
+    std::unique_ptr<scenario_internal::LabMetadataAgent> metadata;  // outlives the routers
+    std::unique_ptr<scenario_internal::LabDhcpDriver> dhcp;         // the DHCP role's services
+    std::unique_ptr<scenario_internal::LabL3Driver> l3;             // the L3 role's routers
     std::unique_ptr<agent::Agent> agent;
   };
   std::unique_ptr<CloudServer> server;
+  // Nova's metadata API stand-in (the agents' nova_metadata_port), on the server's data.
+  std::unique_ptr<scenario_internal::NovaMetadata> nova;
+  std::unique_ptr<scenario_internal::NovaMetadataServer> nova_server;
   std::vector<NodeAgent> agents;
   ~Cloud() { agents.clear(); }
   const NodeAgent* agent_of(const Node* n) const {
@@ -106,15 +115,23 @@ Result<std::string> ScenarioRunner::cmd_server(const Args& a,
   sw();
   auto server = CloudServer::start(join_lines(body));
   if (!server.ok()) return server.error();
+  auto nova = std::make_unique<scenario_internal::NovaMetadata>(
+      scenario_internal::kLabMetadataSecret, **server);
+  auto nova_server = scenario_internal::NovaMetadataServer::start(*nova);
+  if (!nova_server.ok()) return nova_server.error();
   if (!cloud_) cloud_.reset(new Cloud());
   cloud_->server = std::move(*server);
+  cloud_->nova = std::move(nova);
+  cloud_->nova_server = std::move(*nova_server);
   return std::string();
 }
 
-// agent [dhcp] [l3] (openvswitch_agent.ini / dhcp_agent.ini / l3_agent.ini lines up to "end"): an
-// Open vSwitch agent programming the current node, reporting to the lab's server, with `dhcp`
-// also its DHCP agent (services: Neutrino's DhcpServer), with `l3` its L3 agent (routers:
-// netstack hosts interpreting the iptables rules). [DEFAULT] host defaults to the node's name.
+// agent [dhcp] [l3] [metadata] (openvswitch_agent.ini / dhcp_agent.ini / l3_agent.ini lines up to
+// "end"): an Open vSwitch agent programming the current node, reporting to the lab's server, with
+// `dhcp` also its DHCP agent (services: Neutrino's DhcpServer), with `l3` its L3 agent (routers:
+// netstack hosts interpreting the iptables rules), with `metadata` its metadata agent (called
+// in-process by the routers' proxies, asking the lab's Nova stand-in). [DEFAULT] host defaults
+// to the node's name.
 Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<std::string>& body) {
   auto roles = scenario_internal::parse_agent_roles(a);
   if (!roles.ok()) return roles.error();
@@ -123,8 +140,10 @@ Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<s
   sw();
   if ((*c)->agent_of(current_)) return make_error("agent: node already has an agent");
   std::string node = current_->name.empty() ? "node" : current_->name;
-  auto config = agent::parse_agent_config({{"lab", scenario_internal::agent_lab_ini(node)},
-                                           {"openvswitch_agent.ini", join_lines(body)}});
+  int nova_port = (*c)->nova_server->port();
+  auto config =
+      agent::parse_agent_config({{"lab", scenario_internal::agent_lab_ini(node, nova_port)},
+                                 {"openvswitch_agent.ini", join_lines(body)}});
   if (!config.ok()) return config.error();
   Cloud::NodeAgent na;
   na.node = current_;
@@ -146,6 +165,12 @@ Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<s
     na.l3 = std::make_unique<scenario_internal::LabL3Driver>(
         *current_->sw, sched_, na.agent->config().integration_bridge, cable);
     na.agent->enable_l3(*na.l3);
+  }
+  if (roles->metadata) {
+    na.metadata = std::make_unique<scenario_internal::LabMetadataAgent>(na.agent->config().metadata,
+                                                                        (*c)->server->url());
+    na.agent->enable_metadata();
+    if (na.l3) na.l3->set_metadata_handler(&na.metadata->handler);
   }
   (*c)->agents.push_back(std::move(na));
   return std::string();
@@ -245,6 +270,7 @@ Result<std::string> ScenarioRunner::cmd_cloud_instance(const Args& a) {
   auto p = scenario_internal::nova_port(*(*c)->server, *args, host);
   if (!p.ok()) return p.error();
   const std::string &port_id = p->port_id, &mac = p->mac, &tap = p->tap;
+  (*c)->nova->register_instance(p->vm_uuid, name);
 
   // os-vif's ovs plug: the bridge if missing, then the tap with the external_ids agents follow.
   NT_TRY(configure(*node, {"--may-exist", "add-br", br_int}));
@@ -283,6 +309,20 @@ Result<std::string> ScenarioRunner::cmd_cloud_instance(const Args& a) {
   instances_[name] = std::move(inst);
   sched_.run_until_us(sched_.now_us() + 10 * kWireLatencyUs);  // let the gratuitous ARP land
   return line;
+}
+
+// metadata NAME PATH: what `wget -qO- http://169.254.169.254PATH` prints in the instance.
+Result<std::string> ScenarioRunner::cmd_metadata(const Args& a) {
+  auto line = scenario_internal::parse_metadata_line(a);
+  if (!line.ok()) return line.error();
+  auto inst = instance(line->instance);
+  if (!inst.ok()) return inst.error();
+  scenario_internal::MetadataFetch fetch;
+  NT_TRY(fetch.start(*(*inst)->host, line->path));
+  run_until_done([&] { return fetch.done(); }, kMetadataWaitS * kUsPerSec);
+  auto body = fetch.result();
+  if (!body.ok()) return body.error();
+  return scenario_internal::metadata_output(*body);
 }
 
 }  // namespace nt

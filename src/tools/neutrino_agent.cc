@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -15,6 +16,7 @@
 
 #include "agent/agent.h"
 #include "agent/dnsmasq.h"
+#include "agent/metadata_http.h"
 #include "agent/router_ns.h"
 #include "common/vlog.h"
 #include "vswitchd/control.h"
@@ -28,21 +30,24 @@ struct Options {
   bool detach = false;
   bool dhcp = false;           // --role dhcp
   bool l3 = false;             // --role l3
+  bool metadata = false;       // --role metadata
   std::string datapath_netns;  // --datapath-netns
 };
 
 const char kUsage[] =
     "usage: neutrino-agent --config-file FILE [--config-file FILE]... [--server-url URL]\n"
     "                      [--rundir DIR] [--log-file FILE] [--pidfile FILE] [--detach]\n"
-    "                      [--role ovs|dhcp|l3[,...]]... [--datapath-netns NS]\n"
+    "                      [--role ovs|dhcp|l3|metadata[,...]]... [--datapath-netns NS]\n"
     "  --server-url   neutrino-server's API (else [DEFAULT] server_url, else "
     "http://127.0.0.1:9696)\n"
     "  --rundir       the local neutrino-vswitchd's run directory (else $NVS_RUNDIR, else\n"
     "                 /var/run/neutrino), as nvs-vsctl finds it\n"
     "  --role         ovs (always); dhcp: also Neutron's DHCP agent for this host (dnsmasq\n"
     "                 in qdhcp-<network id>); l3: also Neutron's L3 agent, legacy mode\n"
-    "                 (routers in qrouter-<router id>); options from the config files'\n"
-    "                 [DEFAULT]; repeated or a comma list (--role dhcp,l3)\n"
+    "                 (routers in qrouter-<router id>); metadata: also Neutron's metadata\n"
+    "                 agent (HTTP on <state_path>/metadata_proxy, to Nova's metadata API);\n"
+    "                 options from the config files' [DEFAULT]; repeated or a comma list\n"
+    "                 (--role dhcp,l3,metadata)\n"
     "  --datapath-netns  the network namespace where neutrino-vswitchd's devices appear (else\n"
     "                 the agent's own)\n";
 
@@ -86,8 +91,10 @@ bool parse_args(int argc, char** argv, Options& o) {
           o.dhcp = true;
         } else if (role == "l3") {
           o.l3 = true;
+        } else if (role == "metadata") {
+          o.metadata = true;
         } else if (role != "ovs") {
-          std::cerr << "neutrino-agent: unknown role " << role << " (ovs, dhcp, l3)\n";
+          std::cerr << "neutrino-agent: unknown role " << role << " (ovs, dhcp, l3, metadata)\n";
           return false;
         }
       }
@@ -169,14 +176,33 @@ int main(int argc, char** argv) {
   nt::agent::Agent agent(*config, channel, url);
   nt::agent::DnsmasqDriver dnsmasq(o.datapath_netns);
   if (o.dhcp) agent.enable_dhcp(dnsmasq);
-  nt::agent::RouterNamespaceDriver routers(o.datapath_netns, config->dhcp.state_path + "/l3");
+  nt::agent::RouterNamespaceDriver routers(o.datapath_netns, config->dhcp.state_path + "/l3",
+                                           config->dhcp.state_path + "/metadata_proxy");
   if (o.l3) agent.enable_l3(routers);
+  nt::agent::ServerPortSource ports(url.empty() ? nt::rpc::kDefaultServerUrl : url);
+  nt::agent::HttpNovaUpstream nova(config->metadata.nova_metadata_host,
+                                   config->metadata.nova_metadata_port);
+  nt::agent::MetadataAgent metadata(config->metadata, ports, nova);
+  nt::agent::UnixHttpServer metadata_server(
+      [&metadata](const nt::agent::MetadataRequest& r) { return metadata.handle(r); });
+  if (o.metadata) {
+    std::string socket = config->dhcp.state_path + "/metadata_proxy";
+    std::error_code ec;
+    std::filesystem::create_directories(config->dhcp.state_path, ec);
+    auto s = metadata_server.start(socket);
+    if (!s) {
+      std::cerr << "neutrino-agent: metadata: " << s.error().message << "\n";
+      return 1;
+    }
+    agent.enable_metadata();
+  }
   char cookie[24];
   std::snprintf(cookie, sizeof cookie, "0x%llx", static_cast<unsigned long long>(agent.cookie()));
   nt::vlog_write("agent", nt::VlogLevel::kInfo,
                  "host " + config->host + ", server " + (url.empty() ? "default" : url) +
                      ", cookie " + cookie);
   agent.run(g_stop);
+  metadata_server.stop();
   nt::vlog_write("agent", nt::VlogLevel::kInfo, "stopped (flows stay)");
   if (!o.pidfile.empty()) ::unlink(o.pidfile.c_str());
   return 0;

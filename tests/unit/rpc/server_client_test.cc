@@ -20,6 +20,7 @@ class FakeServer {
       last_method = req.method;
       last_path = req.path;
       last_query = req.params.count("since") ? req.get_param_value("since") : "";
+      last_networks = req.get_param_value_count("network_id");
       last_body = req.body;
       res.status = status;
       res.set_content(answer, "application/json");
@@ -40,6 +41,7 @@ class FakeServer {
   int status = 200;
   std::string answer = "{}";
   std::string last_method, last_path, last_query, last_body;
+  size_t last_networks = 0;
 
  private:
   httplib::Server server_;
@@ -128,6 +130,26 @@ TEST(ServerClientTest, UnreachableServerIsAnInternalError) {
   EXPECT_EQ(st.error().code, ErrorCode::kInternal);
   EXPECT_NE(st.error().message.find("server http://127.0.0.1:"), std::string::npos)
       << st.error().message;
+}
+
+// The metadata agent's lookup: filters as repeated query keys, the ports with their project.
+TEST(ServerClientTest, ListPorts) {
+  FakeServer s;
+  ServerClient c(s.url());
+  s.answer = R"({"ports": [{"id": "p1", "network_id": "n1", "device_id": "vm", "tenant_id": "t1",
+                            "fixed_ips": [{"subnet_id": "s", "ip_address": "10.0.0.3"}]}]})";
+  auto ports = c.list_ports({{"network_id", "n1"}, {"network_id", "n 2"}});
+  ASSERT_TRUE(ports.ok()) << ports.error().message;
+  ASSERT_EQ(ports->size(), 1u);
+  EXPECT_EQ((*ports)[0].project_id, "t1");
+  EXPECT_EQ((*ports)[0].fixed_ips[0].ip_address, "10.0.0.3");
+  EXPECT_EQ(s.last_path, "/v2.0/ports");
+  EXPECT_EQ(s.last_networks, 2u);
+  s.answer = R"({"ports": "nope"})";
+  EXPECT_FALSE(c.list_ports({}).ok());
+  s.status = 404;
+  s.answer = "{}";
+  EXPECT_FALSE(c.list_ports({}).ok());
 }
 
 }  // namespace

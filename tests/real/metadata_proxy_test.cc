@@ -1,0 +1,87 @@
+// The metadata path of a real router (agent/metadata_proxy.h, metadata_http.h): haproxy with
+// Neutron's configuration in a scratch namespace, the metadata agent's UNIX socket served by
+// UnixHttpServer, and busybox wget in the namespace asking port 9697: the request must arrive
+// with X-Neutron-Router-ID set, X-Neutron-Network-ID dropped and X-Forwarded-For the client,
+// and the answer must come back. Then stop() ends haproxy. Needs root, ip, haproxy and busybox
+// (else skipped). The namespace carries the test's pid and is deleted at the end, pass or fail.
+#include "agent/metadata_proxy.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "agent/metadata_http.h"
+#include "common/process.h"
+
+namespace nt::agent {
+namespace {
+
+bool usable() {
+  if (::geteuid() != 0) return false;
+  for (const char* tool : {"ip", "haproxy", "busybox"}) {
+    auto r = run_process({"sh", "-c", std::string("command -v ") + tool});
+    if (!r || r->exit_code != 0) return false;
+  }
+  return true;
+}
+
+class MetadataProxyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!usable()) GTEST_SKIP() << "needs root, ip, haproxy, busybox";
+    std::string tag = std::to_string(::getpid());
+    ns_ = "ntmd-" + tag;
+    router_ = "ntmd-router-" + tag;
+    dir_ = ::testing::TempDir() + "/ntmd-" + tag;
+    std::filesystem::create_directories(dir_);
+    ASSERT_EQ(run_process({"ip", "netns", "add", ns_})->exit_code, 0);
+    created_ = true;
+    ASSERT_EQ(run_process({"ip", "-n", ns_, "link", "set", "lo", "up"})->exit_code, 0);
+  }
+  void TearDown() override {
+    if (created_) (void)run_process({"ip", "netns", "delete", ns_});
+    std::error_code ec;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+  }
+  std::string ns_, router_, dir_;
+  bool created_ = false;
+};
+
+TEST_F(MetadataProxyTest, HaproxyAddsTheRouterAndTheClient) {
+  MetadataRequest seen;
+  UnixHttpServer server([&](const MetadataRequest& r) {
+    seen = r;
+    return MetadataResponse{200, "text/plain", "i-00000001"};
+  });
+  std::string socket = dir_ + "/metadata_proxy";
+  ASSERT_TRUE(server.start(socket));
+  HaproxyMetadataProxy proxy(socket);
+  auto s = proxy.start(ns_, router_, 9697);
+  ASSERT_TRUE(s) << s.error().message;
+  int pid = proxy.running_pid(router_);
+  EXPECT_NE(pid, 0);
+  EXPECT_TRUE(proxy.start(ns_, router_, 9697));  // the same configuration: kept
+  EXPECT_EQ(proxy.running_pid(router_), pid);
+  Result<ProcessResult> got = make_error("not run");
+  for (int i = 0; i < 50; ++i) {  // haproxy binds right after it forks
+    got = run_process({"ip", "netns", "exec", ns_, "busybox", "wget", "-qO-", "--header",
+                       "X-Neutron-Network-ID: forged",
+                       "http://127.0.0.1:9697/latest/meta-data/instance-id"});
+    if (got && got->exit_code == 0) break;
+    ::usleep(100000);
+  }
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->exit_code, 0) << got->output;
+  EXPECT_EQ(got->output, "i-00000001");
+  EXPECT_EQ(seen.path, "/latest/meta-data/instance-id");
+  EXPECT_EQ(seen.header("x-neutron-router-id"), router_);
+  EXPECT_EQ(seen.header("x-neutron-network-id"), "");
+  EXPECT_EQ(seen.header("x-forwarded-for"), "127.0.0.1");
+  proxy.stop(router_);
+  EXPECT_EQ(proxy.running_pid(router_), 0);
+  EXPECT_NE(::kill(pid, 0), 0);
+}
+
+}  // namespace
+}  // namespace nt::agent
