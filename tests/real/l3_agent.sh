@@ -84,7 +84,8 @@ gw=$(ip netns exec "$ns" iptables -t nat -S | sed -nE 's/.*-o (qg-[^ ]+) -j SNAT
 addr_has() { ip -n "$ns" -o -4 addr show | grep -q "inet $1"; }
 wait_for 15 addr_has 172.16.100.1/24 || fail "qr- lacks 172.16.100.1/24"
 addr_has "$gw/24" || fail "qg- lacks $gw/24"
-ip -n "$ns" -4 route show | grep -q "^default via 10.10.10.1 dev qg-" || fail "no default route"
+route_has() { ip -n "$ns" -4 route show | grep -q "^default via 10.10.10.1 dev qg-"; }
+wait_for 15 route_has || fail "no default route"
 [ "$(ip netns exec "$ns" sysctl -n net.ipv4.ip_forward)" = 1 ] || fail "forwarding off"
 echo "router $router: qr-/qg- wired, gateway $gw"
 
