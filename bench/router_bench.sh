@@ -33,6 +33,9 @@ cleanup() {
   [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
   [ -f "$run/pid" ] && kill -9 "$(cat "$run/pid")" 2>/dev/null
   [ -n "$router" ] && ip netns delete "qrouter-$router" 2>/dev/null
+  for f in "$tmp"/state/external/pids/*.pid; do  # the routers' haproxy (the agent leaves it)
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
   for n in "$vmns" "$extns" "$dp"; do ip netns delete "$n" 2>/dev/null; done
   [ -n "${ROUTER_BENCH_LOG:-}" ] && cp "$tmp/agent.log" "$ROUTER_BENCH_LOG"
   rm -rf "$tmp"

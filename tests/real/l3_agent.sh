@@ -23,6 +23,9 @@ cleanup() {
   [ -n "$spid" ] && kill "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
   [ -f "$run/pid" ] && kill -9 "$(cat "$run/pid")" 2>/dev/null
   [ -n "$router" ] && ip netns delete "qrouter-$router" 2>/dev/null
+  for f in "$tmp"/state/external/pids/*.pid; do  # the routers' haproxy (the agent leaves it)
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+  done
   ip netns delete "$dp" 2>/dev/null
   rm -rf "$tmp"
 }
@@ -57,6 +60,7 @@ wait_for 10 curl -sf "$url/" || fail "server did not start"
 cat >"$tmp/l3.ini" <<CONF
 [DEFAULT]
 host = l3host-$$
+state_path = $tmp/state
 [agent]
 report_interval = 1
 CONF
