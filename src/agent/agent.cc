@@ -315,10 +315,11 @@ bool Agent::l3_relevant(const rpc::Change& c, const Json& body) const {
 // DHCP role the ports of its networks, with the L3 role its routers' inputs. Everything else
 // (other hosts' ports, other routers, heartbeats) leaves the host state as it is, so a hundred
 // agents do not each fetch their state on every change of the cloud.
-Agent::Relevance Agent::relevance(const rpc::Change& c) const {
+// `port`: a port change's body, parsed once for port_patchable and patch_port.
+Agent::Relevance Agent::relevance(const rpc::Change& c, std::optional<rpc::PortInfo>& port) const {
   if (!state_) return Relevance::kState;
   if (!relevant(c)) return Relevance::kNone;
-  return port_patchable(c) ? Relevance::kPatch : Relevance::kState;
+  return port_patchable(c, port) ? Relevance::kPatch : Relevance::kState;
 }
 
 // Whether a port change can be applied to the host state from the feed's body alone: another
@@ -326,13 +327,16 @@ Agent::Relevance Agent::relevance(const rpc::Change& c) const {
 // (not a network: service port of the DHCP and L3 roles) on a network we have whose groups'
 // rules we already hold. A port of ours going away or moving, one on a network new here or in a
 // group new here, or one of the L3 role's routers, takes the whole state.
-bool Agent::port_patchable(const rpc::Change& c) const {
+bool Agent::port_patchable(const rpc::Change& c, std::optional<rpc::PortInfo>& port) const {
   if (c.kind != "port") return false;
   if (l3_ && l3_->serves_port(c.id)) return false;  // a router's port: the L3 role replans
   const rpc::PortInfo* mine = state_->find_port(c.id);
   if (c.body.empty()) return !mine;  // deleted: a remote or DHCP-served port
-  auto p = rpc::parse_port(c.body);
-  if (!p || !state_->find_network(p->network_id)) return false;
+  auto parsed = rpc::parse_port(c.body);
+  if (!parsed) return false;
+  port = std::move(*parsed);
+  const rpc::PortInfo* p = &*port;
+  if (!state_->find_network(p->network_id)) return false;
   if (l3_ && l3_->serves_router(p->device_id)) return false;
   if (mine && p->host != config_.host) return false;  // moved away or unbound
   if (p->host != config_.host) return true;
@@ -367,9 +371,7 @@ void put_or_erase(std::vector<T>& v, Pred same, std::optional<T> item) {
 // port_update and l2population's fdb_add / fdb_update / fdb_remove: the port here, the network's
 // remote ports, the DHCP-served network's ports. A port booting is then no host state fetch at
 // all, where each agent sharing its network used to fetch its whole state.
-void Agent::patch_port(const rpc::Change& c) {
-  std::optional<rpc::PortInfo> p;
-  if (!c.body.empty()) p = *rpc::parse_port(c.body);  // port_patchable parsed it
+void Agent::patch_port(const rpc::Change& c, const std::optional<rpc::PortInfo>& p) {
   auto same_id = [&](const auto& x) { return x.id == c.id; };
   bool here = p && p->host == config_.host;
   if (here) put_or_erase(state_->ports, same_id, p);
@@ -466,8 +468,9 @@ Result<bool> Agent::poll_server() {
     if (page->resync) return fetch_state();
     for (const auto& c : page->changes) {
       if (refetch) break;  // the whole state comes anyway
-      Relevance r = relevance(c);
-      if (r == Relevance::kPatch) patch_port(c);
+      std::optional<rpc::PortInfo> port;
+      Relevance r = relevance(c, port);
+      if (r == Relevance::kPatch) patch_port(c, port);
       refetch = r == Relevance::kState;
     }
     revision_ = page->revision;

@@ -124,10 +124,10 @@ class Agent {
   std::string metadata_configurations_json() const;
   // What a feed change means here: nothing, a port to patch in place, or a new state.
   enum class Relevance { kNone, kPatch, kState };
-  Relevance relevance(const rpc::Change& c) const;
+  Relevance relevance(const rpc::Change& c, std::optional<rpc::PortInfo>& port) const;
   bool relevant(const rpc::Change& c) const;
-  bool port_patchable(const rpc::Change& c) const;
-  void patch_port(const rpc::Change& c);
+  bool port_patchable(const rpc::Change& c, std::optional<rpc::PortInfo>& port) const;
+  void patch_port(const rpc::Change& c, const std::optional<rpc::PortInfo>& port);
   bool dhcp_serves_port(const std::string& id, const std::string& network_id) const;
   bool relevant_rule(const std::string& id, const std::string& group) const;
   bool member_moved(const std::string& id, const nlohmann::json& body) const;

@@ -1,10 +1,10 @@
 // Netfilter's rule text: `iptables -t T -S` lines parsed into nf::Table, and printed back.
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <utility>
 
 #include "common/addr.h"
+#include "common/strings.h"
 #include "netstack/ipv4_addr.h"
 #include "netstack/netfilter.h"
 
@@ -47,14 +47,9 @@ Result<std::vector<std::string>> tokenize(std::string_view line) {
 }
 
 bool parse_u32(std::string_view s, uint32_t& v) {
-  int base = 10;
-  if (s.starts_with("0x") || s.starts_with("0X")) {
-    s.remove_prefix(2);
-    base = 16;
-  }
-  if (s.empty()) return false;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  return ec == std::errc() && p == s.data() + s.size();
+  auto n = parse_uint(s, 32);
+  if (n) v = static_cast<uint32_t>(*n);
+  return n.has_value();
 }
 
 bool parse_port(std::string_view s, uint16_t& v) {

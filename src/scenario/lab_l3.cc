@@ -1,7 +1,6 @@
 #include "scenario/lab_l3.h"
 
 #include <algorithm>
-#include <set>
 
 #include "common/addr.h"
 #include "netstack/ipv4_addr.h"
@@ -25,30 +24,24 @@ bool devices_kept(const agent::RouterPlan& old, const agent::RouterPlan& now) {
   });
 }
 
-Result<Ipv4Prefix> prefix_of(const std::string& cidr) {
-  auto p = parse_ipv4_prefix(cidr);
-  if (!p.ok()) return make_error("address '" + cidr + "' is not IPv4 CIDR");
-  return Ipv4Prefix{p->addr, p->len};
-}
-
 // The addresses of `d` on `nic`: those not in the plan go, the missing ones come (with GARP).
 Status converge_addresses(Host& h, NicId nic, const agent::RouterDevicePlan& d) {
-  std::set<uint32_t> want;
+  std::vector<Ipv4Prefix> want;
   for (const auto& cidr : d.addresses) {
-    auto p = prefix_of(cidr);
-    if (!p.ok()) return p.error();
-    want.insert(p->addr);
+    auto p = parse_ipv4_prefix(cidr);
+    if (!p.ok()) return make_error("address '" + cidr + "' is not IPv4 CIDR");
+    want.push_back(*p);
   }
+  auto held = [](const auto& list, uint32_t addr) {
+    return std::any_of(list.begin(), list.end(), [&](const auto& a) { return a.addr == addr; });
+  };
   std::vector<uint32_t> gone;
   for (const IfAddr& a : h.nic(nic).addresses()) {
-    if (!want.count(a.addr)) gone.push_back(a.addr);
+    if (!held(want, a.addr)) gone.push_back(a.addr);
   }
   for (uint32_t a : gone) NT_TRY(h.del_address(nic, a));
-  for (const auto& cidr : d.addresses) {
-    auto p = prefix_of(cidr);
-    bool have = false;
-    for (const IfAddr& a : h.nic(nic).addresses()) have = have || a.addr == p->addr;
-    if (!have) NT_TRY(h.add_address(nic, cidr));
+  for (const Ipv4Prefix& p : want) {
+    if (!held(h.nic(nic).addresses(), p.addr)) NT_TRY(h.add_address(nic, p.addr, p.len));
   }
   return ok_status();
 }
