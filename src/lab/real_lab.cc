@@ -166,7 +166,7 @@ Result<RealLab::Capture*> RealLab::start_capture(const std::string& key, const s
   auto it = captures_.find(key);
   if (it != captures_.end() && it->second.pid > 0) return &it->second;
   Capture c;
-  std::string base = "/tmp/" + state_.prefix + "-cap" + std::to_string(captures_.size());
+  std::string base = "/tmp/" + state_.prefix + "-cap" + std::to_string(capture_seq_++);
   c.pcap = base + ".pcap";
   c.log = base + ".log";
   state_.files.insert(state_.files.end(), {c.pcap, c.log});

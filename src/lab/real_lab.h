@@ -189,6 +189,7 @@ class RealLab final : public LabBackend {
   std::map<std::string, Instance> instances_;
   std::map<std::string, Capture> captures_;  // "sent/<node>/<port>", "underlay/<segment>"
   std::vector<std::string> underlay_captures_;
+  int capture_seq_ = 0;  // names each capture's files once: a restarted capture never reuses them
   std::vector<std::array<std::string, 6>> links_;
   std::string last_display_;  // the real command(s) the last scenario command ran
   int veth_seq_ = 0;
