@@ -164,6 +164,9 @@ Result<DhcpNetworkPlan> plan_dhcp_network(const rpc::DhcpNetwork& net, const Dhc
     sp.dns_servers = s.dns_nameservers;
     sp.routes = subnet_routes(s, net, ip, o);
     p.addresses.push_back(ip + "/" + std::to_string(cidr->len));
+    // Neutron's should_enable_metadata: an isolated IPv4 DHCP subnet is enough.
+    p.metadata_proxy =
+        p.metadata_proxy || o.force_metadata || (o.enable_isolated_metadata && isolated(s, net));
     lease_max += uint64_t{1} << (32 - cidr->len);
     p.subnets.push_back(std::move(sp));
   }

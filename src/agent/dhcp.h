@@ -15,9 +15,13 @@
 // driver rewrites the files and signals dnsmasq), disable and unplug networks no longer
 // scheduled here. Plans are compared as values, so an unchanged network costs nothing.
 //
-// Not done: IPv6 subnets (no dhcp-range for them yet), extra_dhcp_opts, client ids, the
-// metadata proxy in the namespace (the route to 169.254.169.254 is handed out), dhcp_release on
-// a port's removal (dnsmasq NAKs the lease at its renewal instead).
+// With enable_isolated_metadata, a network with an IPv4 DHCP subnet that no router serves (or
+// any network, with force_metadata) also gets the metadata proxy in its namespace: haproxy on
+// 169.254.169.254:80 (metadata_proxy.h) on real nodes, the lab's proxy emulated; DHCP hands
+// out the route to it via the DHCP port. When a router joins, the proxy goes.
+//
+// Not done: IPv6 subnets (no dhcp-range for them yet), extra_dhcp_opts, client ids,
+// dhcp_release on a port's removal (dnsmasq NAKs the lease at its renewal instead).
 #pragma once
 
 #include <cstdint>
@@ -61,6 +65,7 @@ struct DhcpNetworkPlan {
   std::string conf_dir;                               // state_path/dhcp/<network id>
   std::string host_file, addn_hosts_file, opts_file;  // the files' text
   std::vector<std::string> dnsmasq_argv;              // "dnsmasq", "--no-hosts", ...
+  bool metadata_proxy = false;  // a proxy on 169.254.169.254:80 in the namespace
   bool operator==(const DhcpNetworkPlan&) const = default;
 };
 

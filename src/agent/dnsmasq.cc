@@ -8,6 +8,7 @@
 #include "agent/netns_cmd.h"
 #include "common/files.h"
 #include "common/process.h"
+#include "common/vlog.h"
 
 namespace nt::agent {
 
@@ -17,8 +18,12 @@ int dnsmasq_pid(const std::string& conf_dir) {
   return std::max(pidfile_pid(conf_dir + "/pid", "dnsmasq"), 0);
 }
 
-DnsmasqDriver::DnsmasqDriver(std::string datapath_namespace)
-    : datapath_ns_(std::move(datapath_namespace)) {}
+DnsmasqDriver::DnsmasqDriver(std::string datapath_namespace, std::string metadata_socket)
+    : datapath_ns_(std::move(datapath_namespace)) {
+  if (!metadata_socket.empty()) {
+    metadata_ = std::make_unique<HaproxyMetadataProxy>(std::move(metadata_socket));
+  }
+}
 
 Status DnsmasqDriver::write_files(const DhcpNetworkPlan& plan) {
   std::error_code ec;
@@ -74,13 +79,30 @@ Status DnsmasqDriver::start_or_reload(const DhcpNetworkPlan& plan) {
   return run_command(argv);  // dnsmasq forks into the background once it is listening
 }
 
+// Best effort, as the router's: DHCP still serves when haproxy cannot start.
+void DnsmasqDriver::converge_metadata(const DhcpNetworkPlan& plan) {
+  if (!metadata_) return;
+  if (!plan.metadata_proxy) {
+    metadata_->stop(plan.network_id);
+    return;
+  }
+  Status st = metadata_->start(plan.namespace_name, network_metadata_proxy(plan.network_id));
+  if (!st) {
+    vlog_write("agent", VlogLevel::kWarn,
+               "dhcp: " + plan.namespace_name + ": metadata proxy: " + st.error().message);
+  }
+}
+
 Status DnsmasqDriver::enable(const DhcpNetworkPlan& plan) {
   NT_TRY(write_files(plan));
   NT_TRY(wire_device(plan));
-  return start_or_reload(plan);
+  NT_TRY(start_or_reload(plan));
+  converge_metadata(plan);
+  return ok_status();
 }
 
 Status DnsmasqDriver::disable(const DhcpNetworkPlan& plan) {
+  if (metadata_) metadata_->stop(plan.network_id);
   if (int pid = dnsmasq_pid(plan.conf_dir)) stop_process(pid, SIGTERM);
   if (namespace_exists(plan.namespace_name)) {
     NT_TRY(run_command({"ip", "netns", "delete", plan.namespace_name}));

@@ -23,15 +23,38 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+// An id becomes a file name: nothing that leaves the proxy's directories.
+bool usable_id(const std::string& id) {
+  return !id.empty() && id != "." && id != ".." && id.find('/') == std::string::npos &&
+         id.find('\0') == std::string::npos;
+}
+
 }  // namespace
 
-std::string haproxy_config(const std::string& router_id, int port, const std::string& socket,
+std::string MetadataProxyTarget::set_header() const {
+  return kind == Kind::kRouter ? "X-Neutron-Router-ID" : "X-Neutron-Network-ID";
+}
+
+std::string MetadataProxyTarget::dropped_header() const {
+  return kind == Kind::kRouter ? "X-Neutron-Network-ID" : "X-Neutron-Router-ID";
+}
+
+MetadataProxyTarget router_metadata_proxy(const std::string& router_id, int port) {
+  return {MetadataProxyTarget::Kind::kRouter, router_id, "0.0.0.0", port};
+}
+
+MetadataProxyTarget network_metadata_proxy(const std::string& network_id) {
+  return {MetadataProxyTarget::Kind::kNetwork, network_id, "169.254.169.254", 80};
+}
+
+std::string haproxy_config(const MetadataProxyTarget& t, const std::string& socket,
                            const std::string& pidfile) {
   std::string global = "global\n    maxconn     1024\n    pidfile     " + pidfile + "\n";
-  std::string listen = "listen listener\n    bind 0.0.0.0:" + std::to_string(port) + "\n";
+  std::string listen =
+      "listen listener\n    bind " + t.bind_address + ":" + std::to_string(t.port) + "\n";
   listen += "    server metadata " + socket + "\n";
-  listen += "    http-request del-header X-Neutron-Network-ID\n";
-  listen += "    http-request set-header X-Neutron-Router-ID " + router_id + "\n";
+  listen += "    http-request del-header " + t.dropped_header() + "\n";
+  listen += "    http-request set-header " + t.set_header() + " " + t.id + "\n";
   return global +
          "    daemon\n"
          "\n"
@@ -51,45 +74,46 @@ std::string haproxy_config(const std::string& router_id, int port, const std::st
 
 std::string HaproxyMetadataProxy::dir() const { return fs::path(socket_).parent_path().string(); }
 
-std::string HaproxyMetadataProxy::pidfile(const std::string& router_id) const {
-  return dir() + "/external/pids/" + router_id + ".pid";
+std::string HaproxyMetadataProxy::pidfile(const std::string& id) const {
+  return dir() + "/external/pids/" + id + ".pid";
 }
 
-std::string HaproxyMetadataProxy::conffile(const std::string& router_id) const {
-  return dir() + "/ns-metadata-proxy/" + router_id + ".conf";
+std::string HaproxyMetadataProxy::conffile(const std::string& id) const {
+  return dir() + "/ns-metadata-proxy/" + id + ".conf";
 }
 
-int HaproxyMetadataProxy::running_pid(const std::string& router_id) const {
-  auto pid = parse_uint(trim(read_file(pidfile(router_id))), 31);
+int HaproxyMetadataProxy::running_pid(const std::string& id) const {
+  if (!usable_id(id)) return 0;
+  auto pid = parse_uint(trim(read_file(pidfile(id))), 31);
   if (!pid || *pid == 0) return 0;
   return ::kill(static_cast<pid_t>(*pid), 0) == 0 ? static_cast<int>(*pid) : 0;
 }
 
-Status HaproxyMetadataProxy::start(const std::string& ns, const std::string& router_id, int port) {
-  if (router_id.empty() || router_id.find('/') != std::string::npos) {
-    return make_error("metadata proxy: '" + router_id + "' is not a router id");
-  }
-  std::string conf = haproxy_config(router_id, port, socket_, pidfile(router_id));
-  if (running_pid(router_id) != 0 && read_file(conffile(router_id)) == conf) return ok_status();
-  stop(router_id);
+Status HaproxyMetadataProxy::start(const std::string& ns, const MetadataProxyTarget& target) {
+  const std::string& id = target.id;
+  if (!usable_id(id))
+    return make_error("metadata proxy: '" + id + "' is not a router or network id");
+  std::string conf = haproxy_config(target, socket_, pidfile(id));
+  if (running_pid(id) != 0 && read_file(conffile(id)) == conf) return ok_status();
+  stop(id);
   std::error_code ec;
-  fs::create_directories(fs::path(pidfile(router_id)).parent_path(), ec);
-  fs::create_directories(fs::path(conffile(router_id)).parent_path(), ec);
-  std::ofstream(conffile(router_id)) << conf;
-  return run_command(exec_in(ns, {"haproxy", "-f", conffile(router_id)}));
+  fs::create_directories(fs::path(pidfile(id)).parent_path(), ec);
+  fs::create_directories(fs::path(conffile(id)).parent_path(), ec);
+  std::ofstream(conffile(id)) << conf;
+  return run_command(exec_in(ns, {"haproxy", "-f", conffile(id)}));
 }
 
-void HaproxyMetadataProxy::stop(const std::string& router_id) {
-  if (router_id.empty() || router_id.find('/') != std::string::npos) return;
-  if (int pid = running_pid(router_id); pid != 0) {
+void HaproxyMetadataProxy::stop(const std::string& id) {
+  if (!usable_id(id)) return;
+  if (int pid = running_pid(id); pid != 0) {
     ::kill(pid, SIGTERM);
     for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
   std::error_code ec;
-  fs::remove(pidfile(router_id), ec);
-  fs::remove(conffile(router_id), ec);
+  fs::remove(pidfile(id), ec);
+  fs::remove(conffile(id), ec);
 }
 
 }  // namespace nt::agent

@@ -287,7 +287,7 @@ Status RouterNamespaceDriver::enable(const RouterPlan& plan) {
   NT_TRY(run_command(exec_in(ns, {"iptables-restore"}), iptables_restore_input(plan)));
   if (metadata_ && plan.metadata_port != 0) {
     // Best effort: a router without its metadata proxy still routes (haproxy missing, say).
-    Status st = metadata_->start(ns, plan.router_id, plan.metadata_port);
+    Status st = metadata_->start(ns, router_metadata_proxy(plan.router_id, plan.metadata_port));
     if (!st) log_warn(ns + ": metadata proxy: " + st.error().message);
   } else if (metadata_) {
     metadata_->stop(plan.router_id);

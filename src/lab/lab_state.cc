@@ -111,7 +111,11 @@ std::vector<std::string> teardown_lab(const LabState& s) {
     for (const auto& e : fs::directory_iterator(d + "/dhcp", dir_ec)) {
       pid_t pid = pidfile_pid((e.path() / "pid").string(), "dnsmasq");
       if (pid > 0) stop_process(pid, SIGTERM, 2000);
-      std::string ns = "qdhcp-" + e.path().filename().string();
+      std::string id = e.path().filename().string();
+      // An isolated network's metadata proxy.
+      pid_t proxy = pidfile_pid(d + "/external/pids/" + id + ".pid", "haproxy");
+      if (proxy > 0) stop_process(proxy, SIGTERM, 2000);
+      std::string ns = "qdhcp-" + id;
       if (access(("/run/netns/" + ns).c_str(), F_OK) != 0) continue;
       auto r = run_process({"ip", "netns", "del", ns});
       if (r.ok() && r->exit_code != 0) left.push_back("namespace " + ns + ": " + r->output);

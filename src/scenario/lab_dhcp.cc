@@ -100,19 +100,33 @@ Result<LabDhcpDriver::Service> LabDhcpDriver::start(const agent::DhcpNetworkPlan
   return s;
 }
 
+Status LabDhcpDriver::converge_metadata(Service& s, const agent::DhcpNetworkPlan& plan) {
+  if (!plan.metadata_proxy) {
+    s.metadata.reset();
+    return ok_status();
+  }
+  if (s.metadata) return ok_status();
+  auto p = LabMetadataProxy::start(*s.host, agent::network_metadata_proxy(plan.network_id),
+                                   metadata_handler_);
+  if (!p) return make_error(plan.namespace_name + ": " + p.error().message);
+  s.metadata = std::move(*p);
+  return ok_status();
+}
+
 Status LabDhcpDriver::enable(const agent::DhcpNetworkPlan& plan) {
   auto cfg = dhcp_server_config(plan, lease_duration_);
   if (!cfg.ok()) return cfg.error();
   auto it = services_.find(plan.network_id);
   if (it != services_.end() && it->second.device == plan.device &&
       it->second.server->config().server_address == cfg->server_address) {
-    return it->second.server->reconfigure(std::move(*cfg));
+    NT_TRY(it->second.server->reconfigure(std::move(*cfg)));
+    return converge_metadata(it->second, plan);
   }
   if (it != services_.end()) NT_TRY(disable(plan));
   auto s = start(plan, std::move(*cfg));
   if (!s.ok()) return s.error();
-  services_[plan.network_id] = std::move(*s);
-  return ok_status();
+  Service& svc = services_[plan.network_id] = std::move(*s);
+  return converge_metadata(svc, plan);
 }
 
 Status LabDhcpDriver::disable(const agent::DhcpNetworkPlan& plan) {

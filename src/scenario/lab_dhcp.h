@@ -4,6 +4,8 @@
 // into dnsmasq's files (agent/dhcp.h's plan), in dnsmasq's "static" mode: only Neutron's
 // ports get addresses. A reload (the plan changed) is dnsmasq's SIGHUP: the server takes the
 // new hosts and options and forgets leases whose address moved, so their renewal is NAKed.
+// A plan with the metadata proxy (an isolated network) also runs a LabMetadataProxy on the
+// service's host at 169.254.169.254:80, handing requests to the node's metadata agent.
 //
 // Not done: a network's second DHCP subnet (the first IPv4 one is served), DNS answers.
 #pragma once
@@ -15,6 +17,7 @@
 #include "agent/dhcp.h"
 #include "netstack/dhcp_server.h"
 #include "node/host_port.h"
+#include "scenario/lab_metadata.h"
 
 namespace nt::scenario_internal {
 
@@ -34,6 +37,9 @@ class LabDhcpDriver final : public agent::DhcpDriver {
   // The service's host (its `ip addr`, `ip route`), or nullptr.
   const Host* host(const std::string& network_id) const;
   const DhcpServer* server(const std::string& network_id) const;
+  // The node's metadata agent, for the isolated networks' proxies (null: they answer 503); it
+  // must outlive the driver.
+  void set_metadata_handler(const MetadataHandler* h) { metadata_handler_ = h; }
 
  private:
   struct Service {
@@ -41,14 +47,17 @@ class LabDhcpDriver final : public agent::DhcpDriver {
     NicId nic = 0;
     std::string device;
     std::unique_ptr<DhcpServer> server;
+    std::unique_ptr<LabMetadataProxy> metadata;  // destroyed before the host
   };
   Result<Service> start(const agent::DhcpNetworkPlan& plan, DhcpServerConfig cfg);
+  Status converge_metadata(Service& s, const agent::DhcpNetworkPlan& plan);
 
   Switch& sw_;
   Scheduler& sched_;
   std::string bridge_;
   int64_t lease_duration_;
   HostCable cable_;
+  const MetadataHandler* metadata_handler_ = nullptr;
   std::map<std::string, Service> services_;
 };
 

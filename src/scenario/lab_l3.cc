@@ -123,8 +123,8 @@ Status LabL3Driver::converge_metadata(Router& r, const agent::RouterPlan& plan) 
   if (r.metadata && r.applied.metadata_port == plan.metadata_port) return ok_status();
   r.metadata.reset();
   if (plan.metadata_port == 0) return ok_status();
-  auto p = LabMetadataProxy::start(*r.host, static_cast<uint16_t>(plan.metadata_port),
-                                   plan.router_id, metadata_handler_);
+  auto p = LabMetadataProxy::start(
+      *r.host, agent::router_metadata_proxy(plan.router_id, plan.metadata_port), metadata_handler_);
   if (!p) return make_error(plan.namespace_name + ": " + p.error().message);
   r.metadata = std::move(*p);
   return ok_status();

@@ -1,5 +1,7 @@
 #include "scenario/lab_metadata.h"
 
+#include <cctype>
+
 #include "agent/http_message.h"
 #include "common/addr.h"
 
@@ -11,13 +13,29 @@ void send_and_close(TcpConnection& c, const agent::MetadataResponse& r) {
   c.close();
 }
 
+std::string lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
 }  // namespace
 
-Result<std::unique_ptr<LabMetadataProxy>> LabMetadataProxy::start(Host& host, uint16_t port,
-                                                                  std::string router_id,
-                                                                  const MetadataHandler* handler) {
-  auto p = std::unique_ptr<LabMetadataProxy>(new LabMetadataProxy(std::move(router_id), handler));
-  auto l = host.tcp_listen(port);
+LabMetadataProxy::LabMetadataProxy(agent::MetadataProxyTarget target,
+                                   const MetadataHandler* handler)
+    : target_(std::move(target)),
+      set_header_(lower(target_.set_header())),
+      dropped_header_(lower(target_.dropped_header())),
+      handler_(handler) {}
+
+Result<std::unique_ptr<LabMetadataProxy>> LabMetadataProxy::start(
+    Host& host, const agent::MetadataProxyTarget& target, const MetadataHandler* handler) {
+  auto bind = ipv4_parse(target.bind_address);
+  if (!bind || target.port <= 0 || target.port > 65535) {
+    return make_error("metadata proxy: cannot listen on " + target.bind_address + ":" +
+                      std::to_string(target.port));
+  }
+  auto p = std::unique_ptr<LabMetadataProxy>(new LabMetadataProxy(target, handler));
+  auto l = host.tcp_listen(static_cast<uint16_t>(target.port), *bind);
   if (!l) return make_error("metadata proxy: " + l.error().message, l.error().code);
   p->listener_ = std::move(*l);
   LabMetadataProxy* self = p.get();
@@ -58,8 +76,8 @@ agent::MetadataResponse LabMetadataProxy::answer(TcpConnection& c, agent::Metada
             "<html><body><h1>503 Service Unavailable</h1>\n"
             "No server is available to handle this request.\n</body></html>\n"};
   }
-  r.headers.erase("x-neutron-network-id");
-  r.headers["x-neutron-router-id"] = router_id_;
+  r.headers.erase(dropped_header_);
+  r.headers[set_header_] = target_.id;
   r.headers["x-forwarded-for"] = ipv4_to_string(c.tuple().remote_addr);
   return (*handler_)(r);
 }

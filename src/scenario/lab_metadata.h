@@ -1,12 +1,14 @@
 // The emulated lab's metadata path, both ends of 169.254.169.254 over netstack TCP.
 //
-// LabMetadataProxy is what haproxy is in a real qrouter- namespace (neutron-services.md §6 step
-// 2): a TCP service on the router's host at the metadata port (9697, where the router's own
-// iptables REDIRECT sends the instances' port-80 requests) that reads one HTTP request per
-// connection, drops X-Neutron-Network-ID, sets X-Neutron-Router-ID and X-Forwarded-For (the
-// connection's peer) and hands it to the node's metadata agent in-process (the UNIX socket
-// of a real node); the answer goes back and the connection closes. Without a metadata agent
-// on the node it answers haproxy's 503; a malformed request gets 400.
+// LabMetadataProxy is what haproxy is in a real qrouter- or qdhcp- namespace
+// (neutron-services.md §6 step 2, agent/metadata_proxy.h): a TCP service on the router's host at
+// the metadata port (9697, where the router's own iptables REDIRECT sends the instances' port-80
+// requests), or on an isolated network's DHCP host at 169.254.169.254:80, that reads one HTTP
+// request per connection, drops the other kind's ID header, sets X-Neutron-Router-ID (or
+// X-Neutron-Network-ID) and X-Forwarded-For (the connection's peer) and hands it to the node's
+// metadata agent in-process (the UNIX socket of a real node); the answer goes back and the
+// connection closes. Without a metadata agent on the node it answers haproxy's 503; a
+// malformed request gets 400.
 //
 // MetadataFetch is the instance's side: `wget -qO- http://169.254.169.254/PATH` as busybox does
 // it, one GET over a netstack TCP connection, whose answer the lab reads when the connection
@@ -20,6 +22,7 @@
 
 #include "agent/metadata.h"
 #include "agent/metadata_http.h"
+#include "agent/metadata_proxy.h"
 #include "common/result.h"
 #include "netstack/host.h"
 #include "netstack/tcp.h"
@@ -33,19 +36,20 @@ using MetadataHandler = std::function<agent::MetadataResponse(const agent::Metad
 class LabMetadataProxy {
  public:
   // `handler`: the node's metadata agent; it must outlive the proxy (or be empty: 503).
-  static Result<std::unique_ptr<LabMetadataProxy>> start(Host& host, uint16_t port,
-                                                         std::string router_id,
+  static Result<std::unique_ptr<LabMetadataProxy>> start(Host& host,
+                                                         const agent::MetadataProxyTarget& target,
                                                          const MetadataHandler* handler);
   uint64_t requests() const { return requests_; }
+  const agent::MetadataProxyTarget& target() const { return target_; }
 
  private:
-  LabMetadataProxy(std::string router_id, const MetadataHandler* handler)
-      : router_id_(std::move(router_id)), handler_(handler) {}
+  LabMetadataProxy(agent::MetadataProxyTarget target, const MetadataHandler* handler);
   void accept(TcpConnection& c);
   void receive(TcpConnection& c, std::span<const uint8_t> data);
   agent::MetadataResponse answer(TcpConnection& c, agent::MetadataRequest request);
 
-  std::string router_id_;
+  agent::MetadataProxyTarget target_;
+  std::string set_header_, dropped_header_;  // lower case, as MetadataRequest keeps them
   const MetadataHandler* handler_;
   std::unique_ptr<TcpListener> listener_;
   std::map<TcpConnection*, std::string> buffers_;  // requests being read

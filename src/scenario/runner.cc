@@ -144,6 +144,9 @@ Result<std::string> ScenarioRunner::execute(const std::string& command,
   if (!settled.ok()) {
     return make_error((r.ok() ? "" : r.error().message + "; then ") + settled.error().message);
   }
+  // What their services sent meanwhile (a router's gratuitous ARP) is on the wire at once, as
+  // on real nodes, not held until the next command moves the clock.
+  if (settle_each_command_) settle();
   return r;
 }
 

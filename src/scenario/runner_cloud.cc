@@ -130,8 +130,8 @@ Result<std::string> ScenarioRunner::cmd_server(const Args& a,
 // "end"): an Open vSwitch agent programming the current node, reporting to the lab's server, with
 // `dhcp` also its DHCP agent (services: Neutrino's DhcpServer), with `l3` its L3 agent (routers:
 // netstack hosts interpreting the iptables rules), with `metadata` its metadata agent (called
-// in-process by the routers' proxies, asking the lab's Nova stand-in). [DEFAULT] host defaults
-// to the node's name.
+// in-process by the routers' and isolated networks' proxies, asking the lab's Nova stand-in).
+// [DEFAULT] host defaults to the node's name.
 Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<std::string>& body) {
   auto roles = scenario_internal::parse_agent_roles(a);
   if (!roles.ok()) return roles.error();
@@ -171,6 +171,7 @@ Result<std::string> ScenarioRunner::cmd_agent(const Args& a, const std::vector<s
                                                                         (*c)->server->url());
     na.agent->enable_metadata();
     if (na.l3) na.l3->set_metadata_handler(&na.metadata->handler);
+    if (na.dhcp) na.dhcp->set_metadata_handler(&na.metadata->handler);
   }
   (*c)->agents.push_back(std::move(na));
   return std::string();

@@ -201,6 +201,9 @@ Result<std::string> ScenarioRunner::cmd_capture(const Args& a) {
       std::remove(c.path.c_str());
     }
     captures_.clear();
+    underlay_log_.clear();
+  } else {  // that segment starts over, as a restarted tcpdump on it
+    std::erase_if(underlay_log_, [&](const auto& e) { return e.first == key; });
   }
   NT_TRY(open_capture(key));
   return std::string();

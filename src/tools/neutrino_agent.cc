@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
   nt::agent::Agent agent(*config, channel, url);
-  nt::agent::DnsmasqDriver dnsmasq(o.datapath_netns);
+  nt::agent::DnsmasqDriver dnsmasq(o.datapath_netns, config->dhcp.state_path + "/metadata_proxy");
   if (o.dhcp) agent.enable_dhcp(dnsmasq);
   nt::agent::RouterNamespaceDriver routers(o.datapath_netns, config->dhcp.state_path + "/l3",
                                            config->dhcp.state_path + "/metadata_proxy");

@@ -2,8 +2,10 @@
 // Neutron's configuration in a scratch namespace, the metadata agent's UNIX socket served by
 // UnixHttpServer, and busybox wget in the namespace asking port 9697: the request must arrive
 // with X-Neutron-Router-ID set, X-Neutron-Network-ID dropped and X-Forwarded-For the client,
-// and the answer must come back. Then stop() ends haproxy. Needs root, ip, haproxy and busybox
-// (else skipped). The namespace carries the test's pid and is deleted at the end, pass or fail.
+// and the answer must come back. Then stop() ends haproxy. An isolated network's proxy (the DHCP
+// namespace's) listens on 169.254.169.254:80 and sets X-Neutron-Network-ID instead. Needs root, ip,
+// haproxy and busybox (else skipped). The namespace carries the test's pid and is deleted at the
+// end, pass or fail.
 #include "agent/metadata_proxy.h"
 
 #include <gtest/gtest.h>
@@ -28,6 +30,17 @@ bool usable() {
 
 class MetadataProxyTest : public ::testing::Test {
  protected:
+  // busybox wget in the namespace, retried while haproxy binds (right after it forks).
+  Result<ProcessResult> wget(const std::string& header, const std::string& url) {
+    Result<ProcessResult> got = make_error("not run");
+    for (int i = 0; i < 50; ++i) {
+      got = run_process(
+          {"ip", "netns", "exec", ns_, "busybox", "wget", "-qO-", "--header", header, url});
+      if (got && got->exit_code == 0) break;
+      ::usleep(100000);
+    }
+    return got;
+  }
   void SetUp() override {
     if (!usable()) GTEST_SKIP() << "needs root, ip, haproxy, busybox";
     std::string tag = std::to_string(::getpid());
@@ -57,20 +70,15 @@ TEST_F(MetadataProxyTest, HaproxyAddsTheRouterAndTheClient) {
   std::string socket = dir_ + "/metadata_proxy";
   ASSERT_TRUE(server.start(socket));
   HaproxyMetadataProxy proxy(socket);
-  auto s = proxy.start(ns_, router_, 9697);
+  auto s = proxy.start(ns_, router_metadata_proxy(router_, 9697));
   ASSERT_TRUE(s) << s.error().message;
   int pid = proxy.running_pid(router_);
   EXPECT_NE(pid, 0);
-  EXPECT_TRUE(proxy.start(ns_, router_, 9697));  // the same configuration: kept
+  EXPECT_TRUE(
+      proxy.start(ns_, router_metadata_proxy(router_, 9697)));  // the same configuration: kept
   EXPECT_EQ(proxy.running_pid(router_), pid);
-  Result<ProcessResult> got = make_error("not run");
-  for (int i = 0; i < 50; ++i) {  // haproxy binds right after it forks
-    got = run_process({"ip", "netns", "exec", ns_, "busybox", "wget", "-qO-", "--header",
-                       "X-Neutron-Network-ID: forged",
-                       "http://127.0.0.1:9697/latest/meta-data/instance-id"});
-    if (got && got->exit_code == 0) break;
-    ::usleep(100000);
-  }
+  auto got =
+      wget("X-Neutron-Network-ID: forged", "http://127.0.0.1:9697/latest/meta-data/instance-id");
   ASSERT_TRUE(got);
   EXPECT_EQ(got->exit_code, 0) << got->output;
   EXPECT_EQ(got->output, "i-00000001");
@@ -80,6 +88,35 @@ TEST_F(MetadataProxyTest, HaproxyAddsTheRouterAndTheClient) {
   EXPECT_EQ(seen.header("x-forwarded-for"), "127.0.0.1");
   proxy.stop(router_);
   EXPECT_EQ(proxy.running_pid(router_), 0);
+  EXPECT_NE(::kill(pid, 0), 0);
+}
+
+TEST_F(MetadataProxyTest, IsolatedNetworksHaproxyAddsTheNetwork) {
+  MetadataRequest seen;
+  UnixHttpServer server([&](const MetadataRequest& r) {
+    seen = r;
+    return MetadataResponse{200, "text/plain", "i-00000002"};
+  });
+  std::string socket = dir_ + "/metadata_proxy";
+  ASSERT_TRUE(server.start(socket));
+  // The DHCP port's metadata address (on lo here: the namespace has no other device).
+  ASSERT_EQ(
+      run_process({"ip", "-n", ns_, "addr", "add", "169.254.169.254/32", "dev", "lo"})->exit_code,
+      0);
+  HaproxyMetadataProxy proxy(socket);
+  std::string network = "ntmd-net-" + std::to_string(::getpid());
+  auto s = proxy.start(ns_, network_metadata_proxy(network));
+  ASSERT_TRUE(s) << s.error().message;
+  auto got = wget("X-Neutron-Router-ID: forged", "http://169.254.169.254/latest/meta-data/");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->exit_code, 0) << got->output;
+  EXPECT_EQ(got->output, "i-00000002");
+  EXPECT_EQ(seen.header("x-neutron-network-id"), network);
+  EXPECT_EQ(seen.header("x-neutron-router-id"), "");
+  EXPECT_EQ(seen.header("x-forwarded-for"), "169.254.169.254");
+  int pid = proxy.running_pid(network);
+  proxy.stop(network);
+  EXPECT_EQ(proxy.running_pid(network), 0);
   EXPECT_NE(::kill(pid, 0), 0);
 }
 

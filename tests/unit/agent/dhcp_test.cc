@@ -93,6 +93,7 @@ TEST(DhcpPlan, RoutesDnsAndMetadata) {
             "tag:tag0,option:classless-static-route," +
                 routes + "\ntag:tag0,249," + routes + "\ntag:tag0,option:router,10.0.1.1\n");
   EXPECT_EQ(p->addresses, (std::vector<std::string>{"10.0.1.2/28", "169.254.169.254/32"}));
+  EXPECT_TRUE(p->metadata_proxy);  // isolated: the namespace answers 169.254.169.254
   // A router interface holding the gateway: metadata goes through the router.
   n.ports.push_back(port("cdb08767-c600-4000-8000-000000000001", "fa:16:3e:00:00:01", "10.0.1.1",
                          "network:router_interface"));
@@ -102,6 +103,19 @@ TEST(DhcpPlan, RoutesDnsAndMetadata) {
       << p->opts_file;
   EXPECT_NE(p->host_file.find("fa:16:3e:00:00:01,host-10-0-1-1.openstacklocal,10.0.1.1"),
             std::string::npos);
+  EXPECT_FALSE(p->metadata_proxy);  // the router's proxy serves it now
+  o.force_metadata = true;          // ... unless the DHCP agent is told to serve every network
+  p = plan_dhcp_network(n, o);
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->metadata_proxy);
+  EXPECT_NE(p->opts_file.find("169.254.169.254/32,10.0.1.2,0.0.0.0/0,10.0.1.1"), std::string::npos);
+}
+
+// Neither option: no proxy, even on an isolated network.
+TEST(DhcpPlan, NoMetadataProxyByDefault) {
+  auto p = plan_dhcp_network(seed_network(), DhcpOptions{});
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->metadata_proxy);
 }
 
 TEST(DhcpPlan, NoGatewayAndSecondSubnet) {

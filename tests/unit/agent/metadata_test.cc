@@ -292,7 +292,8 @@ TEST(MetadataConfig, Options) {
 }
 
 TEST(MetadataProxyConfig, NeutronsHaproxy) {
-  std::string c = haproxy_config("r1", 9697, "/var/lib/neutron/metadata_proxy", "/p/r1.pid");
+  std::string c = haproxy_config(router_metadata_proxy("r1", 9697),
+                                 "/var/lib/neutron/metadata_proxy", "/p/r1.pid");
   for (const char* line :
        {"    bind 0.0.0.0:9697\n", "    server metadata /var/lib/neutron/metadata_proxy\n",
         "    http-request del-header X-Neutron-Network-ID\n",
@@ -302,7 +303,22 @@ TEST(MetadataProxyConfig, NeutronsHaproxy) {
   }
   HaproxyMetadataProxy proxy("/nonexistent/metadata_proxy");
   EXPECT_EQ(proxy.running_pid("r1"), 0);
-  EXPECT_FALSE(proxy.start("qrouter-x", "../r1", 9697));
+  EXPECT_FALSE(proxy.start("qrouter-x", router_metadata_proxy("../r1", 9697)));
+  EXPECT_FALSE(proxy.start("qdhcp-x", network_metadata_proxy("..")));
+  EXPECT_EQ(proxy.running_pid(".."), 0);
+}
+
+// The DHCP namespace's proxy of an isolated network: 169.254.169.254:80, the network's id set
+// and a forged router id dropped (Neutron's metadata driver for the DHCP agent).
+TEST(MetadataProxyConfig, IsolatedNetworksHaproxy) {
+  std::string c =
+      haproxy_config(network_metadata_proxy("n1"), "/var/lib/neutron/metadata_proxy", "/p/n1.pid");
+  for (const char* line :
+       {"    bind 169.254.169.254:80\n", "    http-request del-header X-Neutron-Router-ID\n",
+        "    http-request set-header X-Neutron-Network-ID n1\n"}) {
+    EXPECT_NE(c.find(line), std::string::npos) << line;
+  }
+  EXPECT_EQ(c.find("set-header X-Neutron-Router-ID"), std::string::npos);
 }
 
 }  // namespace
