@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "agent/metadata_http.h"
 #include "common/process.h"
@@ -57,19 +58,32 @@ class MetadataProxyTest : public ::testing::Test {
     std::error_code ec;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
   }
+  // The metadata agent's socket, answering `body` and keeping the request in seen_.
+  std::string serve(const std::string& body) {
+    agent_ = std::make_unique<UnixHttpServer>([this, body](const MetadataRequest& r) {
+      seen_ = r;
+      return MetadataResponse{200, "text/plain", body};
+    });
+    std::string socket = dir_ + "/metadata_proxy";
+    EXPECT_TRUE(agent_->start(socket));
+    return socket;
+  }
+  // Stops the proxy of `id`: its haproxy must be gone.
+  void expect_stopped(HaproxyMetadataProxy& proxy, const std::string& id) {
+    int pid = proxy.running_pid(id);
+    EXPECT_NE(pid, 0);
+    proxy.stop(id);
+    EXPECT_EQ(proxy.running_pid(id), 0);
+    EXPECT_NE(::kill(pid, 0), 0);
+  }
   std::string ns_, router_, dir_;
   bool created_ = false;
+  std::unique_ptr<UnixHttpServer> agent_;
+  MetadataRequest seen_;
 };
 
 TEST_F(MetadataProxyTest, HaproxyAddsTheRouterAndTheClient) {
-  MetadataRequest seen;
-  UnixHttpServer server([&](const MetadataRequest& r) {
-    seen = r;
-    return MetadataResponse{200, "text/plain", "i-00000001"};
-  });
-  std::string socket = dir_ + "/metadata_proxy";
-  ASSERT_TRUE(server.start(socket));
-  HaproxyMetadataProxy proxy(socket);
+  HaproxyMetadataProxy proxy(serve("i-00000001"));
   auto s = proxy.start(ns_, router_metadata_proxy(router_, 9697));
   ASSERT_TRUE(s) << s.error().message;
   int pid = proxy.running_pid(router_);
@@ -82,28 +96,19 @@ TEST_F(MetadataProxyTest, HaproxyAddsTheRouterAndTheClient) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->exit_code, 0) << got->output;
   EXPECT_EQ(got->output, "i-00000001");
-  EXPECT_EQ(seen.path, "/latest/meta-data/instance-id");
-  EXPECT_EQ(seen.header("x-neutron-router-id"), router_);
-  EXPECT_EQ(seen.header("x-neutron-network-id"), "");
-  EXPECT_EQ(seen.header("x-forwarded-for"), "127.0.0.1");
-  proxy.stop(router_);
-  EXPECT_EQ(proxy.running_pid(router_), 0);
-  EXPECT_NE(::kill(pid, 0), 0);
+  EXPECT_EQ(seen_.path, "/latest/meta-data/instance-id");
+  EXPECT_EQ(seen_.header("x-neutron-router-id"), router_);
+  EXPECT_EQ(seen_.header("x-neutron-network-id"), "");
+  EXPECT_EQ(seen_.header("x-forwarded-for"), "127.0.0.1");
+  expect_stopped(proxy, router_);
 }
 
 TEST_F(MetadataProxyTest, IsolatedNetworksHaproxyAddsTheNetwork) {
-  MetadataRequest seen;
-  UnixHttpServer server([&](const MetadataRequest& r) {
-    seen = r;
-    return MetadataResponse{200, "text/plain", "i-00000002"};
-  });
-  std::string socket = dir_ + "/metadata_proxy";
-  ASSERT_TRUE(server.start(socket));
+  HaproxyMetadataProxy proxy(serve("i-00000002"));
   // The DHCP port's metadata address (on lo here: the namespace has no other device).
   ASSERT_EQ(
       run_process({"ip", "-n", ns_, "addr", "add", "169.254.169.254/32", "dev", "lo"})->exit_code,
       0);
-  HaproxyMetadataProxy proxy(socket);
   std::string network = "ntmd-net-" + std::to_string(::getpid());
   auto s = proxy.start(ns_, network_metadata_proxy(network));
   ASSERT_TRUE(s) << s.error().message;
@@ -111,13 +116,10 @@ TEST_F(MetadataProxyTest, IsolatedNetworksHaproxyAddsTheNetwork) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->exit_code, 0) << got->output;
   EXPECT_EQ(got->output, "i-00000002");
-  EXPECT_EQ(seen.header("x-neutron-network-id"), network);
-  EXPECT_EQ(seen.header("x-neutron-router-id"), "");
-  EXPECT_EQ(seen.header("x-forwarded-for"), "169.254.169.254");
-  int pid = proxy.running_pid(network);
-  proxy.stop(network);
-  EXPECT_EQ(proxy.running_pid(network), 0);
-  EXPECT_NE(::kill(pid, 0), 0);
+  EXPECT_EQ(seen_.header("x-neutron-network-id"), network);
+  EXPECT_EQ(seen_.header("x-neutron-router-id"), "");
+  EXPECT_EQ(seen_.header("x-forwarded-for"), "169.254.169.254");
+  expect_stopped(proxy, network);
 }
 
 }  // namespace
