@@ -60,8 +60,9 @@ struct AgentStats {
   uint64_t flow_mods = 0;   // delete_strict + add lines in them
   uint64_t devices_up = 0, devices_down = 0;
   uint64_t reports = 0;
-  uint64_t node_restarts = 0;  // daemon restarts noticed (db/seqno instance or canary)
-  uint64_t port_patches = 0;   // port changes applied from the feed's body (no state fetch)
+  uint64_t node_restarts = 0;    // daemon restarts noticed (db/seqno instance or canary)
+  uint64_t port_patches = 0;     // port changes applied from the feed's body (no state fetch)
+  uint64_t changes_skipped = 0;  // feed changes passed over on their header (body unparsed)
 };
 
 class Agent {
@@ -133,6 +134,7 @@ class Agent {
   enum class Relevance { kNone, kPatch, kState };
   Relevance relevance(const rpc::Change& c, std::optional<rpc::PortInfo>& port) const;
   bool relevant(const rpc::Change& c) const;
+  bool skippable(const rpc::Change& c) const;
   bool port_patchable(const rpc::Change& c, std::optional<rpc::PortInfo>& port) const;
   void patch_port(const rpc::Change& c, const std::optional<rpc::PortInfo>& port);
   bool dhcp_serves_port(const std::string& id, const std::string& network_id) const;
