@@ -38,23 +38,6 @@ std::string reply_error(const std::string& what, const ControlReply& r) {
   return what + ": " + (err.empty() ? "exit status " + std::to_string(r.status) : err);
 }
 
-// The flows of a dump (--no-stats --no-names), learned flows (those with a timeout: the agent
-// installs none) left out, so its diffs never touch them.
-Result<std::vector<FlowSpec>> parse_dump(const std::string& text, const std::string& bridge) {
-  std::vector<FlowSpec> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string_view l = trim(line);
-    if (l.empty() || !starts_with(l, "cookie=")) continue;
-    auto spec = parse_flow(l, FlowTextMode::kAdd);
-    if (!spec) return make_error(bridge + ": dump-flows: " + spec.error().message);
-    if (spec->hard_timeout || spec->idle_timeout) continue;
-    out.push_back(std::move(*spec));
-  }
-  return out;
-}
-
 }  // namespace
 
 Agent::Agent(AgentConfig config, NodeChannel& node, std::string server_url)
@@ -145,6 +128,21 @@ Result<bool> Agent::read_local() {
     lvids_recovered_ = true;
   }
   dirty_ = true;
+  return true;
+}
+
+// After a role's changes: the local view again only if the switch's database moved (a device
+// plugged or unplugged), not after a reload that left the bridges as they were.
+Result<bool> Agent::refresh_local() {
+  ControlReply r = node("appctl", {"db/seqno"});
+  if (r.status != 0) return make_error(reply_error("node: db/seqno", r), ErrorCode::kInternal);
+  auto seq = parse_db_seqno(r.out);
+  if (!seq) return make_error("node: db/seqno: unexpected answer '" + r.out + "'");
+  if (seqno_ && *seq == *seqno_) return false;
+  auto l = read_local();
+  if (!l) return l.error();
+  // A restart (another instance) is poll_node's to notice and count.
+  if (seqno_ && seq->instance == seqno_->instance) seqno_ = seq;
   return true;
 }
 
@@ -411,6 +409,25 @@ void Agent::patch_port(const rpc::Change& c, const std::optional<rpc::PortInfo>&
   dirty_ = true;
 }
 
+// The feed's pre-filter: a port put whose header shows another host's port on a network this
+// host has nothing of (no port, no l2population peer, no DHCP service), which relevant() would
+// answer false for without its body ever being parsed. With a hundred agents each reading
+// every change of the cloud, that parse was the feed's cost. Conservative where the header
+// cannot tell: the L3 role (a router's port is known by its device_id) and the openvswitch
+// firewall with remote-group rules (a port's groups make it a member) always read the body.
+bool Agent::skippable(const rpc::Change& c) const {
+  if (!state_ || c.kind != "port" || !c.has_header || c.body.empty() || l3_) return false;
+  if (c.host == config_.host || state_->find_port(c.id)) return false;
+  if (state_->find_network(c.network_id)) return false;
+  if (dhcp_ && dhcp_serves_port(c.id, c.network_id)) return false;
+  if (config_.firewall_driver == "noop") return true;
+  auto remote = [](const rpc::SecurityGroupRule& r) { return !r.remote_group_id.empty(); };
+  return !std::any_of(state_->security_group_rules.begin(), state_->security_group_rules.end(),
+                      remote) &&
+         !std::any_of(state_->security_group_members.begin(), state_->security_group_members.end(),
+                      [&](const rpc::SecurityGroupMember& m) { return m.port_id == c.id; });
+}
+
 bool Agent::relevant(const rpc::Change& c) const {
   if (!state_) return true;
   Json body = c.body.empty() ? Json() : Json::parse(c.body, nullptr, false);
@@ -468,6 +485,10 @@ Result<bool> Agent::poll_server() {
     if (page->resync) return fetch_state();
     for (const auto& c : page->changes) {
       if (refetch) break;  // the whole state comes anyway
+      if (skippable(c)) {
+        ++stats_.changes_skipped;
+        continue;
+      }
       std::optional<rpc::PortInfo> port;
       Relevance r = relevance(c, port);
       if (r == Relevance::kPatch) patch_port(c, port);
@@ -490,7 +511,7 @@ Result<bool> Agent::apply_dhcp() {
   if (errors != dhcp_error_ && !errors.empty()) log(VlogLevel::kWarn, "dhcp: " + errors);
   dhcp_error_ = errors;
   if (*d) {
-    auto l = read_local();
+    auto l = refresh_local();
     if (!l) return l.error();
   }
   return *d;
@@ -506,7 +527,7 @@ Result<bool> Agent::apply_l3() {
   if (errors != l3_error_ && !errors.empty()) log(VlogLevel::kWarn, "l3: " + errors);
   l3_error_ = errors;
   if (*d) {
-    auto l = read_local();
+    auto l = refresh_local();
     if (!l) return l.error();
   }
   return *d;
@@ -565,18 +586,19 @@ Result<bool> Agent::apply() {
 Result<bool> Agent::apply_flows(const std::map<std::string, std::vector<std::string>>& flows,
                                 bool own_all) {
   bool changed = false;
+  FlowMemo seen;  // the next apply's memo: the lines of this one
   for (const auto& [bridge, lines] : flows) {
     if (!local_->has_bridge(bridge)) continue;
     std::vector<FlowSpec> want;
     want.reserve(lines.size());
     for (const auto& line : lines) {
-      auto spec = parse_flow(line, FlowTextMode::kAdd);
+      auto spec = parse_flow_line(line, seen);
       if (!spec) return make_error("agent: flow '" + line + "': " + spec.error().message);
       want.push_back(std::move(*spec));
     }
     ControlReply d = node("ofctl", {"dump-flows", "--no-stats", "--no-names", bridge});
     if (d.status != 0) return make_error(reply_error("node: dump-flows", d), ErrorCode::kInternal);
-    auto have = parse_dump(d.out, bridge);
+    auto have = parse_dump(d.out, bridge, seen);
     if (!have) return have.error();
     // With the host state the agent owns every flow of its bridges (old cookies are stale);
     // before it, it only adds its defaults and deletes nothing.
@@ -600,7 +622,40 @@ Result<bool> Agent::apply_flows(const std::map<std::string, std::vector<std::str
     stats_.flow_mods += ops.size();
     changed = true;
   }
+  flow_memo_ = std::move(seen);
   return changed;
+}
+
+// One flow line's parse: from `seen` or the last apply's memo when the text came before, else
+// parsed now; recorded in `seen` either way.
+Result<FlowSpec> Agent::parse_flow_line(const std::string& line, FlowMemo& seen) {
+  if (auto hit = seen.find(line); hit != seen.end()) return hit->second;
+  if (auto old = flow_memo_.find(line); old != flow_memo_.end()) {
+    auto node = flow_memo_.extract(old);
+    return seen.insert(std::move(node)).position->second;
+  }
+  auto spec = parse_flow(line, FlowTextMode::kAdd);
+  if (!spec) return spec.error();
+  seen.emplace(line, *spec);
+  return spec;
+}
+
+// The flows of a dump (--no-stats --no-names), learned flows (those with a timeout: the agent
+// installs none) left out, so its diffs never touch them.
+Result<std::vector<FlowSpec>> Agent::parse_dump(const std::string& text, const std::string& bridge,
+                                                FlowMemo& seen) {
+  std::vector<FlowSpec> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string_view l = trim(line);
+    if (l.empty() || !starts_with(l, "cookie=")) continue;
+    auto spec = parse_flow_line(std::string(l), seen);
+    if (!spec) return make_error(bridge + ": dump-flows: " + spec.error().message);
+    if (spec->hard_timeout || spec->idle_timeout) continue;
+    out.push_back(std::move(*spec));
+  }
+  return out;
 }
 
 // Plugged ports the server has not bound here: bound now if unbound, dead if unknown (404) or

@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "agent/config.h"
@@ -30,6 +31,7 @@
 #include "agent/local_view.h"
 #include "common/result.h"
 #include "node/command_reply.h"
+#include "openflow/flow_text.h"
 #include "rpc/host_state.h"
 #include "rpc/server_client.h"
 
@@ -58,8 +60,9 @@ struct AgentStats {
   uint64_t flow_mods = 0;   // delete_strict + add lines in them
   uint64_t devices_up = 0, devices_down = 0;
   uint64_t reports = 0;
-  uint64_t node_restarts = 0;  // daemon restarts noticed (db/seqno instance or canary)
-  uint64_t port_patches = 0;   // port changes applied from the feed's body (no state fetch)
+  uint64_t node_restarts = 0;    // daemon restarts noticed (db/seqno instance or canary)
+  uint64_t port_patches = 0;     // port changes applied from the feed's body (no state fetch)
+  uint64_t changes_skipped = 0;  // feed changes passed over on their header (body unparsed)
 };
 
 class Agent {
@@ -107,6 +110,7 @@ class Agent {
 
   Result<bool> poll_node();
   Result<bool> read_local();
+  Result<bool> refresh_local();
   Result<bool> poll_server();
   Result<bool> fetch_state();
   Result<bool> report_if_due();
@@ -119,6 +123,10 @@ class Agent {
   Result<bool> apply();
   Result<bool> apply_flows(const std::map<std::string, std::vector<std::string>>& flows,
                            bool own_all);
+  using FlowMemo = std::unordered_map<std::string, FlowSpec>;
+  Result<FlowSpec> parse_flow_line(const std::string& line, FlowMemo& seen);
+  Result<std::vector<FlowSpec>> parse_dump(const std::string& text, const std::string& bridge,
+                                           FlowMemo& seen);
   Result<bool> report_devices(const Plan& plan);
   std::string configurations_json() const;
   std::string metadata_configurations_json() const;
@@ -126,6 +134,7 @@ class Agent {
   enum class Relevance { kNone, kPatch, kState };
   Relevance relevance(const rpc::Change& c, std::optional<rpc::PortInfo>& port) const;
   bool relevant(const rpc::Change& c) const;
+  bool skippable(const rpc::Change& c) const;
   bool port_patchable(const rpc::Change& c, std::optional<rpc::PortInfo>& port) const;
   void patch_port(const rpc::Change& c, const std::optional<rpc::PortInfo>& port);
   bool dhcp_serves_port(const std::string& id, const std::string& network_id) const;
@@ -159,6 +168,10 @@ class Agent {
   // Applying.
   bool dirty_ = true;  // inputs moved since the last apply
   std::optional<Clock::time_point> last_canary_;
+  // Flow text -> its parse, for the lines (desired and dumped) the last apply_flows saw: the
+  // same thousands of lines come back at every apply of a large cloud, and parsing them was
+  // most of its cost. Parsing is a pure function of the text, so a hit is exact.
+  FlowMemo flow_memo_;
   int devices_ = 0;
   std::unique_ptr<DhcpRole> dhcp_;
   std::string dhcp_error_;  // the last DHCP error logged

@@ -694,20 +694,18 @@ ApiResponse Api::changes(const ApiRequest& req, const Context& ctx) {
   for (;;) {
     uint64_t upto = store_.current_revision();
     feed_.notify(upto);  // never behind the store (commits through another Api, say)
-    Json doc;
+    FeedDoc doc;
     Status s = store_.transact([&](Txn& txn) -> Status {
       doc = changes_doc(txn, since, upto);
       return ok_status();
     });
     if (!s) throw Fault(500, "InternalError", s.error().message);
-    if (wait == 0 || doc["revision"] != since || doc["resync"] == true) {
-      return json_response(200, doc);
-    }
+    if (wait == 0 || doc.revision != since || doc.resync) return {200, std::move(doc.json)};
     switch (feed_.wait_past(since, deadline)) {
       case Feed::Wait::kChanged:
         continue;
       case Feed::Wait::kTimeout:
-        return json_response(200, doc);
+        return {200, std::move(doc.json)};
       case Feed::Wait::kBusy:
         throw Fault(503, "ServiceUnavailable",
                     "Too many waiting change feed requests (" + std::to_string(kMaxFeedWaiters) +

@@ -7,6 +7,7 @@
 
 #include "controller/dhcp.h"
 #include "controller/l3_agents.h"
+#include "controller/raw_json.h"
 
 namespace nt::controller {
 namespace {
@@ -120,23 +121,65 @@ Feed::Wait Feed::wait_past(uint64_t since, std::chrono::steady_clock::time_point
   return changed ? Wait::kChanged : Wait::kTimeout;
 }
 
-Json changes_doc(Txn& txn, uint64_t since, uint64_t upto) {
+namespace {
+
+std::string json_string(const std::string& s) {
+  return Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// A port's feed header: its binding:host_id and network_id read off the stored text without
+// parsing it; nullopt when either is not a plain string (the agent then reads the body).
+struct PortHeader {
+  std::string_view host, network_id;
+};
+std::optional<PortHeader> port_header(std::string_view body) {
+  auto members = raw_members(body);
+  if (!members) return std::nullopt;
+  auto host = plain_string(*members, "binding:host_id");
+  auto net = plain_string(*members, "network_id");
+  if (!host || !net) return std::nullopt;
+  return PortHeader{*host, *net};
+}
+
+// One change as Json would dump it (keys sorted), its body spliced as stored. The header's
+// views point into `body`, which lives to the end.
+void append_change(Txn& txn, const Change& c, std::string& out) {
+  std::optional<std::string> body;
+  if (c.op == "put") {
+    auto text = txn.get_text(c.kind, c.id);
+    if (!text) throw Fault(500, "InternalError", text.error().message);
+    body = *text ? std::move(**text) : "null";
+  }
+  std::optional<PortHeader> header;
+  if (body && c.kind == "port" && *body != "null") header = port_header(*body);
+  out += '{';
+  if (body) out.append("\"body\":").append(*body).append(",");
+  if (header) out.append("\"host\":\"").append(header->host).append("\",");
+  out += "\"id\":" + json_string(c.id) + ",\"kind\":" + json_string(c.kind) + ',';
+  if (header) out.append("\"network_id\":\"").append(header->network_id).append("\",");
+  out += "\"op\":" + json_string(c.op) + ",\"revision\":" + std::to_string(c.revision) + '}';
+}
+
+}  // namespace
+
+FeedDoc changes_doc(Txn& txn, uint64_t since, uint64_t upto) {
   if (since > upto) {
-    return {{"revision", upto}, {"changes", Json::array()}, {"more", false}, {"resync", true}};
+    return {upto, true,
+            "{\"changes\":[],\"more\":false,\"resync\":true,\"revision\":" + std::to_string(upto) +
+                "}"};
   }
   uint64_t last = std::min(upto, since + kFeedPageRevisions);
   auto rows = txn.changes(since, last);
   if (!rows) throw Fault(500, "InternalError", rows.error().message);
-  Json list = Json::array();
-  for (const auto& c : *rows) {
-    Json e = {{"revision", c.revision}, {"kind", c.kind}, {"id", c.id}, {"op", c.op}};
-    if (c.op == "put") {
-      auto body = get_of(txn, c.kind, c.id);
-      e["body"] = body ? *body : Json();
-    }
-    list.push_back(std::move(e));
+  std::string text = "{\"changes\":[";
+  for (size_t i = 0; i < rows->size(); ++i) {
+    if (i > 0) text += ',';
+    append_change(txn, (*rows)[i], text);
   }
-  return {{"revision", last}, {"changes", list}, {"more", last < upto}, {"resync", false}};
+  text += "],\"more\":";
+  text += last < upto ? "true" : "false";
+  text += ",\"resync\":false,\"revision\":" + std::to_string(last) + "}";
+  return {last, false, std::move(text)};
 }
 
 // Neutron's sg_member_ips: every port (any host) in a group one of `rules` names as its remote

@@ -17,18 +17,21 @@
 //     change, never miss one.
 //
 //   GET /v2.0/neutrino/changes?since=R[&wait=SECONDS]
-//     -> {"revision": R2, "changes": [{"revision", "kind", "id", "op", "body"?}...],
-//         "more": bool, "resync": bool}
+//     -> {"revision": R2, "changes": [{"revision", "kind", "id", "op", "body"?, "host"?,
+//         "network_id"?}...], "more": bool, "resync": bool}
 //     The changes committed after revision R, whole revisions in order, at most
 //     kFeedPageRevisions revisions per answer (`more` says another page is ready; the next
 //     request passes since=R2). A put carries the resource's current body (the state now,
 //     possibly newer than that revision; null if it has since been deleted — the delete
-//     follows). With nothing after R the request waits up to `wait` seconds (0..60, default 0)
-//     and answers as soon as a commit lands, or with no changes and revision R at the timeout.
-//     `resync: true` (no changes) when R is ahead of the server: the store was replaced, the
-//     agent must fetch its host state again. Bad since/wait: 400; more than kMaxFeedWaiters
-//     waiting requests: 503, so waiters never starve the server's workers (neutrino_server.cc
-//     sizes its thread pool to kMaxFeedWaiters plus the ordinary workers).
+//     follows). A port's put also carries that body's binding:host_id and network_id as
+//     `host` and `network_id` (when both are plain strings): a header an agent can test
+//     before it parses the body (most ports of a large cloud are none of its business). With
+//     nothing after R the request waits up to `wait` seconds (0..60, default 0) and answers as soon
+//     as a commit lands, or with no changes and revision R at the timeout. `resync: true` (no
+//     changes) when R is ahead of the server: the store was replaced, the agent must fetch its host
+//     state again. Bad since/wait: 400; more than kMaxFeedWaiters waiting requests: 503, so waiters
+//     never starve the server's workers (neutrino_server.cc sizes its thread pool to
+//     kMaxFeedWaiters plus the ordinary workers).
 //
 // The wake-up: `Feed` holds the last revision the server knows was committed and a condition
 // variable. Api::handle calls `Feed::notify` after every committing request; waiters re-read
@@ -74,8 +77,15 @@ class Feed {
   int waiters_ = 0;
 };
 
-// The feed's answer for the changes after `since`, up to `upto` (the store's revision).
-Json changes_doc(Txn& txn, uint64_t since, uint64_t upto);
+// The feed's answer for the changes after `since`, up to `upto` (the store's revision): its
+// JSON text, written as Json::dump() would write the document but with the stored bodies
+// spliced in unparsed (a hundred agents each read every change), and its revision and resync.
+struct FeedDoc {
+  uint64_t revision = 0;
+  bool resync = false;
+  std::string json;
+};
+FeedDoc changes_doc(Txn& txn, uint64_t since, uint64_t upto);
 // The desired state of `host` (see above); `revision` is the store's, read before.
 Json host_state(Env& env, const std::string& host, uint64_t revision);
 

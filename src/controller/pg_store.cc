@@ -106,6 +106,14 @@ class PgTxn : public Txn {
     return std::optional<Json>(Json::parse((*rows)[0][0]));
   }
 
+  Result<std::optional<std::string>> get_text(const std::string& kind,
+                                              const std::string& id) override {
+    auto rows = s_.query("SELECT body FROM resources WHERE kind = $1 AND id = $2", {kind, id});
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<std::string>();
+    return std::optional<std::string>(std::move((*rows)[0][0]));
+  }
+
   Status put(const std::string& kind, const Json& body) override {
     std::string id = column_of(body, "id");
     auto rows = s_.query(

@@ -150,6 +150,16 @@ class SqliteTxn : public Txn {
     return std::optional<Json>(Json::parse(st.text(0)));
   }
 
+  Result<std::optional<std::string>> get_text(const std::string& kind,
+                                              const std::string& id) override {
+    Stmt st(stmts_, "SELECT body FROM resources WHERE kind = ?1 AND id = ?2");
+    st.bind(1, kind).bind(2, id);
+    int rc = st.step();
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    if (rc != SQLITE_ROW) return st.error();
+    return std::optional<std::string>(std::string(st.c_text(0), static_cast<size_t>(st.size(0))));
+  }
+
   Status put(const std::string& kind, const Json& body) override {
     Stmt st(stmts_,
             "INSERT INTO resources (kind, id, project_id, network_id, name, device_id, body) "

@@ -48,6 +48,15 @@ class Txn {
  public:
   virtual ~Txn() = default;
   virtual Result<std::optional<Json>> get(const std::string& kind, const std::string& id) = 0;
+  // The stored JSON text of a body as it is (compact, keys sorted: Json::dump()), nullopt when
+  // absent: the change feed splices it without parsing. This default goes through `get`.
+  virtual Result<std::optional<std::string>> get_text(const std::string& kind,
+                                                      const std::string& id) {
+    auto body = get(kind, id);
+    if (!body) return body.error();
+    if (!*body) return std::optional<std::string>();
+    return std::optional<std::string>((**body).dump());
+  }
   // Inserts or replaces; indexes project_id, network_id, name, device_id from the body.
   virtual Status put(const std::string& kind, const Json& body) = 0;
   virtual Status remove(const std::string& kind, const std::string& id) = 0;

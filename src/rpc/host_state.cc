@@ -364,6 +364,12 @@ Result<FeedPage> parse_feed_page(std::string_view json) {
       ch.op = str(c, "op", "change", true);
       auto body = c.find("body");
       if (body != c.end() && !body->is_null()) ch.body = body->dump();
+      auto host = c.find("host"), net = c.find("network_id");
+      if (host != c.end() && host->is_string() && net != c.end() && net->is_string()) {
+        ch.has_header = true;
+        ch.host = host->get<std::string>();
+        ch.network_id = net->get<std::string>();
+      }
       page.changes.push_back(std::move(ch));
     }
     return page;

@@ -182,6 +182,10 @@ struct HostState {
 struct Change {
   uint64_t revision = 0;
   std::string kind, id, op, body;
+  // A port put's header (the body's binding:host_id and network_id), when the server sent one:
+  // what an agent tests before it parses the body.
+  bool has_header = false;
+  std::string host, network_id;
   bool operator==(const Change&) const = default;
 };
 

@@ -444,6 +444,38 @@ TEST_F(AgentIntegration, L2populationFollowsTheRemotePorts) {
   EXPECT_FALSE(has_flow(n1_, "br-tun", "table=22, dl_vlan=1"));
 }
 
+// The feed's pre-filter: another host's port on a network this host has nothing of is passed
+// over on the change's header; a port bound here on a network new here (the header names this
+// host) and a remote port on one of its networks are not.
+TEST_F(AgentIntegration, FeedHeaderSkipsOnlyOtherNetworksPorts) {
+  a1_ = std::make_unique<agent::Agent>(l2pop_config("node1", "10.0.0.1"), n1_, server_->url());
+  a2_ = std::make_unique<agent::Agent>(l2pop_config("node2", "10.0.0.2"), n2_, server_->url());
+  settle();
+  std::string net_a = create_network(), net_b = create_network();
+  Json p1 = create_port(net_a, "node1");
+  plug(n1_, p1);
+  settle();
+  uint64_t syncs = a1_->stats().syncs, skipped = a1_->stats().changes_skipped;
+  create_port(net_b, "node2");
+  settle();
+  EXPECT_GT(a1_->stats().changes_skipped, skipped);  // none of node1's business
+  EXPECT_EQ(a1_->stats().syncs, syncs);
+  // Bound here on a network node1 has no port on: its state, before anything is plugged.
+  skipped = a1_->stats().changes_skipped;
+  create_port(net_b, "node1");
+  settle();
+  EXPECT_GT(a1_->stats().syncs, syncs);
+  EXPECT_EQ(a1_->stats().changes_skipped, skipped);
+  // A remote port on node1's network: patched in, not skipped.
+  uint64_t patches = a1_->stats().port_patches;
+  Json p4 = create_port(net_a, "node2");
+  plug(n2_, p4);
+  settle();
+  EXPECT_GT(a1_->stats().port_patches, patches);
+  EXPECT_EQ(a1_->stats().changes_skipped, skipped);
+  EXPECT_TRUE(has_flow(n1_, "br-tun", "dl_dst=" + p4["mac_address"].get<std::string>()));
+}
+
 }  // namespace
 }  // namespace nt
 

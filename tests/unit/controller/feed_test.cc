@@ -63,6 +63,34 @@ TEST_F(FeedTest, ReturnsTheChangesAfterARevision) {
   EXPECT_TRUE(changes(store_->current_revision() + 5)["resync"]);
 }
 
+// The page is written by hand with the stored bodies spliced in: byte for byte what Json would
+// dump, and a port's put carries its host and network as a header the agents filter on.
+TEST_F(FeedTest, PageTextIsCompactJsonWithPortHeaders) {
+  std::string net = network("a");
+  uint64_t r1 = store_->current_revision();
+  std::string bound = bound_port(net, "node-1"), unbound = bound_port(net, "");
+  EXPECT_EQ(del("port", unbound), 204);
+  ApiResponse r = feed(std::to_string(r1));
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json doc = Json::parse(r.body);
+  EXPECT_EQ(r.body, doc.dump());
+  bool seen = false;
+  for (const auto& c : doc["changes"]) {
+    if (c["id"] != bound || c["op"] != "put") continue;
+    seen = true;
+    EXPECT_EQ(c["host"], c["body"]["binding:host_id"]);
+    EXPECT_EQ(c["network_id"], net);
+  }
+  EXPECT_TRUE(seen);
+  for (const auto& c : doc["changes"]) {
+    if (c["op"] == "delete" || c["kind"] != "port") {
+      EXPECT_FALSE(c.contains("host")) << c;
+    }
+  }
+  Json resync = changes(store_->current_revision() + 5);
+  EXPECT_EQ(feed(std::to_string(store_->current_revision() + 5)).body, resync.dump());
+}
+
 TEST_F(FeedTest, PagesWholeRevisions) {
   for (uint64_t i = 0; i < kFeedPageRevisions + 3; ++i) network("n" + std::to_string(i));
   Json first = changes(0);

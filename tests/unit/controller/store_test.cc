@@ -56,18 +56,26 @@ TEST_P(StoreTest, PutGetListRemoveAndRevisions) {
   });
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(store->current_revision(), 1u);  // one transaction, one revision
-  ASSERT_TRUE(store
-                  ->transact([](Txn& t) -> Status {
-                    auto n = t.get("network", "n1");
-                    EXPECT_TRUE(n.ok() && n->has_value());
-                    EXPECT_EQ((**n)["name"], "a");
-                    auto ports = t.list("port", "network_id", "n1");
-                    EXPECT_EQ(ports->size(), 1u);
-                    EXPECT_EQ(t.list("port")->size(), 2u);
-                    EXPECT_FALSE(t.get("network", "zz")->has_value());
-                    return t.remove("port", "p2");
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      store
+          ->transact([](Txn& t) -> Status {
+            auto n = t.get("network", "n1");
+            EXPECT_TRUE(n.ok() && n->has_value());
+            EXPECT_EQ((**n)["name"], "a");
+            auto ports = t.list("port", "network_id", "n1");
+            EXPECT_EQ(ports->size(), 1u);
+            EXPECT_EQ(t.list("port")->size(), 2u);
+            EXPECT_FALSE(t.get("network", "zz")->has_value());
+            // The body's stored text, as dump() wrote it (the feed splices it).
+            auto text = t.get_text("network", "n1");
+            EXPECT_TRUE(text.ok() && text->has_value());
+            if (text.ok() && text->has_value()) {
+              EXPECT_EQ(**text, (Json{{"id", "n1"}, {"name", "a"}, {"project_id", "p"}}.dump()));
+            }
+            EXPECT_FALSE(t.get_text("network", "zz")->has_value());
+            return t.remove("port", "p2");
+          })
+          .ok());
   EXPECT_EQ(store->current_revision(), 2u);
 }
 

@@ -217,8 +217,8 @@ TEST(FeedPageTest, ParsesChangesWithBodies) {
   EXPECT_TRUE(p->more);
   EXPECT_FALSE(p->resync);
   ASSERT_EQ(p->changes.size(), 3u);
-  EXPECT_EQ(p->changes[0], (Change{6, "port", "p1", "put", R"({"id":"p1"})"}));
-  EXPECT_EQ(p->changes[1], (Change{7, "port", "p2", "delete", ""}));
+  EXPECT_EQ(p->changes[0], (Change{6, "port", "p1", "put", R"({"id":"p1"})", false, "", ""}));
+  EXPECT_EQ(p->changes[1], (Change{7, "port", "p2", "delete", "", false, "", ""}));
   EXPECT_EQ(p->changes[2].body, "");
   auto bad = parse_feed_page(R"({"revision": 7, "changes": [{"revision": 1, "kind": "port"}]})");
   ASSERT_FALSE(bad.ok());
@@ -226,6 +226,24 @@ TEST(FeedPageTest, ParsesChangesWithBodies) {
   auto resync = parse_feed_page(R"({"revision": 3, "changes": [], "resync": true})");
   ASSERT_TRUE(resync.ok());
   EXPECT_TRUE(resync->resync);
+}
+
+// A port put's header: both members strings, or no header at all (the body decides).
+TEST(FeedPageTest, ReadsThePortHeader) {
+  auto p = parse_feed_page(R"({"revision": 2, "changes": [
+      {"revision": 1, "kind": "port", "id": "p1", "op": "put", "body": {"id": "p1"},
+       "host": "h1", "network_id": "n1"},
+      {"revision": 2, "kind": "port", "id": "p2", "op": "put", "body": {"id": "p2"},
+       "host": "h1"},
+      {"revision": 2, "kind": "port", "id": "p3", "op": "put", "body": {"id": "p3"},
+       "host": null, "network_id": "n1"}]})");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  ASSERT_EQ(p->changes.size(), 3u);
+  EXPECT_TRUE(p->changes[0].has_header);
+  EXPECT_EQ(p->changes[0].host, "h1");
+  EXPECT_EQ(p->changes[0].network_id, "n1");
+  EXPECT_FALSE(p->changes[1].has_header);
+  EXPECT_FALSE(p->changes[2].has_header);
 }
 
 TEST(PortTest, ParsesWrappedOrBare) {
