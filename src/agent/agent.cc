@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "agent/dhcp.h"
@@ -87,11 +86,18 @@ Result<bool> Agent::run_once() {
 }
 
 // The node: db/seqno, the ports when it moved, the canary now and then.
-Result<bool> Agent::poll_node() {
+// The switch's database sequence number (nvs-appctl db/seqno).
+Result<DbSeqno> Agent::node_seqno() {
   ControlReply r = node("appctl", {"db/seqno"});
   if (r.status != 0) return make_error(reply_error("node: db/seqno", r), ErrorCode::kInternal);
   auto seq = parse_db_seqno(r.out);
   if (!seq) return make_error("node: db/seqno: unexpected answer '" + r.out + "'");
+  return *seq;
+}
+
+Result<bool> Agent::poll_node() {
+  auto seq = node_seqno();
+  if (!seq) return seq.error();
   if (seqno_ && seq->instance != seqno_->instance) {
     ++stats_.node_restarts;
     log(VlogLevel::kInfo, "the switch restarted: re-applying everything");
@@ -99,7 +105,7 @@ Result<bool> Agent::poll_node() {
   if (!seqno_ || *seq != *seqno_) {
     auto l = read_local();
     if (!l) return l.error();
-    seqno_ = seq;
+    seqno_ = *seq;
   }
   auto now = Clock::now();
   if (!last_canary_ || now - *last_canary_ >= kCanaryInterval) {
@@ -134,15 +140,13 @@ Result<bool> Agent::read_local() {
 // After a role's changes: the local view again only if the switch's database moved (a device
 // plugged or unplugged), not after a reload that left the bridges as they were.
 Result<bool> Agent::refresh_local() {
-  ControlReply r = node("appctl", {"db/seqno"});
-  if (r.status != 0) return make_error(reply_error("node: db/seqno", r), ErrorCode::kInternal);
-  auto seq = parse_db_seqno(r.out);
-  if (!seq) return make_error("node: db/seqno: unexpected answer '" + r.out + "'");
+  auto seq = node_seqno();
+  if (!seq) return seq.error();
   if (seqno_ && *seq == *seqno_) return false;
   auto l = read_local();
   if (!l) return l.error();
   // A restart (another instance) is poll_node's to notice and count.
-  if (seqno_ && seq->instance == seqno_->instance) seqno_ = seq;
+  if (seqno_ && seq->instance == seqno_->instance) seqno_ = *seq;
   return true;
 }
 
@@ -627,8 +631,8 @@ Result<bool> Agent::apply_flows(const std::map<std::string, std::vector<std::str
 }
 
 // One flow line's parse: from `seen` or the last apply's memo when the text came before, else
-// parsed now; recorded in `seen` either way.
-Result<FlowSpec> Agent::parse_flow_line(const std::string& line, FlowMemo& seen) {
+// parsed now; recorded in `seen` either way. Looked up by view: a hit copies no text.
+Result<FlowSpec> Agent::parse_flow_line(std::string_view line, FlowMemo& seen) {
   if (auto hit = seen.find(line); hit != seen.end()) return hit->second;
   if (auto old = flow_memo_.find(line); old != flow_memo_.end()) {
     auto node = flow_memo_.extract(old);
@@ -636,21 +640,21 @@ Result<FlowSpec> Agent::parse_flow_line(const std::string& line, FlowMemo& seen)
   }
   auto spec = parse_flow(line, FlowTextMode::kAdd);
   if (!spec) return spec.error();
-  seen.emplace(line, *spec);
+  seen.emplace(std::string(line), *spec);
   return spec;
 }
 
 // The flows of a dump (--no-stats --no-names), learned flows (those with a timeout: the agent
 // installs none) left out, so its diffs never touch them.
-Result<std::vector<FlowSpec>> Agent::parse_dump(const std::string& text, const std::string& bridge,
+Result<std::vector<FlowSpec>> Agent::parse_dump(std::string_view text, const std::string& bridge,
                                                 FlowMemo& seen) {
   std::vector<FlowSpec> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string_view l = trim(line);
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view l = trim(text.substr(0, nl));
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
     if (l.empty() || !starts_with(l, "cookie=")) continue;
-    auto spec = parse_flow_line(std::string(l), seen);
+    auto spec = parse_flow_line(l, seen);
     if (!spec) return make_error(bridge + ": dump-flows: " + spec.error().message);
     if (spec->hard_timeout || spec->idle_timeout) continue;
     out.push_back(std::move(*spec));

@@ -17,12 +17,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -109,6 +111,7 @@ class Agent {
   using Clock = std::chrono::steady_clock;
 
   Result<bool> poll_node();
+  Result<DbSeqno> node_seqno();
   Result<bool> read_local();
   Result<bool> refresh_local();
   Result<bool> poll_server();
@@ -123,9 +126,14 @@ class Agent {
   Result<bool> apply();
   Result<bool> apply_flows(const std::map<std::string, std::vector<std::string>>& flows,
                            bool own_all);
-  using FlowMemo = std::unordered_map<std::string, FlowSpec>;
-  Result<FlowSpec> parse_flow_line(const std::string& line, FlowMemo& seen);
-  Result<std::vector<FlowSpec>> parse_dump(const std::string& text, const std::string& bridge,
+  // Flow text -> its parse, found by string_view (a transparent hash: no key copied to look).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using FlowMemo = std::unordered_map<std::string, FlowSpec, TextHash, std::equal_to<>>;
+  Result<FlowSpec> parse_flow_line(std::string_view line, FlowMemo& seen);
+  Result<std::vector<FlowSpec>> parse_dump(std::string_view text, const std::string& bridge,
                                            FlowMemo& seen);
   Result<bool> report_devices(const Plan& plan);
   std::string configurations_json() const;

@@ -7,14 +7,15 @@
 #include "common/strings.h"
 
 namespace nt::agent {
-namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
+std::string http_header_key(std::string_view name) {
+  std::string out(name);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
+
+namespace {
 
 // The start line's words (separated by single or repeated spaces).
 std::vector<std::string> split_words(std::string_view line) {
@@ -40,7 +41,7 @@ Status parse_headers(std::string_view lines, std::map<std::string, std::string>&
     if (colon == std::string_view::npos || colon == 0) {
       return make_error("malformed HTTP header line '" + std::string(line.substr(0, 80)) + "'");
     }
-    std::string name = lower(trim(line.substr(0, colon)));
+    std::string name = http_header_key(trim(line.substr(0, colon)));
     headers[name] = std::string(trim(line.substr(colon + 1)));
   }
   return ok_status();

@@ -23,6 +23,9 @@ inline constexpr size_t kMaxHttpBody = 1024 * 1024;
 
 enum class HttpParse { kComplete, kIncomplete };
 
+// A header's name as MetadataRequest's map keys it: lower case.
+std::string http_header_key(std::string_view name);
+
 // `text` parsed into `out` when it holds a whole request (head + Content-Length body).
 Result<HttpParse> parse_http_request(std::string_view text, MetadataRequest& out);
 // "HTTP/1.1 200 OK" + Content-Type, Content-Length, Connection: close + body.

@@ -99,13 +99,6 @@ class PgTxn : public Txn {
   explicit PgTxn(PgStore& store) : s_(store) {}
   uint64_t written() const { return revision_; }
 
-  Result<std::optional<Json>> get(const std::string& kind, const std::string& id) override {
-    auto rows = s_.query("SELECT body FROM resources WHERE kind = $1 AND id = $2", {kind, id});
-    if (!rows) return rows.error();
-    if (rows->empty()) return std::optional<Json>();
-    return std::optional<Json>(Json::parse((*rows)[0][0]));
-  }
-
   Result<std::optional<std::string>> get_text(const std::string& kind,
                                               const std::string& id) override {
     auto rows = s_.query("SELECT body FROM resources WHERE kind = $1 AND id = $2", {kind, id});

@@ -141,15 +141,6 @@ class SqliteTxn : public Txn {
  public:
   explicit SqliteTxn(StmtCache& stmts) : stmts_(stmts) {}
 
-  Result<std::optional<Json>> get(const std::string& kind, const std::string& id) override {
-    Stmt st(stmts_, "SELECT body FROM resources WHERE kind = ?1 AND id = ?2");
-    st.bind(1, kind).bind(2, id);
-    int rc = st.step();
-    if (rc == SQLITE_DONE) return std::optional<Json>();
-    if (rc != SQLITE_ROW) return st.error();
-    return std::optional<Json>(Json::parse(st.text(0)));
-  }
-
   Result<std::optional<std::string>> get_text(const std::string& kind,
                                               const std::string& id) override {
     Stmt st(stmts_, "SELECT body FROM resources WHERE kind = ?1 AND id = ?2");

@@ -47,15 +47,16 @@ struct ResourceRow {
 class Txn {
  public:
   virtual ~Txn() = default;
-  virtual Result<std::optional<Json>> get(const std::string& kind, const std::string& id) = 0;
   // The stored JSON text of a body as it is (compact, keys sorted: Json::dump()), nullopt when
-  // absent: the change feed splices it without parsing. This default goes through `get`.
+  // absent: the change feed splices it without parsing.
   virtual Result<std::optional<std::string>> get_text(const std::string& kind,
-                                                      const std::string& id) {
-    auto body = get(kind, id);
-    if (!body) return body.error();
-    if (!*body) return std::optional<std::string>();
-    return std::optional<std::string>((**body).dump());
+                                                      const std::string& id) = 0;
+  // The body, parsed.
+  Result<std::optional<Json>> get(const std::string& kind, const std::string& id) {
+    auto text = get_text(kind, id);
+    if (!text) return text.error();
+    if (!*text) return std::optional<Json>();
+    return std::optional<Json>(Json::parse(**text));
   }
   // Inserts or replaces; indexes project_id, network_id, name, device_id from the body.
   virtual Status put(const std::string& kind, const Json& body) = 0;

@@ -101,15 +101,10 @@ Result<LabDhcpDriver::Service> LabDhcpDriver::start(const agent::DhcpNetworkPlan
 }
 
 Status LabDhcpDriver::converge_metadata(Service& s, const agent::DhcpNetworkPlan& plan) {
-  if (!plan.metadata_proxy) {
-    s.metadata.reset();
-    return ok_status();
-  }
-  if (s.metadata) return ok_status();
-  auto p = LabMetadataProxy::start(*s.host, agent::network_metadata_proxy(plan.network_id),
-                                   metadata_handler_);
-  if (!p) return make_error(plan.namespace_name + ": " + p.error().message);
-  s.metadata = std::move(*p);
+  std::optional<agent::MetadataProxyTarget> want;
+  if (plan.metadata_proxy) want = agent::network_metadata_proxy(plan.network_id);
+  Status st = converge_metadata_proxy(s.metadata, *s.host, want, metadata_handler_);
+  if (!st) return make_error(plan.namespace_name + ": " + st.error().message);
   return ok_status();
 }
 

@@ -120,13 +120,11 @@ Status LabL3Driver::converge(Router& r, const agent::RouterPlan& plan) {
 }
 
 Status LabL3Driver::converge_metadata(Router& r, const agent::RouterPlan& plan) {
-  if (r.metadata && r.applied.metadata_port == plan.metadata_port) return ok_status();
-  r.metadata.reset();
-  if (plan.metadata_port == 0) return ok_status();
-  auto p = LabMetadataProxy::start(
-      *r.host, agent::router_metadata_proxy(plan.router_id, plan.metadata_port), metadata_handler_);
-  if (!p) return make_error(plan.namespace_name + ": " + p.error().message);
-  r.metadata = std::move(*p);
+  std::optional<agent::MetadataProxyTarget> want;
+  if (plan.metadata_port != 0)
+    want = agent::router_metadata_proxy(plan.router_id, plan.metadata_port);
+  Status st = converge_metadata_proxy(r.metadata, *r.host, want, metadata_handler_);
+  if (!st) return make_error(plan.namespace_name + ": " + st.error().message);
   return ok_status();
 }
 

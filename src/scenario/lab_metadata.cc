@@ -1,7 +1,5 @@
 #include "scenario/lab_metadata.h"
 
-#include <cctype>
-
 #include "agent/http_message.h"
 #include "common/addr.h"
 
@@ -13,18 +11,13 @@ void send_and_close(TcpConnection& c, const agent::MetadataResponse& r) {
   c.close();
 }
 
-std::string lower(std::string s) {
-  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
 }  // namespace
 
 LabMetadataProxy::LabMetadataProxy(agent::MetadataProxyTarget target,
                                    const MetadataHandler* handler)
     : target_(std::move(target)),
-      set_header_(lower(target_.set_header())),
-      dropped_header_(lower(target_.dropped_header())),
+      set_header_(agent::http_header_key(target_.set_header())),
+      dropped_header_(agent::http_header_key(target_.dropped_header())),
       handler_(handler) {}
 
 Result<std::unique_ptr<LabMetadataProxy>> LabMetadataProxy::start(
@@ -80,6 +73,18 @@ agent::MetadataResponse LabMetadataProxy::answer(TcpConnection& c, agent::Metada
   r.headers[set_header_] = target_.id;
   r.headers["x-forwarded-for"] = ipv4_to_string(c.tuple().remote_addr);
   return (*handler_)(r);
+}
+
+Status converge_metadata_proxy(std::unique_ptr<LabMetadataProxy>& proxy, Host& host,
+                               const std::optional<agent::MetadataProxyTarget>& want,
+                               const MetadataHandler* handler) {
+  if (proxy && want && proxy->target() == *want) return ok_status();
+  proxy.reset();
+  if (!want) return ok_status();
+  auto p = LabMetadataProxy::start(host, *want, handler);
+  if (!p) return p.error();
+  proxy = std::move(*p);
+  return ok_status();
 }
 
 Status MetadataFetch::start(Host& host, const std::string& path) {

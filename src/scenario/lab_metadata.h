@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/metadata.h"
@@ -55,6 +56,12 @@ class LabMetadataProxy {
   std::map<TcpConnection*, std::string> buffers_;  // requests being read
   uint64_t requests_ = 0;
 };
+
+// Brings a router's or DHCP service's `proxy` on `host` to `want`: none, kept when it already
+// serves that target, else started anew.
+Status converge_metadata_proxy(std::unique_ptr<LabMetadataProxy>& proxy, Host& host,
+                               const std::optional<agent::MetadataProxyTarget>& want,
+                               const MetadataHandler* handler);
 
 // One GET of http://169.254.169.254`path` from `host`, started by start(); done() once the
 // answer is in or the connection failed.
