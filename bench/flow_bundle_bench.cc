@@ -14,6 +14,15 @@
 //   BM_OfctlAddFlows      `nvs-ofctl --bundle add-flows br0 FILE` through NodeCore with the
 //                         daemon's persistence (FlowStore in a temporary directory): parse,
 //                         wire form, apply, journal, revalidation — everything but the socket
+//   BM_OfctlReplaceFlows  `nvs-ofctl --bundle replace-flows br0 FILE2` on top of those flows,
+//                         every flow's actions changed (parse, diff, apply, journal)
+//   BM_CompactAtOnce      FlowStore::compact() of the bridge: the snapshot formatted, written and
+//                         fsync'ed in one call (what the timer did before: the event loop, and
+//                         forwarding, waited for all of it)
+//   BM_CompactInBackground  the timer's compaction now: counters capture_ms (start_compaction,
+//                         the one step that takes the whole table), max_step_ms (the longest
+//                         compaction_step: the longest the loop is kept from packets) and
+//                         steps; the time is start to durable snapshot
 // Each reports flows/s (items_per_second) and heap allocations per flow (allocs_per_flow:
 // this binary counts every operator new).
 #include <benchmark/benchmark.h>
@@ -22,6 +31,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -236,6 +246,98 @@ void BM_OfctlAddFlows(benchmark::State& state) {
   report(state, allocs);
 }
 BENCHMARK(BM_OfctlAddFlows)->Arg(200000)->Unit(benchmark::kMillisecond);
+
+// A daemon's node core with persistence and `n` flows on br0 (the add-flows of the bench).
+struct LoadedNode {
+  explicit LoadedNode(benchmark::State& state, const std::string& dir)
+      : sw(clock, 64), host(sw, dir), node(host) {
+    (void)host.vlog().apply_spec("any:any:off");
+    ControlReply r =
+        node.vsctl({"add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=dummy"});
+    if (r.status == 0)
+      r = node.ofctl({"--bundle", "add-flows", "br0", "flows"}, bench_flows(state.range(0)));
+    if (r.status != 0) state.SkipWithError(r.err.c_str());
+  }
+  ManualClock clock;
+  Switch sw;
+  PersistingHost host;
+  NodeCore node;
+};
+
+void BM_OfctlReplaceFlows(benchmark::State& state) {
+  std::string text = bench_flows(state.range(0));
+  std::string changed;
+  changed.reserve(text.size());
+  for (size_t at = 0, nl; at < text.size(); at = nl + 1) {  // output:1 -> output:2 on every line
+    nl = text.find('\n', at);
+    changed.append(text, at, nl - at - 1);
+    changed += "2\n";
+  }
+  uint64_t allocs = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    TempDir dir;
+    {
+      LoadedNode n(state, dir.path + "/flows");
+      state.ResumeTiming();
+      ControlReply r;
+      counted(&allocs, [&] {
+        r = n.node.ofctl({"--bundle", "replace-flows", "br0", "flows2"}, changed);
+      });
+      if (r.status != 0) state.SkipWithError(r.err.c_str());
+      state.PauseTiming();
+    }
+    state.ResumeTiming();
+  }
+  report(state, allocs);
+}
+BENCHMARK(BM_OfctlReplaceFlows)->Arg(200000)->Unit(benchmark::kMillisecond);
+
+void BM_CompactAtOnce(benchmark::State& state) {
+  TempDir dir;
+  ManualClock clock;
+  Ofproto br("br0", clock);
+  if (!br.apply_bundle(bench_ops(state.range(0))).ok()) std::abort();
+  FlowStore store(dir.path);
+  for (auto _ : state) {
+    if (!store.compact(br).ok()) state.SkipWithError("compact failed");
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_CompactAtOnce)->Arg(200000)->Unit(benchmark::kMillisecond);
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+void BM_CompactInBackground(benchmark::State& state) {
+  TempDir dir;
+  ManualClock clock;
+  Ofproto br("br0", clock);
+  if (!br.apply_bundle(bench_ops(state.range(0))).ok()) std::abort();
+  FlowStore store(dir.path);
+  double capture = 0, max_step = 0, steps = 0;
+  auto log = [&](bool, const std::string& msg) { state.SkipWithError(msg.c_str()); };
+  for (auto _ : state) {
+    auto t = std::chrono::steady_clock::now();
+    if (!store.start_compaction(br).ok()) state.SkipWithError("start_compaction failed");
+    capture = std::max(capture, ms_since(t));
+    for (bool more = true; more; ++steps) {
+      t = std::chrono::steady_clock::now();
+      more = store.compaction_step();
+      max_step = std::max(max_step, ms_since(t));
+    }
+    while (store.compacting()) {  // the worker fsyncs and renames; the loop would sleep
+      ::usleep(200);
+      store.finish_compactions(log);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  state.counters["capture_ms"] = capture;
+  state.counters["max_step_ms"] = max_step;
+  state.counters["steps"] = steps / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_CompactInBackground)->Arg(200000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace nt

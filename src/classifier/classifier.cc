@@ -470,6 +470,20 @@ void Classifier::remove(ClsRule* rule) {
   }
 }
 
+void Classifier::replace(ClsRule* old, ClsRule* fresh) {
+  assert(old->match == fresh->match && old->priority == fresh->priority);
+  Subtable* st = find_subtable(old->match.mask);
+  const auto* slot = st ? st->find_node(old->match.value) : nullptr;
+  assert(slot && "replacing a rule that is not in the classifier");
+  if (!slot) return;
+  std::vector<ClsRule*>& rules = slot->val->rules;
+  auto it = std::find(rules.begin(), rules.end(), old);
+  assert(it != rules.end());
+  if (it == rules.end()) return;
+  *it = fresh;
+  slot->val->head = rules.front();
+}
+
 ClsRule* Classifier::find_exact(const Match& match, uint16_t priority) const {
   const Subtable* st = find_subtable(match.mask);
   if (!st) return nullptr;

@@ -66,6 +66,9 @@ class Classifier {
   void insert(ClsRule* rule);
   // Removes `rule` (which must be present).
   void remove(ClsRule* rule);
+  // Puts `fresh` in the place of `old` (present, with the same match and priority): what
+  // remove(old) + insert(fresh) do, without freeing and remaking the match's node.
+  void replace(ClsRule* old, ClsRule* fresh);
   // The rule with exactly this match and priority, or nullptr.
   ClsRule* find_exact(const Match& match, uint16_t priority) const;
   // Highest-priority rule matching `key` (ties: any one of them), or nullptr. If `wc` is not

@@ -64,10 +64,19 @@ std::optional<uint32_t> ipv4_parse(std::string_view text) {
   return g[0] << 24 | g[1] << 16 | g[2] << 8 | g[3];
 }
 
+// By hand: flow text formats an address per flow, and snprintf's format parsing was a tenth of
+// writing a large flow table.
 std::string ipv4_to_string(uint32_t a) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-  return buf;
+  char* p = buf;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    unsigned octet = (a >> shift) & 255;
+    if (octet >= 100) *p++ = static_cast<char>('0' + octet / 100);
+    if (octet >= 10) *p++ = static_cast<char>('0' + octet / 10 % 10);
+    *p++ = static_cast<char>('0' + octet % 10);
+    if (shift) *p++ = '.';
+  }
+  return std::string(buf, p);
 }
 
 }  // namespace nt

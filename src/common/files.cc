@@ -47,32 +47,59 @@ Error file_error(const std::string& path, int err) {
 
 }  // namespace
 
-Status write_file_atomic(const std::string& path, std::string_view data, int mode) {
-  std::string tmp;
-  int fd = create_temp(path, mode, tmp);
-  if (fd < 0) return file_error(tmp, errno);
-  bool ok = write_all(fd, data) && ::fsync(fd) == 0;
+Status AtomicFile::open(const std::string& path, int mode) {
+  abort();
+  path_ = path;
+  fd_ = create_temp(path, mode, tmp_);
+  if (fd_ < 0) return file_error(tmp_, errno);
+  return ok_status();
+}
+
+Status AtomicFile::append(std::string_view data) {
+  if (fd_ < 0) return file_error(path_, EBADF);
+  if (!write_all(fd_, data)) return file_error(path_, errno ? errno : EIO);
+  return ok_status();
+}
+
+Status AtomicFile::commit() {
+  if (fd_ < 0) return file_error(path_, EBADF);
+  bool ok = ::fsync(fd_) == 0;
   int err = errno;
-  if (::close(fd) != 0 && ok) {  // NFS and friends report write errors at close
+  if (::close(fd_) != 0 && ok) {  // NFS and friends report write errors at close
     ok = false;
     err = errno;
   }
-  if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) {
+  fd_ = -1;
+  if (ok && ::rename(tmp_.c_str(), path_.c_str()) != 0) {
     ok = false;
     err = errno;
   }
   if (!ok) {
-    ::unlink(tmp.c_str());
-    return file_error(path, err);
+    ::unlink(tmp_.c_str());
+    return file_error(path_, err);
   }
-  size_t slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  size_t slash = path_.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
   }
   return ok_status();
+}
+
+void AtomicFile::abort() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  ::unlink(tmp_.c_str());
+  fd_ = -1;
+}
+
+Status write_file_atomic(const std::string& path, std::string_view data, int mode) {
+  AtomicFile f;
+  NT_TRY(f.open(path, mode));
+  NT_TRY(f.append(data));  // on error the destructor removes the temporary file
+  return f.commit();
 }
 
 }  // namespace nt

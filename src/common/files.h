@@ -18,4 +18,26 @@ namespace nt {
 // Errors read "PATH: strerror text".
 Status write_file_atomic(const std::string& path, std::string_view data, int mode = 0644);
 
+// The same replacement written a piece at a time: open() creates the temporary file, append()
+// writes to it, commit() fsyncs, renames over the target and fsyncs the directory; abort() (or
+// the destructor, before commit) removes the temporary file. commit() touches only the file
+// and its names, so a worker thread may run it while the caller goes on.
+class AtomicFile {
+ public:
+  AtomicFile() = default;
+  ~AtomicFile() { abort(); }
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  Status open(const std::string& path, int mode = 0644);
+  Status append(std::string_view data);
+  Status commit();
+  void abort();
+  bool is_open() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+  std::string path_, tmp_;
+};
+
 }  // namespace nt

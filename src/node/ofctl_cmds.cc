@@ -203,14 +203,11 @@ void cmd_replace_flows(OfctlCtx& ctx) {
   auto parsed =
       parse_flow_file(*ctx.stdin_data, ctx.args[2], br, FlowModCommand::kAdd, true, as_sent(ctx));
   if (!parsed.ok()) return ctx.fail(parsed.error().message);
-  std::vector<FlowSpec> want;
-  want.reserve(parsed->size());  // no copies of a growing vector of large specs
-  for (FlowOp& op : *parsed) {
+  for (const FlowOp& op : *parsed) {
     if (op.cmd != FlowModCommand::kAdd) return ctx.fail("replace-flows: only add lines allowed");
-    want.push_back(std::move(op.spec));
   }
   ctx.host->sw().datapath().push_stats();  // counters of flows about to be re-added
-  apply_ops(ctx, *br, diff_flows(bridge_flows(*br, true), want, 0, 0, ctx.opt.readd));
+  apply_ops(ctx, *br, diff_flows(*br, std::move(*parsed), 0, 0, ctx.opt.readd));
 }
 
 void cmd_dump_flows(OfctlCtx& ctx) {

@@ -143,30 +143,117 @@ FlowModCommand line_command(std::string_view& line, FlowModCommand dflt) {
   return dflt;
 }
 
-// The identity of a flow in a table (what add replaces, what delete_strict selects).
-// A flow's identity (table, priority, match): what replace-flows matches the switch's flows and the
-// file's by. The match is compared as its canonical text; a hash map keeps the comparison to one
-// string hash and, on a hit, one string compare per flow.
-struct FlowIdentity {
-  uint8_t table;
-  uint16_t priority;
-  std::string match;
-  bool operator==(const FlowIdentity&) const = default;
-};
-struct FlowIdentityHash {
-  size_t operator()(const FlowIdentity& id) const {
-    return std::hash<std::string>{}(id.match) ^
-           ((size_t{id.table} << 16 | id.priority) * 0x9e3779b97f4a7c15ull);
-  }
-};
-FlowIdentity flow_identity(const FlowSpec& s) {
-  return {s.table, s.priority, format_match(s.match, s.priority)};
+// A flow's identity in a table (what add replaces, what delete_strict selects, what
+// replace-flows matches the switch's flows and the file's by): table, priority and match. A
+// match's bytes are canonical (value == value & mask), so identities hash and compare as bytes
+// of the flows' own matches: nothing is copied or formatted.
+uint64_t identity_hash(uint8_t table, uint16_t priority, const Match& m) {
+  uint64_t h = hash_words(m.mask.words(), FlowKey::kWords, uint64_t{table} << 16 | priority);
+  return hash_words(m.value.words(), FlowKey::kWords, h);
+}
+bool same_identity(const FlowSpec& a, uint8_t table, uint16_t priority, const Match& m) {
+  return a.table == table && a.priority == priority && a.match == m;
 }
 
-bool same_version(const FlowSpec& a, const FlowSpec& b) {
+// What the diff reads of a flow: a FlowSpec (an agent's parsed dump), a Rule (replace-flows
+// inside the switch, reading the table in place) or a FlowOp (a parsed flow file).
+const FlowSpec& spec_of(const FlowSpec& s) { return s; }
+const FlowSpec& spec_of(const FlowOp& op) { return op.spec; }
+uint8_t table_of(const FlowSpec& s) { return s.table; }
+uint8_t table_of(const Rule& r) { return r.table_id; }
+uint16_t priority_of(const FlowSpec& s) { return s.priority; }
+uint16_t priority_of(const Rule& r) { return r.priority(); }
+const Match& match_of(const FlowSpec& s) { return s.match; }
+const Match& match_of(const Rule& r) { return r.match(); }
+
+template <class Flow>
+bool same_version(const Flow& a, const FlowSpec& b) {
   return a.cookie == b.cookie && a.idle_timeout == b.idle_timeout &&
          a.hard_timeout == b.hard_timeout && a.importance == b.importance &&
          a.send_flow_rem == b.send_flow_rem && a.actions == b.actions;
+}
+
+// The delete_strict that removes exactly this flow (exact cookie: never a flow that changed
+// owner meanwhile).
+FlowSpec delete_spec(const FlowSpec& h) {
+  FlowSpec del = h;
+  del.table_given = del.priority_given = true;
+  del.cookie_mask = ~uint64_t{0};
+  del.actions.clear();
+  del.actions_given = false;
+  del.out_port = ofp_port::kNone;
+  return del;
+}
+FlowSpec delete_spec(const Rule& r) {
+  FlowSpec del;
+  del.table = r.table_id;
+  del.priority = r.priority();
+  del.cookie = r.cookie;
+  del.match = r.match();
+  return delete_spec(del);
+}
+
+// The wanted flows indexed by identity: open addressing with linear probing over a power-of-two
+// array of want indexes + 1 (0: empty), so building and probing it allocate nothing per flow.
+// A later line of the same identity takes the slot (the last line wins) and marks the earlier
+// one redefined.
+template <class Want>
+class WantIndex {
+ public:
+  explicit WantIndex(const std::vector<Want>& want) : want_(want), redefined_(want.size()) {
+    size_t n = 16;
+    while (n < 2 * want.size()) n <<= 1;
+    slots_.assign(n, 0);
+    for (size_t i = 0; i < want.size(); ++i) {
+      const FlowSpec& s = spec_of(want[i]);
+      uint32_t& slot = probe(s.table, s.priority, s.match);
+      if (slot) redefined_[slot - 1] = true;
+      slot = static_cast<uint32_t>(i + 1);
+    }
+  }
+  // The index of the wanted flow of this identity, or -1.
+  ptrdiff_t find(uint8_t table, uint16_t priority, const Match& m) {
+    uint32_t slot = probe(table, priority, m);
+    return static_cast<ptrdiff_t>(slot) - 1;
+  }
+  bool redefined(size_t i) const { return redefined_[i]; }
+
+ private:
+  uint32_t& probe(uint8_t table, uint16_t priority, const Match& m) {
+    size_t mask = slots_.size() - 1;
+    for (size_t at = identity_hash(table, priority, m) & mask;; at = (at + 1) & mask) {
+      uint32_t& slot = slots_[at];
+      if (!slot || same_identity(spec_of(want_[slot - 1]), table, priority, m)) return slot;
+    }
+  }
+  const std::vector<Want>& want_;
+  std::vector<uint32_t> slots_;
+  std::vector<bool> redefined_;
+};
+
+// The add that installs a wanted flow as replace-flows does.
+void as_replacement(FlowSpec& add) {
+  add.table_given = add.priority_given = true;
+  add.cookie_mask = 0;
+  add.check_overlap = false;  // replace-flows never asks (ovs-ofctl drops the flag too)
+}
+
+// The diff's first half: which wanted flow each flow of `have` is (held), and the deletes of
+// the owned flows nobody wants. `each_have` calls back once per flow of the switch.
+template <class Want, class Have, class EachHave>
+std::vector<const Have*> match_have(WantIndex<Want>& index, size_t n_want, EachHave each_have,
+                                    uint64_t cookie, uint64_t cookie_mask,
+                                    std::vector<const Have*>* unwanted) {
+  std::vector<const Have*> held(n_want);  // the switch's flow of each wanted one
+  each_have([&](const Have& h) {
+    ptrdiff_t i = index.find(table_of(h), priority_of(h), match_of(h));
+    if (i >= 0) {
+      held[static_cast<size_t>(i)] = &h;
+    } else if ((h.cookie & cookie_mask) == (cookie & cookie_mask)) {
+      unwanted->push_back(&h);
+    }
+  });
+  return held;
 }
 
 }  // namespace
@@ -199,41 +286,59 @@ Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::st
 
 std::vector<FlowOp> diff_flows(const std::vector<FlowSpec>& have, const std::vector<FlowSpec>& want,
                                uint64_t cookie, uint64_t cookie_mask, bool readd) {
-  // Each identity is formatted once; a switch flow's is looked up once.
-  std::unordered_map<FlowIdentity, size_t, FlowIdentityHash> wanted;  // the last version of each
-  wanted.reserve(want.size());
-  std::vector<bool> redefined(want.size());  // a later line redefines it
-  for (size_t i = 0; i < want.size(); ++i) {
-    auto [it, fresh] = wanted.try_emplace(flow_identity(want[i]), i);
-    if (!fresh) {
-      redefined[it->second] = true;
-      it->second = i;
-    }
-  }
-  std::vector<const FlowSpec*> held(want.size());  // the switch's flow of each wanted one
+  WantIndex<FlowSpec> index(want);
+  std::vector<const FlowSpec*> unwanted;
+  auto held = match_have<FlowSpec, FlowSpec>(
+      index, want.size(),
+      [&](auto&& visit) {
+        for (const FlowSpec& h : have) visit(h);
+      },
+      cookie, cookie_mask, &unwanted);
   std::vector<FlowOp> ops;
-  for (const FlowSpec& h : have) {
-    auto it = wanted.find(flow_identity(h));
-    if (it != wanted.end()) held[it->second] = &h;
-    if (it != wanted.end() || (h.cookie & cookie_mask) != (cookie & cookie_mask)) continue;
-    FlowSpec del = h;
-    del.table_given = del.priority_given = true;
-    del.cookie_mask = ~uint64_t{0};
-    del.actions.clear();
-    del.actions_given = false;
-    del.out_port = ofp_port::kNone;
-    ops.push_back({FlowModCommand::kDeleteStrict, std::move(del)});
-  }
+  for (const FlowSpec* h : unwanted)
+    ops.push_back({FlowModCommand::kDeleteStrict, delete_spec(*h)});
   for (size_t i = 0; i < want.size(); ++i) {
-    if (redefined[i]) continue;
+    if (index.redefined(i)) continue;
     if (!readd && held[i] && same_version(*held[i], want[i])) continue;
-    FlowSpec add = want[i];
-    add.table_given = add.priority_given = true;
-    add.cookie_mask = 0;
-    add.check_overlap = false;  // replace-flows never asks (ovs-ofctl drops the flag too)
-    ops.push_back({FlowModCommand::kAdd, std::move(add)});
+    FlowOp& add = ops.emplace_back(FlowOp{FlowModCommand::kAdd, want[i]});
+    as_replacement(add.spec);
   }
   return ops;
+}
+
+// The same over the switch's own rules, turning `want` itself into the result: kept adds are
+// moved down in place and the deletes (usually none) put in front, so a large replace-flows
+// copies no flow.
+std::vector<FlowOp> diff_flows(const Ofproto& br, std::vector<FlowOp> want, uint64_t cookie,
+                               uint64_t cookie_mask, bool readd) {
+  WantIndex<FlowOp> index(want);
+  std::vector<const Rule*> unwanted;
+  auto held = match_have<FlowOp, Rule>(
+      index, want.size(),
+      [&](auto&& visit) { br.for_each_rule([&](const RulePtr& r) { visit(*r); }); }, cookie,
+      cookie_mask, &unwanted);
+  // Deletes in dump-flows order (for_each_rule's order is the tables' hash order).
+  std::sort(unwanted.begin(), unwanted.end(), [](const Rule* a, const Rule* b) {
+    if (a->table_id != b->table_id) return a->table_id < b->table_id;
+    if (a->priority() != b->priority()) return a->priority() > b->priority();
+    return a->seq < b->seq;
+  });
+  size_t kept = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (index.redefined(i)) continue;
+    if (!readd && held[i] && same_version(*held[i], want[i].spec)) continue;
+    if (kept != i) want[kept] = std::move(want[i]);
+    want[kept].cmd = FlowModCommand::kAdd;
+    as_replacement(want[kept].spec);
+    ++kept;
+  }
+  want.erase(want.begin() + static_cast<ptrdiff_t>(kept), want.end());
+  std::vector<FlowOp> deletes;
+  for (const Rule* r : unwanted)
+    deletes.push_back({FlowModCommand::kDeleteStrict, delete_spec(*r)});
+  want.insert(want.begin(), std::make_move_iterator(deletes.begin()),
+              std::make_move_iterator(deletes.end()));
+  return want;
 }
 
 }  // namespace nt

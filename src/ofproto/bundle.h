@@ -8,8 +8,8 @@
 // that turn one into the other, touching only flows whose cookie the caller owns (cookie/mask);
 // an agent installs its whole desired state this way as one bundle and leaves every other
 // controller's flows alone. Flows are identified as OpenFlow identifies them: table, priority
-// and match; two versions of a flow differ in cookie, timeouts, importance, flags or actions.
-// Nothing here is on the packet path.
+// and match (compared as the match's canonical bytes); two versions of a flow differ in cookie,
+// timeouts, importance, flags or actions. Nothing here is on the packet path.
 #pragma once
 
 #include <functional>
@@ -52,5 +52,10 @@ Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::st
 // flow that changed owner meanwhile.
 std::vector<FlowOp> diff_flows(const std::vector<FlowSpec>& have, const std::vector<FlowSpec>& want,
                                uint64_t cookie = 0, uint64_t cookie_mask = 0, bool readd = false);
+// The same against the flows `br` has (learned ones included), read in place, with `want` the
+// parsed lines of a flow file (each an add) turned into the result: replace-flows inside the
+// switch copies no flow. Deletes come in dump-flows order.
+std::vector<FlowOp> diff_flows(const Ofproto& br, std::vector<FlowOp> want, uint64_t cookie = 0,
+                               uint64_t cookie_mask = 0, bool readd = false);
 
 }  // namespace nt

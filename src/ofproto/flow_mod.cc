@@ -56,6 +56,12 @@ void sort_for_dump(std::vector<RulePtr>& rules) {
 
 }  // namespace
 
+void Ofproto::for_each_rule(const std::function<void(const RulePtr&)>& f) const {
+  for (const Table& t : tables_) {
+    for (const auto& [cls, rule] : t.rules) f(rule);
+  }
+}
+
 std::vector<RulePtr> Ofproto::select(const FlowSpec& f, bool strict) const {
   std::vector<RulePtr> out;
   for (int t = 0; t < kNumTables; ++t) {
@@ -101,9 +107,7 @@ Status Ofproto::add_flow(const FlowSpec& spec) {
     return make_error("flow overlaps an existing flow of the same priority (check_overlap)",
                       ErrorCode::kConflict);
   }
-  if (ClsRule* old = t.cls.find_exact(spec.match, spec.priority)) {
-    remove_rule(t.rules.at(old).get());
-  }
+  ClsRule* old = t.cls.find_exact(spec.match, spec.priority);
   auto r = std::make_shared<Rule>();
   r->cls.match = spec.match;
   r->cls.priority = spec.priority;
@@ -116,7 +120,11 @@ Status Ofproto::add_flow(const FlowSpec& spec) {
   r->reset_counts = spec.reset_counts;
   r->actions = spec.actions;
   r->created = r->modified = r->used = clock_.now_ms();
-  insert_rule(std::move(r));
+  if (old) {
+    replace_rule(t.rules.at(old).get(), std::move(r));
+  } else {
+    insert_rule(std::move(r));
+  }
   return ok_status();
 }
 

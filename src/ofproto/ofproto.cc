@@ -137,6 +137,26 @@ void Ofproto::remove_rule(Rule* rule) {
   ++version_;
 }
 
+// As remove_rule(old) then insert_rule(rule), with the undo log the same two entries, but the
+// classifier's node and the rule map's node are reused: a replace-flows that changes every
+// flow makes no classifier node.
+void Ofproto::replace_rule(Rule* old, RulePtr rule) {
+  Table& t = tables_[rule->table_id];
+  auto node = t.rules.extract(&old->cls);
+  if (undo_) undo_->push_back({Undo::Kind::kRemoved, node.mapped(), {}, 0, 0});
+  old->removed = old->superseded = true;
+  timed_.erase(old);
+  rule->seq = ++next_seq_;
+  if (undo_) undo_->push_back({Undo::Kind::kInserted, rule, {}, 0, 0});
+  set_conjunctions(*rule);
+  t.cls.replace(&old->cls, &rule->cls);
+  if (rule->idle_timeout || rule->hard_timeout) timed_.insert(rule.get());
+  node.key() = &rule->cls;
+  node.mapped() = std::move(rule);
+  t.rules.insert(std::move(node));
+  version_ += 2;
+}
+
 // Sizes the tables' rule maps for the rules `ops` add, so a large bundle inserts without a
 // cascade of rehashes (the classifier's subtables grow by doubling on their own).
 void Ofproto::reserve_for(const std::vector<FlowOp>& ops) {
@@ -211,7 +231,7 @@ void Ofproto::rollback(std::vector<Undo>& log) {
         r.removed = true;
         break;
       case Undo::Kind::kRemoved:
-        r.removed = false;
+        r.removed = r.superseded = false;
         t.cls.insert(&r.cls);
         if (r.idle_timeout || r.hard_timeout) timed_.insert(&r);
         t.rules.emplace(&r.cls, it->rule);

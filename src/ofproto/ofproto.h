@@ -106,6 +106,8 @@ class Ofproto : public PortNamer {
   // way and its error returned (*failed = ops.size()).
   Status apply_bundle(const std::vector<FlowOp>& ops, size_t* failed = nullptr,
                       const BundleCommitHook& commit = nullptr);
+  // Every rule of every table, in no particular order.
+  void for_each_rule(const std::function<void(const RulePtr&)>& f) const;
   // Rules selected as dump-flows / del-flows select them (non-strict unless `strict`).
   std::vector<RulePtr> select(const FlowSpec& filter, bool strict) const;
   // ovs-ofctl dump-flows body: one line per rule, ordered by table then priority (high first).
@@ -163,6 +165,8 @@ class Ofproto : public PortNamer {
   };
   void insert_rule(RulePtr rule);
   void remove_rule(Rule* rule);
+  // An add of the same identity: `rule` takes `old`'s place (old is removed and superseded).
+  void replace_rule(Rule* old, RulePtr rule);
   void reserve_for(const std::vector<FlowOp>& ops);
   std::vector<RulePtr> touched_rules(const std::vector<Undo>& log);
   void rollback(std::vector<Undo>& log);

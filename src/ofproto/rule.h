@@ -31,6 +31,7 @@ struct Rule {
   uint64_t n_packets = 0;
   uint64_t n_bytes = 0;
   bool removed = false;
+  bool superseded = false;   // removed by an add of the same identity (table, priority, match)
   bool learned = false;      // added by a learn action (not configured; never persisted)
   uint64_t seq = 0;          // insertion order: dump-flows lists equal priorities in this order
   uint64_t bundle_mark = 0;  // the last bundle commit that listed it (Ofproto, internal)

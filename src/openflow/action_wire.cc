@@ -291,20 +291,34 @@ Match match_wire_form(const Match& m, int version) {
   return out;
 }
 
+// The mask bits of every field OpenFlow 1.0's match cannot carry, built once: a match has none
+// of them iff its mask ANDed with this is all zeros (a flow file checks every flow).
+const FlowKey& of10_never_mask() {
+  static const FlowKey never = [] {
+    static constexpr FieldId kNever[] = {
+        FieldId::kTunId,   FieldId::kTunSrc,    FieldId::kTunDst,    FieldId::kMetadata,
+        FieldId::kNwTtl,   FieldId::kNwFrag,    FieldId::kArpSha,    FieldId::kArpTha,
+        FieldId::kIpv6Src, FieldId::kIpv6Dst,   FieldId::kNwEcn,     FieldId::kCtState,
+        FieldId::kCtZone,  FieldId::kCtMark,    FieldId::kCtLabel,   FieldId::kCtNwSrc,
+        FieldId::kCtNwDst, FieldId::kCtIpv6Src, FieldId::kCtIpv6Dst, FieldId::kCtNwProto,
+        FieldId::kCtTpSrc, FieldId::kCtTpDst};
+    FlowKey k{};
+    for (FieldId id : kNever) {
+      const FieldInfo& f = field_info(id);
+      field_set_masked(k, f, field_ones(f), field_ones(f));
+    }
+    for (uint32_t& r : k.regs) r = 0xffffffffu;
+    return k;
+  }();
+  return never;
+}
+
 bool of10_can_match(const Match& m) {
-  static constexpr FieldId kNever[] = {
-      FieldId::kTunId,   FieldId::kTunSrc,    FieldId::kTunDst,    FieldId::kMetadata,
-      FieldId::kNwTtl,   FieldId::kNwFrag,    FieldId::kArpSha,    FieldId::kArpTha,
-      FieldId::kIpv6Src, FieldId::kIpv6Dst,   FieldId::kNwEcn,     FieldId::kCtState,
-      FieldId::kCtZone,  FieldId::kCtMark,    FieldId::kCtLabel,   FieldId::kCtNwSrc,
-      FieldId::kCtNwDst, FieldId::kCtIpv6Src, FieldId::kCtIpv6Dst, FieldId::kCtNwProto,
-      FieldId::kCtTpSrc, FieldId::kCtTpDst};
-  for (FieldId id : kNever) {
-    if (m.get_mask(field_info(id)) != 0) return false;
-  }
-  for (int r = 0; r < 16; ++r) {
-    if (m.mask.regs[r]) return false;
-  }
+  const KeyWord* mask = m.mask.words();
+  const KeyWord* never = of10_never_mask().words();
+  KeyWord any = 0;
+  for (size_t i = 0; i < FlowKey::kWords; ++i) any |= mask[i] & never[i];
+  if (any) return false;
   if (!mask_is_exact_or_wild(m, FieldId::kDlSrc) || !mask_is_exact_or_wild(m, FieldId::kDlDst)) {
     return false;
   }

@@ -60,14 +60,23 @@ Status Daemon::commit_flows(const std::string& bridge, const std::vector<FlowOp>
   });
 }
 
-// On the timer: compacts the journals that have grown enough.
+// On the timer: starts a background compaction of a journal that has grown enough (one at a
+// time; the event loop formats it a slice per pass and a worker thread makes it durable).
 void Daemon::compact_flows() {
+  finish_compactions();  // in case no eventfd could be made
+  if (flows_.compacting()) return;
   for (Ofproto* br : sw().bridges()) {
     if (!flows_.compaction_due(br->name())) continue;
-    if (Status st = flows_.compact(*br); !st.ok()) {
-      log("vswitchd", VlogLevel::kWarn, "compaction: " + st.error().message);
-    }
+    Status st = flows_.start_compaction(*br);
+    if (st.ok()) return;
+    log("vswitchd", VlogLevel::kWarn, "compaction: " + st.error().message);
   }
+}
+
+void Daemon::finish_compactions() {
+  flows_.finish_compactions([this](bool error, const std::string& msg) {
+    log("vswitchd", error ? VlogLevel::kWarn : VlogLevel::kInfo, msg);
+  });
 }
 
 Status Daemon::load_state() {

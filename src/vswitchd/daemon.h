@@ -103,6 +103,7 @@ class Daemon final : private DaemonCore, public CommandHost {
  private:
   Status load_state();
   void compact_flows();
+  void finish_compactions();
   Status persist_db() { return persist_config(node_.db()); }
   Netdev* netdev(uint32_t odp_port) const;
   std::vector<std::pair<uint32_t, Netdev*>> netdevs() const;

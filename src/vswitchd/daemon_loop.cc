@@ -25,7 +25,7 @@ namespace nt {
 namespace {
 
 // epoll tags: the kind in the high 32 bits, an fd or odp port number in the low 32.
-enum Tag : uint64_t { kListen = 1, kTimer, kSignal, kClient, kNetdev, kSched };
+enum Tag : uint64_t { kListen = 1, kTimer, kSignal, kClient, kNetdev, kSched, kFlows };
 uint64_t tag(Tag kind, uint32_t value = 0) { return uint64_t{kind} << 32 | value; }
 
 constexpr int kTimerMs = 500;
@@ -187,6 +187,10 @@ Status Daemon::setup_loop() {
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev);
   ev.data.u64 = tag(kSched);
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sched_fd_, &ev);
+  if (int fd = flows_.wake_fd(); fd >= 0) {  // a background compaction's snapshot is durable
+    ev.data.u64 = tag(kFlows);
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  }
   sync_rx_fds();
   return ok_status();
 }
@@ -316,10 +320,15 @@ void Daemon::run() {
           break;
         case kSched:
           break;  // run_scheduler() below
+        case kFlows:
+          finish_compactions();
+          break;
       }
     }
     run_scheduler();
-    pending = poll_pending();
+    // A background compaction formats one slice of its snapshot per pass, between packets.
+    bool compacting = flows_.compaction_step();
+    pending = poll_pending() || compacting;
     if (!pending) pending = coalesce();
   }
   log("vswitchd", VlogLevel::kInfo, "exiting");

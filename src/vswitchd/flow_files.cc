@@ -1,12 +1,17 @@
 #include "vswitchd/flow_files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <thread>
 #include <unordered_set>
 
 #include "common/files.h"
@@ -74,15 +79,34 @@ void set_u32(std::string& out, size_t off, uint32_t v) {
   for (int i = 0; i < 4; ++i) out[off + i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
+// Appends `r` as an add-flows line, through `spec` (reused so its action storage is allocated
+// once for many rules).
+void append_rule_line(std::string& out, FlowSpec& spec, const Rule& r) {
+  spec.table = r.table_id;
+  spec.table_given = spec.priority_given = spec.actions_given = true;
+  spec.priority = r.priority();
+  spec.cookie = r.cookie;
+  spec.idle_timeout = r.idle_timeout;
+  spec.hard_timeout = r.hard_timeout;
+  spec.importance = r.importance;
+  spec.send_flow_rem = r.send_flow_rem;
+  spec.match = r.match();
+  spec.actions.assign(r.actions.begin(), r.actions.end());
+  out += format_flow(spec, FlowTextMode::kAdd);
+  out += '\n';
+}
+
 // Appends the journal lines for the rules a bundle touched: delete_strict for each removed,
-// then add for each in place (a rule that replaced a removed one with the same identity comes
-// after). One FlowSpec is reused for every rule, so its action storage is allocated once.
+// then add for each in place. A rule an add of the same identity superseded needs no line:
+// the add that replaced it replaces it again on replay (so a replace-flows that changes every
+// flow writes one line per flow, not two). One FlowSpec is reused for every rule, so its
+// action storage is allocated once.
 // Returns whether any line was written.
 bool append_change_lines(std::string& out, const std::vector<RulePtr>& touched) {
   size_t start = out.size();
   FlowSpec spec;
   for (const RulePtr& r : touched) {
-    if (!r->removed) continue;
+    if (!r->removed || r->superseded) continue;
     spec = FlowSpec{};
     spec.table = r->table_id;
     spec.table_given = spec.priority_given = true;
@@ -94,19 +118,8 @@ bool append_change_lines(std::string& out, const std::vector<RulePtr>& touched) 
   }
   for (const RulePtr& r : touched) {
     if (r->removed || r->learned) continue;
-    spec.table = r->table_id;
-    spec.table_given = spec.priority_given = spec.actions_given = true;
-    spec.priority = r->priority();
-    spec.cookie = r->cookie;
-    spec.idle_timeout = r->idle_timeout;
-    spec.hard_timeout = r->hard_timeout;
-    spec.importance = r->importance;
-    spec.send_flow_rem = r->send_flow_rem;
-    spec.match = r->match();
-    spec.actions.assign(r->actions.begin(), r->actions.end());
     out += "add ";
-    out += format_flow(spec, FlowTextMode::kAdd);
-    out += '\n';
+    append_rule_line(out, spec, *r);
   }
   return out.size() > start;
 }
@@ -119,6 +132,32 @@ std::optional<uint64_t> parse_generation(std::string_view line) {
 }
 
 }  // namespace
+
+// A compaction running in the background: the captured rules, the slice cursor, the new
+// snapshot's temporary file and the worker thread that makes it durable.
+struct FlowStore::Background {
+  std::string bridge;
+  struct Captured {
+    uint32_t order;  // table << 16 | (0xffff - priority): dump-flows order, then seq
+    uint64_t seq;
+    RulePtr rule;
+  };
+  std::vector<Captured> rules;  // configured rules at the capture, in dump order
+  size_t next = 0;              // the next rule to format
+  uint64_t generation = 0;      // the generation the snapshot holds
+  uint64_t journal_mark = 0;    // the journal's size at the capture: later records are newer
+  uint64_t bytes = 0;           // snapshot size so far
+  AtomicFile file;
+  FlowSpec spec;  // reused for every rule's line
+  std::string buf;
+  std::thread writer;
+  std::atomic<bool> done{false};
+  Status result = ok_status();
+
+  ~Background() {
+    if (writer.joinable()) writer.join();
+  }
+};
 
 std::string encode_journal_record(std::string_view payload) {
   std::string out;
@@ -152,10 +191,6 @@ JournalScan scan_journal(std::string_view data) {
     off = next;
   }
   return scan;
-}
-
-FlowStore::~FlowStore() {
-  for (auto& [name, f] : files_) close_journal(f);
 }
 
 bool FlowStore::exists(const std::string& bridge) const {
@@ -254,30 +289,22 @@ Status FlowStore::write_snapshot(const Ofproto& br) {
 }
 
 Status FlowStore::compact(const Ofproto& br) {
+  cancel_compaction(br.name());
   NT_TRY(write_snapshot(br));
-  Files& f = files(br.name());
   // The snapshot holds every record's change now; replay skips records it already holds, so a
   // crash before this truncation loses nothing.
-  struct stat st {};
-  if (f.journal_fd < 0 && ::lstat(journal_path(br.name()).c_str(), &st) != 0) {
-    return ok_status();
-  }
-  NT_TRY(open_journal(br.name(), f));
-  if (::ftruncate(f.journal_fd, 0) != 0 || ::fdatasync(f.journal_fd) != 0) {
-    return make_error(journal_path(br.name()) + ": " + std::strerror(errno), ErrorCode::kInternal);
-  }
-  f.journal_size = 0;
-  return ok_status();
+  return drop_journal_before(br.name(), files(br.name()), UINT64_MAX);
 }
 
 bool FlowStore::compaction_due(const std::string& bridge) const {
   auto it = files_.find(bridge);
-  if (it == files_.end()) return false;
+  if (it == files_.end() || (bg_ && bg_->bridge == bridge)) return false;
   return it->second.journal_size > kCompactBytes &&
          it->second.journal_size > 2 * it->second.snapshot_size;
 }
 
 void FlowStore::remove(const std::string& bridge) {
+  cancel_compaction(bridge);
   if (auto it = files_.find(bridge); it != files_.end()) {
     close_journal(it->second);
     files_.erase(it);
@@ -386,8 +413,32 @@ void FlowStore::set_aside_logged(const Ofproto& br, const std::string& file, boo
                 " starts with the " + std::to_string(br.n_rules()) + " flows that could be read");
 }
 
+// Removes the temporary files a crash left while this bridge's snapshot or journal was being
+// replaced (`<file>.tmp.` and the 16 hex digits common/files.cc adds; nothing else matches).
+void FlowStore::remove_stale_temporaries(const std::string& bridge) {
+  DIR* d = ::opendir(dir_.c_str());
+  if (!d) return;
+  std::vector<std::string> stale;
+  for (const char* suffix : {".flows.tmp.", ".journal.tmp."}) {
+    std::string prefix = strip_dir(bridge_file(bridge, suffix));
+    ::rewinddir(d);
+    while (dirent* e = ::readdir(d)) {
+      std::string_view n = e->d_name;
+      if (n.size() != prefix.size() + 16 || n.substr(0, prefix.size()) != prefix) continue;
+      std::string_view hex = n.substr(prefix.size());
+      if (hex.find_first_not_of("0123456789abcdef") == std::string_view::npos) {
+        stale.push_back(dir_ + "/" + std::string(n));
+      }
+    }
+  }
+  ::closedir(d);
+  for (const std::string& path : stale) ::unlink(path.c_str());
+}
+
 bool FlowStore::load(Ofproto& br, const Logger& log) {
   const std::string& name = br.name();
+  cancel_compaction(name);
+  remove_stale_temporaries(name);
   if (auto it = files_.find(name); it != files_.end()) close_journal(it->second);
   files_.erase(name);
   bool found = false, bad_snapshot = false, bad_journal = false;
@@ -425,6 +476,123 @@ bool FlowStore::load(Ofproto& br, const Logger& log) {
   }
   set_aside_logged(br, journal_path(name), false, log, &kept);
   return true;
+}
+
+FlowStore::FlowStore(std::string dir) : dir_(std::move(dir)) {}
+
+FlowStore::~FlowStore() {
+  bg_.reset();  // joins the writer, removes an unfinished temporary file
+  for (auto& [name, f] : files_) close_journal(f);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+int FlowStore::wake_fd() {
+  if (wake_fd_ < 0) wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  return wake_fd_;
+}
+
+Status FlowStore::start_compaction(const Ofproto& br) {
+  if (bg_) return make_error("a compaction is running", ErrorCode::kConflict);
+  auto bg = std::make_unique<Background>();
+  bg->bridge = br.name();
+  Files& f = files(br.name());
+  NT_TRY(open_journal(br.name(), f));  // its size on disk is the mark
+  bg->generation = f.generation;
+  bg->journal_mark = f.journal_size;
+  ::mkdir(dir_.c_str(), 0755);
+  NT_TRY(bg->file.open(path(br.name())));
+  // The table's rules read in place (no classifier walk, no lookup per rule), then ordered by
+  // keys held in the array itself.
+  bg->rules.reserve(br.n_rules());
+  br.for_each_rule([&](const RulePtr& r) {
+    if (r->learned) return;
+    bg->rules.push_back({uint32_t{r->table_id} << 16 | (0xffffu - r->priority()), r->seq, r});
+  });
+  std::sort(bg->rules.begin(), bg->rules.end(), [](const auto& a, const auto& b) {
+    return a.order != b.order ? a.order < b.order : a.seq < b.seq;
+  });
+  bg->buf = std::string(kSnapshotHeader) + std::to_string(bg->generation) + "\n";
+  bg_ = std::move(bg);
+  return ok_status();
+}
+
+bool FlowStore::compaction_step() {
+  if (!bg_ || bg_->writer.joinable()) return false;
+  Background& bg = *bg_;
+  size_t end = std::min(bg.rules.size(), bg.next + kCompactSliceRules);
+  for (; bg.next < end; ++bg.next) {
+    const Rule& r = *bg.rules[bg.next].rule;
+    if (!r.removed && !r.learned) append_rule_line(bg.buf, bg.spec, r);
+  }
+  bool last = bg.next == bg.rules.size();
+  if (bg.buf.size() >= (256u << 10) || last) {
+    bg.bytes += bg.buf.size();
+    bg.result = bg.file.append(bg.buf);
+    bg.buf.clear();
+  }
+  if (!last && bg.result.ok()) return true;
+  bg.rules = {};  // the rules are released here, on the loop's thread
+  int wake = wake_fd();
+  bg.writer = std::thread([&bg, wake] {
+    if (bg.result.ok()) bg.result = bg.file.commit();
+    bg.done = true;
+    uint64_t one = 1;
+    if (wake >= 0) (void)!::write(wake, &one, sizeof one);
+  });
+  return false;
+}
+
+void FlowStore::finish_compactions(const Logger& log) {
+  if (wake_fd_ >= 0) {
+    uint64_t n;
+    (void)!::read(wake_fd_, &n, sizeof n);
+  }
+  if (!bg_ || !bg_->done) return;
+  std::unique_ptr<Background> bg = std::move(bg_);
+  bg->writer.join();
+  std::string file = path(bg->bridge);
+  if (!bg->result.ok()) {
+    log(true, "compaction of " + bg->bridge + ": " + bg->result.error().message +
+                  " (the journal keeps every change)");
+    return;
+  }
+  Files& f = files(bg->bridge);
+  f.snapshot_size = bg->bytes;
+  ++n_compactions_;
+  if (Status st = drop_journal_before(bg->bridge, f, bg->journal_mark); !st.ok()) {
+    log(true, "compaction of " + bg->bridge + ": " + st.error().message);
+  }
+}
+
+void FlowStore::cancel_compaction(const std::string& bridge) {
+  if (bg_ && bg_->bridge == bridge) bg_.reset();  // joins the writer; aborts the temporary file
+}
+
+// Drops the journal's records before byte `mark` (the snapshot holds them; UINT64_MAX: all of
+// them) and keeps the rest: truncation when nothing came after, else the newer records rewritten as
+// the whole journal (atomically: until the rename the old journal, with every record, stays).
+Status FlowStore::drop_journal_before(const std::string& bridge, Files& f, uint64_t mark) {
+  std::string jpath = journal_path(bridge);
+  struct stat st {};
+  if (f.journal_fd < 0 && ::lstat(jpath.c_str(), &st) != 0) return ok_status();
+  NT_TRY(open_journal(bridge, f));
+  if (f.journal_size <= mark) {
+    if (::ftruncate(f.journal_fd, 0) != 0 || ::fdatasync(f.journal_fd) != 0) {
+      return make_error(jpath + ": " + std::strerror(errno), ErrorCode::kInternal);
+    }
+    f.journal_size = 0;
+    return ok_status();
+  }
+  auto text = read_state_file(jpath);  // the journal's fd is write-only
+  if (!text.ok()) return text.error();
+  if (text->size() < f.journal_size) {
+    return make_error(jpath + ": shorter than written", ErrorCode::kInternal);
+  }
+  std::string newer = text->substr(mark, f.journal_size - mark);
+  NT_TRY(write_file_atomic(jpath, newer));
+  close_journal(f);
+  f.journal_size = newer.size();
+  return ok_status();
 }
 
 }  // namespace nt

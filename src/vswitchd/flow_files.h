@@ -11,33 +11,45 @@
 // change costs O(size of the change), not O(all flows), and whatever a command reported as
 // done survives kill -9.
 //
-// Compaction writes a new snapshot (write_file_atomic: O_EXCL temporary, fsync, rename,
-// directory fsync) carrying the generation of the last record, then empties the journal; it
-// runs at start-up and on the daemon's timer once a journal is larger than kCompactBytes and
-// than twice its snapshot. A crash between the rename and the truncation is harmless: replay
-// skips records whose generation the snapshot already holds.
+// Compaction writes a new snapshot (O_EXCL temporary, fsync, rename, directory fsync)
+// carrying the generation of the last record, then drops the journal records it holds. At
+// start-up and on configuration changes it runs at once (compact). On the daemon's timer, once
+// a journal is larger than kCompactBytes and than twice its snapshot, it runs in the
+// background so forwarding never waits on it: start_compaction captures the bridge's rules
+// (pointers, in dump order) at generation G; compaction_step formats the next slice of them
+// into the temporary file from the event loop; a worker thread then fsyncs and renames it
+// (only the file is shared with it); finish_compactions, when wake_fd() is readable, keeps
+// the journal's records written since the capture and drops the rest. Rules changed after
+// the capture are written as they are by the time the slice reaches them; that is safe
+// because every record after G states the whole new state of each rule it touched, so
+// replaying them over such a snapshot gives the same flows. A crash at any point is harmless:
+// replay skips records whose generation the snapshot already holds.
 //
-// Start-up (load) replays snapshot + journal. A torn record at the end of the journal (a crash
-// in the middle of an append, never acknowledged) is dropped. A snapshot line or journal
-// record that cannot be read does not cost the other flows: the bridge starts with every flow
-// that could be read, the unreadable file is kept as `<file>.rejected-N` (never overwritten,
-// never deleted) and the log says what was set aside and why.
+// Start-up (load) removes temporary files a crash left, then replays snapshot + journal. A torn
+// record at the end of the journal (a crash in the middle of an append, never acknowledged) is
+// dropped. A snapshot line or journal record that cannot be read does not cost the other flows: the
+// bridge starts with every flow that could be read, the unreadable file is kept as
+// `<file>.rejected-N` (never overwritten, never deleted) and the log says what was set aside and
+// why.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/files.h"
 #include "common/names.h"
 #include "ofproto/bundle.h"
 
 namespace nt {
 
 inline constexpr uint64_t kCompactBytes = 4u << 20;  // journal size that makes compaction due
+inline constexpr size_t kCompactSliceRules = 256;    // rules formatted per event-loop step
 
 // One journal record: header, payload, commit mark.
 std::string encode_journal_record(std::string_view payload);
@@ -55,7 +67,7 @@ class FlowStore {
  public:
   using Logger = std::function<void(bool error, const std::string& msg)>;
 
-  explicit FlowStore(std::string dir) : dir_(std::move(dir)) {}
+  explicit FlowStore(std::string dir);
   ~FlowStore();
   FlowStore(const FlowStore&) = delete;
   FlowStore& operator=(const FlowStore&) = delete;
@@ -86,6 +98,20 @@ class FlowStore {
   bool compaction_due(const std::string& bridge) const;
   void remove(const std::string& bridge);
 
+  // Background compaction, one bridge at a time (see above); start_compaction fails if one is
+  // already running or the temporary file cannot be made. compaction_step formats one slice
+  // (kCompactSliceRules rules) and returns whether slices remain, so the loop keeps calling it
+  // without sleeping.
+  Status start_compaction(const Ofproto& br);
+  bool compaction_step();
+  // Completes a compaction whose snapshot is durable (or logs why it failed; the journal
+  // then keeps every record). Call when wake_fd() is readable.
+  void finish_compactions(const Logger& log);
+  bool compacting() const { return bg_ != nullptr; }
+  // An eventfd the worker thread signals when the snapshot is written (-1 if none could be made:
+  // the timer's call to finish_compactions then completes it).
+  int wake_fd();
+
   // Counters for coverage/show: journal records written and the time spent writing them.
   uint64_t n_commits() const { return n_commits_; }
   uint64_t commit_usec() const { return commit_usec_; }
@@ -107,8 +133,15 @@ class FlowStore {
   uint64_t replay_journal(Ofproto& br, const std::string& data, uint64_t from, const Logger& log,
                           bool* bad);
 
+  struct Background;
+  void cancel_compaction(const std::string& bridge);
+  void remove_stale_temporaries(const std::string& bridge);
+  Status drop_journal_before(const std::string& bridge, Files& f, uint64_t mark);
+
   std::string dir_;
   std::map<std::string, Files> files_;
+  std::unique_ptr<Background> bg_;
+  int wake_fd_ = -1;
   uint64_t n_commits_ = 0, commit_usec_ = 0, n_compactions_ = 0;
 };
 

@@ -63,6 +63,8 @@ TEST(Ipv4, RefusesOctetsOver255WhichOvsWraps) { EXPECT_FALSE(ipv4_parse("10.0.0.
 TEST(Ipv4, FormatsAndRoundTrips) {
   EXPECT_EQ(ipv4_to_string(0x0a000001u), "10.0.0.1");
   EXPECT_EQ(ipv4_to_string(0xffffffffu), "255.255.255.255");
+  EXPECT_EQ(ipv4_to_string(0x640a0009u), "100.10.0.9");
+  EXPECT_EQ(ipv4_to_string(0x00c8630au), "0.200.99.10");
   for (uint32_t a : {0u, 1u, 0xc0a80101u, 0xfffffffeu}) EXPECT_EQ(ipv4_parse(ipv4_to_string(a)), a);
 }
 

@@ -214,6 +214,53 @@ TEST_F(BundleTest, DiffWithCookieMaskLeavesForeignFlowsAlone) {
   EXPECT_EQ(br_.select(spec("priority=21,arp actions=drop"), true).size(), 1u);
 }
 
+// replace-flows diffs against the switch's rules in place (diff_flows(Ofproto&, ops)); it must
+// give the very ops the diff against the bridge's flows as FlowSpecs gives: deletes of flows
+// not wanted (in dump order, only owned ones), adds of flows missing or different, the last
+// line of a flow given twice, nothing for flows already as wanted unless readd.
+TEST_F(BundleTest, DiffAgainstTheSwitchGivesTheOpsOfTheDiffAgainstItsFlows) {
+  add("cookie=0x100,priority=10,in_port=1 actions=output:2");
+  add("cookie=0x201,priority=20,ip actions=drop");
+  add("cookie=0x202,table=1,priority=21,arp actions=NORMAL");
+  add("cookie=0x203,table=1,priority=21,udp actions=NORMAL");
+  add("cookie=0x204,priority=30,tcp actions=output:1");
+  std::vector<FlowSpec> want = {spec("cookie=0x202,table=1,priority=21,arp actions=NORMAL"),
+                                spec("cookie=0x204,priority=30,tcp actions=output:4"),
+                                spec("priority=40,udp actions=output:3"),
+                                spec("cookie=0x204,priority=30,tcp actions=output:5"),
+                                spec("priority=40,udp actions=output:6")};
+  auto text = [](const std::vector<FlowOp>& ops) {
+    std::string out;
+    for (const FlowOp& op : ops) {
+      bool del = op.cmd == FlowModCommand::kDeleteStrict;
+      out += (del ? "delete_strict " : "add ") +
+             format_flow(op.spec, del ? FlowTextMode::kDelete : FlowTextMode::kAdd) + "\n";
+    }
+    return out;
+  };
+  auto as_ops = [&] {
+    std::vector<FlowOp> ops;
+    for (const FlowSpec& w : want) ops.push_back({FlowModCommand::kAdd, w});
+    return ops;
+  };
+  struct Case {
+    uint64_t cookie, mask;
+    bool readd;
+  };
+  for (Case c : {Case{0, 0, false}, Case{0x200, 0xf00, false}, Case{0, 0, true}}) {
+    std::string expected =
+        text(diff_flows(bridge_flows(br_, true), want, c.cookie, c.mask, c.readd));
+    EXPECT_EQ(text(diff_flows(br_, as_ops(), c.cookie, c.mask, c.readd)), expected)
+        << c.cookie << " " << c.readd;
+  }
+  EXPECT_EQ(text(diff_flows(br_, as_ops())),
+            "delete_strict cookie=0x201/0xffffffffffffffff,table=0,priority=20,ip\n"
+            "delete_strict cookie=0x100/0xffffffffffffffff,table=0,priority=10,in_port=1\n"
+            "delete_strict cookie=0x203/0xffffffffffffffff,table=1,priority=21,udp\n"
+            "add cookie=0x204,table=0,priority=30,tcp actions=output:5\n"
+            "add table=0,priority=40,udp actions=output:6\n");
+}
+
 TEST_F(BundleTest, ConfiguredFlowsRoundTripThroughText) {
   add("table=3,cookie=0x9,priority=7,idle_timeout=30,tcp,tp_dst=80 actions=output:1");
   add("priority=0 actions=NORMAL");
