@@ -293,14 +293,21 @@ void BM_OfctlReplaceFlows(benchmark::State& state) {
 }
 BENCHMARK(BM_OfctlReplaceFlows)->Arg(200000)->Unit(benchmark::kMillisecond);
 
-void BM_CompactAtOnce(benchmark::State& state) {
+// A bridge holding the bench's flows and a flow store in a temporary directory.
+struct StoredBridge {
+  explicit StoredBridge(int64_t n) : br("br0", clock), store(dir.path) {
+    if (!br.apply_bundle(bench_ops(n)).ok()) std::abort();
+  }
   TempDir dir;
   ManualClock clock;
-  Ofproto br("br0", clock);
-  if (!br.apply_bundle(bench_ops(state.range(0))).ok()) std::abort();
-  FlowStore store(dir.path);
+  Ofproto br;
+  FlowStore store;
+};
+
+void BM_CompactAtOnce(benchmark::State& state) {
+  StoredBridge b(state.range(0));
   for (auto _ : state) {
-    if (!store.compact(br).ok()) state.SkipWithError("compact failed");
+    if (!b.store.compact(b.br).ok()) state.SkipWithError("compact failed");
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
@@ -311,16 +318,13 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 }
 
 void BM_CompactInBackground(benchmark::State& state) {
-  TempDir dir;
-  ManualClock clock;
-  Ofproto br("br0", clock);
-  if (!br.apply_bundle(bench_ops(state.range(0))).ok()) std::abort();
-  FlowStore store(dir.path);
+  StoredBridge b(state.range(0));
+  FlowStore& store = b.store;
   double capture = 0, max_step = 0, steps = 0;
   auto log = [&](bool, const std::string& msg) { state.SkipWithError(msg.c_str()); };
   for (auto _ : state) {
     auto t = std::chrono::steady_clock::now();
-    if (!store.start_compaction(br).ok()) state.SkipWithError("start_compaction failed");
+    if (!store.start_compaction(b.br).ok()) state.SkipWithError("start_compaction failed");
     capture = std::max(capture, ms_since(t));
     for (bool more = true; more; ++steps) {
       t = std::chrono::steady_clock::now();

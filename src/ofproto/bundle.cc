@@ -10,20 +10,22 @@
 
 namespace nt {
 
+void rule_to_spec(const Rule& r, FlowSpec* s) {
+  s->table = r.table_id;
+  s->table_given = s->priority_given = s->actions_given = true;
+  s->priority = r.priority();
+  s->cookie = r.cookie;
+  s->idle_timeout = r.idle_timeout;
+  s->hard_timeout = r.hard_timeout;
+  s->importance = r.importance;
+  s->send_flow_rem = r.send_flow_rem;
+  s->match = r.match();
+  s->actions.assign(r.actions.begin(), r.actions.end());
+}
+
 FlowSpec rule_to_spec(const Rule& r) {
   FlowSpec s;
-  s.table = r.table_id;
-  s.table_given = true;
-  s.priority = r.priority();
-  s.priority_given = true;
-  s.cookie = r.cookie;
-  s.idle_timeout = r.idle_timeout;
-  s.hard_timeout = r.hard_timeout;
-  s.importance = r.importance;
-  s.send_flow_rem = r.send_flow_rem;
-  s.match = r.match();
-  s.actions = r.actions;
-  s.actions_given = true;
+  rule_to_spec(r, &s);
   return s;
 }
 

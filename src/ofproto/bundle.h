@@ -23,6 +23,9 @@ namespace nt {
 
 // The flow_mod that would recreate `rule` (match, priority, table, cookie, timeouts, actions).
 FlowSpec rule_to_spec(const Rule& rule);
+// The same into `*spec` (its other fields left as they are), so one spec's action storage can
+// serve many rules.
+void rule_to_spec(const Rule& rule, FlowSpec* spec);
 // Every flow of `br` as a FlowSpec, in dump-flows order; learned flows only if asked.
 std::vector<FlowSpec> bridge_flows(const Ofproto& br, bool with_learned);
 // The configured (not learned) flows of `br`, one add-flow line each.

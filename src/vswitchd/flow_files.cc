@@ -82,16 +82,7 @@ void set_u32(std::string& out, size_t off, uint32_t v) {
 // Appends `r` as an add-flows line, through `spec` (reused so its action storage is allocated
 // once for many rules).
 void append_rule_line(std::string& out, FlowSpec& spec, const Rule& r) {
-  spec.table = r.table_id;
-  spec.table_given = spec.priority_given = spec.actions_given = true;
-  spec.priority = r.priority();
-  spec.cookie = r.cookie;
-  spec.idle_timeout = r.idle_timeout;
-  spec.hard_timeout = r.hard_timeout;
-  spec.importance = r.importance;
-  spec.send_flow_rem = r.send_flow_rem;
-  spec.match = r.match();
-  spec.actions.assign(r.actions.begin(), r.actions.end());
+  rule_to_spec(r, &spec);
   out += format_flow(spec, FlowTextMode::kAdd);
   out += '\n';
 }
