@@ -125,8 +125,11 @@ std::optional<uint64_t> parse_generation(std::string_view line) {
 }  // namespace
 
 // A compaction running in the background: the captured rules, the slice cursor, the new
-// snapshot's temporary file and the worker thread that makes it durable.
+// snapshot's temporary file and the worker thread (first it sorts the capture into dump order,
+// then, once the loop has formatted every slice, it makes the file durable).
 struct FlowStore::Background {
+  enum class Phase { kSorting, kFormatting, kSyncing };
+  Phase phase = Phase::kSorting;
   std::string bridge;
   struct Captured {
     uint32_t order;  // table << 16 | (0xffff - priority): dump-flows order, then seq
@@ -142,7 +145,7 @@ struct FlowStore::Background {
   FlowSpec spec;  // reused for every rule's line
   std::string buf;
   std::thread writer;
-  std::atomic<bool> done{false};
+  std::atomic<bool> sorted{false}, done{false};
   Status result = ok_status();
 
   ~Background() {
@@ -492,28 +495,42 @@ Status FlowStore::start_compaction(const Ofproto& br) {
   bg->journal_mark = f.journal_size;
   ::mkdir(dir_.c_str(), 0755);
   NT_TRY(bg->file.open(path(br.name())));
-  // The table's rules read in place (no classifier walk, no lookup per rule), then ordered by
-  // keys held in the array itself.
+  // The table's rules read in place (no classifier walk, no lookup per rule) with their sort
+  // keys beside them, so the worker orders the array without reading a rule.
   bg->rules.reserve(br.n_rules());
   br.for_each_rule([&](const RulePtr& r) {
     if (r->learned) return;
     bg->rules.push_back({uint32_t{r->table_id} << 16 | (0xffffu - r->priority()), r->seq, r});
   });
-  std::sort(bg->rules.begin(), bg->rules.end(), [](const auto& a, const auto& b) {
-    return a.order != b.order ? a.order < b.order : a.seq < b.seq;
-  });
   bg->buf = std::string(kSnapshotHeader) + std::to_string(bg->generation) + "\n";
+  int wake = wake_fd();
+  Background* b = bg.get();
+  bg->writer = std::thread([b, wake] {
+    std::sort(b->rules.begin(), b->rules.end(), [](const auto& x, const auto& y) {
+      return x.order != y.order ? x.order < y.order : x.seq < y.seq;
+    });
+    b->sorted = true;
+    uint64_t one = 1;
+    if (wake >= 0) (void)!::write(wake, &one, sizeof one);
+  });
   bg_ = std::move(bg);
   return ok_status();
 }
 
 bool FlowStore::compaction_step() {
-  if (!bg_ || bg_->writer.joinable()) return false;
+  if (!bg_) return false;
   Background& bg = *bg_;
+  if (bg.phase == Background::Phase::kSorting) {
+    if (!bg.sorted) return false;  // the worker wakes the loop when it is
+    bg.writer.join();
+    bg.phase = Background::Phase::kFormatting;
+  }
+  if (bg.phase != Background::Phase::kFormatting) return false;
   size_t end = std::min(bg.rules.size(), bg.next + kCompactSliceRules);
   for (; bg.next < end; ++bg.next) {
-    const Rule& r = *bg.rules[bg.next].rule;
-    if (!r.removed && !r.learned) append_rule_line(bg.buf, bg.spec, r);
+    RulePtr& r = bg.rules[bg.next].rule;
+    if (!r->removed && !r->learned) append_rule_line(bg.buf, bg.spec, *r);
+    r.reset();  // released a slice at a time, on the loop's thread
   }
   bool last = bg.next == bg.rules.size();
   if (bg.buf.size() >= (256u << 10) || last) {
@@ -522,7 +539,8 @@ bool FlowStore::compaction_step() {
     bg.buf.clear();
   }
   if (!last && bg.result.ok()) return true;
-  bg.rules = {};  // the rules are released here, on the loop's thread
+  bg.rules = {};  // the rest of the references, on the loop's thread
+  bg.phase = Background::Phase::kSyncing;
   int wake = wake_fd();
   bg.writer = std::thread([&bg, wake] {
     if (bg.result.ok()) bg.result = bg.file.commit();

@@ -16,14 +16,14 @@
 // start-up and on configuration changes it runs at once (compact). On the daemon's timer, once
 // a journal is larger than kCompactBytes and than twice its snapshot, it runs in the
 // background so forwarding never waits on it: start_compaction captures the bridge's rules
-// (pointers, in dump order) at generation G; compaction_step formats the next slice of them
-// into the temporary file from the event loop; a worker thread then fsyncs and renames it
-// (only the file is shared with it); finish_compactions, when wake_fd() is readable, keeps
-// the journal's records written since the capture and drops the rest. Rules changed after
-// the capture are written as they are by the time the slice reaches them; that is safe
-// because every record after G states the whole new state of each rule it touched, so
-// replaying them over such a snapshot gives the same flows. A crash at any point is harmless:
-// replay skips records whose generation the snapshot already holds.
+// (pointers with their sort keys) at generation G and a worker thread sorts them into dump
+// order; compaction_step then formats the next slice of them into the temporary file from the
+// event loop; the worker then fsyncs and renames it (only the file is shared with it);
+// finish_compactions, when wake_fd() is readable, keeps the journal's records written since the
+// capture and drops the rest. Rules changed after the capture are written as they are by the time
+// the slice reaches them; that is safe because every record after G states the whole new state of
+// each rule it touched, so replaying them over such a snapshot gives the same flows. A crash at any
+// point is harmless: replay skips records whose generation the snapshot already holds.
 //
 // Start-up (load) removes temporary files a crash left, then replays snapshot + journal. A torn
 // record at the end of the journal (a crash in the middle of an append, never acknowledged) is
@@ -101,15 +101,16 @@ class FlowStore {
   // Background compaction, one bridge at a time (see above); start_compaction fails if one is
   // already running or the temporary file cannot be made. compaction_step formats one slice
   // (kCompactSliceRules rules) and returns whether slices remain, so the loop keeps calling it
-  // without sleeping.
+  // without sleeping; it returns false while the worker sorts or syncs (the worker signals
+  // wake_fd() when it is done with either).
   Status start_compaction(const Ofproto& br);
   bool compaction_step();
   // Completes a compaction whose snapshot is durable (or logs why it failed; the journal
-  // then keeps every record). Call when wake_fd() is readable.
+  // then keeps every record). Call when wake_fd() is readable (then call compaction_step too).
   void finish_compactions(const Logger& log);
   bool compacting() const { return bg_ != nullptr; }
-  // An eventfd the worker thread signals when the snapshot is written (-1 if none could be made:
-  // the timer's call to finish_compactions then completes it).
+  // An eventfd the worker thread signals when the capture is sorted and when the snapshot is
+  // written (-1 if none could be made: the timer's wake-ups then carry the compaction on).
   int wake_fd();
 
   // Counters for coverage/show: journal records written and the time spent writing them.

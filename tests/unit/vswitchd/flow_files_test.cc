@@ -214,7 +214,10 @@ TEST_F(FlowStoreTest, BackgroundCompactionKeepsChangesMadeWhileItRuns) {
     ASSERT_TRUE(store.start_compaction(br).ok());
     EXPECT_FALSE(store.start_compaction(br).ok());  // one at a time
     EXPECT_TRUE(store.compacting());
-    ASSERT_TRUE(store.compaction_step());  // the first slice is written
+    // The worker sorts the capture; then the first slice is written.
+    bool first = false;
+    for (int i = 0; i < 5000 && !(first = store.compaction_step()); ++i) ::usleep(1000);
+    ASSERT_TRUE(first);
     ASSERT_TRUE(change(store, br,
                        {op(FlowModCommand::kModifyStrict,  // the first flow in dump order
                            "priority=106,tcp,tp_dst=7 actions=output:1"),
@@ -226,7 +229,7 @@ TEST_F(FlowStoreTest, BackgroundCompactionKeepsChangesMadeWhileItRuns) {
                     .ok());
     while (store.compaction_step()) {
     }
-    for (int i = 0; i < 5000 && store.compacting(); ++i) {
+    for (int i = 0; i < 5000 && store.compacting(); ++i) {  // the worker syncs and renames
       ::usleep(1000);
       store.finish_compactions(logger());
     }
@@ -258,10 +261,13 @@ TEST_F(FlowStoreTest, CancelledCompactionLeavesNoTemporaryFile) {
   FlowStore store(dir_.path());
   ASSERT_TRUE(change(store, br, {op(FlowModCommand::kAdd, "priority=5,ip actions=drop")}).ok());
   ASSERT_TRUE(store.start_compaction(br).ok());
-  ASSERT_TRUE(store.compact(br).ok());
+  ASSERT_TRUE(store.compact(br).ok());  // while the worker sorts
   EXPECT_FALSE(store.compacting());
   ASSERT_TRUE(store.start_compaction(br).ok());
-  EXPECT_FALSE(store.compaction_step());  // one slice holds it all; the worker runs
+  for (int i = 0; i < 20; ++i) {  // one slice holds it all; then the worker syncs
+    EXPECT_FALSE(store.compaction_step());
+    ::usleep(1000);
+  }
   store.remove("br0");
   EXPECT_FALSE(store.compacting());
   size_t files = 0;
