@@ -33,6 +33,7 @@ trap cleanup EXIT
 fail() {
   echo "FAIL: $*"
   echo "--- agent log"; tail -20 "$tmp/agent.log" 2>/dev/null
+  [ -n "$router" ] && { echo "--- qrouter-$router"; ip -n "qrouter-$router" -o -4 addr show; } 2>/dev/null
   exit 1
 }
 wait_for() {  # SECONDS COMMAND...
@@ -87,7 +88,9 @@ gw=$(ip netns exec "$ns" iptables -t nat -S | sed -nE 's/.*-o (qg-[^ ]+) -j SNAT
 [ -n "$gw" ] || fail "no gateway address in the SNAT rule"
 addr_has() { ip -n "$ns" -o -4 addr show | grep -q "inet $1"; }
 wait_for 15 addr_has 172.16.100.1/24 || fail "qr- lacks 172.16.100.1/24"
-addr_has "$gw/24" || fail "qg- lacks $gw/24"
+# The router is wired twice (gateway first, then the interface); a dump of the namespace's
+# addresses taken while the second pass runs can miss qg-'s: wait for the converged state.
+wait_for 15 addr_has "$gw/24" || fail "qg- lacks $gw/24"
 route_has() { ip -n "$ns" -4 route show | grep -q "^default via 10.10.10.1 dev qg-"; }
 wait_for 15 route_has || fail "no default route"
 [ "$(ip netns exec "$ns" sysctl -n net.ipv4.ip_forward)" = 1 ] || fail "forwarding off"
