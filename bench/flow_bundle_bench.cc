@@ -222,41 +222,17 @@ class PersistingHost : public CommandHost {
   FlowStore flows_;
 };
 
-void BM_OfctlAddFlows(benchmark::State& state) {
-  std::string text = bench_flows(state.range(0));
-  uint64_t allocs = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    TempDir dir;
-    {
-      ManualClock clock;
-      Switch sw(clock, 64);
-      PersistingHost host(sw, dir.path + "/flows");
-      (void)host.vlog().apply_spec("any:any:off");
-      NodeCore node(host);
-      ControlReply r =
-          node.vsctl({"add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=dummy"});
-      if (r.status != 0) state.SkipWithError(r.err.c_str());
-      state.ResumeTiming();
-      counted(&allocs, [&] { r = node.ofctl({"--bundle", "add-flows", "br0", "flows"}, text); });
-      if (r.status != 0) state.SkipWithError(r.err.c_str());
-      state.PauseTiming();
-    }
-    state.ResumeTiming();
-  }
-  report(state, allocs);
-}
-BENCHMARK(BM_OfctlAddFlows)->Arg(200000)->Unit(benchmark::kMillisecond);
-
-// A daemon's node core with persistence and `n` flows on br0 (the add-flows of the bench).
-struct LoadedNode {
-  explicit LoadedNode(benchmark::State& state, const std::string& dir)
+// A daemon's node core with persistence and br0, holding the flows of `preload` (add-flows text)
+// when it is not empty.
+struct NodeWithBridge {
+  NodeWithBridge(benchmark::State& state, const std::string& dir, const std::string& preload)
       : sw(clock, 64), host(sw, dir), node(host) {
     (void)host.vlog().apply_spec("any:any:off");
     ControlReply r =
         node.vsctl({"add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=dummy"});
-    if (r.status == 0)
-      r = node.ofctl({"--bundle", "add-flows", "br0", "flows"}, bench_flows(state.range(0)));
+    if (r.status == 0 && !preload.empty()) {
+      r = node.ofctl({"--bundle", "add-flows", "br0", "flows"}, preload);
+    }
     if (r.status != 0) state.SkipWithError(r.err.c_str());
   }
   ManualClock clock;
@@ -264,6 +240,31 @@ struct LoadedNode {
   PersistingHost host;
   NodeCore node;
 };
+
+// Times `nvs-ofctl ARGV` with `text` as its file, each run on a fresh node holding `preload`.
+void time_ofctl(benchmark::State& state, const std::string& preload,
+                const std::vector<std::string>& argv, const std::string& text) {
+  uint64_t allocs = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    TempDir dir;
+    {
+      NodeWithBridge n(state, dir.path + "/flows", preload);
+      state.ResumeTiming();
+      ControlReply r;
+      counted(&allocs, [&] { r = n.node.ofctl(argv, text); });
+      if (r.status != 0) state.SkipWithError(r.err.c_str());
+      state.PauseTiming();
+    }
+    state.ResumeTiming();
+  }
+  report(state, allocs);
+}
+
+void BM_OfctlAddFlows(benchmark::State& state) {
+  time_ofctl(state, "", {"--bundle", "add-flows", "br0", "flows"}, bench_flows(state.range(0)));
+}
+BENCHMARK(BM_OfctlAddFlows)->Arg(200000)->Unit(benchmark::kMillisecond);
 
 void BM_OfctlReplaceFlows(benchmark::State& state) {
   std::string text = bench_flows(state.range(0));
@@ -274,23 +275,7 @@ void BM_OfctlReplaceFlows(benchmark::State& state) {
     changed.append(text, at, nl - at - 1);
     changed += "2\n";
   }
-  uint64_t allocs = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    TempDir dir;
-    {
-      LoadedNode n(state, dir.path + "/flows");
-      state.ResumeTiming();
-      ControlReply r;
-      counted(&allocs, [&] {
-        r = n.node.ofctl({"--bundle", "replace-flows", "br0", "flows2"}, changed);
-      });
-      if (r.status != 0) state.SkipWithError(r.err.c_str());
-      state.PauseTiming();
-    }
-    state.ResumeTiming();
-  }
-  report(state, allocs);
+  time_ofctl(state, text, {"--bundle", "replace-flows", "br0", "flows2"}, changed);
 }
 BENCHMARK(BM_OfctlReplaceFlows)->Arg(200000)->Unit(benchmark::kMillisecond);
 

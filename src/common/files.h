@@ -33,7 +33,6 @@ class AtomicFile {
   Status append(std::string_view data);
   Status commit();
   void abort();
-  bool is_open() const { return fd_ >= 0; }
 
  private:
   int fd_ = -1;

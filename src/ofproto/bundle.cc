@@ -240,22 +240,17 @@ void as_replacement(FlowSpec& add) {
   add.check_overlap = false;  // replace-flows never asks (ovs-ofctl drops the flag too)
 }
 
-// The diff's first half: which wanted flow each flow of `have` is (held), and the deletes of
-// the owned flows nobody wants. `each_have` calls back once per flow of the switch.
-template <class Want, class Have, class EachHave>
-std::vector<const Have*> match_have(WantIndex<Want>& index, size_t n_want, EachHave each_have,
-                                    uint64_t cookie, uint64_t cookie_mask,
-                                    std::vector<const Have*>* unwanted) {
-  std::vector<const Have*> held(n_want);  // the switch's flow of each wanted one
-  each_have([&](const Have& h) {
-    ptrdiff_t i = index.find(table_of(h), priority_of(h), match_of(h));
-    if (i >= 0) {
-      held[static_cast<size_t>(i)] = &h;
-    } else if ((h.cookie & cookie_mask) == (cookie & cookie_mask)) {
-      unwanted->push_back(&h);
-    }
-  });
-  return held;
+// The diff's first half, for one flow `h` the switch has: it is the held version of the wanted
+// flow of its identity, or, if none is wanted and the caller owns it (cookie/mask), unwanted.
+template <class Want, class Have>
+void file_have(WantIndex<Want>& index, const Have& h, uint64_t cookie, uint64_t cookie_mask,
+               std::vector<const Have*>& held, std::vector<const Have*>& unwanted) {
+  ptrdiff_t i = index.find(table_of(h), priority_of(h), match_of(h));
+  if (i >= 0) {
+    held[static_cast<size_t>(i)] = &h;
+  } else if ((h.cookie & cookie_mask) == (cookie & cookie_mask)) {
+    unwanted.push_back(&h);
+  }
 }
 
 }  // namespace
@@ -289,13 +284,8 @@ Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::st
 std::vector<FlowOp> diff_flows(const std::vector<FlowSpec>& have, const std::vector<FlowSpec>& want,
                                uint64_t cookie, uint64_t cookie_mask, bool readd) {
   WantIndex<FlowSpec> index(want);
-  std::vector<const FlowSpec*> unwanted;
-  auto held = match_have<FlowSpec, FlowSpec>(
-      index, want.size(),
-      [&](auto&& visit) {
-        for (const FlowSpec& h : have) visit(h);
-      },
-      cookie, cookie_mask, &unwanted);
+  std::vector<const FlowSpec*> held(want.size()), unwanted;  // held: the switch's flow of each
+  for (const FlowSpec& h : have) file_have(index, h, cookie, cookie_mask, held, unwanted);
   std::vector<FlowOp> ops;
   for (const FlowSpec* h : unwanted)
     ops.push_back({FlowModCommand::kDeleteStrict, delete_spec(*h)});
@@ -314,17 +304,12 @@ std::vector<FlowOp> diff_flows(const std::vector<FlowSpec>& have, const std::vec
 std::vector<FlowOp> diff_flows(const Ofproto& br, std::vector<FlowOp> want, uint64_t cookie,
                                uint64_t cookie_mask, bool readd) {
   WantIndex<FlowOp> index(want);
-  std::vector<const Rule*> unwanted;
-  auto held = match_have<FlowOp, Rule>(
-      index, want.size(),
-      [&](auto&& visit) { br.for_each_rule([&](const RulePtr& r) { visit(*r); }); }, cookie,
-      cookie_mask, &unwanted);
+  std::vector<const Rule*> held(want.size()), unwanted;
+  br.for_each_rule(
+      [&](const RulePtr& r) { file_have(index, *r, cookie, cookie_mask, held, unwanted); });
   // Deletes in dump-flows order (for_each_rule's order is the tables' hash order).
-  std::sort(unwanted.begin(), unwanted.end(), [](const Rule* a, const Rule* b) {
-    if (a->table_id != b->table_id) return a->table_id < b->table_id;
-    if (a->priority() != b->priority()) return a->priority() > b->priority();
-    return a->seq < b->seq;
-  });
+  std::sort(unwanted.begin(), unwanted.end(),
+            [](const Rule* a, const Rule* b) { return dumped_before(*a, *b); });
   size_t kept = 0;
   for (size_t i = 0; i < want.size(); ++i) {
     if (index.redefined(i)) continue;

@@ -32,7 +32,7 @@ namespace {
 // 20,000-flow dump-flows snapshot).
 void sort_for_dump(std::vector<RulePtr>& rules) {
   struct Key {
-    uint32_t order;  // table << 16 | (0xffff - priority)
+    uint32_t order;  // dump_order()
     uint32_t index;
     uint64_t seq;
   };
@@ -40,8 +40,7 @@ void sort_for_dump(std::vector<RulePtr>& rules) {
   keys.reserve(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) {
     const Rule& r = *rules[i];
-    keys.push_back(
-        {uint32_t{r.table_id} << 16 | (0xffffu - r.priority()), static_cast<uint32_t>(i), r.seq});
+    keys.push_back({dump_order(r), static_cast<uint32_t>(i), r.seq});
   }
   std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
     if (a.order != b.order) return a.order < b.order;

@@ -42,6 +42,16 @@ struct Rule {
 
 using RulePtr = std::shared_ptr<Rule>;
 
+// dump-flows order: table, then priority (high first), then insertion. dump_order() is the first
+// two as one key (sorts keep it beside the rule to compare without chasing it), then seq.
+inline uint32_t dump_order(const Rule& r) {
+  return uint32_t{r.table_id} << 16 | (0xffffu - r.priority());
+}
+inline bool dumped_before(const Rule& a, const Rule& b) {
+  uint32_t x = dump_order(a), y = dump_order(b);
+  return x != y ? x < y : a.seq < b.seq;
+}
+
 // Copies the rule's conjunction(...) actions into its classifier entry (ClsRule::conjs), which
 // makes it a soft rule of a conjunctive match; call whenever the actions change.
 void set_conjunctions(Rule& rule);

@@ -115,6 +115,12 @@ bool append_change_lines(std::string& out, const std::vector<RulePtr>& touched) 
   return out.size() > start;
 }
 
+// The worker's "done" to the event loop (-1: no eventfd; the timer carries on instead).
+void signal_eventfd(int fd) {
+  uint64_t one = 1;
+  if (fd >= 0) (void)!::write(fd, &one, sizeof one);
+}
+
 std::optional<uint64_t> parse_generation(std::string_view line) {
   if (line.substr(0, kGenerationKey.size()) != kGenerationKey) return std::nullopt;
   auto v = parse_uint(line.substr(kGenerationKey.size()), 64);
@@ -132,7 +138,7 @@ struct FlowStore::Background {
   Phase phase = Phase::kSorting;
   std::string bridge;
   struct Captured {
-    uint32_t order;  // table << 16 | (0xffff - priority): dump-flows order, then seq
+    uint32_t order;  // dump_order(): dump-flows order, then seq
     uint64_t seq;
     RulePtr rule;
   };
@@ -500,7 +506,7 @@ Status FlowStore::start_compaction(const Ofproto& br) {
   bg->rules.reserve(br.n_rules());
   br.for_each_rule([&](const RulePtr& r) {
     if (r->learned) return;
-    bg->rules.push_back({uint32_t{r->table_id} << 16 | (0xffffu - r->priority()), r->seq, r});
+    bg->rules.push_back({dump_order(*r), r->seq, r});
   });
   bg->buf = std::string(kSnapshotHeader) + std::to_string(bg->generation) + "\n";
   int wake = wake_fd();
@@ -510,8 +516,7 @@ Status FlowStore::start_compaction(const Ofproto& br) {
       return x.order != y.order ? x.order < y.order : x.seq < y.seq;
     });
     b->sorted = true;
-    uint64_t one = 1;
-    if (wake >= 0) (void)!::write(wake, &one, sizeof one);
+    signal_eventfd(wake);
   });
   bg_ = std::move(bg);
   return ok_status();
@@ -545,8 +550,7 @@ bool FlowStore::compaction_step() {
   bg.writer = std::thread([&bg, wake] {
     if (bg.result.ok()) bg.result = bg.file.commit();
     bg.done = true;
-    uint64_t one = 1;
-    if (wake >= 0) (void)!::write(wake, &one, sizeof one);
+    signal_eventfd(wake);
   });
   return false;
 }
@@ -559,7 +563,6 @@ void FlowStore::finish_compactions(const Logger& log) {
   if (!bg_ || !bg_->done) return;
   std::unique_ptr<Background> bg = std::move(bg_);
   bg->writer.join();
-  std::string file = path(bg->bridge);
   if (!bg->result.ok()) {
     log(true, "compaction of " + bg->bridge + ": " + bg->result.error().message +
                   " (the journal keeps every change)");
