@@ -7,8 +7,6 @@
 namespace nt::controller {
 namespace {
 
-[[noreturn]] void internal(const Error& e) { throw Fault(500, "InternalError", e.message); }
-
 bool list_has(const Json& list, const std::string& value) {
   return list.is_array() && std::find(list.begin(), list.end(), Json(value)) != list.end();
 }

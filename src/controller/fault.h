@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/result.h"
+
 namespace nt::controller {
 
 struct Fault : std::runtime_error {
@@ -31,5 +33,7 @@ inline Fault not_found(const std::string& type, const std::string& message) {
 inline Fault conflict(const std::string& type, const std::string& message) {
   return Fault(409, type, message);
 }
+// A store or engine error inside a request: Neutron's 500.
+[[noreturn]] inline void internal(const Error& e) { throw Fault(500, "InternalError", e.message); }
 
 }  // namespace nt::controller

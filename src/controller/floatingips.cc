@@ -6,11 +6,10 @@
 
 #include "controller/ipam.h"
 #include "controller/l3.h"
+#include "controller/resource.h"
 
 namespace nt::controller {
 namespace {
-
-std::string shown(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 std::string assoc_pool(const std::string& port_id) { return "fip-assoc:" + port_id; }
 std::string assoc_owner(const Json& fip) { return "floatingip:" + fip["id"].get<std::string>(); }

@@ -7,8 +7,6 @@
 namespace nt::controller {
 namespace {
 
-[[noreturn]] void internal(const Error& e) { throw Fault(500, "InternalError", e.message); }
-
 IpAddr plus(IpAddr a, int d) {
   a.value = d >= 0 ? a.value + static_cast<U128>(d) : a.value - static_cast<U128>(-d);
   return a;

@@ -10,8 +10,6 @@
 namespace nt::controller {
 namespace {
 
-[[noreturn]] void internal(const Error& e) { throw Fault(500, "InternalError", e.message); }
-
 std::optional<Json> get_row(Env& env, const std::string& kind, const std::string& id) {
   auto r = env.txn.get(kind, id);
   if (!r) internal(r.error());

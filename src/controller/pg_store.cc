@@ -17,7 +17,7 @@ namespace {
 // The key of the advisory lock every transaction holds ('ntrn').
 constexpr const char* kLockKey = "1853125230";
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kPgSchema = R"sql(
 CREATE TABLE IF NOT EXISTS resources (
   seq BIGSERIAL PRIMARY KEY,
   kind TEXT NOT NULL, id TEXT NOT NULL, project_id TEXT, network_id TEXT, name TEXT,
@@ -293,7 +293,7 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const std::string& conninfo) {
   std::unique_ptr<PgStore> store(new PgStore(*conn));
   NT_TRY(store->exec(std::string("SET client_min_messages = warning; BEGIN; "
                                  "SELECT pg_advisory_xact_lock(") +
-                     kLockKey + "); " + kSchema + "COMMIT;"));
+                     kLockKey + "); " + kPgSchema + "COMMIT;"));
   return store;
 }
 

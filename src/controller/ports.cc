@@ -34,10 +34,6 @@ constexpr const char* kVnicTypes[] = {"normal",
                                       "accelerator-direct",
                                       "accelerator-direct-physical"};
 
-std::string shown(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
-[[noreturn]] void internal(const Error& e) { throw Fault(500, "InternalError", e.message); }
-
 // Is `j` a dictionary whose keys are all among `allowed`?
 bool keys_within(const Json& j, std::initializer_list<std::string_view> allowed) {
   if (!j.is_object()) return false;
@@ -118,8 +114,6 @@ std::vector<Json> subnets_of(Env& env, const std::string& network_id) {
   if (!subnets) internal(subnets.error());
   return std::move(*subnets);
 }
-
-IpPrefix cidr_of(const Json& subnet) { return *IpPrefix::parse(subnet["cidr"].get<std::string>()); }
 
 // One requested fixed IP: which subnet, and which address if one was asked for.
 struct IpRequest {

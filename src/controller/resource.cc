@@ -271,4 +271,8 @@ bool bool_of(const Json& body, const char* key) {
   return it != body.end() && it->is_boolean() && it->get<bool>();
 }
 
+std::string shown(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+IpPrefix cidr_of(const Json& subnet) { return *IpPrefix::parse(subnet["cidr"].get<std::string>()); }
+
 }  // namespace nt::controller

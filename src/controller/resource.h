@@ -16,6 +16,7 @@
 
 #include "controller/config.h"
 #include "controller/fault.h"
+#include "controller/ip.h"
 #include "controller/store.h"
 
 namespace nt::controller {
@@ -73,6 +74,10 @@ std::string now_timestamp();  // "2026-12-05T03:30:00Z"
 bool is_uuid(const std::string& s);
 // Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
 bool is_utf8(std::string_view s);
+// A value as an error message shows it: a string bare, anything else as JSON.
+std::string shown(const Json& v);
+// A stored subnet's cidr.
+IpPrefix cidr_of(const Json& subnet);
 
 // Loads a resource the caller may see, or throws Neutron's "<Kind>NotFound" 404.
 Json get_visible(Env& env, const ResourceInfo& info, const std::string& id);

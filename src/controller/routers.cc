@@ -5,13 +5,10 @@
 #include "controller/ipam.h"
 #include "controller/l3.h"
 #include "controller/l3_agents.h"
+#include "controller/resource.h"
 
 namespace nt::controller {
 namespace {
-
-std::string shown(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
-IpPrefix cidr_of(const Json& subnet) { return *IpPrefix::parse(subnet["cidr"].get<std::string>()); }
 
 Json get_subnet(Env& env, const std::string& id) { return get_visible(env, subnet_info(), id); }
 

@@ -31,10 +31,6 @@ constexpr const char* kPortProtocolNames = "TCP, UDP, UDPLITE, SCTP, DCCP";
 constexpr int kIcmpProtocols[] = {1, 58};
 constexpr int kIpv6OnlyProtocols[] = {41, 43, 44, 58, 59, 60};
 
-[[noreturn]] void internal(const Error& e) { throw Fault(500, "InternalError", e.message); }
-
-std::string shown(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
 template <size_t N>
 bool among(const int (&set)[N], int v) {
   return std::find(std::begin(set), std::end(set), v) != std::end(set);

@@ -10,7 +10,7 @@
 namespace nt::controller {
 namespace {
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kSqliteSchema = R"sql(
 PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
 PRAGMA wal_autocheckpoint=10000;
@@ -358,7 +358,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   }
   sqlite3_busy_timeout(db, 5000);
   std::unique_ptr<SqliteStore> store(new SqliteStore(db));
-  Status s = store->exec(kSchema);
+  Status s = store->exec(kSqliteSchema);
   if (!s) return make_error("database " + path + ": " + s.error().message);
   return store;
 }

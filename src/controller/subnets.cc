@@ -13,8 +13,6 @@ constexpr size_t kMaxDnsNameservers = 5;  // Neutron's max_dns_nameservers
 constexpr size_t kMaxHostRoutes = 20;     // Neutron's max_subnet_host_routes
 constexpr const char* kIpv6Modes = "['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']";
 
-std::string shown(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
 IpAddr ip_attr(const Json& v, const std::string& attr) {
   auto a = v.is_string() ? IpAddr::parse(v.get<std::string>()) : std::nullopt;
   if (!a) attr_error(attr, "'" + shown(v) + "' is not a valid IP address");

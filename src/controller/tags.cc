@@ -2,12 +2,10 @@
 
 #include <algorithm>
 
+#include "controller/resource.h"
+
 namespace nt::controller {
 namespace {
-
-[[noreturn]] void internal(const Error& e) { throw Fault(500, "InternalError", e.message); }
-
-std::string shown(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 void check_tag(const Json& tag) {
   if (!tag.is_string() || !is_utf8(tag.get_ref<const std::string&>())) {

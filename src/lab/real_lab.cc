@@ -31,8 +31,6 @@ bool file_contains(const std::string& path, const std::string& text) {
   return ss.str().find(text) != std::string::npos;
 }
 
-void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
-
 }  // namespace
 
 std::string real_lab_unavailable() {

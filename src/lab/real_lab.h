@@ -22,11 +22,13 @@
 #include <sys/types.h>
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "lab/lab_state.h"
@@ -36,6 +38,9 @@
 #include "scenario/scenario.h"
 
 namespace nt::lab {
+
+// The real back end polls the kernel and its processes while they settle.
+inline void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 struct RealLabOptions {
   std::string tools_dir;  // holds neutrino-vswitchd and the nvs-* tools

@@ -84,8 +84,6 @@ Result<int> free_loopback_port() {
   return static_cast<int>(ntohs(sa.sin_port));
 }
 
-void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
-
 }  // namespace
 
 Result<RealLab::Cloud*> RealLab::cloud(const std::string& what) {

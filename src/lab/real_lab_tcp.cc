@@ -98,8 +98,6 @@ elif s is not None:
     s.close()
 )";
 
-void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
-
 std::string read_from(const std::string& path, size_t offset) {
   std::ifstream in(path);
   std::stringstream ss;

@@ -10,13 +10,6 @@
 
 namespace nt {
 
-namespace {
-
-constexpr size_t kMaxFrame = kEthHeaderLen + kMaxMtu;
-constexpr size_t kUdpHeaderLen = 8;
-
-}  // namespace
-
 void Host::set_encap_handler(EncapFn fn, uint16_t vxlan_port) {
   encap_ = std::move(fn);
   encap_vxlan_port_ = vxlan_port;

@@ -57,6 +57,11 @@ inline constexpr uint16_t kMaxMtu = 9000;
 inline constexpr uint16_t kMinMtu = 68;
 inline constexpr size_t kEthHeaderLen = 14;
 inline constexpr size_t kIpv4HeaderLen = 20;
+inline constexpr size_t kUdpHeaderLen = 8;
+inline constexpr size_t kMaxFrame = kEthHeaderLen + kMaxMtu;
+// The ephemeral ports a host picks local ports from (Linux ip_local_port_range).
+inline constexpr uint16_t kEphemeralFirst = 32768;
+inline constexpr uint16_t kEphemeralLast = 60999;
 inline constexpr uint8_t kDefaultTtl = 64;
 
 struct IfAddr {

@@ -11,7 +11,6 @@ namespace nt {
 
 namespace {
 
-constexpr size_t kMaxFrame = kEthHeaderLen + kMaxMtu;
 constexpr uint16_t kIpDf = 0x4000;
 
 void write_ipv4_header(uint8_t* ip, size_t total, uint16_t id, const IpSend& p, uint32_t src,

@@ -19,8 +19,6 @@ constexpr size_t kIpTcpHeaders = kIpv4HeaderLen + kTcpHeaderLen;
 constexpr uint8_t kOptEnd = 0;
 constexpr uint8_t kOptNop = 1;
 constexpr uint8_t kOptMss = 2;
-constexpr uint16_t kEphemeralFirst = 32768;
-constexpr uint16_t kEphemeralLast = 60999;
 
 bool seq_lt(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
 bool seq_le(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) <= 0; }

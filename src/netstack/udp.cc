@@ -9,14 +9,6 @@
 
 namespace nt {
 
-namespace {
-
-constexpr size_t kUdpHeaderLen = 8;
-constexpr uint16_t kEphemeralFirst = 32768;
-constexpr uint16_t kEphemeralLast = 60999;  // Linux ip_local_port_range
-
-}  // namespace
-
 UdpSocket::~UdpSocket() {
   if (host_) host_->udp_unbind(this);
 }

@@ -288,7 +288,7 @@ struct AppctlCommand {
   std::unique_ptr<ReplyStream> (*stream)(CommandHost&, const Args&) = nullptr;
 };
 
-constexpr AppctlCommand kCommands[] = {
+constexpr AppctlCommand kAppctlCommands[] = {
     {"coverage/show", "", 0, 0, cmd_coverage_show},
     {"dpctl/ct-disable-tcp-seq-chk", "[dp]", 0, 1, cmd_ct_disable_tcp_seq_chk},
     {"dpctl/ct-enable-tcp-seq-chk", "[dp]", 0, 1, cmd_ct_enable_tcp_seq_chk},
@@ -320,7 +320,7 @@ constexpr AppctlCommand kCommands[] = {
 Result<std::string> cmd_list_commands(CommandHost& host, const Args& a) {
   std::string s = "The available commands are:\n";
   char buf[256];
-  for (const AppctlCommand& c : kCommands) {
+  for (const AppctlCommand& c : kAppctlCommands) {
     std::snprintf(buf, sizeof buf, "  %-23.*s %.*s\n", static_cast<int>(c.name.size()),
                   c.name.data(), static_cast<int>(c.usage.size()), c.usage.data());
     s += buf;
@@ -330,9 +330,9 @@ Result<std::string> cmd_list_commands(CommandHost& host, const Args& a) {
 
 // The command `name` names, if `args` suits it.
 Result<const AppctlCommand*> find_command(const std::string& name, const Args& args) {
-  auto it = std::find_if(std::begin(kCommands), std::end(kCommands),
+  auto it = std::find_if(std::begin(kAppctlCommands), std::end(kAppctlCommands),
                          [&](const AppctlCommand& c) { return c.name == name; });
-  if (it == std::end(kCommands)) {
+  if (it == std::end(kAppctlCommands)) {
     return make_error("\"" + name +
                       "\" is not a valid command (use list-commands to see a list of valid "
                       "commands)");

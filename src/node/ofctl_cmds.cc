@@ -252,7 +252,7 @@ struct OfctlCommand {
   void (*run)(OfctlCtx&);
 };
 
-constexpr OfctlCommand kCommands[] = {
+constexpr OfctlCommand kOfctlCommands[] = {
     {"show", 1, 1, false, cmd_show},
     {"dump-flows", 1, 2, false, cmd_dump_flows},
     {"add-flow", 2, 2, false, cmd_add_flow},
@@ -268,7 +268,7 @@ constexpr OfctlCommand kCommands[] = {
 };
 
 const OfctlCommand* find_command(std::string_view name) {
-  for (const OfctlCommand& c : kCommands) {
+  for (const OfctlCommand& c : kOfctlCommands) {
     if (c.name == name) return &c;
   }
   return nullptr;

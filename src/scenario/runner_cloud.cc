@@ -78,7 +78,7 @@ Result<std::string> router_view(const scenario_internal::CloudApi& api,
 struct ScenarioRunner::Cloud {
   struct NodeAgent {
     Node* node = nullptr;
-    std::unique_ptr<NodeCoreChannel> channel;
+    std::unique_ptr<agent::NodeChannel> channel;                    // a NodeCoreChannel
     std::unique_ptr<scenario_internal::LabMetadataAgent> metadata;  // outlives the routers
     std::unique_ptr<scenario_internal::LabDhcpDriver> dhcp;         // the DHCP role's services
     std::unique_ptr<scenario_internal::LabL3Driver> l3;             // the L3 role's routers
