@@ -2,8 +2,8 @@
 # The whole test suite, from a fresh Debian 12 machine: installs packages, builds the sanitizer
 # tree (unit + scenario tests under ASan/UBSan, warnings as errors), the optimised tree (what the
 # main job and the benchmarks run; optimisation exposes undefined behaviour the sanitizer build
-# may not) and the fuzz tree, then runs every test through ctest in parallel, the unit and
-# scenario tests again optimised, and the fuzzers for a bounded time each.
+# may not) and the fuzz tree (beside the tests), then runs every test through ctest in parallel,
+# the unit and scenario tests again optimised, and the fuzzers for a bounded time each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -15,14 +15,18 @@ export NT_WERROR=ON
 phase "asan build"
 ./scripts/build.sh release
 phase "release build"
-./scripts/build.sh fuzz
-phase "fuzz build"
+# The fuzz tree builds beside the two test phases, at the lowest priority: those phases leave a
+# core idle much of the time (the labs wait on the kernel, their daemons and timeouts), and
+# nice 19 gives the tests the CPU whenever they want it. Its log is shown once it is done.
+mkdir -p build
+(nice -n 19 ./scripts/build.sh fuzz >build/fuzz-build.log 2>&1) &
+fuzz_build=$!
 jobs=$(nproc)
 status=0
 # The OVS corpora compare text answers: they run once, optimised (under ASan every nvs-ofctl
 # start costs ~0.3 s). The whole-lab runs in network namespaces (real_lab_*) run optimised too:
-# they take the netns lock one at a time and under ASan their process start-ups made them CI's
-# longest serial chain. The sanitizer tree keeps the real-kernel tests of the daemons and the
+# the switch labs take the netns lock one at a time, the cloud labs run two at a time, and under
+# ASan their process start-ups made them CI's longest serial chain. The sanitizer tree keeps the real-kernel tests of the daemons and the
 # agent's drivers (vswitchd's netdevs, qrouter- namespaces, haproxy, the L3 agent process) and
 # one whole cloud lab (DHCP with dnsmasq, the lab's real back end) and its refusals. The
 # optimised tree then runs the unit and scenario tests again, and every lab run, but not the
@@ -34,6 +38,15 @@ ctest --test-dir build/release --output-on-failure \
   -E '^(real_([^l]|l[^a])|server_|store_|agent_process|flows_durable|examples_cloud)' -j "$jobs" ||
   status=1
 phase "release tests"
+fuzz_ok=0
+wait "$fuzz_build" || fuzz_ok=$?
+tail -n 3 build/fuzz-build.log
+phase "fuzz build"
+if [ "$fuzz_ok" -ne 0 ]; then
+  cat build/fuzz-build.log
+  echo "test.sh: the fuzz build failed" >&2
+  exit 1
+fi
 ctest --test-dir build/fuzz --output-on-failure -R '^fuzz_' -j "$jobs" || status=1
 phase "fuzz tests"
 exit $status
