@@ -61,6 +61,15 @@ Status AtomicFile::append(std::string_view data) {
   return ok_status();
 }
 
+void sync_parent_dir(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return;
+  ::fsync(dfd);
+  ::close(dfd);
+}
+
 Status AtomicFile::commit() {
   if (fd_ < 0) return file_error(path_, EBADF);
   bool ok = ::fsync(fd_) == 0;
@@ -78,13 +87,7 @@ Status AtomicFile::commit() {
     ::unlink(tmp_.c_str());
     return file_error(path_, err);
   }
-  size_t slash = path_.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  sync_parent_dir(path_);
   return ok_status();
 }
 

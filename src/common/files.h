@@ -15,6 +15,9 @@
 
 namespace nt {
 
+// fsync of the directory that holds `path` (a rename or a new name is durable after it).
+void sync_parent_dir(const std::string& path);
+
 // Errors read "PATH: strerror text".
 Status write_file_atomic(const std::string& path, std::string_view data, int mode = 0644);
 

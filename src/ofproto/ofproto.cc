@@ -187,7 +187,7 @@ std::vector<RulePtr> Ofproto::touched_rules(const std::vector<Undo>& log) {
 Status Ofproto::apply_bundle(const std::vector<FlowOp>& ops, size_t* failed,
                              const BundleCommitHook& commit) {
   std::vector<Undo> log;
-  log.reserve(ops.size());
+  log.reserve(2 * ops.size());  // an add that replaces a rule logs its removal and insertion
   advise_huge_pages_for(log);
   if (ops.size() > 64) reserve_for(ops);
   uint64_t version = version_, seq = next_seq_;

@@ -17,12 +17,6 @@ Error file_error(const std::string& path, int err) {
                     err == ENOENT ? ErrorCode::kNotFound : ErrorCode::kInternal);
 }
 
-std::string parent_dir(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 std::array<uint32_t, 256> crc32c_table() {
   std::array<uint32_t, 256> t{};
   for (uint32_t i = 0; i < 256; ++i) {
@@ -67,13 +61,6 @@ Result<std::string> read_state_file(const std::string& path) {
   ::close(fd);
   out.resize(got);
   return out;
-}
-
-void sync_parent_dir(const std::string& path) {
-  int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return;
-  ::fsync(dfd);
-  ::close(dfd);
 }
 
 Result<std::string> set_aside(const std::string& path, bool keep_original) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/files.h"  // sync_parent_dir
 #include "common/result.h"
 
 namespace nt {
@@ -26,9 +27,6 @@ Result<std::string> read_state_file(const std::string& path);
 // replaced (only for files that are replaced by rename, never written in place); otherwise it
 // is renamed away.
 Result<std::string> set_aside(const std::string& path, bool keep_original);
-
-// fsync of the directory that holds `path`.
-void sync_parent_dir(const std::string& path);
 
 uint32_t crc32c(std::string_view data, uint32_t crc = 0);
 
