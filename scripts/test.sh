@@ -26,11 +26,12 @@ status=0
 # The OVS corpora compare text answers: they run once, optimised (under ASan every nvs-ofctl
 # start costs ~0.3 s). The whole-lab runs in network namespaces (real_lab_*) run optimised too:
 # the switch labs take the netns lock one at a time, the cloud labs run two at a time, and under
-# ASan their process start-ups made them CI's longest serial chain. The sanitizer tree keeps the real-kernel tests of the daemons and the
-# agent's drivers (vswitchd's netdevs, qrouter- namespaces, haproxy, the L3 agent process) and
-# one whole cloud lab (DHCP with dnsmasq, the lab's real back end) and its refusals. The
-# optimised tree then runs the unit and scenario tests again, and every lab run, but not the
-# other end-to-end tests the sanitizer tree already ran (server, store, agent process, drivers).
+# ASan their process start-ups made them CI's longest serial chain. The sanitizer tree keeps the
+# real-kernel tests of the daemons and the agent's drivers (vswitchd's netdevs, qrouter-
+# namespaces, haproxy, the L3 agent process) and one whole cloud lab (DHCP with dnsmasq, the
+# lab's real back end) and its refusals. The optimised tree then runs the unit and scenario tests
+# again, and every lab run, but not the other end-to-end tests the sanitizer tree already ran
+# (server, store, agent process, drivers).
 ctest --test-dir build/asan --output-on-failure \
   -E '^(ovs_|real_lab_[^c]|real_lab_cloud_(0[1-689]|10))' -j "$jobs" || status=1
 phase "asan tests"

@@ -58,7 +58,7 @@ void check_report(const Json& r) {
 // The row of (agent_type, host), if any.
 std::optional<Json> find_agent(Env& env, const std::string& type, const std::string& host) {
   auto all = env.txn.list("agent");
-  if (!all) throw Fault(500, "InternalError", all.error().message);
+  if (!all) internal(all.error());
   for (auto& a : *all) {
     if (str_of(a, "agent_type") == type && str_of(a, "host") == host) return std::move(a);
   }
@@ -91,14 +91,14 @@ Json new_agent(const Json& r, const std::string& now) {
 bool set_port_status(Env& env, const std::string& id, const std::string& host,
                      const std::string& status) {
   auto r = env.txn.get("port", id);
-  if (!r) throw Fault(500, "InternalError", r.error().message);
+  if (!r) internal(r.error());
   if (!r->has_value() || str_of(**r, "binding:host_id") != host) return false;
   Json port = std::move(**r);
   if (str_of(port, "status") == status) return true;
   port["status"] = status;
   stamp_update(port);
   Status s = env.txn.put("port", port);
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (!s) internal(s.error());
   return true;
 }
 
@@ -183,7 +183,7 @@ ReportResult report_agent(Env& env, std::time_t now, const Json& report) {
     if (report.contains(k) && !report[k].is_null()) a[k] = report[k];
   }
   Status s = env.txn.put("agent", a);
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (!s) internal(s.error());
   // Ports that failed to bind while this host had no usable agent (binding.h).
   bool may_bind_more =
       out.state != "alive" || binding_configuration_changed(old_conf, a["configurations"]);

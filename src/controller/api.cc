@@ -300,11 +300,11 @@ std::optional<ApiResponse> Handler::list_as_stored(const ResourceInfo& info) {
   std::string body = "{" + Json(info.collection).dump() + ":[";
   if (env_.ctx.is_admin) {
     Status s = env_.txn.append_bodies(info.kind, column, value, body);
-    if (!s) throw Fault(500, "InternalError", s.error().message);
+    if (!s) internal(s.error());
   } else {
     std::string stored;
     Status s = env_.txn.append_bodies(info.kind, column, value, stored);
-    if (!s) throw Fault(500, "InternalError", s.error().message);
+    if (!s) internal(s.error());
     if (!append_visible(info, stored, body)) return std::nullopt;
   }
   body += "]}";
@@ -367,7 +367,7 @@ ApiResponse Handler::list(const ResourceInfo& info) {
     }
   }
   auto all = env_.txn.list(info.kind, column, value);
-  if (!all) throw Fault(500, "InternalError", all.error().message);
+  if (!all) internal(all.error());
   std::vector<Json> items;
   for (auto& body : *all) {
     if (!visible(env_, info.kind, body)) continue;
@@ -443,7 +443,7 @@ ApiResponse Handler::create(const ResourceOps& ops) {
   auto make = [&](const Json& item) {
     Json body = ops.create(env_, item);
     Status s = env_.txn.put(info.kind, body);
-    if (!s) throw Fault(500, "InternalError", s.error().message);
+    if (!s) internal(s.error());
     if (ops.after_write) ops.after_write(env_, body);
     return for_caller(env_.ctx, body);
   };
@@ -477,7 +477,7 @@ ApiResponse Handler::update(const ResourceOps& ops, const std::string& id) {
   Json in = unwrap(parse_body(req_.body), info.kind);
   Json body = ops.update(env_, cur, in);
   Status s = env_.txn.put(info.kind, body);
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (!s) internal(s.error());
   if (ops.after_write) ops.after_write(env_, body);
   return json_response(200, {{info.kind, for_caller(env_.ctx, view(info, body))}});
 }
@@ -489,7 +489,7 @@ ApiResponse Handler::remove(const ResourceOps& ops, const std::string& id) {
   check_if_match(cur);
   ops.remove(env_, cur);
   Status s = env_.txn.remove(info.kind, id);
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (!s) internal(s.error());
   return {204, ""};
 }
 
@@ -674,7 +674,7 @@ ApiResponse Api::handle(const ApiRequest& req) {
       resp = h.route(seg);
       return ok_status();
     });
-    if (!s) throw Fault(500, "InternalError", s.error().message);
+    if (!s) internal(s.error());
   } catch (const Fault& f) {
     return fault_response(f);
   } catch (const std::exception& e) {
@@ -699,7 +699,7 @@ ApiResponse Api::changes(const ApiRequest& req, const Context& ctx) {
       doc = changes_doc(txn, since, upto);
       return ok_status();
     });
-    if (!s) throw Fault(500, "InternalError", s.error().message);
+    if (!s) internal(s.error());
     if (wait == 0 || doc.revision != since || doc.resync) return {200, std::move(doc.json)};
     switch (feed_.wait_past(since, deadline)) {
       case Feed::Wait::kChanged:
@@ -724,7 +724,7 @@ ApiResponse Api::host_state(const ApiRequest& req, const Context& ctx, const std
     doc = controller::host_state(env, host, revision);
     return ok_status();
   });
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (!s) internal(s.error());
   return json_response(200, doc);
 }
 

@@ -161,7 +161,7 @@ int schedule(Env& env, const std::string& only = "") {
   int made = 0;
   for (const auto& id : needy) {
     auto net = env.txn.get("network", id);
-    if (!net) throw Fault(500, "InternalError", net.error().message);
+    if (!net) internal(net.error());
     if (net->has_value()) made += schedule_network(env, **net, load, hosts[id]);
   }
   return made;
@@ -243,7 +243,7 @@ Json networks_hosted_by_dhcp_agent(Env& env, const std::string& agent_id) {
   }
   for (const auto& id : ids) {
     auto net = env.txn.get("network", id);
-    if (!net) throw Fault(500, "InternalError", net.error().message);
+    if (!net) internal(net.error());
     if (net->has_value()) nets.push_back(**net);
   }
   return {{"networks", nets}};
@@ -313,7 +313,7 @@ Json dhcp_networks_for_host(Env& env, const std::string& host, const std::vector
   Json out = Json::array();
   for (const auto& [id, port_id] : dhcp_port) {
     auto net = env.txn.get("network", id);
-    if (!net) throw Fault(500, "InternalError", net.error().message);
+    if (!net) internal(net.error());
     if (!net->has_value()) continue;
     Json members = Json::array();
     for (const auto& p : ports) {

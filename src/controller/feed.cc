@@ -17,13 +17,13 @@ constexpr std::chrono::milliseconds kCloseCheck{100};
 std::vector<Json> list_of(Txn& txn, const std::string& kind, const std::string& column = "",
                           const std::string& value = "") {
   auto r = txn.list(kind, column, value);
-  if (!r) throw Fault(500, "InternalError", r.error().message);
+  if (!r) internal(r.error());
   return std::move(*r);
 }
 
 std::optional<Json> get_of(Txn& txn, const std::string& kind, const std::string& id) {
   auto r = txn.get(kind, id);
-  if (!r) throw Fault(500, "InternalError", r.error().message);
+  if (!r) internal(r.error());
   return std::move(*r);
 }
 
@@ -147,7 +147,7 @@ void append_change(Txn& txn, const Change& c, std::string& out) {
   std::optional<std::string> body;
   if (c.op == "put") {
     auto text = txn.get_text(c.kind, c.id);
-    if (!text) throw Fault(500, "InternalError", text.error().message);
+    if (!text) internal(text.error());
     body = *text ? std::move(**text) : "null";
   }
   std::optional<PortHeader> header;
@@ -170,7 +170,7 @@ FeedDoc changes_doc(Txn& txn, uint64_t since, uint64_t upto) {
   }
   uint64_t last = std::min(upto, since + kFeedPageRevisions);
   auto rows = txn.changes(since, last);
-  if (!rows) throw Fault(500, "InternalError", rows.error().message);
+  if (!rows) internal(rows.error());
   std::string text = "{\"changes\":[";
   for (size_t i = 0; i < rows->size(); ++i) {
     if (i > 0) text += ',';

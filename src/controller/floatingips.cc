@@ -21,7 +21,7 @@ bool has_room(Env& env, const Json& subnet) {
   const std::string pool = ip_pool(subnet["id"]);
   for (const auto& r : pools_of(subnet)) {
     auto key = env.txn.first_free(pool, ip_key(r.first), ip_key(r.last));
-    if (!key) throw Fault(500, "InternalError", key.error().message);
+    if (!key) internal(key.error());
     if (*key) return true;
   }
   return false;
@@ -134,7 +134,7 @@ std::string router_for(Env& env, const Json& fip, const Json& port, const std::s
 void disassociate(Env& env, Json& fip) {
   if (!fip["port_id"].is_null()) {
     Status s = env.txn.release(assoc_pool(fip["port_id"]), assoc_key(fip));
-    if (!s) throw Fault(500, "InternalError", s.error().message);
+    if (!s) internal(s.error());
   }
   for (const char* k : {"port_id", "fixed_ip_address", "router_id", "port_details"}) {
     fip[k] = nullptr;
@@ -146,7 +146,7 @@ void claim_association(Env& env, const Json& fip) {
   const std::string port_id = fip["port_id"];
   Status s = env.txn.claim(assoc_pool(port_id), assoc_key(fip), assoc_owner(fip));
   if (s) return;
-  if (s.error().code != ErrorCode::kConflict) throw Fault(500, "InternalError", s.error().message);
+  if (s.error().code != ErrorCode::kConflict) internal(s.error());
   throw conflict("FloatingIPPortAlreadyAssociated",
                  "Cannot associate floating IP " + shown(fip["floating_ip_address"]) + " (" +
                      shown(fip["id"]) + ") with port " + port_id + " using fixed IP " +
@@ -244,7 +244,7 @@ Json update_floatingip(Env& env, Json cur, const Json& in) {
 
 void delete_floatingip(Env& env, const Json& cur) {
   Status s = env.txn.release_owner(assoc_owner(cur));
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (!s) internal(s.error());
   for (const auto& port : owned_ports(env, cur["id"], kOwnerFloatingIp)) drop_port(env, port);
 }
 
@@ -262,7 +262,7 @@ Json update_floatingip_statuses(Env& env, const Json& in) {
                         " (ACTIVE, DOWN, ERROR)");
     }
     auto fip = env.txn.get("floatingip", id);
-    if (!fip) throw Fault(500, "InternalError", fip.error().message);
+    if (!fip) internal(fip.error());
     if (!fip->has_value() || (**fip)["router_id"] != in["router_id"]) continue;
     if ((**fip)["status"] == status) continue;
     (**fip)["status"] = status;
@@ -288,7 +288,7 @@ void l3_before_port_delete(Env& env, const Json& port) {
     }
   }
   auto claimed = env.txn.claimed(assoc_pool(port["id"]));
-  if (!claimed) throw Fault(500, "InternalError", claimed.error().message);
+  if (!claimed) internal(claimed.error());
   if (claimed->empty()) return;
   for (auto& fip : list_or_fail(env, "floatingip")) {
     if (fip["port_id"] != port["id"]) continue;
@@ -300,7 +300,7 @@ void l3_before_port_delete(Env& env, const Json& port) {
 
 void l3_after_port_update(Env& env, const Json& port) {
   auto claimed = env.txn.claimed(assoc_pool(port["id"]));
-  if (!claimed) throw Fault(500, "InternalError", claimed.error().message);
+  if (!claimed) internal(claimed.error());
   if (claimed->empty()) return;
   for (auto& fip : list_or_fail(env, "floatingip")) {
     if (fip["port_id"] != port["id"] || fip["port_details"] == port_details(port)) continue;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "controller/fault.h"
+#include "controller/resource.h"
 
 namespace nt::controller {
 namespace {
@@ -68,8 +69,7 @@ void check_pools_format(const Json& pools) {
     for (const char* k : {"start", "end"}) {
       const Json& v = p[k];
       if (!v.is_string() || !IpAddr::parse(v.get<std::string>())) {
-        attr_error("allocation_pools", "'" + (v.is_string() ? v.get<std::string>() : v.dump()) +
-                                           "' is not a valid IP address");
+        attr_error("allocation_pools", "'" + shown(v) + "' is not a valid IP address");
       }
     }
   }

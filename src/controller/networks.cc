@@ -58,9 +58,8 @@ Json update_network(Env& env, Json cur, const Json& in) {
 // go with it, as in Neutron.
 void delete_network(Env& env, const Json& cur) {
   const std::string id = cur["id"];
-  auto fail = [](const Error& e) { throw Fault(500, "InternalError", e.message); };
   auto ports = env.txn.list("port", "network_id", id);
-  if (!ports) fail(ports.error());
+  if (!ports) internal(ports.error());
   for (const auto& p : *ports) {
     if (str_of(p, "device_owner") != "network:dhcp") {
       throw conflict("NetworkInUse", "Unable to complete operation on network " + id +
@@ -70,15 +69,15 @@ void delete_network(Env& env, const Json& cur) {
   }
   for (const auto& p : *ports) {
     delete_port(env, p);
-    if (Status s = env.txn.remove("port", p["id"]); !s) fail(s.error());
+    if (Status s = env.txn.remove("port", p["id"]); !s) internal(s.error());
   }
   auto subnets = env.txn.list("subnet", "network_id", id);
-  if (!subnets) fail(subnets.error());
+  if (!subnets) internal(subnets.error());
   for (const auto& sn : *subnets) {
-    if (Status s = env.txn.drop_pool(ip_pool(sn["id"])); !s) fail(s.error());
-    if (Status s = env.txn.remove("subnet", sn["id"]); !s) fail(s.error());
+    if (Status s = env.txn.drop_pool(ip_pool(sn["id"])); !s) internal(s.error());
+    if (Status s = env.txn.remove("subnet", sn["id"]); !s) internal(s.error());
   }
-  if (Status s = env.txn.release_owner("network:" + id); !s) fail(s.error());
+  if (Status s = env.txn.release_owner("network:" + id); !s) internal(s.error());
 }
 
 }  // namespace nt::controller

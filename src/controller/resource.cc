@@ -27,8 +27,7 @@ const char* type_word(AttrType t) {
 }
 
 Fault type_fault(const AttrSpec& a, const Json& v) {
-  std::string shown = v.is_string() ? v.get<std::string>() : v.dump();
-  return bad_request("Invalid input for " + a.name + ". Reason: '" + shown + "' is not " +
+  return bad_request("Invalid input for " + a.name + ". Reason: '" + shown(v) + "' is not " +
                      type_word(a.type) + ".");
 }
 
@@ -237,7 +236,7 @@ void check_owner(const Context& ctx, const std::string& action, const std::strin
 
 Json get_visible(Env& env, const ResourceInfo& info, const std::string& id) {
   auto r = env.txn.get(info.kind, id);
-  if (!r) throw Fault(500, "InternalError", r.error().message);
+  if (!r) internal(r.error());
   if (!r->has_value() || !visible(env, info.kind, **r)) {
     std::string type = info.kind == "security_group"        ? "SecurityGroup"
                        : info.kind == "security_group_rule" ? "SecurityGroupRule"

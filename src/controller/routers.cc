@@ -403,13 +403,13 @@ Fault bad_resource_request(const std::string& resource, const std::string& msg) 
 std::vector<Json> list_or_fail(Env& env, const std::string& kind, const std::string& column,
                                const std::string& value) {
   auto r = env.txn.list(kind, column, value);
-  if (!r) throw Fault(500, "InternalError", r.error().message);
+  if (!r) internal(r.error());
   return std::move(*r);
 }
 
 void put_or_fail(Env& env, const std::string& kind, const Json& body) {
   Status s = env.txn.put(kind, body);
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (!s) internal(s.error());
 }
 
 std::vector<Json> owned_ports(Env& env, const std::string& device_id, const std::string& owner) {
@@ -432,7 +432,7 @@ Json create_service_port(Env& env, Json spec) {
 void drop_port(Env& env, const Json& port) {
   Status s = env.txn.release_owner("port:" + port["id"].get<std::string>());
   if (s) s = env.txn.remove("port", port["id"]);
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (!s) internal(s.error());
 }
 
 void l3_before_network_update(Env& env, const Json& network, const Json& changes) {

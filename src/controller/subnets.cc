@@ -152,19 +152,19 @@ void check_ipv6_modes(const Json& body, const IpPrefix& cidr) {
 
 Json network_of(Env& env, const Json& subnet) {
   auto net = env.txn.get("network", str_of(subnet, "network_id"));
-  if (!net) throw Fault(500, "InternalError", net.error().message);
+  if (!net) internal(net.error());
   if (!net->has_value()) throw Fault(500, "InternalError", "subnet without network");
   return **net;
 }
 
 void put_or_fail(Env& env, const char* kind, const Json& body) {
   Status s = env.txn.put(kind, body);
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (!s) internal(s.error());
 }
 
 void check_no_overlap(Env& env, const std::string& network_id, const IpPrefix& cidr) {
   auto subnets = env.txn.list("subnet", "network_id", network_id);
-  if (!subnets) throw Fault(500, "InternalError", subnets.error().message);
+  if (!subnets) internal(subnets.error());
   for (const auto& s : *subnets) {
     auto other = IpPrefix::parse(s["cidr"].get<std::string>());
     if (other && other->overlaps(cidr)) {
@@ -178,7 +178,7 @@ void check_no_overlap(Env& env, const std::string& network_id, const IpPrefix& c
 // EUI-64 address, as Neutron does.
 void add_auto_addresses(Env& env, const Json& subnet, const IpPrefix& cidr) {
   auto ports = env.txn.list("port", "network_id", str_of(subnet, "network_id"));
-  if (!ports) throw Fault(500, "InternalError", ports.error().message);
+  if (!ports) internal(ports.error());
   for (auto& port : *ports) {
     const std::string owner = str_of(port, "device_owner");
     if (owner.starts_with("network:router_") || owner == "network:ha_router_replicated_interface") {
@@ -257,7 +257,7 @@ Json create_subnet(Env& env, const Json& in) {
 
 Json update_subnet(Env& env, Json cur, const Json& in) {
   Json changes = check_body(subnet_info(), in, false, env.ctx);
-  IpPrefix cidr = *IpPrefix::parse(cur["cidr"].get<std::string>());
+  IpPrefix cidr = cidr_of(cur);
   const std::string id = cur["id"];
   int version = cur["ip_version"].get<int>();
   std::optional<IpAddr> gw =
@@ -289,7 +289,7 @@ Json update_subnet(Env& env, Json cur, const Json& in) {
 void delete_subnet(Env& env, const Json& cur) {
   const std::string id = cur["id"];
   auto ports = env.txn.list("port", "network_id", str_of(cur, "network_id"));
-  if (!ports) throw Fault(500, "InternalError", ports.error().message);
+  if (!ports) internal(ports.error());
   for (auto& port : *ports) {
     Json& ips = port["fixed_ips"];
     auto on_subnet = [&](const Json& f) { return f.value("subnet_id", "") == id; };
@@ -305,7 +305,7 @@ void delete_subnet(Env& env, const Json& cur) {
     put_or_fail(env, "port", port);
   }
   Status s = env.txn.drop_pool(ip_pool(id));
-  if (!s) throw Fault(500, "InternalError", s.error().message);
+  if (!s) internal(s.error());
   Json net = network_of(env, cur);
   Json& list = net["subnets"];
   list.erase(std::remove(list.begin(), list.end(), Json(id)), list.end());

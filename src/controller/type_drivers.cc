@@ -12,14 +12,14 @@ void claim_or(Env& env, const std::string& pool, const std::string& key,
   Status s = env.txn.claim(pool, key, "network:" + network_id);
   if (!s) {
     if (s.error().code == ErrorCode::kConflict) throw taken;
-    throw Fault(500, "InternalError", s.error().message);
+    internal(s.error());
   }
 }
 
 std::optional<uint32_t> lowest_free(Env& env, const std::string& pool,
                                     const std::vector<IdRange>& ranges) {
   auto taken = env.txn.claimed(pool);
-  if (!taken) throw Fault(500, "InternalError", taken.error().message);
+  if (!taken) internal(taken.error());
   for (const auto& r : ranges) {
     for (uint64_t id = r.min; id <= r.max; ++id) {
       if (!taken->count(std::to_string(id))) return static_cast<uint32_t>(id);

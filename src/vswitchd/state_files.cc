@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/files.h"
+
 namespace nt {
 namespace {
 

@@ -13,7 +13,6 @@
 #include <string>
 #include <string_view>
 
-#include "common/files.h"  // sync_parent_dir
 #include "common/result.h"
 
 namespace nt {
