@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/memory.h"
+#include "common/parallel.h"
 #include "common/strings.h"
 
 namespace nt {
@@ -21,6 +22,19 @@ void rule_to_spec(const Rule& r, FlowSpec* s) {
   s->send_flow_rem = r.send_flow_rem;
   s->match = r.match();
   s->actions.assign(r.actions.begin(), r.actions.end());
+}
+
+void added_rule_spec(const FlowSpec& add, FlowSpec* s) {
+  s->table = add.table;
+  s->table_given = s->priority_given = s->actions_given = true;
+  s->priority = add.priority;
+  s->cookie = add.cookie;
+  s->idle_timeout = add.idle_timeout;
+  s->hard_timeout = add.hard_timeout;
+  s->importance = add.importance;
+  s->send_flow_rem = add.send_flow_rem;
+  s->match = add.match;
+  s->actions.assign(add.actions.begin(), add.actions.end());
 }
 
 FlowSpec rule_to_spec(const Rule& r) {
@@ -68,12 +82,20 @@ FlowTextMode flow_text_mode(FlowModCommand cmd) {
 
 namespace {
 
+// A physical line of a flow file as it counts: without its '#' comment, trimmed.
+std::string_view without_comment(std::string_view phys) {
+  if (size_t hash = phys.find('#'); hash != std::string_view::npos) phys = phys.substr(0, hash);
+  return trim(phys);
+}
+
 // Walks a flow file's logical lines without copying them: '#' starts a comment, a trailing
 // '\\' continues the line. A line is a view into the text; only a continued line is assembled
-// (in `joined_`), so a plain file costs no allocation per line.
+// (in `joined_`), so a plain file costs no allocation per line. `lines_before` is the number of
+// physical lines that precede `text` in its file (a share of a file starts past them).
 class FlowFileLines {
  public:
-  explicit FlowFileLines(std::string_view text) : rest_(text) {}
+  explicit FlowFileLines(std::string_view text, int lines_before = 0)
+      : rest_(text), line_no_(lines_before) {}
   // The next non-empty logical line and the number of its first physical line.
   bool next(std::string_view* line, int* first) {
     joined_.clear();
@@ -84,10 +106,7 @@ class FlowFileLines {
       rest_ = nl == std::string_view::npos ? std::string_view() : rest_.substr(nl + 1);
       ++line_no_;
       if (!joining) *first = line_no_;
-      if (size_t hash = phys.find('#'); hash != std::string_view::npos) {
-        phys = phys.substr(0, hash);
-      }
-      phys = trim(phys);
+      phys = without_comment(phys);
       bool cont = !phys.empty() && phys.back() == '\\';
       if (cont) phys.remove_suffix(1);
       if (!cont && !joining) {
@@ -198,37 +217,58 @@ FlowSpec delete_spec(const Rule& r) {
 // The wanted flows indexed by identity: open addressing with linear probing over a power-of-two
 // array of want indexes + 1 (0: empty), so building and probing it allocate nothing per flow.
 // A later line of the same identity takes the slot (the last line wins) and marks the earlier
-// one redefined.
+// one redefined. Each want's identity hash is kept, so a probe compares whole matches only when
+// the hashes agree. Once built, the index is only read: shares may probe it side by side.
 template <class Want>
 class WantIndex {
  public:
-  explicit WantIndex(const std::vector<Want>& want) : want_(want), redefined_(want.size()) {
+  // `hashes[i]` is want[i]'s identity_hash (computed by the caller, perhaps in shares).
+  WantIndex(const std::vector<Want>& want, std::vector<uint64_t> hashes)
+      : want_(want), hashes_(std::move(hashes)), redefined_(want.size()) {
     size_t n = 16;
     while (n < 2 * want.size()) n <<= 1;
     slots_.assign(n, 0);
     for (size_t i = 0; i < want.size(); ++i) {
       const FlowSpec& s = spec_of(want[i]);
-      uint32_t& slot = probe(s.table, s.priority, s.match);
+      uint32_t& slot = slots_[position(hashes_[i], s.table, s.priority, s.match)];
       if (slot) redefined_[slot - 1] = true;
       slot = static_cast<uint32_t>(i + 1);
     }
   }
+  explicit WantIndex(const std::vector<Want>& want) : WantIndex(want, hashes_of(want)) {}
   // The index of the wanted flow of this identity, or -1.
-  ptrdiff_t find(uint8_t table, uint16_t priority, const Match& m) {
-    uint32_t slot = probe(table, priority, m);
+  ptrdiff_t find(uint8_t table, uint16_t priority, const Match& m) const {
+    uint32_t slot = slots_[position(identity_hash(table, priority, m), table, priority, m)];
     return static_cast<ptrdiff_t>(slot) - 1;
   }
   bool redefined(size_t i) const { return redefined_[i]; }
 
+  static std::vector<uint64_t> hashes_of(const std::vector<Want>& want) {
+    std::vector<uint64_t> h(want.size());
+    hash_range(want, h, 0, want.size());
+    return h;
+  }
+  static void hash_range(const std::vector<Want>& want, std::vector<uint64_t>& h, size_t begin,
+                         size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const FlowSpec& s = spec_of(want[i]);
+      h[i] = identity_hash(s.table, s.priority, s.match);
+    }
+  }
+
  private:
-  uint32_t& probe(uint8_t table, uint16_t priority, const Match& m) {
+  // The slot of this identity: the one holding it, or the empty one where it would go.
+  size_t position(uint64_t hash, uint8_t table, uint16_t priority, const Match& m) const {
     size_t mask = slots_.size() - 1;
-    for (size_t at = identity_hash(table, priority, m) & mask;; at = (at + 1) & mask) {
-      uint32_t& slot = slots_[at];
-      if (!slot || same_identity(spec_of(want_[slot - 1]), table, priority, m)) return slot;
+    for (size_t at = hash & mask;; at = (at + 1) & mask) {
+      uint32_t slot = slots_[at];
+      if (!slot) return at;
+      if (hashes_[slot - 1] == hash && same_identity(spec_of(want_[slot - 1]), table, priority, m))
+        return at;
     }
   }
   const std::vector<Want>& want_;
+  std::vector<uint64_t> hashes_;
   std::vector<uint32_t> slots_;
   std::vector<bool> redefined_;
 };
@@ -243,7 +283,7 @@ void as_replacement(FlowSpec& add) {
 // The diff's first half, for one flow `h` the switch has: it is the held version of the wanted
 // flow of its identity, or, if none is wanted and the caller owns it (cookie/mask), unwanted.
 template <class Want, class Have>
-void file_have(WantIndex<Want>& index, const Have& h, uint64_t cookie, uint64_t cookie_mask,
+void file_have(const WantIndex<Want>& index, const Have& h, uint64_t cookie, uint64_t cookie_mask,
                std::vector<const Have*>& held, std::vector<const Have*>& unwanted) {
   ptrdiff_t i = index.find(table_of(h), priority_of(h), match_of(h));
   if (i >= 0) {
@@ -253,31 +293,105 @@ void file_have(WantIndex<Want>& index, const Have& h, uint64_t cookie, uint64_t 
   }
 }
 
+// Diffs at least this large hash and probe in shares side by side (common/parallel.h).
+constexpr size_t kShareDiffFlows = 8192;
+
+// Files of at least this size are parsed in shares side by side (common/parallel.h): about
+// 13,000 lines of typical flows. Smaller ones are parsed on the caller's thread alone.
+constexpr size_t kShareParseBytes = size_t{1} << 20;
+
+// A share of a flow file: whole logical lines, parsed into the flows from
+// ops[lines_before] on (a physical line makes at most one flow, so shares never overlap).
+struct FileShare {
+  std::string_view text;
+  size_t lines_before = 0;  // physical lines of the file before this share
+  size_t parsed = 0;        // flows parsed
+  Status status = ok_status();
+  int error_line = 0;
+};
+
+size_t line_count(std::string_view text) {
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+}
+
+// Where a share may start at or after `from`: just past a physical line that does not continue
+// ('\\') into the next, so no logical line straddles two shares.
+size_t share_start(std::string_view text, size_t from) {
+  for (size_t nl = text.find('\n', from); nl != std::string_view::npos;
+       nl = text.find('\n', nl + 1)) {
+    size_t prev = nl == 0 ? std::string_view::npos : text.rfind('\n', nl - 1);
+    size_t begin = prev == std::string_view::npos ? 0 : prev + 1;
+    std::string_view phys = without_comment(text.substr(begin, nl - begin));
+    if (phys.empty() || phys.back() != '\\') return nl + 1;
+  }
+  return text.size();
+}
+
+// Splits `text` into up to `n` shares of about equal size (fewer if it has few lines).
+std::vector<FileShare> split_file(std::string_view text, size_t n) {
+  std::vector<FileShare> shares;
+  size_t at = 0, lines = 0;
+  for (size_t i = 0; i < n && (i == 0 || at < text.size()); ++i) {
+    size_t end =
+        i + 1 == n ? text.size() : share_start(text, std::max(at, text.size() * (i + 1) / n));
+    FileShare& sh = shares.emplace_back();
+    sh.text = text.substr(at, end - at);
+    sh.lines_before = lines;
+    lines += static_cast<size_t>(std::count(sh.text.begin(), sh.text.end(), '\n'));
+    at = end;
+  }
+  return shares;
+}
+
+// Parses one share into the flows from `out` on; on an error, the line.
+Status parse_share(FileShare& sh, FlowOp* out, const PortNamer* names, FlowModCommand dflt,
+                   bool keywords, const FlowFixup& fixup) {
+  FlowFileLines lines(sh.text, static_cast<int>(sh.lines_before));
+  std::string_view line;
+  while (lines.next(&line, &sh.error_line)) {
+    FlowModCommand cmd = keywords ? line_command(line, dflt) : dflt;
+    FlowOp& op = out[sh.parsed++];
+    op.cmd = cmd;
+    Status st = parse_flow_into(line, flow_text_mode(cmd), names, &op.spec);
+    if (st.ok() && fixup) st = fixup(op.spec, flow_text_mode(cmd));
+    if (!st.ok()) return st;
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::string& file,
                                             const PortNamer* names, FlowModCommand dflt,
                                             bool keywords, const FlowFixup& fixup) {
+  // Room for one flow per physical line, made at once (no copies of a growing vector of
+  // large FlowOps) and backed by huge pages where the kernel allows (far fewer page faults).
   std::vector<FlowOp> ops;
-  // One op per line at most: reserving up front spares the copies (and the page faults) of a
-  // growing vector of large FlowOps.
-  ops.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  ops.reserve(line_count(text));
   advise_huge_pages_for(ops);
-  FlowFileLines lines(text);
-  std::string_view line;
-  int line_no = 0;
-  while (lines.next(&line, &line_no)) {
-    FlowModCommand cmd = keywords ? line_command(line, dflt) : dflt;
-    FlowOp& op = ops.emplace_back();
-    op.cmd = cmd;
-    Status st = parse_flow_into(line, flow_text_mode(cmd), names, &op.spec);
-    if (st.ok() && fixup) st = fixup(op.spec, flow_text_mode(cmd));
-    if (!st.ok()) {
-      std::string where =
-          file.empty() ? "line " + std::to_string(line_no) : file + ":" + std::to_string(line_no);
-      return make_error(where + ": " + st.error().message, st.error().code);
+  ops.resize(ops.capacity());
+  size_t n = text.size() >= kShareParseBytes ? parallel_shares() : 1;
+  std::vector<FileShare> shares = split_file(text, n);
+  run_shares(shares.size(), [&](size_t i) {
+    FileShare& sh = shares[i];
+    sh.status = parse_share(sh, ops.data() + sh.lines_before, names, dflt, keywords, fixup);
+  });
+  size_t end = 0;  // the flows parsed so far, moved together (blank and comment lines left gaps)
+  for (const FileShare& sh : shares) {
+    if (!sh.status.ok()) {  // the first error in the file's order
+      const Error& e = sh.status.error();
+      std::string where = file.empty() ? "line " + std::to_string(sh.error_line)
+                                       : file + ":" + std::to_string(sh.error_line);
+      return make_error(where + ": " + e.message, e.code);
     }
+    if (end != sh.lines_before) {
+      std::move(ops.begin() + static_cast<ptrdiff_t>(sh.lines_before),
+                ops.begin() + static_cast<ptrdiff_t>(sh.lines_before + sh.parsed),
+                ops.begin() + static_cast<ptrdiff_t>(end));
+    }
+    end += sh.parsed;
   }
+  ops.erase(ops.begin() + static_cast<ptrdiff_t>(end), ops.end());
   return ops;
 }
 
@@ -303,10 +417,25 @@ std::vector<FlowOp> diff_flows(const std::vector<FlowSpec>& have, const std::vec
 // copies no flow.
 std::vector<FlowOp> diff_flows(const Ofproto& br, std::vector<FlowOp> want, uint64_t cookie,
                                uint64_t cookie_mask, bool readd) {
-  WantIndex<FlowOp> index(want);
-  std::vector<const Rule*> held(want.size()), unwanted;
-  br.for_each_rule(
-      [&](const RulePtr& r) { file_have(index, *r, cookie, cookie_mask, held, unwanted); });
+  std::vector<const Rule*> rules;
+  rules.reserve(br.n_rules());
+  br.for_each_rule([&](const RulePtr& r) { rules.push_back(r.get()); });
+  size_t n = std::max(want.size(), rules.size()) >= kShareDiffFlows ? parallel_shares() : 1;
+  // Hashing every identity, the diff's main cost, is split into shares; so is probing the
+  // built index (distinct rules have distinct identities, so no two write one `held` slot).
+  std::vector<uint64_t> hashes(want.size());
+  run_shares(n, [&](size_t i) {
+    WantIndex<FlowOp>::hash_range(want, hashes, want.size() * i / n, want.size() * (i + 1) / n);
+  });
+  const WantIndex<FlowOp> index(want, std::move(hashes));
+  std::vector<const Rule*> held(want.size());
+  std::vector<std::vector<const Rule*>> unwanted_of(n);
+  run_shares(n, [&](size_t i) {
+    for (size_t r = rules.size() * i / n; r < rules.size() * (i + 1) / n; ++r)
+      file_have(index, *rules[r], cookie, cookie_mask, held, unwanted_of[i]);
+  });
+  std::vector<const Rule*> unwanted;
+  for (auto& u : unwanted_of) unwanted.insert(unwanted.end(), u.begin(), u.end());
   // Deletes in dump-flows order (for_each_rule's order is the tables' hash order).
   std::sort(unwanted.begin(), unwanted.end(),
             [](const Rule* a, const Rule* b) { return dumped_before(*a, *b); });

@@ -26,6 +26,9 @@ FlowSpec rule_to_spec(const Rule& rule);
 // The same into `*spec` (its other fields left as they are), so one spec's action storage can
 // serve many rules.
 void rule_to_spec(const Rule& rule, FlowSpec* spec);
+// The same for the rule an add of `add` makes (Ofproto::add_flow keeps exactly these fields),
+// read from the add itself: its line can be written before the rule exists.
+void added_rule_spec(const FlowSpec& add, FlowSpec* spec);
 // Every flow of `br` as a FlowSpec, in dump-flows order; learned flows only if asked.
 std::vector<FlowSpec> bridge_flows(const Ofproto& br, bool with_learned);
 // The configured (not learned) flows of `br`, one add-flow line each.

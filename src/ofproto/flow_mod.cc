@@ -120,7 +120,7 @@ Status Ofproto::add_flow(const FlowSpec& spec) {
   r->actions = spec.actions;
   r->created = r->modified = r->used = clock_.now_ms();
   if (old) {
-    replace_rule(t.rules.at(old).get(), std::move(r));
+    replace_rule(old, std::move(r));
   } else {
     insert_rule(std::move(r));
   }

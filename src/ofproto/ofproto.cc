@@ -132,7 +132,7 @@ void Ofproto::remove_rule(Rule* rule) {
   if (undo_) undo_->push_back({Undo::Kind::kRemoved, t.rules.at(&rule->cls), {}, 0, 0});
   t.cls.remove(&rule->cls);
   rule->removed = true;
-  timed_.erase(rule);
+  if (rule->idle_timeout || rule->hard_timeout) timed_.erase(rule);
   t.rules.erase(&rule->cls);  // cached megaflows may still hold a reference
   ++version_;
 }
@@ -140,12 +140,13 @@ void Ofproto::remove_rule(Rule* rule) {
 // As remove_rule(old) then insert_rule(rule), with the undo log the same two entries, but the
 // classifier's node and the rule map's node are reused: a replace-flows that changes every
 // flow makes no classifier node.
-void Ofproto::replace_rule(Rule* old, RulePtr rule) {
+void Ofproto::replace_rule(ClsRule* old_cls, RulePtr rule) {
   Table& t = tables_[rule->table_id];
-  auto node = t.rules.extract(&old->cls);
+  auto node = t.rules.extract(old_cls);
+  Rule* old = node.mapped().get();
   if (undo_) undo_->push_back({Undo::Kind::kRemoved, node.mapped(), {}, 0, 0});
   old->removed = old->superseded = true;
-  timed_.erase(old);
+  if (old->idle_timeout || old->hard_timeout) timed_.erase(old);  // fixed when inserted
   rule->seq = ++next_seq_;
   if (undo_) undo_->push_back({Undo::Kind::kInserted, rule, {}, 0, 0});
   set_conjunctions(*rule);

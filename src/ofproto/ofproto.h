@@ -166,7 +166,7 @@ class Ofproto : public PortNamer {
   void insert_rule(RulePtr rule);
   void remove_rule(Rule* rule);
   // An add of the same identity: `rule` takes `old`'s place (old is removed and superseded).
-  void replace_rule(Rule* old, RulePtr rule);
+  void replace_rule(ClsRule* old, RulePtr rule);
   void reserve_for(const std::vector<FlowOp>& ops);
   std::vector<RulePtr> touched_rules(const std::vector<Undo>& log);
   void rollback(std::vector<Undo>& log);

@@ -225,14 +225,19 @@ std::optional<u128> parse_u128(std::string_view s, int bits) {
   if (s.empty()) return std::nullopt;
   bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
   if (hex) s.remove_prefix(2);
-  const u128 max = ~u128{0};
+  // v * base + d overflows exactly when v > limit, or v == limit and d > max % base; the
+  // limits are constants, so no digit costs a 128-bit division.
+  constexpr u128 kMax = ~u128{0};
+  const unsigned base = hex ? 16 : 10;
+  const u128 limit = hex ? kMax / 16 : kMax / 10;
+  const unsigned last = hex ? unsigned(kMax % 16) : unsigned(kMax % 10);
   u128 v = 0;
   for (char c : s) {
     int d = hex_digit(c);
     if (d < 0 || (!hex && d > 9)) return std::nullopt;
-    unsigned base = hex ? 16 : 10;
-    if (v > (max - static_cast<unsigned>(d)) / base) return std::nullopt;
-    v = v * base + static_cast<unsigned>(d);
+    auto digit = static_cast<unsigned>(d);
+    if (v > limit || (v == limit && digit > last)) return std::nullopt;
+    v = v * base + digit;
   }
   if (bits < 128 && (v >> bits) != 0) return std::nullopt;
   return v;

@@ -11,11 +11,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 #include <thread>
 #include <unordered_set>
 
 #include "common/files.h"
 #include "common/memory.h"
+#include "common/parallel.h"
 #include "common/strings.h"
 #include "vswitchd/state_files.h"
 
@@ -87,11 +89,25 @@ void append_rule_line(std::string& out, FlowSpec& spec, const Rule& r) {
   out += '\n';
 }
 
+// Bundles touching at least this many rules format their adds in shares side by side
+// (common/parallel.h).
+constexpr size_t kShareFormatRules = 8192;
+
+// Appends the add lines of the rules in [begin, end) that are in place and configured.
+void append_add_lines(std::string& out, const RulePtr* begin, const RulePtr* end) {
+  FlowSpec spec;  // reused, so its action storage is allocated once for many rules
+  for (const RulePtr* r = begin; r != end; ++r) {
+    if ((*r)->removed || (*r)->learned) continue;
+    out += "add ";
+    append_rule_line(out, spec, **r);
+  }
+}
+
 // Appends the journal lines for the rules a bundle touched: delete_strict for each removed,
 // then add for each in place. A rule an add of the same identity superseded needs no line:
 // the add that replaced it replaces it again on replay (so a replace-flows that changes every
-// flow writes one line per flow, not two). One FlowSpec is reused for every rule, so its
-// action storage is allocated once.
+// flow writes one line per flow, not two). A large bundle's adds are formatted in shares, each
+// into a buffer of its own, appended in order.
 // Returns whether any line was written.
 bool append_change_lines(std::string& out, const std::vector<RulePtr>& touched) {
   size_t start = out.size();
@@ -107,11 +123,15 @@ bool append_change_lines(std::string& out, const std::vector<RulePtr>& touched) 
     out += format_flow(spec, FlowTextMode::kDelete);
     out += '\n';
   }
-  for (const RulePtr& r : touched) {
-    if (r->removed || r->learned) continue;
-    out += "add ";
-    append_rule_line(out, spec, *r);
-  }
+  size_t n = touched.size() >= kShareFormatRules ? parallel_shares() : 1;
+  std::vector<std::string> parts(n);
+  run_shares(n, [&](size_t i) {
+    std::string& part = i == 0 ? out : parts[i];
+    const RulePtr* first = touched.data() + touched.size() * i / n;
+    if (i > 0) part.reserve(static_cast<size_t>(touched.size() / n) * 96);
+    append_add_lines(part, first, touched.data() + touched.size() * (i + 1) / n);
+  });
+  for (size_t i = 1; i < n; ++i) out += parts[i];
   return out.size() > start;
 }
 
@@ -225,10 +245,70 @@ Status FlowStore::open_journal(const std::string& bridge, Files& f) {
   return ok_status();
 }
 
+namespace {
+
+// Whether a bundle's op can be journaled from the op alone: an add (the line of the rule it
+// makes), or a delete_strict of one exact flow (the deletes replace-flows makes), written with
+// its cookie and mask so that replay removes what the op removed and nothing else.
+bool preparable(const FlowOp& op) {
+  if (op.cmd == FlowModCommand::kAdd) return true;
+  return op.cmd == FlowModCommand::kDeleteStrict && op.spec.table_given && op.spec.priority_given &&
+         op.spec.out_port == ofp_port::kNone;
+}
+
+void append_op_line(std::string& out, FlowSpec& spec, const FlowOp& op) {
+  if (op.cmd == FlowModCommand::kAdd) {
+    added_rule_spec(op.spec, &spec);
+    out += "add ";
+    out += format_flow(spec, FlowTextMode::kAdd);
+  } else {
+    FlowSpec del;
+    del.table = op.spec.table;
+    del.table_given = del.priority_given = true;
+    del.priority = op.spec.priority;
+    del.cookie = op.spec.cookie;
+    del.cookie_mask = op.spec.cookie_mask;
+    del.match = op.spec.match;
+    out += "delete_strict ";
+    out += format_flow(del, FlowTextMode::kDelete);
+  }
+  out += '\n';
+}
+
+}  // namespace
+
+FlowStore::PreparedLines::PreparedLines(const std::vector<FlowOp>& ops) {
+  writer_ = std::thread([this, &ops] {
+    lines_.reserve(ops.size() * 96);
+    FlowSpec spec;  // reused, so its action storage is allocated once
+    for (const FlowOp& op : ops) append_op_line(lines_, spec, op);
+  });
+}
+
+FlowStore::PreparedLines::~PreparedLines() {
+  if (writer_.joinable()) writer_.join();
+}
+
+std::string FlowStore::PreparedLines::take() {
+  if (writer_.joinable()) writer_.join();
+  return std::move(lines_);
+}
+
+std::unique_ptr<FlowStore::PreparedLines> FlowStore::prepare_adds(const std::vector<FlowOp>& ops) {
+  if (ops.size() < kPrepareAdds) return nullptr;
+  if (!std::all_of(ops.begin(), ops.end(), preparable)) return nullptr;
+  try {
+    return std::make_unique<PreparedLines>(ops);
+  } catch (const std::system_error&) {
+    return nullptr;  // no thread to be had: commit() formats the lines itself
+  }
+}
+
 // The record is built in place in one buffer (header, payload, then length and CRC filled in,
 // commit mark), written with one write() and made durable with one fdatasync(): a bundle of
 // any size costs one record and one sync.
-Status FlowStore::commit(const Ofproto& br, const std::vector<RulePtr>& touched) {
+Status FlowStore::commit(const Ofproto& br, const std::vector<RulePtr>& touched,
+                         PreparedLines* prepared) {
   auto start = std::chrono::steady_clock::now();
   Files& f = files(br.name());
   std::string rec;
@@ -237,7 +317,9 @@ Status FlowStore::commit(const Ofproto& br, const std::vector<RulePtr>& touched)
   rec += kRecordMagic;
   rec.append(8, '\0');  // length and CRC, filled in below
   rec += "generation=" + std::to_string(f.generation + 1) + "\n";
-  if (!append_change_lines(rec, touched)) {
+  if (prepared) {
+    rec += prepared->take();
+  } else if (!append_change_lines(rec, touched)) {
     return ok_status();  // only learned flows changed: never persisted
   }
   std::string_view payload = std::string_view(rec).substr(kHeaderBytes);

@@ -40,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/files.h"
@@ -87,9 +88,30 @@ class FlowStore {
   // Replaces the flows of `br` with the saved ones (snapshot + journal), setting aside what
   // cannot be read (see above), then compacts. Returns false if nothing was saved.
   bool load(Ofproto& br, const Logger& log);
-  // Makes one change durable: appends a record for the rules a bundle touched. On error the
-  // journal is as before and the message reads "cannot save the flows of BR (PATH: why)".
-  Status commit(const Ofproto& br, const std::vector<RulePtr>& touched);
+  // The journal lines of a large bundle, formatted on a thread of its own while the bundle is
+  // applied: an add's line is the line of the rule it makes (added_rule_spec), a delete_strict
+  // of one exact flow (cookie and mask kept) the op itself, so neither needs the rules.
+  // prepare_adds() returns null unless every op is one of these and there are at least
+  // kPrepareAdds of them; commit() then takes the lines instead of formatting them.
+  class PreparedLines {
+   public:
+    explicit PreparedLines(const std::vector<FlowOp>& ops);  // ops must outlive it
+    ~PreparedLines();
+    PreparedLines(const PreparedLines&) = delete;
+    PreparedLines& operator=(const PreparedLines&) = delete;
+    std::string take();  // the lines, once the thread has written them all
+
+   private:
+    std::string lines_;
+    std::thread writer_;
+  };
+  static constexpr size_t kPrepareAdds = 8192;
+  static std::unique_ptr<PreparedLines> prepare_adds(const std::vector<FlowOp>& ops);
+  // Makes one change durable: appends a record for the rules a bundle touched (or, given
+  // `prepared`, the bundle's prepared lines). On error the journal is as before and the
+  // message reads "cannot save the flows of BR (PATH: why)".
+  Status commit(const Ofproto& br, const std::vector<RulePtr>& touched,
+                PreparedLines* prepared = nullptr);
   // Writes a snapshot of `br`'s configured flows and empties its journal.
   Status compact(const Ofproto& br);
   // Only the snapshot part of compact().

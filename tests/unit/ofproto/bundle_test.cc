@@ -324,6 +324,77 @@ TEST_F(BundleTest, FlowFileLinesKeepTheirNumbersAcrossContinuations) {
   EXPECT_TRUE(blank->empty());
 }
 
+// A file of over a mebibyte is parsed in shares side by side (one per core). Every flow here
+// spans two physical lines, so wherever the file is cut a flow straddles the cut, and comment
+// lines leave gaps in the shares' output: the flows still come out whole, in file order, and
+// an error names its own line, the first error in the file winning.
+TEST_F(BundleTest, LargeFlowFilesParseInSharesExactlyAsOneFile) {
+  constexpr int kFlows = 20000;
+  std::string text;
+  for (int i = 0; i < kFlows; ++i) {
+    if (i % 10 == 0) text += "# flows " + std::to_string(i) + "..\n\n";
+    text += "priority=" + std::to_string(i % 60000) + ",ip,\\\n  nw_dst=10.0." +
+            std::to_string(i / 256) + "." + std::to_string(i % 256) + " actions=output:1\n";
+  }
+  ASSERT_GT(text.size(), size_t{1} << 20);
+  auto ops = parse_flow_file(text, "f", &br_, FlowModCommand::kAdd, true);
+  ASSERT_TRUE(ops.ok()) << ops.error().message;
+  ASSERT_EQ(ops->size(), size_t{kFlows});
+  for (int i = 0; i < kFlows; ++i) {
+    const FlowSpec& s = (*ops)[static_cast<size_t>(i)].spec;
+    ASSERT_EQ(s.priority, i % 60000) << i;
+    ASSERT_EQ(format_match(s.match, s.priority), "priority=" + std::to_string(i % 60000) +
+                                                     ",ip,nw_dst=10.0." + std::to_string(i / 256) +
+                                                     "." + std::to_string(i % 256))
+        << i;
+  }
+  // Line numbers: each block of ten flows is 2 + 10 * 2 = 22 physical lines.
+  auto line_of = [](int flow) { return (flow / 10) * 22 + 3 + (flow % 10) * 2; };
+  auto broken = [&](std::string t, int flow) {
+    std::string needle = "nw_dst=10.0." + std::to_string(flow / 256) + "." +
+                         std::to_string(flow % 256) + " actions=output:1\n";
+    size_t at = t.find(needle);
+    t.replace(at, needle.size(), "nw_dst=10.0.0.0 actions=frob\n");
+    return t;
+  };
+  int late = kFlows - 5;
+  auto bad = parse_flow_file(broken(text, late), "f", &br_, FlowModCommand::kAdd, true);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message.rfind("f:" + std::to_string(line_of(late)) + ": ", 0), 0u)
+      << bad.error().message;
+  auto both = parse_flow_file(broken(broken(text, late), 7), "f", &br_, FlowModCommand::kAdd, true);
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.error().message.rfind("f:" + std::to_string(line_of(7)) + ": ", 0), 0u)
+      << both.error().message;
+}
+
+// added_rule_spec() reads from an add exactly what the rule it makes holds: formatted, it is the
+// rule's own line whatever else the add carried (flags of the request, a cookie mask).
+TEST_F(BundleTest, AnAddsRuleSpecIsTheSpecOfTheRuleItMakes) {
+  for (const char* text :
+       {"priority=5,ip actions=drop",
+        "table=3,cookie=0x9,idle_timeout=7,hard_timeout=9,"
+        "importance=4,send_flow_rem,priority=9,tcp,tp_dst=80 "
+        "actions=output:2,resubmit(,4)",
+        "check_overlap,reset_counts,in_port=1,dl_vlan=5 actions=strip_vlan,NORMAL",
+        "cookie=0x5,priority=0 actions=conjunction(3,1/2)"}) {
+    FlowSpec add = spec(text);
+    add.cookie_mask = 0xff;  // as a request's bundle may carry it
+    ASSERT_TRUE(br_.apply_bundle({FlowOp{FlowModCommand::kAdd, add}}).ok()) << text;
+    RulePtr rule;
+    br_.for_each_rule([&](const RulePtr& r) {
+      if (r->table_id == add.table && r->priority() == add.priority && r->match() == add.match)
+        rule = r;
+    });
+    ASSERT_TRUE(rule) << text;
+    FlowSpec from_add;
+    added_rule_spec(add, &from_add);
+    EXPECT_EQ(format_flow(from_add, FlowTextMode::kAdd),
+              format_flow(rule_to_spec(*rule), FlowTextMode::kAdd))
+        << text;
+  }
+}
+
 // The commit hook lists each rule a bundle touched once, and the next bundle lists it again.
 TEST_F(BundleTest, CommitHookListsEachTouchedRuleOncePerBundle) {
   std::vector<FlowOp> ops;

@@ -194,6 +194,65 @@ TEST_F(FlowStoreTest, ReplacedFlowsCostOneJournalLineEach) {
   EXPECT_EQ(want, "table=0,priority=5,ip actions=output:2\n");
 }
 
+// A large bundle's record is formatted from its ops while the bundle is applied
+// (FlowStore::prepare_adds): replace-flows' adds and exact deletes. Replayed, the record gives
+// exactly the flows in effect: replaced, kept, new and deleted ones, another owner's flow whose
+// cookie a delete does not match included. Bundles with other ops, or small ones, are not
+// prepared.
+TEST_F(FlowStoreTest, PreparedRecordsOfLargeBundlesReplayToTheFlowsInEffect) {
+  const size_t n = FlowStore::kPrepareAdds + 100;
+  auto flow = [](size_t i, int port) {
+    return "priority=" + std::to_string(100 + i % 1000) + ",ip,nw_dst=10.0." +
+           std::to_string(i / 256) + "." + std::to_string(i % 256) +
+           " actions=output:" + std::to_string(port);
+  };
+  Ofproto br = make();
+  std::string want;
+  {
+    FlowStore store(dir_.path());
+    ASSERT_TRUE(store.compact(br).ok());
+    std::vector<FlowOp> first;
+    for (size_t i = 0; i < n; ++i) first.push_back(op(FlowModCommand::kAdd, flow(i, 1)));
+    first.push_back(op(FlowModCommand::kAdd, "cookie=0x7,priority=3,arp actions=drop"));
+    first.push_back(op(FlowModCommand::kAdd, "cookie=0x8,priority=4,arp actions=drop"));
+    auto prepared = FlowStore::prepare_adds(first);
+    ASSERT_NE(prepared, nullptr);
+    ASSERT_TRUE(br.apply_bundle(first, nullptr, [&](const std::vector<RulePtr>& touched) {
+                    return store.commit(br, touched, prepared.get());
+                  }).ok());
+    // replace-flows: every flow changes (half to port 2, half to port 3), the last 50 go, 30
+    // are new, and the cookie-0x7 flow goes (its delete carries its cookie); a stale delete of
+    // the 0x8 flow under cookie 0x9 must remove nothing.
+    std::vector<FlowOp> file;
+    for (size_t i = 0; i < n - 50; ++i)
+      file.push_back(op(FlowModCommand::kAdd, flow(i, i % 2 ? 2 : 3)));
+    for (size_t i = n; i < n + 30; ++i) file.push_back(op(FlowModCommand::kAdd, flow(i, 4)));
+    file.push_back(op(FlowModCommand::kAdd, "cookie=0x8,priority=4,arp actions=drop"));
+    std::vector<FlowOp> ops = diff_flows(br, std::move(file));
+    FlowOp stale = op(FlowModCommand::kDeleteStrict, "cookie=0x9/-1,priority=4,arp");
+    stale.spec.table_given = true;
+    ops.push_back(stale);
+    auto again = FlowStore::prepare_adds(ops);
+    ASSERT_NE(again, nullptr);
+    ASSERT_TRUE(br.apply_bundle(ops, nullptr, [&](const std::vector<RulePtr>& touched) {
+                    return store.commit(br, touched, again.get());
+                  }).ok());
+    want = dump(br);
+    EXPECT_NE(want.find("cookie=0x8,"), std::string::npos);
+    EXPECT_EQ(want.find("cookie=0x7"), std::string::npos);
+    // Not prepared: a bundle with a modify, and a small one.
+    std::vector<FlowOp> mixed(ops.begin(), ops.end());
+    mixed.push_back(op(FlowModCommand::kModify, "ip actions=drop"));
+    EXPECT_EQ(FlowStore::prepare_adds(mixed), nullptr);
+    EXPECT_EQ(FlowStore::prepare_adds({op(FlowModCommand::kAdd, flow(1, 1))}), nullptr);
+  }
+  Ofproto restarted = make();
+  FlowStore store(dir_.path());
+  ASSERT_TRUE(store.load(restarted, logger()));
+  EXPECT_TRUE(logs_.empty());
+  EXPECT_EQ(dump(restarted), want);
+}
+
 // Background compaction: changes made while the snapshot is being formatted (a modify of a
 // flow already written and of one not yet written, a delete, an add) stay in the journal, the
 // records the snapshot holds are dropped, and a restart gives exactly the flows in effect.
