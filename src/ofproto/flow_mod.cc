@@ -101,12 +101,12 @@ Status Ofproto::flow_mod(const FlowSpec& spec, FlowModCommand cmd, bool of10) {
 
 Status Ofproto::add_flow(const FlowSpec& spec) {
   NT_TRY(check_actions(spec.actions, spec.match, spec.table));
-  Table& t = tables_[spec.table];
-  if (spec.check_overlap && t.cls.find_overlap(spec.match, spec.priority)) {
-    return make_error("flow overlaps an existing flow of the same priority (check_overlap)",
-                      ErrorCode::kConflict);
-  }
-  ClsRule* old = t.cls.find_exact(spec.match, spec.priority);
+  return add_rule(spec, make_rule(spec));
+}
+
+// The rule an add makes, not yet in any table. It reads nothing of the tables, so a bundle's
+// rules can be made side by side (apply_bundle).
+RulePtr Ofproto::make_rule(const FlowSpec& spec) const {
   auto r = std::make_shared<Rule>();
   r->cls.match = spec.match;
   r->cls.priority = spec.priority;
@@ -119,7 +119,18 @@ Status Ofproto::add_flow(const FlowSpec& spec) {
   r->reset_counts = spec.reset_counts;
   r->actions = spec.actions;
   r->created = r->modified = r->used = clock_.now_ms();
-  if (old) {
+  return r;
+}
+
+// Puts a made rule (its actions checked) in its table, in place of the rule of the same
+// identity if there is one.
+Status Ofproto::add_rule(const FlowSpec& spec, RulePtr r) {
+  Table& t = tables_[spec.table];
+  if (spec.check_overlap && t.cls.find_overlap(spec.match, spec.priority)) {
+    return make_error("flow overlaps an existing flow of the same priority (check_overlap)",
+                      ErrorCode::kConflict);
+  }
+  if (ClsRule* old = t.cls.find_exact(spec.match, spec.priority)) {
     replace_rule(old, std::move(r));
   } else {
     insert_rule(std::move(r));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/memory.h"
+#include "common/parallel.h"
 
 namespace nt {
 
@@ -185,8 +186,33 @@ std::vector<RulePtr> Ofproto::touched_rules(const std::vector<Undo>& log) {
   return touched;
 }
 
+// Bundles with at least this many adds make their rules in shares first: allocating a rule,
+// copying its match and actions and checking them depend on nothing but the op, so only
+// linking the rules into the tables is left to the serial pass.
+constexpr size_t kShareMakeAdds = 8192;
+
+Ofproto::MadeRules Ofproto::make_rules(const std::vector<FlowOp>& ops) const {
+  MadeRules made;
+  size_t adds = std::count_if(ops.begin(), ops.end(),
+                              [](const FlowOp& op) { return op.cmd == FlowModCommand::kAdd; });
+  if (adds < kShareMakeAdds) return made;
+  made.rules.resize(ops.size());
+  made.checks.resize(ops.size(), ok_status());
+  size_t n = parallel_shares();
+  run_shares(n, [&](size_t share) {
+    for (size_t i = ops.size() * share / n; i < ops.size() * (share + 1) / n; ++i) {
+      const FlowSpec& spec = ops[i].spec;
+      if (ops[i].cmd != FlowModCommand::kAdd) continue;
+      made.checks[i] = check_actions(spec.actions, spec.match, spec.table);
+      if (made.checks[i].ok()) made.rules[i] = make_rule(spec);
+    }
+  });
+  return made;
+}
+
 Status Ofproto::apply_bundle(const std::vector<FlowOp>& ops, size_t* failed,
                              const BundleCommitHook& commit) {
+  MadeRules made = make_rules(ops);
   std::vector<Undo> log;
   log.reserve(2 * ops.size());  // an add that replaces a rule logs its removal and insertion
   advise_huge_pages_for(log);
@@ -194,7 +220,11 @@ Status Ofproto::apply_bundle(const std::vector<FlowOp>& ops, size_t* failed,
   uint64_t version = version_, seq = next_seq_;
   undo_ = &log;
   for (size_t i = 0; i < ops.size(); ++i) {
-    Status st = flow_mod(ops[i].spec, ops[i].cmd, ops[i].of10);
+    const FlowOp& op = ops[i];
+    Status st = made.rules.empty() || op.cmd != FlowModCommand::kAdd
+                    ? flow_mod(op.spec, op.cmd, op.of10)
+                : made.rules[i] ? add_rule(op.spec, std::move(made.rules[i]))
+                                : made.checks[i];
     if (st.ok()) continue;
     undo_bundle(log, version, seq);
     if (failed) *failed = i;

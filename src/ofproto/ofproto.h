@@ -153,6 +153,15 @@ class Ofproto : public PortNamer {
     TableStats stats;
   };
   Status add_flow(const FlowSpec& spec);
+  RulePtr make_rule(const FlowSpec& spec) const;
+  Status add_rule(const FlowSpec& spec, RulePtr rule);
+  // A large bundle's adds made into rules in shares before it is applied: made[i] is op i's
+  // rule, or null with checks[i] its actions' error (empty vectors for a small bundle).
+  struct MadeRules {
+    std::vector<RulePtr> rules;
+    std::vector<Status> checks;
+  };
+  MadeRules make_rules(const std::vector<FlowOp>& ops) const;
   Status modify_flows(const FlowSpec& spec, bool strict, bool of10);
   Status delete_flows(const FlowSpec& spec, bool strict);
   // What a bundle changed, so that a failure can put it back (newest first).

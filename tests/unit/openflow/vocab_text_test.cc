@@ -6,6 +6,7 @@
 #include "of_test_util.h"
 #include "openflow/actions.h"
 #include "openflow/flow_text.h"
+#include "openflow/text_util.h"
 
 namespace nt {
 namespace {
@@ -106,6 +107,23 @@ TEST(VocabText, ConjIdMatch) {
   EXPECT_NE(
       error_of(parse_flow("conj_id=0x5/0xff,actions=output:3", FlowTextMode::kAdd)).find("conj_id"),
       std::string::npos);
+}
+
+// Numbers up to the field's width, decimal or hex, and not one past the largest: the overflow
+// check holds at the very top of 128 bits.
+TEST(VocabText, NumbersParseUpToTheirWidthAndRefuseOverflow) {
+  using oftext::parse_u128;
+  EXPECT_EQ(parse_u128("0"), u128{0});
+  EXPECT_EQ(parse_u128(" 0x1F "), u128{31});
+  EXPECT_EQ(parse_u128("340282366920938463463374607431768211455"), ~u128{0});
+  EXPECT_EQ(parse_u128("340282366920938463463374607431768211456"), std::nullopt);
+  EXPECT_EQ(parse_u128("999999999999999999999999999999999999999"), std::nullopt);
+  EXPECT_EQ(parse_u128("0xffffffffffffffffffffffffffffffff"), ~u128{0});
+  EXPECT_EQ(parse_u128("0x1ffffffffffffffffffffffffffffffff"), std::nullopt);
+  EXPECT_EQ(parse_u128("65535", 16), u128{65535});
+  EXPECT_EQ(parse_u128("65536", 16), std::nullopt);
+  EXPECT_EQ(parse_u128("12a"), std::nullopt);
+  EXPECT_EQ(parse_u128("0x"), std::nullopt);
 }
 
 }  // namespace
