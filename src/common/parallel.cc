@@ -12,6 +12,8 @@ size_t parallel_shares() {
   return std::clamp<size_t>(cores, 1, 4);
 }
 
+size_t shares_for(size_t items) { return items >= kShareMinItems ? parallel_shares() : 1; }
+
 void run_shares(size_t n, const std::function<void(size_t)>& fn) {
   std::vector<std::thread> threads;
   std::vector<size_t> inline_shares;
@@ -25,6 +27,10 @@ void run_shares(size_t n, const std::function<void(size_t)>& fn) {
   if (n > 0) fn(0);
   for (size_t i : inline_shares) fn(i);
   for (std::thread& t : threads) t.join();
+}
+
+void run_ranges(size_t count, size_t n, const std::function<void(size_t, size_t, size_t)>& fn) {
+  run_shares(n, [&](size_t i) { fn(i, count * i / n, count * (i + 1) / n); });
 }
 
 }  // namespace nt

@@ -11,31 +11,39 @@
 
 namespace nt {
 
-void rule_to_spec(const Rule& r, FlowSpec* s) {
-  s->table = r.table_id;
+namespace {
+
+// What the diff and the spec builders read of a flow: a FlowSpec (an add, an agent's parsed
+// dump), a Rule (the switch's table, read in place) or a FlowOp (a parsed flow file).
+const FlowSpec& spec_of(const FlowSpec& s) { return s; }
+const FlowSpec& spec_of(const FlowOp& op) { return op.spec; }
+uint8_t table_of(const FlowSpec& s) { return s.table; }
+uint8_t table_of(const Rule& r) { return r.table_id; }
+uint16_t priority_of(const FlowSpec& s) { return s.priority; }
+uint16_t priority_of(const Rule& r) { return r.priority(); }
+const Match& match_of(const FlowSpec& s) { return s.match; }
+const Match& match_of(const Rule& r) { return r.match(); }
+
+// The flow_mod that recreates a rule, from the rule or from the add that makes it (the fields
+// Ofproto::make_rule keeps; the others of `*s` are left as they are).
+template <class Flow>
+void flow_to_spec(const Flow& f, FlowSpec* s) {
+  s->table = table_of(f);
   s->table_given = s->priority_given = s->actions_given = true;
-  s->priority = r.priority();
-  s->cookie = r.cookie;
-  s->idle_timeout = r.idle_timeout;
-  s->hard_timeout = r.hard_timeout;
-  s->importance = r.importance;
-  s->send_flow_rem = r.send_flow_rem;
-  s->match = r.match();
-  s->actions.assign(r.actions.begin(), r.actions.end());
+  s->priority = priority_of(f);
+  s->cookie = f.cookie;
+  s->idle_timeout = f.idle_timeout;
+  s->hard_timeout = f.hard_timeout;
+  s->importance = f.importance;
+  s->send_flow_rem = f.send_flow_rem;
+  s->match = match_of(f);
+  s->actions.assign(f.actions.begin(), f.actions.end());
 }
 
-void added_rule_spec(const FlowSpec& add, FlowSpec* s) {
-  s->table = add.table;
-  s->table_given = s->priority_given = s->actions_given = true;
-  s->priority = add.priority;
-  s->cookie = add.cookie;
-  s->idle_timeout = add.idle_timeout;
-  s->hard_timeout = add.hard_timeout;
-  s->importance = add.importance;
-  s->send_flow_rem = add.send_flow_rem;
-  s->match = add.match;
-  s->actions.assign(add.actions.begin(), add.actions.end());
-}
+}  // namespace
+
+void rule_to_spec(const Rule& r, FlowSpec* s) { flow_to_spec(r, s); }
+void added_rule_spec(const FlowSpec& add, FlowSpec* s) { flow_to_spec(add, s); }
 
 FlowSpec rule_to_spec(const Rule& r) {
   FlowSpec s;
@@ -176,17 +184,6 @@ bool same_identity(const FlowSpec& a, uint8_t table, uint16_t priority, const Ma
   return a.table == table && a.priority == priority && a.match == m;
 }
 
-// What the diff reads of a flow: a FlowSpec (an agent's parsed dump), a Rule (replace-flows
-// inside the switch, reading the table in place) or a FlowOp (a parsed flow file).
-const FlowSpec& spec_of(const FlowSpec& s) { return s; }
-const FlowSpec& spec_of(const FlowOp& op) { return op.spec; }
-uint8_t table_of(const FlowSpec& s) { return s.table; }
-uint8_t table_of(const Rule& r) { return r.table_id; }
-uint16_t priority_of(const FlowSpec& s) { return s.priority; }
-uint16_t priority_of(const Rule& r) { return r.priority(); }
-const Match& match_of(const FlowSpec& s) { return s.match; }
-const Match& match_of(const Rule& r) { return r.match(); }
-
 template <class Flow>
 bool same_version(const Flow& a, const FlowSpec& b) {
   return a.cookie == b.cookie && a.idle_timeout == b.idle_timeout &&
@@ -217,14 +214,20 @@ FlowSpec delete_spec(const Rule& r) {
 // The wanted flows indexed by identity: open addressing with linear probing over a power-of-two
 // array of want indexes + 1 (0: empty), so building and probing it allocate nothing per flow.
 // A later line of the same identity takes the slot (the last line wins) and marks the earlier
-// one redefined. Each want's identity hash is kept, so a probe compares whole matches only when
-// the hashes agree. Once built, the index is only read: shares may probe it side by side.
+// one redefined. Each want's identity hash is kept (computed in `shares`, the diff's main
+// cost), so a probe compares whole matches only when the hashes agree. Once built, the index
+// is only read: shares may probe it side by side.
 template <class Want>
 class WantIndex {
  public:
-  // `hashes[i]` is want[i]'s identity_hash (computed by the caller, perhaps in shares).
-  WantIndex(const std::vector<Want>& want, std::vector<uint64_t> hashes)
-      : want_(want), hashes_(std::move(hashes)), redefined_(want.size()) {
+  WantIndex(const std::vector<Want>& want, size_t shares)
+      : want_(want), hashes_(want.size()), redefined_(want.size()) {
+    run_ranges(want.size(), shares, [&](size_t, size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        const FlowSpec& s = spec_of(want[i]);
+        hashes_[i] = identity_hash(s.table, s.priority, s.match);
+      }
+    });
     size_t n = 16;
     while (n < 2 * want.size()) n <<= 1;
     slots_.assign(n, 0);
@@ -235,26 +238,12 @@ class WantIndex {
       slot = static_cast<uint32_t>(i + 1);
     }
   }
-  explicit WantIndex(const std::vector<Want>& want) : WantIndex(want, hashes_of(want)) {}
   // The index of the wanted flow of this identity, or -1.
   ptrdiff_t find(uint8_t table, uint16_t priority, const Match& m) const {
     uint32_t slot = slots_[position(identity_hash(table, priority, m), table, priority, m)];
     return static_cast<ptrdiff_t>(slot) - 1;
   }
   bool redefined(size_t i) const { return redefined_[i]; }
-
-  static std::vector<uint64_t> hashes_of(const std::vector<Want>& want) {
-    std::vector<uint64_t> h(want.size());
-    hash_range(want, h, 0, want.size());
-    return h;
-  }
-  static void hash_range(const std::vector<Want>& want, std::vector<uint64_t>& h, size_t begin,
-                         size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      const FlowSpec& s = spec_of(want[i]);
-      h[i] = identity_hash(s.table, s.priority, s.match);
-    }
-  }
 
  private:
   // The slot of this identity: the one holding it, or the empty one where it would go.
@@ -292,9 +281,6 @@ void file_have(const WantIndex<Want>& index, const Have& h, uint64_t cookie, uin
     unwanted.push_back(&h);
   }
 }
-
-// Diffs at least this large hash and probe in shares side by side (common/parallel.h).
-constexpr size_t kShareDiffFlows = 8192;
 
 // Files of at least this size are parsed in shares side by side (common/parallel.h): about
 // 13,000 lines of typical flows. Smaller ones are parsed on the caller's thread alone.
@@ -397,7 +383,7 @@ Result<std::vector<FlowOp>> parse_flow_file(std::string_view text, const std::st
 
 std::vector<FlowOp> diff_flows(const std::vector<FlowSpec>& have, const std::vector<FlowSpec>& want,
                                uint64_t cookie, uint64_t cookie_mask, bool readd) {
-  WantIndex<FlowSpec> index(want);
+  const WantIndex<FlowSpec> index(want, shares_for(want.size()));
   std::vector<const FlowSpec*> held(want.size()), unwanted;  // held: the switch's flow of each
   for (const FlowSpec& h : have) file_have(index, h, cookie, cookie_mask, held, unwanted);
   std::vector<FlowOp> ops;
@@ -420,19 +406,14 @@ std::vector<FlowOp> diff_flows(const Ofproto& br, std::vector<FlowOp> want, uint
   std::vector<const Rule*> rules;
   rules.reserve(br.n_rules());
   br.for_each_rule([&](const RulePtr& r) { rules.push_back(r.get()); });
-  size_t n = std::max(want.size(), rules.size()) >= kShareDiffFlows ? parallel_shares() : 1;
-  // Hashing every identity, the diff's main cost, is split into shares; so is probing the
-  // built index (distinct rules have distinct identities, so no two write one `held` slot).
-  std::vector<uint64_t> hashes(want.size());
-  run_shares(n, [&](size_t i) {
-    WantIndex<FlowOp>::hash_range(want, hashes, want.size() * i / n, want.size() * (i + 1) / n);
-  });
-  const WantIndex<FlowOp> index(want, std::move(hashes));
+  size_t n = shares_for(std::max(want.size(), rules.size()));
+  const WantIndex<FlowOp> index(want, n);
+  // Probing in shares too: distinct rules have distinct identities, so no two write one `held`.
   std::vector<const Rule*> held(want.size());
   std::vector<std::vector<const Rule*>> unwanted_of(n);
-  run_shares(n, [&](size_t i) {
-    for (size_t r = rules.size() * i / n; r < rules.size() * (i + 1) / n; ++r)
-      file_have(index, *rules[r], cookie, cookie_mask, held, unwanted_of[i]);
+  run_ranges(rules.size(), n, [&](size_t share, size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r)
+      file_have(index, *rules[r], cookie, cookie_mask, held, unwanted_of[share]);
   });
   std::vector<const Rule*> unwanted;
   for (auto& u : unwanted_of) unwanted.insert(unwanted.end(), u.begin(), u.end());

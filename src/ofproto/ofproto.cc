@@ -186,21 +186,18 @@ std::vector<RulePtr> Ofproto::touched_rules(const std::vector<Undo>& log) {
   return touched;
 }
 
-// Bundles with at least this many adds make their rules in shares first: allocating a rule,
-// copying its match and actions and checking them depend on nothing but the op, so only
+// A bundle with kShareMinItems adds or more makes their rules in shares first: allocating a
+// rule, copying its match and actions and checking them depend on nothing but the op, so only
 // linking the rules into the tables is left to the serial pass.
-constexpr size_t kShareMakeAdds = 8192;
-
 Ofproto::MadeRules Ofproto::make_rules(const std::vector<FlowOp>& ops) const {
   MadeRules made;
   size_t adds = std::count_if(ops.begin(), ops.end(),
                               [](const FlowOp& op) { return op.cmd == FlowModCommand::kAdd; });
-  if (adds < kShareMakeAdds) return made;
+  if (adds < kShareMinItems) return made;
   made.rules.resize(ops.size());
   made.checks.resize(ops.size(), ok_status());
-  size_t n = parallel_shares();
-  run_shares(n, [&](size_t share) {
-    for (size_t i = ops.size() * share / n; i < ops.size() * (share + 1) / n; ++i) {
+  run_ranges(ops.size(), parallel_shares(), [&](size_t, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
       const FlowSpec& spec = ops[i].spec;
       if (ops[i].cmd != FlowModCommand::kAdd) continue;
       made.checks[i] = check_actions(spec.actions, spec.match, spec.table);
@@ -208,6 +205,16 @@ Ofproto::MadeRules Ofproto::make_rules(const std::vector<FlowOp>& ops) const {
     }
   });
   return made;
+}
+
+// Op i of a bundle: an add whose rule was made ahead is linked in (or fails as its check did);
+// any other op is an ordinary flow_mod.
+Status Ofproto::apply_op(const FlowOp& op, MadeRules& made, size_t i) {
+  if (made.rules.empty() || op.cmd != FlowModCommand::kAdd) {
+    return flow_mod(op.spec, op.cmd, op.of10);
+  }
+  if (!made.rules[i]) return made.checks[i];
+  return add_rule(op.spec, std::move(made.rules[i]));
 }
 
 Status Ofproto::apply_bundle(const std::vector<FlowOp>& ops, size_t* failed,
@@ -220,11 +227,7 @@ Status Ofproto::apply_bundle(const std::vector<FlowOp>& ops, size_t* failed,
   uint64_t version = version_, seq = next_seq_;
   undo_ = &log;
   for (size_t i = 0; i < ops.size(); ++i) {
-    const FlowOp& op = ops[i];
-    Status st = made.rules.empty() || op.cmd != FlowModCommand::kAdd
-                    ? flow_mod(op.spec, op.cmd, op.of10)
-                : made.rules[i] ? add_rule(op.spec, std::move(made.rules[i]))
-                                : made.checks[i];
+    Status st = apply_op(ops[i], made, i);
     if (st.ok()) continue;
     undo_bundle(log, version, seq);
     if (failed) *failed = i;

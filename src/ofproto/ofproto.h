@@ -162,6 +162,7 @@ class Ofproto : public PortNamer {
     std::vector<Status> checks;
   };
   MadeRules make_rules(const std::vector<FlowOp>& ops) const;
+  Status apply_op(const FlowOp& op, MadeRules& made, size_t i);
   Status modify_flows(const FlowSpec& spec, bool strict, bool of10);
   Status delete_flows(const FlowSpec& spec, bool strict);
   // What a bundle changed, so that a failure can put it back (newest first).

@@ -55,7 +55,7 @@ Status Daemon::commit_flows(const std::string& bridge, const std::vector<FlowOp>
                             size_t* failed) {
   Ofproto* br = sw().bridge(bridge);
   if (!br) return sw().apply_bundle(bridge, ops, failed);
-  auto prepared = FlowStore::prepare_adds(ops);  // a large bundle of adds: lines made meanwhile
+  auto prepared = FlowStore::prepare_lines(ops);  // a large bundle: its record made meanwhile
   return sw().apply_bundle(bridge, ops, failed, [&](const std::vector<RulePtr>& touched) {
     return flows_.commit(*br, touched, prepared.get());
   });

@@ -17,7 +17,6 @@
 
 #include "common/files.h"
 #include "common/memory.h"
-#include "common/parallel.h"
 #include "common/strings.h"
 #include "vswitchd/state_files.h"
 
@@ -89,9 +88,21 @@ void append_rule_line(std::string& out, FlowSpec& spec, const Rule& r) {
   out += '\n';
 }
 
-// Bundles touching at least this many rules format their adds in shares side by side
-// (common/parallel.h).
-constexpr size_t kShareFormatRules = 8192;
+// Appends the delete_strict line of one flow; a cookie mask of 0 (no cookie printed) selects
+// the flow whatever its cookie.
+void append_delete_line(std::string& out, uint8_t table, uint16_t priority, const Match& match,
+                        uint64_t cookie = 0, uint64_t cookie_mask = 0) {
+  FlowSpec del;
+  del.table = table;
+  del.table_given = del.priority_given = true;
+  del.priority = priority;
+  del.cookie = cookie;
+  del.cookie_mask = cookie_mask;
+  del.match = match;
+  out += "delete_strict ";
+  out += format_flow(del, FlowTextMode::kDelete);
+  out += '\n';
+}
 
 // Appends the add lines of the rules in [begin, end) that are in place and configured.
 void append_add_lines(std::string& out, const RulePtr* begin, const RulePtr* end) {
@@ -106,33 +117,44 @@ void append_add_lines(std::string& out, const RulePtr* begin, const RulePtr* end
 // Appends the journal lines for the rules a bundle touched: delete_strict for each removed,
 // then add for each in place. A rule an add of the same identity superseded needs no line:
 // the add that replaced it replaces it again on replay (so a replace-flows that changes every
-// flow writes one line per flow, not two). A large bundle's adds are formatted in shares, each
-// into a buffer of its own, appended in order.
+// flow writes one line per flow, not two). A large bundle's adds are formatted in shares
+// (common/parallel.h), each into a buffer of its own, appended in order.
 // Returns whether any line was written.
 bool append_change_lines(std::string& out, const std::vector<RulePtr>& touched) {
   size_t start = out.size();
-  FlowSpec spec;
   for (const RulePtr& r : touched) {
-    if (!r->removed || r->superseded) continue;
-    spec = FlowSpec{};
-    spec.table = r->table_id;
-    spec.table_given = spec.priority_given = true;
-    spec.priority = r->priority();
-    spec.match = r->match();
-    out += "delete_strict ";
-    out += format_flow(spec, FlowTextMode::kDelete);
-    out += '\n';
+    if (r->removed && !r->superseded)
+      append_delete_line(out, r->table_id, r->priority(), r->match());
   }
-  size_t n = touched.size() >= kShareFormatRules ? parallel_shares() : 1;
+  size_t n = shares_for(touched.size());
   std::vector<std::string> parts(n);
-  run_shares(n, [&](size_t i) {
+  run_ranges(touched.size(), n, [&](size_t i, size_t begin, size_t end) {
     std::string& part = i == 0 ? out : parts[i];
-    const RulePtr* first = touched.data() + touched.size() * i / n;
-    if (i > 0) part.reserve(static_cast<size_t>(touched.size() / n) * 96);
-    append_add_lines(part, first, touched.data() + touched.size() * (i + 1) / n);
+    if (i > 0) part.reserve((end - begin) * 96);
+    append_add_lines(part, touched.data() + begin, touched.data() + end);
   });
   for (size_t i = 1; i < n; ++i) out += parts[i];
   return out.size() > start;
+}
+
+// Whether a bundle's op can be journaled from the op alone: an add (the line of the rule it
+// makes), or a delete_strict of one exact flow (the deletes replace-flows makes), written with
+// its cookie and mask so that replay removes what the op removed and nothing else.
+bool preparable(const FlowOp& op) {
+  if (op.cmd == FlowModCommand::kAdd) return true;
+  return op.cmd == FlowModCommand::kDeleteStrict && op.spec.table_given && op.spec.priority_given &&
+         op.spec.out_port == ofp_port::kNone;
+}
+
+void append_op_line(std::string& out, FlowSpec& spec, const FlowOp& op) {
+  if (op.cmd != FlowModCommand::kAdd) {
+    return append_delete_line(out, op.spec.table, op.spec.priority, op.spec.match, op.spec.cookie,
+                              op.spec.cookie_mask);
+  }
+  added_rule_spec(op.spec, &spec);
+  out += "add ";
+  out += format_flow(spec, FlowTextMode::kAdd);
+  out += '\n';
 }
 
 // The worker's "done" to the event loop (-1: no eventfd; the timer carries on instead).
@@ -245,38 +267,6 @@ Status FlowStore::open_journal(const std::string& bridge, Files& f) {
   return ok_status();
 }
 
-namespace {
-
-// Whether a bundle's op can be journaled from the op alone: an add (the line of the rule it
-// makes), or a delete_strict of one exact flow (the deletes replace-flows makes), written with
-// its cookie and mask so that replay removes what the op removed and nothing else.
-bool preparable(const FlowOp& op) {
-  if (op.cmd == FlowModCommand::kAdd) return true;
-  return op.cmd == FlowModCommand::kDeleteStrict && op.spec.table_given && op.spec.priority_given &&
-         op.spec.out_port == ofp_port::kNone;
-}
-
-void append_op_line(std::string& out, FlowSpec& spec, const FlowOp& op) {
-  if (op.cmd == FlowModCommand::kAdd) {
-    added_rule_spec(op.spec, &spec);
-    out += "add ";
-    out += format_flow(spec, FlowTextMode::kAdd);
-  } else {
-    FlowSpec del;
-    del.table = op.spec.table;
-    del.table_given = del.priority_given = true;
-    del.priority = op.spec.priority;
-    del.cookie = op.spec.cookie;
-    del.cookie_mask = op.spec.cookie_mask;
-    del.match = op.spec.match;
-    out += "delete_strict ";
-    out += format_flow(del, FlowTextMode::kDelete);
-  }
-  out += '\n';
-}
-
-}  // namespace
-
 FlowStore::PreparedLines::PreparedLines(const std::vector<FlowOp>& ops) {
   writer_ = std::thread([this, &ops] {
     lines_.reserve(ops.size() * 96);
@@ -294,8 +284,8 @@ std::string FlowStore::PreparedLines::take() {
   return std::move(lines_);
 }
 
-std::unique_ptr<FlowStore::PreparedLines> FlowStore::prepare_adds(const std::vector<FlowOp>& ops) {
-  if (ops.size() < kPrepareAdds) return nullptr;
+std::unique_ptr<FlowStore::PreparedLines> FlowStore::prepare_lines(const std::vector<FlowOp>& ops) {
+  if (ops.size() < kPrepareOps) return nullptr;
   if (!std::all_of(ops.begin(), ops.end(), preparable)) return nullptr;
   try {
     return std::make_unique<PreparedLines>(ops);

@@ -45,6 +45,7 @@
 
 #include "common/files.h"
 #include "common/names.h"
+#include "common/parallel.h"
 #include "ofproto/bundle.h"
 
 namespace nt {
@@ -91,8 +92,8 @@ class FlowStore {
   // The journal lines of a large bundle, formatted on a thread of its own while the bundle is
   // applied: an add's line is the line of the rule it makes (added_rule_spec), a delete_strict
   // of one exact flow (cookie and mask kept) the op itself, so neither needs the rules.
-  // prepare_adds() returns null unless every op is one of these and there are at least
-  // kPrepareAdds of them; commit() then takes the lines instead of formatting them.
+  // prepare_lines() returns null unless every op is one of these and there are at least
+  // kPrepareOps of them; commit() then takes the lines instead of formatting them.
   class PreparedLines {
    public:
     explicit PreparedLines(const std::vector<FlowOp>& ops);  // ops must outlive it
@@ -105,8 +106,8 @@ class FlowStore {
     std::string lines_;
     std::thread writer_;
   };
-  static constexpr size_t kPrepareAdds = 8192;
-  static std::unique_ptr<PreparedLines> prepare_adds(const std::vector<FlowOp>& ops);
+  static constexpr size_t kPrepareOps = kShareMinItems;
+  static std::unique_ptr<PreparedLines> prepare_lines(const std::vector<FlowOp>& ops);
   // Makes one change durable: appends a record for the rules a bundle touched (or, given
   // `prepared`, the bundle's prepared lines). On error the journal is as before and the
   // message reads "cannot save the flows of BR (PATH: why)".

@@ -195,12 +195,12 @@ TEST_F(FlowStoreTest, ReplacedFlowsCostOneJournalLineEach) {
 }
 
 // A large bundle's record is formatted from its ops while the bundle is applied
-// (FlowStore::prepare_adds): replace-flows' adds and exact deletes. Replayed, the record gives
+// (FlowStore::prepare_lines): replace-flows' adds and exact deletes. Replayed, the record gives
 // exactly the flows in effect: replaced, kept, new and deleted ones, another owner's flow whose
 // cookie a delete does not match included. Bundles with other ops, or small ones, are not
 // prepared.
 TEST_F(FlowStoreTest, PreparedRecordsOfLargeBundlesReplayToTheFlowsInEffect) {
-  const size_t n = FlowStore::kPrepareAdds + 100;
+  const size_t n = FlowStore::kPrepareOps + 100;
   auto flow = [](size_t i, int port) {
     return "priority=" + std::to_string(100 + i % 1000) + ",ip,nw_dst=10.0." +
            std::to_string(i / 256) + "." + std::to_string(i % 256) +
@@ -215,7 +215,7 @@ TEST_F(FlowStoreTest, PreparedRecordsOfLargeBundlesReplayToTheFlowsInEffect) {
     for (size_t i = 0; i < n; ++i) first.push_back(op(FlowModCommand::kAdd, flow(i, 1)));
     first.push_back(op(FlowModCommand::kAdd, "cookie=0x7,priority=3,arp actions=drop"));
     first.push_back(op(FlowModCommand::kAdd, "cookie=0x8,priority=4,arp actions=drop"));
-    auto prepared = FlowStore::prepare_adds(first);
+    auto prepared = FlowStore::prepare_lines(first);
     ASSERT_NE(prepared, nullptr);
     ASSERT_TRUE(br.apply_bundle(first, nullptr, [&](const std::vector<RulePtr>& touched) {
                     return store.commit(br, touched, prepared.get());
@@ -232,7 +232,7 @@ TEST_F(FlowStoreTest, PreparedRecordsOfLargeBundlesReplayToTheFlowsInEffect) {
     FlowOp stale = op(FlowModCommand::kDeleteStrict, "cookie=0x9/-1,priority=4,arp");
     stale.spec.table_given = true;
     ops.push_back(stale);
-    auto again = FlowStore::prepare_adds(ops);
+    auto again = FlowStore::prepare_lines(ops);
     ASSERT_NE(again, nullptr);
     ASSERT_TRUE(br.apply_bundle(ops, nullptr, [&](const std::vector<RulePtr>& touched) {
                     return store.commit(br, touched, again.get());
@@ -243,8 +243,8 @@ TEST_F(FlowStoreTest, PreparedRecordsOfLargeBundlesReplayToTheFlowsInEffect) {
     // Not prepared: a bundle with a modify, and a small one.
     std::vector<FlowOp> mixed(ops.begin(), ops.end());
     mixed.push_back(op(FlowModCommand::kModify, "ip actions=drop"));
-    EXPECT_EQ(FlowStore::prepare_adds(mixed), nullptr);
-    EXPECT_EQ(FlowStore::prepare_adds({op(FlowModCommand::kAdd, flow(1, 1))}), nullptr);
+    EXPECT_EQ(FlowStore::prepare_lines(mixed), nullptr);
+    EXPECT_EQ(FlowStore::prepare_lines({op(FlowModCommand::kAdd, flow(1, 1))}), nullptr);
   }
   Ofproto restarted = make();
   FlowStore store(dir_.path());
